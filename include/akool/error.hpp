@@ -1,0 +1,98 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_ERROR_HPP
+#define AKOOL_ERROR_HPP
+
+/// @file error.hpp
+/// The library's error codes: the service's business codes and the client's own conditions,
+/// in one enum with one `boost::system` error category ("akool").
+
+#include <akool/config.hpp>
+
+#include <boost/system/error_category.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <string>
+
+namespace akool {
+
+using error_code = boost::system::error_code;
+
+/// Error values. The service's codes keep their number: `error(1003)` is a parameter error,
+/// and a code the library does not know, say 1234, travels as `error(1234)` with that value
+/// (its message names the number). The client's own conditions use values 1 to 99; a service
+/// code that would fall in that range (or is not positive) is reported as
+/// `unexpected_api_code`, with the number in `diagnostics::api_code`.
+enum class error : int {
+    // The client's own conditions.
+    validation_failed = 1,    ///< the request broke a validation rule; nothing was sent
+    bad_response,             ///< the reply was not the JSON the documentation describes
+    http_status,              ///< the HTTP status was not 200 and the body carried no API code
+    generation_failed,        ///< the task ended with status 4 (failed)
+    timeout,                  ///< a deadline passed before the operation completed
+    unexpected_api_code,      ///< the service sent a code below 100 or not positive
+    response_too_large,       ///< the reply exceeded the configured body size limit
+    invalid_url,              ///< a URL could not be parsed or uses an unsupported scheme
+    request_not_sent,         ///< the connection failed before any byte of the request was sent
+    outcome_unknown,          ///< the connection failed after the request may have reached the
+                              ///< service: it may have been processed (and charged)
+    not_an_image,             ///< a downloaded body is not a PNG, JPEG, GIF or WebP image
+    no_credentials,           ///< neither an API key nor a token is configured
+    webhook_bad_signature,    ///< a callback's signature does not match its content
+    webhook_stale,            ///< a callback's timestamp is outside the accepted window
+    webhook_bad_base64,       ///< a callback's `dataEncrypt` is not valid base64
+    webhook_decrypt_failed,   ///< decryption failed: bad padding, wrong key or wrong IV
+    webhook_bad_json,         ///< a callback body or its decrypted payload is not valid JSON
+    webhook_missing_field,    ///< a callback or its payload lacks a required field
+    webhook_bad_credentials,  ///< client id or secret has the wrong length for AES-192-CBC
+
+    // The service's documented business codes.
+    api_parameter_error = 1003,        ///< parameter error or parameter validation error
+    api_invalid_authorization = 1101,  ///< invalid authorization or expired token
+    api_authorization_empty = 1102,    ///< authorization cannot be empty
+    api_generation_error = 1108,       ///< image generate error, try again later
+    api_account_banned = 1200,         ///< the account has been banned
+};
+
+/// The code the service uses for success.
+inline constexpr int api_success_code = 1000;
+
+/// The highest value the client's own conditions may use.
+inline constexpr int max_client_error = 99;
+
+/// The "akool" error category.
+AKOOL_DECL const boost::system::error_category& get_error_category() noexcept;
+
+/// Makes an error_code in the "akool" category.
+inline error_code make_error_code(error e) noexcept
+{
+    return error_code(static_cast<int>(e), get_error_category());
+}
+
+/// The error a service `code` other than 1000 maps to (see `error`).
+inline error_code make_api_error(int code) noexcept
+{
+    if (code <= max_client_error) return make_error_code(error::unexpected_api_code);
+    return make_error_code(static_cast<error>(code));
+}
+
+/// True for an error carrying a service business code (as opposed to a client condition).
+inline bool is_api_error(const error_code& ec) noexcept
+{
+    return ec.category() == get_error_category() && ec.value() > max_client_error;
+}
+
+} // namespace akool
+
+namespace boost {
+namespace system {
+template <>
+struct is_error_code_enum<::akool::error> : std::true_type {};
+} // namespace system
+} // namespace boost
+
+#ifdef AKOOL_HEADER_ONLY
+#include <akool/impl/error.ipp>
+#endif
+
+#endif

@@ -1,0 +1,80 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMPL_ERROR_IPP
+#define AKOOL_IMPL_ERROR_IPP
+
+#include <akool/error.hpp>
+
+#include <cstdio>
+#include <string>
+
+namespace akool {
+namespace detail {
+
+inline const char* error_message(int v) noexcept
+{
+    switch (static_cast<error>(v)) {
+    case error::validation_failed: return "the request failed validation and was not sent";
+    case error::bad_response: return "the service's reply could not be decoded";
+    case error::http_status: return "the service answered with an unexpected HTTP status";
+    case error::generation_failed: return "image generation failed (the task ended with status 4)";
+    case error::timeout: return "the operation timed out";
+    case error::unexpected_api_code: return "the service answered with an unexpected business code";
+    case error::response_too_large: return "the reply exceeded the configured size limit";
+    case error::invalid_url: return "the URL is not an absolute http or https URL";
+    case error::request_not_sent: return "the connection failed before the request was sent";
+    case error::outcome_unknown:
+        return "the connection failed after the request was sent; the service may have processed it";
+    case error::not_an_image: return "the downloaded content is not an image";
+    case error::no_credentials: return "no API key or token is configured";
+    case error::webhook_bad_signature: return "the webhook signature does not match";
+    case error::webhook_stale: return "the webhook timestamp is outside the accepted window";
+    case error::webhook_bad_base64: return "the webhook payload is not valid base64";
+    case error::webhook_decrypt_failed: return "the webhook payload could not be decrypted (bad padding, key or IV)";
+    case error::webhook_bad_json: return "the webhook body or payload is not valid JSON";
+    case error::webhook_missing_field: return "the webhook body or payload lacks a required field";
+    case error::webhook_bad_credentials: return "the client id must be 16 characters and the client secret 24";
+    case error::api_parameter_error: return "parameter error or parameter validation error (API code 1003)";
+    case error::api_invalid_authorization:
+        return "invalid authorization or the request token has expired (API code 1101)";
+    case error::api_authorization_empty: return "authorization cannot be empty (API code 1102)";
+    case error::api_generation_error: return "image generate error, please try again later (API code 1108)";
+    case error::api_account_banned: return "the account has been banned (API code 1200)";
+    }
+    return nullptr;
+}
+
+class error_category_impl final : public boost::system::error_category {
+public:
+    // A fixed id makes categories from different TUs and shared objects compare equal.
+    constexpr error_category_impl() noexcept : boost::system::error_category(0xa6001c3e91f05d27ULL) {}
+
+    const char* name() const noexcept override { return "akool"; }
+
+    std::string message(int v) const override
+    {
+        char buf[96];
+        return message(v, buf, sizeof(buf));
+    }
+
+    const char* message(int v, char* buf, std::size_t len) const noexcept override
+    {
+        if (const char* m = error_message(v)) return m;
+        if (v > max_client_error)
+            std::snprintf(buf, len, "the service answered with API code %d", v);
+        else
+            std::snprintf(buf, len, "unknown akool error %d", v);
+        return buf;
+    }
+};
+
+} // namespace detail
+
+AKOOL_DECL const boost::system::error_category& get_error_category() noexcept
+{
+    static const detail::error_category_impl instance;
+    return instance;
+}
+
+} // namespace akool
+
+#endif

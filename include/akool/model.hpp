@@ -1,0 +1,220 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_MODEL_HPP
+#define AKOOL_MODEL_HPP
+
+/// @file model.hpp
+/// Plain value types of the image API: requests, tasks, results. Standard library only:
+/// including this header pulls in no Boost, Asio or OpenSSL header.
+
+#include <akool/config.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace akool {
+
+/// Aspect ratio of the generated image (JSON field `scale`).
+/// `original` keeps the source image's ratio and is valid for image-to-image only.
+enum class image_scale { ratio_1_1, ratio_3_2, ratio_4_3, ratio_16_9, ratio_2_3, ratio_3_4, ratio_9_16, original };
+
+/// Every documented scale, in the order of the service's documentation.
+inline constexpr std::array<image_scale, 8> all_scales = {
+    image_scale::ratio_1_1, image_scale::ratio_3_2, image_scale::ratio_4_3, image_scale::ratio_16_9,
+    image_scale::ratio_2_3, image_scale::ratio_3_4, image_scale::ratio_9_16, image_scale::original};
+
+/// Output resolution (JSON field `resolution`). The service defaults to 4k.
+enum class image_resolution { p1080, k4 };
+
+inline constexpr std::array<image_resolution, 2> all_resolutions = {image_resolution::p1080, image_resolution::k4};
+
+/// Status of a generation task (`image_status`). The enum holds any integer the service
+/// sends: a value outside the four documented ones is kept, never lost (see `is_known`).
+enum class image_status : int { queueing = 1, processing = 2, completed = 3, failed = 4 };
+
+/// The kind of generation a task performs (`sub_type`). Other integers are kept as-is.
+enum class image_sub_type : int { text_to_image = 40001, image_to_image = 40002 };
+
+/// Whether a request transforms a source image or generates from text alone.
+enum class generation_mode { text_to_image, image_to_image };
+
+/// The documented model names. Any other string stays expressible in `image_request::model_name`.
+namespace models {
+inline constexpr std::string_view text_to_image = "wavespeed-ai/flux-krea-dev-lora";
+inline constexpr std::string_view image_to_image = "wavespeed-ai/flux-kontext-dev";
+} // namespace models
+
+/// The wire spelling of a scale ("16:9", "Original", ...). Empty for a value outside the enum.
+constexpr std::string_view to_string(image_scale s) noexcept
+{
+    switch (s) {
+    case image_scale::ratio_1_1: return "1:1";
+    case image_scale::ratio_3_2: return "3:2";
+    case image_scale::ratio_4_3: return "4:3";
+    case image_scale::ratio_16_9: return "16:9";
+    case image_scale::ratio_2_3: return "2:3";
+    case image_scale::ratio_3_4: return "3:4";
+    case image_scale::ratio_9_16: return "9:16";
+    case image_scale::original: return "Original";
+    }
+    return {};
+}
+
+/// The wire spelling of a resolution ("1080p" or "4k"). Empty for a value outside the enum.
+constexpr std::string_view to_string(image_resolution r) noexcept
+{
+    switch (r) {
+    case image_resolution::p1080: return "1080p";
+    case image_resolution::k4: return "4k";
+    }
+    return {};
+}
+
+/// A status's name ("queueing", "processing", "completed", "failed"), or "unknown".
+constexpr std::string_view to_string(image_status s) noexcept
+{
+    switch (s) {
+    case image_status::queueing: return "queueing";
+    case image_status::processing: return "processing";
+    case image_status::completed: return "completed";
+    case image_status::failed: return "failed";
+    }
+    return "unknown";
+}
+
+/// Parses the wire spelling of a scale; exact match, as the service compares.
+constexpr std::optional<image_scale> parse_scale(std::string_view text) noexcept
+{
+    for (image_scale s : all_scales)
+        if (to_string(s) == text) return s;
+    return std::nullopt;
+}
+
+/// Parses "1080p" or "4k".
+constexpr std::optional<image_resolution> parse_resolution(std::string_view text) noexcept
+{
+    for (image_resolution r : all_resolutions)
+        if (to_string(r) == text) return r;
+    return std::nullopt;
+}
+
+/// True for the documented statuses 1 to 4.
+constexpr bool is_known(image_status s) noexcept
+{
+    int v = static_cast<int>(s);
+    return v >= 1 && v <= 4;
+}
+
+/// True when the task will not change any more (completed or failed).
+constexpr bool is_terminal(image_status s) noexcept
+{
+    return s == image_status::completed || s == image_status::failed;
+}
+
+/// The body of a create call (`createBySourcePrompt`, v4). Every optional field left unset is
+/// omitted from the JSON so that the service's documented default applies.
+struct image_request {
+    std::string prompt;                           ///< required, not blank
+    std::optional<std::string> model_name;        ///< unset: chosen from `source_images`
+    std::vector<std::string> source_images;       ///< non-empty means image-to-image; only the first is used
+    std::optional<image_scale> scale;             ///< default 1:1
+    std::optional<image_resolution> resolution;   ///< default 4k
+    std::optional<int> batch_quantity;            ///< 1 to 4, default 1; each image is charged
+    std::optional<double> similar;                ///< 0 to 1, default 0.5; image-to-image only
+    std::optional<std::string> negative_prompt;   ///< what to exclude
+    std::optional<std::string> webhook_url;       ///< JSON field `webhookurl`
+
+    /// A text-to-image request for `prompt`, every other field at the service's default.
+    static image_request text_to_image(std::string prompt)
+    {
+        image_request r;
+        r.prompt = std::move(prompt);
+        return r;
+    }
+
+    /// An image-to-image request transforming `source_url` as `prompt` describes.
+    static image_request image_to_image(std::string prompt, std::string source_url)
+    {
+        image_request r;
+        r.prompt = std::move(prompt);
+        r.source_images.push_back(std::move(source_url));
+        return r;
+    }
+};
+
+/// The service's documented model selection: source images present means image-to-image.
+inline generation_mode mode_of(const image_request& req) noexcept
+{
+    return req.source_images.empty() ? generation_mode::text_to_image : generation_mode::image_to_image;
+}
+
+/// The model the service runs for `req`: `model_name` when set, otherwise the documented
+/// default for the request's mode.
+inline std::string_view effective_model(const image_request& req) noexcept
+{
+    if (req.model_name) return *req.model_name;
+    return mode_of(req) == generation_mode::image_to_image ? models::image_to_image : models::text_to_image;
+}
+
+/// The mode a documented model name implies; nullopt for a model this library does not know.
+constexpr std::optional<generation_mode> mode_of_model(std::string_view model_name) noexcept
+{
+    if (model_name == models::text_to_image) return generation_mode::text_to_image;
+    if (model_name == models::image_to_image) return generation_mode::image_to_image;
+    return std::nullopt;
+}
+
+/// The `sub_type` the service reports for a mode.
+constexpr image_sub_type sub_type_of(generation_mode m) noexcept
+{
+    return m == generation_mode::image_to_image ? image_sub_type::image_to_image : image_sub_type::text_to_image;
+}
+
+/// The number of images a request asks for (the service's default is 1).
+inline int image_count(const image_request& req) noexcept { return req.batch_quantity.value_or(1); }
+
+/// One generation task as create returns it (an element of `data`). Keep `id`: it is the
+/// handle for get-result. Fields the reply leaves out stay empty or unset.
+struct image_task {
+    std::string id;                                ///< `_id`, the task id
+    image_status status = image_status::queueing;  ///< `image_status`
+    std::optional<std::int64_t> uid;
+    std::string team_id;
+    std::optional<std::int64_t> create_time;       ///< milliseconds since the epoch
+    std::string prompt;
+    std::string origin_prompt;
+    std::string source_image;
+    std::optional<std::int64_t> sub_status;        ///< `image_sub_status`
+    std::optional<std::int64_t> deduction_credit;
+    std::string model_name;
+    std::string provider;
+    std::optional<std::int64_t> type;
+    std::optional<std::int64_t> from;
+    std::optional<image_sub_type> sub_type;
+    std::string file_name;
+};
+
+/// The state of a task as get-result returns it.
+struct image_result {
+    std::string id;                                ///< `_id`
+    image_status status = image_status::queueing;  ///< `image_status`
+    std::string image_url;                         ///< `image`: the result, set when completed
+    std::optional<std::int64_t> create_time;
+    std::optional<std::int64_t> uid;
+    std::optional<std::int64_t> type;
+    std::optional<std::int64_t> deduction_credit;
+    std::vector<std::string> upscaled_urls;        ///< string elements of `upscaled_urls`
+};
+
+/// Credentials for the token endpoint (`POST /api/open/v3/getToken`).
+struct client_credentials {
+    std::string client_id;
+    std::string client_secret;
+};
+
+} // namespace akool
+
+#endif
