@@ -11,6 +11,8 @@
 
 #include <boost/throw_exception.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,6 +71,8 @@ struct diagnostics {
     int http_status = 0;
     /// The task the failure concerns, when there is one.
     std::string task_id;
+    /// The delay the service asked for in a Retry-After header (HTTP 429 or 503), if any.
+    std::optional<std::chrono::seconds> retry_after;
     /// The client's own explanation: the JSON field that failed to decode, the step that
     /// timed out, the TLS verification failure.
     std::string client_message;
@@ -80,6 +84,7 @@ struct diagnostics {
         server_message.clear();
         http_status = 0;
         task_id.clear();
+        retry_after.reset();
         client_message.clear();
     }
 

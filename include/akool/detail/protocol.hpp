@@ -1,0 +1,174 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_DETAIL_PROTOCOL_HPP
+#define AKOOL_DETAIL_PROTOCOL_HPP
+
+// The sans-io half of the client: building the HTTP request for each operation and turning
+// a transport's outcome into (error_code, diagnostics, value). No Asio here.
+
+#include <akool/client_options.hpp>
+#include <akool/diagnostics.hpp>
+#include <akool/error.hpp>
+#include <akool/json.hpp>
+#include <akool/model.hpp>
+#include <akool/transport.hpp>
+#include <akool/validate.hpp>
+#include <akool/detail/url.hpp>
+
+#include <boost/system/errc.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace akool {
+
+namespace detail {
+
+inline std::string join_url(std::string_view base, std::string_view path)
+{
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    std::string url;
+    url.reserve(base.size() + path.size() + 48);
+    url.append(base.data(), base.size());
+    url.append(path.data(), path.size());
+    return url;
+}
+
+inline void add_common_headers(const client_options& opts, http_request& req)
+{
+    req.headers.reserve(4);
+    if (!opts.token.empty())
+        req.headers.push_back({"Authorization", "Bearer " + opts.token});
+    else if (!opts.api_key.empty())
+        req.headers.push_back({"x-api-key", opts.api_key});
+    req.headers.push_back({"Accept", "application/json"});
+    req.max_response_bytes = opts.max_response_bytes;
+}
+
+inline bool check_base_url(const client_options& opts, error_code& ec, diagnostics& diag)
+{
+    if (is_http_url(opts.base_url)) return true;
+    ec = make_error_code(error::invalid_url);
+    diag.client_message = "base_url is not an absolute http or https URL";
+    return false;
+}
+
+/// Validates and encodes a create call. On a validation error sets ec and diag.issues and
+/// returns a request that must not be sent.
+inline http_request make_create_request(const client_options& opts, const image_request& image, error_code& ec,
+                                        diagnostics& diag)
+{
+    http_request req;
+    diag.issues = validate(image);
+    if (has_errors(diag.issues)) {
+        ec = make_error_code(error::validation_failed);
+        return req;
+    }
+    if (!check_base_url(opts, ec, diag)) return req;
+    req.method = http_method::post;
+    req.url = join_url(opts.base_url, paths::create);
+    req.replay_safe = false;  // a create charges the account: never resend it blindly
+    add_common_headers(opts, req);
+    req.headers.push_back({"Content-Type", "application/json"});
+    encode_image_request(image, req.body);
+    return req;
+}
+
+inline http_request make_result_request(const client_options& opts, std::string_view task_id, error_code& ec,
+                                        diagnostics& diag)
+{
+    http_request req;
+    diag.task_id.assign(task_id.data(), task_id.size());
+    if (task_id.empty()) {
+        ec = make_error_code(error::validation_failed);
+        diag.issues.push_back({"image_model_id", issue_code::missing, severity::error, "the task id is empty"});
+        return req;
+    }
+    if (!check_base_url(opts, ec, diag)) return req;
+    req.url = join_url(opts.base_url, paths::result);
+    req.url += "?image_model_id=";
+    append_percent_encoded(req.url, task_id);
+    add_common_headers(opts, req);
+    return req;
+}
+
+inline http_request make_token_request(const client_options& opts, const client_credentials& creds, error_code& ec,
+                                       diagnostics& diag)
+{
+    http_request req;
+    if (creds.client_id.empty() || creds.client_secret.empty()) {
+        ec = make_error_code(error::validation_failed);
+        diag.issues.push_back({creds.client_id.empty() ? "clientId" : "clientSecret", issue_code::missing,
+                               severity::error, "client id and client secret are both required"});
+        return req;
+    }
+    if (!check_base_url(opts, ec, diag)) return req;
+    req.method = http_method::post;
+    req.url = join_url(opts.base_url, paths::token);
+    req.replay_safe = true;  // issuing a token twice costs nothing
+    req.headers.push_back({"Accept", "application/json"});
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.max_response_bytes = opts.max_response_bytes;
+    req.body = encode_token_request(creds);
+    return req;
+}
+
+/// Parses a Retry-After value in seconds (the HTTP-date form is not used by APIs like this).
+inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) noexcept
+{
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (v.empty() || v.size() > 9) return std::nullopt;
+    long s = 0;
+    for (char c : v) {
+        if (c < '0' || c > '9') return std::nullopt;
+        s = s * 10 + (c - '0');
+    }
+    return std::chrono::seconds(s);
+}
+
+/// Turns a transport outcome into the operation's result. `decode` is one of the json.hpp
+/// decoders. A failure of a request that is not replay-safe after bytes may have been sent
+/// becomes error::outcome_unknown: the caller must not resend it blindly.
+template <class Decode>
+auto finish_exchange(const error_code& transport_ec, http_response& resp, bool replay_safe, Decode&& decode,
+                     error_code& ec, diagnostics& diag) -> decltype(decode(std::string_view{}, ec, diag))
+{
+    using result_type = decltype(decode(std::string_view{}, ec, diag));
+    if (transport_ec) {
+        diag.client_message = resp.failure_detail.empty() ? transport_ec.message() : resp.failure_detail;
+        if (transport_ec == boost::system::errc::operation_canceled) {
+            ec = transport_ec;
+            if (!replay_safe && resp.maybe_sent)
+                diag.client_message += " (cancelled after the request was sent: it may have been processed)";
+        } else if (!replay_safe && resp.maybe_sent) {
+            ec = make_error_code(error::outcome_unknown);
+            diag.client_message += " (the request may have been processed; it was not resent)";
+        } else {
+            ec = transport_ec;
+        }
+        return result_type{};
+    }
+    diag.http_status = resp.status;
+    if (resp.status != 200) {
+        int code = 0;
+        std::string msg;
+        if (auto ra = resp.header("Retry-After"); !ra.empty()) diag.retry_after = parse_retry_after(ra);
+        if (peek_api_code(resp.body, code, msg) && code != api_success_code) {
+            ec = make_api_error(code);
+            diag.api_code = code;
+            diag.server_message = std::move(msg);
+        } else {
+            ec = make_error_code(error::http_status);
+            diag.client_message = "the service answered HTTP " + std::to_string(resp.status);
+        }
+        return result_type{};
+    }
+    return decode(std::string_view(resp.body), ec, diag);
+}
+
+} // namespace detail
+} // namespace akool
+
+#endif

@@ -1,0 +1,154 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_FAKE_TRANSPORT_HPP
+#define AKOOL_FAKE_TRANSPORT_HPP
+
+/// @file fake_transport.hpp
+/// A scripted transport for unit tests, yours and ours: queue replies or failures, let a
+/// request hang until it is cancelled, and read back every request that was sent. Copies
+/// share one script and one record, so a test can keep a copy after handing one to a client.
+/// It also shows how little a transport needs: the whole class is under 100 lines of code.
+
+#include <akool/config.hpp>
+#include <akool/transport.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace akool {
+
+template <class Executor = boost::asio::any_io_executor>
+class basic_fake_transport {
+public:
+    using executor_type = Executor;
+
+    /// One scripted outcome. `respond`, when set, computes the reply from the request.
+    struct step {
+        error_code ec;
+        http_response response;
+        std::function<http_response(const http_request&)> respond;
+        bool hang = false;  ///< never completes until the operation is cancelled
+    };
+
+    explicit basic_fake_transport(const Executor& ex) : ex_(ex), state_(std::make_shared<state>()) {}
+
+    executor_type get_executor() const noexcept { return ex_; }
+
+    /// Queues a reply with this status, body and headers.
+    basic_fake_transport& push_reply(int status, std::string body, std::vector<http_field> headers = {})
+    {
+        step s;
+        s.response.status = status;
+        s.response.body = std::move(body);
+        s.response.headers = std::move(headers);
+        return push(std::move(s));
+    }
+
+    /// Queues a failure. `maybe_sent` tells the client whether the request may have arrived.
+    basic_fake_transport& push_failure(error_code ec, bool maybe_sent = false)
+    {
+        step s;
+        s.ec = ec;
+        s.response.maybe_sent = maybe_sent;
+        s.response.failure_detail = "scripted failure: " + ec.message();
+        return push(std::move(s));
+    }
+
+    /// Queues a reply computed from the request.
+    basic_fake_transport& push_handler(std::function<http_response(const http_request&)> f)
+    {
+        step s;
+        s.respond = std::move(f);
+        return push(std::move(s));
+    }
+
+    /// Queues a request that completes only when its operation is cancelled.
+    basic_fake_transport& push_hang()
+    {
+        step s;
+        s.hang = true;
+        return push(std::move(s));
+    }
+
+    basic_fake_transport& push(step s)
+    {
+        std::lock_guard<std::mutex> lock(state_->mtx);
+        state_->script.push_back(std::move(s));
+        return *this;
+    }
+
+    /// Every request sent so far, in order.
+    std::vector<http_request> sent() const
+    {
+        std::lock_guard<std::mutex> lock(state_->mtx);
+        return state_->sent;
+    }
+
+    /// Scripted steps not consumed yet.
+    std::size_t pending() const
+    {
+        std::lock_guard<std::mutex> lock(state_->mtx);
+        return state_->script.size();
+    }
+
+    /// Sends `req`: records it and completes with the next scripted step (or
+    /// `asio::error::not_connected` when the script is empty).
+    template <class Handler>
+    void async_send(http_request&& req, Handler&& handler)
+    {
+        step s;
+        {
+            std::lock_guard<std::mutex> lock(state_->mtx);
+            state_->sent.push_back(std::move(req));
+            if (state_->script.empty()) {
+                s.ec = boost::asio::error::not_connected;
+                s.response.failure_detail = "fake transport: no scripted reply left";
+            } else {
+                s = std::move(state_->script.front());
+                state_->script.pop_front();
+            }
+            if (s.respond) s.response = s.respond(state_->sent.back());
+        }
+        if (s.hang) return hang(std::forward<Handler>(handler));
+        boost::asio::post(ex_, boost::asio::append(std::forward<Handler>(handler), s.ec, std::move(s.response)));
+    }
+
+private:
+    template <class Handler>
+    void hang(Handler&& handler)
+    {
+        auto slot = boost::asio::get_associated_cancellation_slot(handler);
+        if (!slot.is_connected()) return;  // nothing can ever complete it: dropped, as a dead peer would be
+        auto held = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
+        auto ex = ex_;
+        slot.assign([held, ex](boost::asio::cancellation_type) mutable {
+            http_response r;
+            r.maybe_sent = true;
+            r.failure_detail = "fake transport: cancelled while waiting";
+            boost::asio::post(ex, boost::asio::append(std::move(*held), error_code(boost::asio::error::operation_aborted),
+                                                      std::move(r)));
+        });
+    }
+
+    struct state {
+        mutable std::mutex mtx;
+        std::deque<step> script;
+        std::vector<http_request> sent;
+    };
+    Executor ex_;
+    std::shared_ptr<state> state_;
+};
+
+using fake_transport = basic_fake_transport<>;
+
+} // namespace akool
+
+#endif
