@@ -1,0 +1,752 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMPL_JSON_IPP
+#define AKOOL_IMPL_JSON_IPP
+
+#include <akool/json.hpp>
+
+#include <boost/core/no_exceptions_support.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serializer.hpp>
+#include <boost/json/value.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <system_error>
+
+namespace akool {
+namespace detail {
+namespace json_codec {
+
+namespace bj = boost::json;
+
+// --- Writing ---------------------------------------------------------------------------------
+
+// Appends `s` as a quoted, escaped JSON string. Boost.JSON's serializer does the escaping; the
+// input is fed in chunks small enough for the worst case (6 bytes per input byte, plus quotes)
+// to fit the stack buffer, so the serializer never suspends and never allocates. The escaping
+// is byte-wise (bytes >= 0x80 pass through), so chunk boundaries do not matter.
+inline void append_string(std::string& out, std::string_view s)
+{
+    constexpr std::size_t chunk = 40;
+    char buf[chunk * 6 + 2];
+    out.push_back('"');
+    while (!s.empty()) {
+        std::string_view part = s.substr(0, chunk);
+        s.remove_prefix(part.size());
+        bj::serializer sr;
+        sr.reset(bj::string_view(part.data(), part.size()));
+        bj::string_view w = sr.read(buf, sizeof(buf));
+        BOOST_ASSERT(sr.done() && w.size() >= 2);
+        out.append(w.data() + 1, w.size() - 2);
+    }
+    out.push_back('"');
+}
+
+inline void append_int(std::string& out, std::int64_t v)
+{
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+// Shortest form that reads back as the same double ("0.7", "1", "1e-07"); `null` for NaN and
+// infinities, which JSON cannot express.
+inline void append_double(std::string& out, double v)
+{
+    if (!std::isfinite(v)) {
+        out.append("null");
+        return;
+    }
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+// Writes `{"k":v,...}` members, inserting the commas.
+class object_writer {
+public:
+    explicit object_writer(std::string& out) : out_(out) { out_.push_back('{'); }
+    void key(std::string_view k)
+    {
+        if (!first_) out_.push_back(',');
+        first_ = false;
+        out_.push_back('"');
+        out_.append(k.data(), k.size());
+        out_.append("\":");
+    }
+    void string(std::string_view k, std::string_view v)
+    {
+        key(k);
+        append_string(out_, v);
+    }
+    void integer(std::string_view k, std::int64_t v)
+    {
+        key(k);
+        append_int(out_, v);
+    }
+    void opt_integer(std::string_view k, const std::optional<std::int64_t>& v)
+    {
+        if (v) integer(k, *v);
+    }
+    void raw(std::string_view k, std::string_view v)
+    {
+        key(k);
+        out_.append(v.data(), v.size());
+    }
+    void close() { out_.push_back('}'); }
+    std::string& out() noexcept { return out_; }
+
+private:
+    std::string& out_;
+    bool first_ = true;
+};
+
+inline void write_task(std::string& out, const image_task& t)
+{
+    object_writer w(out);
+    w.string("_id", t.id);
+    w.opt_integer("uid", t.uid);
+    w.string("team_id", t.team_id);
+    w.opt_integer("create_time", t.create_time);
+    w.string("prompt", t.prompt);
+    w.string("origin_prompt", t.origin_prompt);
+    w.string("source_image", t.source_image);
+    w.integer("image_status", static_cast<int>(t.status));
+    w.opt_integer("image_sub_status", t.sub_status);
+    w.opt_integer("deduction_credit", t.deduction_credit);
+    w.string("model_name", t.model_name);
+    w.string("provider", t.provider);
+    w.opt_integer("type", t.type);
+    w.opt_integer("from", t.from);
+    if (t.sub_type) w.integer("sub_type", static_cast<int>(*t.sub_type));
+    w.string("file_name", t.file_name);
+    w.close();
+}
+
+// --- Reading ---------------------------------------------------------------------------------
+
+// Size of the stack buffer the decoders parse into; larger replies spill to the heap.
+constexpr std::size_t parse_buffer_size = 4096;
+
+inline bool to_int(const bj::value& v, int& out) noexcept
+{
+    if (v.is_int64()) {
+        std::int64_t i = v.get_int64();
+        if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max()) return false;
+        out = static_cast<int>(i);
+        return true;
+    }
+    if (v.is_uint64()) {
+        std::uint64_t u = v.get_uint64();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) return false;
+        out = static_cast<int>(u);
+        return true;
+    }
+    return false;
+}
+
+inline bool to_int64(const bj::value& v, std::int64_t& out) noexcept
+{
+    if (v.is_int64()) {
+        out = v.get_int64();
+        return true;
+    }
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        out = static_cast<std::int64_t>(v.get_uint64());
+        return true;
+    }
+    return false;
+}
+
+inline const char* kind_name(const bj::value& v) noexcept
+{
+    switch (v.kind()) {
+    case bj::kind::null: return "null";
+    case bj::kind::bool_: return "a boolean";
+    case bj::kind::int64:
+    case bj::kind::uint64:
+    case bj::kind::double_: return "a number";
+    case bj::kind::string: return "a string";
+    case bj::kind::array: return "an array";
+    case bj::kind::object: return "an object";
+    }
+    return "a value";
+}
+
+// Decodes one reply: reports the first problem as bad_response with the field's path.
+class reply_reader {
+public:
+    reply_reader(error_code& ec, diagnostics& diag) : ec_(ec), diag_(diag) {}
+
+    // Sets bad_response with `message` in client_message; returns false for chaining.
+    bool fail(std::string message)
+    {
+        ec_ = make_error_code(error::bad_response);
+        diag_.client_message = std::move(message);
+        return false;
+    }
+
+    bool fail_field(std::string_view prefix, std::string_view key, std::string_view what)
+    {
+        std::string m;
+        m.reserve(prefix.size() + key.size() + what.size() + 3);
+        if (!prefix.empty()) {
+            m.append(prefix.data(), prefix.size());
+            m.push_back('.');
+        }
+        m.append(key.data(), key.size());
+        m.append(": ");
+        m.append(what.data(), what.size());
+        return fail(std::move(m));
+    }
+
+    // The parse error or the top-level kind, worded for a person; returns the root object.
+    const bj::object* root(std::string_view body, const bj::value& jv, const error_code& parse_ec)
+    {
+        if (parse_ec) {
+            if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+                fail("reply is not JSON: the body is empty");
+                return nullptr;
+            }
+            fail("reply is not valid JSON: " + parse_ec.message());
+            return nullptr;
+        }
+        if (!jv.is_object()) {
+            fail(std::string("reply is not a JSON object: the top level is ") + kind_name(jv));
+            return nullptr;
+        }
+        return &jv.get_object();
+    }
+
+    // Reads `code` and `msg`; true when the code is 1000. Otherwise sets ec and returns false.
+    bool envelope(const bj::object& root)
+    {
+        const bj::value* c = root.if_contains("code");
+        if (!c) return fail("code: missing");
+        int code = 0;
+        if (!to_int(*c, code)) {
+            if (c->is_int64() || c->is_uint64()) return fail("code: integer out of range");
+            return fail(std::string("code: expected an integer, got ") + kind_name(*c));
+        }
+        if (code == api_success_code) return true;
+        ec_ = make_api_error(code);
+        diag_.api_code = code;
+        if (const bj::value* m = root.if_contains("msg"); m && m->is_string())
+            diag_.server_message.assign(m->get_string().data(), m->get_string().size());
+        else
+            diag_.server_message.clear();
+        return false;
+    }
+
+    bool req_string(const bj::object& o, std::string_view prefix, std::string_view key, std::string& out)
+    {
+        const bj::value* v = o.if_contains(bj::string_view(key.data(), key.size()));
+        if (!v) return fail_field(prefix, key, "missing");
+        if (!v->is_string()) return fail_field(prefix, key, std::string("expected a string, got ") + kind_name(*v));
+        const bj::string& s = v->get_string();
+        if (s.empty()) return fail_field(prefix, key, "expected a non-empty string");
+        out.assign(s.data(), s.size());
+        return true;
+    }
+
+    bool req_int(const bj::object& o, std::string_view prefix, std::string_view key, int& out)
+    {
+        const bj::value* v = o.if_contains(bj::string_view(key.data(), key.size()));
+        if (!v) return fail_field(prefix, key, "missing");
+        if (to_int(*v, out)) return true;
+        if (v->is_int64() || v->is_uint64()) return fail_field(prefix, key, "integer out of range");
+        return fail_field(prefix, key, std::string("expected an integer, got ") + kind_name(*v));
+    }
+
+    static void opt_string(const bj::object& o, std::string_view key, std::string& out)
+    {
+        const bj::value* v = o.if_contains(bj::string_view(key.data(), key.size()));
+        if (v && v->is_string()) out.assign(v->get_string().data(), v->get_string().size());
+    }
+
+    static void opt_int64(const bj::object& o, std::string_view key, std::optional<std::int64_t>& out)
+    {
+        const bj::value* v = o.if_contains(bj::string_view(key.data(), key.size()));
+        std::int64_t i = 0;
+        if (v && to_int64(*v, i)) out = i;
+    }
+
+    bool task(const bj::value& v, std::string_view prefix, image_task& t)
+    {
+        if (!v.is_object()) return fail(std::string(prefix) + ": expected an object, got " + kind_name(v));
+        const bj::object& o = v.get_object();
+        int status = 0;
+        if (!req_string(o, prefix, "_id", t.id)) return false;
+        if (!req_int(o, prefix, "image_status", status)) return false;
+        t.status = static_cast<image_status>(status);
+        opt_int64(o, "uid", t.uid);
+        opt_string(o, "team_id", t.team_id);
+        opt_int64(o, "create_time", t.create_time);
+        opt_string(o, "prompt", t.prompt);
+        opt_string(o, "origin_prompt", t.origin_prompt);
+        opt_string(o, "source_image", t.source_image);
+        opt_int64(o, "image_sub_status", t.sub_status);
+        opt_int64(o, "deduction_credit", t.deduction_credit);
+        opt_string(o, "model_name", t.model_name);
+        opt_string(o, "provider", t.provider);
+        opt_int64(o, "type", t.type);
+        opt_int64(o, "from", t.from);
+        if (const bj::value* s = o.if_contains("sub_type")) {
+            int st = 0;
+            if (to_int(*s, st)) t.sub_type = static_cast<image_sub_type>(st);
+        }
+        opt_string(o, "file_name", t.file_name);
+        return true;
+    }
+
+    bool result(const bj::value& v, image_result& r)
+    {
+        if (!v.is_object()) return fail(std::string("data: expected an object, got ") + kind_name(v));
+        const bj::object& o = v.get_object();
+        int status = 0;
+        if (!req_string(o, "data", "_id", r.id)) return false;
+        if (!req_int(o, "data", "image_status", status)) return false;
+        r.status = static_cast<image_status>(status);
+        opt_string(o, "image", r.image_url);
+        opt_int64(o, "create_time", r.create_time);
+        opt_int64(o, "uid", r.uid);
+        opt_int64(o, "type", r.type);
+        opt_int64(o, "deduction_credit", r.deduction_credit);
+        if (const bj::value* u = o.if_contains("upscaled_urls"); u && u->is_array())
+            for (const bj::value& e : u->get_array())
+                if (e.is_string()) r.upscaled_urls.emplace_back(e.get_string().data(), e.get_string().size());
+        return true;
+    }
+
+private:
+    error_code& ec_;
+    diagnostics& diag_;
+};
+
+// Runs `fn` and turns any exception other than std::bad_alloc into bad_response.
+template <class Fn>
+void guarded(error_code& ec, diagnostics& diag, Fn&& fn)
+{
+    BOOST_TRY { fn(); }
+    BOOST_CATCH(const std::logic_error& e)
+    {
+        ec = make_error_code(error::bad_response);
+        diag.client_message = std::string("reply could not be decoded: ") + e.what();
+    }
+    BOOST_CATCH(const std::runtime_error& e)
+    {
+        ec = make_error_code(error::bad_response);
+        diag.client_message = std::string("reply could not be decoded: ") + e.what();
+    }
+    BOOST_CATCH_END
+}
+
+inline bj::value parse(std::string_view body, error_code& parse_ec, bj::monotonic_resource& mr)
+{
+    return bj::parse(bj::string_view(body.data(), body.size()), parse_ec, bj::storage_ptr(&mr));
+}
+
+// --- Server side -----------------------------------------------------------------------------
+
+class request_reader {
+public:
+    explicit request_reader(diagnostics& diag) : diag_(diag) {}
+
+    void issue(std::string field, issue_code code, std::string message)
+    {
+        validation_issue i;
+        i.field = std::move(field);
+        i.code = code;
+        i.severity = severity::error;
+        i.message = std::move(message);
+        diag_.issues.push_back(std::move(i));
+        ++count_;
+    }
+
+    void wrong_type(std::string_view field, std::string_view expected, const bj::value& got)
+    {
+        issue(std::string(field), issue_code::invalid_value,
+              std::string("expected ") + std::string(expected) + ", got " + kind_name(got));
+    }
+
+    // A field present with a value other than null, or nullptr.
+    static const bj::value* field(const bj::object& o, std::string_view key)
+    {
+        const bj::value* v = o.if_contains(bj::string_view(key.data(), key.size()));
+        return v && !v->is_null() ? v : nullptr;
+    }
+
+    void opt_string(const bj::object& o, std::string_view key, std::optional<std::string>& out)
+    {
+        if (const bj::value* v = field(o, key)) {
+            if (v->is_string())
+                out.emplace(v->get_string().data(), v->get_string().size());
+            else
+                wrong_type(key, "a string", *v);
+        }
+    }
+
+    std::size_t count() const noexcept { return count_; }
+
+private:
+    diagnostics& diag_;
+    std::size_t count_ = 0;
+};
+
+} // namespace json_codec
+} // namespace detail
+
+AKOOL_DECL void encode_image_request(const image_request& req, std::string& out)
+{
+    detail::json_codec::object_writer w(out);
+    if (req.model_name) w.string("model_name", *req.model_name);
+    if (req.negative_prompt) w.string("negative_prompt", *req.negative_prompt);
+    w.string("prompt", req.prompt);
+    if (!req.source_images.empty()) {
+        w.key("source_images");
+        out.push_back('[');
+        bool first = true;
+        for (const std::string& s : req.source_images) {
+            if (!first) out.push_back(',');
+            first = false;
+            detail::json_codec::append_string(out, s);
+        }
+        out.push_back(']');
+    }
+    if (req.scale) w.string("scale", to_string(*req.scale));
+    if (req.resolution) w.string("resolution", to_string(*req.resolution));
+    if (req.similar) {
+        w.key("similar");
+        detail::json_codec::append_double(out, *req.similar);
+    }
+    if (req.batch_quantity) w.integer("batch_quantity", *req.batch_quantity);
+    if (req.webhook_url) w.string("webhookurl", *req.webhook_url);
+    w.close();
+}
+
+AKOOL_DECL std::string encode_image_request(const image_request& req)
+{
+    std::size_t estimate = 192 + req.prompt.size();
+    if (req.model_name) estimate += req.model_name->size();
+    if (req.negative_prompt) estimate += req.negative_prompt->size();
+    if (req.webhook_url) estimate += req.webhook_url->size();
+    for (const std::string& s : req.source_images) estimate += s.size() + 3;
+    std::string out;
+    out.reserve(estimate);
+    encode_image_request(req, out);
+    return out;
+}
+
+AKOOL_DECL std::string encode_token_request(const client_credentials& creds)
+{
+    std::string out;
+    out.reserve(40 + creds.client_id.size() + creds.client_secret.size());
+    detail::json_codec::object_writer w(out);
+    w.string("clientId", creds.client_id);
+    w.string("clientSecret", creds.client_secret);
+    w.close();
+    return out;
+}
+
+AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec, diagnostics& diag)
+{
+    namespace jc = detail::json_codec;
+    ec.clear();
+    std::vector<image_task> tasks;
+    jc::guarded(ec, diag, [&] {
+        unsigned char buf[jc::parse_buffer_size];
+        boost::json::monotonic_resource mr(buf, sizeof(buf));
+        error_code parse_ec;
+        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        jc::reply_reader rd(ec, diag);
+        const boost::json::object* root = rd.root(body, jv, parse_ec);
+        if (!root || !rd.envelope(*root)) return;
+        const boost::json::value* data = root->if_contains("data");
+        if (!data) {
+            rd.fail("data: missing");
+            return;
+        }
+        if (data->is_object()) {
+            tasks.emplace_back();
+            if (!rd.task(*data, "data", tasks.back())) tasks.clear();
+            return;
+        }
+        if (!data->is_array()) {
+            rd.fail(std::string("data: expected an object or an array, got ") + jc::kind_name(*data));
+            return;
+        }
+        const boost::json::array& arr = data->get_array();
+        if (arr.empty()) {
+            rd.fail("data: empty array, expected at least one task");
+            return;
+        }
+        tasks.resize(arr.size());
+        for (std::size_t i = 0; i < arr.size(); ++i) {
+            if (!rd.task(arr[i], "data[" + std::to_string(i) + "]", tasks[i])) {
+                tasks.clear();
+                return;
+            }
+        }
+    });
+    if (ec) tasks.clear();
+    return tasks;
+}
+
+AKOOL_DECL image_result decode_result_response(std::string_view body, error_code& ec, diagnostics& diag)
+{
+    namespace jc = detail::json_codec;
+    ec.clear();
+    image_result result;
+    jc::guarded(ec, diag, [&] {
+        unsigned char buf[jc::parse_buffer_size];
+        boost::json::monotonic_resource mr(buf, sizeof(buf));
+        error_code parse_ec;
+        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        jc::reply_reader rd(ec, diag);
+        const boost::json::object* root = rd.root(body, jv, parse_ec);
+        if (!root || !rd.envelope(*root)) return;
+        const boost::json::value* data = root->if_contains("data");
+        if (!data) {
+            rd.fail("data: missing");
+            return;
+        }
+        rd.result(*data, result);
+    });
+    if (ec) result = image_result{};
+    return result;
+}
+
+AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& ec, diagnostics& diag)
+{
+    namespace jc = detail::json_codec;
+    ec.clear();
+    std::string token;
+    jc::guarded(ec, diag, [&] {
+        unsigned char buf[1024];
+        boost::json::monotonic_resource mr(buf, sizeof(buf));
+        error_code parse_ec;
+        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        jc::reply_reader rd(ec, diag);
+        const boost::json::object* root = rd.root(body, jv, parse_ec);
+        if (!root || !rd.envelope(*root)) return;
+        if (root->contains("token")) {
+            rd.req_string(*root, "", "token", token);
+            return;
+        }
+        const boost::json::value* data = root->if_contains("data");
+        if (data && data->is_object() && data->get_object().contains("token")) {
+            rd.req_string(data->get_object(), "data", "token", token);
+            return;
+        }
+        rd.fail("token: missing");
+    });
+    if (ec) token.clear();
+    return token;
+}
+
+AKOOL_DECL bool peek_api_code(std::string_view body, int& code, std::string& msg)
+{
+    namespace jc = detail::json_codec;
+    bool found = false;
+    error_code ec;
+    diagnostics ignored;
+    jc::guarded(ec, ignored, [&] {
+        unsigned char buf[1024];
+        boost::json::monotonic_resource mr(buf, sizeof(buf));
+        error_code parse_ec;
+        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        if (parse_ec || !jv.is_object()) return;
+        const boost::json::object& o = jv.get_object();
+        const boost::json::value* c = o.if_contains("code");
+        int v = 0;
+        if (!c || !jc::to_int(*c, v)) return;
+        code = v;
+        msg.clear();
+        if (const boost::json::value* m = o.if_contains("msg"); m && m->is_string())
+            msg.assign(m->get_string().data(), m->get_string().size());
+        found = true;
+    });
+    return found;
+}
+
+AKOOL_DECL image_request decode_image_request(std::string_view body, error_code& ec, diagnostics& diag)
+{
+    namespace jc = detail::json_codec;
+    ec.clear();
+    image_request req;
+    jc::guarded(ec, diag, [&] {
+        unsigned char buf[jc::parse_buffer_size];
+        boost::json::monotonic_resource mr(buf, sizeof(buf));
+        error_code parse_ec;
+        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        if (parse_ec) {
+            ec = make_error_code(error::bad_response);
+            diag.client_message = "request body is not valid JSON: " + parse_ec.message();
+            return;
+        }
+        if (!jv.is_object()) {
+            ec = make_error_code(error::bad_response);
+            diag.client_message = std::string("request body is not a JSON object: the top level is ") + jc::kind_name(jv);
+            return;
+        }
+        const boost::json::object& o = jv.get_object();
+        jc::request_reader rd(diag);
+
+        if (const boost::json::value* v = jc::request_reader::field(o, "prompt")) {
+            if (v->is_string())
+                req.prompt.assign(v->get_string().data(), v->get_string().size());
+            else
+                rd.wrong_type("prompt", "a string", *v);
+        } else {
+            rd.issue("prompt", issue_code::missing, "prompt is required");
+        }
+
+        rd.opt_string(o, "model_name", req.model_name);
+        rd.opt_string(o, "negative_prompt", req.negative_prompt);
+        rd.opt_string(o, "webhookurl", req.webhook_url);
+
+        if (const boost::json::value* v = jc::request_reader::field(o, "source_images")) {
+            if (v->is_array()) {
+                const boost::json::array& arr = v->get_array();
+                for (std::size_t i = 0; i < arr.size(); ++i) {
+                    if (arr[i].is_string())
+                        req.source_images.emplace_back(arr[i].get_string().data(), arr[i].get_string().size());
+                    else
+                        rd.wrong_type("source_images[" + std::to_string(i) + "]", "a string", arr[i]);
+                }
+            } else {
+                rd.wrong_type("source_images", "an array of strings", *v);
+            }
+        }
+
+        if (const boost::json::value* v = jc::request_reader::field(o, "scale")) {
+            if (!v->is_string())
+                rd.wrong_type("scale", "a string", *v);
+            else if (auto s = parse_scale(std::string_view(v->get_string().data(), v->get_string().size())))
+                req.scale = *s;
+            else
+                rd.issue("scale", issue_code::invalid_value,
+                         "must be one of 1:1, 3:2, 4:3, 16:9, 2:3, 3:4, 9:16, Original");
+        }
+
+        if (const boost::json::value* v = jc::request_reader::field(o, "resolution")) {
+            if (!v->is_string())
+                rd.wrong_type("resolution", "a string", *v);
+            else if (auto r = parse_resolution(std::string_view(v->get_string().data(), v->get_string().size())))
+                req.resolution = *r;
+            else
+                rd.issue("resolution", issue_code::invalid_value, "must be 1080p or 4k");
+        }
+
+        if (const boost::json::value* v = jc::request_reader::field(o, "batch_quantity")) {
+            int n = 0;
+            if (jc::to_int(*v, n)) {
+                req.batch_quantity = n;
+            } else if (v->is_int64() || v->is_uint64()) {
+                rd.issue("batch_quantity", issue_code::out_of_range, "must be an integer from 1 to 4");
+            } else if (v->is_double()) {
+                double d = v->get_double();
+                if (std::isfinite(d) && d == std::floor(d) && d >= std::numeric_limits<int>::min() &&
+                    d <= std::numeric_limits<int>::max())
+                    req.batch_quantity = static_cast<int>(d);
+                else if (std::isfinite(d) && d == std::floor(d))
+                    rd.issue("batch_quantity", issue_code::out_of_range, "must be an integer from 1 to 4");
+                else
+                    rd.issue("batch_quantity", issue_code::invalid_value, "expected an integer, got a fraction");
+            } else {
+                rd.wrong_type("batch_quantity", "an integer", *v);
+            }
+        }
+
+        if (const boost::json::value* v = jc::request_reader::field(o, "similar")) {
+            if (v->is_double())
+                req.similar = v->get_double();
+            else if (v->is_int64())
+                req.similar = static_cast<double>(v->get_int64());
+            else if (v->is_uint64())
+                req.similar = static_cast<double>(v->get_uint64());
+            else
+                rd.wrong_type("similar", "a number", *v);
+        }
+
+        if (rd.count() != 0) ec = make_error_code(error::validation_failed);
+    });
+    return req;
+}
+
+AKOOL_DECL std::string encode_create_response(const std::vector<image_task>& tasks, bool as_array)
+{
+    std::string out;
+    out.reserve(64 + tasks.size() * 512);
+    out.append("{\"code\":1000,\"msg\":\"OK\",\"data\":");
+    if (as_array) {
+        out.push_back('[');
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+            if (i != 0) out.push_back(',');
+            detail::json_codec::write_task(out, tasks[i]);
+        }
+        out.push_back(']');
+    } else if (tasks.empty()) {
+        out.append("null");
+    } else {
+        detail::json_codec::write_task(out, tasks.front());
+    }
+    out.push_back('}');
+    return out;
+}
+
+AKOOL_DECL std::string encode_result_response(const image_result& result)
+{
+    std::string out;
+    out.reserve(256 + result.image_url.size());
+    out.append("{\"code\":1000,\"msg\":\"OK\",\"data\":");
+    detail::json_codec::object_writer w(out);
+    w.string("_id", result.id);
+    w.opt_integer("create_time", result.create_time);
+    w.opt_integer("uid", result.uid);
+    w.opt_integer("type", result.type);
+    w.integer("image_status", static_cast<int>(result.status));
+    if (!result.image_url.empty()) w.string("image", result.image_url);
+    w.opt_integer("deduction_credit", result.deduction_credit);
+    w.raw("buttons", "[]");
+    w.raw("used_buttons", "[]");
+    w.key("upscaled_urls");
+    out.push_back('[');
+    for (std::size_t i = 0; i < result.upscaled_urls.size(); ++i) {
+        if (i != 0) out.push_back(',');
+        detail::json_codec::append_string(out, result.upscaled_urls[i]);
+    }
+    out.push_back(']');
+    w.close();
+    out.push_back('}');
+    return out;
+}
+
+AKOOL_DECL std::string encode_token_response(std::string_view token)
+{
+    std::string out;
+    out.reserve(40 + token.size());
+    out.append("{\"code\":1000,\"msg\":\"OK\",\"token\":");
+    detail::json_codec::append_string(out, token);
+    out.push_back('}');
+    return out;
+}
+
+AKOOL_DECL std::string encode_error_response(int code, std::string_view msg)
+{
+    std::string out;
+    out.reserve(32 + msg.size());
+    detail::json_codec::object_writer w(out);
+    w.integer("code", code);
+    w.string("msg", msg);
+    w.close();
+    return out;
+}
+
+} // namespace akool
+
+#endif
