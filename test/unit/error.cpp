@@ -1,0 +1,225 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#define BOOST_TEST_MODULE error
+#include <boost/test/unit_test.hpp>
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <akool/diagnostics.hpp>
+#include <akool/error.hpp>
+
+#include <boost/system/generic_category.hpp>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+namespace bdata = boost::unit_test::data;
+using namespace akool;
+
+namespace {
+
+// Every value of akool::error.
+const error all_errors[] = {
+    error::validation_failed,
+    error::bad_response,
+    error::http_status,
+    error::generation_failed,
+    error::timeout,
+    error::unexpected_api_code,
+    error::response_too_large,
+    error::invalid_url,
+    error::request_not_sent,
+    error::outcome_unknown,
+    error::not_an_image,
+    error::no_credentials,
+    error::webhook_bad_signature,
+    error::webhook_stale,
+    error::webhook_bad_base64,
+    error::webhook_decrypt_failed,
+    error::webhook_bad_json,
+    error::webhook_missing_field,
+    error::webhook_bad_credentials,
+    error::api_parameter_error,
+    error::api_invalid_authorization,
+    error::api_authorization_empty,
+    error::api_generation_error,
+    error::api_account_banned,
+};
+
+bool listed(int v)
+{
+    return std::any_of(std::begin(all_errors), std::end(all_errors),
+                       [v](error e) { return static_cast<int>(e) == v; });
+}
+
+// The category's fallback texts for values without a message of their own.
+bool is_fallback(const std::string& m)
+{
+    return m.rfind("unknown akool error", 0) == 0 || m.rfind("the service answered with API code", 0) == 0;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(error_codes)
+
+BOOST_DATA_TEST_CASE(every_value_has_a_message, bdata::xrange(std::size(all_errors)), index)
+{
+    const error e = all_errors[index];
+    const error_code ec = make_error_code(e);
+    BOOST_TEST_CONTEXT("value " << static_cast<int>(e))
+    {
+        BOOST_TEST(ec.failed());
+        BOOST_TEST(ec.value() == static_cast<int>(e));
+        BOOST_TEST(!ec.message().empty());
+        BOOST_TEST(!is_fallback(ec.message()), ec.message());
+        // The buffer form agrees with the string form.
+        char buf[8];
+        BOOST_TEST(std::string(get_error_category().message(ec.value(), buf, sizeof(buf))) == ec.message());
+        // An implicit conversion from the enum gives the same code.
+        error_code implicit = e;
+        BOOST_TEST((implicit == ec));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(messages_are_distinct)
+{
+    std::set<std::string> seen;
+    for (error e : all_errors) seen.insert(make_error_code(e).message());
+    BOOST_TEST(seen.size() == std::size(all_errors));
+}
+
+// The list above is the whole enum: every client value without a message is a fallback.
+BOOST_AUTO_TEST_CASE(list_covers_client_range)
+{
+    for (int v = -2; v <= max_client_error + 1; ++v) {
+        const std::string m = get_error_category().message(v);
+        BOOST_TEST(is_fallback(m) == !listed(v), "value " << v << ": " << m);
+        BOOST_TEST(!m.empty());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(category_name)
+{
+    BOOST_TEST(std::string(get_error_category().name()) == "akool");
+    BOOST_TEST(std::string(make_error_code(error::timeout).category().name()) == "akool");
+    BOOST_TEST((&make_error_code(error::timeout).category() == &get_error_category()));
+}
+
+struct api_map_case {
+    int code;
+    int expected_value;
+};
+static const api_map_case api_map_cases[] = {
+    {1003, static_cast<int>(error::api_parameter_error)},
+    {1101, static_cast<int>(error::api_invalid_authorization)},
+    {1102, static_cast<int>(error::api_authorization_empty)},
+    {1108, static_cast<int>(error::api_generation_error)},
+    {1200, static_cast<int>(error::api_account_banned)},
+    {1234, 1234},
+    {100, 100},
+    {99, static_cast<int>(error::unexpected_api_code)},
+    {5, static_cast<int>(error::unexpected_api_code)},
+    {1, static_cast<int>(error::unexpected_api_code)},
+    {0, static_cast<int>(error::unexpected_api_code)},
+    {-1000, static_cast<int>(error::unexpected_api_code)},
+};
+
+BOOST_DATA_TEST_CASE(make_api_error_mapping, bdata::xrange(std::size(api_map_cases)), index)
+{
+    const api_map_case& c = api_map_cases[index];
+    const error_code ec = make_api_error(c.code);
+    BOOST_TEST_CONTEXT("code " << c.code)
+    {
+        BOOST_TEST(ec.value() == c.expected_value);
+        BOOST_TEST((ec.category() == get_error_category()));
+        BOOST_TEST(ec.failed());
+        BOOST_TEST(is_api_error(ec) == (c.code > max_client_error));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(named_api_codes)
+{
+    BOOST_TEST((make_api_error(1003) == error::api_parameter_error));
+    BOOST_TEST((make_api_error(1101) == error::api_invalid_authorization));
+    BOOST_TEST((make_api_error(1102) == error::api_authorization_empty));
+    BOOST_TEST((make_api_error(1108) == error::api_generation_error));
+    BOOST_TEST((make_api_error(1200) == error::api_account_banned));
+    BOOST_TEST((make_api_error(7) == error::unexpected_api_code));
+    BOOST_TEST(!is_api_error(make_error_code(error::unexpected_api_code)));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_api_code_keeps_number)
+{
+    const error_code ec = make_api_error(1234);
+    BOOST_TEST(ec.value() == 1234);
+    BOOST_TEST(contains(ec.message(), "1234"), ec.message());
+    BOOST_TEST(is_api_error(ec));
+    BOOST_TEST((ec != make_api_error(1235)));
+}
+
+BOOST_AUTO_TEST_CASE(is_api_error_cases)
+{
+    BOOST_TEST(is_api_error(make_error_code(error::api_account_banned)));
+    BOOST_TEST(!is_api_error(make_error_code(error::validation_failed)));
+    BOOST_TEST(!is_api_error(make_error_code(error::bad_response)));
+    BOOST_TEST(!is_api_error(error_code()));
+    // The same number in another category is not an API error.
+    BOOST_TEST(!is_api_error(error_code(1003, boost::system::generic_category())));
+}
+
+BOOST_AUTO_TEST_CASE(codes_compare_equal_across_copies)
+{
+    const error_code a = make_error_code(error::bad_response);
+    const error_code b = a;
+    error_code c;
+    c = make_api_error(1234);
+    const error_code d = c;
+    BOOST_TEST((a == b));
+    BOOST_TEST((b == error::bad_response));
+    BOOST_TEST((c == d));
+    BOOST_TEST((d == make_api_error(1234)));
+    BOOST_TEST((a != c));
+    BOOST_TEST((a != make_error_code(error::http_status)));
+    BOOST_TEST((a != error_code(a.value(), boost::system::generic_category())));
+    // A copy through std::error_code keeps the identity too.
+    const std::error_code sa = a;
+    const std::error_code sb = b;
+    BOOST_TEST((sa == sb));
+    BOOST_TEST(sa.value() == a.value());
+}
+
+BOOST_AUTO_TEST_CASE(what_carries_diagnostics)
+{
+    diagnostics diag;
+    diag.server_message = "Invalid authorization or the request token has expired";
+    diag.api_code = 1101;
+    diag.issues.push_back({"batch_quantity", issue_code::out_of_range, severity::error, "must be from 1 to 4"});
+    const error_with_diagnostics ex(make_api_error(1101), diag);
+    const std::string what = ex.what();
+    BOOST_TEST(contains(what, "Invalid authorization or the request token has expired"), what);
+    BOOST_TEST(contains(what, "batch_quantity"), what);
+    BOOST_TEST((ex.code() == error::api_invalid_authorization));
+    BOOST_TEST(ex.get_diagnostics().api_code == 1101);
+    BOOST_TEST(ex.get_diagnostics().issues.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(throw_on_error_behaviour)
+{
+    diagnostics diag;
+    diag.client_message = "data._id: missing";
+    BOOST_CHECK_NO_THROW(throw_on_error(error_code(), diag));
+    bool caught = false;
+    try {
+        throw_on_error(make_error_code(error::bad_response), diag);
+    } catch (const error_with_diagnostics& ex) {
+        caught = true;
+        BOOST_TEST((ex.code() == error::bad_response));
+        BOOST_TEST(contains(ex.what(), "data._id: missing"), ex.what());
+    }
+    BOOST_TEST(caught);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
