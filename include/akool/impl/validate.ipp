@@ -1,0 +1,250 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMPL_VALIDATE_IPP
+#define AKOOL_IMPL_VALIDATE_IPP
+
+// The request validator. Standard library and akool headers only: no Boost.JSON, Asio, Beast
+// or OpenSSL, so that a TU that only builds and checks requests stays light.
+
+#include <akool/validate.hpp>
+#include <akool/detail/url.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace akool {
+namespace detail {
+namespace validation {
+
+// The most bytes of a user's value a message quotes.
+inline constexpr std::size_t max_quoted = 80;
+
+inline bool is_space(char c) noexcept
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// True when `s` is non-empty and holds nothing but ASCII white space.
+inline bool is_blank(std::string_view s) noexcept
+{
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!is_space(c)) return false;
+    return true;
+}
+
+// `s` in double quotes, for a message: control characters, quotes and backslashes escaped so
+// that the message stays one printable line, and cut after `max_quoted` bytes (never inside a
+// UTF-8 sequence) with "..." appended.
+inline std::string quote(std::string_view s)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    bool cut = false;
+    if (s.size() > max_quoted) {
+        std::size_t n = max_quoted;
+        // Back off over continuation bytes so that a multi-byte character is kept or dropped whole.
+        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+        s = s.substr(0, n);
+        cut = true;
+    }
+    std::string out;
+    out.reserve(s.size() + 8);
+    out += '"';
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20 || u == 0x7f) {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+    if (cut) out += "...";
+    return out;
+}
+
+// Why `url` is not an absolute http(s) URL, as the end of a sentence ("is empty", ...).
+// Only called for a URL that detail::is_http_url refused.
+inline std::string url_problem(std::string_view url)
+{
+    if (url.empty()) return "is empty";
+    for (char c : url)
+        if (!is_url_char(c) && c != '#')
+            return "contains a space, a control character or another character a URL may not hold "
+                   "(percent-encode it)";
+    auto sep = url.find("://");
+    if (sep == std::string_view::npos) return "is not an absolute URL (it has no scheme://host part)";
+    std::string_view scheme = url.substr(0, sep);
+    if (!ascii_iequals(scheme, "http") && !ascii_iequals(scheme, "https"))
+        return "uses the scheme " + quote(scheme) + "; only http and https are accepted";
+    std::string_view rest = url.substr(sep + 3);
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.empty()) return "has no host";
+    if (authority.find('@') != std::string_view::npos)
+        return "holds user information (user@host), which is not accepted";
+    return "has an invalid host or port (the port must be 1 to 65535)";
+}
+
+// `url` with any user information (`user:password@`) replaced by "***@", so that a message
+// never carries a credential.
+inline std::string redact_userinfo(std::string_view url)
+{
+    auto sep = url.find("://");
+    if (sep == std::string_view::npos) return std::string(url);
+    std::size_t start = sep + 3;
+    std::size_t end = url.find_first_of("/?#", start);
+    if (end == std::string_view::npos) end = url.size();
+    auto at = url.substr(start, end - start).rfind('@');
+    if (at == std::string_view::npos) return std::string(url);
+    std::string out(url.substr(0, start));
+    out += "***";
+    out.append(url.substr(start + at));
+    return out;
+}
+
+inline void add(std::vector<validation_issue>& out, std::string field, issue_code code, severity sev,
+                std::string message)
+{
+    validation_issue i;
+    i.field = std::move(field);
+    i.code = code;
+    i.severity = sev;
+    i.message = std::move(message);
+    out.push_back(std::move(i));
+}
+
+inline void check_url(std::vector<validation_issue>& out, std::string field, std::string_view what,
+                      std::string_view url)
+{
+    if (is_http_url(url)) return;
+    std::string msg(what);
+    if (!url.empty()) msg += ' ' + quote(redact_userinfo(url));
+    msg += ' ' + url_problem(url) + "; give an absolute http:// or https:// URL";
+    add(out, std::move(field), issue_code::invalid_url, severity::error, std::move(msg));
+}
+
+inline std::string number(double v)
+{
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+infinity" : "-infinity";
+    char buf[32];
+    int n = std::snprintf(buf, sizeof buf, "%g", v);
+    if (n < 0) return "?";
+    return std::string(buf, static_cast<std::size_t>(n) < sizeof buf ? static_cast<std::size_t>(n) : sizeof buf - 1);
+}
+
+} // namespace validation
+} // namespace detail
+
+AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
+{
+    using namespace detail::validation;
+    std::vector<validation_issue> out;
+    const bool image_mode = mode_of(req) == generation_mode::image_to_image;
+
+    // prompt
+    if (req.prompt.empty())
+        add(out, "prompt", issue_code::missing, severity::error,
+            "prompt is required: describe the image to generate");
+    else if (is_blank(req.prompt))
+        add(out, "prompt", issue_code::blank, severity::error,
+            "prompt holds only white space: describe the image to generate");
+
+    // model_name
+    if (req.model_name) {
+        const std::string& m = *req.model_name;
+        if (m.empty() || is_blank(m)) {
+            add(out, "model_name", issue_code::blank, severity::error,
+                "model_name is set but " + std::string(m.empty() ? "empty" : "blank") +
+                    ": leave it unset to let the service choose by source_images, or name a model such as \"" +
+                    std::string(models::text_to_image) + "\"");
+        } else if (auto mode = mode_of_model(m)) {
+            if (*mode == generation_mode::text_to_image && image_mode)
+                add(out, "model_name", issue_code::mode_mismatch, severity::error,
+                    "model_name " + quote(m) + " is the text-to-image model but source_images is set: use \"" +
+                        std::string(models::image_to_image) + "\", leave model_name unset, or remove the source images");
+            else if (*mode == generation_mode::image_to_image && !image_mode)
+                add(out, "model_name", issue_code::mode_mismatch, severity::error,
+                    "model_name " + quote(m) + " is the image-to-image model but source_images is empty: add a "
+                        "source image URL, or use \"" + std::string(models::text_to_image) +
+                        "\" or leave model_name unset");
+        }
+        // Any other name is allowed: the service adds models.
+    }
+
+    // source_images
+    if (req.source_images.size() > 1)
+        add(out, "source_images", issue_code::ignored, severity::warning,
+            "source_images holds " + std::to_string(req.source_images.size()) +
+                " URLs but the service uses only the first; send one request per source image instead");
+    for (std::size_t i = 0; i < req.source_images.size(); ++i) {
+        std::string field = "source_images[" + std::to_string(i) + "]";
+        std::string what = "source image " + std::to_string(i);
+        check_url(out, std::move(field), what, req.source_images[i]);
+    }
+
+    // scale
+    if (req.scale) {
+        image_scale s = *req.scale;
+        if (to_string(s).empty())
+            add(out, "scale", issue_code::invalid_value, severity::error,
+                "scale holds the value " + std::to_string(static_cast<int>(s)) +
+                    ", which is not a documented aspect ratio: use one of 1:1, 3:2, 4:3, 16:9, 2:3, 3:4, "
+                    "9:16, or Original for image-to-image");
+        else if (s == image_scale::original && !image_mode)
+            add(out, "scale", issue_code::mode_mismatch, severity::error,
+                "scale \"Original\" keeps the source image's ratio and needs a source image: add one to "
+                "source_images or choose a ratio such as 1:1");
+    }
+
+    // resolution
+    if (req.resolution && to_string(*req.resolution).empty())
+        add(out, "resolution", issue_code::invalid_value, severity::error,
+            "resolution holds the value " + std::to_string(static_cast<int>(*req.resolution)) +
+                ", which is not documented: use 1080p or 4k");
+
+    // batch_quantity
+    if (req.batch_quantity) {
+        int n = *req.batch_quantity;
+        if (n < 1 || n > 4)
+            add(out, "batch_quantity", issue_code::out_of_range, severity::error,
+                "batch_quantity is " + std::to_string(n) +
+                    " but must be 1 to 4 (each image is charged separately)");
+    }
+
+    // similar
+    if (req.similar) {
+        double v = *req.similar;
+        if (!std::isfinite(v))
+            add(out, "similar", issue_code::not_finite, severity::error,
+                "similar is " + number(v) + " but must be a number from 0 to 1 (default 0.5)");
+        else if (!(v >= 0.0 && v <= 1.0))
+            add(out, "similar", issue_code::out_of_range, severity::error,
+                "similar is " + number(v) +
+                    " but must be from 0 (more creative) to 1 (closer to the source image)");
+        if (!image_mode)
+            add(out, "similar", issue_code::ignored, severity::warning,
+                "similar only applies to image-to-image requests and this one has no source_images: "
+                "the service ignores it");
+    }
+
+    // negative_prompt: any string is accepted, the empty one included.
+
+    // webhookurl
+    if (req.webhook_url) check_url(out, "webhookurl", "webhookurl", *req.webhook_url);
+
+    return out;
+}
+
+} // namespace akool
+
+#endif

@@ -1,0 +1,274 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#define BOOST_TEST_MODULE url
+#include <boost/test/unit_test.hpp>
+
+#include <akool/detail/url.hpp>
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace data = boost::unit_test::data;
+using akool::detail::append_percent_encoded;
+using akool::detail::is_http_url;
+using akool::detail::parse_http_url;
+using akool::detail::url_parts;
+
+namespace {
+
+struct accepted {
+    const char* url;
+    bool tls;
+    const char* host;
+    std::uint16_t port;
+    const char* target;
+};
+
+std::ostream& operator<<(std::ostream& os, const accepted& a) { return os << '"' << a.url << '"'; }
+
+const accepted accepted_urls[] = {
+    // Scheme, case-insensitively, and its default port.
+    {"http://example.com", false, "example.com", 80, "/"},
+    {"https://example.com", true, "example.com", 443, "/"},
+    {"HTTP://example.com/a", false, "example.com", 80, "/a"},
+    {"HTTPS://example.com/a", true, "example.com", 443, "/a"},
+    {"hTtPs://example.com/", true, "example.com", 443, "/"},
+    {"https://Example.COM/Path", true, "Example.COM", 443, "/Path"},
+    // Explicit ports, including one that is another scheme's default.
+    {"http://example.com:8080/a/b", false, "example.com", 8080, "/a/b"},
+    {"https://example.com:1/", true, "example.com", 1, "/"},
+    {"https://example.com:65535/", true, "example.com", 65535, "/"},
+    {"http://example.com:443/", false, "example.com", 443, "/"},
+    {"https://example.com:80/", true, "example.com", 80, "/"},
+    {"http://example.com:00080/", false, "example.com", 80, "/"},
+    // Addresses.
+    {"http://127.0.0.1/", false, "127.0.0.1", 80, "/"},
+    {"http://localhost:9000/api", false, "localhost", 9000, "/api"},
+    {"https://[2001:db8::1]/img.png", true, "2001:db8::1", 443, "/img.png"},
+    {"http://[::1]:8080/x", false, "::1", 8080, "/x"},
+    {"http://[::ffff:192.0.2.1]/", false, "::ffff:192.0.2.1", 80, "/"},
+    {"https://[FE80::A]", true, "FE80::A", 443, "/"},
+    // Target: "/" by default, query kept, fragment dropped.
+    {"https://example.com/a.png?w=1&h=2", true, "example.com", 443, "/a.png?w=1&h=2"},
+    {"https://example.com?q=1", true, "example.com", 443, "/?q=1"},
+    {"https://example.com:8443?q=1", true, "example.com", 8443, "/?q=1"},
+    {"https://example.com/a#frag", true, "example.com", 443, "/a"},
+    {"https://example.com#frag", true, "example.com", 443, "/"},
+    {"https://example.com/a?x=1#frag", true, "example.com", 443, "/a?x=1"},
+    {"https://example.com/a?x=1#frag#more", true, "example.com", 443, "/a?x=1"},
+    {"https://example.com/path%20with%20escapes/", true, "example.com", 443, "/path%20with%20escapes/"},
+    {"https://example.com/a@b?c=d@e", true, "example.com", 443, "/a@b?c=d@e"},
+    {"https://cdn-1.sub_domain.example.co.uk/~u/x.jpg", true, "cdn-1.sub_domain.example.co.uk", 443, "/~u/x.jpg"},
+    {"https://example.com/a?redirect=http://other.example/", true, "example.com", 443,
+     "/a?redirect=http://other.example/"},
+};
+
+const char* const refused_urls[] = {
+    // Not absolute http(s).
+    "",
+    "example.com",
+    "/a/b",
+    "//example.com/a",
+    "ftp://example.com/",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "mailto:someone@example.com",
+    "http:/example.com",
+    "http:example.com",
+    "httpx://example.com/",
+    "htt://example.com/",
+    "://example.com/",
+    // No host.
+    "http://",
+    "https://",
+    "http:///a",
+    "http://?q=1",
+    "http://#frag",
+    "http://:80/",
+    // Bad ports.
+    "http://example.com:/",
+    "http://example.com:0/",
+    "http://example.com:00000/",
+    "http://example.com:65536/",
+    "http://example.com:99999/",
+    "http://example.com:123456/",
+    "http://example.com:8o/",
+    "http://example.com:-1/",
+    "http://example.com:+80/",
+    "http://example.com: 80/",
+    "http://a:b:c/",
+    // User info.
+    "http://user@example.com/",
+    "http://user:pw@example.com/",
+    "http://@example.com/",
+    "http://example.com\\@evil.example/",
+    // IPv6 literals.
+    "http://[::1/",
+    "http://[]/",
+    "http://[::1]x/",
+    "http://[::1]:/",
+    "http://[::g]/",
+    "http://[fe80::1%25eth0]/",
+    "http://::1/",
+    // Host characters.
+    "http://-example.com/",
+    "http://.example.com/",
+    "http://exa<mple.com/",
+    "http://ex\xC3\xA4mple.com/",
+    // Spaces, controls and characters a URL may not hold, anywhere.
+    "http://exa mple.com/",
+    "http://example.com/a b",
+    " http://example.com/",
+    "http://example.com/ ",
+    "http://example.com/\ta",
+    "http://example.com/a\n",
+    "http://example.com/a\r\nHost: evil.example",
+    "http://example.com/\x7f",
+    "http://example.com/\x01",
+    "http://example.com/<script>",
+    "http://example.com/a\"b",
+    "http://example.com/{x}",
+    "http://example.com/a|b",
+    "http://example.com/a^b",
+    "http://example.com/a`b",
+    "http://example.com/caf\xC3\xA9",
+};
+
+// Percent-decodes `s`; returns false on a malformed escape.
+bool percent_decode(std::string_view s, std::string& out)
+{
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;  // lower case is not what the encoder writes
+    };
+    out.clear();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            out += s[i];
+            continue;
+        }
+        if (i + 2 >= s.size()) return false;
+        int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+        if (hi < 0 || lo < 0) return false;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return true;
+}
+
+bool is_unreserved(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(url_suite)
+
+BOOST_DATA_TEST_CASE(accepted_url_is_split, data::make(accepted_urls), a)
+{
+    url_parts p;
+    BOOST_TEST_REQUIRE(parse_http_url(a.url, p));
+    BOOST_TEST(p.tls == a.tls);
+    BOOST_TEST(p.host == a.host);
+    BOOST_TEST(p.port == a.port);
+    BOOST_TEST(p.target == a.target);
+    BOOST_TEST(is_http_url(a.url));
+}
+
+BOOST_DATA_TEST_CASE(refused_url, data::make(refused_urls), url)
+{
+    url_parts p;
+    BOOST_TEST(!parse_http_url(url, p));
+    BOOST_TEST(!is_http_url(url));
+}
+
+BOOST_AUTO_TEST_CASE(embedded_nul_is_refused)
+{
+    using namespace std::string_view_literals;
+    BOOST_TEST(!is_http_url("http://example.com/\0a"sv));
+    BOOST_TEST(!is_http_url("http://exa\0mple.com/"sv));
+}
+
+BOOST_AUTO_TEST_CASE(parse_overwrites_previous_result)
+{
+    url_parts p;
+    BOOST_TEST_REQUIRE(parse_http_url("https://first.example:8443/one?x=1", p));
+    BOOST_TEST_REQUIRE(parse_http_url("http://second.example", p));
+    BOOST_TEST(!p.tls);
+    BOOST_TEST(p.host == "second.example");
+    BOOST_TEST(p.port == 80);
+    BOOST_TEST(p.target == "/");
+}
+
+BOOST_AUTO_TEST_CASE(long_url_is_accepted)
+{
+    std::string url = "https://example.com/" + std::string(8000, 'a') + "?q=" + std::string(8000, 'b');
+    url_parts p;
+    BOOST_TEST_REQUIRE(parse_http_url(url, p));
+    BOOST_TEST(p.target.size() == url.size() - std::string("https://example.com").size());
+}
+
+// ---------------------------------------------------------------------------------------------
+// append_percent_encoded
+
+struct encoding {
+    std::string_view in;
+    const char* out;
+};
+
+std::ostream& operator<<(std::ostream& os, const encoding& e) { return os << '"' << e.out << '"'; }
+
+using namespace std::string_view_literals;
+
+static const encoding encodings[] = {
+    {""sv, ""},
+    {"abcxyzABCXYZ0189-._~"sv, "abcxyzABCXYZ0189-._~"},
+    {" "sv, "%20"},
+    {"a b&c=d/e?f#g"sv, "a%20b%26c%3Dd%2Fe%3Ff%23g"},
+    {"%"sv, "%25"},
+    {"+"sv, "%2B"},
+    {"6650a1b2c3d4e5f6a7b8c9d0"sv, "6650a1b2c3d4e5f6a7b8c9d0"},
+    {"\xC3\xA9"sv, "%C3%A9"},
+    {"\0"sv, "%00"},
+    {"\xFF\x7F\x80"sv, "%FF%7F%80"},
+    {"\r\n"sv, "%0D%0A"},
+    {"!*'();:@$,[]"sv, "%21%2A%27%28%29%3B%3A%40%24%2C%5B%5D"},
+};
+
+BOOST_DATA_TEST_CASE(percent_encoding, data::make(encodings), e)
+{
+    std::string out;
+    append_percent_encoded(out, e.in);
+    BOOST_TEST(out == e.out);
+}
+
+BOOST_AUTO_TEST_CASE(percent_encoding_appends)
+{
+    std::string out = "image_model_id=";
+    append_percent_encoded(out, "a b");
+    BOOST_TEST(out == "image_model_id=a%20b");
+}
+
+BOOST_AUTO_TEST_CASE(percent_encoding_round_trips_every_byte)
+{
+    std::string all;
+    for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+    std::string encoded;
+    append_percent_encoded(encoded, all);
+    for (std::size_t i = 0; i < encoded.size(); ++i)
+        BOOST_TEST((is_unreserved(encoded[i]) || encoded[i] == '%'), "unexpected byte at " << i);
+    std::string decoded;
+    BOOST_TEST_REQUIRE(percent_decode(encoded, decoded));
+    BOOST_TEST(decoded == all);
+    // 66 unreserved bytes stay as they are, the other 190 take three bytes each.
+    BOOST_TEST(encoded.size() == 66u + 190u * 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
