@@ -1,0 +1,125 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_WEBHOOK_HPP
+#define AKOOL_WEBHOOK_HPP
+
+/// @file webhook.hpp
+/// Verification and decryption of the service's webhook callbacks (requests with
+/// `webhookurl` set), and the reverse operation for tests and emulators.
+///
+/// The service POSTs `{"signature", "dataEncrypt", "timestamp", "nonce"}`, where
+///  - `signature` is the lowercase hex SHA-1 of the concatenation of the four strings
+///    client id, timestamp (decimal), nonce and dataEncrypt, after sorting them bytewise;
+///  - `dataEncrypt` is the base64 of the AES-192-CBC (PKCS#7 padding) encryption of a JSON
+///    object `{"_id", "status", "type", "url"}`, with the 24-byte client secret as key and
+///    the 16-byte client id as IV.
+///
+/// Note that the signature involves no secret, only the client id: it catches corruption and
+/// edits by anyone who does not know the client id. What ties a callback to the account is
+/// that its payload decrypts, with the secret, to the expected JSON. Keep both checks.
+///
+/// Uses OpenSSL (libcrypto) and Boost.JSON; the model, validator and JSON codec headers do
+/// not include this one. No function here throws except the overloads documented as such,
+/// and none crashes on any input.
+
+#include <akool/config.hpp>
+#include <akool/error.hpp>
+#include <akool/model.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace akool {
+
+/// The outer JSON object of a callback, every field as the string the signature covers.
+struct webhook_envelope {
+    std::string signature;     ///< `signature`: 40 hex digits
+    std::string data_encrypt;  ///< `dataEncrypt`: base64 ciphertext
+    std::string timestamp;     ///< `timestamp`: milliseconds since the epoch, decimal
+    std::string nonce;         ///< `nonce`
+};
+
+/// The decrypted content of a callback.
+struct webhook_payload {
+    std::string id;                                ///< `_id`, the task id
+    image_status status = image_status::queueing;  ///< `status` (2, 3 or 4; others are kept)
+    std::string type;                              ///< `type`; an integer is kept as its decimal text
+    std::string url;                               ///< `url`: the result when completed; may be empty
+};
+
+/// How `verify_webhook` judges a callback's age.
+struct webhook_options {
+    /// Largest accepted |now - timestamp|, in either direction (inclusive). Zero disables the
+    /// age check; a negative value rejects every callback as stale.
+    std::chrono::milliseconds max_age{std::chrono::minutes(5)};
+
+    /// The current time in milliseconds since the epoch; empty means `std::chrono::system_clock`.
+    std::function<std::int64_t()> now_ms;
+};
+
+/// Parses a callback body into its envelope. `timestamp` may be a JSON integer or a string of
+/// decimal digits, `nonce` a string or an integer; integers are converted to their decimal
+/// text. Errors: `webhook_missing_field` when a field is absent or of another JSON type
+/// (`signature` and `dataEncrypt` must be strings); `webhook_bad_json` when the body is not a
+/// JSON object, when the timestamp is not a non-negative integer fitting in int64 (a string
+/// must be decimal digits only), or when a numeric nonce is not an integer.
+AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code& ec);
+
+/// Throwing overload: throws `boost::system::system_error`.
+AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body);
+
+/// The lowercase hex SHA-1 signature the service computes for these four strings.
+AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string_view timestamp,
+                                         std::string_view nonce, std::string_view data_encrypt);
+
+/// Verifies a callback body and returns its decrypted payload. Checks, in this order, each
+/// failing with its own error: the body parses (see `parse_webhook_body`); the credentials
+/// have the AES-192-CBC lengths, 16-byte client id and 24-byte secret
+/// (`webhook_bad_credentials`); the signature matches, compared in constant time and
+/// case-insensitively (`webhook_bad_signature`); the timestamp is within `opts.max_age` of
+/// the clock (`webhook_stale`); `dataEncrypt` is strict padded base64 (`webhook_bad_base64`);
+/// it decrypts, with a whole number of blocks and valid padding (`webhook_decrypt_failed`);
+/// the plaintext is a JSON object (`webhook_bad_json`); it has a string `_id` and a numeric
+/// `status` (`webhook_missing_field`), that status being an integer within `int`
+/// (`webhook_bad_json`).
+/// `type` may be a string or an integer; `url` is optional, and an optional field of another
+/// JSON type is ignored. Nothing is decrypted before the signature has been checked.
+/// On failure returns an empty payload.
+AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
+                                          const webhook_options& opts, error_code& ec);
+
+/// Same, for an envelope already parsed. A timestamp that is not a non-negative decimal
+/// integer fitting in 64 bits fails with `webhook_bad_json`, after the signature check and
+/// even when the age check is disabled.
+AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
+                                          const webhook_options& opts, error_code& ec);
+
+/// Throwing overload: throws `boost::system::system_error`.
+AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
+                                          const webhook_options& opts);
+
+/// Throwing overload: throws `boost::system::system_error`.
+AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
+                                          const webhook_options& opts);
+
+/// Builds a callback body as the service sends it: `payload` encoded as JSON (`type` and
+/// `url` left out when empty), encrypted, base64-encoded and signed; the timestamp is written
+/// as a JSON integer and the nonce as a string. For tests and emulators. Fails with
+/// `webhook_bad_credentials` when the credentials have the wrong lengths, and with
+/// `webhook_decrypt_failed` if OpenSSL reports an error; returns an empty string on failure.
+AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
+                                         std::int64_t timestamp_ms, std::string_view nonce, error_code& ec);
+
+/// Throwing overload: throws `boost::system::system_error`.
+AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
+                                         std::int64_t timestamp_ms, std::string_view nonce);
+
+} // namespace akool
+
+#ifdef AKOOL_HEADER_ONLY
+#include <akool/impl/webhook.ipp>
+#endif
+
+#endif

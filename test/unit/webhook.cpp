@@ -1,0 +1,859 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#define BOOST_TEST_MODULE webhook
+#include <boost/test/unit_test.hpp>
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <akool/detail/base64.hpp>
+#include <akool/webhook.hpp>
+
+#include <boost/system/system_error.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace bdata = boost::unit_test::data;
+using akool::client_credentials;
+using akool::error;
+using akool::error_code;
+using akool::webhook_envelope;
+using akool::webhook_options;
+using akool::webhook_payload;
+
+namespace akool {
+// Printers for Boost.Test messages.
+inline std::ostream& operator<<(std::ostream& os, error e) { return os << make_error_code(e).message(); }
+inline std::ostream& operator<<(std::ostream& os, image_status s) { return os << static_cast<int>(s); }
+inline std::ostream& operator<<(std::ostream& os, const webhook_payload& p)
+{
+    return os << "{id " << p.id.size() << " bytes, status " << static_cast<int>(p.status) << "}";
+}
+} // namespace akool
+
+namespace {
+// A JSON text and the error it must produce.
+struct error_case {
+    std::string text;
+    error expected;
+};
+std::ostream& operator<<(std::ostream& os, const error_case& c) { return os << c.text; }
+
+// now - timestamp (ms) and whether a 5-minute window accepts it.
+struct window_case {
+    std::int64_t age;
+    bool accepted;
+};
+std::ostream& operator<<(std::ostream& os, const window_case& c) { return os << "age " << c.age; }
+} // namespace
+
+namespace {
+
+const std::string vectors_path = std::string(AKOOL_TEST_SOURCE_DIR) + "/test/data/webhook/vectors.txt";
+const std::string script_path = std::string(AKOOL_TEST_SOURCE_DIR) + "/test/data/webhook/make_vectors.sh";
+
+// One callback made by test/data/webhook/make_vectors.sh (openssl enc + sha1sum).
+struct webhook_vector {
+    std::string name, client_id, client_secret, nonce, plaintext, id, type, url, body;
+    std::int64_t timestamp = 0;
+    int status = 0;
+    std::size_t plaintext_bytes = 0;
+};
+
+std::ostream& operator<<(std::ostream& os, const webhook_vector& v) { return os << v.name; }
+
+std::string read_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<webhook_vector> load_vectors()
+{
+    std::vector<webhook_vector> out;
+    std::istringstream in(read_file(vectors_path));
+    std::string line;
+    webhook_vector cur;
+    auto flush = [&] {
+        if (!cur.name.empty()) out.push_back(cur);
+        cur = webhook_vector{};
+    };
+    while (std::getline(in, line)) {
+        if (line.empty()) {
+            flush();
+            continue;
+        }
+        if (line[0] == '#') continue;
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string key = line.substr(0, colon);
+        std::string value = line.substr(colon + 1);
+        if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+        if (key == "name") cur.name = value;
+        else if (key == "client_id") cur.client_id = value;
+        else if (key == "client_secret") cur.client_secret = value;
+        else if (key == "timestamp") cur.timestamp = std::stoll(value);
+        else if (key == "nonce") cur.nonce = value;
+        else if (key == "plaintext_bytes") cur.plaintext_bytes = std::stoul(value);
+        else if (key == "plaintext") cur.plaintext = value;
+        else if (key == "id") cur.id = value;
+        else if (key == "status") cur.status = std::stoi(value);
+        else if (key == "type") cur.type = value;
+        else if (key == "url") cur.url = value;
+        else if (key == "body") cur.body = value;
+    }
+    flush();
+    return out;
+}
+
+const std::vector<webhook_vector>& vectors()
+{
+    static const std::vector<webhook_vector> v = load_vectors();
+    return v;
+}
+
+// The first vector: a completed callback with the default credentials.
+const webhook_vector& base() { return vectors().at(0); }
+
+client_credentials creds_of(const webhook_vector& v) { return {v.client_id, v.client_secret}; }
+
+webhook_options clock_at(std::int64_t now, std::chrono::milliseconds max_age = std::chrono::minutes(5))
+{
+    webhook_options o;
+    o.max_age = max_age;
+    o.now_ms = [now] { return now; };
+    return o;
+}
+
+// An envelope whose signature is correct for `data` (what the service would send).
+webhook_envelope signed_envelope(const client_credentials& c, std::string ts, std::string nonce, std::string data)
+{
+    webhook_envelope e;
+    e.signature = akool::webhook_signature(c.client_id, ts, nonce, data);
+    e.timestamp = std::move(ts);
+    e.nonce = std::move(nonce);
+    e.data_encrypt = std::move(data);
+    return e;
+}
+
+// The dataEncrypt for an arbitrary plaintext (the vectors test the encryption independently).
+std::string encrypt_for(const client_credentials& c, const std::string& plaintext)
+{
+    std::string cipher;
+    BOOST_REQUIRE(akool::detail::aes192cbc(true, plaintext, c, cipher));
+    return akool::detail::base64_encode(cipher);
+}
+
+webhook_envelope base_envelope()
+{
+    error_code ec;
+    webhook_envelope e = akool::parse_webhook_body(base().body, ec);
+    BOOST_REQUIRE(!ec);
+    return e;
+}
+
+bool is_empty(const webhook_payload& p)
+{
+    return p.id.empty() && p.type.empty() && p.url.empty() && p.status == akool::image_status::queueing;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(webhook)
+
+// ---- The independent vectors ---------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(vectors_file_is_complete)
+{
+    const auto& v = vectors();
+    BOOST_TEST_REQUIRE(v.size() == 6u);
+    std::set<std::string> names;
+    std::set<int> statuses;
+    bool full_pad = false, unicode = false, numeric_nonce = false;
+    for (const auto& x : v) {
+        names.insert(x.name);
+        statuses.insert(x.status);
+        BOOST_TEST(x.plaintext.size() == x.plaintext_bytes);
+        BOOST_TEST(x.client_id.size() == 16u);
+        BOOST_TEST(x.client_secret.size() == 24u);
+        if (x.plaintext.size() % 16 == 0) full_pad = true;
+        for (char c : x.url)
+            if (static_cast<unsigned char>(c) >= 0x80) unicode = true;
+        if (x.body.find("\"nonce\":\"") == std::string::npos) numeric_nonce = true;
+    }
+    BOOST_TEST(names.size() == v.size());
+    BOOST_TEST((statuses == std::set<int>{2, 3, 4}));
+    BOOST_TEST(full_pad);
+    BOOST_TEST(unicode);
+    BOOST_TEST(numeric_nonce);
+}
+
+BOOST_DATA_TEST_CASE(vector_verifies_and_decodes, bdata::make(vectors()), v)
+{
+    error_code ec;
+    webhook_payload p = akool::verify_webhook(v.body, creds_of(v), clock_at(v.timestamp), ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST(p.id == v.id);
+    BOOST_TEST(static_cast<int>(p.status) == v.status);
+    BOOST_TEST(p.type == v.type);
+    BOOST_TEST(p.url == v.url);
+
+    // The envelope carries the strings the signature covers, whatever their JSON type.
+    webhook_envelope env = akool::parse_webhook_body(v.body, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(env.timestamp == std::to_string(v.timestamp));
+    BOOST_TEST(env.nonce == v.nonce);
+    BOOST_TEST(akool::webhook_signature(v.client_id, env.timestamp, env.nonce, env.data_encrypt) == env.signature);
+
+    // The throwing overloads agree.
+    webhook_payload q;
+    BOOST_CHECK_NO_THROW(q = akool::verify_webhook(env, creds_of(v), clock_at(v.timestamp)));
+    BOOST_TEST(q.id == v.id);
+    BOOST_TEST(q.url == v.url);
+}
+
+// make_webhook_body encrypts and signs exactly as the openssl command line did, for every
+// vector whose plaintext is the library's own serialisation (the integer `type` one is not).
+BOOST_DATA_TEST_CASE(make_webhook_body_matches_openssl, bdata::make(vectors()), v)
+{
+    if (!v.type.empty() && v.type[0] >= '0' && v.type[0] <= '9') return;
+    webhook_payload p{v.id, static_cast<akool::image_status>(v.status), v.type, v.url};
+    error_code ec;
+    std::string body = akool::make_webhook_body(p, creds_of(v), v.timestamp, v.nonce, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    webhook_envelope mine = akool::parse_webhook_body(body, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    webhook_envelope theirs = akool::parse_webhook_body(v.body, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(mine.data_encrypt == theirs.data_encrypt);
+    BOOST_TEST(mine.signature == theirs.signature);
+    BOOST_TEST(mine.timestamp == theirs.timestamp);
+    BOOST_TEST(mine.nonce == theirs.nonce);
+}
+
+// When the openssl tool is available, the committed vectors are what the script produces.
+BOOST_AUTO_TEST_CASE(vectors_regenerate_identically)
+{
+    if (std::system("command -v openssl >/dev/null 2>&1 && command -v sha1sum >/dev/null 2>&1") != 0) {
+        BOOST_TEST_MESSAGE("openssl or sha1sum not on PATH: regeneration not checked");
+        return;
+    }
+    const std::string out = std::string(AKOOL_TEST_BINARY_DIR) + "/webhook_vectors_regenerated.txt";
+    const std::string cmd = "sh '" + script_path + "' > '" + out + "'";
+    BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0);
+    BOOST_TEST(read_file(out) == read_file(vectors_path));
+}
+
+// ---- Signature -----------------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(flipped_signature_digit_is_rejected, bdata::xrange(40), pos)
+{
+    webhook_envelope e = base_envelope();
+    char& c = e.signature[static_cast<std::size_t>(pos)];
+    c = (c == '0') ? '1' : '0';
+    error_code ec;
+    webhook_payload p = akool::verify_webhook(e, creds_of(base()), clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+    BOOST_TEST(is_empty(p));
+}
+
+BOOST_AUTO_TEST_CASE(signature_case_is_ignored)
+{
+    webhook_envelope e = base_envelope();
+    for (char& c : e.signature)
+        if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+    error_code ec;
+    webhook_payload p = akool::verify_webhook(e, creds_of(base()), clock_at(base().timestamp), ec);
+    BOOST_TEST(!ec);
+    BOOST_TEST(p.id == base().id);
+}
+
+BOOST_DATA_TEST_CASE(signature_of_wrong_shape_is_rejected,
+                     bdata::make(std::vector<std::string>{"", "0", "39", "41", "80", "nonhex", "spaces"}), kind)
+{
+    webhook_envelope e = base_envelope();
+    const std::string good = e.signature;
+    if (kind == "") e.signature.clear();
+    else if (kind == "0") e.signature = std::string(40, '0');
+    else if (kind == "39") e.signature = good.substr(0, 39);
+    else if (kind == "41") e.signature = good + "0";
+    else if (kind == "80") e.signature = good + good;
+    else if (kind == "nonhex") e.signature = std::string(40, 'g');
+    else e.signature = " " + good.substr(0, 39);
+    error_code ec;
+    akool::verify_webhook(e, creds_of(base()), clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+}
+
+BOOST_AUTO_TEST_CASE(each_signed_field_is_covered)
+{
+    const auto c = creds_of(base());
+    const auto now = clock_at(base().timestamp);
+    error_code ec;
+    webhook_envelope e = base_envelope();
+    e.nonce += "1";
+    akool::verify_webhook(e, c, now, ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+
+    e = base_envelope();
+    e.timestamp = std::to_string(base().timestamp + 1);
+    akool::verify_webhook(e, c, now, ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+
+    // The signature hashes the *sorted* strings, so it does not bind their roles: swapping
+    // nonce and timestamp keeps it valid. The age check still catches this replay.
+    e = base_envelope();
+    std::swap(e.nonce, e.timestamp);
+    BOOST_TEST(akool::webhook_signature(c.client_id, e.timestamp, e.nonce, e.data_encrypt) == e.signature);
+    akool::verify_webhook(e, c, now, ec);
+    BOOST_TEST(ec == error::webhook_stale);
+}
+
+// One base64 character changed in the body: the signature no longer matches.
+BOOST_DATA_TEST_CASE(tampered_ciphertext_fails_signature, bdata::make(std::vector<std::size_t>{0, 10, 60, 100}), pos)
+{
+    webhook_envelope e = base_envelope();
+    BOOST_TEST_REQUIRE(pos < e.data_encrypt.size() - 4);
+    char& c = e.data_encrypt[pos];
+    c = (c == 'A') ? 'B' : 'A';
+    error_code ec;
+    akool::verify_webhook(e, creds_of(base()), clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+
+    // Same change with the signature recomputed (someone who knows the client id): the
+    // payload no longer decrypts to valid JSON, or its padding breaks.
+    webhook_envelope s = signed_envelope(creds_of(base()), e.timestamp, e.nonce, e.data_encrypt);
+    webhook_payload p = akool::verify_webhook(s, creds_of(base()), clock_at(base().timestamp), ec);
+    BOOST_TEST((ec == error::webhook_bad_json || ec == error::webhook_decrypt_failed), ec.message());
+    BOOST_TEST(is_empty(p));
+}
+
+// A change in the last cipher block breaks the PKCS#7 padding check.
+BOOST_AUTO_TEST_CASE(tampered_last_block_fails_padding)
+{
+    webhook_envelope e = base_envelope();
+    std::string cipher;
+    BOOST_TEST_REQUIRE(akool::detail::base64_decode(e.data_encrypt, cipher));
+    cipher[cipher.size() - 1] = static_cast<char>(cipher[cipher.size() - 1] ^ 0x5a);
+    webhook_envelope s =
+        signed_envelope(creds_of(base()), e.timestamp, e.nonce, akool::detail::base64_encode(cipher));
+    error_code ec;
+    akool::verify_webhook(s, creds_of(base()), clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_decrypt_failed);
+}
+
+// ---- Credentials ---------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(wrong_secret_fails_decryption)
+{
+    // The signature does not involve the secret: it passes, and decryption then fails.
+    client_credentials c = creds_of(base());
+    c.client_secret[0] = static_cast<char>(c.client_secret[0] == 'x' ? 'y' : 'x');
+    error_code ec;
+    webhook_payload p = akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
+    BOOST_TEST((ec == error::webhook_decrypt_failed || ec == error::webhook_bad_json), ec.message());
+    BOOST_TEST(is_empty(p));
+}
+
+BOOST_AUTO_TEST_CASE(wrong_client_id_fails)
+{
+    client_credentials c = creds_of(base());
+    c.client_id[0] = static_cast<char>(c.client_id[0] ^ 0x03);
+    error_code ec;
+    akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+
+    // Re-signed for the wrong id: CBC with the wrong IV garbles only the first block, so the
+    // padding survives and the JSON ('{' became 'x') does not.
+    webhook_envelope e = base_envelope();
+    webhook_envelope s = signed_envelope(c, e.timestamp, e.nonce, e.data_encrypt);
+    akool::verify_webhook(s, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_json);
+}
+
+BOOST_DATA_TEST_CASE(credentials_of_wrong_length_are_rejected,
+                     bdata::make(std::vector<std::size_t>{0, 15, 17, 32}) * bdata::make(std::vector<std::size_t>{0, 16, 23, 24, 25, 32}),
+                     id_len, secret_len)
+{
+    client_credentials c{std::string(id_len, 'i'), std::string(secret_len, 's')};
+    error_code ec;
+    // The credential check comes before the signature check.
+    akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_credentials);
+    std::string body = akool::make_webhook_body(webhook_payload{"x", akool::image_status::completed, "", ""}, c, 1, "n", ec);
+    BOOST_TEST(ec == error::webhook_bad_credentials);
+    BOOST_TEST(body.empty());
+}
+
+BOOST_AUTO_TEST_CASE(secret_of_wrong_length_with_right_id_is_rejected)
+{
+    client_credentials c = creds_of(base());
+    c.client_secret.pop_back();
+    error_code ec;
+    akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_credentials);
+    c = creds_of(base());
+    c.client_id += "x";
+    akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_credentials);
+}
+
+// ---- Timestamp window ----------------------------------------------------------------------
+
+// (now - timestamp in ms, accepted?) with max_age = 5 minutes.
+const std::vector<window_case> window_cases = {
+    {0, true},          {1, true},           {-1, true},          {300000, true},
+    {-300000, true},    {300001, false},     {-300001, false},    {86400000, false},
+    {-86400000, false},
+};
+
+BOOST_DATA_TEST_CASE(window_boundaries, bdata::make(window_cases), c)
+{
+    error_code ec;
+    webhook_payload p =
+        akool::verify_webhook(base().body, creds_of(base()), clock_at(base().timestamp + c.age), ec);
+    if (c.accepted) {
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(p.id == base().id);
+    } else {
+        BOOST_TEST(ec == error::webhook_stale);
+        BOOST_TEST(is_empty(p));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(window_of_custom_size)
+{
+    error_code ec;
+    const auto ts = base().timestamp;
+    akool::verify_webhook(base().body, creds_of(base()), clock_at(ts + 1000, std::chrono::seconds(1)), ec);
+    BOOST_TEST(!ec);
+    akool::verify_webhook(base().body, creds_of(base()), clock_at(ts + 1001, std::chrono::seconds(1)), ec);
+    BOOST_TEST(ec == error::webhook_stale);
+    akool::verify_webhook(base().body, creds_of(base()), clock_at(ts - 1001, std::chrono::seconds(1)), ec);
+    BOOST_TEST(ec == error::webhook_stale);
+}
+
+BOOST_AUTO_TEST_CASE(zero_max_age_disables_the_check)
+{
+    error_code ec;
+    const std::int64_t nows[] = {0, base().timestamp + std::int64_t{10} * 365 * 86400000,
+                                 std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+    for (std::int64_t now : nows) {
+        webhook_payload p =
+            akool::verify_webhook(base().body, creds_of(base()), clock_at(now, std::chrono::milliseconds(0)), ec);
+        BOOST_TEST(!ec);
+        BOOST_TEST(p.id == base().id);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(negative_max_age_rejects_everything)
+{
+    error_code ec;
+    akool::verify_webhook(base().body, creds_of(base()), clock_at(base().timestamp, std::chrono::milliseconds(-1)), ec);
+    BOOST_TEST(ec == error::webhook_stale);
+}
+
+BOOST_AUTO_TEST_CASE(default_clock_is_the_system_clock)
+{
+    // The vectors date from 2023-2024: with the real clock and the default 5 minutes they are
+    // stale, and a body made for "now" is fresh.
+    error_code ec;
+    akool::verify_webhook(base().body, creds_of(base()), webhook_options{}, ec);
+    BOOST_TEST(ec == error::webhook_stale);
+
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string body = akool::make_webhook_body(webhook_payload{"live", akool::image_status::completed, "image", "https://a.example/x.png"},
+                                                creds_of(base()), now, "n1", ec);
+    BOOST_TEST_REQUIRE(!ec);
+    webhook_payload p = akool::verify_webhook(body, creds_of(base()), webhook_options{}, ec);
+    BOOST_TEST(!ec);
+    BOOST_TEST(p.id == "live");
+}
+
+BOOST_AUTO_TEST_CASE(extreme_clock_values_do_not_overflow)
+{
+    const auto c = creds_of(base());
+    error_code ec;
+    webhook_envelope e = signed_envelope(c, "9223372036854775807", "n", base_envelope().data_encrypt);
+    akool::verify_webhook(e, c, clock_at(std::numeric_limits<std::int64_t>::min()), ec);
+    BOOST_TEST(ec == error::webhook_stale);
+    e = signed_envelope(c, "0", "n", base_envelope().data_encrypt);
+    akool::verify_webhook(e, c, clock_at(std::numeric_limits<std::int64_t>::max()), ec);
+    BOOST_TEST(ec == error::webhook_stale);
+    akool::verify_webhook(e, c, clock_at(0), ec);
+    BOOST_TEST(!ec);
+}
+
+BOOST_DATA_TEST_CASE(malformed_timestamp_in_envelope_is_bad_json,
+                     bdata::make(std::vector<std::string>{"", "abc", "-5", "+5", "1.5", "1e12", " 17", "17 ",
+                                                          "9223372036854775808", "99999999999999999999"}),
+                     ts)
+{
+    const auto c = creds_of(base());
+    error_code ec;
+    webhook_envelope e = signed_envelope(c, ts, "n", base_envelope().data_encrypt);
+    akool::verify_webhook(e, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_json);
+    // ... even with the age check disabled.
+    akool::verify_webhook(e, c, clock_at(base().timestamp, std::chrono::milliseconds(0)), ec);
+    BOOST_TEST(ec == error::webhook_bad_json);
+    // A bad signature is reported first.
+    e.signature[0] = e.signature[0] == '0' ? '1' : '0';
+    akool::verify_webhook(e, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+}
+
+// ---- Order of the checks -------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(checks_run_in_the_documented_order)
+{
+    const auto c = creds_of(base());
+    const auto stale = clock_at(base().timestamp + 3600000);
+    error_code ec;
+
+    // Bad signature and stale: the signature is reported.
+    webhook_envelope e = base_envelope();
+    e.signature[5] = e.signature[5] == 'a' ? 'b' : 'a';
+    akool::verify_webhook(e, c, stale, ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+
+    // Stale and bad base64: stale is reported (nothing is decoded for an old callback).
+    e = signed_envelope(c, std::to_string(base().timestamp), "n", "not base64!");
+    akool::verify_webhook(e, c, stale, ec);
+    BOOST_TEST(ec == error::webhook_stale);
+    akool::verify_webhook(e, c, clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_base64);
+
+    // Bad JSON body beats bad credentials.
+    akool::verify_webhook("{", client_credentials{}, stale, ec);
+    BOOST_TEST(ec == error::webhook_bad_json);
+}
+
+// ---- Base64 --------------------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(truncated_base64, bdata::make(std::vector<std::size_t>{1, 2, 3, 4, 5, 16, 128}), drop)
+{
+    const auto c = creds_of(base());
+    std::string data = base_envelope().data_encrypt;
+    BOOST_TEST_REQUIRE(drop <= data.size());
+    data.resize(data.size() - drop);
+    error_code ec;
+    webhook_payload p = akool::verify_webhook(signed_envelope(c, std::to_string(base().timestamp), "n", data), c,
+                                              clock_at(base().timestamp), ec);
+    if (drop % 4 != 0)
+        BOOST_TEST(ec == error::webhook_bad_base64);
+    else  // valid base64, but not whole cipher blocks (or nothing at all)
+        BOOST_TEST(ec == error::webhook_decrypt_failed);
+    BOOST_TEST(is_empty(p));
+}
+
+BOOST_AUTO_TEST_CASE(empty_base64_is_not_a_ciphertext)
+{
+    const auto c = creds_of(base());
+    error_code ec;
+    akool::verify_webhook(signed_envelope(c, "5", "n", ""), c, clock_at(5), ec);
+    BOOST_TEST(ec == error::webhook_decrypt_failed);
+}
+
+BOOST_DATA_TEST_CASE(non_base64_characters,
+                     bdata::make(std::vector<std::string>{"*", " ", "\n", "\r", "-", "_", "=", ".", "\xc3", std::string(1, '\0')}),
+                     bad)
+{
+    const auto c = creds_of(base());
+    std::string data = base_envelope().data_encrypt;
+    data.replace(20, 1, bad);
+    error_code ec;
+    akool::verify_webhook(signed_envelope(c, std::to_string(base().timestamp), "n", data), c,
+                          clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_base64);
+    // Four inserted rather than one replaced (MIME line breaks, say): the length stays a
+    // multiple of 4, so only the alphabet check can catch it.
+    data = base_envelope().data_encrypt;
+    for (int i = 0; i < 4; ++i) data.insert(static_cast<std::size_t>(16 * (i + 1)), bad);
+    akool::verify_webhook(signed_envelope(c, std::to_string(base().timestamp), "n", data), c,
+                          clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == error::webhook_bad_base64);
+}
+
+BOOST_AUTO_TEST_CASE(base64_rfc4648_vectors)
+{
+    const std::vector<std::pair<std::string, std::string>> v = {
+        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"}, {std::string("\xff\xfe\x00", 3), "//4A"}, {"\xfb\xff", "+/8="}};
+    for (const auto& [plain, enc] : v) {
+        BOOST_TEST(akool::detail::base64_encode(plain) == enc);
+        std::string out = "junk";
+        BOOST_TEST(akool::detail::base64_decode(enc, out));
+        BOOST_TEST(out == plain);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(base64_round_trips_every_length)
+{
+    std::string in;
+    for (int n = 0; n < 70; ++n) {
+        std::string enc = akool::detail::base64_encode(in);
+        BOOST_TEST(enc.size() % 4 == 0u);
+        std::string out;
+        BOOST_TEST(akool::detail::base64_decode(enc, out));
+        BOOST_TEST(out == in);
+        in.push_back(static_cast<char>((n * 37 + 11) & 0xff));
+    }
+}
+
+BOOST_DATA_TEST_CASE(base64_rejects,
+                     bdata::make(std::vector<std::string>{"Zg", "Zg=", "Zm8", "Zg===", "====", "=Zg=", "Z=g=", "Zg==Zg==",
+                                                          "Zh==", "Zm9=", "Zm8=\n", " Zm8=", "Zm-8", "Zm_8", "Zm8=="}),
+                     enc)
+{
+    std::string out = "junk";
+    BOOST_TEST(!akool::detail::base64_decode(enc, out));
+    BOOST_TEST(out.empty());
+}
+
+// ---- Envelope parsing ----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(envelope_accepts_documented_spellings)
+{
+    error_code ec;
+    webhook_envelope e = akool::parse_webhook_body(
+        R"({"signature":"s","dataEncrypt":"d","timestamp":1710757981609,"nonce":"1529","extra":[1]})", ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(e.signature == "s");
+    BOOST_TEST(e.data_encrypt == "d");
+    BOOST_TEST(e.timestamp == "1710757981609");
+    BOOST_TEST(e.nonce == "1529");
+
+    e = akool::parse_webhook_body(R"({"nonce":-7,"timestamp":"0001","dataEncrypt":"","signature":""})", ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(e.timestamp == "0001");  // kept exactly as signed
+    BOOST_TEST(e.nonce == "-7");
+    BOOST_TEST(e.data_encrypt.empty());
+
+    e = akool::parse_webhook_body(R"({"nonce":18446744073709551615,"timestamp":9223372036854775807,"dataEncrypt":"","signature":""})", ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(e.nonce == "18446744073709551615");
+    BOOST_TEST(e.timestamp == "9223372036854775807");
+}
+
+const std::vector<error_case> bad_envelopes = {
+    {"", error::webhook_bad_json},
+    {"   ", error::webhook_bad_json},
+    {"{", error::webhook_bad_json},
+    {"null", error::webhook_bad_json},
+    {"[]", error::webhook_bad_json},
+    {"\"x\"", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":"n"} trailing)", error::webhook_bad_json},
+    {R"({"dataEncrypt":"d","timestamp":1,"nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":"s","timestamp":1,"nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":"d","nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1})", error::webhook_missing_field},
+    {R"({})", error::webhook_missing_field},
+    {R"({"signature":5,"dataEncrypt":"d","timestamp":1,"nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":null,"timestamp":1,"nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":true,"nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":["n"]})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":null})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":-1,"nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1.5,"nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1e12,"nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":18446744073709551615,"nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":"","nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":"12a","nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":"-12","nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":1.5})", error::webhook_bad_json},
+};
+
+BOOST_DATA_TEST_CASE(bad_envelopes_are_rejected, bdata::make(bad_envelopes), c)
+{
+    error_code ec;
+    webhook_envelope e = akool::parse_webhook_body(c.text, ec);
+    BOOST_TEST(ec == c.expected, c.text);
+    BOOST_TEST(e.signature.empty());
+    BOOST_TEST(e.timestamp.empty());
+    // verify_webhook reports the same error, before looking at the credentials.
+    akool::verify_webhook(c.text, creds_of(base()), clock_at(base().timestamp), ec);
+    BOOST_TEST(ec == c.expected, c.text);
+}
+
+// ---- Payload -------------------------------------------------------------------------------
+
+const std::vector<error_case> bad_payloads = {
+    {"", error::webhook_bad_json},
+    {"not json", error::webhook_bad_json},
+    {"[1,2]", error::webhook_bad_json},
+    {R"({"_id":"x","status":3)", error::webhook_bad_json},
+    {"{\"_id\":\"\xff\",\"status\":3}", error::webhook_bad_json},  // not UTF-8
+    {R"({"_id":"x","status":3.5})", error::webhook_bad_json},
+    {R"({"_id":"x","status":1099511627776})", error::webhook_bad_json},
+    {R"({"_id":"x","status":-1099511627776})", error::webhook_bad_json},
+    {R"({"_id":"x","status":18446744073709551615})", error::webhook_bad_json},
+    {R"({})", error::webhook_missing_field},
+    {R"({"status":3})", error::webhook_missing_field},
+    {R"({"_id":"x"})", error::webhook_missing_field},
+    {R"({"_id":5,"status":3})", error::webhook_missing_field},
+    {R"({"_id":null,"status":3})", error::webhook_missing_field},
+    {R"({"_id":"x","status":"3"})", error::webhook_missing_field},
+    {R"({"_id":"x","status":null})", error::webhook_missing_field},
+};
+
+BOOST_DATA_TEST_CASE(bad_payloads_are_rejected, bdata::make(bad_payloads), c)
+{
+    const auto creds = creds_of(base());
+    webhook_envelope e = signed_envelope(creds, "5", "n", encrypt_for(creds, c.text));
+    error_code ec;
+    webhook_payload p = akool::verify_webhook(e, creds, clock_at(5), ec);
+    BOOST_TEST(ec == c.expected, c.text);
+    BOOST_TEST(is_empty(p));
+}
+
+BOOST_AUTO_TEST_CASE(payload_optional_fields_and_unknown_status)
+{
+    const auto creds = creds_of(base());
+    error_code ec;
+    auto decode = [&](const std::string& plain) {
+        return akool::verify_webhook(signed_envelope(creds, "5", "n", encrypt_for(creds, plain)), creds, clock_at(5), ec);
+    };
+    webhook_payload p = decode(R"({"_id":"x","status":7,"type":null,"url":5,"more":{}})");
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(p.id == "x");
+    BOOST_TEST(p.status == static_cast<akool::image_status>(7));  // kept, not lost
+    BOOST_TEST(p.type.empty());
+    BOOST_TEST(p.url.empty());
+
+    p = decode(R"({"status":3,"_id":"","type":"image","url":"https://h.example/\u00e9.png"})");
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(p.id.empty());
+    BOOST_TEST(p.status == akool::image_status::completed);
+    BOOST_TEST(p.url == "https://h.example/\xc3\xa9.png");
+
+    // Completed without a URL: accepted, the URL is left empty (get-result can fetch it).
+    p = decode(R"({"_id":"y","status":3})");
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(p.url.empty());
+}
+
+// ---- make_webhook_body ---------------------------------------------------------------------
+
+const std::vector<webhook_payload> round_trip_payloads = {
+    {"65f8a1b2c3d4e5f601234567", akool::image_status::completed, "image", "https://cdn.example/r.png"},
+    {"p", akool::image_status::processing, "image", ""},
+    {"f", akool::image_status::failed, "", ""},
+    {"u\xc3\xa9", akool::image_status::completed, "image", "https://\xe4\xbe\x8b.jp/\"q\"\\x?a=1&b=2"},
+    {std::string(5000, 'z'), akool::image_status::completed, "image", std::string(3000, 'u')},
+};
+
+BOOST_DATA_TEST_CASE(make_webhook_body_round_trips, bdata::make(round_trip_payloads) * bdata::make({"", "1529", "n\"x"}),
+                     payload, nonce)
+{
+    const auto creds = creds_of(vectors().at(5));
+    const std::int64_t ts = 1720000000000;
+    error_code ec;
+    std::string body = akool::make_webhook_body(payload, creds, ts, nonce, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    webhook_envelope e = akool::parse_webhook_body(body, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(e.timestamp == "1720000000000");
+    BOOST_TEST(e.nonce == nonce);
+    webhook_payload p = akool::verify_webhook(body, creds, clock_at(ts), ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST(p.id == payload.id);
+    BOOST_TEST(p.status == payload.status);
+    BOOST_TEST(p.type == payload.type);
+    BOOST_TEST(p.url == payload.url);
+    // Another account cannot read it.
+    akool::verify_webhook(body, creds_of(base()), clock_at(ts), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+}
+
+// ---- Throwing overloads --------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(throwing_overloads_carry_the_error)
+{
+    auto has = [](error e) {
+        return [e](const boost::system::system_error& x) { return x.code() == e; };
+    };
+    const auto c = creds_of(base());
+    BOOST_CHECK_EXCEPTION(akool::parse_webhook_body("{"), boost::system::system_error, has(error::webhook_bad_json));
+    BOOST_CHECK_EXCEPTION(akool::verify_webhook(base().body, c, clock_at(0)), boost::system::system_error,
+                          has(error::webhook_stale));
+    webhook_envelope e = base_envelope();
+    e.signature[0] = e.signature[0] == '0' ? '1' : '0';
+    BOOST_CHECK_EXCEPTION(akool::verify_webhook(e, c, clock_at(base().timestamp)), boost::system::system_error,
+                          has(error::webhook_bad_signature));
+    BOOST_CHECK_EXCEPTION(akool::make_webhook_body(webhook_payload{}, client_credentials{}, 1, "n"),
+                          boost::system::system_error, has(error::webhook_bad_credentials));
+    std::string body;
+    BOOST_CHECK_NO_THROW(body = akool::make_webhook_body(webhook_payload{"ok", akool::image_status::failed, "", ""}, c, 1, "n"));
+    BOOST_TEST(akool::verify_webhook(body, c, clock_at(1)).id == "ok");
+}
+
+// ---- Garbage never throws from the error_code overloads ------------------------------------
+
+std::vector<std::string> garbage_bodies()
+{
+    std::vector<std::string> g = {
+        "",
+        std::string(1, '\0'),
+        "\xff\xfe\xfd",
+        "{\"signature\":",
+        "{\"signature\":\"\",\"dataEncrypt\":\"\",\"timestamp\":\"\",\"nonce\":\"\"}",
+        "{\"signature\":\"\",\"dataEncrypt\":\"\",\"timestamp\":0,\"nonce\":\"\"}",
+        "{\"signature\":\"" + std::string(40, 'A') + "\",\"dataEncrypt\":\"====\",\"timestamp\":0,\"nonce\":0}",
+        std::string(100000, '['),
+        std::string(100000, '{'),
+        "{\"a\":" + std::string(5000, '[') + std::string(5000, ']') + "}",
+        std::string(1 << 20, 'A'),
+        "{\"signature\":\"x\",\"dataEncrypt\":\"" + std::string(1 << 20, 'A') + "\",\"timestamp\":1,\"nonce\":\"n\"}",
+        "{\"signature\":\"x\",\"dataEncrypt\":\"x\",\"timestamp\":1,\"nonce\":\"n\",\"signature\":\"y\"}",
+        "1e999999",
+        "-",
+    };
+    std::string b = base().body;
+    for (std::size_t cut = 0; cut < b.size(); cut += 17) g.push_back(b.substr(0, cut));
+    return g;
+}
+
+const std::vector<std::string>& garbage()
+{
+    static const std::vector<std::string> g = garbage_bodies();
+    return g;
+}
+
+// Indexed so that a failure names a number rather than printing a megabyte.
+BOOST_DATA_TEST_CASE(garbage_never_throws, bdata::xrange(garbage().size()), index)
+{
+    const std::string& body = garbage()[index];
+    error_code ec;
+    webhook_payload p;
+    BOOST_CHECK_NO_THROW(p = akool::verify_webhook(body, creds_of(base()), clock_at(0, std::chrono::milliseconds(0)), ec));
+    BOOST_TEST(ec.failed());
+    BOOST_TEST(is_empty(p));
+    BOOST_CHECK_NO_THROW(akool::parse_webhook_body(body, ec));
+}
+
+// A validly signed, huge, well-formed base64 payload of random-looking blocks.
+BOOST_AUTO_TEST_CASE(huge_signed_ciphertext_fails_cleanly)
+{
+    const auto c = creds_of(base());
+    std::string cipher(1 << 20, '\0');
+    for (std::size_t i = 0; i < cipher.size(); ++i) cipher[i] = static_cast<char>((i * 2654435761u) >> 13);
+    webhook_envelope e = signed_envelope(c, "5", "n", akool::detail::base64_encode(cipher));
+    error_code ec;
+    webhook_payload p;
+    BOOST_CHECK_NO_THROW(p = akool::verify_webhook(e, c, clock_at(5), ec));
+    BOOST_TEST((ec == error::webhook_decrypt_failed || ec == error::webhook_bad_json), ec.message());
+    BOOST_TEST(is_empty(p));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
