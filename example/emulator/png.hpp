@@ -1,0 +1,187 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_EMULATOR_PNG_HPP
+#define AKOOL_EMULATOR_PNG_HPP
+
+/// @file png.hpp
+/// A dependency-free PNG writer for the emulator: 8-bit RGB, filter 0 on every row, and the
+/// image data in zlib "stored" (uncompressed) deflate blocks. CRC-32 and Adler-32 are
+/// computed here, so no zlib is needed. Files are larger than compressed ones, but valid.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace akool_emulator {
+
+/// CRC-32 (ISO-HDLC, the one PNG uses) of `data`, continuing from `crc` (0 to start).
+inline std::uint32_t crc32(const unsigned char* data, std::size_t size, std::uint32_t crc = 0) noexcept
+{
+    static const std::array<std::uint32_t, 256> table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t n = 0; n < 256; ++n) {
+            std::uint32_t c = n;
+            for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[n] = c;
+        }
+        return t;
+    }();
+    crc = ~crc;
+    for (std::size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFFu] ^ (crc >> 8);
+    return ~crc;
+}
+
+/// Adler-32 of `data` (the zlib stream checksum).
+inline std::uint32_t adler32(const unsigned char* data, std::size_t size) noexcept
+{
+    std::uint32_t a = 1, b = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+        a = (a + data[i]) % 65521u;
+        b = (b + a) % 65521u;
+    }
+    return (b << 16) | a;
+}
+
+/// 64-bit FNV-1a hash of `text`, continuing from `h`.
+inline std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 0xcbf29ce484222325ull) noexcept
+{
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/// SplitMix64: a bijective mixer, used for picture seeds and task ids.
+inline std::uint64_t splitmix64(std::uint64_t x) noexcept
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+namespace detail {
+
+inline void put_u32(std::string& out, std::uint32_t v)
+{
+    out.push_back(static_cast<char>((v >> 24) & 0xFFu));
+    out.push_back(static_cast<char>((v >> 16) & 0xFFu));
+    out.push_back(static_cast<char>((v >> 8) & 0xFFu));
+    out.push_back(static_cast<char>(v & 0xFFu));
+}
+
+inline void put_chunk(std::string& out, const char (&type)[5], const std::string& data)
+{
+    put_u32(out, static_cast<std::uint32_t>(data.size()));
+    std::size_t start = out.size();
+    out.append(type, 4);
+    out += data;
+    auto crc = crc32(reinterpret_cast<const unsigned char*>(out.data() + start), out.size() - start);
+    put_u32(out, crc);
+}
+
+} // namespace detail
+
+/// Encodes an 8-bit RGB image (`rgb` holds width*height*3 bytes, rows top to bottom) as a PNG.
+/// Returns an empty string when the sizes do not agree or a dimension is zero.
+inline std::string encode_png_rgb(std::uint32_t width, std::uint32_t height, const std::vector<unsigned char>& rgb)
+{
+    if (width == 0 || height == 0 || rgb.size() != std::size_t(width) * height * 3) return {};
+
+    // Raw scanlines: a filter-type byte (0, none) before each row.
+    std::vector<unsigned char> raw;
+    const std::size_t row = std::size_t(width) * 3;
+    raw.reserve((row + 1) * height);
+    for (std::uint32_t y = 0; y < height; ++y) {
+        raw.push_back(0);
+        raw.insert(raw.end(), rgb.begin() + static_cast<std::ptrdiff_t>(y * row),
+                   rgb.begin() + static_cast<std::ptrdiff_t>((y + 1) * row));
+    }
+
+    // zlib stream: header (deflate, 32K window, no dictionary, check bits), stored blocks, Adler-32.
+    std::string z;
+    z.reserve(raw.size() + raw.size() / 65535 * 5 + 16);
+    z.push_back(static_cast<char>(0x78));
+    z.push_back(static_cast<char>(0x01));
+    std::size_t pos = 0;
+    do {
+        std::size_t n = raw.size() - pos;
+        if (n > 65535) n = 65535;
+        bool last = pos + n == raw.size();
+        z.push_back(static_cast<char>(last ? 1 : 0)); // BFINAL, BTYPE=00 (stored)
+        auto len = static_cast<std::uint16_t>(n);
+        auto nlen = static_cast<std::uint16_t>(~len);
+        z.push_back(static_cast<char>(len & 0xFFu));
+        z.push_back(static_cast<char>(len >> 8));
+        z.push_back(static_cast<char>(nlen & 0xFFu));
+        z.push_back(static_cast<char>(nlen >> 8));
+        z.append(reinterpret_cast<const char*>(raw.data() + pos), n);
+        pos += n;
+    } while (pos < raw.size());
+    detail::put_u32(z, adler32(raw.data(), raw.size()));
+
+    std::string ihdr;
+    detail::put_u32(ihdr, width);
+    detail::put_u32(ihdr, height);
+    ihdr.push_back(8);  // bit depth
+    ihdr.push_back(2);  // colour type: truecolour
+    ihdr.push_back(0);  // compression: deflate
+    ihdr.push_back(0);  // filter method 0
+    ihdr.push_back(0);  // no interlace
+
+    std::string out("\x89PNG\r\n\x1a\n", 8);
+    detail::put_chunk(out, "IHDR", ihdr);
+    detail::put_chunk(out, "IDAT", z);
+    detail::put_chunk(out, "IEND", std::string());
+    return out;
+}
+
+/// A deterministic picture for `seed`: a two-colour diagonal gradient with a few circles, so
+/// that different seeds give visibly (and byte-wise) different images.
+inline std::string make_picture_png(std::uint64_t seed, std::uint32_t width, std::uint32_t height)
+{
+    std::vector<unsigned char> rgb(std::size_t(width) * height * 3);
+    std::uint64_t s = splitmix64(seed);
+    auto next = [&s] {
+        s = splitmix64(s);
+        return s;
+    };
+    unsigned char c0[3], c1[3];
+    for (int i = 0; i < 3; ++i) {
+        c0[i] = static_cast<unsigned char>(next() & 0xFFu);
+        c1[i] = static_cast<unsigned char>(next() & 0xFFu);
+    }
+    struct circle {
+        long cx, cy, r;
+        unsigned char c[3];
+    };
+    circle circles[4];
+    for (auto& c : circles) {
+        c.cx = static_cast<long>(next() % width);
+        c.cy = static_cast<long>(next() % height);
+        c.r = static_cast<long>(next() % (std::max<std::uint32_t>(width, height) / 4 + 1)) + 2;
+        for (auto& k : c.c) k = static_cast<unsigned char>(next() & 0xFFu);
+    }
+    const std::uint64_t span = std::uint64_t(width) + height;
+    for (std::uint32_t y = 0; y < height; ++y)
+        for (std::uint32_t x = 0; x < width; ++x) {
+            unsigned char* p = &rgb[(std::size_t(y) * width + x) * 3];
+            std::uint64_t t = x + y;
+            for (int i = 0; i < 3; ++i)
+                p[i] = static_cast<unsigned char>((c0[i] * (span - t) + c1[i] * t) / span);
+            for (const auto& c : circles) {
+                long dx = static_cast<long>(x) - c.cx, dy = static_cast<long>(y) - c.cy;
+                if (dx * dx + dy * dy <= c.r * c.r)
+                    for (int i = 0; i < 3; ++i) p[i] = c.c[i];
+            }
+        }
+    return encode_png_rgb(width, height, rgb);
+}
+
+} // namespace akool_emulator
+
+#endif

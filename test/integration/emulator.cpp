@@ -1,0 +1,772 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+//
+// The emulator over real sockets: the documented replies, validation and auth codes, token issue,
+// status progression, the PNG files, every fault kind, the counters, webhooks and TLS.
+
+#define BOOST_TEST_MODULE emulator
+#include <boost/test/unit_test.hpp>
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include "../../example/emulator/emulator.hpp"
+#include "http_test_client.hpp"
+#include "test_certs.hpp"
+
+#include <boost/crc.hpp>
+#include <boost/json.hpp>
+
+#include <condition_variable>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <tuple>
+
+namespace bdata = boost::unit_test::data;
+namespace json = boost::json;
+namespace emu = akool_emulator;
+using akool_test::http_reply;
+using akool_test::http_test_client;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string create_path(emu::paths::create);
+const std::string result_path(emu::paths::result);
+const std::string token_path(emu::paths::token);
+const std::string api_key = "test-key-123";
+const std::string client_id = "client-id-0123456";
+const std::string client_secret = "client-secret-0123456789";
+
+using headers_t = std::vector<std::pair<std::string, std::string>>;
+const headers_t key_header = {{"x-api-key", api_key}};
+
+emu::options test_options()
+{
+    emu::options o;
+    o.api_key = api_key;
+    o.client_id = client_id;
+    o.client_secret = client_secret;
+    o.queue_time = 0ms;
+    o.process_time = 0ms;
+    o.seed = 42;
+    return o;
+}
+
+json::object parse_object(const std::string& body)
+{
+    json::error_code ec;
+    json::value v = json::parse(body, ec);
+    BOOST_TEST_REQUIRE(!ec, "not JSON: " << body);
+    BOOST_TEST_REQUIRE(v.is_object(), "not an object: " << body);
+    return v.get_object();
+}
+
+bool is_json(const std::string& body)
+{
+    json::error_code ec;
+    json::parse(body, ec);
+    return !ec;
+}
+
+std::int64_t code_of(const json::object& o) { return o.at("code").as_int64(); }
+std::string msg_of(const json::object& o) { return std::string(o.at("msg").as_string()); }
+
+bool is_task_id(const std::string& id)
+{
+    static const std::regex re("^[0-9a-f]{24}$");
+    return std::regex_match(id, re);
+}
+
+// The path and query of an absolute URL on the emulator.
+std::string target_of(const std::string& url) { return akool_test::split_url(url).target; }
+
+struct fixture {
+    emu::server srv{test_options()};
+    std::unique_ptr<http_test_client> client;
+
+    fixture()
+    {
+        srv.start();
+        client = std::make_unique<http_test_client>(srv.base_url());
+    }
+
+    json::object create(const std::string& body, const headers_t& headers = key_header)
+    {
+        auto r = client->post(create_path, body, headers);
+        BOOST_TEST_REQUIRE(r.status == 200);
+        return parse_object(r.body);
+    }
+
+    json::object result(const std::string& id)
+    {
+        auto r = client->get(result_path + "?image_model_id=" + id, key_header);
+        BOOST_TEST_REQUIRE(r.status == 200);
+        return parse_object(r.body);
+    }
+
+    // Polls until the task's status is terminal (generous bound), returning every status seen.
+    std::vector<int> poll_until_done(const std::string& id, json::object& last)
+    {
+        std::vector<int> seen;
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            last = result(id);
+            BOOST_TEST_REQUIRE(code_of(last) == 1000);
+            int st = static_cast<int>(last.at("data").at("image_status").as_int64());
+            if (seen.empty() || seen.back() != st) seen.push_back(st);
+            if (st == 3 || st == 4) return seen;
+            std::this_thread::sleep_for(2ms);
+        }
+        BOOST_FAIL("task " << id << " did not finish within 20 s");
+        return seen;
+    }
+
+    std::string create_one(const std::string& body)
+    {
+        auto o = create(body);
+        BOOST_TEST_REQUIRE(code_of(o) == 1000, o);
+        return std::string(o.at("data").at("_id").as_string());
+    }
+};
+
+// --- PNG checking, independent of the emulator's writer --------------------------------------
+
+std::uint32_t be32(const std::string& s, std::size_t at)
+{
+    return (std::uint32_t(static_cast<unsigned char>(s[at])) << 24) |
+           (std::uint32_t(static_cast<unsigned char>(s[at + 1])) << 16) |
+           (std::uint32_t(static_cast<unsigned char>(s[at + 2])) << 8) | std::uint32_t(static_cast<unsigned char>(s[at + 3]));
+}
+
+struct png_info {
+    std::uint32_t width = 0, height = 0;
+    std::string pixels;  // inflated scanlines
+};
+
+// Parses the chunks, checks every CRC, the IHDR, and inflates the stored deflate blocks checking
+// LEN/NLEN and the Adler-32. Reports failures as test errors.
+png_info check_png(const std::string& png)
+{
+    png_info info;
+    BOOST_TEST_REQUIRE(png.size() > 8u);
+    BOOST_TEST_REQUIRE(png.compare(0, 8, std::string("\x89PNG\r\n\x1a\n", 8)) == 0);
+    std::size_t pos = 8;
+    std::string idat;
+    std::vector<std::string> order;
+    while (pos + 12 <= png.size()) {
+        std::uint32_t len = be32(png, pos);
+        BOOST_TEST_REQUIRE(pos + 12 + len <= png.size());
+        std::string type = png.substr(pos + 4, 4);
+        boost::crc_32_type crc;
+        crc.process_bytes(png.data() + pos + 4, 4 + len);
+        BOOST_TEST(crc.checksum() == be32(png, pos + 8 + len), "CRC of " << type);
+        if (type == "IHDR") {
+            BOOST_TEST_REQUIRE(len == 13u);
+            info.width = be32(png, pos + 8);
+            info.height = be32(png, pos + 12);
+            BOOST_TEST(int(png[pos + 16]) == 8);  // bit depth
+            BOOST_TEST(int(png[pos + 17]) == 2);  // truecolour
+        } else if (type == "IDAT") {
+            idat += png.substr(pos + 8, len);
+        }
+        order.push_back(type);
+        pos += 12 + len;
+    }
+    BOOST_TEST(pos == png.size());
+    BOOST_TEST_REQUIRE(order.size() >= 3u);
+    BOOST_TEST(order.front() == "IHDR");
+    BOOST_TEST(order.back() == "IEND");
+
+    BOOST_TEST_REQUIRE(idat.size() >= 6u);
+    BOOST_TEST((static_cast<unsigned char>(idat[0]) & 0x0F) == 8);  // deflate
+    BOOST_TEST(((static_cast<unsigned char>(idat[0]) << 8) | static_cast<unsigned char>(idat[1])) % 31 == 0);
+    std::size_t p = 2;
+    bool final_block = false;
+    while (!final_block) {
+        BOOST_TEST_REQUIRE(p + 5 <= idat.size());
+        auto hdr = static_cast<unsigned char>(idat[p]);
+        final_block = hdr & 1;
+        BOOST_TEST_REQUIRE(((hdr >> 1) & 3) == 0);  // stored
+        unsigned len = static_cast<unsigned char>(idat[p + 1]) | (static_cast<unsigned char>(idat[p + 2]) << 8);
+        unsigned nlen = static_cast<unsigned char>(idat[p + 3]) | (static_cast<unsigned char>(idat[p + 4]) << 8);
+        BOOST_TEST_REQUIRE((len ^ 0xFFFFu) == nlen);
+        BOOST_TEST_REQUIRE(p + 5 + len <= idat.size());
+        info.pixels += idat.substr(p + 5, len);
+        p += 5 + len;
+    }
+    BOOST_TEST_REQUIRE(p + 4 == idat.size());
+    std::uint32_t a = 1, b = 0;
+    for (unsigned char c : info.pixels) {
+        a = (a + c) % 65521;
+        b = (b + a) % 65521;
+    }
+    BOOST_TEST(((b << 16) | a) == be32(idat, p));
+    BOOST_TEST(info.pixels.size() == std::size_t(info.width) * info.height * 3 + info.height);
+    return info;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(emulator, fixture)
+
+// --- create -----------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(create_single_answers_like_the_documented_example)
+{
+    auto o = create(R"({"prompt":"A majestic mountain landscape at sunset with golden light",)"
+                    R"("scale":"16:9","resolution":"4k","batch_quantity":1})");
+    BOOST_TEST(code_of(o) == 1000);
+    BOOST_TEST(msg_of(o) == "OK");
+    BOOST_TEST_REQUIRE(o.at("data").is_object());
+    const auto& d = o.at("data").as_object();
+    BOOST_TEST(is_task_id(std::string(d.at("_id").as_string())));
+    BOOST_TEST(d.at("image_status").as_int64() == 1);
+    BOOST_TEST(d.at("sub_type").as_int64() == 40001);
+    BOOST_TEST(d.at("model_name").as_string() == "wavespeed-ai/flux-krea-dev-lora");
+    BOOST_TEST(d.at("prompt").as_string() == "A majestic mountain landscape at sunset with golden light");
+    BOOST_TEST(d.at("type").as_int64() == 4);
+    BOOST_TEST(d.at("from").as_int64() == 4);
+    BOOST_TEST(d.at("deduction_credit").as_int64() == 1);
+    BOOST_TEST(d.at("create_time").as_int64() > 1700000000000);
+
+    auto s = srv.get_stats();
+    BOOST_TEST(s.creates_processed == 1u);
+    BOOST_TEST(s.tasks_created == 1u);
+    BOOST_TEST(s.requests_on(create_path) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(create_batch_answers_an_array_of_distinct_ids)
+{
+    auto o = create(R"({"prompt":"four cats","batch_quantity":4})");
+    BOOST_TEST_REQUIRE(code_of(o) == 1000);
+    BOOST_TEST_REQUIRE(o.at("data").is_array());
+    const auto& arr = o.at("data").as_array();
+    BOOST_TEST_REQUIRE(arr.size() == 4u);
+    std::set<std::string> ids;
+    for (const auto& t : arr) {
+        std::string id(t.at("_id").as_string());
+        BOOST_TEST(is_task_id(id));
+        ids.insert(id);
+        BOOST_TEST(t.at("image_status").as_int64() == 1);
+    }
+    BOOST_TEST(ids.size() == 4u);
+    BOOST_TEST(srv.get_stats().tasks_created == 4u);
+    BOOST_TEST(srv.get_stats().creates_processed == 1u);
+}
+
+// (body, sub_type, model)
+BOOST_DATA_TEST_CASE(create_picks_sub_type_and_model_as_documented,
+                     bdata::make({std::string(R"({"prompt":"p"})"),
+                                  std::string(R"({"prompt":"p","source_images":["https://example.com/a.jpg"]})"),
+                                  std::string(R"({"prompt":"p","model_name":"wavespeed-ai/flux-kontext-dev",)"
+                                              R"("source_images":["https://example.com/a.jpg"],"similar":0.7})"),
+                                  std::string(R"({"prompt":"p","model_name":"wavespeed-ai/flux-krea-dev-lora"})")}) ^
+                         bdata::make({40001, 40002, 40002, 40001}) ^
+                         bdata::make({std::string("wavespeed-ai/flux-krea-dev-lora"),
+                                      std::string("wavespeed-ai/flux-kontext-dev"),
+                                      std::string("wavespeed-ai/flux-kontext-dev"),
+                                      std::string("wavespeed-ai/flux-krea-dev-lora")}),
+                     body, sub_type, model)
+{
+    auto o = create(body);
+    BOOST_TEST_REQUIRE(code_of(o) == 1000, o);
+    const auto& d = o.at("data").as_object();
+    BOOST_TEST(d.at("sub_type").as_int64() == sub_type);
+    BOOST_TEST(d.at("model_name").as_string() == model);
+    if (sub_type == 40002) BOOST_TEST(d.at("source_image").as_string() == "https://example.com/a.jpg");
+}
+
+BOOST_DATA_TEST_CASE(invalid_bodies_get_1003_naming_the_field,
+                     bdata::make({std::string(R"({"prompt":"p","batch_quantity":5})"),
+                                  std::string(R"({"prompt":"p","scale":"5:4"})"),
+                                  std::string(R"({"scale":"1:1"})"),
+                                  std::string(R"(this is not JSON)"),
+                                  std::string(R"({"prompt":42})"),
+                                  std::string(R"({"prompt":"p","resolution":"8k"})"),
+                                  std::string(R"({"prompt":"p","source_images":["https://e.com/a.png"],"similar":2})"),
+                                  std::string(R"({"prompt":"p","scale":"Original"})")}) ^
+                         bdata::make({"batch_quantity", "scale", "prompt", "body", "prompt", "resolution", "similar",
+                                      "scale"}),
+                     body, field)
+{
+    auto r = client->post(create_path, body, key_header);
+    BOOST_TEST(r.status == 200);  // the service answers business errors with HTTP 200
+    auto o = parse_object(r.body);
+    BOOST_TEST(code_of(o) == 1003);
+    std::string msg = msg_of(o);
+    BOOST_TEST(msg.rfind(std::string(field) + ":", 0) == 0u, "message '" << msg << "' should name " << field);
+    BOOST_TEST(srv.get_stats().creates_processed == 0u);
+    BOOST_TEST(srv.get_stats().tasks_created == 0u);
+}
+
+// --- auth -------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(auth_codes)
+{
+    const std::string body = R"({"prompt":"p"})";
+    BOOST_TEST(code_of(create(body, {})) == 1102);
+    BOOST_TEST(code_of(create(body, {{"x-api-key", ""}})) == 1102);
+    BOOST_TEST(code_of(create(body, {{"x-api-key", "wrong"}})) == 1101);
+    BOOST_TEST(code_of(create(body, {{"Authorization", "Bearer not-issued"}})) == 1101);
+    BOOST_TEST(code_of(create(body, {{"Authorization", "Basic abc"}, {"x-api-key", api_key}})) == 1101);
+    BOOST_TEST(code_of(create(body, key_header)) == 1000);
+    // Auth applies to get-result too.
+    auto r = client->get(result_path + "?image_model_id=0123456789abcdef01234567");
+    BOOST_TEST(code_of(parse_object(r.body)) == 1102);
+    BOOST_TEST(srv.get_stats().creates_processed == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(any_key_is_accepted_without_a_configured_key)
+{
+    emu::options o = test_options();
+    o.api_key.clear();
+    emu::server open(o);
+    open.start();
+    http_test_client c(open.base_url());
+    auto r = c.post(create_path, R"({"prompt":"p"})", {{"x-api-key", "whatever"}});
+    BOOST_TEST(code_of(parse_object(r.body)) == 1000);
+    r = c.post(create_path, R"({"prompt":"p"})");
+    BOOST_TEST(code_of(parse_object(r.body)) == 1102);
+}
+
+BOOST_AUTO_TEST_CASE(get_token_and_bearer)
+{
+    auto bad = parse_object(
+        client->post(token_path, R"({"clientId":")" + client_id + R"(","clientSecret":"nope"})").body);
+    BOOST_TEST(code_of(bad) == 1101);
+    auto missing = parse_object(client->post(token_path, R"({"clientId":")" + client_id + R"("})").body);
+    BOOST_TEST(code_of(missing) == 1003);
+    BOOST_TEST(msg_of(missing).rfind("clientSecret", 0) == 0u);
+
+    auto ok = parse_object(
+        client->post(token_path, R"({"clientId":")" + client_id + R"(","clientSecret":")" + client_secret + R"("})")
+            .body);
+    BOOST_TEST_REQUIRE(code_of(ok) == 1000);
+    std::string token(ok.at("token").as_string());
+    BOOST_TEST(!token.empty());
+    BOOST_TEST(srv.get_stats().tokens_issued == 1u);
+
+    // Bearer works and takes precedence over a wrong x-api-key.
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})", {{"Authorization", "Bearer " + token}})) == 1000);
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})", {{"Authorization", "Bearer " + token}, {"x-api-key", "wrong"}})) ==
+               1000);
+    // A wrong bearer is not rescued by a right x-api-key.
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})", {{"Authorization", "Bearer x" + token}, {"x-api-key", api_key}})) ==
+               1101);
+}
+
+BOOST_AUTO_TEST_CASE(tokens_expire)
+{
+    emu::options o = test_options();
+    o.token_ttl = 50ms;
+    emu::server s(o);
+    s.start();
+    http_test_client c(s.base_url());
+    auto ok = parse_object(
+        c.post(token_path, R"({"clientId":")" + client_id + R"(","clientSecret":")" + client_secret + R"("})").body);
+    BOOST_TEST_REQUIRE(code_of(ok) == 1000);
+    const headers_t bearer = {{"Authorization", "Bearer " + std::string(ok.at("token").as_string())}};
+    // Accepted until the TTL passes, then 1101; poll with a generous bound.
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    json::object last;
+    do {
+        last = parse_object(c.post(create_path, R"({"prompt":"p"})", bearer).body);
+        if (code_of(last) != 1000) break;
+        std::this_thread::sleep_for(5ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    BOOST_TEST(code_of(last) == 1101);
+    BOOST_TEST(msg_of(last).find("expired") != std::string::npos);
+}
+
+// --- get result -------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(status_follows_the_configured_timings)
+{
+    srv.set_timings(1h, 0ms);
+    std::string queued = create_one(R"({"prompt":"p"})");
+    srv.set_timings(0ms, 1h);
+    std::string processing = create_one(R"({"prompt":"p"})");
+    srv.set_timings(0ms, 0ms);
+    std::string done = create_one(R"({"prompt":"p"})");
+
+    auto q = result(queued).at("data").as_object();
+    BOOST_TEST(q.at("image_status").as_int64() == 1);
+    BOOST_TEST(!q.contains("image"));
+    BOOST_TEST(q.at("_id").as_string() == queued);
+    auto p = result(processing).at("data").as_object();
+    BOOST_TEST(p.at("image_status").as_int64() == 2);
+    BOOST_TEST(!p.contains("image"));
+    auto d = result(done).at("data").as_object();
+    BOOST_TEST(d.at("image_status").as_int64() == 3);
+    BOOST_TEST_REQUIRE(d.contains("image"));
+    BOOST_TEST(std::string(d.at("image").as_string()) == srv.base_url() + "/files/" + done + ".png");
+    // No image before completion.
+    BOOST_TEST(client->get("/files/" + queued + ".png").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(status_progresses_to_completed_when_polled)
+{
+    srv.set_timings(30ms, 60ms);
+    std::string id = create_one(R"({"prompt":"progress"})");
+    json::object last;
+    auto seen = poll_until_done(id, last);
+    BOOST_TEST(std::is_sorted(seen.begin(), seen.end()));
+    BOOST_TEST(seen.back() == 3);
+    BOOST_TEST(last.at("data").as_object().contains("image"));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_task_id_is_an_error)
+{
+    auto o = result("0123456789abcdef01234567");
+    BOOST_TEST(code_of(o) == 1003);
+    BOOST_TEST(msg_of(o).rfind("image_model_id", 0) == 0u);
+    auto r = client->get(result_path, key_header);
+    BOOST_TEST(code_of(parse_object(r.body)) == 1003);
+}
+
+// --- PNG --------------------------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(png_size_follows_scale_and_resolution,
+                     bdata::make({"1:1", "16:9", "9:16", "3:2", "4:3", "2:3", "3:4", "1:1"}) ^
+                         bdata::make({"4k", "4k", "1080p", "1080p", "4k", "4k", "1080p", "1080p"}) ^
+                         bdata::make({384u, 384u, 108u, 192u, 384u, 256u, 144u, 192u}) ^
+                         bdata::make({384u, 216u, 192u, 128u, 288u, 384u, 192u, 192u}),
+                     scale, resolution, width, height)
+{
+    std::string id = create_one(std::string(R"({"prompt":"size test","scale":")") + scale + R"(","resolution":")" +
+                                  resolution + R"("})");
+    json::object last;
+    poll_until_done(id, last);
+    std::string url(last.at("data").at("image").as_string());
+    auto r = client->get(target_of(url));
+    BOOST_TEST_REQUIRE(r.status == 200);
+    BOOST_TEST(r.header("Content-Type") == "image/png");
+    auto info = check_png(r.body);
+    BOOST_TEST(info.width == width);
+    BOOST_TEST(info.height == height);
+    BOOST_TEST(srv.get_stats().images_served == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(png_default_size_and_scale_down_option)
+{
+    // Defaults: 1:1, 4k.
+    std::string id = create_one(R"({"prompt":"defaults"})");
+    auto info = check_png(client->get("/files/" + id + ".png").body);
+    BOOST_TEST(info.width == 384u);
+    BOOST_TEST(info.height == 384u);
+
+    emu::options o = test_options();
+    o.image_scale_down = 40;
+    emu::server s(o);
+    s.start();
+    http_test_client c(s.base_url());
+    auto created = parse_object(c.post(create_path, R"({"prompt":"p","scale":"16:9"})", key_header).body);
+    std::string id2(created.at("data").at("_id").as_string());
+    auto small = check_png(c.get("/files/" + id2 + ".png").body);
+    BOOST_TEST(small.width == 96u);
+    BOOST_TEST(small.height == 54u);
+}
+
+BOOST_AUTO_TEST_CASE(pngs_are_deterministic_and_differ_within_a_batch)
+{
+    auto a = create(R"({"prompt":"same prompt","batch_quantity":2,"resolution":"1080p"})");
+    auto b = create(R"({"prompt":"same prompt","resolution":"1080p"})");
+    const auto& arr = a.at("data").as_array();
+    std::string first = client->get("/files/" + std::string(arr[0].at("_id").as_string()) + ".png").body;
+    std::string second = client->get("/files/" + std::string(arr[1].at("_id").as_string()) + ".png").body;
+    std::string again = client->get("/files/" + std::string(b.at("data").at("_id").as_string()) + ".png").body;
+    check_png(first);
+    check_png(second);
+    BOOST_TEST(first != second);
+    BOOST_TEST(first == again);  // same prompt, same index: same picture
+    auto other = create(R"({"prompt":"another prompt","resolution":"1080p"})");
+    BOOST_TEST(client->get("/files/" + std::string(other.at("data").at("_id").as_string()) + ".png").body != first);
+    BOOST_TEST(client->get("/files/nope.png").status == 404);
+}
+
+// --- faults -----------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(fault_429_has_retry_after_and_is_not_processed)
+{
+    emu::fault_plan plan;
+    plan.retry_after = 7s;
+    srv.set_faults(plan);
+    srv.fail_next(emu::fault_kind::http_429);
+    auto r = client->post(create_path, R"({"prompt":"p"})", key_header);
+    BOOST_TEST(r.status == 429);
+    BOOST_TEST(r.header("Retry-After") == "7");
+    BOOST_TEST(srv.get_stats().creates_processed == 0u);
+    BOOST_TEST(srv.get_stats().faults(emu::fault_kind::http_429) == 1u);
+    // Only the next one: the retry goes through.
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})")) == 1000);
+    BOOST_TEST(srv.get_stats().creates_processed == 1u);
+}
+
+BOOST_DATA_TEST_CASE(fault_5xx_has_a_non_json_body,
+                     bdata::make({emu::fault_kind::http_500, emu::fault_kind::http_502, emu::fault_kind::http_503}) ^
+                         bdata::make({500, 502, 503}),
+                     kind, status)
+{
+    srv.fail_next(kind);
+    auto r = client->post(create_path, R"({"prompt":"p"})", key_header);
+    BOOST_TEST(r.status == status);
+    BOOST_TEST(!is_json(r.body));
+    BOOST_TEST(r.header("Content-Type").find("json") == std::string::npos);
+    BOOST_TEST(r.header("Retry-After").empty() == (status != 503));
+    BOOST_TEST(srv.get_stats().creates_processed == 0u);
+    BOOST_TEST(srv.get_stats().faults(kind) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(fault_drop_before_closes_without_processing)
+{
+    srv.fail_next(emu::fault_kind::drop_before);
+    boost::system::error_code ec;
+    auto r = client->request(akool_test::http::verb::post, create_path, R"({"prompt":"p"})", key_header, ec);
+    BOOST_TEST(ec.failed(), "expected a closed connection, got HTTP " << r.status);
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(srv.get_stats().creates_processed == 0u);
+    BOOST_TEST(srv.get_stats().tasks_created == 0u);
+    BOOST_TEST(srv.get_stats().faults(emu::fault_kind::drop_before) == 1u);
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})")) == 1000);  // reconnects
+}
+
+BOOST_AUTO_TEST_CASE(fault_drop_after_counts_the_create)
+{
+    srv.fail_next(emu::fault_kind::drop_after);
+    boost::system::error_code ec;
+    auto r = client->request(akool_test::http::verb::post, create_path, R"({"prompt":"dropped after"})", key_header,
+                             ec);
+    BOOST_TEST(ec.failed(), "expected a closed connection, got HTTP " << r.status);
+    auto s = srv.get_stats();
+    BOOST_TEST(s.creates_processed == 1u);
+    BOOST_TEST(s.tasks_created == 1u);
+    BOOST_TEST(s.faults(emu::fault_kind::drop_after) == 1u);
+    // A blind retry creates a second task: the counters show it.
+    BOOST_TEST(code_of(create(R"({"prompt":"dropped after"})")) == 1000);
+    BOOST_TEST(srv.get_stats().max_creates_per_body() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(fault_malformed_json)
+{
+    srv.fail_next(emu::fault_kind::malformed_json);
+    auto r = client->post(create_path, R"({"prompt":"p"})", key_header);
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(!r.body.empty());
+    BOOST_TEST(!is_json(r.body));
+    BOOST_TEST(srv.get_stats().creates_processed == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(fault_generation_failed)
+{
+    srv.fail_next(emu::fault_kind::fail_generation, 1);
+    auto o = create(R"({"prompt":"p","batch_quantity":2})");
+    const auto& arr = o.at("data").as_array();
+    json::object last;
+    auto seen = poll_until_done(std::string(arr[0].at("_id").as_string()), last);
+    BOOST_TEST(seen.back() == 4);
+    BOOST_TEST(!last.at("data").as_object().contains("image"));
+    BOOST_TEST(client->get("/files/" + std::string(arr[0].at("_id").as_string()) + ".png").status == 404);
+    seen = poll_until_done(std::string(arr[1].at("_id").as_string()), last);
+    BOOST_TEST(seen.back() == 3);
+    BOOST_TEST(srv.get_stats().faults(emu::fault_kind::fail_generation) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(fault_latency_delays_the_reply)
+{
+    emu::fault_plan plan;
+    plan.latency = 150ms;
+    srv.set_faults(plan);
+    auto t0 = std::chrono::steady_clock::now();
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})")) == 1000);
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 >= 150ms));  // a lower bound: a timer never fires early
+    srv.clear_faults();
+    BOOST_TEST(srv.faults().latency.count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(fault_next_respects_the_path_prefix)
+{
+    srv.fail_next(emu::fault_kind::http_503, 1, create_path);
+    BOOST_TEST(code_of(result("0123456789abcdef01234567")) == 1003);  // not the create path
+    BOOST_TEST(client->post(create_path, R"({"prompt":"p"})", key_header).status == 503);
+    // Downloads can be faulted too.
+    std::string id = create_one(R"({"prompt":"p"})");
+    srv.fail_next(emu::fault_kind::http_502, 1, "/files/");
+    BOOST_TEST(client->get("/files/" + id + ".png").status == 502);
+    BOOST_TEST(client->get("/files/" + id + ".png").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(fault_rates)
+{
+    emu::fault_plan all;
+    all.http_429_rate = 1.0;
+    srv.set_faults(all);
+    for (int i = 0; i < 5; ++i) BOOST_TEST(client->post(create_path, R"({"prompt":"p"})", key_header).status == 429);
+    BOOST_TEST(srv.get_stats().creates_processed == 0u);
+
+    // Spread over 429/5xx/drops: every request either fails in one of those ways or succeeds once.
+    srv.set_faults(emu::fault_plan::spread(0.6));
+    srv.reset_stats();
+    int ok = 0, http_fail = 0, dropped = 0;
+    for (int i = 0; i < 60; ++i) {
+        boost::system::error_code ec;
+        auto r = client->request(akool_test::http::verb::post, create_path,
+                                 R"({"prompt":"p)" + std::to_string(i) + R"("})", key_header, ec);
+        if (ec)
+            ++dropped;
+        else if (r.status == 200 && code_of(parse_object(r.body)) == 1000)
+            ++ok;
+        else
+            ++http_fail;
+    }
+    auto s = srv.get_stats();
+    BOOST_TEST(ok + http_fail + dropped == 60);
+    BOOST_TEST(ok > 0);
+    BOOST_TEST(http_fail > 0);
+    BOOST_TEST(dropped > 0);
+    std::uint64_t injected = 0;
+    for (const auto& kv : s.faults_injected) injected += kv.second;
+    BOOST_TEST(injected == std::uint64_t(http_fail + dropped));
+    BOOST_TEST(s.creates_processed == std::uint64_t(ok) + s.faults(emu::fault_kind::drop_after));
+    BOOST_TEST(s.max_creates_per_body() == 1u);
+
+    srv.set_faults({});
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})")) == 1000);
+}
+
+// --- stats, limits, webhooks, lifecycle ------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(stats_endpoint)
+{
+    create(R"({"prompt":"a","batch_quantity":3})");
+    create(R"({"prompt":"a","batch_quantity":3})", {{"x-api-key", api_key}, {"Idempotency-Key", "k1"}});
+    auto r = client->get(std::string(emu::paths::stats));
+    BOOST_TEST_REQUIRE(r.status == 200);
+    auto o = parse_object(r.body);
+    BOOST_TEST(o.at("creates_processed").as_int64() == 2);
+    BOOST_TEST(o.at("tasks_created").as_int64() == 6);
+    BOOST_TEST(o.at("max_creates_per_body").as_int64() == 2);
+    BOOST_TEST(o.at("requests_by_path").at(create_path).as_int64() == 2);
+    BOOST_TEST(o.at("creates_by_idempotency_key").at("k1").as_int64() == 1);
+    BOOST_TEST(srv.get_stats().connections >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(oversized_body_gets_413)
+{
+    std::string huge = R"({"prompt":")" + std::string(2 * 1024 * 1024, 'a') + R"("})";
+    boost::system::error_code ec;
+    auto r = client->request(akool_test::http::verb::post, create_path, huge, key_header, ec);
+    // The server answers 413 and closes; a client still writing may see the close instead.
+    BOOST_TEST((ec.failed() || r.status == 413));
+    BOOST_TEST(srv.get_stats().creates_processed == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(webhook_handler_sees_each_status_change)
+{
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::tuple<std::string, akool::image_status, std::string, std::string>> calls;
+    srv.set_webhook_handler([&](const std::string& id, akool::image_status st, const std::string& url,
+                                const std::string& hook) {
+        std::lock_guard<std::mutex> lock(m);
+        calls.emplace_back(id, st, url, hook);
+        cv.notify_all();
+    });
+    srv.set_timings(10ms, 10ms);
+    std::string id = create_one(R"({"prompt":"p","webhookurl":"https://hooks.example.com/akool"})");
+    create_one(R"({"prompt":"no hook"})");
+    std::unique_lock<std::mutex> lock(m);
+    BOOST_TEST_REQUIRE(cv.wait_for(lock, 20s, [&] { return calls.size() >= 2; }));
+    BOOST_TEST(calls.size() == 2u);
+    BOOST_TEST(std::get<0>(calls[0]) == id);
+    BOOST_TEST(static_cast<int>(std::get<1>(calls[0])) == 2);
+    BOOST_TEST(static_cast<int>(std::get<1>(calls[1])) == 3);
+    BOOST_TEST(std::get<2>(calls[1]) == srv.base_url() + "/files/" + id + ".png");
+    BOOST_TEST(std::get<3>(calls[1]) == "https://hooks.example.com/akool");
+}
+
+BOOST_AUTO_TEST_CASE(stop_closes_the_listener)
+{
+    std::string url = srv.base_url();
+    BOOST_TEST(code_of(create(R"({"prompt":"p"})")) == 1000);
+    srv.stop();
+    srv.stop();  // idempotent
+    http_test_client fresh(url);
+    fresh.set_timeout(5s);
+    boost::system::error_code ec;
+    fresh.request(akool_test::http::verb::get, std::string(emu::paths::stats), {}, {}, ec);
+    BOOST_TEST(ec.failed());
+    // The old keep-alive connection is closed too.
+    client->request(akool_test::http::verb::get, std::string(emu::paths::stats), {}, {}, ec);
+    BOOST_TEST(ec.failed());
+}
+
+BOOST_AUTO_TEST_CASE(start_reports_a_busy_port)
+{
+    emu::options o = test_options();
+    o.port = srv.port();
+    emu::server second(o);
+    boost::system::error_code ec;
+    second.start(ec);
+    BOOST_TEST(ec == boost::asio::error::address_in_use);
+    BOOST_CHECK_THROW(emu::server(o).start(), boost::system::system_error);
+}
+
+// --- TLS --------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(tls_with_the_test_ca)
+{
+    auto dir = akool_test::make_temp_dir("akool-emulator-pki-");
+    auto pki = akool_test::make_test_pki(dir);
+    emu::options o = test_options();
+    o.tls_cert_file = pki.server_cert;
+    o.tls_key_file = pki.server_key;
+    emu::server s(o);
+    s.start();
+    BOOST_TEST(s.uses_tls());
+    BOOST_TEST(s.base_url().rfind("https://127.0.0.1:", 0) == 0u);
+
+    http_test_client c(s.base_url(), pki.ca_cert);
+    auto created = parse_object(c.post(create_path, R"({"prompt":"over tls"})", key_header).body);
+    BOOST_TEST_REQUIRE(code_of(created) == 1000);
+    std::string id(created.at("data").at("_id").as_string());
+    auto res = parse_object(c.get(result_path + "?image_model_id=" + id, key_header).body);
+    std::string image(res.at("data").at("image").as_string());
+    BOOST_TEST(image.rfind("https://", 0) == 0u);
+    check_png(c.get(target_of(image)).body);
+
+    // A client that does not trust the test CA refuses the server.
+    http_test_client untrusting(s.base_url());
+    boost::system::error_code ec;
+    untrusting.request(akool_test::http::verb::get, std::string(emu::paths::stats), {}, {}, ec);
+    BOOST_TEST(ec.failed());
+    // The localhost name is in the certificate too.
+    http_test_client by_name("https://localhost:" + std::to_string(s.port()), pki.ca_cert, "localhost");
+    BOOST_TEST(by_name.get(std::string(emu::paths::stats)).status == 200);
+
+    // The expired and wrong-host certificates are refused by a verifying client.
+    for (const auto& cert : {pki.expired_cert, pki.wrong_host_cert}) {
+        emu::options bad = test_options();
+        bad.tls_cert_file = cert;
+        bad.tls_key_file = pki.server_key;
+        emu::server b(bad);
+        b.start();
+        http_test_client bc(b.base_url(), pki.ca_cert);
+        bc.request(akool_test::http::verb::get, std::string(emu::paths::stats), {}, {}, ec);
+        BOOST_TEST(ec.failed(), cert);
+    }
+    std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(tls_start_fails_on_a_missing_certificate)
+{
+    emu::options o = test_options();
+    o.tls_cert_file = "/nonexistent/cert.pem";
+    o.tls_key_file = "/nonexistent/key.pem";
+    emu::server s(o);
+    boost::system::error_code ec;
+    s.start(ec);
+    BOOST_TEST(ec.failed());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
