@@ -15,7 +15,9 @@
 ///
 /// Note that the signature involves no secret, only the client id: it catches corruption and
 /// edits by anyone who does not know the client id. What ties a callback to the account is
-/// that its payload decrypts, with the secret, to the expected JSON. Keep both checks.
+/// that its payload decrypts, with the secret, to the expected JSON. Keep both checks. The
+/// sort also means the signature does not bind each string to its role (nonce and timestamp
+/// can be swapped); the age check is what refuses such a replay.
 ///
 /// Uses OpenSSL (libcrypto) and Boost.JSON; the model, validator and JSON codec headers do
 /// not include this one. No function here throws except the overloads documented as such,
@@ -106,7 +108,8 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
 
 /// Builds a callback body as the service sends it: `payload` encoded as JSON (`type` and
 /// `url` left out when empty), encrypted, base64-encoded and signed; the timestamp is written
-/// as a JSON integer and the nonce as a string. For tests and emulators. Fails with
+/// as a JSON integer and the nonce as a string. For tests and emulators. `verify_webhook`
+/// refuses a negative `timestamp_ms` (`webhook_bad_json`). Fails with
 /// `webhook_bad_credentials` when the credentials have the wrong lengths, and with
 /// `webhook_decrypt_failed` if OpenSSL reports an error; returns an empty string on failure.
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
