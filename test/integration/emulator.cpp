@@ -17,6 +17,14 @@
 #include <boost/json.hpp>
 
 #include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
+#include <poll.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -205,6 +213,88 @@ png_info check_png(const std::string& png)
     BOOST_TEST(info.pixels.size() == std::size_t(info.width) * info.height * 3 + info.height);
     return info;
 }
+
+// --- the akool-emulator program ---------------------------------------------------------------
+
+std::string emulator_program()
+{
+    std::string dir;
+    if (const char* env = std::getenv("AKOOL_BIN_DIR"); env && *env) dir = env;
+#ifdef AKOOL_BIN_DIR
+    if (dir.empty()) dir = AKOOL_BIN_DIR;
+#endif
+    std::filesystem::path p = std::filesystem::path(dir) / "akool-emulator";
+    return std::filesystem::exists(p) ? p.string() : std::string();
+}
+
+// A running akool-emulator with its stdout on a pipe. Kills it (SIGKILL) if still running at the end.
+struct program {
+    pid_t pid = -1;
+    int out = -1;
+
+    explicit program(const std::string& exe, std::vector<std::string> args)
+    {
+        int fds[2];
+        BOOST_TEST_REQUIRE(::pipe(fds) == 0);
+        std::vector<char*> argv;
+        argv.push_back(const_cast<char*>(exe.c_str()));
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid = ::fork();
+        BOOST_TEST_REQUIRE(pid >= 0);
+        if (pid == 0) {
+            ::dup2(fds[1], 1);
+            ::close(fds[0]);
+            ::close(fds[1]);
+            ::execv(exe.c_str(), argv.data());
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        out = fds[0];
+    }
+
+    ~program()
+    {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+        if (out >= 0) ::close(out);
+    }
+
+    // The first line of stdout (empty on EOF or after 20 s).
+    std::string first_line()
+    {
+        std::string line;
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            pollfd p{out, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+            char c;
+            if (::read(out, &c, 1) != 1) break;
+            if (c == '\n') break;
+            line += c;
+        }
+        return line;
+    }
+
+    // Sends `sig` and returns the exit status (-1 when it did not exit normally within 20 s).
+    int stop_with(int sig)
+    {
+        ::kill(pid, sig);
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            int status = 0;
+            pid_t r = ::waitpid(pid, &status, WNOHANG);
+            if (r == pid) {
+                pid = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            }
+            std::this_thread::sleep_for(5ms);
+        }
+        return -1;
+    }
+};
 
 } // namespace
 
@@ -767,6 +857,63 @@ BOOST_AUTO_TEST_CASE(tls_start_fails_on_a_missing_certificate)
     boost::system::error_code ec;
     s.start(ec);
     BOOST_TEST(ec.failed());
+}
+
+// --- the program ------------------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(program_serves_and_stops_on_a_signal, bdata::make({SIGTERM, SIGINT}), sig)
+{
+    std::string exe = emulator_program();
+    if (exe.empty()) {
+        BOOST_WARN_MESSAGE(false, "akool-emulator not built next to the tests (AKOOL_BIN_DIR): skipped");
+        return;
+    }
+    program p(exe, {"--port", "0", "--api-key", "cli-key", "--queue-ms", "3600000", "--seed", "7"});
+    std::string line = p.first_line();
+    BOOST_TEST_REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0u, line);
+    std::string url = line.substr(std::strlen("listening on "));
+    http_test_client c(url);
+    auto created = parse_object(c.post(create_path, R"({"prompt":"cli"})", {{"x-api-key", "cli-key"}}).body);
+    BOOST_TEST_REQUIRE(code_of(created) == 1000);
+    std::string id(created.at("data").at("_id").as_string());
+    BOOST_TEST(code_of(parse_object(c.post(create_path, R"({"prompt":"cli"})", {{"x-api-key", "other"}}).body)) ==
+               1101);
+    auto res = parse_object(c.get(result_path + "?image_model_id=" + id, {{"x-api-key", "cli-key"}}).body);
+    BOOST_TEST(res.at("data").at("image_status").as_int64() == 1);  // --queue-ms 3600000
+    auto stats = parse_object(c.get(std::string(emu::paths::stats)).body);
+    BOOST_TEST(stats.at("creates_processed").as_int64() == 1);
+    BOOST_TEST(p.stop_with(sig) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(program_fail_rate_and_bad_options)
+{
+    std::string exe = emulator_program();
+    if (exe.empty()) {
+        BOOST_WARN_MESSAGE(false, "akool-emulator not built next to the tests (AKOOL_BIN_DIR): skipped");
+        return;
+    }
+    {
+        program p(exe, {"--fail-rate", "1", "--retry-after-s", "3"});
+        std::string line = p.first_line();
+        BOOST_TEST_REQUIRE(line.rfind("listening on ", 0) == 0u, line);
+        http_test_client c(line.substr(std::strlen("listening on ")));
+        for (int i = 0; i < 12; ++i) {
+            boost::system::error_code ec;
+            auto r = c.request(akool_test::http::verb::post, create_path, R"({"prompt":"p"})", {{"x-api-key", "k"}}, ec);
+            BOOST_TEST((ec.failed() || r.status == 429 || r.status >= 500), "request " << i << ": HTTP " << r.status);
+            if (r.status == 429) BOOST_TEST(r.header("Retry-After") == "3");
+        }
+        BOOST_TEST(p.stop_with(SIGTERM) == 0);
+    }
+    {
+        program p(exe, {"--no-such-option", "1"});
+        BOOST_TEST(p.first_line().empty());
+        BOOST_TEST(p.stop_with(0) == 2);
+    }
+    {
+        program p(exe, {"--fail-rate", "2"});
+        BOOST_TEST(p.stop_with(0) == 2);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
