@@ -1,0 +1,414 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMAGE_CLI_HPP
+#define AKOOL_IMAGE_CLI_HPP
+
+/// @file cli.hpp
+/// The pure parts of `akool-image`: argument parsing (by hand, no dependency), building the
+/// request, exit codes, messages and the JSON lines. No I/O here.
+
+#include <akool/diagnostics.hpp>
+#include <akool/error.hpp>
+#include <akool/model.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/json.hpp>
+#include <boost/system/errc.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace akool_cli {
+
+/// Exit codes of the tool.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_other = 1;    ///< anything else (bad reply, file system, ...)
+inline constexpr int exit_invalid = 2;  ///< invalid input: arguments, configuration, validation; nothing sent
+inline constexpr int exit_refused = 3;  ///< the service refused (code other than 1000) or a generation failed
+inline constexpr int exit_network = 4;  ///< network, TLS or timeout
+
+inline const char* const usage =
+    "usage:\n"
+    "  akool-image generate --prompt TEXT [options]   create images, wait, save them\n"
+    "  akool-image status ID... [--json]              show the state of tasks\n"
+    "  akool-image wait ID... [--out DIR] [--json]    wait for tasks (and save the images)\n"
+    "\n"
+    "generate options:\n"
+    "  --prompt TEXT         what to draw (required)\n"
+    "  --negative TEXT       what to leave out (negative_prompt)\n"
+    "  --scale R             1:1 3:2 4:3 16:9 2:3 3:4 9:16, or Original (image to image)\n"
+    "  --resolution R        1080p or 4k (the service's default: 4k)\n"
+    "  --count N             images to make, 1 to 4 (each is charged)\n"
+    "  --model NAME          model_name (default: chosen by the service from --source)\n"
+    "  --source URL          source image for image to image (repeatable; the service uses the first)\n"
+    "  --similar X           0 to 1, closeness to the source (image to image)\n"
+    "  --webhook URL         callback URL for the result\n"
+    "  --out DIR             where to save the images (default: current directory)\n"
+    "  --no-wait             print the task ids and exit\n"
+    "  --dry-run             validate and print the JSON body; send nothing\n"
+    "common options:\n"
+    "  --json                one JSON object per line on stdout\n"
+    "  --timeout SECONDS     give up after this long (default 900)\n"
+    "  --help                this text\n"
+    "\n"
+    "environment:\n"
+    "  AKOOL_API_KEY or AKOOL_TOKEN   credentials (the token wins when both are set)\n"
+    "  AKOOL_BASE_URL                 default https://openapi.akool.com\n"
+    "  AKOOL_CA_FILE                  PEM file of trusted CAs instead of the system store\n"
+    "\n"
+    "exit codes: 0 done; 2 invalid input (nothing sent); 3 refused by the service or the\n"
+    "generation failed; 4 network, TLS or timeout; 1 anything else. The reason is one line on\n"
+    "stderr.\n";
+
+enum class command { generate, status, wait };
+
+/// The parsed command line. Request fields stay text until `build_request`.
+struct options {
+    command cmd = command::generate;
+    std::string prompt;
+    std::optional<std::string> negative, model, webhook, scale, resolution, count, similar;
+    std::vector<std::string> sources;
+    std::string out_dir = ".";
+    bool out_dir_given = false;
+    bool no_wait = false;
+    bool dry_run = false;
+    bool json = false;
+    double timeout_seconds = 900;
+    std::chrono::milliseconds timeout{900000};
+    std::vector<std::string> ids;
+};
+
+enum class parse_result { ok, help, error };
+
+namespace detail {
+
+inline bool parse_double(const std::string& text, double& out)
+{
+    if (text.empty()) return false;
+    errno = 0;
+    char* end = nullptr;
+    out = std::strtod(text.c_str(), &end);
+    return end == text.c_str() + text.size() && errno != ERANGE;
+}
+
+inline bool parse_int(const std::string& text, int& out)
+{
+    if (text.empty()) return false;
+    errno = 0;
+    char* end = nullptr;
+    long v = std::strtol(text.c_str(), &end, 10);
+    if (end != text.c_str() + text.size() || errno == ERANGE || v < -1000000 || v > 1000000) return false;
+    out = static_cast<int>(v);
+    return true;
+}
+
+} // namespace detail
+
+/// Parses `argv`. On `error`, `message` says what is wrong.
+inline parse_result parse(int argc, char** argv, options& o, std::string& message)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args[0] == "help") return parse_result::help;
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") return parse_result::help;
+    if (args.empty()) {
+        message = "missing command: generate, status or wait";
+        return parse_result::error;
+    }
+    if (args[0] == "generate")
+        o.cmd = command::generate;
+    else if (args[0] == "status")
+        o.cmd = command::status;
+    else if (args[0] == "wait")
+        o.cmd = command::wait;
+    else {
+        message = "unknown command '" + args[0] + "': use generate, status or wait";
+        return parse_result::error;
+    }
+    const bool gen = o.cmd == command::generate;
+    bool prompt_given = false;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::optional<std::string> inline_value;
+        if (arg.size() > 2 && arg.compare(0, 2, "--") == 0) {
+            auto eq = arg.find('=');
+            if (eq != std::string::npos) {
+                inline_value = arg.substr(eq + 1);
+                arg = arg.substr(0, eq);
+            }
+        }
+        if (arg.empty() || arg[0] != '-' || arg == "-") {
+            if (gen) {
+                message = "unexpected argument '" + arg + "' (the prompt goes after --prompt)";
+                return parse_result::error;
+            }
+            o.ids.push_back(arg);
+            continue;
+        }
+        auto flag = [&](bool& target) {
+            if (inline_value) {
+                message = arg + " takes no value";
+                return false;
+            }
+            target = true;
+            return true;
+        };
+        auto value = [&](std::string& target) {
+            if (inline_value) {
+                target = *inline_value;
+                return true;
+            }
+            if (i + 1 >= args.size()) {
+                message = arg + " needs a value";
+                return false;
+            }
+            target = args[++i];
+            return true;
+        };
+        auto opt_value = [&](std::optional<std::string>& target) {
+            std::string v;
+            if (!value(v)) return false;
+            target = std::move(v);
+            return true;
+        };
+        bool ok = true;
+        if (arg == "--json")
+            ok = flag(o.json);
+        else if (arg == "--timeout") {
+            std::string v;
+            ok = value(v);
+            if (ok && (!detail::parse_double(v, o.timeout_seconds) || !std::isfinite(o.timeout_seconds) ||
+                       o.timeout_seconds <= 0 || o.timeout_seconds > 86400 * 7)) {
+                message = "--timeout: not a number of seconds above 0: '" + v + "'";
+                return parse_result::error;
+            }
+            o.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(o.timeout_seconds * 1000)));
+        } else if (arg == "--out" && o.cmd != command::status) {
+            ok = value(o.out_dir);
+            o.out_dir_given = true;
+            if (ok && o.out_dir.empty()) {
+                message = "--out: empty directory name";
+                return parse_result::error;
+            }
+        } else if (gen && arg == "--prompt") {
+            ok = value(o.prompt);
+            prompt_given = true;
+        } else if (gen && arg == "--negative")
+            ok = opt_value(o.negative);
+        else if (gen && arg == "--scale")
+            ok = opt_value(o.scale);
+        else if (gen && arg == "--resolution")
+            ok = opt_value(o.resolution);
+        else if (gen && arg == "--count")
+            ok = opt_value(o.count);
+        else if (gen && arg == "--model")
+            ok = opt_value(o.model);
+        else if (gen && arg == "--similar")
+            ok = opt_value(o.similar);
+        else if (gen && arg == "--webhook")
+            ok = opt_value(o.webhook);
+        else if (gen && arg == "--source") {
+            std::string v;
+            ok = value(v);
+            if (ok) o.sources.push_back(std::move(v));
+        } else if (gen && arg == "--no-wait")
+            ok = flag(o.no_wait);
+        else if (gen && arg == "--dry-run")
+            ok = flag(o.dry_run);
+        else {
+            message = "unknown option " + arg + " for " + args[0];
+            return parse_result::error;
+        }
+        if (!ok) return parse_result::error;
+    }
+    if (gen && !prompt_given) {
+        message = "--prompt is required";
+        return parse_result::error;
+    }
+    if (!gen && o.ids.empty()) {
+        message = args[0] + " needs at least one task id";
+        return parse_result::error;
+    }
+    return parse_result::ok;
+}
+
+/// Builds the request from the parsed options. Only the conversions from text happen here
+/// (a scale that is not one of the documented spellings, a count that is not an integer); the
+/// value rules are the library validator's. Returns false with `message` set on a bad value.
+inline bool build_request(const options& o, akool::image_request& req, std::string& message)
+{
+    req = akool::image_request{};
+    req.prompt = o.prompt;
+    req.negative_prompt = o.negative;
+    req.model_name = o.model;
+    req.webhook_url = o.webhook;
+    req.source_images = o.sources;
+    if (o.scale) {
+        req.scale = akool::parse_scale(*o.scale);
+        if (!req.scale) {
+            message = "invalid request: scale: '" + *o.scale +
+                      "' is not one of 1:1, 3:2, 4:3, 16:9, 2:3, 3:4, 9:16, Original";
+            return false;
+        }
+    }
+    if (o.resolution) {
+        req.resolution = akool::parse_resolution(*o.resolution);
+        if (!req.resolution) {
+            message = "invalid request: resolution: '" + *o.resolution + "' is not 1080p or 4k";
+            return false;
+        }
+    }
+    if (o.count) {
+        int n = 0;
+        if (!detail::parse_int(*o.count, n)) {
+            message = "invalid request: batch_quantity: '" + *o.count + "' is not an integer";
+            return false;
+        }
+        req.batch_quantity = n;
+    }
+    if (o.similar) {
+        double x = 0;
+        if (!detail::parse_double(*o.similar, x)) {
+            message = "invalid request: similar: '" + *o.similar + "' is not a number";
+            return false;
+        }
+        req.similar = x;
+    }
+    return true;
+}
+
+/// Every blocking finding, as "field: message; field: message".
+inline std::string join_errors(const std::vector<akool::validation_issue>& issues)
+{
+    std::string out;
+    for (const auto& i : issues) {
+        if (i.severity != akool::severity::error) continue;
+        if (!out.empty()) out += "; ";
+        out += i.field + ": " + i.message;
+    }
+    return out;
+}
+
+/// True for a local file system failure (writing the image), as opposed to a network one.
+inline bool is_file_error(const akool::error_code& ec) noexcept
+{
+    namespace errc = boost::system::errc;
+    if (ec.category() != boost::system::generic_category() && ec.category() != boost::system::system_category())
+        return false;
+    return ec == errc::permission_denied || ec == errc::read_only_file_system || ec == errc::no_space_on_device ||
+           ec == errc::no_such_file_or_directory || ec == errc::is_a_directory || ec == errc::not_a_directory ||
+           ec == errc::file_exists || ec == errc::file_too_large || ec == errc::too_many_files_open ||
+           ec == errc::io_error || ec == errc::filename_too_long;
+}
+
+/// The exit code for an operation's failure.
+inline int exit_code_for(const akool::error_code& ec, const akool::diagnostics& diag) noexcept
+{
+    using akool::error;
+    if (!ec) return exit_ok;
+    if (ec == error::validation_failed) return exit_invalid;
+    if (ec == error::generation_failed || ec == error::unexpected_api_code || akool::is_api_error(ec))
+        return exit_refused;
+    if (ec == error::http_status) {
+        int s = diag.http_status;
+        return (s == 408 || s == 429 || s >= 500) ? exit_network : exit_refused;
+    }
+    if (ec == error::timeout || ec == error::request_not_sent || ec == error::outcome_unknown) return exit_network;
+    if (ec.category() == akool::get_error_category()) return exit_other;
+    if (is_file_error(ec)) return exit_other;
+    if (ec == boost::asio::error::operation_aborted) return exit_other;
+    std::string_view cat = ec.category().name();
+    if (cat == "system" || cat == "generic" || cat == "asio.netdb" || cat == "asio.addrinfo" || cat == "asio.misc" ||
+        cat.substr(0, 8) == "asio.ssl" || cat.substr(0, 5) == "beast")
+        return exit_network;
+    return exit_other;
+}
+
+/// The error's message and the diagnostics' summary, in one line.
+inline std::string describe(const akool::error_code& ec, const akool::diagnostics& diag)
+{
+    if (ec == akool::error::validation_failed) return "invalid request: " + join_errors(diag.issues);
+    std::string out = ec.message();
+    std::string more = diag.summary();
+    if (!more.empty()) out += " (" + more + ")";
+    return out;
+}
+
+/// The credentials in the environment: never printed.
+inline std::vector<std::string> secrets_from_env()
+{
+    std::vector<std::string> out;
+    for (const char* name : {"AKOOL_API_KEY", "AKOOL_TOKEN"}) {
+        const char* v = std::getenv(name);
+        if (v && *v) out.emplace_back(v);
+    }
+    return out;
+}
+
+/// `text` with every occurrence of a secret replaced by "***".
+inline std::string scrub(std::string text, const std::vector<std::string>& secrets)
+{
+    for (const auto& s : secrets) {
+        if (s.empty()) continue;
+        for (std::size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 3))
+            text.replace(at, s.size(), "***");
+    }
+    return text;
+}
+
+/// The image extension a result URL names (".png" when it names none of the known ones).
+inline std::string extension_from_url(std::string_view url)
+{
+    url = url.substr(0, url.find_first_of("?#"));
+    auto slash = url.rfind('/');
+    std::string_view name = slash == std::string_view::npos ? url : url.substr(slash + 1);
+    auto dot = name.rfind('.');
+    if (dot == std::string_view::npos) return ".png";
+    std::string ext(name.substr(dot));
+    for (char& c : ext)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".gif" || ext == ".webp") return ext;
+    return ".png";
+}
+
+/// `{"event":"task","task_id":...,"index":...}`
+inline boost::json::object task_object(const std::string& id, std::size_t index)
+{
+    boost::json::object o;
+    o["event"] = "task";
+    o["task_id"] = id;
+    o["index"] = index;
+    return o;
+}
+
+/// `{"event":"error","task_id":...,"exit_code":...,"reason":...}`
+inline boost::json::object error_object(const std::string& id, int code, const std::string& reason)
+{
+    boost::json::object o;
+    o["event"] = "error";
+    o["task_id"] = id;
+    o["exit_code"] = code;
+    o["reason"] = reason;
+    return o;
+}
+
+/// `{"event":"saved"|"result","task_id":...,"status":...,"url":...[,"path":...]}`
+inline boost::json::object result_object(const std::string& id, const akool::image_result& r, const std::string& path)
+{
+    boost::json::object o;
+    o["event"] = path.empty() ? "result" : "saved";
+    o["task_id"] = id;
+    o["status"] = std::string(akool::to_string(r.status));
+    if (!r.image_url.empty()) o["url"] = r.image_url;
+    if (!path.empty()) o["path"] = path;
+    return o;
+}
+
+} // namespace akool_cli
+
+#endif

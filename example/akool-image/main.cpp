@@ -1,0 +1,593 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+//
+// akool-image: generate images with Akool's image API from the command line.
+//
+//   akool-image generate --prompt TEXT [options]   create, wait, download
+//   akool-image status ID... [--json]              show the state of tasks
+//   akool-image wait ID... [--out DIR] [--json]    wait for tasks, optionally save the images
+//
+// Configuration comes from the environment: AKOOL_API_KEY or AKOOL_TOKEN, AKOOL_BASE_URL,
+// AKOOL_CA_FILE. Exit codes: 0 done, 2 invalid input (nothing sent), 3 refused by the service or
+// generation failed, 4 network, TLS or timeout, 1 anything else. See `usage` below.
+
+#include "cli.hpp"
+
+#include <akool/akool.hpp>
+#include <akool/workflow.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace cli = akool_cli;
+using akool::error_code;
+using steady = std::chrono::steady_clock;
+
+// ---- output --------------------------------------------------------------------------------
+
+/// Everything the tool prints goes through here, so that no credential can reach the output.
+class printer {
+public:
+    printer(bool json_mode, std::vector<std::string> secrets)
+        : json_(json_mode), secrets_(std::move(secrets)), tty_(::isatty(STDOUT_FILENO) == 1)
+    {
+    }
+
+    bool json() const noexcept { return json_; }
+    bool tty() const noexcept { return tty_; }
+
+    /// A permanent line on stdout (clears the live status line first).
+    void line(const std::string& text)
+    {
+        clear_status();
+        out(text + "\n");
+    }
+
+    /// One JSON object as one line on stdout.
+    void object(const json::object& o) { line(json::serialize(o)); }
+
+    /// The one-line reason on stderr.
+    void reason(const std::string& text)
+    {
+        clear_status();
+        std::string s = cli::scrub("akool-image: " + text, secrets_);
+        for (char& c : s)
+            if (c == '\n' || c == '\r') c = ' ';
+        s += "\n";
+        std::fputs(s.c_str(), stderr);
+        std::fflush(stderr);
+    }
+
+    /// A warning on stderr (validation warnings); never used for the failure reason.
+    void warning(const std::string& text)
+    {
+        clear_status();
+        std::string s = cli::scrub("akool-image: warning: " + text + "\n", secrets_);
+        std::fputs(s.c_str(), stderr);
+        std::fflush(stderr);
+    }
+
+    /// Replaces the live status line (terminal only; elsewhere prints a line per change).
+    void status(const std::string& text)
+    {
+        if (!tty_) return line(text);
+        out("\r\033[K" + text);
+        status_shown_ = true;
+    }
+
+    void clear_status()
+    {
+        if (!status_shown_) return;
+        out("\r\033[K");
+        status_shown_ = false;
+    }
+
+private:
+    void out(const std::string& text)
+    {
+        std::string s = cli::scrub(text, secrets_);
+        std::fputs(s.c_str(), stdout);
+        std::fflush(stdout);
+    }
+
+    bool json_;
+    std::vector<std::string> secrets_;
+    bool tty_;
+    bool status_shown_ = false;
+};
+
+std::string seconds_text(std::chrono::milliseconds d)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+    return buf;
+}
+
+/// The live view of a set of tasks being waited on.
+class progress_view {
+public:
+    progress_view(printer& p, std::size_t count) : p_(p), ids_(count), states_(count), known_(count, false) {}
+
+    void set_id(std::size_t index, const std::string& id)
+    {
+        if (index >= ids_.size()) return;
+        ids_[index] = id;
+    }
+
+    /// A status change: the first one of a task announces its id.
+    void on_event(const akool::progress_event& ev)
+    {
+        if (ev.index >= ids_.size()) return;
+        if (known_[ev.index] && states_[ev.index] == ev.status) return;  // not a change
+        bool first = !known_[ev.index];
+        known_[ev.index] = true;
+        ids_[ev.index] = ev.task_id;
+        states_[ev.index] = ev.status;
+        std::string status(akool::to_string(ev.status));
+        if (p_.json()) {
+            if (first && announce_) p_.object(cli::task_object(ev.task_id, ev.index));
+            json::object o;
+            o["event"] = "status";
+            o["task_id"] = ev.task_id;
+            o["index"] = ev.index;
+            o["status"] = status;
+            o["elapsed_ms"] = ev.elapsed.count();
+            p_.object(o);
+            return;
+        }
+        if (first && announce_)
+            p_.line("task " + ev.task_id + " (" + std::to_string(ev.index + 1) + " of " +
+                    std::to_string(ids_.size()) + ")");
+        if (p_.tty())
+            render(ev.elapsed);
+        else
+            p_.line("[" + seconds_text(ev.elapsed) + "] " + ev.task_id + " " + status);
+    }
+
+    /// Re-renders the live line (terminal only) with the time elapsed since `start`.
+    void tick(steady::time_point start)
+    {
+        if (p_.json() || !p_.tty()) return;
+        render(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
+    }
+
+    void announce_ids(bool on) noexcept { announce_ = on; }
+
+private:
+    void render(std::chrono::milliseconds elapsed)
+    {
+        std::string text = "[" + seconds_text(elapsed) + "] ";
+        if (ids_.size() == 1) {
+            text += known_[0] ? std::string(akool::to_string(states_[0])) : std::string("starting");
+        } else {
+            bool sep = false;
+            for (std::size_t i = 0; i < ids_.size(); ++i) {
+                if (sep) text += ", ";
+                sep = true;
+                text += "#" + std::to_string(i + 1) + " " +
+                        (known_[i] ? std::string(akool::to_string(states_[i])) : std::string("starting"));
+            }
+        }
+        p_.status(text);
+    }
+
+    printer& p_;
+    std::vector<std::string> ids_;
+    std::vector<akool::image_status> states_;
+    std::vector<bool> known_;
+    bool announce_ = true;
+};
+
+// ---- failures ------------------------------------------------------------------------------
+
+struct failure {
+    int code = 0;
+    std::string reason;
+};
+
+failure failure_of(const char* what, const error_code& ec, const akool::diagnostics& diag, bool deadline_hit,
+                   double timeout_s)
+{
+    failure f;
+    if (deadline_hit) {
+        f.code = cli::exit_network;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "timed out after %g s", timeout_s);
+        f.reason = std::string(what) + ": " + buf;
+        if (!diag.task_id.empty()) f.reason += " (task " + diag.task_id + ")";
+        return f;
+    }
+    f.code = cli::exit_code_for(ec, diag);
+    f.reason = std::string(what) + ": " + cli::describe(ec, diag);
+    return f;
+}
+
+// ---- environment ---------------------------------------------------------------------------
+
+struct environment {
+    akool::client_options client;
+    akool::beast_transport_options transport;
+};
+
+/// Reads the configuration; returns false (and sets `f`) when it is unusable.
+bool read_environment(environment& env, bool need_credentials, failure& f)
+{
+    auto get = [](const char* name) {
+        const char* v = std::getenv(name);
+        return std::string(v ? v : "");
+    };
+    std::string base = get("AKOOL_BASE_URL");
+    if (!base.empty()) env.client.base_url = base;
+    if (!akool::detail::is_http_url(env.client.base_url)) {
+        f = {cli::exit_invalid, "AKOOL_BASE_URL is not an absolute http or https URL"};
+        return false;
+    }
+    env.client.api_key = get("AKOOL_API_KEY");
+    env.client.token = get("AKOOL_TOKEN");
+    if (need_credentials && env.client.api_key.empty() && env.client.token.empty()) {
+        f = {cli::exit_invalid, "no credentials: set AKOOL_API_KEY (or AKOOL_TOKEN)"};
+        return false;
+    }
+    env.transport.ca_file = get("AKOOL_CA_FILE");
+    if (!env.transport.ca_file.empty()) {
+        std::FILE* file = std::fopen(env.transport.ca_file.c_str(), "rb");
+        if (!file) {
+            f = {cli::exit_invalid, "AKOOL_CA_FILE " + env.transport.ca_file + " cannot be read"};
+            return false;
+        }
+        std::fclose(file);
+    }
+    return true;
+}
+
+void limit_timeouts(akool::beast_transport_options& t, std::chrono::milliseconds limit)
+{
+    t.resolve_timeout = std::min(t.resolve_timeout, limit);
+    t.connect_timeout = std::min(t.connect_timeout, limit);
+    t.handshake_timeout = std::min(t.handshake_timeout, limit);
+    t.request_timeout = std::min(t.request_timeout, limit);
+}
+
+bool prepare_out_dir(const std::string& dir, failure& f)
+{
+    std::error_code fec;
+    std::filesystem::create_directories(dir, fec);
+    if (fec || !std::filesystem::is_directory(dir, fec)) {
+        f = {cli::exit_other, "cannot create output directory " + dir + (fec ? ": " + fec.message() : "")};
+        return false;
+    }
+    return true;
+}
+
+// ---- commands ------------------------------------------------------------------------------
+
+/// Runs `ioc` until the work is done; a deadline cancels every registered operation.
+class deadline_runner {
+public:
+    deadline_runner(asio::io_context& ioc, std::chrono::milliseconds limit, std::function<void()> tick)
+        : ioc_(ioc), timer_(ioc), ticker_(ioc), limit_(limit), tick_(std::move(tick))
+    {
+    }
+
+    /// A cancellation slot for one operation.
+    asio::cancellation_slot slot()
+    {
+        signals_.push_back(std::make_unique<asio::cancellation_signal>());
+        return signals_.back()->slot();
+    }
+
+    bool expired() const noexcept { return expired_; }
+
+    /// Called by an operation's final handler; stops the timers when none is left.
+    void done()
+    {
+        if (--pending_ > 0) return;
+        timer_.cancel();
+        ticker_.cancel();
+    }
+
+    void run(int operations)
+    {
+        pending_ = operations;
+        timer_.expires_after(limit_);
+        timer_.async_wait([this](error_code ec) {
+            if (ec) return;
+            expired_ = true;
+            for (auto& s : signals_) s->emit(asio::cancellation_type::terminal);
+            ticker_.cancel();
+        });
+        if (tick_) schedule_tick();
+        ioc_.run();
+    }
+
+private:
+    void schedule_tick()
+    {
+        ticker_.expires_after(std::chrono::milliseconds(250));
+        ticker_.async_wait([this](error_code ec) {
+            if (ec || pending_ <= 0 || expired_) return;
+            tick_();
+            schedule_tick();
+        });
+    }
+
+    asio::io_context& ioc_;
+    asio::steady_timer timer_;
+    asio::steady_timer ticker_;
+    std::chrono::milliseconds limit_;
+    std::function<void()> tick_;
+    std::vector<std::unique_ptr<asio::cancellation_signal>> signals_;
+    int pending_ = 0;
+    bool expired_ = false;
+};
+
+int finish(printer& p, const failure& f)
+{
+    if (f.code != 0) p.reason(f.reason);
+    return f.code;
+}
+
+int run_generate(const cli::options& o)
+{
+    printer p(o.json, cli::secrets_from_env());
+    akool::image_request req;
+    std::string bad;
+    if (!cli::build_request(o, req, bad)) return finish(p, {cli::exit_invalid, bad});
+
+    // The validator decides before anything leaves the machine.
+    auto issues = akool::validate(req);
+    if (akool::has_errors(issues)) return finish(p, {cli::exit_invalid, "invalid request: " + cli::join_errors(issues)});
+    for (const auto& i : issues)
+        if (i.severity == akool::severity::warning) p.warning(i.field + ": " + i.message);
+
+    if (o.dry_run) {
+        p.line(akool::encode_image_request(req));
+        return 0;
+    }
+
+    environment env;
+    failure f;
+    if (!read_environment(env, true, f)) return finish(p, f);
+    if (!o.no_wait && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
+    limit_timeouts(env.transport, o.timeout);
+
+    asio::io_context ioc;
+    akool::client client(ioc, env.client, env.transport);
+    const int count = akool::image_count(req);
+    progress_view view(p, static_cast<std::size_t>(count));
+    const auto start = steady::now();
+    deadline_runner runner(ioc, o.timeout, [&] { view.tick(start); });
+    akool::diagnostics diag;
+
+    if (o.no_wait) {
+        client.async_create(req, diag,
+                            asio::bind_cancellation_slot(runner.slot(), [&](error_code ec, std::vector<akool::image_task> tasks) {
+                                runner.done();
+                                if (ec) {
+                                    f = failure_of("create", ec, diag, runner.expired(), o.timeout_seconds);
+                                    return;
+                                }
+                                for (std::size_t i = 0; i < tasks.size(); ++i) {
+                                    if (p.json()) {
+                                        auto obj = cli::task_object(tasks[i].id, i);
+                                        obj["status"] = std::string(akool::to_string(tasks[i].status));
+                                        p.object(obj);
+                                    } else {
+                                        p.line("task " + tasks[i].id + " (" + std::to_string(i + 1) + " of " +
+                                               std::to_string(tasks.size()) + ") " +
+                                               std::string(akool::to_string(tasks[i].status)));
+                                    }
+                                }
+                            }));
+        runner.run(1);
+        return finish(p, f);
+    }
+
+    akool::generate_options gopts;
+    gopts.output_dir = o.out_dir;
+    gopts.download = true;
+    gopts.wait.deadline = o.timeout;
+    gopts.wait.on_progress = [&view](const akool::progress_event& ev) { view.on_event(ev); };
+    if (!p.json()) p.status("[0.0s] creating " + std::to_string(count) + (count == 1 ? " image" : " images"));
+
+    client.async_generate(
+        req, gopts, diag,
+        asio::bind_cancellation_slot(runner.slot(), [&](error_code ec, std::vector<akool::generated_image> images) {
+            runner.done();
+            if (ec) {
+                f = failure_of("generate", ec, diag, runner.expired(), o.timeout_seconds);
+                return;
+            }
+            p.clear_status();
+            for (std::size_t i = 0; i < images.size(); ++i) {
+                const auto& img = images[i];
+                if (p.json()) {
+                    json::object obj;
+                    obj["event"] = "saved";
+                    obj["task_id"] = img.task.id;
+                    obj["index"] = i;
+                    obj["status"] = std::string(akool::to_string(img.result.status));
+                    obj["url"] = img.result.image_url;
+                    obj["path"] = img.file_path;
+                    p.object(obj);
+                } else {
+                    p.line("saved " + img.file_path);
+                }
+            }
+        }));
+    runner.run(1);
+    return finish(p, f);
+}
+
+int run_status(const cli::options& o)
+{
+    printer p(o.json, cli::secrets_from_env());
+    environment env;
+    failure f;
+    if (!read_environment(env, true, f)) return finish(p, f);
+    limit_timeouts(env.transport, o.timeout);
+
+    asio::io_context ioc;
+    akool::client client(ioc, env.client, env.transport);
+    failure first;
+    for (const auto& id : o.ids) {
+        akool::diagnostics diag;
+        error_code ec;
+        akool::image_result r = client.get_result(id, ec, diag);
+        if (ec) {
+            failure e = failure_of(("status " + id).c_str(), ec, diag, false, o.timeout_seconds);
+            if (p.json()) p.object(cli::error_object(id, e.code, e.reason));
+            if (first.code == 0) first = e;
+            else p.reason(e.reason);
+            continue;
+        }
+        if (p.json()) {
+            json::object obj;
+            obj["event"] = "status";
+            obj["task_id"] = r.id.empty() ? id : r.id;
+            obj["status"] = std::string(akool::to_string(r.status));
+            obj["status_code"] = static_cast<int>(r.status);
+            if (!r.image_url.empty()) obj["url"] = r.image_url;
+            p.object(obj);
+        } else {
+            std::string text = id + " " + std::string(akool::to_string(r.status));
+            if (!r.image_url.empty()) text += " " + r.image_url;
+            p.line(text);
+        }
+    }
+    return finish(p, first);
+}
+
+int run_wait(const cli::options& o)
+{
+    printer p(o.json, cli::secrets_from_env());
+    environment env;
+    failure f;
+    if (!read_environment(env, true, f)) return finish(p, f);
+    if (!o.out_dir.empty() && o.out_dir_given && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
+    limit_timeouts(env.transport, o.timeout);
+
+    asio::io_context ioc;
+    akool::client client(ioc, env.client, env.transport);
+    progress_view view(p, o.ids.size());
+    view.announce_ids(false);
+    for (std::size_t i = 0; i < o.ids.size(); ++i) view.set_id(i, o.ids[i]);
+    const auto start = steady::now();
+    deadline_runner runner(ioc, o.timeout, [&] { view.tick(start); });
+
+    struct slot_state {
+        akool::diagnostics diag;
+        failure fail;
+        std::string path;
+    };
+    std::vector<slot_state> states(o.ids.size());
+
+    for (std::size_t i = 0; i < o.ids.size(); ++i) {
+        const std::string id = o.ids[i];
+        akool::wait_options wopts;
+        wopts.deadline = o.timeout;
+        wopts.on_progress = [&view, i](akool::progress_event ev) {
+            ev.index = i;
+            view.on_event(ev);
+        };
+        client.async_wait(
+            id, wopts, states[i].diag,
+            asio::bind_cancellation_slot(runner.slot(), [&, i, id](error_code ec, akool::image_result r) {
+                auto& st = states[i];
+                if (ec) {
+                    st.fail = failure_of(("wait " + id).c_str(), ec, st.diag, runner.expired(), o.timeout_seconds);
+                    return runner.done();
+                }
+                if (r.status == akool::image_status::failed) {
+                    st.fail = {cli::exit_refused, "wait " + id + ": the generation failed (status 4)"};
+                    if (p.json()) p.object(cli::result_object(id, r, ""));
+                    return runner.done();
+                }
+                if (!o.out_dir_given) {
+                    if (p.json())
+                        p.object(cli::result_object(id, r, ""));
+                    else
+                        p.line(id + " " + std::string(akool::to_string(r.status)) + " " + r.image_url);
+                    return runner.done();
+                }
+                st.path = (std::filesystem::path(o.out_dir) / (id + cli::extension_from_url(r.image_url))).string();
+                client.async_download_to_file(
+                    r.image_url, st.path, akool::download_options{}, st.diag,
+                    asio::bind_cancellation_slot(runner.slot(), [&, i, id, r](error_code dec, std::uint64_t bytes) {
+                        auto& s2 = states[i];
+                        if (dec) {
+                            s2.fail = failure_of(("download " + id).c_str(), dec, s2.diag, runner.expired(),
+                                                 o.timeout_seconds);
+                            if (cli::is_file_error(dec)) s2.fail.code = cli::exit_other;
+                            return runner.done();
+                        }
+                        if (p.json()) {
+                            auto obj = cli::result_object(id, r, s2.path);
+                            obj["bytes"] = bytes;
+                            p.object(obj);
+                        } else {
+                            p.line("saved " + s2.path);
+                        }
+                        runner.done();
+                    }));
+            }));
+    }
+    runner.run(static_cast<int>(o.ids.size()));
+    p.clear_status();
+    failure first;
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        const failure& e = states[i].fail;
+        if (e.code == 0) continue;
+        if (first.code == 0)
+            first = e;
+        else
+            p.reason(e.reason);
+    }
+    return finish(p, first);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    cli::options o;
+    std::string error;
+    cli::parse_result r = cli::parse(argc, argv, o, error);
+    if (r == cli::parse_result::help) {
+        std::fputs(cli::usage, stdout);
+        return 0;
+    }
+    if (r == cli::parse_result::error) {
+        printer p(false, cli::secrets_from_env());
+        p.reason(error + " (see akool-image --help)");
+        return cli::exit_invalid;
+    }
+    try {
+        switch (o.cmd) {
+        case cli::command::generate: return run_generate(o);
+        case cli::command::status: return run_status(o);
+        case cli::command::wait: return run_wait(o);
+        }
+    } catch (const std::exception& e) {
+        printer p(false, cli::secrets_from_env());
+        p.reason(std::string("unexpected failure: ") + e.what());
+        return cli::exit_other;
+    }
+    return cli::exit_other;
+}
