@@ -330,7 +330,7 @@ private:
                                         false);
                         if (ec) return fail(self, ec, "cannot resolve " + st.url.host + ": " + ec.message(), false);
                     }
-                    st.conn->plain->expires_after(opts.connect_timeout);
+                    st.conn->plain->expires_after(clamp(opts.connect_timeout));
                     yield st.conn->plain->async_connect(st.resolved, std::move(self));
                     if (ec)
                         return fail(self, ec, "cannot connect to " + host_port(st.url) + ": " + ec.message(), false);
@@ -347,7 +347,7 @@ private:
                             if (!setup_tls(*st.conn->secure, ec))
                                 return fail(self, ec, "TLS setup failed: " + ec.message(), false);
                         }
-                        st.conn->stream().expires_after(opts.handshake_timeout);
+                        st.conn->stream().expires_after(clamp(opts.handshake_timeout));
                         yield st.conn->secure->async_handshake(net::ssl::stream_base::client, std::move(self));
                         if (ec)
                             return fail(self, ec,
@@ -357,7 +357,7 @@ private:
                     }
                 }
 
-                st.conn->stream().expires_after(opts.request_timeout);
+                st.conn->stream().expires_after(clamp(opts.request_timeout));
                 yield {
                     if (st.conn->tls)
                         http::async_write(*st.conn->secure, st.msg, std::move(self));
@@ -416,12 +416,19 @@ private:
     }
 #include <boost/asio/unyield.hpp>
 
+    // A step's timeout, bounded by the request's own remaining time when it has one.
+    std::chrono::milliseconds clamp(std::chrono::milliseconds step) const noexcept
+    {
+        auto t = st_->req.timeout;
+        return t.count() > 0 && t < step ? t : step;
+    }
+
     template <class Self>
     void start_resolve(Self& self)
     {
         auto& st = *st_;
         st.timed_out = false;
-        st.timer.expires_after(st.transport->opts.resolve_timeout);
+        st.timer.expires_after(clamp(st.transport->opts.resolve_timeout));
         std::weak_ptr<op_state> weak = st_;
         st.timer.async_wait([weak](error_code ec) {
             if (ec) return;

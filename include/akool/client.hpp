@@ -27,6 +27,8 @@
 #include <akool/error.hpp>
 #include <akool/model.hpp>
 #include <akool/transport.hpp>
+#include <akool/workflow.hpp>
+#include <akool/detail/client_ops.hpp>
 #include <akool/detail/protocol.hpp>
 
 #include <boost/asio/append.hpp>
@@ -37,6 +39,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,66 +50,6 @@
 
 namespace akool {
 namespace detail {
-
-struct decode_create {
-    std::vector<image_task> operator()(std::string_view body, error_code& ec, diagnostics& diag) const
-    {
-        return decode_create_response(body, ec, diag);
-    }
-};
-struct decode_result {
-    image_result operator()(std::string_view body, error_code& ec, diagnostics& diag) const
-    {
-        return decode_result_response(body, ec, diag);
-    }
-};
-struct decode_token {
-    std::string operator()(std::string_view body, error_code& ec, diagnostics& diag) const
-    {
-        return decode_token_response(body, ec, diag);
-    }
-};
-
-// One request/reply exchange: send through the transport, then finish_exchange + decode.
-// A request that failed to build (validation) completes without touching the transport.
-template <class Transport, class Decode>
-struct exchange_op {
-    using result_type = decltype(std::declval<Decode>()(std::string_view{}, std::declval<error_code&>(),
-                                                        std::declval<diagnostics&>()));
-    Transport* transport;
-    http_request request;
-    error_code build_ec;
-    diagnostics* user_diag;
-    diagnostics own_diag;  // used when the caller passed none
-    bool replay_safe;
-
-    diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
-
-    template <class Self>
-    void operator()(Self& self)
-    {
-        if (build_ec) {
-            // Complete through the executor, never inside the initiating call.
-            auto ex = transport->get_executor();
-            return boost::asio::post(ex, boost::asio::append(std::move(self), build_ec, result_type{}));
-        }
-        transport->async_send(std::move(request), std::move(self));
-    }
-
-    template <class Self>
-    void operator()(Self& self, error_code ec, http_response resp)
-    {
-        error_code out;
-        result_type value = finish_exchange(ec, resp, replay_safe, Decode{}, out, diag());
-        self.complete(out, std::move(value));
-    }
-
-    template <class Self>
-    void operator()(Self& self, error_code ec, result_type value)  // the validation failure, posted
-    {
-        self.complete(ec, std::move(value));
-    }
-};
 
 template <class Executor, class = void>
 struct has_io_context : std::false_type {};
@@ -121,63 +65,79 @@ template <class Transport, class Executor = typename Transport::executor_type>
 class basic_client {
     static_assert(is_transport<Transport>::value,
                   "Transport must have executor_type, get_executor() and async_send(http_request&&, handler)");
+    using state_type = detail::client_state<Transport>;
 
 public:
     using transport_type = Transport;
     using executor_type = Executor;
+    /// Timers of the workflow (poll delays, backoff) run on the transport's executor.
+    using timer_type = typename state_type::timer_type;
+    template <class T>
+    using default_token = boost::asio::default_completion_token_t<Executor>;
 
     /// A client whose handlers default to the transport's executor.
     explicit basic_client(Transport transport, client_options opts = {})
-        : ex_(transport.get_executor()), transport_(std::move(transport)), opts_(std::move(opts))
+        : ex_(transport.get_executor()), st_(std::make_unique<state_type>(std::move(transport), std::move(opts)))
     {
     }
 
     /// A client whose handlers default to `ex`.
     basic_client(const Executor& ex, Transport transport, client_options opts = {})
-        : ex_(ex), transport_(std::move(transport)), opts_(std::move(opts))
+        : ex_(ex), st_(std::make_unique<state_type>(std::move(transport), std::move(opts)))
     {
     }
 
     executor_type get_executor() const noexcept { return ex_; }
-    Transport& transport() noexcept { return transport_; }
-    const client_options& options() const noexcept { return opts_; }
+    Transport& transport() noexcept { return st_->transport; }
+    const client_options& options() const noexcept { return st_->opts; }
 
     /// Authenticates with an API key from now on (`x-api-key`), dropping any token.
     void set_api_key(std::string key)
     {
-        opts_.api_key = std::move(key);
-        opts_.token.clear();
+        st_->opts.api_key = std::move(key);
+        st_->opts.token.clear();
     }
     /// Authenticates with a bearer token from now on; it takes precedence over the API key.
-    void set_token(std::string token) { opts_.token = std::move(token); }
+    void set_token(std::string token) { st_->opts.token = std::move(token); }
+
+    /// The retry policy of operations started from now on.
+    const retry_policy& get_retry_policy() const noexcept { return st_->retry; }
+    void set_retry_policy(const retry_policy& p) { st_->retry = p; }
+
+    /// Limits on exchanges in flight and on the request rate, for every operation of this client.
+    rate_limits get_limits() const { return st_->gate.limits(); }
+    void set_limits(const rate_limits& l) { st_->gate.set_limits(l); }
+
+    /// Seeds the jitter of poll and retry delays (for reproducible runs).
+    void seed_jitter(unsigned seed)
+    {
+        std::lock_guard<std::mutex> lock(st_->rng_mtx);
+        st_->rng.seed(seed);
+    }
 
     // ---- create ------------------------------------------------------------------------
 
     /// Starts a generation: validates `req` (nothing is sent when it is invalid), posts it,
     /// and completes with the created tasks, always as a sequence (one per image of the batch).
-    /// Handler: `void(error_code, std::vector<image_task>)`. `diag` must outlive the operation.
-    /// The request is copied at initiation; it need not outlive the call.
-    template <class CompletionToken = boost::asio::default_completion_token_t<Executor>>
-    auto async_create(const image_request& req, diagnostics& diag,
-                      CompletionToken&& token = boost::asio::default_completion_token_t<Executor>{})
+    /// Handler: `void(error_code, std::vector<image_task>)`. `diag` must outlive the operation;
+    /// `req` is encoded at initiation and need not. Retried only where no byte can have
+    /// reached the service (see retry_policy).
+    template <class CompletionToken = default_token<void>>
+    auto async_create(const image_request& req, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start<detail::decode_create>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(opts_, req, ec, d); }, &diag,
-            std::forward<CompletionToken>(token));
+        return start_create(req, diag, std::forward<CompletionToken>(token));
     }
-    template <class CompletionToken = boost::asio::default_completion_token_t<Executor>>
-    auto async_create(const image_request& req,
-                      CompletionToken&& token = boost::asio::default_completion_token_t<Executor>{})
+    template <class CompletionToken = default_token<void>>
+    auto async_create(const image_request& req, CompletionToken&& token = default_token<void>{})
     {
-        return start<detail::decode_create>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(opts_, req, ec, d); }, nullptr,
-            std::forward<CompletionToken>(token));
+        return start_exchange<detail::decode_create>(
+            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
+            nullptr, request_kind::create, {}, std::forward<CompletionToken>(token));
     }
     std::vector<image_task> create(const image_request& req, error_code& ec, diagnostics& diag)
     {
-        return run_sync<std::vector<image_task>>(
-            [&](auto&& h) { async_create(req, diag, std::move(h)); }, ec);
+        return run_sync<std::vector<image_task>>([&](auto&& h) { async_create(req, diag, std::move(h)); }, ec);
     }
     std::vector<image_task> create(const image_request& req, error_code& ec)
     {
@@ -186,32 +146,25 @@ public:
     }
     std::vector<image_task> create(const image_request& req)
     {
-        error_code ec;
-        diagnostics diag;
-        auto r = create(req, ec, diag);
-        throw_on_error(ec, diag);
-        return r;
+        return or_throw<std::vector<image_task>>([&](error_code& ec, diagnostics& d) { return create(req, ec, d); });
     }
 
     // ---- get result --------------------------------------------------------------------
 
-    /// Reads a task's state (`infobymodelid`). Handler: `void(error_code, image_result)`.
-    template <class CompletionToken = boost::asio::default_completion_token_t<Executor>>
-    auto async_get_result(std::string_view task_id, diagnostics& diag,
-                          CompletionToken&& token = boost::asio::default_completion_token_t<Executor>{})
+    /// Reads a task's state (`infobymodelid`), retrying transient failures.
+    /// Handler: `void(error_code, image_result)`.
+    template <class CompletionToken = default_token<void>>
+    auto async_get_result(std::string_view task_id, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start<detail::decode_result>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_result_request(opts_, task_id, ec, d); }, &diag,
-            std::forward<CompletionToken>(token));
+        return start_get_result(task_id, diag, milliseconds(0), std::forward<CompletionToken>(token));
     }
-    template <class CompletionToken = boost::asio::default_completion_token_t<Executor>>
-    auto async_get_result(std::string_view task_id,
-                          CompletionToken&& token = boost::asio::default_completion_token_t<Executor>{})
+    template <class CompletionToken = default_token<void>>
+    auto async_get_result(std::string_view task_id, CompletionToken&& token = default_token<void>{})
     {
-        return start<detail::decode_result>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_result_request(opts_, task_id, ec, d); },
-            nullptr, std::forward<CompletionToken>(token));
+        return start_exchange<detail::decode_result>(
+            [&](error_code& ec, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, ec, d); },
+            nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     image_result get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
     {
@@ -224,33 +177,28 @@ public:
     }
     image_result get_result(std::string_view task_id)
     {
-        error_code ec;
-        diagnostics diag;
-        auto r = get_result(task_id, ec, diag);
-        throw_on_error(ec, diag);
-        return r;
+        return or_throw<image_result>([&](error_code& ec, diagnostics& d) { return get_result(task_id, ec, d); });
     }
 
     // ---- get token ---------------------------------------------------------------------
 
     /// Exchanges client credentials for a bearer token (`getToken`). It does not install the
     /// token: call `set_token` with it. Handler: `void(error_code, std::string)`.
-    template <class CompletionToken = boost::asio::default_completion_token_t<Executor>>
+    template <class CompletionToken = default_token<void>>
     auto async_get_token(const client_credentials& creds, diagnostics& diag,
-                         CompletionToken&& token = boost::asio::default_completion_token_t<Executor>{})
+                         CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start<detail::decode_token>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(opts_, creds, ec, d); }, &diag,
-            std::forward<CompletionToken>(token));
+        return start_exchange<detail::decode_token>(
+            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
+            &diag, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
-    template <class CompletionToken = boost::asio::default_completion_token_t<Executor>>
-    auto async_get_token(const client_credentials& creds,
-                         CompletionToken&& token = boost::asio::default_completion_token_t<Executor>{})
+    template <class CompletionToken = default_token<void>>
+    auto async_get_token(const client_credentials& creds, CompletionToken&& token = default_token<void>{})
     {
-        return start<detail::decode_token>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(opts_, creds, ec, d); }, nullptr,
-            std::forward<CompletionToken>(token));
+        return start_exchange<detail::decode_token>(
+            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
+            nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     std::string get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
     {
@@ -263,25 +211,178 @@ public:
     }
     std::string get_token(const client_credentials& creds)
     {
-        error_code ec;
-        diagnostics diag;
-        auto r = get_token(creds, ec, diag);
-        throw_on_error(ec, diag);
-        return r;
+        return or_throw<std::string>([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
+    }
+
+    // ---- wait --------------------------------------------------------------------------
+
+    /// Polls a task on `opts.schedule` until it completes, calling `opts.on_progress` on every
+    /// status change. Completes with the final result; a failed generation (status 4) is
+    /// `error::generation_failed` naming the task (the result is still passed); the deadline
+    /// is `error::timeout`. Cancellation stops polling at once (`operation_aborted`).
+    /// Handler: `void(error_code, image_result)`.
+    template <class CompletionToken = default_token<void>>
+    auto async_wait(std::string task_id, wait_options opts, diagnostics& diag,
+                    CompletionToken&& token = default_token<void>{})
+    {
+        diag.clear();
+        return start_wait(std::move(task_id), 0, std::move(opts), diag, std::nullopt,
+                          std::forward<CompletionToken>(token));
+    }
+    image_result wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag)
+    {
+        return run_sync<image_result>(
+            [&](auto&& h) { async_wait(std::move(task_id), std::move(opts), diag, std::move(h)); }, ec);
+    }
+    image_result wait(std::string task_id, wait_options opts = {})
+    {
+        return or_throw<image_result>(
+            [&](error_code& ec, diagnostics& d) { return wait(std::move(task_id), std::move(opts), ec, d); });
+    }
+
+    // ---- generate ----------------------------------------------------------------------
+
+    /// The whole job: create, wait for every task of the batch concurrently, and download each
+    /// image (to memory, or atomically to `opts.output_dir`). Completes with one entry per
+    /// image, in request order. On the first failure in request order the operation reports
+    /// it (diagnostics name the task) and still returns the images that finished.
+    /// Cancellation stops every wait and download. Handler:
+    /// `void(error_code, std::vector<generated_image>)`.
+    template <class CompletionToken = default_token<void>>
+    auto async_generate(const image_request& req, generate_options opts, diagnostics& diag,
+                        CompletionToken&& token = default_token<void>{})
+    {
+        diag.clear();
+        using op = detail::generate_op<basic_client>;
+        return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
+            op(std::make_unique<typename op::state>(this, req, std::move(opts), &diag)), token, ex_);
+    }
+    std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec,
+                                          diagnostics& diag)
+    {
+        return run_sync<std::vector<generated_image>>(
+            [&](auto&& h) { async_generate(req, std::move(opts), diag, std::move(h)); }, ec);
+    }
+    std::vector<generated_image> generate(const image_request& req, generate_options opts = {})
+    {
+        return or_throw<std::vector<generated_image>>(
+            [&](error_code& ec, diagnostics& d) { return generate(req, std::move(opts), ec, d); });
+    }
+
+    // ---- download ----------------------------------------------------------------------
+
+    /// Fetches a result image into memory through the same transport (no credentials go to
+    /// the image host), checking its size and that it is an image. Handler:
+    /// `void(error_code, std::string)`.
+    template <class CompletionToken = default_token<void>>
+    auto async_download(std::string url, download_options opts, diagnostics& diag,
+                        CompletionToken&& token = default_token<void>{})
+    {
+        diag.clear();
+        return start_download(url, opts, diag, std::forward<CompletionToken>(token));
+    }
+    std::string download(std::string url, download_options opts, error_code& ec, diagnostics& diag)
+    {
+        return run_sync<std::string>([&](auto&& h) { async_download(url, opts, diag, std::move(h)); }, ec);
+    }
+    std::string download(std::string url, download_options opts = {})
+    {
+        return or_throw<std::string>([&](error_code& ec, diagnostics& d) { return download(url, opts, ec, d); });
+    }
+
+    /// Fetches a result image into `path`, atomically: a temporary file in the same directory,
+    /// renamed into place only when complete. Handler: `void(error_code, std::uint64_t size)`.
+    template <class CompletionToken = default_token<void>>
+    auto async_download_to_file(std::string url, std::string path, download_options opts, diagnostics& diag,
+                                CompletionToken&& token = default_token<void>{})
+    {
+        diag.clear();
+        using op = detail::download_file_op<basic_client>;
+        return boost::asio::async_compose<CompletionToken, void(error_code, std::uint64_t)>(
+            op(std::make_unique<typename op::state>(
+                typename op::state{this, std::move(url), std::move(path), opts, &diag})),
+            token, ex_);
+    }
+    std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec,
+                                   diagnostics& diag)
+    {
+        return run_sync<std::uint64_t>(
+            [&](auto&& h) { async_download_to_file(std::move(url), std::move(path), opts, diag, std::move(h)); }, ec);
+    }
+    std::uint64_t download_to_file(std::string url, std::string path, download_options opts = {})
+    {
+        return or_throw<std::uint64_t>([&](error_code& ec, diagnostics& d) {
+            return download_to_file(std::move(url), std::move(path), opts, ec, d);
+        });
+    }
+
+    // ---- internals used by the composed operations --------------------------------------
+
+    /// (Internal) the state shared by this client's operations.
+    state_type& state() noexcept { return *st_; }
+
+    template <class CompletionToken>
+    auto start_create(const image_request& req, diagnostics& diag, CompletionToken&& token)
+    {
+        return start_exchange<detail::decode_create>(
+            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
+            &diag, request_kind::create, {}, std::forward<CompletionToken>(token));
+    }
+
+    template <class CompletionToken>
+    auto start_get_result(std::string_view task_id, diagnostics& diag, milliseconds timeout, CompletionToken&& token)
+    {
+        return start_exchange<detail::decode_result>(
+            [&](error_code& ec, diagnostics& d) {
+                auto r = detail::make_result_request(st_->opts, task_id, ec, d);
+                r.timeout = timeout;
+                return r;
+            },
+            &diag, request_kind::read, {}, std::forward<CompletionToken>(token));
+    }
+
+    template <class CompletionToken>
+    auto start_download(std::string_view url, const download_options& opts, diagnostics& diag,
+                        CompletionToken&& token)
+    {
+        return start_exchange<detail::decode_download>(
+            [&](error_code& ec, diagnostics& d) { return detail::make_download_request(url, opts.max_bytes, ec, d); },
+            &diag, request_kind::read, detail::decode_download{opts.require_image},
+            std::forward<CompletionToken>(token));
+    }
+
+    template <class CompletionToken>
+    auto start_wait(std::string task_id, std::size_t index, wait_options opts, diagnostics& diag,
+                    std::optional<image_status> known_status, CompletionToken&& token)
+    {
+        using op = detail::wait_op<basic_client>;
+        return boost::asio::async_compose<CompletionToken, void(error_code, image_result)>(
+            op(std::make_unique<typename op::state>(this, std::move(task_id), index, std::move(opts), &diag,
+                                                    known_status)),
+            token, ex_);
     }
 
 private:
     template <class Decode, class Build, class CompletionToken>
-    auto start(Build&& build, diagnostics* user_diag, CompletionToken&& token)
+    auto start_exchange(Build&& build, diagnostics* user_diag, request_kind kind, Decode decode,
+                        CompletionToken&& token)
     {
         using op = detail::exchange_op<Transport, Decode>;
-        using result_type = typename op::result_type;
-        op o{&transport_, http_request{}, error_code{}, user_diag, diagnostics{}, true};
+        auto st = std::make_unique<typename op::state>(st_.get(), user_diag, std::move(decode), kind);
         // Build eagerly: the caller's arguments need not outlive this call.
-        o.request = build(o.build_ec, o.diag());
-        o.replay_safe = o.request.replay_safe;
-        return boost::asio::async_compose<CompletionToken, void(error_code, result_type)>(
-            std::move(o), token, ex_, transport_.get_executor());
+        st->request = build(st->build_ec, st->diag());
+        return boost::asio::async_compose<CompletionToken, void(error_code, typename op::result_type)>(
+            op(std::move(st)), token, ex_);
+    }
+
+    template <class R, class F>
+    R or_throw(F&& f)
+    {
+        error_code ec;
+        diagnostics diag;
+        R r = f(ec, diag);
+        throw_on_error(ec, diag);
+        return r;
     }
 
     template <class R, class Initiate>
@@ -307,10 +408,8 @@ private:
     }
 
     Executor ex_;
-    Transport transport_;
-    client_options opts_;
+    std::unique_ptr<state_type> st_;
 };
-
 } // namespace akool
 
 #endif

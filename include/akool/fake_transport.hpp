@@ -85,6 +85,15 @@ public:
         return *this;
     }
 
+    /// Answers every request once the script is empty (a router for concurrent requests,
+    /// whose order is not fixed).
+    basic_fake_transport& set_fallback(std::function<http_response(const http_request&)> f)
+    {
+        std::lock_guard<std::mutex> lock(state_->mtx);
+        state_->fallback = std::move(f);
+        return *this;
+    }
+
     /// Every request sent so far, in order.
     std::vector<http_request> sent() const
     {
@@ -99,8 +108,8 @@ public:
         return state_->script.size();
     }
 
-    /// Sends `req`: records it and completes with the next scripted step (or
-    /// `asio::error::not_connected` when the script is empty).
+    /// Sends `req`: records it and completes with the next scripted step, else the fallback,
+    /// else `asio::error::not_connected`.
     template <class Handler>
     void async_send(http_request&& req, Handler&& handler)
     {
@@ -108,7 +117,9 @@ public:
         {
             std::lock_guard<std::mutex> lock(state_->mtx);
             state_->sent.push_back(std::move(req));
-            if (state_->script.empty()) {
+            if (state_->script.empty() && state_->fallback) {
+                s.respond = state_->fallback;
+            } else if (state_->script.empty()) {
                 s.ec = boost::asio::error::not_connected;
                 s.response.failure_detail = "fake transport: no scripted reply left";
             } else {
@@ -142,6 +153,7 @@ private:
         mutable std::mutex mtx;
         std::deque<step> script;
         std::vector<http_request> sent;
+        std::function<http_response(const http_request&)> fallback;
     };
     Executor ex_;
     std::shared_ptr<state> state_;

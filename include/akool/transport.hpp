@@ -22,6 +22,7 @@
 #include <akool/config.hpp>
 #include <akool/error.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -60,6 +61,9 @@ struct http_request {
     bool replay_safe = true;
     /// Largest response body accepted; 0 means the transport's own default.
     std::size_t max_response_bytes = 0;
+    /// Upper bound for the whole exchange (connect included); 0 means the transport's own
+    /// timeouts only. The client sets it from an operation's remaining deadline.
+    std::chrono::milliseconds timeout{0};
 };
 
 /// An HTTP response as a transport hands it back.

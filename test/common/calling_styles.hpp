@@ -9,6 +9,8 @@
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -28,6 +30,10 @@ namespace akool {
 inline std::ostream& boost_test_print_type(std::ostream& os, error e)
 {
     return os << "akool::error(" << static_cast<int>(e) << ")";
+}
+inline std::ostream& boost_test_print_type(std::ostream& os, image_status s)
+{
+    return os << "image_status(" << static_cast<int>(s) << ")";
 }
 } // namespace akool
 
@@ -111,6 +117,61 @@ std::tuple<akool::error_code, R> run(style s, boost::asio::io_context& ioc, akoo
             boost::asio::detached);
         ioc.run();
 #endif
+        break;
+    }
+    return {ec, std::move(out)};
+}
+
+// Like `run`, for the asynchronous styles only, with the operation bound to `slot` so that
+// the test can cancel it: each style binds the slot where that style allows it.
+template <class R, class AsyncOp>
+std::tuple<akool::error_code, R> run_cancellable(style s, boost::asio::io_context& ioc, boost::asio::cancellation_slot slot,
+                                                 AsyncOp&& async_op)
+{
+    namespace net = boost::asio;
+    akool::error_code ec;
+    R out{};
+    ioc.restart();
+    auto handler = [&](akool::error_code e, R r) {
+        ec = e;
+        out = std::move(r);
+    };
+    switch (s) {
+    case style::callback:
+        async_op(net::bind_cancellation_slot(slot, handler));
+        ioc.run();
+        break;
+    case style::future: {
+        auto f = async_op(net::bind_cancellation_slot(slot, net::use_future));
+        ioc.run();
+        try {
+            out = f.get();
+        } catch (const boost::system::system_error& e) {
+            ec = e.code();
+        }
+        break;
+    }
+    case style::deferred: {
+        auto op = async_op(net::deferred);
+        std::move(op)(net::bind_cancellation_slot(slot, handler));
+        ioc.run();
+        break;
+    }
+    case style::coroutine:
+#if defined(BOOST_ASIO_HAS_CO_AWAIT)
+        // The coroutine's own cancellation slot reaches the awaited operation.
+        net::co_spawn(
+            ioc,
+            [&]() -> net::awaitable<void> {
+                auto [e, r] = co_await async_op(net::as_tuple(net::use_awaitable));
+                ec = e;
+                out = std::move(r);
+            },
+            net::bind_cancellation_slot(slot, net::detached));
+        ioc.run();
+#endif
+        break;
+    default:
         break;
     }
     return {ec, std::move(out)};

@@ -67,6 +67,14 @@ struct fixture {
     test_client client{script, opts()};
     akool::diagnostics diag;
 
+    // The retry policy has its own tests (retry.cpp); here one request means one reply.
+    fixture()
+    {
+        akool::retry_policy none;
+        none.max_retries = 0;
+        client.set_retry_policy(none);
+    }
+
     auto create(style s, const akool::image_request& req)
     {
         return akool_test::run<std::vector<akool::image_task>>(

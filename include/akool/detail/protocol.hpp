@@ -114,6 +114,22 @@ inline http_request make_token_request(const client_options& opts, const client_
     return req;
 }
 
+/// A GET of an absolute URL on another host (a result image on the CDN): no credentials
+/// are sent to it.
+inline http_request make_download_request(std::string_view url, std::size_t max_bytes, error_code& ec,
+                                          diagnostics& diag)
+{
+    http_request req;
+    if (!is_http_url(url)) {
+        ec = make_error_code(error::invalid_url);
+        diag.client_message = "the image URL is not an absolute http or https URL";
+        return req;
+    }
+    req.url.assign(url.data(), url.size());
+    req.max_response_bytes = max_bytes;
+    return req;
+}
+
 /// Parses a Retry-After value in seconds (the HTTP-date form is not used by APIs like this).
 inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) noexcept
 {
@@ -133,9 +149,9 @@ inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v)
 /// becomes error::outcome_unknown: the caller must not resend it blindly.
 template <class Decode>
 auto finish_exchange(const error_code& transport_ec, http_response& resp, bool replay_safe, Decode&& decode,
-                     error_code& ec, diagnostics& diag) -> decltype(decode(std::string_view{}, ec, diag))
+                     error_code& ec, diagnostics& diag) -> decltype(decode(resp.body, ec, diag))
 {
-    using result_type = decltype(decode(std::string_view{}, ec, diag));
+    using result_type = decltype(decode(resp.body, ec, diag));
     if (transport_ec) {
         diag.client_message = resp.failure_detail.empty() ? transport_ec.message() : resp.failure_detail;
         if (transport_ec == boost::system::errc::operation_canceled) {
@@ -165,7 +181,7 @@ auto finish_exchange(const error_code& transport_ec, http_response& resp, bool r
         }
         return result_type{};
     }
-    return decode(std::string_view(resp.body), ec, diag);
+    return decode(resp.body, ec, diag);
 }
 
 } // namespace detail

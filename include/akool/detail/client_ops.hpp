@@ -1,0 +1,502 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_DETAIL_CLIENT_OPS_HPP
+#define AKOOL_DETAIL_CLIENT_OPS_HPP
+
+// The composed operations behind basic_client. Each carries out decisions taken by the
+// sans-io code (protocol.hpp, workflow.hpp): it only sends, waits and hands values on.
+// Operation state lives on the heap (one allocation per operation) so that timers and the
+// request keep their addresses while the operation object moves between handlers.
+
+#include <akool/diagnostics.hpp>
+#include <akool/error.hpp>
+#include <akool/json.hpp>
+#include <akool/model.hpp>
+#include <akool/transport.hpp>
+#include <akool/workflow.hpp>
+#include <akool/detail/atomic_file.hpp>
+#include <akool/detail/protocol.hpp>
+#include <akool/detail/request_gate.hpp>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/coroutine.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace akool {
+namespace detail {
+
+namespace net = boost::asio;
+using steady = std::chrono::steady_clock;
+
+// ---- decoders: body -> value ----------------------------------------------------------
+
+struct decode_create {
+    std::vector<image_task> operator()(std::string& body, error_code& ec, diagnostics& diag) const
+    {
+        return decode_create_response(body, ec, diag);
+    }
+};
+struct decode_result {
+    image_result operator()(std::string& body, error_code& ec, diagnostics& diag) const
+    {
+        return decode_result_response(body, ec, diag);
+    }
+};
+struct decode_token {
+    std::string operator()(std::string& body, error_code& ec, diagnostics& diag) const
+    {
+        return decode_token_response(body, ec, diag);
+    }
+};
+struct decode_download {
+    bool require_image = true;
+    std::string operator()(std::string& body, error_code& ec, diagnostics& diag) const
+    {
+        if (require_image && image_extension(body).empty()) {
+            ec = make_error_code(error::not_an_image);
+            diag.client_message = "the downloaded content (" + std::to_string(body.size()) +
+                                  " bytes) is not a PNG, JPEG, GIF or WebP image";
+            return {};
+        }
+        ec.clear();
+        return std::move(body);
+    }
+};
+
+// ---- what every operation of one client shares ---------------------------------------
+
+template <class Transport>
+struct client_state {
+    using executor_type = typename Transport::executor_type;
+    using timer_type = net::basic_waitable_timer<steady, net::wait_traits<steady>, executor_type>;
+
+    Transport transport;
+    client_options opts;
+    retry_policy retry;
+    request_gate<timer_type> gate;
+    std::mutex rng_mtx;
+    std::minstd_rand rng{std::random_device{}()};
+
+    client_state(Transport t, client_options o) : transport(std::move(t)), opts(std::move(o)) {}
+
+    double random_unit()
+    {
+        std::lock_guard<std::mutex> lock(rng_mtx);
+        return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+    }
+};
+
+template <class Self>
+bool was_cancelled(Self& self) noexcept
+{
+    return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
+}
+
+// Clears what one attempt of an exchange reports, keeping the operation's context
+// (validation findings, task id).
+inline void reset_attempt(diagnostics& d)
+{
+    d.api_code = 0;
+    d.server_message.clear();
+    d.http_status = 0;
+    d.retry_after.reset();
+    d.client_message.clear();
+}
+
+// ---- one exchange, with the gate and the retry policy ---------------------------------
+
+template <class Transport, class Decode>
+class exchange_op : net::coroutine {
+public:
+    using cstate = client_state<Transport>;
+    using result_type = decltype(std::declval<Decode&>()(std::declval<std::string&>(), std::declval<error_code&>(),
+                                                          std::declval<diagnostics&>()));
+
+    struct state {
+        cstate* cs;
+        http_request request;
+        error_code build_ec;
+        diagnostics* user_diag;
+        diagnostics own_diag;
+        Decode decode;
+        retry_policy policy;
+        request_kind kind;
+        typename cstate::timer_type timer;
+        http_response response;
+        result_type value{};
+        error_code ec;
+        unsigned retries = 0;
+        bool replay_safe = true;
+        steady::time_point wake_at{};
+
+        state(cstate* c, diagnostics* d, Decode dec, request_kind k)
+            : cs(c), user_diag(d), decode(std::move(dec)), policy(c->retry), kind(k),
+              timer(c->transport.get_executor())
+        {
+        }
+        diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
+    };
+
+    explicit exchange_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
+
+    template <class Self>
+    void operator()(Self& self, error_code ec = {})
+    {
+        step(self, ec);
+    }
+    template <class Self>
+    void operator()(Self& self, error_code ec, http_response resp)
+    {
+        st_->response = std::move(resp);
+        step(self, ec);
+    }
+
+private:
+#include <boost/asio/yield.hpp>
+    template <class Self>
+    void step(Self& self, error_code ec)
+    {
+        auto& st = *st_;
+        reenter(this)
+        {
+            if (st.build_ec) {
+                // Complete through the executor, never inside the initiating call.
+                yield net::post(st.cs->transport.get_executor(), std::move(self));
+                return self.complete(st.build_ec, result_type{});
+            }
+            st.replay_safe = st.request.replay_safe;
+            for (;;) {
+                while (!st.cs->gate.try_enter(steady::now(), &st.timer, st.wake_at)) {
+                    st.timer.expires_at(st.wake_at);
+                    yield st.timer.async_wait(std::move(self));
+                    if (was_cancelled(self)) {
+                        st.cs->gate.forget(&st.timer);
+                        return self.complete(net::error::operation_aborted, result_type{});
+                    }
+                }
+                yield
+                {
+                    // Keep the request for a retry only when one may follow.
+                    http_request req = st.retries < st.policy.max_retries ? st.request : std::move(st.request);
+                    st.cs->transport.async_send(std::move(req), std::move(self));
+                }
+                st.cs->gate.leave();
+                reset_attempt(st.diag());
+                st.value = finish_exchange(ec, st.response, st.replay_safe, st.decode, st.ec, st.diag());
+                st.response = http_response{};
+                if (was_cancelled(self) || !should_retry(st.policy, st.kind, st.ec, st.diag(), st.retries)) break;
+                st.timer.expires_after(st.policy.backoff(st.retries++, st.cs->random_unit(), st.diag()));
+                yield st.timer.async_wait(std::move(self));
+                if (ec) {
+                    st.ec = net::error::operation_aborted;
+                    st.diag().client_message += " (cancelled while waiting to retry)";
+                    break;
+                }
+            }
+            self.complete(st.ec, std::move(st.value));
+        }
+    }
+#include <boost/asio/unyield.hpp>
+
+    std::unique_ptr<state> st_;
+};
+
+// ---- wait: poll a task until it completes or fails -------------------------------------
+
+template <class Client>
+class wait_op : net::coroutine {
+public:
+    struct state {
+        Client* client;
+        std::string id;
+        std::size_t index;
+        wait_options opts;
+        diagnostics* user_diag;
+        diagnostics own_diag;
+        typename Client::timer_type timer;
+        steady::time_point start = steady::now();
+        unsigned attempt = 0;
+        std::optional<image_status> last;
+        image_result result;
+
+        state(Client* c, std::string i, std::size_t idx, wait_options o, diagnostics* d,
+              std::optional<image_status> known)
+            : client(c), id(std::move(i)), index(idx), opts(std::move(o)), user_diag(d),
+              timer(c->transport().get_executor()), last(known)
+        {
+        }
+        diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
+        milliseconds elapsed() const
+        {
+            return std::chrono::duration_cast<milliseconds>(steady::now() - start);
+        }
+        // Time left before the deadline; nullopt when there is no deadline.
+        std::optional<milliseconds> remaining() const
+        {
+            if (opts.deadline.count() <= 0) return std::nullopt;
+            return opts.deadline - elapsed();
+        }
+    };
+
+    explicit wait_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
+
+    template <class Self>
+    void operator()(Self& self, error_code ec = {})
+    {
+        step(self, ec);
+    }
+    template <class Self>
+    void operator()(Self& self, error_code ec, image_result r)
+    {
+        st_->result = std::move(r);
+        step(self, ec);
+    }
+
+private:
+    template <class Self>
+    void finish(Self& self, error_code ec)
+    {
+        auto& st = *st_;
+        if (ec) st.diag().task_id = st.id;
+        self.complete(ec, ec && ec != error::generation_failed ? image_result{} : std::move(st.result));
+    }
+
+#include <boost/asio/yield.hpp>
+    template <class Self>
+    void step(Self& self, error_code ec)
+    {
+        auto& st = *st_;
+        reenter(this)
+        {
+            for (;;) {
+                if (auto left = st.remaining(); left && left->count() <= 0) {
+                    st.diag().client_message = "task " + st.id + " did not finish within the deadline";
+                    return finish(self, error::timeout);
+                }
+                yield st.client->start_get_result(st.id, st.diag(), st.remaining().value_or(milliseconds(0)),
+                                                  std::move(self));
+                if (!ec && was_cancelled(self)) return finish(self, net::error::operation_aborted);
+                if (ec) {
+                    if (ec == error::timeout && st.remaining() && st.remaining()->count() <= 0)
+                        st.diag().client_message = "task " + st.id + " did not finish within the deadline";
+                    return finish(self, ec);
+                }
+                if (!st.last || *st.last != st.result.status) {
+                    st.last = st.result.status;
+                    if (st.opts.on_progress) st.opts.on_progress({st.id, st.index, st.result.status, st.elapsed()});
+                }
+                if (st.result.status == image_status::completed) return finish(self, {});
+                if (st.result.status == image_status::failed) {
+                    st.diag().client_message = "generation of task " + st.id + " failed (status 4)";
+                    return finish(self, error::generation_failed);
+                }
+                {
+                    milliseconds d = st.opts.schedule.delay(st.attempt++, st.client->state().random_unit());
+                    if (auto left = st.remaining(); left && *left < d) d = *left;
+                    st.timer.expires_after(d);
+                }
+                yield st.timer.async_wait(std::move(self));
+                if (ec) return finish(self, net::error::operation_aborted);
+            }
+        }
+    }
+#include <boost/asio/unyield.hpp>
+
+    std::unique_ptr<state> st_;
+};
+
+// ---- download to a file ---------------------------------------------------------------
+
+template <class Client>
+class download_file_op : net::coroutine {
+public:
+    struct state {
+        Client* client;
+        std::string url;
+        std::string path;
+        download_options opts;
+        diagnostics* diag;
+    };
+    explicit download_file_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
+
+    template <class Self>
+    void operator()(Self& self)
+    {
+        auto& st = *st_;
+        st.client->start_download(st.url, st.opts, *st.diag, std::move(self));
+    }
+    template <class Self>
+    void operator()(Self& self, error_code ec, std::string bytes)
+    {
+        auto& st = *st_;
+        if (!ec) {
+            std::string detail;
+            write_file_atomically(st.path, bytes, ec, detail);
+            if (ec) st.diag->client_message = std::move(detail);
+        }
+        self.complete(ec, ec ? std::uint64_t(0) : std::uint64_t(bytes.size()));
+    }
+
+private:
+    std::unique_ptr<state> st_;
+};
+
+// ---- generate: create, wait for every task concurrently, download ---------------------
+
+template <class Client>
+class generate_op : net::coroutine {
+public:
+    struct child {
+        net::cancellation_signal cancel;
+        diagnostics diag;
+        error_code ec;
+    };
+    struct state {
+        Client* client;
+        image_request request;
+        generate_options opts;
+        diagnostics* user_diag;
+        diagnostics own_diag;
+        typename Client::timer_type join_timer;
+        std::vector<image_task> tasks;
+        std::vector<generated_image> out;
+        std::unique_ptr<child[]> children;
+        std::size_t pending = 0;
+        bool cancel_sent = false;
+
+        state(Client* c, image_request r, generate_options o, diagnostics* d)
+            : client(c), request(std::move(r)), opts(std::move(o)), user_diag(d),
+              join_timer(c->transport().get_executor())
+        {
+        }
+        diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
+    };
+
+    explicit generate_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
+
+    template <class Self>
+    void operator()(Self& self, error_code ec = {})
+    {
+        step(self, ec);
+    }
+    template <class Self>
+    void operator()(Self& self, error_code ec, std::vector<image_task> tasks)
+    {
+        st_->tasks = std::move(tasks);
+        step(self, ec);
+    }
+
+private:
+#include <boost/asio/yield.hpp>
+    template <class Self>
+    void step(Self& self, error_code ec)
+    {
+        auto& st = *st_;
+        reenter(this)
+        {
+            yield st.client->start_create(st.request, st.diag(), std::move(self));
+            if (ec) return self.complete(ec, std::vector<generated_image>{});
+            st.out.resize(st.tasks.size());
+            st.children.reset(new child[st.tasks.size()]);
+            st.pending = st.tasks.size();
+            for (std::size_t i = 0; i < st.tasks.size(); ++i) {
+                st.out[i].task = st.tasks[i];
+                if (st.opts.wait.on_progress)
+                    st.opts.wait.on_progress({st.tasks[i].id, i, st.tasks[i].status, milliseconds(0)});
+            }
+            for (std::size_t i = 0; i < st.tasks.size(); ++i) start_child(self, i);
+            while (st.pending > 0) {
+                st.join_timer.expires_at(steady::time_point::max());
+                yield st.join_timer.async_wait(std::move(self));
+                if (st.pending > 0 && was_cancelled(self) && !st.cancel_sent) {
+                    st.cancel_sent = true;
+                    for (std::size_t i = 0; i < st.tasks.size(); ++i)
+                        st.children[i].cancel.emit(net::cancellation_type::terminal);
+                }
+            }
+            // The first failure in request order decides the outcome; every image that did
+            // finish is still returned.
+            for (std::size_t i = 0; i < st.tasks.size(); ++i) {
+                if (st.children[i].ec) {
+                    error_code first = st.children[i].ec;
+                    auto issues = std::move(st.diag().issues);
+                    st.diag() = std::move(st.children[i].diag);
+                    st.diag().issues = std::move(issues);
+                    if (st.diag().task_id.empty()) st.diag().task_id = st.tasks[i].id;
+                    return self.complete(first, std::move(st.out));
+                }
+            }
+            self.complete(error_code{}, std::move(st.out));
+        }
+    }
+#include <boost/asio/unyield.hpp>
+
+    template <class Self>
+    void start_child(Self& self, std::size_t i)
+    {
+        state* st = st_.get();
+        auto ex = net::get_associated_executor(self, st->client->get_executor());
+        auto done = [st, i](error_code ec) {
+            st->children[i].ec = ec;
+            if (--st->pending == 0) st->join_timer.cancel();
+        };
+        auto on_waited = [st, i, done, ex](error_code ec, image_result r) mutable {
+            st->out[i].result = std::move(r);
+            if (ec || !st->opts.download) return done(ec);
+            auto& url = st->out[i].result.image_url;
+            if (st->opts.output_dir.empty()) {
+                st->client->start_download(
+                    url, st->opts.download_limits, st->children[i].diag,
+                    net::bind_cancellation_slot(st->children[i].cancel.slot(),
+                                                net::bind_executor(ex, [st, i, done](error_code e, std::string b) {
+                                                    st->out[i].data = std::move(b);
+                                                    done(e);
+                                                })));
+                return;
+            }
+            st->client->start_download(
+                url, st->opts.download_limits, st->children[i].diag,
+                net::bind_cancellation_slot(
+                    st->children[i].cancel.slot(),
+                    net::bind_executor(ex, [st, i, done](error_code e, std::string b) {
+                        if (!e) {
+                            std::string ext(image_extension(b));
+                            std::string path =
+                                (std::filesystem::path(st->opts.output_dir) / (st->tasks[i].id + ext)).string();
+                            std::string detail;
+                            write_file_atomically(path, b, e, detail);
+                            if (e)
+                                st->children[i].diag.client_message = std::move(detail);
+                            else
+                                st->out[i].file_path = std::move(path);
+                        }
+                        done(e);
+                    })));
+        };
+        st->client->start_wait(st->tasks[i].id, i, st->opts.wait, st->children[i].diag, st->tasks[i].status,
+                               net::bind_cancellation_slot(st->children[i].cancel.slot(),
+                                                           net::bind_executor(ex, std::move(on_waited))));
+    }
+
+    std::unique_ptr<state> st_;
+};
+
+} // namespace detail
+} // namespace akool
+
+#endif

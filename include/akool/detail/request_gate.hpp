@@ -1,0 +1,96 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_DETAIL_REQUEST_GATE_HPP
+#define AKOOL_DETAIL_REQUEST_GATE_HPP
+
+// The client-side limits for large jobs: a cap on exchanges in flight and a minimum interval
+// between request starts. The decision (`try_enter`) is plain code over a clock value; the
+// waiting is done by the caller with a timer: a caller that may not enter gets a time to
+// wake up at (rate limit) or is queued and woken by `leave` (in-flight cap), which cancels
+// its timer. No Asio type is named here: the timer is any type with `cancel()`.
+
+#include <akool/workflow.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <mutex>
+
+namespace akool {
+namespace detail {
+
+template <class Timer>
+class request_gate {
+public:
+    using clock = std::chrono::steady_clock;
+
+    void set_limits(const rate_limits& l)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        limits_ = l;
+    }
+    rate_limits limits() const
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        return limits_;
+    }
+
+    // Tries to start an exchange now. On false, `wake_at` is when to try again; when it is
+    // time_point::max() the caller was queued on `timer` and `leave` will cancel it.
+    bool try_enter(clock::time_point now, Timer* timer, clock::time_point& wake_at)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        if (limits_.max_in_flight != 0 && in_flight_ >= limits_.max_in_flight) {
+            if (std::find(waiters_.begin(), waiters_.end(), timer) == waiters_.end()) waiters_.push_back(timer);
+            wake_at = clock::time_point::max();
+            return false;
+        }
+        if (limits_.max_requests_per_second > 0) {
+            auto interval = std::chrono::duration_cast<clock::duration>(
+                std::chrono::duration<double>(1.0 / limits_.max_requests_per_second));
+            if (next_start_ > now) {
+                wake_at = next_start_;
+                return false;
+            }
+            next_start_ = std::max(now, next_start_) + interval;
+        }
+        ++in_flight_;
+        return true;
+    }
+
+    // Ends an exchange and wakes the longest-waiting caller, if any.
+    void leave()
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        if (in_flight_ > 0) --in_flight_;
+        if (!waiters_.empty()) {
+            Timer* t = waiters_.front();
+            waiters_.pop_front();
+            t->cancel();
+        }
+    }
+
+    // Forgets a queued caller (it was cancelled).
+    void forget(Timer* timer)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), timer), waiters_.end());
+    }
+
+    unsigned in_flight() const
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        return in_flight_;
+    }
+
+private:
+    mutable std::mutex mtx_;
+    rate_limits limits_;
+    unsigned in_flight_ = 0;
+    clock::time_point next_start_{};
+    std::deque<Timer*> waiters_;
+};
+
+} // namespace detail
+} // namespace akool
+
+#endif

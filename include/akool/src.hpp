@@ -1,0 +1,18 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_SRC_HPP
+#define AKOOL_SRC_HPP
+
+/// @file src.hpp
+/// Separate compilation: define AKOOL_SEPARATE_COMPILATION in every TU of your program and
+/// include this file in exactly one of them. It compiles the library's non-template code once.
+
+#ifndef AKOOL_SEPARATE_COMPILATION
+#error "define AKOOL_SEPARATE_COMPILATION in every TU before including <akool/src.hpp>"
+#endif
+
+#include <akool/impl/error.ipp>
+#include <akool/impl/validate.ipp>
+#include <akool/impl/json.ipp>
+#include <akool/impl/webhook.ipp>
+
+#endif

@@ -1,0 +1,459 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+// wait, generate, download and retries over the scripted fake transport.
+#define BOOST_TEST_MODULE client_workflow
+#include <boost/test/unit_test.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <akool/client.hpp>
+#include <akool/fake_transport.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "calling_styles.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace bdata = boost::unit_test::data;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using akool_test::style;
+using fake = akool::basic_fake_transport<asio::io_context::executor_type>;
+using test_client = akool::basic_client<fake>;
+using ms = std::chrono::milliseconds;
+
+namespace {
+
+const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDRfake-png-body", 29);
+
+std::string result_json(const std::string& id, int status)
+{
+    std::string s = R"({"code":1000,"msg":"OK","data":{"_id":")" + id + R"(","image_status":)" + std::to_string(status);
+    if (status == 3) s += R"(,"image":"https://cdn.example.test/)" + id + R"(.png")";
+    return s + "}}";
+}
+
+akool::http_response ok(std::string body)
+{
+    akool::http_response r;
+    r.status = 200;
+    r.body = std::move(body);
+    return r;
+}
+
+// Parses the id out of an infobymodelid URL.
+std::string id_of(const akool::http_request& r)
+{
+    auto p = r.url.find("image_model_id=");
+    return p == std::string::npos ? "" : r.url.substr(p + 15);
+}
+
+struct fixture {
+    asio::io_context ioc;
+    fake script{ioc.get_executor()};
+    test_client client{script, options()};
+    akool::diagnostics diag;
+    std::vector<akool::progress_event> events;
+
+    static akool::client_options options()
+    {
+        akool::client_options o;
+        o.base_url = "https://api.example.test";
+        o.api_key = "key-abc";
+        return o;
+    }
+
+    fixture()
+    {
+        akool::retry_policy fast;
+        fast.initial_backoff = ms(1);
+        fast.max_backoff = ms(2);
+        client.set_retry_policy(fast);
+        client.seed_jitter(42);
+    }
+
+    akool::wait_options fast_wait()
+    {
+        akool::wait_options w;
+        w.schedule = {ms(1), 1.0, ms(1), 0.0};
+        w.deadline = ms(5000);
+        w.on_progress = [this](const akool::progress_event& e) { events.push_back(e); };
+        return w;
+    }
+
+    // The service with tasks that go queueing -> processing -> completed on successive polls.
+    void serve_batch(int n)
+    {
+        auto polls = std::make_shared<std::map<std::string, int>>();
+        script.set_fallback([n, polls](const akool::http_request& r) {
+            if (r.url.find("createBySourcePrompt") != std::string::npos) {
+                std::string s = R"({"code":1000,"msg":"OK","data":[)";
+                for (int i = 0; i < n; ++i)
+                    s += std::string(i ? "," : "") + R"({"_id":"task)" + std::to_string(i) + R"(","image_status":1})";
+                return ok(s + "]}");
+            }
+            if (r.url.find("infobymodelid") != std::string::npos) {
+                int k = ++(*polls)[id_of(r)];
+                return ok(result_json(id_of(r), k >= 3 ? 3 : k));
+            }
+            if (r.url.rfind("https://cdn.example.test/", 0) == 0) return ok(png + r.url);
+            akool::http_response nf;
+            nf.status = 404;
+            return nf;
+        });
+    }
+
+    auto wait(style s, const std::string& id, akool::wait_options w)
+    {
+        return akool_test::run<akool::image_result>(
+            s, ioc, diag, [&](auto token) { return client.async_wait(id, w, diag, std::move(token)); },
+            [&](akool::error_code& ec) { return client.wait(id, w, ec, diag); }, [&] { return client.wait(id, w); });
+    }
+    auto generate(style s, const akool::image_request& req, akool::generate_options g)
+    {
+        return akool_test::run<std::vector<akool::generated_image>>(
+            s, ioc, diag, [&](auto token) { return client.async_generate(req, g, diag, std::move(token)); },
+            [&](akool::error_code& ec) { return client.generate(req, g, ec, diag); },
+            [&] { return client.generate(req, g); });
+    }
+};
+
+const std::vector<style> styles = akool_test::all_styles();
+
+std::string temp_dir()
+{
+    std::random_device rd;
+    auto p = fs::temp_directory_path() / ("akool-wf-" + std::to_string(rd()));
+    fs::create_directories(p);
+    return p.string();
+}
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(wait_reports_every_status_change, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.push_reply(200, result_json("t1", 1))
+        .push_reply(200, result_json("t1", 1))
+        .push_reply(200, result_json("t1", 2))
+        .push_reply(200, result_json("t1", 3));
+    auto [ec, r] = f.wait(s, "t1", f.fast_wait());
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST((r.status == akool::image_status::completed));
+    BOOST_TEST(r.image_url == "https://cdn.example.test/t1.png");
+    BOOST_REQUIRE_EQUAL(f.events.size(), 3u);
+    BOOST_TEST((f.events[0].status == akool::image_status::queueing));
+    BOOST_TEST((f.events[1].status == akool::image_status::processing));
+    BOOST_TEST((f.events[2].status == akool::image_status::completed));
+    BOOST_TEST(f.events[2].task_id == "t1");
+    BOOST_TEST(f.script.sent().size() == 4u);
+}
+
+BOOST_DATA_TEST_CASE(failed_generation_names_the_task, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.push_reply(200, result_json("t9", 2)).push_reply(200, result_json("t9", 4));
+    auto [ec, r] = f.wait(s, "t9", f.fast_wait());
+    BOOST_TEST(ec == akool::error::generation_failed);
+    if (s != style::future) BOOST_TEST(f.diag.task_id == "t9");
+    BOOST_TEST(f.events.back().status == akool::image_status::failed);
+}
+
+BOOST_DATA_TEST_CASE(wait_deadline_expires, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) { return ok(result_json(id_of(r), 2)); });
+    auto w = f.fast_wait();
+    w.deadline = ms(40);
+    auto start = std::chrono::steady_clock::now();
+    auto [ec, r] = f.wait(s, "slow", w);
+    BOOST_TEST(ec == akool::error::timeout, ec.message());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)));
+    if (s != style::future) BOOST_TEST(f.diag.task_id == "slow");
+}
+
+BOOST_DATA_TEST_CASE(wait_retries_transient_failures_with_backoff, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.push_reply(503, "<html>busy</html>", {{"Retry-After", "0"}})
+        .push_failure(asio::error::connection_reset, true)
+        .push_reply(429, "")
+        .push_reply(200, result_json("t2", 3));
+    auto [ec, r] = f.wait(s, "t2", f.fast_wait());
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(f.script.sent().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(retries_stop_at_the_policy_limit)
+{
+    fixture f;
+    for (int i = 0; i < 10; ++i) f.script.push_reply(502, "bad gateway");
+    akool::error_code ec;
+    f.client.get_result("x", ec, f.diag);
+    BOOST_TEST(ec == akool::error::http_status);
+    BOOST_TEST(f.diag.http_status == 502);
+    BOOST_TEST(f.script.sent().size() == 1u + f.client.get_retry_policy().max_retries);
+}
+
+BOOST_AUTO_TEST_CASE(create_is_retried_only_when_not_processed)
+{
+    auto req = akool::image_request::text_to_image("a cat");
+    const std::string created = R"({"code":1000,"msg":"OK","data":{"_id":"c1","image_status":1}})";
+    {
+        fixture f;  // 429 and 503: refused before processing -> retried
+        f.script.push_reply(429, "").push_reply(503, "").push_reply(200, created);
+        akool::error_code ec;
+        auto tasks = f.client.create(req, ec, f.diag);
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(f.script.sent().size() == 3u);
+    }
+    {
+        fixture f;  // refused connection: nothing sent -> retried
+        f.script.push_failure(asio::error::connection_refused, false).push_reply(200, created);
+        akool::error_code ec;
+        f.client.create(req, ec, f.diag);
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(f.script.sent().size() == 2u);
+    }
+    for (int status : {500, 502, 504}) {
+        fixture f;  // may have been processed -> reported
+        f.script.push_reply(status, "oops").push_reply(200, created);
+        akool::error_code ec;
+        f.client.create(req, ec, f.diag);
+        BOOST_TEST(ec == akool::error::http_status);
+        BOOST_TEST(f.script.sent().size() == 1u, "a " << status << " create must not be repeated");
+    }
+    {
+        fixture f;  // dropped after sending -> outcome unknown, reported
+        f.script.push_failure(asio::error::connection_reset, true).push_reply(200, created);
+        akool::error_code ec;
+        f.client.create(req, ec, f.diag);
+        BOOST_TEST(ec == akool::error::outcome_unknown);
+        BOOST_TEST(f.script.sent().size() == 1u);
+    }
+    {
+        fixture f;  // ... unless the user explicitly opts in
+        auto p = f.client.get_retry_policy();
+        p.retry_ambiguous_creates = true;
+        f.client.set_retry_policy(p);
+        f.script.push_failure(asio::error::connection_reset, true).push_reply(200, created);
+        akool::error_code ec;
+        f.client.create(req, ec, f.diag);
+        BOOST_TEST(!ec);
+        BOOST_TEST(f.script.sent().size() == 2u);
+    }
+}
+
+BOOST_DATA_TEST_CASE(generate_returns_every_image_in_request_order, bdata::make(styles), s)
+{
+    fixture f;
+    f.serve_batch(4);
+    auto req = akool::image_request::text_to_image("four cats");
+    req.batch_quantity = 4;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    auto [ec, images] = f.generate(s, req, g);
+    BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
+    BOOST_REQUIRE_EQUAL(images.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) {
+        BOOST_TEST(images[i].task.id == "task" + std::to_string(i));
+        BOOST_TEST((images[i].result.status == akool::image_status::completed));
+        BOOST_TEST(images[i].data == png + "https://cdn.example.test/task" + std::to_string(i) + ".png");
+    }
+    // Each task reported queueing (from create), processing, completed.
+    BOOST_TEST(f.events.size() == 4u * 3u);
+    for (auto& r : f.script.sent())
+        if (r.url.rfind("https://cdn.example.test/", 0) == 0)
+            for (auto& h : r.headers) BOOST_TEST(h.name != "x-api-key", "no credentials go to the image host");
+}
+
+BOOST_AUTO_TEST_CASE(generate_saves_files_atomically)
+{
+    fixture f;
+    f.serve_batch(2);
+    auto dir = temp_dir();
+    auto req = akool::image_request::text_to_image("two dogs");
+    req.batch_quantity = 2;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = dir;
+    akool::error_code ec;
+    auto images = f.client.generate(req, g, ec, f.diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_REQUIRE_EQUAL(images.size(), 2u);
+    for (auto& im : images) {
+        BOOST_TEST(im.file_path == (fs::path(dir) / (im.task.id + ".png")).string());
+        std::ifstream in(im.file_path, std::ios::binary);
+        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        BOOST_TEST(content.substr(0, 8) == png.substr(0, 8));
+    }
+    int files = 0;
+    for (auto& e : fs::directory_iterator(dir)) {
+        ++files;
+        BOOST_TEST(e.path().string().find(".part-") == std::string::npos, "no temporary file is left");
+    }
+    BOOST_TEST(files == 2);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(generate_reports_the_failed_task_and_keeps_the_others)
+{
+    fixture f;
+    auto base = std::make_shared<int>(0);
+    f.script.set_fallback([](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos)
+            return ok(R"({"code":1000,"msg":"OK","data":[{"_id":"a","image_status":1},{"_id":"b","image_status":1}]})");
+        if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), id_of(r) == "b" ? 4 : 3));
+        return ok(png);
+    });
+    auto req = akool::image_request::text_to_image("x");
+    req.batch_quantity = 2;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    akool::error_code ec;
+    auto images = f.client.generate(req, g, ec, f.diag);
+    BOOST_TEST(ec == akool::error::generation_failed);
+    BOOST_TEST(f.diag.task_id == "b");
+    BOOST_REQUIRE_EQUAL(images.size(), 2u);
+    BOOST_TEST(images[0].data == png, "the image that finished is still returned");
+}
+
+BOOST_AUTO_TEST_CASE(generate_with_invalid_request_sends_nothing)
+{
+    fixture f;
+    f.serve_batch(1);
+    auto req = akool::image_request::text_to_image("");
+    akool::error_code ec;
+    f.client.generate(req, {}, ec, f.diag);
+    BOOST_TEST(ec == akool::error::validation_failed);
+    BOOST_TEST(f.script.sent().empty());
+    BOOST_TEST(!f.diag.issues.empty());
+}
+
+BOOST_DATA_TEST_CASE(cancellation_stops_a_wait_promptly, bdata::make(styles), s)
+{
+    if (s == style::sync_ec || s == style::sync_throw) return;  // the sync forms have deadlines instead
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) { return ok(result_json(id_of(r), 1)); });
+    auto w = f.fast_wait();
+    w.schedule = {ms(20), 1.0, ms(20), 0.0};
+    asio::cancellation_signal sig;
+    asio::steady_timer t(f.ioc, ms(70));
+    t.async_wait([&](akool::error_code) { sig.emit(asio::cancellation_type::terminal); });
+    auto start = std::chrono::steady_clock::now();
+    auto [ec, r] = akool_test::run_cancellable<akool::image_result>(
+        s, f.ioc, sig.slot(), [&](auto token) { return f.client.async_wait("t", w, f.diag, std::move(token)); });
+    BOOST_TEST(ec == asio::error::operation_aborted, ec.message());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(2)));
+    BOOST_TEST(f.ioc.stopped(), "nothing is left running after the cancelled wait");
+    auto polls = f.script.sent().size();
+    BOOST_TEST(polls >= 2u);
+    BOOST_TEST(polls <= 6u);
+}
+
+BOOST_AUTO_TEST_CASE(cancellation_stops_every_task_of_a_generate)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos)
+            return ok(R"({"code":1000,"msg":"OK","data":[{"_id":"a","image_status":1},{"_id":"b","image_status":1}]})");
+        return ok(result_json(id_of(r), 2));
+    });
+    auto req = akool::image_request::text_to_image("x");
+    req.batch_quantity = 2;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.wait.schedule = {ms(10), 1.0, ms(10), 0.0};
+    asio::cancellation_signal sig;
+    asio::steady_timer t(f.ioc, ms(60));
+    t.async_wait([&](akool::error_code) { sig.emit(asio::cancellation_type::terminal); });
+    akool::error_code got;
+    bool done = false;
+    f.client.async_generate(req, g, f.diag,
+                            asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code ec, auto) {
+                                got = ec;
+                                done = true;
+                            }));
+    f.ioc.run();  // returns only when nothing is left: every wait stopped
+    BOOST_TEST(done);
+    BOOST_TEST(got == asio::error::operation_aborted, got.message());
+}
+
+BOOST_AUTO_TEST_CASE(download_checks_content_and_size)
+{
+    fixture f;
+    f.script.push_reply(200, "<html>not an image</html>");
+    akool::error_code ec;
+    f.client.download("https://cdn.example.test/x.png", {}, ec, f.diag);
+    BOOST_TEST(ec == akool::error::not_an_image);
+    BOOST_TEST(f.script.sent().back().max_response_bytes == akool::download_options{}.max_bytes);
+
+    akool::download_options lax;
+    lax.require_image = false;
+    lax.max_bytes = 1234;
+    f.script.push_reply(200, "anything");
+    auto bytes = f.client.download("https://cdn.example.test/x.bin", lax, ec, f.diag);
+    BOOST_TEST(!ec);
+    BOOST_TEST(bytes == "anything");
+    BOOST_TEST(f.script.sent().back().max_response_bytes == 1234u);
+
+    f.client.download("not a url", {}, ec, f.diag);
+    BOOST_TEST(ec == akool::error::invalid_url);
+}
+
+BOOST_AUTO_TEST_CASE(download_to_file_leaves_nothing_on_failure)
+{
+    fixture f;
+    auto dir = temp_dir();
+    auto path = (fs::path(dir) / "out.png").string();
+    f.script.push_reply(200, "<html>error page</html>");
+    akool::error_code ec;
+    f.client.download_to_file("https://cdn.example.test/x.png", path, {}, ec, f.diag);
+    BOOST_TEST(ec == akool::error::not_an_image);
+    BOOST_TEST(!fs::exists(path));
+    BOOST_TEST(fs::is_empty(dir));
+
+    f.script.push_reply(200, png);
+    auto n = f.client.download_to_file("https://cdn.example.test/x.png", path, {}, ec, f.diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(n == png.size());
+    BOOST_TEST(fs::file_size(path) == png.size());
+
+    f.script.push_reply(200, png);
+    f.client.download_to_file("https://cdn.example.test/x.png", dir + "/missing-dir/out.png", {}, ec, f.diag);
+    BOOST_TEST(ec);
+    BOOST_TEST(f.diag.client_message.find("missing-dir") != std::string::npos, f.diag.client_message);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(in_flight_cap_is_respected_by_concurrent_waits)
+{
+    asio::io_context ioc;
+    fake script{ioc.get_executor()};
+    test_client client{script, fixture::options()};
+    client.set_limits({2, 0});
+    // The fake answers through a post, so an exchange stays in flight until its reply is
+    // handled; at each send the gate must hold at most 2.
+    unsigned peak = 0;
+    script.set_fallback([&](const akool::http_request& r) {
+        peak = std::max(peak, client.state().gate.in_flight());
+        return ok(result_json(id_of(r), 3));
+    });
+    int done = 0;
+    std::vector<akool::diagnostics> diags(8);
+    for (int i = 0; i < 8; ++i)
+        client.async_wait("t" + std::to_string(i), {}, diags[i], [&](akool::error_code ec, akool::image_result) {
+            BOOST_TEST(!ec);
+            ++done;
+        });
+    ioc.run();
+    BOOST_TEST(done == 8);
+    BOOST_TEST(peak == 2u, "8 concurrent waits, at most 2 exchanges at once");
+    BOOST_TEST(client.state().gate.in_flight() == 0u);
+    BOOST_TEST(script.sent().size() == 8u);
+}

@@ -1,0 +1,208 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+// The workflow's pure decisions: poll schedule, retry backoff, retry matrix, request gate,
+// image sniffing. No I/O, no clock, no sleeping.
+#define BOOST_TEST_MODULE workflow
+#include <boost/test/unit_test.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <akool/workflow.hpp>
+#include <akool/detail/request_gate.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <ostream>
+
+namespace bdata = boost::unit_test::data;
+using akool::milliseconds;
+using ms = std::chrono::milliseconds;
+
+BOOST_AUTO_TEST_CASE(poll_schedule_grows_to_its_cap)
+{
+    akool::poll_schedule s{ms(100), 2.0, ms(1000), 0.0};
+    BOOST_TEST(s.delay(0, 0.9).count() == 100);
+    BOOST_TEST(s.delay(1, 0.9).count() == 200);
+    BOOST_TEST(s.delay(2, 0.9).count() == 400);
+    BOOST_TEST(s.delay(3, 0.9).count() == 800);
+    BOOST_TEST(s.delay(4, 0.9).count() == 1000);
+    BOOST_TEST(s.delay(400000, 0.9).count() == 1000, "huge attempt numbers stay at the cap");
+}
+
+BOOST_AUTO_TEST_CASE(poll_schedule_jitter_bounds)
+{
+    akool::poll_schedule s{ms(1000), 1.5, ms(10000), 0.2};
+    BOOST_TEST(s.delay(0, 0.0).count() == 800);
+    BOOST_TEST(s.delay(0, 0.5).count() == 1000);
+    BOOST_TEST(s.delay(0, 1.0).count() == 1200);
+    BOOST_TEST(s.delay(1, 0.5).count() == 1500);
+    for (double u = 0; u < 1; u += 0.01) {
+        auto d = s.delay(2, u).count();
+        BOOST_TEST(d >= 1800);
+        BOOST_TEST(d <= 2700);
+    }
+    akool::poll_schedule odd{ms(100), 0.5, ms(50), 5.0};  // growth < 1 and jitter > 1 are clamped
+    BOOST_TEST(odd.delay(3, 0.0).count() == 0);
+    BOOST_TEST(odd.delay(3, 1.0).count() == 100);
+}
+
+BOOST_AUTO_TEST_CASE(backoff_honours_retry_after)
+{
+    akool::retry_policy p;
+    p.initial_backoff = ms(100);
+    p.jitter = 0;
+    akool::diagnostics d;
+    BOOST_TEST(p.backoff(0, 0.3, d).count() == 100);
+    BOOST_TEST(p.backoff(1, 0.3, d).count() == 200);
+    d.retry_after = std::chrono::seconds(3);
+    BOOST_TEST(p.backoff(0, 0.3, d).count() == 3000, "a longer Retry-After wins");
+    p.initial_backoff = ms(5000);
+    BOOST_TEST(p.backoff(0, 0.3, d).count() == 5000, "a shorter Retry-After does not shorten the backoff");
+}
+
+namespace {
+
+struct retry_case {
+    const char* name;
+    akool::request_kind kind;
+    akool::error_code ec;
+    int http_status;
+    bool expected;
+};
+std::ostream& operator<<(std::ostream& os, const retry_case& c) { return os << c.name; }
+
+using akool::error;
+using akool::request_kind;
+namespace aerr = boost::asio::error;
+
+const retry_case retry_cases[] = {
+    {"read: connection reset", request_kind::read, aerr::connection_reset, 0, true},
+    {"read: refused", request_kind::read, aerr::connection_refused, 0, true},
+    {"read: timeout", request_kind::read, error::timeout, 0, true},
+    {"read: 408", request_kind::read, error::http_status, 408, true},
+    {"read: 429", request_kind::read, error::http_status, 429, true},
+    {"read: 500", request_kind::read, error::http_status, 500, true},
+    {"read: 502", request_kind::read, error::http_status, 502, true},
+    {"read: 503", request_kind::read, error::http_status, 503, true},
+    {"read: 404", request_kind::read, error::http_status, 404, false},
+    {"read: 1108", request_kind::read, error::api_generation_error, 200, true},
+    {"read: 1101", request_kind::read, error::api_invalid_authorization, 200, false},
+    {"read: 1003", request_kind::read, error::api_parameter_error, 200, false},
+    {"read: bad response", request_kind::read, error::bad_response, 200, false},
+    {"read: too large", request_kind::read, error::response_too_large, 200, false},
+    {"read: not an image", request_kind::read, error::not_an_image, 200, false},
+    {"read: cancelled", request_kind::read, aerr::operation_aborted, 0, false},
+    {"create: refused", request_kind::create, aerr::connection_refused, 0, true},
+    {"create: host unreachable", request_kind::create, aerr::host_unreachable, 0, true},
+    {"create: name not found", request_kind::create, aerr::host_not_found, 0, true},
+    {"create: TLS failure", request_kind::create, boost::asio::ssl::error::stream_truncated, 0, true},
+    {"create: outcome unknown", request_kind::create, error::outcome_unknown, 0, false},
+    {"create: timeout (after sending)", request_kind::create, error::timeout, 0, false},
+    {"create: 408", request_kind::create, error::http_status, 408, true},
+    {"create: 429", request_kind::create, error::http_status, 429, true},
+    {"create: 503", request_kind::create, error::http_status, 503, true},
+    {"create: 500", request_kind::create, error::http_status, 500, false},
+    {"create: 502", request_kind::create, error::http_status, 502, false},
+    {"create: 504", request_kind::create, error::http_status, 504, false},
+    {"create: 1108", request_kind::create, error::api_generation_error, 200, true},
+    {"create: 1003", request_kind::create, error::api_parameter_error, 200, false},
+    {"create: 1200", request_kind::create, error::api_account_banned, 200, false},
+    {"create: validation", request_kind::create, error::validation_failed, 0, false},
+    {"create: cancelled", request_kind::create, aerr::operation_aborted, 0, false},
+    {"create: reset (reported without outcome_unknown)", request_kind::create, aerr::connection_reset, 0, false},
+};
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(retry_decisions, bdata::make(retry_cases), c)
+{
+    akool::retry_policy p;
+    akool::diagnostics d;
+    d.http_status = c.http_status;
+    BOOST_TEST(akool::should_retry(p, c.kind, c.ec, d, 0) == c.expected);
+    BOOST_TEST(!akool::should_retry(p, c.kind, c.ec, d, p.max_retries), "never past max_retries");
+}
+
+BOOST_AUTO_TEST_CASE(ambiguous_creates_only_when_opted_in)
+{
+    akool::retry_policy p;
+    akool::diagnostics d;
+    BOOST_TEST(!akool::should_retry(p, request_kind::create, error::outcome_unknown, d, 0));
+    d.http_status = 502;
+    BOOST_TEST(!akool::should_retry(p, request_kind::create, error::http_status, d, 0));
+    p.retry_ambiguous_creates = true;
+    BOOST_TEST(akool::should_retry(p, request_kind::create, error::http_status, d, 0));
+    BOOST_TEST(akool::should_retry(p, request_kind::create, error::outcome_unknown, d, 0));
+    BOOST_TEST(!akool::should_retry(p, request_kind::create, akool::error_code{}, d, 0), "success is not retried");
+}
+
+namespace {
+struct fake_timer {
+    int cancels = 0;
+    void cancel() { ++cancels; }
+};
+using gate_t = akool::detail::request_gate<fake_timer>;
+using clk = std::chrono::steady_clock;
+} // namespace
+
+BOOST_AUTO_TEST_CASE(gate_caps_in_flight_and_wakes_in_order)
+{
+    gate_t g;
+    g.set_limits({2, 0});
+    fake_timer a, b, c, d;
+    clk::time_point wake{};
+    auto now = clk::now();
+    BOOST_TEST(g.try_enter(now, &a, wake));
+    BOOST_TEST(g.try_enter(now, &b, wake));
+    BOOST_TEST(!g.try_enter(now, &c, wake));
+    BOOST_TEST((wake == clk::time_point::max()));
+    BOOST_TEST(!g.try_enter(now, &d, wake));
+    BOOST_TEST(g.in_flight() == 2u);
+    g.leave();
+    BOOST_TEST(c.cancels == 1, "the first queued caller is woken first");
+    BOOST_TEST(d.cancels == 0);
+    BOOST_TEST(g.try_enter(now, &c, wake));
+    BOOST_TEST(!g.try_enter(now, &d, wake), "d still waits: two in flight again");
+    g.forget(&d);
+    g.leave();
+    BOOST_TEST(d.cancels == 0, "a forgotten caller is not woken");
+}
+
+BOOST_AUTO_TEST_CASE(gate_spaces_request_starts)
+{
+    gate_t g;
+    g.set_limits({0, 10.0});  // 10 per second: 100 ms apart
+    fake_timer t;
+    clk::time_point wake{};
+    auto t0 = clk::now();
+    BOOST_TEST(g.try_enter(t0, &t, wake));
+    BOOST_TEST(!g.try_enter(t0 + ms(50), &t, wake));
+    BOOST_TEST(std::chrono::duration_cast<ms>(wake - t0).count() == 100);
+    BOOST_TEST(g.try_enter(t0 + ms(100), &t, wake));
+    BOOST_TEST(!g.try_enter(t0 + ms(150), &t, wake));
+    BOOST_TEST(std::chrono::duration_cast<ms>(wake - t0).count() == 200);
+    BOOST_TEST(g.try_enter(t0 + ms(1000), &t, wake), "an idle gap does not bank a burst beyond one");
+    BOOST_TEST(!g.try_enter(t0 + ms(1000), &t, wake));
+}
+
+BOOST_AUTO_TEST_CASE(unlimited_gate_never_blocks)
+{
+    gate_t g;
+    g.set_limits({0, 0});
+    fake_timer t;
+    clk::time_point wake{};
+    for (int i = 0; i < 1000; ++i) BOOST_TEST_REQUIRE(g.try_enter(clk::now(), &t, wake));
+}
+
+BOOST_AUTO_TEST_CASE(image_sniffing)
+{
+    using akool::image_extension;
+    BOOST_TEST(image_extension(std::string("\x89PNG\r\n\x1a\n....", 12)) == ".png");
+    BOOST_TEST(image_extension("\xff\xd8\xff\xe0") == ".jpg");
+    BOOST_TEST(image_extension("GIF89a...") == ".gif");
+    BOOST_TEST(image_extension(std::string("RIFF\x10\x00\x00\x00WEBPVP8 ", 16)) == ".webp");
+    BOOST_TEST(image_extension("RIFF....WAVE") == "");
+    BOOST_TEST(image_extension("<html>") == "");
+    BOOST_TEST(image_extension("") == "");
+    BOOST_TEST(image_extension("\x89PNG") == "", "a truncated signature is not an image");
+}
