@@ -85,7 +85,7 @@ enum class fault_kind {
     http_503,         ///< HTTP 503, text/html body and Retry-After, request not processed
     drop_before,      ///< connection closed after reading the request, before processing it
     drop_after,       ///< request processed (a create creates its tasks), connection closed, no reply
-    malformed_json,   ///< request processed, reply body truncated (invalid JSON), HTTP 200
+    malformed_json,   ///< request processed, reply body cut in half (for API replies: invalid JSON)
     fail_generation,  ///< a created task ends with status 4 (failed)
 };
 
@@ -426,8 +426,12 @@ public:
     /// True when serving HTTPS.
     bool uses_tls() const noexcept { return ssl_ != nullptr; }
 
-    /// The options the server was built with (faults and timings as at construction).
-    const options& get_options() const noexcept { return opts_; }
+    /// A copy of the options (with the timings of `set_timings`; the live fault plan is `faults()`).
+    options get_options() const
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        return opts_;
+    }
 
     /// Replaces the random fault plan (pending `fail_next` faults are kept).
     void set_faults(const fault_plan& plan)
@@ -1026,11 +1030,7 @@ private:
         }
         detail::reply r = srv_.handle(req_, path_, query_);
         if (plan_.fault == fault_kind::drop_after) return close_now();
-        if (plan_.fault == fault_kind::malformed_json) {
-            r.body.resize(r.body.size() / 2);
-            r.content_type = "application/json; charset=utf-8";
-            r.status = http::status::ok;
-        }
+        if (plan_.fault == fault_kind::malformed_json) r.body.resize(r.body.size() / 2);  // a cut JSON object
         send(std::move(r));
     }
 
@@ -1045,6 +1045,7 @@ private:
         res_.body() = std::move(r.body);
         res_.keep_alive(keep_alive_);
         res_.prepare_payload();
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
         http::async_write(stream_, res_, [self = this->shared_from_this()](error_code ec, std::size_t) {
             if (ec || !self->keep_alive_) return self->finish();
             self->do_read();

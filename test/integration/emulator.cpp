@@ -575,6 +575,15 @@ BOOST_AUTO_TEST_CASE(pngs_are_deterministic_and_differ_within_a_batch)
     BOOST_TEST(client->get("/files/nope.png").status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(png_writer_rejects_inconsistent_sizes)
+{
+    BOOST_TEST(emu::encode_png_rgb(0, 1, {}).empty());
+    BOOST_TEST(emu::encode_png_rgb(2, 2, std::vector<unsigned char>(11)).empty());
+    auto one = emu::encode_png_rgb(1, 1, {255, 0, 0});
+    auto info = check_png(one);
+    BOOST_TEST(info.pixels == std::string("\0\xff\0\0", 4));
+}
+
 // --- faults -----------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(fault_429_has_retry_after_and_is_not_processed)
@@ -834,11 +843,14 @@ BOOST_AUTO_TEST_CASE(tls_with_the_test_ca)
     http_test_client by_name("https://localhost:" + std::to_string(s.port()), pki.ca_cert, "localhost");
     BOOST_TEST(by_name.get(std::string(emu::paths::stats)).status == 200);
 
-    // The expired and wrong-host certificates are refused by a verifying client.
-    for (const auto& cert : {pki.expired_cert, pki.wrong_host_cert}) {
+    // The expired, wrong-host and self-signed certificates are refused by a verifying client.
+    const std::pair<std::string, std::string> refused[] = {{pki.expired_cert, pki.server_key},
+                                                           {pki.wrong_host_cert, pki.server_key},
+                                                           {pki.self_signed_cert, pki.self_signed_key}};
+    for (const auto& [cert, key] : refused) {
         emu::options bad = test_options();
         bad.tls_cert_file = cert;
-        bad.tls_key_file = pki.server_key;
+        bad.tls_key_file = key;
         emu::server b(bad);
         b.start();
         http_test_client bc(b.base_url(), pki.ca_cert);
