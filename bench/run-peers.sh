@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs akool-bench next to the peer clients (wrk, beast_sync, curl_nlohmann, python requests)
+# of the peers harness, interleaved, in both CPU layouts, and prints the median tables and
+# the akool ratios.
+#
+#   bench/run-peers.sh [PEERS_DIR]       (default: ../shared/peers relative to the repo root)
+#
+# The harness is copied to a scratch directory first (WORK, default a new /tmp/akool-peers.*);
+# the original is never written. akool-bench is built in Release (-O2) in BUILD_DIR (default
+# <repo>/build-bench) and added to the harness's CLIENTS as two rows: akool|http, akool|https.
+# Every knob of run-all.sh passes through: ROUNDS N N_PY N_PY_NOREUSE N_PY_NOREUSE_TLS WRK_SECS
+# LAYOUTS MICRO_ITERS PY. NO_PY=1 drops the Python rows (shorter runs).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+PEERS=$(cd "${1:-$REPO/../shared/peers}" && pwd)
+BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
+WORK=${WORK:-$(mktemp -d /tmp/akool-peers.XXXXXX)}
+
+[[ -x $PEERS/run-all.sh ]] || { echo "no peers harness at $PEERS" >&2; exit 2; }
+
+echo "== building akool-bench (Release) in $BUILD_DIR"
+cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAKOOL_BUILD_TESTS=OFF > /dev/null
+cmake --build "$BUILD_DIR" -j2 --target akool-bench
+
+echo "== harness copied to $WORK"
+cp -r "$PEERS/." "$WORK/"
+rm -rf "$WORK/results" "$WORK/run"
+mkdir -p "$WORK/bin"
+cp "$BUILD_DIR/bin/akool-bench" "$WORK/bin/akool-bench"
+
+# One akool row after the curl_nlohmann row of each protocol ($N, $H and $S stay literal:
+# run-all.sh expands them).
+cd "$WORK"
+sed -i -e '/^  "curl_nlohmann|http|/a\  "akool|http|$N|bin/akool-bench $H $N"' \
+       -e '/^  "curl_nlohmann|https|/a\  "akool|https|$N|bin/akool-bench $S $N"' run-all.sh
+if [[ ${NO_PY:-0} == 1 ]]; then sed -i '/^  "py_requests/d' run-all.sh; fi
+[[ $(grep -c '^  "akool|' run-all.sh) == 2 ]] || { echo "could not add the akool rows to run-all.sh" >&2; exit 1; }
+
+./run-all.sh
+
+OUT=$(ls -d results/*/ | tail -n1)
+echo
+echo "== akool ratios (medians of $OUT/runs.tsv)"
+python3 - "$OUT/runs.tsv" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+med = {}
+for key in {(r["layout"], r["client"], r["proto"]) for r in rows}:
+    med[key] = statistics.median(float(r["rps"]) for r in rows if (r["layout"], r["client"], r["proto"]) == key)
+print("| layout | proto | akool req/s | akool/wrk (bar 0.90) | akool/beast_sync | akool/curl (bar 1.40) |")
+print("|---|---|--:|--:|--:|--:|")
+for layout in dict.fromkeys(r["layout"] for r in rows):
+    for proto in ("http", "https"):
+        a = med.get((layout, "akool", proto))
+        if a is None:
+            continue
+        f = lambda c: f"{a / med[(layout, c, proto)]:.2f}" if (layout, c, proto) in med else "-"
+        print(f"| {layout} | {proto} | {a:,.0f} | {f('wrk -t1 -c1')} | {f('beast_sync')} | {f('curl_nlohmann')} |")
+PY
+echo "results in $WORK/$OUT"
