@@ -1,0 +1,649 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+//
+// akool-image as a child process against the emulator (in-process, over http and https) and a
+// scripted server: the generated files, the documented dry-run bodies, every exit code with its
+// cause, nothing sent on invalid input, no partial file on failure, no API key in any output.
+
+#define BOOST_TEST_MODULE cli
+#include <boost/test/unit_test.hpp>
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include "../../example/emulator/emulator.hpp"
+#include "mini_server.hpp"
+#include "test_certs.hpp"
+
+#include <akool/json.hpp>
+#include <akool/model.hpp>
+
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace bdata = boost::unit_test::data;
+namespace emu = akool_emulator;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string api_key = "cli-secret-key-4f9a7e2b";
+
+struct run_result {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+    bool timed_out = false;
+};
+
+std::string tool_path() { return std::string(AKOOL_BIN_DIR) + "/akool-image"; }
+
+/// Runs akool-image with `args` and exactly the AKOOL_* variables in `env` (the inherited ones
+/// are dropped), capturing stdout, stderr and the exit code. Killed after `limit`.
+run_result run_tool(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                    std::chrono::seconds limit = 60s)
+{
+    run_result r;
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e)
+        if (std::strncmp(*e, "AKOOL_", 6) != 0) env_strings.emplace_back(*e);
+    env_strings.emplace_back("AKOOL_BIN_DIR=" AKOOL_BIN_DIR);
+    for (const auto& kv : env) env_strings.push_back(kv.first + "=" + kv.second);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+
+    std::string path = tool_path();
+    std::vector<std::string> argv_strings{path};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    int out_pipe[2], err_pipe[2];
+    BOOST_TEST_REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
+    BOOST_TEST_REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    BOOST_TEST_REQUIRE(rc == 0, "cannot start " << path << ": " << std::strerror(rc));
+
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    std::string* sinks[2] = {&r.out, &r.err};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            r.timed_out = true;
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        int n = ::poll(fds, 2, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char buf[4096];
+            ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+            if (got > 0) {
+                sinks[i]->append(buf, static_cast<std::size_t>(got));
+            } else {
+                ::close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+            }
+        }
+    }
+    for (auto& f : fds)
+        if (f.fd >= 0) ::close(f.fd);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    BOOST_TEST(!r.timed_out, "akool-image did not finish within " << limit.count() << " s");
+    // Whatever happened, the key never shows.
+    BOOST_TEST(r.out.find(api_key) == std::string::npos, "API key on stdout: " << r.out);
+    BOOST_TEST(r.err.find(api_key) == std::string::npos, "API key on stderr: " << r.err);
+    return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+        if (!l.empty()) out.push_back(l);
+    return out;
+}
+
+/// The failure reason: exactly one line on stderr, naming the tool.
+void check_one_line_reason(const run_result& r, const std::string& must_contain)
+{
+    auto lines = lines_of(r.err);
+    BOOST_TEST_REQUIRE(lines.size() == 1u, "stderr is not one line: " << r.err);
+    BOOST_TEST(lines[0].rfind("akool-image: ", 0) == 0u, lines[0]);
+    BOOST_TEST(lines[0].find(must_contain) != std::string::npos, "'" << must_contain << "' not in: " << lines[0]);
+}
+
+std::vector<boost::json::object> json_lines(const std::string& text)
+{
+    std::vector<boost::json::object> out;
+    for (const auto& l : lines_of(text)) {
+        boost::json::error_code ec;
+        auto v = boost::json::parse(l, ec);
+        BOOST_TEST_REQUIRE(!ec, "not JSON: " << l);
+        BOOST_TEST_REQUIRE(v.is_object(), "not an object: " << l);
+        out.push_back(v.get_object());
+    }
+    return out;
+}
+
+std::string str(const boost::json::object& o, const char* key)
+{
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+std::string read_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> files_in(const std::string& dir)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().string());
+    return out;
+}
+
+bool is_png(const std::string& bytes) { return bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0; }
+
+std::pair<std::uint32_t, std::uint32_t> png_size(const std::string& bytes)
+{
+    auto be32 = [&](std::size_t at) {
+        return (std::uint32_t(std::uint8_t(bytes[at])) << 24) | (std::uint32_t(std::uint8_t(bytes[at + 1])) << 16) |
+               (std::uint32_t(std::uint8_t(bytes[at + 2])) << 8) | std::uint32_t(std::uint8_t(bytes[at + 3]));
+    };
+    if (bytes.size() < 24) return {0, 0};
+    return {be32(16), be32(20)};
+}
+
+const akool_test::test_pki& pki()
+{
+    static const akool_test::test_pki p = akool_test::make_test_pki(akool_test::make_temp_dir("akool-cli-pki-"));
+    return p;
+}
+
+/// An emulator with a required API key and short timings, over http or https.
+struct emulator {
+    emu::server srv;
+    std::string out_dir = akool_test::make_temp_dir("akool-cli-out-");
+
+    static emu::options make_options(bool tls)
+    {
+        emu::options o;
+        o.api_key = api_key;
+        o.queue_time = 100ms;
+        o.process_time = 200ms;
+        o.seed = 7;
+        if (tls) {
+            o.tls_cert_file = pki().server_cert;
+            o.tls_key_file = pki().server_key;
+        }
+        return o;
+    }
+
+    explicit emulator(bool tls = false) : srv(make_options(tls)) { srv.start(); }
+    ~emulator()
+    {
+        std::error_code ec;
+        fs::remove_all(out_dir, ec);
+    }
+
+    /// The environment of a correctly configured tool.
+    std::map<std::string, std::string> env() const
+    {
+        std::map<std::string, std::string> e{{"AKOOL_BASE_URL", srv.base_url()}, {"AKOOL_API_KEY", api_key}};
+        if (srv.uses_tls()) e["AKOOL_CA_FILE"] = pki().ca_cert;
+        return e;
+    }
+};
+
+const std::vector<bool> both_schemes = {false, true};
+
+} // namespace
+
+// ---- generation ----------------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(text_to_image_saves_one_png, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    auto r = run_tool({"generate", "--prompt", "a lighthouse in a storm", "--scale", "16:9", "--resolution", "1080p",
+                       "--out", e.out_dir},
+                      e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, "stderr: " << r.err);
+    BOOST_TEST(r.err.empty(), r.err);
+    auto files = files_in(e.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    std::string bytes = read_file(files[0]);
+    BOOST_TEST(is_png(bytes));
+    // 16:9 at 1080p, divided by the emulator's scale-down of 10.
+    BOOST_TEST(png_size(bytes).first == 192u);
+    BOOST_TEST(png_size(bytes).second == 108u);
+    // A person sees the task id, the statuses and the saved path.
+    BOOST_TEST(r.out.find("saved " + files[0]) != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("task ") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("completed") != std::string::npos, r.out);
+    BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+}
+
+BOOST_DATA_TEST_CASE(batch_of_four_gives_four_distinct_files, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    auto r = run_tool({"generate", "--prompt", "four cats", "--count", "4", "--resolution", "1080p", "--out",
+                       e.out_dir, "--json"},
+                      e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, "stderr: " << r.err);
+    std::set<std::string> task_ids, saved_paths, contents;
+    std::set<std::string> statuses;
+    for (const auto& o : json_lines(r.out)) {
+        std::string ev = str(o, "event");
+        if (ev == "task") task_ids.insert(str(o, "task_id"));
+        if (ev == "status") statuses.insert(str(o, "status"));
+        if (ev == "saved") {
+            saved_paths.insert(str(o, "path"));
+            BOOST_TEST(str(o, "status") == "completed");
+        }
+    }
+    BOOST_TEST(task_ids.size() == 4u);
+    BOOST_TEST(statuses.count("completed") == 1u);
+    BOOST_TEST_REQUIRE(saved_paths.size() == 4u);
+    auto files = files_in(e.out_dir);
+    BOOST_TEST(files.size() == 4u);
+    for (const auto& p : saved_paths) {
+        std::string bytes = read_file(p);
+        BOOST_TEST(is_png(bytes), p);
+        contents.insert(bytes);
+        BOOST_TEST(task_ids.count(fs::path(p).stem().string()) == 1u, p);
+    }
+    BOOST_TEST(contents.size() == 4u);  // four different pictures
+    BOOST_TEST(e.srv.get_stats().tasks_created == 4u);
+    BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+}
+
+BOOST_DATA_TEST_CASE(image_to_image_original, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    auto r = run_tool({"generate", "--prompt", "as a watercolor", "--source", "https://example.com/source-image.jpg",
+                       "--scale", "Original", "--similar", "0.7", "--resolution", "1080p", "--out", e.out_dir},
+                      e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, "stderr: " << r.err);
+    auto files = files_in(e.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    std::string bytes = read_file(files[0]);
+    BOOST_TEST(is_png(bytes));
+    BOOST_TEST(png_size(bytes).first == 192u);  // the emulator renders "Original" as 4:3
+    BOOST_TEST(png_size(bytes).second == 144u);
+}
+
+BOOST_AUTO_TEST_CASE(no_wait_then_status_then_wait)
+{
+    emulator e;
+    auto created = run_tool({"generate", "--prompt", "a kite", "--count", "2", "--no-wait", "--json"}, e.env());
+    BOOST_TEST_REQUIRE(created.exit_code == 0, created.err);
+    std::vector<std::string> ids;
+    for (const auto& o : json_lines(created.out)) {
+        BOOST_TEST(str(o, "event") == "task");
+        ids.push_back(str(o, "task_id"));
+    }
+    BOOST_TEST_REQUIRE(ids.size() == 2u);
+    BOOST_TEST(files_in(e.out_dir).empty());
+
+    auto waited = run_tool({"wait", ids[0], ids[1], "--out", e.out_dir, "--json"}, e.env());
+    BOOST_TEST_REQUIRE(waited.exit_code == 0, waited.err);
+    std::set<std::string> saved;
+    for (const auto& o : json_lines(waited.out))
+        if (str(o, "event") == "saved") saved.insert(str(o, "path"));
+    BOOST_TEST(saved.size() == 2u);
+    for (const auto& id : ids) BOOST_TEST(saved.count((fs::path(e.out_dir) / (id + ".png")).string()) == 1u, id);
+    for (const auto& p : saved) BOOST_TEST(is_png(read_file(p)));
+
+    auto status = run_tool({"status", ids[0], ids[1], "--json"}, e.env());
+    BOOST_TEST_REQUIRE(status.exit_code == 0, status.err);
+    auto objs = json_lines(status.out);
+    BOOST_TEST_REQUIRE(objs.size() == 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        BOOST_TEST(str(objs[i], "task_id") == ids[i]);
+        BOOST_TEST(str(objs[i], "status") == "completed");
+        BOOST_TEST(str(objs[i], "url").find("/files/" + ids[i]) != std::string::npos);
+    }
+
+    auto human = run_tool({"status", ids[0]}, e.env());
+    BOOST_TEST(human.exit_code == 0);
+    BOOST_TEST(human.out.find(ids[0] + " completed") != std::string::npos, human.out);
+}
+
+// ---- dry run -------------------------------------------------------------------------------
+
+struct dry_run_case {
+    const char* seed;  // the documented example body, in test/data
+    std::vector<std::string> args;
+};
+std::ostream& operator<<(std::ostream& os, const dry_run_case& c) { return os << c.seed; }
+
+const std::vector<dry_run_case> dry_run_cases = {
+    {"seed_text_to_image_request.json",
+     {"--model", "wavespeed-ai/flux-krea-dev-lora", "--negative", "low quality, worst quality, blurry, out of focus",
+      "--prompt", "A majestic mountain landscape at sunset with golden light", "--scale", "16:9", "--resolution", "4k",
+      "--count", "1"}},
+    {"seed_image_to_image_request.json",
+     {"--model", "wavespeed-ai/flux-kontext-dev", "--negative", "low quality, worst quality, blurry, out of focus",
+      "--prompt", "Transform this into a watercolor painting style", "--source",
+      "https://example.com/source-image.jpg", "--scale", "1:1", "--resolution", "4k", "--similar", "0.7", "--count",
+      "1"}},
+    {"seed_curl_request.json",
+     {"--prompt", "A majestic mountain landscape at sunset with golden light", "--scale", "16:9", "--resolution", "4k",
+      "--count", "1"}},
+};
+
+BOOST_DATA_TEST_CASE(dry_run_prints_the_documented_body_and_sends_nothing, bdata::make(dry_run_cases), c)
+{
+    emulator e;
+    std::vector<std::string> args{"generate", "--dry-run"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = run_tool(args, e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(r.err.empty(), r.err);
+
+    // The output is the documented example, field for field...
+    auto expected = boost::json::parse(read_file(std::string(AKOOL_TEST_SOURCE_DIR) + "/test/data/" + c.seed));
+    auto lines = lines_of(r.out);
+    BOOST_TEST_REQUIRE(lines.size() == 1u, r.out);
+    BOOST_TEST(boost::json::parse(lines[0]) == expected, lines[0] << " vs " << expected);
+    // ...and byte for byte the body the library sends for that request.
+    akool::error_code ec;
+    akool::diagnostics diag;
+    akool::image_request req = akool::decode_image_request(read_file(std::string(AKOOL_TEST_SOURCE_DIR) +
+                                                                     "/test/data/" + c.seed),
+                                                           ec, diag);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(r.out == akool::encode_image_request(req) + "\n");
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(dry_run_needs_no_credentials)
+{
+    auto r = run_tool({"generate", "--dry-run", "--prompt", "a fox"}, {});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.out == "{\"prompt\":\"a fox\"}\n");
+}
+
+// ---- exit code 2: invalid input, nothing sent ----------------------------------------------
+
+struct invalid_case {
+    const char* name;
+    std::vector<std::string> args;
+    const char* reason;  // expected in the one-line reason
+};
+std::ostream& operator<<(std::ostream& os, const invalid_case& c) { return os << c.name; }
+
+const std::vector<invalid_case> invalid_cases = {
+    {"count_too_high", {"generate", "--prompt", "x", "--count", "5"}, "batch_quantity"},
+    {"count_zero", {"generate", "--prompt", "x", "--count", "0"}, "batch_quantity"},
+    {"count_not_integer", {"generate", "--prompt", "x", "--count", "2.5"}, "batch_quantity"},
+    {"blank_prompt", {"generate", "--prompt", "   "}, "prompt"},
+    {"empty_prompt", {"generate", "--prompt", ""}, "prompt"},
+    {"missing_prompt", {"generate", "--count", "1"}, "--prompt"},
+    {"unknown_scale", {"generate", "--prompt", "x", "--scale", "5:4"}, "scale"},
+    {"original_without_source", {"generate", "--prompt", "x", "--scale", "Original"}, "scale"},
+    {"unknown_resolution", {"generate", "--prompt", "x", "--resolution", "8k"}, "resolution"},
+    {"similar_out_of_range", {"generate", "--prompt", "x", "--source", "https://e.com/a.png", "--similar", "1.5"},
+     "similar"},
+    {"similar_not_a_number", {"generate", "--prompt", "x", "--similar", "abc"}, "similar"},
+    {"source_not_a_url", {"generate", "--prompt", "x", "--source", "not a url"}, "source_images"},
+    {"webhook_not_a_url", {"generate", "--prompt", "x", "--webhook", "ftp://x"}, "webhookurl"},
+    {"unknown_option", {"generate", "--prompt", "x", "--colour", "red"}, "--colour"},
+    {"missing_value", {"generate", "--prompt"}, "--prompt needs a value"},
+    {"bad_timeout", {"generate", "--prompt", "x", "--timeout", "-1"}, "--timeout"},
+    {"unknown_command", {"paint", "--prompt", "x"}, "paint"},
+    {"status_without_id", {"status", "--json"}, "task id"},
+    {"wait_generate_option", {"wait", "abc", "--prompt", "x"}, "--prompt"},
+};
+
+BOOST_DATA_TEST_CASE(invalid_input_exits_2_and_sends_nothing, bdata::make(invalid_cases), c)
+{
+    emulator e;
+    auto args = c.args;
+    if (args[0] == "generate") args.insert(args.begin() + 1, {"--out", e.out_dir + "/sub"});
+    auto r = run_tool(args, e.env());
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, c.reason);
+    BOOST_TEST(r.out.empty(), r.out);
+    BOOST_TEST(e.srv.get_stats().connections == 0u);
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+    BOOST_TEST(files_in(e.out_dir).empty());
+}
+
+BOOST_AUTO_TEST_CASE(missing_configuration_exits_2_and_sends_nothing)
+{
+    emulator e;
+    auto no_key = e.env();
+    no_key.erase("AKOOL_API_KEY");
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, no_key);
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "AKOOL_API_KEY");
+
+    auto bad_url = e.env();
+    bad_url["AKOOL_BASE_URL"] = "openapi.akool.com";
+    r = run_tool({"status", "abc"}, bad_url);
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "AKOOL_BASE_URL");
+
+    auto bad_ca = e.env();
+    bad_ca["AKOOL_CA_FILE"] = e.out_dir + "/no-such-ca.pem";
+    r = run_tool({"status", "abc"}, bad_ca);
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "AKOOL_CA_FILE");
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+}
+
+// ---- exit code 3: the service refused, or the generation failed -----------------------------
+
+BOOST_AUTO_TEST_CASE(wrong_api_key_exits_3_with_1101)
+{
+    emulator e;
+    auto env = e.env();
+    env["AKOOL_API_KEY"] = "wrong-" + api_key;  // contains the real key: must not show either
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, env);
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, "1101");
+    BOOST_TEST(r.err.find("wrong-") == std::string::npos, r.err);
+    BOOST_TEST(files_in(e.out_dir).empty());
+    BOOST_TEST(e.srv.get_stats().creates_processed == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_task_exits_3_with_1003)
+{
+    emulator e;
+    auto r = run_tool({"status", "000000000000000000000000"}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, "1003");
+    r = run_tool({"wait", "000000000000000000000000", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, "1003");
+}
+
+BOOST_DATA_TEST_CASE(failed_generation_exits_3_without_a_file, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    e.srv.fail_next(emu::fault_kind::fail_generation, 1);
+    auto r = run_tool({"generate", "--prompt", "doomed", "--resolution", "1080p", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, "generat");
+    BOOST_TEST(files_in(e.out_dir).empty());
+}
+
+BOOST_AUTO_TEST_CASE(wait_on_a_failed_task_exits_3)
+{
+    emulator e;
+    e.srv.fail_next(emu::fault_kind::fail_generation, 1);
+    auto created = run_tool({"generate", "--prompt", "doomed", "--no-wait", "--json"}, e.env());
+    BOOST_TEST_REQUIRE(created.exit_code == 0, created.err);
+    auto objs = json_lines(created.out);
+    BOOST_TEST_REQUIRE(objs.size() == 1u);
+    std::string id = str(objs[0], "task_id");
+    auto r = run_tool({"wait", id, "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, id);
+    BOOST_TEST(files_in(e.out_dir).empty());
+}
+
+struct api_code_case {
+    int code;
+    const char* msg;
+};
+std::ostream& operator<<(std::ostream& os, const api_code_case& c) { return os << c.code; }
+
+const std::vector<api_code_case> api_codes = {
+    {1003, "Parameter error"},           {1101, "Invalid authorization or The request token has expired"},
+    {1102, "Authorization cannot be empty"}, {1108, "image generate error,please try again later"},
+    {1200, "The account has been banned"},   {1234, "something new"},
+};
+
+BOOST_DATA_TEST_CASE(every_api_code_exits_3_with_its_number, bdata::make(api_codes), c)
+{
+    namespace mini = akool_test::mini;
+    std::string reply = akool::encode_error_response(c.code, c.msg);
+    mini::server srv([&](const mini::http::request<mini::http::string_body>&) {
+        mini::action a;
+        a.body = reply;
+        return a;
+    });
+    std::string out_dir = akool_test::make_temp_dir("akool-cli-out-");
+    auto r = run_tool({"generate", "--prompt", "x", "--out", out_dir},
+                      {{"AKOOL_BASE_URL", srv.base_url()}, {"AKOOL_API_KEY", api_key}});
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, std::to_string(c.code));
+    check_one_line_reason(r, c.msg);  // the service's own words
+    BOOST_TEST(files_in(out_dir).empty());
+    BOOST_TEST(srv.requests() >= 1);
+    fs::remove_all(out_dir);
+}
+
+// ---- exit code 4: network, TLS, timeout ---------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(untrusted_certificate_exits_4_and_creates_nothing)
+{
+    emulator e(true);
+    auto env = e.env();
+    env.erase("AKOOL_CA_FILE");  // the system store does not know the test CA
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, env);
+    BOOST_TEST(r.exit_code == 4);
+    check_one_line_reason(r, "certificate");
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+    BOOST_TEST(files_in(e.out_dir).empty());
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_client_against_tls_port_exits_4)
+{
+    emulator e(true);
+    auto env = e.env();
+    std::string url = e.srv.base_url();
+    env["AKOOL_BASE_URL"] = "http" + url.substr(5);  // https://... -> http://...
+    auto r = run_tool({"status", "abc"}, env);
+    BOOST_TEST(r.exit_code == 4);
+    check_one_line_reason(r, "status abc");
+}
+
+BOOST_AUTO_TEST_CASE(slow_service_exits_4_on_timeout)
+{
+    emulator e;
+    emu::fault_plan slow;
+    slow.latency = 5s;
+    e.srv.set_faults(slow);
+    auto r = run_tool({"generate", "--prompt", "x", "--timeout", "0.5", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 4);
+    check_one_line_reason(r, "timed out");
+    BOOST_TEST(files_in(e.out_dir).empty());
+}
+
+BOOST_AUTO_TEST_CASE(connection_refused_exits_4)
+{
+    // A port that was just free: bind, read the port, close.
+    std::string url;
+    {
+        emu::server s(emulator::make_options(false));
+        s.start();
+        url = s.base_url();
+    }
+    auto r = run_tool({"status", "abc"}, {{"AKOOL_BASE_URL", url}, {"AKOOL_API_KEY", api_key}});
+    BOOST_TEST(r.exit_code == 4);
+    check_one_line_reason(r, "connect");
+}
+
+BOOST_AUTO_TEST_CASE(failed_download_leaves_no_partial_file)
+{
+    emulator e;
+    // Every download of a result file drops the connection (more than the retries).
+    e.srv.fail_next(emu::fault_kind::drop_before, 50, "/files/");
+    auto r = run_tool({"generate", "--prompt", "x", "--resolution", "1080p", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 4);
+    check_one_line_reason(r, "generate");
+    BOOST_TEST(files_in(e.out_dir).empty());  // neither the image nor a temporary file
+    BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+}
+
+// ---- exit code 1 and the rest ------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(unusable_output_directory_exits_1_before_sending)
+{
+    emulator e;
+    std::string file = e.out_dir + "/a-file";
+    std::ofstream(file) << "x";
+    auto r = run_tool({"generate", "--prompt", "x", "--out", file}, e.env());
+    BOOST_TEST(r.exit_code == 1);
+    check_one_line_reason(r, "output directory");
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_the_commands)
+{
+    auto r = run_tool({"--help"}, {});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.out.find("akool-image generate --prompt TEXT") != std::string::npos);
+    BOOST_TEST(r.out.find("AKOOL_API_KEY") != std::string::npos);
+    BOOST_TEST(r.err.empty());
+    r = run_tool({}, {});
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "missing command");
+}
