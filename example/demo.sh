@@ -13,8 +13,8 @@ build="${AKOOL_DEMO_BUILD_DIR:-$root/build/demo}"
 out="$root/out"
 prompt="${1:-A majestic mountain landscape at sunset with golden light}"
 
-# 1. Packages (Debian 12 names).
-packages=(g++ cmake ninja-build pkg-config libboost-dev libboost-json-dev libssl-dev)
+# 1. Packages (Debian 12 names: its default libboost-dev is 1.74, the library needs 1.81).
+packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libssl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
