@@ -440,6 +440,15 @@ public:
         plan_ = plan;
     }
 
+    /// A random fault plan for the create path only, replacing the general plan there
+    /// (nullopt: the general plan applies). Lets a test inject only the faults a create can
+    /// survive without being charged twice, while reads get every kind.
+    void set_create_faults(std::optional<fault_plan> plan)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        create_plan_ = std::move(plan);
+    }
+
     /// The current random fault plan.
     fault_plan faults() const
     {
@@ -464,6 +473,7 @@ public:
     {
         std::lock_guard<std::mutex> lock(mtx_);
         plan_ = fault_plan{};
+        create_plan_.reset();
         pending_.clear();
         pending_generation_failures_ = 0;
     }
@@ -605,6 +615,7 @@ private:
             break;
         }
         bool api = path.compare(0, 5, "/api/") == 0;
+        const fault_plan& plan_ = create_plan_ && path == paths::create ? *create_plan_ : this->plan_;
         if (api) p.latency = plan_.latency;
         if (!p.fault && api) {
             double r = uniform();
@@ -907,6 +918,7 @@ private:
     mutable std::mutex mtx_;
     std::mt19937_64 rng_;
     fault_plan plan_;
+    std::optional<fault_plan> create_plan_;
     std::deque<pending_fault> pending_;
     unsigned pending_generation_failures_ = 0;
     webhook_handler webhook_;

@@ -322,6 +322,9 @@ private:
                     st.conn->key = st.key;
                     st.conn->tls = st.url.tls;
                     st.conn->plain.emplace(st.transport->ex);
+                    // Beast reads at most the buffer's free capacity (512 bytes when it has
+                    // none): reserve room so that a large body arrives in few reads.
+                    st.conn->buffer.reserve(32 * 1024);
                     if (!endpoint_from_literal()) {
                         yield start_resolve(self);
                         st.timer.cancel();

@@ -51,7 +51,7 @@ struct poll_schedule {
 
 /// Retries of failed exchanges, with exponential backoff. Readable and changeable, like
 /// Azure's RetryOptions. Idempotent reads (get-result, download, token) are retried on
-/// connection errors, timeouts, HTTP 408, 429 and 5xx, and API code 1108. A create is
+/// connection errors, timeouts, HTTP 408, 429 and 5xx, API code 1108, and garbled replies. A create is
 /// retried only when the service cannot have processed it: no byte reached it (connection
 /// refused, name resolution or TLS failure before sending), or it answered 408, 429 or 503
 /// (refused before processing), or 1108 ("try again later"). Any other failure after sending
@@ -104,9 +104,11 @@ inline bool should_retry(const retry_policy& p, request_kind kind, const error_c
 {
     if (!ec || retries_done >= p.max_retries) return false;
     if (ec == boost::system::errc::operation_canceled) return false;
-    if (ec == error::validation_failed || ec == error::invalid_url || ec == error::bad_response ||
-        ec == error::response_too_large || ec == error::not_an_image || ec == error::generation_failed)
+    if (ec == error::validation_failed || ec == error::invalid_url || ec == error::response_too_large ||
+        ec == error::not_an_image || ec == error::generation_failed)
         return false;
+    // A garbled reply to a read is asked again; to a create it means the create was processed.
+    if (ec == error::bad_response) return kind == request_kind::read;
     bool not_processed = false;  // the service answered that it did not take the request
     bool ambiguous = false;      // the service may have processed it
     if (ec == error::http_status) {
