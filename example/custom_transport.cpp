@@ -1,20 +1,15 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
-//
-// custom_transport: the client over a transport of your own. This one is a blocking POSIX
-// socket speaking HTTP/1.0 (plain http only, one connection per request): what an engine's
-// HTTP module or libcurl would do instead fits in the same few lines.
-//   AKOOL_API_KEY=any AKOOL_BASE_URL=http://127.0.0.1:PORT ./custom_transport   (e.g. akool-emulator)
+// custom_transport: the client over a transport of your own, here a blocking POSIX socket
+// speaking HTTP/1.0 (plain http, one connection per request); libcurl or an engine's HTTP module
+// fits the same few lines. Run: AKOOL_API_KEY=any AKOOL_BASE_URL=http://127.0.0.1:PORT ./custom_transport
 #include <akool/client.hpp>
 #include <akool/transport.hpp>
-
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -48,7 +43,8 @@ private:
         std::string port = host.size() < hostport.size() ? hostport.substr(host.size() + 1) : "80";
         addrinfo hints{}, *ai = nullptr;
         hints.ai_socktype = SOCK_STREAM;
-        if (getaddrinfo(host.c_str(), port.c_str(), &hints, &ai) != 0) return errc::make_error_code(errc::host_unreachable);
+        if (getaddrinfo(host.c_str(), port.c_str(), &hints, &ai) != 0)
+            return errc::make_error_code(errc::host_unreachable);
         int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         bool connected = fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
         freeaddrinfo(ai);
@@ -57,7 +53,8 @@ private:
             return errc::make_error_code(errc::connection_refused);
         }
         std::string out = std::string(akool::to_string(req.method)) + " " + (target.empty() ? "/" : target) +
-                          " HTTP/1.0\r\nHost: " + hostport + "\r\nContent-Length: " + std::to_string(req.body.size()) + "\r\n";
+                          " HTTP/1.0\r\nHost: " + hostport + "\r\nContent-Length: " +
+                          std::to_string(req.body.size()) + "\r\n";
         for (const auto& f : req.headers) out += f.name + ": " + f.value + "\r\n";
         out += "\r\n" + req.body;
         resp.maybe_sent = true;  // from here on the server may have the request
@@ -79,7 +76,6 @@ private:
             at = eol + 2;
         }
         resp.body = in.substr(head_end + 4);
-        resp.maybe_sent = false;
         return {};
     }
     executor_type ex_;
