@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#
+#   bash test/run.sh
+#
+# 1. As root on Debian 12, installs the missing Debian packages with apt-get.
+# 2. Builds and tests every configuration below, each in build/ci/<name>, each with its own log
+#    (build/ci/<name>.log; the tail of a failing one is printed):
+#      cmake-gcc-cxx17          g++, C++17: every test, example and tool, the standalone header
+#                               checks, and the consumer projects (add_subdirectory, and
+#                               find_package of an installed copy)
+#      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer + UndefinedBehaviorSanitizer
+#      cmake-clang-cxx20        clang++, C++20
+#      meson-clang-cxx17        Meson + Ninja, clang++, C++17
+#    Together: g++ and clang++ each in C++17 and C++20, one sanitizer run, CMake and Meson.
+# 3. Prints one line per configuration, and as its last line `N passed, M failed` (test
+#    counts over all configurations; a configuration that does not build counts as one
+#    failure). Exits non-zero when anything failed.
+#
+# Knobs: AKOOL_CI_CONFIGS="cmake-gcc-cxx17 meson-clang-cxx17" runs a subset; AKOOL_JOBS (default:
+# the number of cores); AKOOL_CI_DIR (default build/ci); AKOOL_NO_INSTALL=1 skips apt-get.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ci_dir="${AKOOL_CI_DIR:-$root/build/ci}"
+jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20 meson-clang-cxx17}"
+
+packages=(g++ clang cmake ninja-build meson pkg-config python3 openssl
+          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev)
+
+install_packages() {
+  [ "${AKOOL_NO_INSTALL:-0}" = 1 ] && return 0
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "run.sh: missing packages ${missing[*]}: run as root on Debian 12, or install them" >&2
+    exit 1
+  fi
+  echo "run.sh: installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || { echo "run.sh: apt-get failed" >&2; exit 1; }
+}
+
+total_pass=0 total_fail=0
+summary=()
+
+# Adds the counts of a ctest log ("NN% tests passed, F tests failed out of T").
+count_ctest() {
+  local line t f
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1)
+  if [ -z "$line" ]; then echo "0 1"; return; fi
+  f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<< "$line")
+  t=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<< "$line")
+  echo "$((t - f)) $f"
+}
+
+# Adds the counts of a `meson test` log ("Ok: N", "Fail: N", "Timeout: N").
+count_meson() {
+  local ok fail to
+  ok=$(sed -nE 's/^Ok: *([0-9]+).*/\1/p' "$1" | tail -n 1)
+  fail=$(sed -nE 's/^Fail: *([0-9]+).*/\1/p' "$1" | tail -n 1)
+  to=$(sed -nE 's/^Timeout: *([0-9]+).*/\1/p' "$1" | tail -n 1)
+  if [ -z "$ok" ]; then echo "0 1"; return; fi
+  echo "$ok $((${fail:-0} + ${to:-0}))"
+}
+
+run_cmake() {  # name cxx std [extra cmake args...]
+  local name=$1 cxx=$2 std=$3; shift 3
+  local dir="$ci_dir/$name"
+  rm -rf "$dir"
+  cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_STANDARD="$std" \
+      -DCMAKE_CXX_STANDARD_REQUIRED=ON -DAKOOL_WERROR=ON "$@" &&
+    cmake --build "$dir" -j "$jobs" &&
+    (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 600)
+}
+
+run_meson() {  # name cxx std
+  local name=$1 cxx=$2 std=$3
+  local dir="$ci_dir/$name"
+  rm -rf "$dir"
+  CXX=$cxx meson setup "$dir" "$root" --buildtype=plain -Dcpp_std="$std" -Dwerror=true &&
+    ninja -C "$dir" -j "$jobs" &&
+    meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
+}
+
+run_config() {
+  local name=$1 log="$ci_dir/$1.log" start=$SECONDS rc counts
+  local san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  echo "run.sh: $name (log: $log)"
+  case $name in
+    cmake-gcc-cxx17)       run_cmake "$name" g++ 17 -DAKOOL_TEST_CONSUMERS=ON ;;
+    cmake-gcc-cxx20)       run_cmake "$name" g++ 20 ;;
+    cmake-clang-cxx17)     run_cmake "$name" clang++ 17 ;;
+    cmake-clang-cxx20)     run_cmake "$name" clang++ 20 ;;
+    cmake-gcc-cxx20-asan)  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+                             run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="$san" \
+                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" ;;
+    meson-gcc-cxx17)       run_meson "$name" g++ c++17 ;;
+    meson-gcc-cxx20)       run_meson "$name" g++ c++20 ;;
+    meson-clang-cxx17)     run_meson "$name" clang++ c++17 ;;
+    meson-clang-cxx20)     run_meson "$name" clang++ c++20 ;;
+    *) echo "run.sh: unknown configuration $name" ; return 1 ;;
+  esac > "$log" 2>&1
+  rc=$?
+  if [[ $name == meson-* ]]; then counts=$(count_meson "$log"); else counts=$(count_ctest "$log"); fi
+  read -r p f <<< "$counts"
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # did not build, or the runner failed
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  summary+=("$(printf '%-22s %4d passed, %d failed, %ds' "$name" "$p" "$f" $((SECONDS - start)))")
+  if [ "$rc" -ne 0 ]; then
+    echo "run.sh: $name FAILED, last lines of $log:"
+    tail -n 60 "$log" | sed 's/^/  | /'
+  fi
+}
+
+install_packages
+mkdir -p "$ci_dir"
+for c in $configs; do run_config "$c"; done
+echo "run.sh: summary"
+printf '  %s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
