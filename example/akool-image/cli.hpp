@@ -37,6 +37,7 @@ inline const char* const usage =
     "  akool-image generate --prompt TEXT [options]   create images, wait, save them\n"
     "  akool-image status ID... [--json]              show the state of tasks\n"
     "  akool-image wait ID... [--out DIR] [--json]    wait for tasks (and save the images)\n"
+    "  akool-image webhook decode [--max-age S]       check and decrypt a callback read on stdin\n"
     "\n"
     "generate options:\n"
     "  --prompt TEXT         what to draw (required)\n"
@@ -60,6 +61,8 @@ inline const char* const usage =
     "  AKOOL_API_KEY or AKOOL_TOKEN   credentials (the token wins when both are set)\n"
     "  AKOOL_BASE_URL                 default https://openapi.akool.com\n"
     "  AKOOL_CA_FILE                  PEM file of trusted CAs instead of the system store\n"
+    "  AKOOL_CLIENT_ID, AKOOL_CLIENT_SECRET   webhook decode: the account's client id (16\n"
+    "                                 characters) and secret (24); --max-age 0 skips the age check\n"
     "\n"
     "exit codes: 0 done; 2 invalid input (nothing sent); 3 refused by the service or the\n"
     "generation failed; 4 network, TLS or timeout; 1 anything else. The reason is one line on\n"
@@ -117,7 +120,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
     for (const auto& a : args)
         if (a == "--help" || a == "-h") return parse_result::help;
     if (args.empty()) {
-        message = "missing command: generate, status or wait";
+        message = "missing command: generate, status, wait or webhook";
         return parse_result::error;
     }
     if (args[0] == "generate")
@@ -127,7 +130,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
     else if (args[0] == "wait")
         o.cmd = command::wait;
     else {
-        message = "unknown command '" + args[0] + "': use generate, status or wait";
+        message = "unknown command '" + args[0] + "': use generate, status, wait or webhook";
         return parse_result::error;
     }
     const bool gen = o.cmd == command::generate;

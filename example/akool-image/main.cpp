@@ -5,12 +5,14 @@
 //   akool-image generate --prompt TEXT [options]   create, wait, download
 //   akool-image status ID... [--json]              show the state of tasks
 //   akool-image wait ID... [--out DIR] [--json]    wait for tasks, optionally save the images
+//   akool-image webhook decode [--max-age S]       verify and decrypt a callback read on stdin
 //
 // Configuration comes from the environment: AKOOL_API_KEY or AKOOL_TOKEN, AKOOL_BASE_URL,
 // AKOOL_CA_FILE. Exit codes: 0 done, 2 invalid input (nothing sent), 3 refused by the service or
 // generation failed, 4 network, TLS or timeout, 1 anything else. See `usage` below.
 
 #include "cli.hpp"
+#include "webhook_command.hpp"
 
 #include <akool/akool.hpp>
 #include <akool/workflow.hpp>
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -566,6 +569,15 @@ int run_wait(const cli::options& o)
 
 int main(int argc, char** argv)
 {
+    if (argc >= 2 && std::string(argv[1]) == "webhook") {
+        try {
+            return cli::run_webhook(argc, argv, std::cin, std::cout, std::cerr);
+        } catch (const std::exception& e) {
+            printer p(false, cli::secrets_from_env());
+            p.reason(std::string("unexpected failure: ") + e.what());
+            return cli::exit_other;
+        }
+    }
     cli::options o;
     std::string error;
     cli::parse_result r = cli::parse(argc, argv, o, error);

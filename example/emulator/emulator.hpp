@@ -21,6 +21,9 @@
 ///   (4k) divided by `image_scale_down` (default 10: 192 px and 384 px), so that tests stay small.
 ///   "Original" has no source image to measure, so it uses 4:3.
 /// - `GET /_emulator/stats`: the counters as JSON (no auth).
+/// - Webhooks: when a create carries `webhookurl`, each documented status change of its tasks
+///   (processing, then completed or failed) is POSTed there as a signed, encrypted callback
+///   (webhook_sender.hpp), retried until HTTP 200 (bounded), with `webhook_credentials(options)`.
 ///
 /// Auth: `Authorization: Bearer T` takes precedence over `x-api-key`. No credential gives 1102.
 /// With `api_key` set, `x-api-key` must equal it and a bearer token must be one this emulator
@@ -35,6 +38,7 @@
 /// and generation failure (the task ends with status 4).
 
 #include "png.hpp"
+#include "webhook_sender.hpp"
 
 #include <akool/error.hpp>
 #include <akool/json.hpp>
@@ -143,7 +147,10 @@ struct options {
     std::string host = "127.0.0.1";          ///< address or name to bind
     std::uint16_t port = 0;                   ///< 0 picks a free port
     std::string api_key;                      ///< empty: any non-empty key is accepted
-    std::string client_id;                    ///< getToken credentials; empty: any non-empty pair
+    /// getToken credentials; empty: any non-empty pair. Also what webhook callbacks are signed
+    /// and encrypted with (16 and 24 characters, as the service's); empty: the defaults
+    /// `default_webhook_client_id` and `default_webhook_client_secret`.
+    std::string client_id;
     std::string client_secret;
     std::chrono::milliseconds token_ttl{std::chrono::hours(2)};
     std::chrono::milliseconds queue_time{500};     ///< time a task spends queueing
@@ -156,7 +163,22 @@ struct options {
     std::chrono::seconds idle_timeout{60};    ///< keep-alive connections idle this long are closed
     fault_plan faults;
     webhook_handler on_status_change;
+    webhook_sender_options webhooks;          ///< delivery of callbacks to `webhookurl` (`enabled` by default)
 };
+
+/// Client id the emulator signs callbacks with when `options::client_id` is empty.
+inline constexpr std::string_view default_webhook_client_id = "emu-client-id-16";
+/// Client secret the emulator encrypts callbacks with when `options::client_id` is empty.
+inline constexpr std::string_view default_webhook_client_secret = "emu-client-secret-24-chr";
+
+/// The credentials of the callbacks: `client_id`/`client_secret`, or the defaults when
+/// `client_id` is empty.
+inline akool::client_credentials webhook_credentials(const options& o)
+{
+    if (o.client_id.empty())
+        return {std::string(default_webhook_client_id), std::string(default_webhook_client_secret)};
+    return {o.client_id, o.client_secret};
+}
 
 /// A snapshot of the emulator's counters.
 struct stats {
@@ -166,6 +188,8 @@ struct stats {
     std::uint64_t tasks_created = 0;       ///< tasks (images) created
     std::uint64_t tokens_issued = 0;
     std::uint64_t images_served = 0;       ///< PNG files sent
+    std::uint64_t webhooks_sent = 0;       ///< callbacks answered with HTTP 200
+    std::uint64_t webhooks_failed = 0;     ///< callbacks given up (attempts exhausted, bad URL or credentials)
     std::map<std::string, std::uint64_t> requests_by_path;    ///< path without query -> count
     std::map<std::string, std::uint64_t> faults_injected;     ///< fault name -> count
     std::map<std::string, std::uint64_t> creates_by_body;     ///< FNV-1a (hex) of the body -> creates
@@ -334,6 +358,8 @@ public:
     explicit server(options opts = {}) : opts_(std::move(opts)), rng_(opts_.seed), plan_(opts_.faults)
     {
         webhook_ = opts_.on_status_change;
+        if (opts_.webhooks.enabled)
+            sender_ = std::make_unique<webhook_sender>(ioc_.get_executor(), webhook_credentials(opts_), opts_.webhooks);
     }
 
     server(const server&) = delete;
@@ -399,8 +425,8 @@ public:
         if (ec) boost::throw_exception(boost::system::system_error(ec, "akool_emulator::server::start"));
     }
 
-    /// Closes the listener and every connection, cancels pending webhook timers, joins the
-    /// thread. Idempotent.
+    /// Closes the listener and every connection, cancels pending webhook timers and
+    /// deliveries (not counted as failed), joins the thread. Idempotent.
     void stop()
     {
         if (!started_ || stopped_.exchange(true)) return;
@@ -412,6 +438,7 @@ public:
             sessions_.clear();
             for (auto& t : timers_) t->cancel();
             timers_.clear();
+            if (sender_) sender_->stop();
             ioc_.stop();
         });
         if (thread_.joinable()) thread_.join();
@@ -518,6 +545,8 @@ public:
         o["tasks_created"] = s.tasks_created;
         o["tokens_issued"] = s.tokens_issued;
         o["images_served"] = s.images_served;
+        o["webhooks_sent"] = s.webhooks_sent;
+        o["webhooks_failed"] = s.webhooks_failed;
         o["max_creates_per_body"] = s.max_creates_per_body();
         auto map_of = [](const std::map<std::string, std::uint64_t>& m) {
             boost::json::object r;
@@ -825,6 +854,7 @@ private:
                     h = webhook_;
                 }
                 if (h) h(id, st, url, hook_url);
+                if (sender_) send_webhook(id, st, url, hook_url);
             });
         };
         fire(t.queue, t.info.id, akool::image_status::processing, std::string(), t.webhook_url);
@@ -832,6 +862,24 @@ private:
             fire(t.queue + t.process, t.info.id, akool::image_status::failed, std::string(), t.webhook_url);
         else
             fire(t.queue + t.process, t.info.id, akool::image_status::completed, image_url(t.info.id), t.webhook_url);
+    }
+
+    // Runs on the server thread.
+    void send_webhook(const std::string& id, akool::image_status st, const std::string& url, const std::string& hook_url)
+    {
+        akool::webhook_payload p;
+        p.id = id;
+        p.status = st;
+        p.type = "image";
+        p.url = url;
+        sender_->send(hook_url, std::move(p), [this](const webhook_outcome& out) {
+            if (out.ec == asio::error::operation_aborted) return;  // stopped
+            std::lock_guard<std::mutex> lock(mtx_);
+            if (out.ec)
+                stats_.webhooks_failed++;
+            else
+                stats_.webhooks_sent++;
+        });
     }
 
     detail::reply handle_result(const http::request<http::string_body>& req, std::string_view query)
@@ -938,6 +986,7 @@ private:
     asio::ip::tcp::acceptor acceptor_{ioc_};
     std::vector<std::weak_ptr<detail::closable>> sessions_;       // server thread only
     std::vector<std::shared_ptr<asio::steady_timer>> timers_;     // server thread only
+    std::unique_ptr<webhook_sender> sender_;                      // used on the server thread only
     std::thread thread_;
 };
 

@@ -21,8 +21,11 @@ const char* usage =
     "  --host H                bind address or name (default 127.0.0.1)\n"
     "  --port N                port, 0 picks a free one (default 0)\n"
     "  --api-key K             accept only this x-api-key (default: any non-empty key)\n"
-    "  --client-id ID          getToken client id (default: any)\n"
-    "  --client-secret S       getToken client secret\n"
+    "  --client-id ID          getToken client id (default: any); also signs webhook callbacks:\n"
+    "                          16 characters (default for callbacks: emu-client-id-16)\n"
+    "  --client-secret S       getToken client secret; also encrypts webhook callbacks:\n"
+    "                          24 characters (default for callbacks: emu-client-secret-24-chr)\n"
+    "  --webhook-attempts N    tries per callback to a create's webhookurl, 0 sends none (default 5)\n"
     "  --token-ttl-ms N        lifetime of issued tokens (default 7200000)\n"
     "  --tls-cert F --tls-key F  serve HTTPS with this PEM certificate chain and key\n"
     "  --queue-ms N            time a task stays queueing (default 500)\n"
@@ -82,6 +85,11 @@ int main(int argc, char** argv)
         else if (arg == "--api-key") opts.api_key = value;
         else if (arg == "--client-id") opts.client_id = value;
         else if (arg == "--client-secret") opts.client_secret = value;
+        else if (arg == "--webhook-attempts") {
+            need_number(0, 100);
+            opts.webhooks.max_attempts = static_cast<unsigned>(num);
+            opts.webhooks.enabled = opts.webhooks.max_attempts > 0;
+        }
         else if (arg == "--token-ttl-ms") { need_number(0, 1e12); opts.token_ttl = ms(static_cast<long long>(num)); }
         else if (arg == "--tls-cert") opts.tls_cert_file = value;
         else if (arg == "--tls-key") opts.tls_key_file = value;
@@ -116,6 +124,14 @@ int main(int argc, char** argv)
         faults.drop_after_rate += s.drop_after_rate;
     }
     opts.faults = faults;
+    if (opts.webhooks.enabled) {
+        auto creds = akool_emulator::webhook_credentials(opts);
+        if (creds.client_id.size() != 16 || creds.client_secret.size() != 24)
+            std::cerr << "akool-emulator: warning: webhook callbacks need a 16-character --client-id and a "
+                         "24-character --client-secret (given: "
+                      << creds.client_id.size() << " and " << creds.client_secret.size()
+                      << " characters); none will be sent\n";
+    }
 
     // Block the signals first so that the server thread never receives them.
     boost::asio::io_context signals_ioc;

@@ -1,0 +1,142 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+//
+// akool-webhook-receiver: receives the service's webhook callbacks (requests made with
+// `webhookurl`), verifies and decrypts them, prints one line per valid callback and answers 200.
+//
+//   AKOOL_CLIENT_ID=... AKOOL_CLIENT_SECRET=... akool-webhook-receiver [--host H] [--port N] [--max-age S]
+//
+// Prints "listening on URL" first (give that URL as `webhookurl`), then on stdout, per valid
+// callback: "callback task=ID status=NAME url=URL". An invalid callback gets 401 and a line on
+// stderr with the reason only ("rejected: ..."), never its content. Stops on SIGINT or SIGTERM.
+// Exit codes: 0 stopped by a signal, 2 bad arguments or credentials, 1 cannot listen.
+
+#include "webhook_receiver.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <string>
+
+namespace {
+
+const char* usage =
+    "usage: akool-webhook-receiver [options]\n"
+    "  --host H        address to bind (default 127.0.0.1)\n"
+    "  --port N        port, 0 picks a free one (default 0)\n"
+    "  --path P        path of the printed URL (default /); every path is accepted\n"
+    "  --max-age S     accepted age of a callback in seconds, 0 turns the check off (default 300)\n"
+    "  --help          this text\n"
+    "environment: AKOOL_CLIENT_ID (16 characters) and AKOOL_CLIENT_SECRET (24 characters),\n"
+    "the account's credentials the callbacks are signed and encrypted with.\n";
+
+bool parse_seconds(const std::string& text, double& out)
+{
+    if (text.empty()) return false;
+    errno = 0;
+    char* end = nullptr;
+    out = std::strtod(text.c_str(), &end);
+    return end == text.c_str() + text.size() && errno != ERANGE && std::isfinite(out);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    akool_receiver::options opts;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << usage;
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            std::cerr << "akool-webhook-receiver: " << arg << " needs a value (or is unknown)\n" << usage;
+            return 2;
+        }
+        std::string value = argv[++i];
+        double num = 0;
+        if (arg == "--host") {
+            opts.host = value;
+        } else if (arg == "--path") {
+            opts.path = value;
+        } else if (arg == "--port") {
+            if (!parse_seconds(value, num) || num < 0 || num > 65535 || num != std::floor(num)) {
+                std::cerr << "akool-webhook-receiver: bad value for --port: " << value << "\n";
+                return 2;
+            }
+            opts.port = static_cast<std::uint16_t>(num);
+        } else if (arg == "--max-age") {
+            if (!parse_seconds(value, num) || num < 0 || num > 1e9) {
+                std::cerr << "akool-webhook-receiver: bad value for --max-age: " << value << "\n";
+                return 2;
+            }
+            opts.verify.max_age = std::chrono::milliseconds(static_cast<long long>(std::ceil(num * 1000)));
+        } else {
+            std::cerr << "akool-webhook-receiver: unknown option " << arg << "\n" << usage;
+            return 2;
+        }
+    }
+    const char* id = std::getenv("AKOOL_CLIENT_ID");
+    const char* secret = std::getenv("AKOOL_CLIENT_SECRET");
+    if (!id || !*id || !secret || !*secret) {
+        std::cerr << "akool-webhook-receiver: set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET\n";
+        return 2;
+    }
+    opts.creds = {id, secret};
+    if (opts.creds.client_id.size() != 16 || opts.creds.client_secret.size() != 24) {
+        std::cerr << "akool-webhook-receiver: AKOOL_CLIENT_ID must be 16 characters and AKOOL_CLIENT_SECRET 24\n";
+        return 2;
+    }
+
+    std::mutex out_mtx;
+    opts.on_callback = [&out_mtx](const akool::webhook_payload& p) {
+        std::string line = "callback task=" + p.id + " status=" + std::string(akool::to_string(p.status)) +
+                           " url=" + p.url + "\n";
+        std::lock_guard<std::mutex> lock(out_mtx);
+        std::fputs(line.c_str(), stdout);
+        std::fflush(stdout);
+        return boost::beast::http::status::ok;
+    };
+    opts.on_rejected = [&out_mtx](const akool::error_code& ec) {
+        // The reason only: the body may be anyone's and is never echoed.
+        std::string line = "akool-webhook-receiver: rejected: " + ec.message() + "\n";
+        std::lock_guard<std::mutex> lock(out_mtx);
+        std::fputs(line.c_str(), stderr);
+        std::fflush(stderr);
+    };
+
+    // Block the signals first so that the server thread never receives them.
+    boost::asio::io_context signals_ioc;
+    boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
+    int received = 0;
+    signals.async_wait([&received](const boost::system::error_code& ec, int sig) {
+        if (!ec) received = sig;
+    });
+
+    akool_receiver::server srv(std::move(opts));
+    boost::system::error_code ec;
+    srv.start(ec);
+    if (ec) {
+        std::cerr << "akool-webhook-receiver: cannot listen: " << ec.message() << "\n";
+        return 1;
+    }
+    {
+        std::lock_guard<std::mutex> lock(out_mtx);
+        std::cout << "listening on " << srv.url() << std::endl;
+    }
+
+    signals_ioc.run();
+    srv.stop();
+    auto c = srv.get_counters();
+    std::cerr << "akool-webhook-receiver: stopped (signal " << received << "), " << c.accepted << " accepted, "
+              << c.rejected << " rejected\n";
+    return 0;
+}

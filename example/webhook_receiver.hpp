@@ -1,0 +1,278 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_EXAMPLE_WEBHOOK_RECEIVER_HPP
+#define AKOOL_EXAMPLE_WEBHOOK_RECEIVER_HPP
+
+/// @file webhook_receiver.hpp
+/// A small Beast HTTP server that receives the service's webhook callbacks: every POST body is
+/// checked with `akool::verify_webhook` (signature, age, decryption, payload). A valid one is
+/// handed to `on_callback` and answered 200 at once (the handler decides the status, for
+/// tests); an invalid one is answered 401 and reported to `on_rejected` with the error only,
+/// never the body. Other methods get 405, bodies over `body_limit` 413.
+///
+/// The server runs on its own thread and io_context, like the emulator: construct, `start()`,
+/// point `webhookurl` at `url()`, `stop()` (or destroy). The handlers run on that thread.
+/// `webhook_receiver.cpp` wraps it as the `akool-webhook-receiver` program.
+
+#include <akool/error.hpp>
+#include <akool/model.hpp>
+#include <akool/webhook.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/system/system_error.hpp>
+#include <boost/throw_exception.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace akool_receiver {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using error_code = boost::system::error_code;
+
+/// Called for each valid callback; returns the HTTP status to answer (200: delivered; anything
+/// else makes the sender retry). Runs on the receiver's thread: keep it short.
+using callback_handler = std::function<http::status(const akool::webhook_payload&)>;
+
+/// Called for each refused callback with the reason (an `akool::error` webhook code).
+using rejected_handler = std::function<void(const akool::error_code&)>;
+
+/// Receiver settings.
+struct options {
+    std::string host = "127.0.0.1";          ///< address to bind
+    std::uint16_t port = 0;                   ///< 0 picks a free port
+    std::string path = "/";                   ///< path of `url()`; every path is accepted
+    akool::client_credentials creds;          ///< the account's client id (16) and secret (24)
+    akool::webhook_options verify;            ///< age window (default 5 minutes) and clock
+    std::size_t body_limit = 64 * 1024;       ///< larger bodies get 413
+    std::chrono::seconds read_timeout{10};    ///< to read one request (and idle keep-alive)
+    callback_handler on_callback;             ///< empty: answer 200
+    rejected_handler on_rejected;
+};
+
+/// Counters, a snapshot.
+struct counters {
+    std::uint64_t requests = 0;  ///< HTTP requests read
+    std::uint64_t accepted = 0;  ///< valid callbacks (whatever `on_callback` answered)
+    std::uint64_t rejected = 0;  ///< answered 401
+};
+
+/// The receiver. Every public member is thread-safe.
+class server {
+public:
+    explicit server(options o) : opts_(std::move(o)) {}
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+    ~server() { stop(); }
+
+    /// Binds (an address literal), listens, starts the thread. Sets `ec` on failure.
+    void start(error_code& ec)
+    {
+        ec = {};
+        if (started_) return;
+        auto addr = asio::ip::make_address(opts_.host, ec);
+        if (ec) return;
+        asio::ip::tcp::endpoint ep(addr, opts_.port);
+        acceptor_.open(ep.protocol(), ec);
+        if (ec) return;
+        acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+        if (ec) return;
+        acceptor_.bind(ep, ec);
+        if (ec) return;
+        acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) return;
+        auto local = acceptor_.local_endpoint(ec);
+        if (ec) return;
+        std::string host = opts_.host.find(':') != std::string::npos ? "[" + opts_.host + "]" : opts_.host;
+        std::string path = opts_.path.empty() || opts_.path.front() != '/' ? "/" + opts_.path : opts_.path;
+        url_ = "http://" + host + ":" + std::to_string(local.port()) + path;
+        started_ = true;
+        do_accept();
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+
+    /// Throwing form of `start(error_code&)`.
+    void start()
+    {
+        error_code ec;
+        start(ec);
+        if (ec) boost::throw_exception(boost::system::system_error(ec, "akool_receiver::server::start"));
+    }
+
+    /// Closes the listener and every connection, joins the thread. Idempotent.
+    void stop()
+    {
+        if (!started_ || stopped_.exchange(true)) return;
+        asio::post(ioc_, [this] {
+            error_code ignored;
+            acceptor_.close(ignored);
+            for (auto& w : sessions_)
+                if (auto s = w.lock()) s->socket().close(ignored);
+            ioc_.stop();
+        });
+        if (thread_.joinable()) thread_.join();
+    }
+
+    /// `http://host:port/path`, the URL to give as `webhookurl`. Valid after `start`.
+    const std::string& url() const noexcept { return url_; }
+
+    /// A snapshot of the counters.
+    counters get_counters() const
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        return counters_;
+    }
+
+    /// Replaces the credentials callbacks are verified with.
+    void set_credentials(akool::client_credentials c)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        opts_.creds = std::move(c);
+    }
+
+    /// Replaces the callback handler.
+    void set_callback_handler(callback_handler h)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        opts_.on_callback = std::move(h);
+    }
+
+private:
+    class session : public std::enable_shared_from_this<session> {
+    public:
+        session(server& srv, asio::ip::tcp::socket sock) : srv_(srv), stream_(std::move(sock)) {}
+
+        asio::ip::tcp::socket& socket() { return stream_.socket(); }
+
+        void read()
+        {
+            parser_.emplace();
+            parser_->body_limit(srv_.opts_.body_limit);
+            stream_.expires_after(srv_.opts_.read_timeout);
+            http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+                self->on_read(ec);
+            });
+        }
+
+    private:
+        void on_read(error_code ec)
+        {
+            if (ec == http::error::body_limit) return answer(http::status::payload_too_large, false);
+            if (ec) return close();
+            auto req = parser_->release();
+            const bool keep = req.keep_alive();
+            if (req.method() != http::verb::post) return answer(http::status::method_not_allowed, keep);
+            answer(srv_.judge(req.body()), keep);
+        }
+
+        void answer(http::status st, bool keep)
+        {
+            res_ = {};
+            res_.version(11);
+            res_.result(st);
+            res_.set(http::field::server, "akool-webhook-receiver");
+            res_.set(http::field::content_type, "text/plain; charset=utf-8");
+            res_.body() = std::string(http::obsolete_reason(st)) + "\n";
+            res_.keep_alive(keep);
+            res_.prepare_payload();
+            stream_.expires_after(srv_.opts_.read_timeout);
+            http::async_write(stream_, res_, [self = shared_from_this()](error_code ec, std::size_t) {
+                if (ec || !self->res_.keep_alive()) return self->close();
+                self->read();
+            });
+        }
+
+        void close()
+        {
+            error_code ignored;
+            stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+            stream_.socket().close(ignored);
+        }
+
+        server& srv_;
+        beast::tcp_stream stream_;
+        beast::flat_buffer buffer_;
+        std::optional<http::request_parser<http::string_body>> parser_;
+        http::response<http::string_body> res_;
+    };
+
+    // Verifies one body and calls the handlers; returns the status to answer.
+    http::status judge(const std::string& body)
+    {
+        akool::client_credentials creds;
+        akool::webhook_options verify;
+        callback_handler on_callback;
+        rejected_handler on_rejected;
+        {
+            std::lock_guard<std::mutex> lock(mtx_);
+            counters_.requests++;
+            creds = opts_.creds;
+            verify = opts_.verify;
+            on_callback = opts_.on_callback;
+            on_rejected = opts_.on_rejected;
+        }
+        akool::error_code ec;
+        akool::webhook_payload p = akool::verify_webhook(body, creds, verify, ec);
+        {
+            std::lock_guard<std::mutex> lock(mtx_);
+            if (ec)
+                counters_.rejected++;
+            else
+                counters_.accepted++;
+        }
+        if (ec) {
+            if (on_rejected) on_rejected(ec);
+            return http::status::unauthorized;
+        }
+        return on_callback ? on_callback(p) : http::status::ok;
+    }
+
+    void do_accept()
+    {
+        acceptor_.async_accept([this](error_code ec, asio::ip::tcp::socket sock) {
+            if (ec) {
+                if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+                return do_accept();
+            }
+            auto s = std::make_shared<session>(*this, std::move(sock));
+            std::vector<std::weak_ptr<session>> live;
+            for (auto& w : sessions_)
+                if (!w.expired()) live.push_back(std::move(w));
+            live.push_back(s);
+            sessions_ = std::move(live);
+            s->read();
+            do_accept();
+        });
+    }
+
+    options opts_;
+    mutable std::mutex mtx_;
+    counters counters_;
+    std::string url_;
+    bool started_ = false;
+    std::atomic<bool> stopped_{false};
+
+    // Destroyed before the state above: pending handlers (sessions) go first.
+    asio::io_context ioc_{1};
+    asio::ip::tcp::acceptor acceptor_{ioc_};
+    std::vector<std::weak_ptr<session>> sessions_;  // server thread only
+    std::thread thread_;
+};
+
+} // namespace akool_receiver
+
+#endif

@@ -1,0 +1,406 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+//
+// `akool-image webhook decode` as a child process: a body built by the library's builder and
+// the openssl-made vectors of test/data/webhook decode to their payload (exit 0, one JSON
+// object); a tampered signature, a stale timestamp, a wrong secret and bad input exit 3 with a
+// one-line reason; `--max-age 0` accepts an old capture; missing credentials and bad
+// arguments exit 2. The client secret never appears in any output.
+
+#define BOOST_TEST_MODULE cli_webhook
+#include <boost/test/unit_test.hpp>
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <akool/webhook.hpp>
+
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace bdata = boost::unit_test::data;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string client_id = "CliClientId00016";          // 16 characters
+const std::string client_secret = "CliSecretValue0000000024";  // 24 characters
+
+struct run_result {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+    bool timed_out = false;
+};
+
+std::string tool_path() { return std::string(AKOOL_BIN_DIR) + "/akool-image"; }
+
+std::map<std::string, std::string> creds_env(const std::string& id = client_id, const std::string& secret = client_secret)
+{
+    return {{"AKOOL_CLIENT_ID", id}, {"AKOOL_CLIENT_SECRET", secret}};
+}
+
+/// Runs akool-image with `args`, `input` on stdin (through a file), and exactly the AKOOL_*
+/// variables in `env`. Captures stdout, stderr and the exit code; killed after `limit`.
+/// Checks that no secret of `env` (nor the test secret) shows in either output.
+run_result run_tool(const std::vector<std::string>& args, const std::string& input,
+                    const std::map<std::string, std::string>& env, std::chrono::seconds limit = 30s)
+{
+    run_result r;
+    static int counter = 0;
+    fs::path in_file = fs::temp_directory_path() /
+                       ("akool-cli-webhook-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".json");
+    {
+        std::ofstream f(in_file, std::ios::binary);
+        f << input;
+    }
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e; ++e)
+        if (std::strncmp(*e, "AKOOL_", 6) != 0) env_strings.emplace_back(*e);
+    for (const auto& kv : env) env_strings.push_back(kv.first + "=" + kv.second);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+
+    std::string path = tool_path();
+    std::vector<std::string> argv_strings{path};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    int out_pipe[2], err_pipe[2];
+    BOOST_TEST_REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
+    BOOST_TEST_REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    posix_spawn_file_actions_addopen(&actions, 0, in_file.c_str(), O_RDONLY, 0);
+    pid_t pid = 0;
+    int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    if (rc != 0) {
+        ::close(out_pipe[0]);
+        ::close(err_pipe[0]);
+        std::error_code ignored;
+        fs::remove(in_file, ignored);
+    }
+    BOOST_TEST_REQUIRE(rc == 0, "cannot start " << path << ": " << std::strerror(rc));
+
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    std::string* sinks[2] = {&r.out, &r.err};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            r.timed_out = true;
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        int n = ::poll(fds, 2, static_cast<int>(left.count()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            char buf[4096];
+            ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+            if (got > 0) {
+                sinks[i]->append(buf, static_cast<std::size_t>(got));
+            } else {
+                ::close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+            }
+        }
+    }
+    for (auto& f : fds)
+        if (f.fd >= 0) ::close(f.fd);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    std::error_code ignored;
+    fs::remove(in_file, ignored);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    BOOST_TEST(!r.timed_out, "akool-image did not finish within " << limit.count() << " s");
+    // Whatever happened, no secret shows.
+    std::vector<std::string> secrets{client_secret};
+    auto it = env.find("AKOOL_CLIENT_SECRET");
+    if (it != env.end() && !it->second.empty()) secrets.push_back(it->second);
+    for (const auto& s : secrets) {
+        BOOST_TEST(r.out.find(s) == std::string::npos, "secret on stdout: " << r.out);
+        BOOST_TEST(r.err.find(s) == std::string::npos, "secret on stderr: " << r.err);
+    }
+    return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+        if (!l.empty()) out.push_back(l);
+    return out;
+}
+
+/// Exit `code`, nothing on stdout, and exactly one line on stderr naming the tool and `what`.
+void check_refused(const run_result& r, int code, const std::string& what)
+{
+    BOOST_TEST(r.exit_code == code, "exit " << r.exit_code << ", stderr: " << r.err);
+    BOOST_TEST(r.out.empty(), r.out);
+    auto lines = lines_of(r.err);
+    BOOST_TEST_REQUIRE(lines.size() == 1u, "stderr is not one line: " << r.err);
+    BOOST_TEST(lines[0].rfind("akool-image: ", 0) == 0u, lines[0]);
+    BOOST_TEST(lines[0].find(what) != std::string::npos, "'" << what << "' not in: " << lines[0]);
+}
+
+/// Exit 0, empty stderr, and stdout one JSON object; returns it.
+boost::json::object check_decoded(const run_result& r)
+{
+    BOOST_TEST_REQUIRE(r.exit_code == 0, "exit " << r.exit_code << ", stderr: " << r.err);
+    BOOST_TEST(r.err.empty(), r.err);
+    auto lines = lines_of(r.out);
+    BOOST_TEST_REQUIRE(lines.size() == 1u, "stdout is not one line: " << r.out);
+    boost::json::error_code ec;
+    auto v = boost::json::parse(lines[0], ec);
+    BOOST_TEST_REQUIRE(!ec, "not JSON: " << lines[0]);
+    BOOST_TEST_REQUIRE(v.is_object(), "not an object: " << lines[0]);
+    return v.get_object();
+}
+
+std::string str(const boost::json::object& o, const char* key)
+{
+    auto p = o.if_contains(key);
+    return p && p->is_string() ? std::string(p->get_string()) : std::string();
+}
+
+std::int64_t now_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+/// A callback made by the library's builder, timestamped `age` ago.
+std::string built_body(std::chrono::milliseconds age = 0ms, const std::string& secret = client_secret)
+{
+    akool::webhook_payload p;
+    p.id = "65f8a1b2c3d4e5f601234999";
+    p.status = akool::image_status::completed;
+    p.type = "image";
+    p.url = "https://cdn.example.com/img/built.png";
+    return akool::make_webhook_body(p, {client_id, secret}, now_ms() - age.count(), "1529");
+}
+
+// --- the openssl-made vectors (test/data/webhook/make_vectors.sh) --------------------------
+
+struct vector_case {
+    std::string name, client_id, client_secret, id, type, url, body;
+    int status = 0;
+};
+
+std::ostream& operator<<(std::ostream& os, const vector_case& v) { return os << v.name; }
+
+std::vector<vector_case> load_vectors()
+{
+    std::ifstream in(std::string(AKOOL_TEST_SOURCE_DIR) + "/test/data/webhook/vectors.txt", std::ios::binary);
+    std::vector<vector_case> out;
+    vector_case cur;
+    auto flush = [&] {
+        if (!cur.name.empty()) out.push_back(cur);
+        cur = vector_case{};
+    };
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) {
+            flush();
+            continue;
+        }
+        if (line[0] == '#') continue;
+        auto colon = line.find(": ");
+        std::string key = line.substr(0, line.find(':'));
+        std::string value = colon == std::string::npos ? std::string() : line.substr(colon + 2);
+        if (key == "name") cur.name = value;
+        else if (key == "client_id") cur.client_id = value;
+        else if (key == "client_secret") cur.client_secret = value;
+        else if (key == "id") cur.id = value;
+        else if (key == "status") cur.status = std::stoi(value);
+        else if (key == "type") cur.type = value;
+        else if (key == "url") cur.url = value;
+        else if (key == "body") cur.body = value;
+    }
+    flush();
+    return out;
+}
+
+const std::vector<vector_case>& vectors()
+{
+    static const std::vector<vector_case> v = load_vectors();
+    return v;
+}
+
+const vector_case& vector_named(const std::string& name)
+{
+    for (const auto& v : vectors())
+        if (v.name == name) return v;
+    BOOST_FAIL("no vector " << name);
+    return vectors().front();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_webhook)
+
+BOOST_AUTO_TEST_CASE(the_vectors_are_there)
+{
+    BOOST_TEST_REQUIRE(vectors().size() >= 6u);
+    for (const auto& v : vectors()) {
+        BOOST_TEST(v.client_id.size() == 16u, v.name);
+        BOOST_TEST(v.client_secret.size() == 24u, v.name);
+        BOOST_TEST(!v.body.empty(), v.name);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_fresh_body_from_the_builder_decodes)
+{
+    auto r = run_tool({"webhook", "decode"}, built_body(), creds_env());
+    auto o = check_decoded(r);
+    BOOST_TEST(str(o, "_id") == "65f8a1b2c3d4e5f601234999");
+    BOOST_TEST(o.at("status").as_int64() == 3);
+    BOOST_TEST(str(o, "type") == "image");
+    BOOST_TEST(str(o, "url") == "https://cdn.example.com/img/built.png");
+    BOOST_TEST(o.size() == 4u);
+}
+
+BOOST_DATA_TEST_CASE(every_openssl_vector_decodes_with_max_age_0, bdata::make(vectors()), v)
+{
+    auto r = run_tool({"webhook", "decode", "--max-age", "0"}, v.body + "\n", creds_env(v.client_id, v.client_secret));
+    auto o = check_decoded(r);
+    BOOST_TEST(str(o, "_id") == v.id);
+    BOOST_TEST(o.at("status").as_int64() == v.status);
+    BOOST_TEST(str(o, "type") == v.type);
+    BOOST_TEST(str(o, "url") == v.url);
+    BOOST_TEST(o.contains("url") == !v.url.empty());
+    BOOST_TEST(r.out.find(v.client_secret) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_old_capture_is_stale_without_max_age_0)
+{
+    const auto& v = vector_named("completed");  // timestamp from 2024
+    auto r = run_tool({"webhook", "decode"}, v.body, creds_env(v.client_id, v.client_secret));
+    check_refused(r, 3, "outside the accepted window");
+    r = run_tool({"webhook", "decode", "--max-age=0"}, v.body, creds_env(v.client_id, v.client_secret));
+    BOOST_TEST(str(check_decoded(r), "_id") == v.id);
+}
+
+BOOST_AUTO_TEST_CASE(max_age_sets_the_window)
+{
+    const std::string body = built_body(10min);
+    check_refused(run_tool({"webhook", "decode"}, body, creds_env()), 3, "outside the accepted window");
+    check_refused(run_tool({"webhook", "decode", "--max-age", "300"}, body, creds_env()), 3, "window");
+    check_decoded(run_tool({"webhook", "decode", "--max-age", "900"}, body, creds_env()));
+    check_decoded(run_tool({"webhook", "decode", "--max-age", "0"}, body, creds_env()));
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_signature_exits_3)
+{
+    const auto& v = vector_named("completed");
+    const std::vector<std::pair<std::string, std::map<std::string, std::string>>> cases = {
+        {built_body(), creds_env()}, {v.body, creds_env(v.client_id, v.client_secret)}};
+    for (const auto& c : cases) {
+        std::string bad = c.first;
+        auto at = bad.find("\"signature\":\"") + 13;
+        bad[at] = bad[at] == '0' ? '1' : '0';
+        check_refused(run_tool({"webhook", "decode", "--max-age", "0"}, bad, c.second), 3, "signature does not match");
+        check_decoded(run_tool({"webhook", "decode", "--max-age", "0"}, c.first, c.second));  // the original passes
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_ciphertext_exits_3)
+{
+    // Any edit of dataEncrypt changes the signed content: refused before decryption.
+    std::string body = built_body();
+    auto at = body.find("\"dataEncrypt\":\"") + 15;
+    body[at] = body[at] == 'A' ? 'B' : 'A';
+    check_refused(run_tool({"webhook", "decode"}, body, creds_env()), 3, "signature does not match");
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_secret_exits_3)
+{
+    const std::string wrong = "WrongSecretValue00000024";
+    auto r = run_tool({"webhook", "decode"}, built_body(), creds_env(client_id, wrong));
+    check_refused(r, 3, "could not be decrypted");
+    BOOST_TEST(r.err.find(wrong) == std::string::npos);
+    const auto& v = vector_named("completed");
+    r = run_tool({"webhook", "decode", "--max-age", "0"}, v.body, creds_env(v.client_id, wrong));
+    check_refused(r, 3, "could not be decrypted");
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_client_id_exits_3)
+{
+    check_refused(run_tool({"webhook", "decode"}, built_body(), creds_env("OtherClientId016")), 3,
+                  "signature does not match");
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_exits_3)
+{
+    check_refused(run_tool({"webhook", "decode"}, "", creds_env()), 3, "not valid JSON");
+    check_refused(run_tool({"webhook", "decode"}, "not json at all", creds_env()), 3, "not valid JSON");
+    check_refused(run_tool({"webhook", "decode"}, R"({"signature":"ab","nonce":"1"})", creds_env()), 3,
+                  "lacks a required field");
+    // Larger than the 1 MiB the command reads.
+    check_refused(run_tool({"webhook", "decode"}, std::string(1100 * 1024, ' '), creds_env()), 3, "larger than");
+}
+
+BOOST_AUTO_TEST_CASE(missing_credentials_exit_2)
+{
+    const std::string body = built_body();
+    check_refused(run_tool({"webhook", "decode"}, body, {}), 2, "AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET");
+    check_refused(run_tool({"webhook", "decode"}, body, {{"AKOOL_CLIENT_ID", client_id}}), 2, "no credentials");
+    check_refused(run_tool({"webhook", "decode"}, body, {{"AKOOL_CLIENT_SECRET", client_secret}}), 2,
+                  "no credentials");
+    check_refused(run_tool({"webhook", "decode"}, body, creds_env(client_id, "short-secret")), 2, "24");
+}
+
+BOOST_AUTO_TEST_CASE(bad_arguments_exit_2)
+{
+    const std::string body = built_body();
+    check_refused(run_tool({"webhook"}, body, creds_env()), 2, "decode");
+    check_refused(run_tool({"webhook", "encode"}, body, creds_env()), 2, "unknown subcommand");
+    check_refused(run_tool({"webhook", "decode", "--max-age"}, body, creds_env()), 2, "needs a value");
+    check_refused(run_tool({"webhook", "decode", "--max-age", "-1"}, body, creds_env()), 2, "--max-age");
+    check_refused(run_tool({"webhook", "decode", "--max-age", "soon"}, body, creds_env()), 2, "--max-age");
+    check_refused(run_tool({"webhook", "decode", "--json"}, body, creds_env()), 2, "unknown option");
+}
+
+BOOST_AUTO_TEST_CASE(help_mentions_webhook_decode)
+{
+    auto r = run_tool({"webhook", "--help"}, "", {});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.out.find("akool-image webhook decode") != std::string::npos);
+    BOOST_TEST(r.out.find("AKOOL_CLIENT_SECRET") != std::string::npos);
+    r = run_tool({"--help"}, "", {});
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.out.find("webhook decode") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

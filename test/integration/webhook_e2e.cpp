@@ -1,0 +1,402 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+//
+// Webhook callbacks end to end, in-process: a create through akool::client with `webhookurl`
+// makes the emulator POST signed, encrypted callbacks (webhook_sender.hpp) to the example
+// receiver (webhook_receiver.hpp), which verifies them with the library. Order and content of
+// the callbacks, the result URL matching get_result, retries on non-200 answers with backoff,
+// bounded attempts, rejection with wrong credentials, and stop cancelling pending sends.
+
+#define BOOST_TEST_MODULE webhook_e2e
+#include <boost/test/unit_test.hpp>
+
+#include "../../example/emulator/emulator.hpp"
+#include "../../example/webhook_receiver.hpp"
+
+#include <akool/akool.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace emu = akool_emulator;
+namespace rcv = akool_receiver;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+const std::string api_key = "e2e-api-key-77";
+const std::string client_id = "E2eClientId00016";          // 16 characters: the AES IV
+const std::string client_secret = "E2eClientSecret000000024";  // 24 characters: the AES-192 key
+
+std::string name(akool::image_status s) { return std::string(akool::to_string(s)); }
+
+struct call {
+    akool::webhook_payload payload;
+    steady::time_point at;
+};
+
+/// Everything the receiver saw, with a way to wait for it.
+struct recorder {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<call> calls;
+    std::vector<akool::error_code> rejections;
+    std::vector<boost::beast::http::status> answers;  // what to answer, in order; then 200
+
+    /// The first `n` valid callbacks get `st`, the later ones 200.
+    void answer_first(std::size_t n, boost::beast::http::status st)
+    {
+        std::lock_guard<std::mutex> lock(m);
+        answers.assign(n, st);
+    }
+
+    rcv::callback_handler callback()
+    {
+        return [this](const akool::webhook_payload& p) {
+            std::lock_guard<std::mutex> lock(m);
+            auto st = calls.size() < answers.size() ? answers[calls.size()] : boost::beast::http::status::ok;
+            calls.push_back({p, steady::now()});
+            cv.notify_all();
+            return st;
+        };
+    }
+
+    rcv::rejected_handler rejected()
+    {
+        return [this](const akool::error_code& ec) {
+            std::lock_guard<std::mutex> lock(m);
+            rejections.push_back(ec);
+            cv.notify_all();
+        };
+    }
+
+    /// Waits (bounded) until `n` callbacks and `r` rejections have arrived.
+    bool wait_for(std::size_t n, std::size_t r = 0, std::chrono::seconds limit = 20s)
+    {
+        std::unique_lock<std::mutex> lock(m);
+        return cv.wait_for(lock, limit, [&] { return calls.size() >= n && rejections.size() >= r; });
+    }
+
+    std::vector<call> snapshot()
+    {
+        std::lock_guard<std::mutex> lock(m);
+        return calls;
+    }
+};
+
+emu::options emulator_options()
+{
+    emu::options o;
+    o.api_key = api_key;
+    o.client_id = client_id;
+    o.client_secret = client_secret;
+    o.queue_time = 100ms;
+    o.process_time = 200ms;
+    o.seed = 7;
+    o.webhooks.first_backoff = 50ms;
+    o.webhooks.max_backoff = 1s;
+    o.webhooks.timeout = 5s;
+    return o;
+}
+
+rcv::options receiver_options(recorder& rec, akool::client_credentials creds = {client_id, client_secret})
+{
+    rcv::options o;
+    o.path = "/akool/hook";
+    o.creds = std::move(creds);
+    o.on_callback = rec.callback();
+    o.on_rejected = rec.rejected();
+    return o;
+}
+
+/// Polls the emulator's counters until `pred` holds (bounded); the counters have no event.
+template <class Pred>
+emu::stats stats_when(emu::server& srv, Pred pred, std::chrono::seconds limit = 20s)
+{
+    auto deadline = steady::now() + limit;
+    emu::stats s = srv.get_stats();
+    while (!pred(s) && steady::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+        s = srv.get_stats();
+    }
+    return s;
+}
+
+struct fixture {
+    recorder rec;
+    emu::server emulator;
+    rcv::server receiver;
+    boost::asio::io_context ioc;
+    std::unique_ptr<akool::client> client;
+
+    explicit fixture(emu::options eo = emulator_options(), std::optional<akool::client_credentials> creds = {})
+        : emulator(std::move(eo)),
+          receiver(creds ? receiver_options(rec, *creds) : receiver_options(rec))
+    {
+        emulator.start();
+        receiver.start();
+        akool::client_options co;
+        co.base_url = emulator.base_url();
+        co.api_key = api_key;
+        client = std::make_unique<akool::client>(ioc, co);
+    }
+
+    /// Creates one image with `webhookurl` = the receiver, through the library.
+    std::string create(const std::string& prompt = "a lighthouse at dusk")
+    {
+        auto req = akool::image_request::text_to_image(prompt);
+        req.resolution = akool::image_resolution::p1080;
+        req.webhook_url = receiver.url();
+        akool::error_code ec;
+        akool::diagnostics diag;
+        auto tasks = client->create(req, ec, diag);
+        BOOST_TEST_REQUIRE(!ec, ec.message() << " " << diag.summary());
+        BOOST_TEST_REQUIRE(tasks.size() == 1u);
+        return tasks[0].id;
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(webhook_e2e)
+
+BOOST_AUTO_TEST_CASE(receiver_sees_processing_then_completed_with_the_result_url)
+{
+    fixture f;
+    BOOST_TEST(f.receiver.url().find("/akool/hook") != std::string::npos);
+    const std::string id = f.create();
+    BOOST_TEST_REQUIRE(f.rec.wait_for(2), "two callbacks did not arrive in time");
+
+    akool::error_code ec;
+    akool::diagnostics diag;
+    akool::wait_options wo;
+    wo.deadline = 20s;
+    akool::image_result r = f.client->wait(id, wo, ec, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST_REQUIRE(name(r.status) == "completed");
+    akool::image_result again = f.client->get_result(id, ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+
+    auto calls = f.rec.snapshot();
+    BOOST_TEST_REQUIRE(calls.size() == 2u);
+    BOOST_TEST(calls[0].payload.id == id);
+    BOOST_TEST(name(calls[0].payload.status) == "processing");
+    BOOST_TEST(calls[0].payload.url.empty());
+    BOOST_TEST(calls[0].payload.type == "image");
+    BOOST_TEST(calls[1].payload.id == id);
+    BOOST_TEST(name(calls[1].payload.status) == "completed");
+    BOOST_TEST(!calls[1].payload.url.empty());
+    BOOST_TEST(calls[1].payload.url == r.image_url);
+    BOOST_TEST(calls[1].payload.url == again.image_url);
+
+    // The URL in the callback serves the image.
+    std::string png = f.client->download(calls[1].payload.url, {}, ec, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST(png.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+
+    auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_sent >= 2; });
+    BOOST_TEST(s.webhooks_sent == 2u);
+    BOOST_TEST(s.webhooks_failed == 0u);
+    auto c = f.receiver.get_counters();
+    BOOST_TEST(c.accepted == 2u);
+    BOOST_TEST(c.rejected == 0u);
+    BOOST_TEST(f.emulator.stats_json().find("\"webhooks_sent\":2") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(failed_generation_sends_failed_without_url)
+{
+    fixture f;
+    f.emulator.fail_next(emu::fault_kind::fail_generation);
+    const std::string id = f.create("doomed");
+    BOOST_TEST_REQUIRE(f.rec.wait_for(2));
+    auto calls = f.rec.snapshot();
+    BOOST_TEST_REQUIRE(calls.size() == 2u);
+    BOOST_TEST(name(calls[0].payload.status) == "processing");
+    BOOST_TEST(calls[1].payload.id == id);
+    BOOST_TEST(name(calls[1].payload.status) == "failed");
+    BOOST_TEST(calls[1].payload.url.empty());
+}
+
+BOOST_AUTO_TEST_CASE(answers_500_twice_then_200_get_the_callback_retried_in_order)
+{
+    fixture f;
+    f.rec.answer_first(2, boost::beast::http::status::internal_server_error);
+    const std::string id = f.create();
+    // processing: 500, 500, 200; completed: 200. Never completed before processing is delivered.
+    BOOST_TEST_REQUIRE(f.rec.wait_for(4), "the retried callbacks did not arrive in time");
+    auto calls = f.rec.snapshot();
+    BOOST_TEST_REQUIRE(calls.size() == 4u);
+    for (int i = 0; i < 3; ++i) {
+        BOOST_TEST(calls[i].payload.id == id);
+        BOOST_TEST(name(calls[i].payload.status) == "processing");
+    }
+    BOOST_TEST(name(calls[3].payload.status) == "completed");
+    // Backoff: 50 ms after the first failure, 100 ms after the second (a timer never fires early).
+    BOOST_TEST((calls[1].at - calls[0].at >= 50ms));
+    BOOST_TEST((calls[2].at - calls[1].at >= 100ms));
+
+    auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_sent >= 2; });
+    BOOST_TEST(s.webhooks_sent == 2u);
+    BOOST_TEST(s.webhooks_failed == 0u);
+    BOOST_TEST(f.receiver.get_counters().accepted == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(attempts_are_bounded)
+{
+    auto eo = emulator_options();
+    eo.webhooks.max_attempts = 3;
+    eo.webhooks.first_backoff = 10ms;
+    fixture f(eo);
+    f.rec.answer_first(100, boost::beast::http::status::service_unavailable);
+    f.create();
+    auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_failed >= 2; });
+    BOOST_TEST(s.webhooks_failed == 2u);
+    BOOST_TEST(s.webhooks_sent == 0u);
+    auto calls = f.rec.snapshot();
+    BOOST_TEST_REQUIRE(calls.size() == 6u);  // 3 per status change, no more
+    for (std::size_t i = 0; i < 6; ++i)
+        BOOST_TEST(name(calls[i].payload.status) == (i < 3 ? "processing" : "completed"));
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_receiver_counts_as_failed)
+{
+    auto eo = emulator_options();
+    eo.webhooks.max_attempts = 2;
+    eo.webhooks.first_backoff = 10ms;
+    fixture f(eo);
+    // A port that was just free: nothing listens there.
+    std::string dead;
+    {
+        recorder r2;
+        rcv::server tmp(receiver_options(r2));
+        tmp.start();
+        dead = tmp.url();
+    }
+    auto req = akool::image_request::text_to_image("nobody home");
+    req.webhook_url = dead;
+    akool::error_code ec;
+    f.client->create(req, ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_failed >= 2; });
+    BOOST_TEST(s.webhooks_failed == 2u);
+    BOOST_TEST(s.webhooks_sent == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_client_id_on_the_receiver_is_rejected_with_bad_signature)
+{
+    auto eo = emulator_options();
+    eo.webhooks.max_attempts = 2;
+    eo.webhooks.first_backoff = 10ms;
+    fixture f(eo, akool::client_credentials{"OtherClientId016", client_secret});
+    f.create();
+    BOOST_TEST_REQUIRE(f.rec.wait_for(0, 4), "the rejected attempts did not arrive in time");
+    {
+        std::lock_guard<std::mutex> lock(f.rec.m);
+        BOOST_TEST(f.rec.calls.empty());
+        BOOST_TEST_REQUIRE(f.rec.rejections.size() == 4u);  // 2 attempts x 2 status changes
+        for (const auto& ec : f.rec.rejections)
+            BOOST_TEST((ec == akool::make_error_code(akool::error::webhook_bad_signature)), ec.message());
+    }
+    auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_failed >= 2; });
+    BOOST_TEST(s.webhooks_failed == 2u);  // 401 is not 200: the emulator gave up
+    BOOST_TEST(s.webhooks_sent == 0u);
+    auto c = f.receiver.get_counters();
+    BOOST_TEST(c.rejected == 4u);
+    BOOST_TEST(c.accepted == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_secret_on_the_receiver_fails_decryption)
+{
+    // The signature involves only the client id: a wrong secret is caught by the decryption.
+    auto eo = emulator_options();
+    eo.webhooks.max_attempts = 1;
+    fixture f(eo, akool::client_credentials{client_id, "WrongSecret0000000000024"});
+    f.create();
+    BOOST_TEST_REQUIRE(f.rec.wait_for(0, 2));
+    std::lock_guard<std::mutex> lock(f.rec.m);
+    BOOST_TEST(f.rec.calls.empty());
+    for (const auto& ec : f.rec.rejections)
+        BOOST_TEST((ec == akool::make_error_code(akool::error::webhook_decrypt_failed) ||
+                    ec == akool::make_error_code(akool::error::webhook_bad_json)),
+                   ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(default_credentials_when_none_are_configured)
+{
+    auto eo = emulator_options();
+    eo.client_id.clear();
+    eo.client_secret.clear();
+    fixture f(eo, akool::client_credentials{std::string(emu::default_webhook_client_id),
+                                            std::string(emu::default_webhook_client_secret)});
+    BOOST_TEST(emu::default_webhook_client_id.size() == 16u);
+    BOOST_TEST(emu::default_webhook_client_secret.size() == 24u);
+    f.create();
+    BOOST_TEST_REQUIRE(f.rec.wait_for(2));
+    BOOST_TEST(f.receiver.get_counters().rejected == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(badly_sized_credentials_send_nothing)
+{
+    auto eo = emulator_options();
+    eo.client_id = "seventeen-chars-x";
+    fixture f(eo);
+    f.create();
+    auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_failed >= 2; });
+    BOOST_TEST(s.webhooks_failed == 2u);
+    BOOST_TEST(f.receiver.get_counters().requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(stop_cancels_pending_sends)
+{
+    auto eo = emulator_options();
+    eo.queue_time = 0ms;
+    eo.process_time = 0ms;
+    eo.webhooks.first_backoff = 30s;  // after the first 500, the delivery waits on its backoff
+    eo.webhooks.max_backoff = 30s;
+    fixture f(eo);
+    f.rec.answer_first(10, boost::beast::http::status::internal_server_error);
+    f.create();
+    BOOST_TEST_REQUIRE(f.rec.wait_for(1));
+    auto t0 = steady::now();
+    f.emulator.stop();
+    BOOST_TEST((steady::now() - t0 < 5s), "stop waited for the backoff");
+    auto s = f.emulator.get_stats();
+    BOOST_TEST(s.webhooks_failed == 0u);  // cancelled, not failed
+    BOOST_TEST(s.webhooks_sent == 0u);
+    BOOST_TEST(f.rec.snapshot().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(sending_can_be_turned_off)
+{
+    auto eo = emulator_options();
+    eo.webhooks.enabled = false;
+    eo.queue_time = 0ms;
+    eo.process_time = 300ms;  // a processing callback, if one were sent, would arrive meanwhile
+    fixture f(eo);
+    std::mutex m;
+    std::condition_variable cv;
+    int changes = 0;
+    f.emulator.set_webhook_handler([&](const std::string&, akool::image_status, const std::string&, const std::string&) {
+        std::lock_guard<std::mutex> lock(m);
+        ++changes;
+        cv.notify_all();
+    });
+    f.create();
+    {
+        std::unique_lock<std::mutex> lock(m);
+        BOOST_TEST_REQUIRE(cv.wait_for(lock, 20s, [&] { return changes >= 2; }));
+    }
+    f.emulator.stop();
+    BOOST_TEST(f.receiver.get_counters().requests == 0u);
+    BOOST_TEST(f.emulator.get_stats().webhooks_failed == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
