@@ -37,15 +37,23 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/optional/optional.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#if !defined(_WIN32)
+#include <sys/socket.h>
+#include <sys/types.h>
+#endif
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -86,24 +94,37 @@ namespace http = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// What the transport derives from a request URL, cached per URL (parsing, the pool key and
+// the request line with Host and User-Agent are then done once, not per exchange).
+struct beast_endpoint {
+    url_parts url;
+    std::string key;     // "s|host|port" or "p|host|port"
+    std::string prefix;  // "<METHOD> <target> HTTP/1.1\r\nHost: ...\r\nUser-Agent: ...\r\n"
+    http_method method = http_method::get;
+    std::string source;  // the URL it was made from
+};
+
 template <class Executor>
 struct beast_connection {
-    using tcp_stream = beast::basic_stream<tcp, Executor>;
+    using socket_type = net::basic_stream_socket<tcp, Executor>;
     std::string key;  // "s|host|port" or "p|host|port"
     bool tls = false;
-    std::optional<tcp_stream> plain;
-    std::optional<net::ssl::stream<tcp_stream>> secure;
+    std::optional<socket_type> plain;
+    std::optional<net::ssl::stream<socket_type>> secure;
     beast::flat_buffer buffer;
+    std::string wire;  // the serialized request (its capacity is kept between exchanges)
     std::chrono::steady_clock::time_point idle_since;
 
-    tcp_stream& stream() noexcept { return secure ? secure->next_layer() : *plain; }
+    socket_type& socket() noexcept { return secure ? secure->next_layer() : *plain; }
 
     // True when the idle connection can carry a request: the server has not closed it, sent
-    // anything unasked (a TLS alert, a stray byte), or reset it. One non-blocking peek.
+    // anything unasked (a TLS alert, a stray byte), or reset it. One non-blocking peek that
+    // leaves the socket's own mode alone.
     bool looks_alive() noexcept
     {
-        auto& sock = stream().socket();
+        auto& sock = socket();
         if (!sock.is_open()) return false;
+#if defined(_WIN32)
         error_code ec;
         sock.non_blocking(true, ec);
         if (ec) return false;
@@ -112,15 +133,28 @@ struct beast_connection {
         error_code ignored;
         sock.non_blocking(false, ignored);
         return ec == net::error::would_block;
+#else
+        char byte;
+        auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+#endif
     }
 
     void close() noexcept
     {
         error_code ignored;
-        stream().socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream().socket().close(ignored);
+        socket().shutdown(tcp::socket::shutdown_both, ignored);
+        socket().close(ignored);
     }
 };
+
+inline std::string host_port(const url_parts& u)
+{
+    bool v6 = u.host.find(':') != std::string::npos;
+    std::string s = v6 ? "[" + u.host + "]" : u.host;
+    if (u.port != (u.tls ? 443 : 80)) s += ":" + std::to_string(u.port);
+    return s;
+}
 
 template <class Executor>
 struct beast_transport_state {
@@ -132,8 +166,32 @@ struct beast_transport_state {
     error_code ssl_ctx_error;
     std::vector<std::unique_ptr<connection>> idle;
     std::atomic<std::size_t> opened{0};  // connections opened so far (statistics)
+    std::shared_ptr<const beast_endpoint> endpoints[4];  // most recently used URLs
+    unsigned next_endpoint = 0;
 
     beast_transport_state(const Executor& e, beast_transport_options o) : ex(e), opts(std::move(o)) {}
+
+    // The parsed URL, pool key and request line of `req`; null when the URL is not an absolute
+    // http(s) URL.
+    std::shared_ptr<const beast_endpoint> endpoint_for(const http_request& req)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mtx);
+            for (auto& e : endpoints)
+                if (e && e->method == req.method && e->source == req.url) return e;
+        }
+        auto e = std::make_shared<beast_endpoint>();
+        if (!parse_http_url(req.url, e->url)) return nullptr;
+        e->method = req.method;
+        e->source = req.url;
+        e->key = (e->url.tls ? "s|" : "p|") + e->url.host + "|" + std::to_string(e->url.port);
+        e->prefix.append(to_string(req.method)).append(" ").append(e->url.target).append(" HTTP/1.1\r\nHost: ");
+        e->prefix.append(host_port(e->url)).append("\r\n");
+        if (!opts.user_agent.empty()) e->prefix.append("User-Agent: ").append(opts.user_agent).append("\r\n");
+        std::lock_guard<std::mutex> lock(mtx);
+        endpoints[next_endpoint++ % 4] = e;
+        return e;
+    }
 
     // The TLS context, built once. Loading the system store costs ~20 ms: never per request.
     std::shared_ptr<net::ssl::context> tls_context(error_code& ec, std::string& detail)
@@ -174,6 +232,7 @@ struct beast_transport_state {
     std::unique_ptr<connection> take_idle(const std::string& key)
     {
         std::lock_guard<std::mutex> lock(mtx);
+        if (idle.empty()) return nullptr;
         auto now = std::chrono::steady_clock::now();
         for (std::size_t i = idle.size(); i-- > 0;) {
             if (idle[i]->key != key) continue;
@@ -197,19 +256,54 @@ struct beast_transport_state {
     }
 };
 
-inline std::string host_port(const url_parts& u)
-{
-    bool v6 = u.host.find(':') != std::string::npos;
-    std::string s = v6 ? "[" + u.host + "]" : u.host;
-    if (u.port != (u.tls ? 443 : 80)) s += ":" + std::to_string(u.port);
-    return s;
-}
-
 inline std::string tls_failure_detail(SSL* ssl, const error_code& ec)
 {
     long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
     if (v != X509_V_OK) return std::string("certificate verification failed: ") + X509_verify_cert_error_string(v);
     return "TLS handshake failed: " + ec.message();
+}
+
+// A response parser that writes the status, every header and the body straight into an
+// http_response (no intermediate beast::http::fields and no copy afterwards).
+class response_reader : public http::basic_parser<false> {
+public:
+    explicit response_reader(http_response& out) noexcept : out_(out) {}
+
+private:
+    void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code&) override {}
+    void on_response_impl(int code, beast::string_view, int, error_code&) override { out_.status = code; }
+    void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override
+    {
+        out_.headers.push_back({std::string(name.data(), name.size()), std::string(value.data(), value.size())});
+    }
+    void on_header_impl(error_code&) override {}
+    void on_body_init_impl(boost::optional<std::uint64_t> const& length, error_code&) override
+    {
+        // The parser has already refused a length above the body limit.
+        if (length) out_.body.reserve(static_cast<std::size_t>(*length));
+    }
+    std::size_t on_body_impl(beast::string_view body, error_code&) override
+    {
+        out_.body.append(body.data(), body.size());
+        return body.size();
+    }
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override
+    {
+        out_.body.append(body.data(), body.size());
+        return body.size();
+    }
+    void on_finish_impl(error_code&) override {}
+
+    http_response& out_;
+};
+
+// True when a header name or value could break the request framing (CR, LF or NUL).
+inline bool breaks_framing(std::string_view s) noexcept
+{
+    for (char c : s)
+        if (c == '\r' || c == '\n' || c == '\0') return true;
+    return false;
 }
 
 template <class Executor>
@@ -219,31 +313,40 @@ class beast_send_op : net::coroutine {
 
     struct op_state {
         std::shared_ptr<state_type> transport;
-        http_request req;
-        url_parts url;
-        std::string key;
+        std::optional<http_request> owned;  // set when the request was handed over by value
+        const http_request* req;            // the request: *owned, or the caller's
+        std::shared_ptr<const beast_endpoint> ep;
         std::unique_ptr<connection> conn;
         bool reused = false;
         bool resent = false;
         bool timed_out = false;
-        http::request<http::string_body> msg;
-        std::optional<http::response_parser<http::string_body>> parser;
+        std::size_t written = 0;  // bytes of the request written without waiting
+        unsigned armed = 0;  // changes whenever the deadline is armed or disarmed
+        std::optional<response_reader> parser;
         net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>
             timer;
-        net::ip::basic_resolver<tcp, Executor> resolver;
+        std::optional<net::ip::basic_resolver<tcp, Executor>> resolver;
         net::ip::basic_resolver_results<tcp> resolved;
         http_response out;
 
-        op_state(std::shared_ptr<state_type> t, http_request r)
-            : transport(std::move(t)), req(std::move(r)), timer(transport->ex), resolver(transport->ex)
+        op_state(std::shared_ptr<state_type> t, http_request&& r)
+            : transport(std::move(t)), owned(std::move(r)), req(&*owned), timer(transport->ex)
+        {
+        }
+        op_state(std::shared_ptr<state_type> t, const http_request& r)
+            : transport(std::move(t)), req(&r), timer(transport->ex)
         {
         }
     };
     std::shared_ptr<op_state> st_;
 
 public:
-    beast_send_op(std::shared_ptr<state_type> t, http_request req)
+    beast_send_op(std::shared_ptr<state_type> t, http_request&& req)
         : st_(std::make_shared<op_state>(std::move(t), std::move(req)))
+    {
+    }
+    beast_send_op(std::shared_ptr<state_type> t, const http_request& req)
+        : st_(std::make_shared<op_state>(std::move(t), req))
     {
     }
 
@@ -270,17 +373,44 @@ private:
     {
         auto& st = *st_;
         error_code ec;
-        auto addr = net::ip::make_address(st.url.host, ec);
+        auto addr = net::ip::make_address(st.ep->url.host, ec);
         if (ec) return false;
-        st.resolved = net::ip::basic_resolver_results<tcp>::create(tcp::endpoint(addr, st.url.port), st.url.host,
-                                                                   std::to_string(st.url.port));
+        st.resolved = net::ip::basic_resolver_results<tcp>::create(tcp::endpoint(addr, st.ep->url.port),
+                                                                   st.ep->url.host, std::to_string(st.ep->url.port));
         return true;
+    }
+
+    // One deadline for the step under way (resolve, connect, handshake, or the whole
+    // exchange): when it passes, the resolver is cancelled and the connection closed, so that
+    // whatever operation is pending or started next fails at once.
+    void arm(std::chrono::milliseconds d)
+    {
+        auto& st = *st_;
+        st.timed_out = false;
+        unsigned id = ++st.armed;
+        st.timer.expires_after(clamp(d));
+        std::weak_ptr<op_state> weak = st_;
+        st.timer.async_wait([weak, id](error_code ec) {
+            if (ec) return;
+            auto s = weak.lock();
+            if (!s || s->armed != id) return;
+            s->timed_out = true;
+            if (s->resolver) s->resolver->cancel();
+            if (s->conn) s->conn->close();
+        });
+    }
+    void disarm()
+    {
+        auto& st = *st_;
+        ++st.armed;
+        st.timer.cancel();
     }
 
     template <class Self>
     void fail(Self& self, error_code ec, std::string detail, bool maybe_sent)
     {
         auto& st = *st_;
+        disarm();
         if (st.conn) {
             st.conn->close();
             st.conn.reset();
@@ -308,38 +438,49 @@ private:
         auto& opts = st.transport->opts;
         reenter(this)
         {
-            if (!parse_http_url(st.req.url, st.url)) {
+            st.ep = st.transport->endpoint_for(*st.req);
+            if (!st.ep) {
                 return fail(self, make_error_code(error::invalid_url), "not an absolute http(s) URL", false);
             }
-            st.key = (st.url.tls ? "s|" : "p|") + st.url.host + "|" + std::to_string(st.url.port);
-            build_message();
+            for (auto& h : st.req->headers)
+                if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty())
+                    return fail(self, make_error_code(boost::system::errc::invalid_argument),
+                                "a request header name or value is empty or contains CR, LF or NUL", false);
 
-            st.conn = st.transport->take_idle(st.key);
+            st.conn = st.transport->take_idle(st.ep->key);
             st.reused = st.conn != nullptr;
             for (;;) {
                 if (!st.conn) {
                     st.conn = std::make_unique<connection>();
-                    st.conn->key = st.key;
-                    st.conn->tls = st.url.tls;
+                    st.conn->key = st.ep->key;
+                    st.conn->tls = st.ep->url.tls;
                     st.conn->plain.emplace(st.transport->ex);
                     // Beast reads at most the buffer's free capacity (512 bytes when it has
                     // none): reserve room so that a large body arrives in few reads.
                     st.conn->buffer.reserve(32 * 1024);
                     if (!endpoint_from_literal()) {
-                        yield start_resolve(self);
-                        st.timer.cancel();
+                        if (!st.resolver) st.resolver.emplace(st.transport->ex);
+                        arm(opts.resolve_timeout);
+                        yield st.resolver->async_resolve(st.ep->url.host, std::to_string(st.ep->url.port),
+                                                         std::move(self));
+                        disarm();
                         if (st.timed_out)
-                            return fail(self, make_error_code(error::timeout), "timed out resolving " + st.url.host,
-                                        false);
-                        if (ec) return fail(self, ec, "cannot resolve " + st.url.host + ": " + ec.message(), false);
+                            return fail(self, make_error_code(error::timeout),
+                                        "timed out resolving " + st.ep->url.host, false);
+                        if (ec)
+                            return fail(self, ec, "cannot resolve " + st.ep->url.host + ": " + ec.message(), false);
                     }
-                    st.conn->plain->expires_after(clamp(opts.connect_timeout));
-                    yield st.conn->plain->async_connect(st.resolved, std::move(self));
+                    arm(opts.connect_timeout);
+                    yield net::async_connect(*st.conn->plain, st.resolved, std::move(self));
+                    if (st.timed_out)
+                        return fail(self, make_error_code(error::timeout),
+                                    "cannot connect to " + host_port(st.ep->url) + ": timed out", false);
                     if (ec)
-                        return fail(self, ec, "cannot connect to " + host_port(st.url) + ": " + ec.message(), false);
-                    st.conn->plain->socket().set_option(tcp::no_delay(true), ec);
+                        return fail(self, ec, "cannot connect to " + host_port(st.ep->url) + ": " + ec.message(),
+                                    false);
+                    st.conn->plain->set_option(tcp::no_delay(true), ec);
                     st.transport->opened++;
-                    if (st.url.tls) {
+                    if (st.ep->url.tls) {
                         {
                             std::string detail;
                             auto ctx = st.transport->tls_context(ec, detail);
@@ -350,27 +491,41 @@ private:
                             if (!setup_tls(*st.conn->secure, ec))
                                 return fail(self, ec, "TLS setup failed: " + ec.message(), false);
                         }
-                        st.conn->stream().expires_after(clamp(opts.handshake_timeout));
+                        arm(opts.handshake_timeout);
                         yield st.conn->secure->async_handshake(net::ssl::stream_base::client, std::move(self));
+                        if (st.timed_out)
+                            return fail(self, make_error_code(error::timeout),
+                                        "TLS with " + host_port(st.ep->url) + ": handshake timed out", false);
                         if (ec)
                             return fail(self, ec,
-                                        "TLS with " + host_port(st.url) + ": " +
+                                        "TLS with " + host_port(st.ep->url) + ": " +
                                             tls_failure_detail(st.conn->secure->native_handle(), ec),
                                         false);
                     }
                 }
 
-                st.conn->stream().expires_after(clamp(opts.request_timeout));
-                yield {
-                    if (st.conn->tls)
-                        http::async_write(*st.conn->secure, st.msg, std::move(self));
-                    else
-                        http::async_write(*st.conn->plain, st.msg, std::move(self));
+                // One deadline for writing the request and reading the whole reply.
+                arm(opts.request_timeout);
+                serialize(st.conn->wire);
+                ec = {};
+                st.written = st.conn->tls ? 0 : send_now(ec);
+                if (!ec && st.written < st.conn->wire.size()) {
+                    yield {
+                        auto rest = net::buffer(st.conn->wire) + st.written;
+                        if (st.conn->tls)
+                            net::async_write(*st.conn->secure, rest, std::move(self));
+                        else
+                            net::async_write(*st.conn->plain, rest, std::move(self));
+                    }
                 }
                 if (!ec) {
-                    st.parser.emplace();
-                    st.parser->body_limit(st.req.max_response_bytes ? st.req.max_response_bytes
-                                                                    : opts.max_response_bytes);
+                    st.out.status = 0;
+                    st.out.headers.clear();
+                    st.out.headers.reserve(8);
+                    st.out.body.clear();
+                    st.parser.emplace(st.out);
+                    st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
+                                                                     : opts.max_response_bytes);
                     yield {
                         if (st.conn->tls)
                             http::async_read(*st.conn->secure, st.conn->buffer, *st.parser, std::move(self));
@@ -378,98 +533,121 @@ private:
                             http::async_read(*st.conn->plain, st.conn->buffer, *st.parser, std::move(self));
                     }
                 }
+                if (st.timed_out)
+                    return fail(self, make_error_code(error::timeout),
+                                "timed out waiting for the reply from " + host_port(st.ep->url), true);
                 if (!ec) break;
                 // A reused connection that the server closed before answering: the request
                 // was not processed only if the server closed first, which we cannot know.
                 // Resend only what is replay-safe, once, on a new connection.
-                if (st.reused && !st.resent && st.req.replay_safe && closed_by_peer(ec) &&
+                if (st.reused && !st.resent && st.req->replay_safe && closed_by_peer(ec) &&
                     !(st.parser && st.parser->got_some())) {
+                    disarm();
                     st.conn->close();
                     st.conn.reset();
                     st.reused = false;
                     st.resent = true;
                     continue;
                 }
-                return fail(self, ec,
-                            (ec == beast::error::timeout ? "timed out waiting for the reply from "
-                                                         : "exchange with ") +
-                                host_port(st.url) +
-                                (ec == beast::error::timeout ? std::string() : ": " + ec.message()),
-                            true);
+                return fail(self, ec, "exchange with " + host_port(st.ep->url) + ": " + ec.message(), true);
             }
 
-            {
-                auto res = st.parser->release();
-                st.out.status = static_cast<int>(res.result_int());
-                st.out.headers.reserve(8);
-                for (auto const& f : res)
-                    st.out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-                bool keep = res.keep_alive();
-                st.out.body = std::move(res.body());
-                st.conn->stream().expires_never();
-                if (keep)
-                    st.transport->give_back(std::move(st.conn));
-                else
-                    st.conn->close();
-                st.conn.reset();
-                st.parser.reset();
-            }
+            disarm();
+            if (st.parser->keep_alive())
+                st.transport->give_back(std::move(st.conn));
+            else
+                st.conn->close();
+            st.conn.reset();
+            st.parser.reset();
             self.complete(error_code{}, std::move(st.out));
         }
     }
 #include <boost/asio/unyield.hpp>
 
+    // Over plain TCP, writes what the socket takes at once (all of it, on an idle
+    // connection), sparing a completion through the scheduler; async_write sends the rest.
+    std::size_t send_now(error_code& ec)
+    {
+#if defined(MSG_NOSIGNAL) && !defined(_WIN32)
+        auto& st = *st_;
+        auto& wire = st.conn->wire;
+        std::size_t done = 0;
+        while (done < wire.size()) {
+            auto n = ::send(st.conn->plain->native_handle(), wire.data() + done, wire.size() - done,
+                            MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                done += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                ec = error_code(errno, boost::system::system_category());
+            break;
+        }
+        return done;
+#else
+        (void)ec;
+        return 0;
+#endif
+    }
+
     // A step's timeout, bounded by the request's own remaining time when it has one.
     std::chrono::milliseconds clamp(std::chrono::milliseconds step) const noexcept
     {
-        auto t = st_->req.timeout;
+        auto t = st_->req->timeout;
         return t.count() > 0 && t < step ? t : step;
     }
 
-    template <class Self>
-    void start_resolve(Self& self)
+    // The request head and body in one buffer, so that they leave in one write (one TLS
+    // record over https). Host and User-Agent come from the cached request line unless the
+    // request sets its own; Content-Length is always the transport's.
+    void serialize(std::string& out) const
     {
         auto& st = *st_;
-        st.timed_out = false;
-        st.timer.expires_after(clamp(st.transport->opts.resolve_timeout));
-        std::weak_ptr<op_state> weak = st_;
-        st.timer.async_wait([weak](error_code ec) {
-            if (ec) return;
-            if (auto s = weak.lock()) {
-                s->timed_out = true;
-                s->resolver.cancel();
-            }
-        });
-        st.resolver.async_resolve(st.url.host, std::to_string(st.url.port), std::move(self));
+        const http_request& req = *st.req;
+        bool own_host = false, own_agent = false;
+        for (auto& h : req.headers) {
+            if (ascii_iequals(h.name, "host")) own_host = true;
+            if (ascii_iequals(h.name, "user-agent")) own_agent = true;
+        }
+        out.clear();
+        if (!own_host && !own_agent) {
+            out.append(st.ep->prefix);
+        } else {
+            out.append(to_string(req.method)).append(" ").append(st.ep->url.target).append(" HTTP/1.1\r\n");
+            if (!own_host) out.append("Host: ").append(host_port(st.ep->url)).append("\r\n");
+            if (!own_agent && !st.transport->opts.user_agent.empty())
+                out.append("User-Agent: ").append(st.transport->opts.user_agent).append("\r\n");
+        }
+        for (auto& h : req.headers) {
+            if (ascii_iequals(h.name, "content-length") || ascii_iequals(h.name, "transfer-encoding")) continue;
+            out.append(h.name).append(": ").append(h.value).append("\r\n");
+        }
+        if (req.method == http_method::post || !req.body.empty()) {
+            char digits[24];
+            std::size_t n = req.body.size(), i = sizeof digits;
+            do {
+                digits[--i] = static_cast<char>('0' + n % 10);
+                n /= 10;
+            } while (n);
+            out.append("Content-Length: ").append(digits + i, sizeof digits - i).append("\r\n");
+        }
+        out.append("\r\n").append(req.body);
     }
 
-    void build_message()
-    {
-        auto& st = *st_;
-        st.msg.method(st.req.method == http_method::post ? http::verb::post : http::verb::get);
-        st.msg.target(st.url.target);
-        st.msg.version(11);
-        st.msg.set(http::field::host, host_port(st.url));
-        st.msg.set(http::field::user_agent, st.transport->opts.user_agent);
-        for (auto& h : st.req.headers) st.msg.set(h.name, h.value);
-        st.msg.keep_alive(true);
-        st.msg.body() = std::move(st.req.body);
-        if (st.req.method == http_method::post || !st.msg.body().empty()) st.msg.prepare_payload();
-    }
-
-    bool setup_tls(net::ssl::stream<typename connection::tcp_stream>& s, error_code& ec)
+    bool setup_tls(net::ssl::stream<typename connection::socket_type>& s, error_code& ec)
     {
         auto& st = *st_;
         SSL* ssl = s.native_handle();
         error_code aec;
-        net::ip::make_address(st.url.host, aec);
+        net::ip::make_address(st.ep->url.host, aec);
         bool is_ip = !aec;
-        if (!is_ip && SSL_set_tlsext_host_name(ssl, st.url.host.c_str()) != 1) {
+        if (!is_ip && SSL_set_tlsext_host_name(ssl, st.ep->url.host.c_str()) != 1) {
             ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             return false;
         }
-        int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), st.url.host.c_str())
-                       : SSL_set1_host(ssl, st.url.host.c_str());
+        int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), st.ep->url.host.c_str())
+                       : SSL_set1_host(ssl, st.ep->url.host.c_str());
         if (ok != 1) {
             ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             return false;
@@ -502,6 +680,16 @@ public:
     {
         return boost::asio::async_compose<CompletionToken, void(error_code, http_response)>(
             detail::beast_send_op<Executor>(st_, std::move(req)), token, st_->ex);
+    }
+
+    /// As `async_send`, but without taking the request over: `req` must stay alive and
+    /// unchanged until the handler runs. The client uses it to keep a request for a retry
+    /// without copying it.
+    template <class CompletionToken>
+    auto async_send_borrowed(const http_request& req, CompletionToken&& token)
+    {
+        return boost::asio::async_compose<CompletionToken, void(error_code, http_response)>(
+            detail::beast_send_op<Executor>(st_, req), token, st_->ex);
     }
 
     /// Closes every idle connection.
