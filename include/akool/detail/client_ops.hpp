@@ -34,6 +34,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -120,6 +121,15 @@ inline void reset_attempt(diagnostics& d)
 
 // ---- one exchange, with the gate and the retry policy ---------------------------------
 
+// True when `Transport` has `async_send_borrowed(const http_request&, handler)`: it sends a
+// request that the caller keeps alive and unchanged until the handler runs.
+template <class Transport, class Handler, class = void>
+struct has_borrowed_send : std::false_type {};
+template <class Transport, class Handler>
+struct has_borrowed_send<Transport, Handler,
+                         std::void_t<decltype(std::declval<Transport&>().async_send_borrowed(
+                             std::declval<const http_request&>(), std::declval<Handler&&>()))>> : std::true_type {};
+
 template <class Transport, class Decode>
 class exchange_op : net::coroutine {
 public:
@@ -189,12 +199,7 @@ private:
                         return self.complete(net::error::operation_aborted, result_type{});
                     }
                 }
-                yield
-                {
-                    // Keep the request for a retry only when one may follow.
-                    http_request req = st.retries < st.policy.max_retries ? st.request : std::move(st.request);
-                    st.cs->transport.async_send(std::move(req), std::move(self));
-                }
+                yield send(self);
                 st.cs->gate.leave();
                 reset_attempt(st.diag());
                 st.value = finish_exchange(ec, st.response, st.replay_safe, st.decode, st.ec, st.diag());
@@ -212,6 +217,20 @@ private:
         }
     }
 #include <boost/asio/unyield.hpp>
+
+    // A transport that can send a request it does not own (the Beast transport) gets the
+    // kept request itself; any other gets a copy only when a retry may follow.
+    template <class Self>
+    void send(Self& self)
+    {
+        auto& st = *st_;
+        if constexpr (has_borrowed_send<Transport, Self>::value) {
+            st.cs->transport.async_send_borrowed(st.request, std::move(self));
+        } else {
+            http_request req = st.retries < st.policy.max_retries ? st.request : std::move(st.request);
+            st.cs->transport.async_send(std::move(req), std::move(self));
+        }
+    }
 
     std::unique_ptr<state> st_;
 };
