@@ -48,7 +48,13 @@ inline void add_common_headers(const client_options& opts, http_request& req)
 
 inline bool check_base_url(const client_options& opts, error_code& ec, diagnostics& diag)
 {
-    if (is_http_url(opts.base_url)) return true;
+    // The base URL rarely changes: remember the last one that passed (per thread).
+    thread_local std::string last_good;
+    if (!last_good.empty() && opts.base_url == last_good) return true;
+    if (is_http_url(opts.base_url)) {
+        last_good = opts.base_url;
+        return true;
+    }
     ec = make_error_code(error::invalid_url);
     diag.client_message = "base_url is not an absolute http or https URL";
     return false;
