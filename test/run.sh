@@ -98,7 +98,7 @@ run_config() {
     cmake-clang-cxx20)     run_cmake "$name" clang++ 20 ;;
     cmake-gcc-cxx20-asan)  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
                              run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="$san" \
-                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" ;;
+                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DAKOOL_BUILD_EXAMPLES=OFF ;;
     meson-gcc-cxx17)       run_meson "$name" g++ c++17 ;;
     meson-gcc-cxx20)       run_meson "$name" g++ c++20 ;;
     meson-clang-cxx17)     run_meson "$name" clang++ c++17 ;;

@@ -15,7 +15,7 @@ grep -q 'akool/akool.hpp' "$work/readme_example.cpp" || { echo "no C++ example f
 args=(-G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DAKOOL_CONSUME="$mode" -DREADME_EXAMPLE="$work/readme_example.cpp")
 if [ "$mode" = find_package ]; then
   cmake -S "$root" -B "$work/akool-build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
-    -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_INSTALL=ON \
+    -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_BUILD_TOOLS=OFF -DAKOOL_INSTALL=ON \
     -DCMAKE_INSTALL_PREFIX="$work/prefix" > "$work/install.log"
   cmake --install "$work/akool-build" >> "$work/install.log"
   test -f "$work/prefix/include/akool/akool.hpp"
