@@ -16,6 +16,9 @@
 ///   is reported with `maybe_sent` set, never resent.
 /// - Timeouts on name resolution, connect, TLS handshake and the whole exchange (writing the
 ///   request and reading the full reply); no wait without one. A reply body size limit.
+///   Outside Windows the exchange deadline is kept by one background thread shared by all
+///   transports (started on first use; it shuts a timed-out socket down), not by an Asio
+///   timer, so that a request on a kept-alive connection costs no timer system call.
 /// - TCP_NODELAY, and the request head and body go out in one write.
 /// Copies of a transport share one connection pool. All members are thread-safe.
 
@@ -48,17 +51,20 @@
 #include <openssl/x509_vfy.h>
 
 #if !defined(_WIN32)
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #endif
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -298,6 +304,138 @@ private:
     http_response& out_;
 };
 
+#if !defined(_WIN32)
+// The deadline of exchanges on connected sockets, kept without an Asio timer: arming and
+// cancelling a timer per exchange costs a timerfd_settime call and a completion through the
+// scheduler on every request. One background thread (started on first use, shared by every
+// transport) sleeps until the earliest deadline; for an exchange still registered then, it
+// sets `fired` and shuts the socket down (SHUT_RDWR), so that the pending read or write
+// completes at once with an error, which the operation reports as a timeout. Registering
+// wakes the thread only when the new deadline is the earliest it knows of (with equal
+// timeouts, only when it had none): in steady state an exchange costs two uncontended mutex
+// locks and no system call. An entry is removed before its socket is closed or reused, and
+// the thread shuts sockets down only under the mutex, so it never touches another socket.
+class exchange_watchdog {
+public:
+    using clock = std::chrono::steady_clock;
+
+    struct entry {
+        entry* prev = nullptr;
+        entry* next = nullptr;
+        std::atomic<exchange_watchdog*> owner{nullptr};  // set while registered
+        clock::time_point at{};
+        int fd = -1;
+        std::atomic<bool>* fired = nullptr;
+    };
+
+    static exchange_watchdog& instance()
+    {
+        static exchange_watchdog* w = create();
+        return *current(w);
+    }
+
+    // Registers `e` (deadline `e.at`, socket `e.fd`). False when the thread cannot be
+    // started: the caller then keeps its own timer.
+    bool add(entry& e) noexcept
+    {
+        std::unique_lock<std::mutex> lock(mtx_);
+        if (!started_) {
+            try {
+                std::thread(&exchange_watchdog::run, this).detach();
+            } catch (...) {
+                return false;
+            }
+            started_ = true;
+        }
+        e.owner.store(this, std::memory_order_relaxed);
+        e.prev = nullptr;
+        e.next = head_;
+        if (head_) head_->prev = &e;
+        head_ = &e;
+        if (e.at < wake_at_) {
+            wake_at_ = e.at;
+            lock.unlock();
+            cv_.notify_one();
+        }
+        return true;
+    }
+
+    // Unregisters `e` if it still is; after this the thread no longer touches its socket.
+    void remove(entry& e) noexcept
+    {
+        if (!e.owner.load(std::memory_order_acquire)) return;  // never registered, or fired
+        std::lock_guard<std::mutex> lock(mtx_);
+        if (e.owner.load(std::memory_order_relaxed) == this) unlink(e);
+        e.owner.store(nullptr, std::memory_order_relaxed);
+    }
+
+private:
+    exchange_watchdog() = default;
+
+    static exchange_watchdog* create()
+    {
+        // A child process after fork() has no watchdog thread: it gets a new instance.
+        ::pthread_atfork(nullptr, nullptr, [] { current(nullptr, true); });
+        return new exchange_watchdog;  // never destroyed: exchanges may run during static destruction
+    }
+    static exchange_watchdog* current(exchange_watchdog* first, bool renew = false)
+    {
+        static std::atomic<exchange_watchdog*> cur{nullptr};
+        if (renew) {
+            cur.store(new exchange_watchdog, std::memory_order_release);
+            return nullptr;
+        }
+        exchange_watchdog* c = cur.load(std::memory_order_acquire);
+        if (c) return c;
+        cur.compare_exchange_strong(c, first, std::memory_order_acq_rel);
+        return cur.load(std::memory_order_acquire);
+    }
+
+    void unlink(entry& e) noexcept
+    {
+        if (e.prev)
+            e.prev->next = e.next;
+        else if (head_ == &e)
+            head_ = e.next;
+        if (e.next) e.next->prev = e.prev;
+        e.prev = e.next = nullptr;
+    }
+
+    void run() noexcept
+    {
+        std::unique_lock<std::mutex> lock(mtx_);
+        for (;;) {
+            if (wake_at_ == clock::time_point::max())
+                cv_.wait(lock);
+            else
+                cv_.wait_until(lock, wake_at_);
+            auto now = clock::now();
+            if (now < wake_at_) continue;
+            auto next = clock::time_point::max();
+            for (entry* e = head_; e;) {
+                entry* n = e->next;
+                if (e->at <= now) {
+                    e->fired->store(true, std::memory_order_release);
+                    ::shutdown(e->fd, SHUT_RDWR);
+                    unlink(*e);
+                    e->owner.store(nullptr, std::memory_order_release);
+                } else if (e->at < next) {
+                    next = e->at;
+                }
+                e = n;
+            }
+            wake_at_ = next;
+        }
+    }
+
+    std::mutex mtx_;
+    std::condition_variable cv_;
+    entry* head_ = nullptr;
+    clock::time_point wake_at_ = clock::time_point::max();
+    bool started_ = false;
+};
+#endif
+
 // True when a header name or value could break the request framing (CR, LF or NUL).
 inline bool breaks_framing(std::string_view s) noexcept
 {
@@ -319,23 +457,30 @@ class beast_send_op : net::coroutine {
         std::unique_ptr<connection> conn;
         bool reused = false;
         bool resent = false;
-        bool timed_out = false;
+        std::atomic<bool> timed_out{false};
         std::size_t written = 0;  // bytes of the request written without waiting
         unsigned armed = 0;  // changes whenever the deadline is armed or disarmed
         std::optional<response_reader> parser;
-        net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>
+        std::optional<
+            net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>>
             timer;
         std::optional<net::ip::basic_resolver<tcp, Executor>> resolver;
         net::ip::basic_resolver_results<tcp> resolved;
         http_response out;
+#if !defined(_WIN32)
+        exchange_watchdog::entry watch;  // the exchange's deadline while registered
+#endif
 
         op_state(std::shared_ptr<state_type> t, http_request&& r)
-            : transport(std::move(t)), owned(std::move(r)), req(&*owned), timer(transport->ex)
+            : transport(std::move(t)), owned(std::move(r)), req(&*owned)
         {
         }
-        op_state(std::shared_ptr<state_type> t, const http_request& r)
-            : transport(std::move(t)), req(&r), timer(transport->ex)
+        op_state(std::shared_ptr<state_type> t, const http_request& r) : transport(std::move(t)), req(&r) {}
+        ~op_state()
         {
+#if !defined(_WIN32)
+            exchange_watchdog::instance().remove(watch);  // before `conn` closes the socket
+#endif
         }
     };
     std::shared_ptr<op_state> st_;
@@ -388,9 +533,10 @@ private:
         auto& st = *st_;
         st.timed_out = false;
         unsigned id = ++st.armed;
-        st.timer.expires_after(clamp(d));
+        if (!st.timer) st.timer.emplace(st.transport->ex);
+        st.timer->expires_after(clamp(d));
         std::weak_ptr<op_state> weak = st_;
-        st.timer.async_wait([weak, id](error_code ec) {
+        st.timer->async_wait([weak, id](error_code ec) {
             if (ec) return;
             auto s = weak.lock();
             if (!s || s->armed != id) return;
@@ -403,7 +549,25 @@ private:
     {
         auto& st = *st_;
         ++st.armed;
-        st.timer.cancel();
+        if (st.timer) st.timer->cancel();
+#if !defined(_WIN32)
+        exchange_watchdog::instance().remove(st.watch);
+#endif
+    }
+
+    // The deadline of writing the request and reading the reply on a connected socket:
+    // through the watchdog where there is one, else through the timer.
+    void arm_exchange(std::chrono::milliseconds d)
+    {
+#if !defined(_WIN32)
+        auto& st = *st_;
+        st.timed_out = false;
+        st.watch.at = std::chrono::steady_clock::now() + clamp(d);
+        st.watch.fd = static_cast<int>(st.conn->socket().native_handle());
+        st.watch.fired = &st.timed_out;
+        if (exchange_watchdog::instance().add(st.watch)) return;
+#endif
+        arm(d);
     }
 
     template <class Self>
@@ -505,7 +669,7 @@ private:
                 }
 
                 // One deadline for writing the request and reading the whole reply.
-                arm(opts.request_timeout);
+                arm_exchange(opts.request_timeout);
                 serialize(st.conn->wire);
                 ec = {};
                 st.written = st.conn->tls ? 0 : send_now(ec);
@@ -533,10 +697,10 @@ private:
                             http::async_read(*st.conn->plain, st.conn->buffer, *st.parser, std::move(self));
                     }
                 }
+                if (!ec) break;  // a complete reply counts even when the deadline passed meanwhile
                 if (st.timed_out)
                     return fail(self, make_error_code(error::timeout),
                                 "timed out waiting for the reply from " + host_port(st.ep->url), true);
-                if (!ec) break;
                 // A reused connection that the server closed before answering: the request
                 // was not processed only if the server closed first, which we cannot know.
                 // Resend only what is replay-safe, once, on a new connection.
@@ -553,7 +717,7 @@ private:
             }
 
             disarm();
-            if (st.parser->keep_alive())
+            if (st.parser->keep_alive() && !st.timed_out)
                 st.transport->give_back(std::move(st.conn));
             else
                 st.conn->close();
