@@ -119,6 +119,7 @@ struct beast_connection {
     std::optional<net::ssl::stream<socket_type>> secure;
     beast::flat_buffer buffer;
     std::string wire;  // the serialized request (its capacity is kept between exchanges)
+    bool non_blocking = false;  // the socket is in non-blocking mode: synchronous calls never wait
     std::chrono::steady_clock::time_point idle_since;
 
     socket_type& socket() noexcept { return secure ? secure->next_layer() : *plain; }
@@ -646,6 +647,11 @@ private:
                     st.transport->opened++;
                     if (st.ep->url.tls) {
                         {
+                            // Synchronous calls on the socket must fail instead of waiting (see
+                            // send_now); asynchronous operations are not affected.
+                            error_code nb;
+                            st.conn->plain->non_blocking(true, nb);
+                            st.conn->non_blocking = !nb;
                             std::string detail;
                             auto ctx = st.transport->tls_context(ec, detail);
                             if (!ctx) return fail(self, ec, detail, false);
@@ -672,7 +678,7 @@ private:
                 arm_exchange(opts.request_timeout);
                 serialize(st.conn->wire);
                 ec = {};
-                st.written = st.conn->tls ? 0 : send_now(ec);
+                st.written = send_now(ec);
                 if (!ec && st.written < st.conn->wire.size()) {
                     yield {
                         auto rest = net::buffer(st.conn->wire) + st.written;
@@ -728,10 +734,19 @@ private:
     }
 #include <boost/asio/unyield.hpp>
 
-    // Over plain TCP, writes what the socket takes at once (all of it, on an idle
-    // connection), sparing a completion through the scheduler; async_write sends the rest.
+    // Writes what the socket takes at once, sparing a completion through the scheduler;
+    // async_write sends the rest. At the start of an exchange the socket's send buffer is
+    // empty (the previous reply acknowledged the previous request), so a request of a few
+    // kilobytes goes out whole. Over TLS: one record, synchronously, through the socket in
+    // non-blocking mode (would_block instead of a wait); any error there leaves the TLS
+    // stream unusable and ends the exchange like a failed write (maybe_sent, never resent
+    // unless replay-safe on a reused connection).
     std::size_t send_now(error_code& ec)
     {
+        if (st_->conn->tls) {
+            if (!st_->conn->non_blocking || st_->conn->wire.size() > 8 * 1024) return 0;
+            return st_->conn->secure->write_some(net::buffer(st_->conn->wire), ec);
+        }
 #if defined(MSG_NOSIGNAL) && !defined(_WIN32)
         auto& st = *st_;
         auto& wire = st.conn->wire;
@@ -803,6 +818,9 @@ private:
     {
         auto& st = *st_;
         SSL* ssl = s.native_handle();
+        // Asio asks OpenSSL to free its record buffers whenever they are empty, i.e. to
+        // allocate and free about 50 KB on every request: keep them for the connection.
+        SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
         error_code aec;
         net::ip::make_address(st.ep->url.host, aec);
         bool is_ip = !aec;
