@@ -14,6 +14,8 @@
 //   BATCH               batch_quantity, 1 to 4 (default 1); use with a /batch4 base URL
 //   AKOOL_BENCH_MODE    sync (default): client.create(req, ec, diag) in a loop;
 //                       async: a chain of client.async_create callbacks under one ioc.run()
+//   AKOOL_BENCH_DEADLINE_THREAD  1: beast_transport_options::deadline_thread (exchange deadlines
+//                       on the shared watchdog thread); default 0: one Asio timer per exchange
 // The last line printed is `n=N secs=S first_ms=F rps=R`; first_ms is the time to the first
 // reply, connection and TLS setup included.
 
@@ -130,6 +132,12 @@ int main(int argc, char** argv)
     opts.api_key = env("AKOOL_API_KEY", "test-key");
     akool::beast_transport_options topts;
     topts.ca_file = env("AKOOL_CA_FILE", env("CA", ""));
+    const std::string deadline_thread = env("AKOOL_BENCH_DEADLINE_THREAD", "0");
+    if (deadline_thread != "0" && deadline_thread != "1") {
+        std::fprintf(stderr, "akool-bench: AKOOL_BENCH_DEADLINE_THREAD must be 0 or 1\n");
+        return 2;
+    }
+    topts.deadline_thread = deadline_thread == "1";
 
     try {
         boost::asio::io_context ioc{1};  // one thread runs it: no locking inside Asio
@@ -152,7 +160,8 @@ int main(int argc, char** argv)
         }
 
         const double secs = std::chrono::duration<double>(clock_type::now() - chk.t0).count();
-        std::printf("connections=%zu mode=%s\n", client.transport().connections_opened(), mode.c_str());
+        std::printf("connections=%zu mode=%s deadline=%s\n", client.transport().connections_opened(), mode.c_str(),
+                    topts.deadline_thread ? "thread" : "timer");
         std::printf("n=%ld secs=%.3f first_ms=%.2f rps=%.1f\n", n, secs, chk.first_ms, static_cast<double>(n) / secs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "akool-bench: %s\n", e.what());

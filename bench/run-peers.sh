@@ -7,7 +7,9 @@
 #
 # The harness is copied to a scratch directory first (WORK, default a new /tmp/akool-peers.*);
 # the original is never written. akool-bench is built in Release (-O2) in BUILD_DIR (default
-# <repo>/build-bench) and added to the harness's CLIENTS as two rows: akool|http, akool|https.
+# <repo>/build-bench) and added to the harness's CLIENTS as four rows: akool|http, akool|https
+# (the default: one Asio timer per exchange deadline) and akool_thread|http, akool_thread|https
+# (AKOOL_BENCH_DEADLINE_THREAD=1: beast_transport_options::deadline_thread, the watchdog thread).
 # Every knob of run-all.sh passes through: ROUNDS N N_PY N_PY_NOREUSE N_PY_NOREUSE_TLS WRK_SECS
 # LAYOUTS MICRO_ITERS PY. NO_PY=1 drops the Python rows (shorter runs).
 set -euo pipefail
@@ -28,11 +30,11 @@ rm -rf "$WORK/results" "$WORK/run"
 mkdir -p "$WORK/bin"
 cp "$BUILD_DIR/bin/akool-bench" "$WORK/bin/akool-bench"
 
-# One akool row after the curl_nlohmann row of each protocol ($N, $H and $S stay literal:
-# run-all.sh expands them).
+# Two akool rows (default mode, then thread mode) after the curl_nlohmann row of each protocol
+# ($N, $H and $S stay literal: run-all.sh expands them; it runs the command word-split, hence env).
 cd "$WORK"
-sed -i -e '/^  "curl_nlohmann|http|/a\  "akool|http|$N|bin/akool-bench $H $N"' \
-       -e '/^  "curl_nlohmann|https|/a\  "akool|https|$N|bin/akool-bench $S $N"' run-all.sh
+sed -i -e '/^  "curl_nlohmann|http|/a\  "akool|http|$N|bin/akool-bench $H $N"\n  "akool_thread|http|$N|env AKOOL_BENCH_DEADLINE_THREAD=1 bin/akool-bench $H $N"' \
+       -e '/^  "curl_nlohmann|https|/a\  "akool|https|$N|bin/akool-bench $S $N"\n  "akool_thread|https|$N|env AKOOL_BENCH_DEADLINE_THREAD=1 bin/akool-bench $S $N"' run-all.sh
 if [[ ${NO_PY:-0} == 1 ]]; then sed -i '/^  "py_requests/d' run-all.sh; fi
 # The harness's JSON micro-benchmark needs simdjson (Debian: libsimdjson-dev); without it the
 # harness's make fails, so drop that one program rather than the whole run.
@@ -41,7 +43,8 @@ if ! echo '#include <simdjson.h>' | ${CXX:-g++} -x c++ -fsyntax-only - 2> /dev/n
   sed -i 's|^all: \(.*\) bin/json_micro|all: \1|' Makefile
   sed -i '/json_micro/d' run-all.sh
 fi
-[[ $(grep -c '^  "akool|' run-all.sh) == 2 ]] || { echo "could not add the akool rows to run-all.sh" >&2; exit 1; }
+[[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_thread|' run-all.sh) == 2 ]] ||
+  { echo "could not add the akool rows to run-all.sh" >&2; exit 1; }
 
 ./run-all.sh
 
@@ -54,14 +57,15 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 med = {}
 for key in {(r["layout"], r["client"], r["proto"]) for r in rows}:
     med[key] = statistics.median(float(r["rps"]) for r in rows if (r["layout"], r["client"], r["proto"]) == key)
-print("| layout | proto | akool req/s | akool/wrk (bar 0.90) | akool/beast_sync | akool/curl (bar 1.40) |")
-print("|---|---|--:|--:|--:|--:|")
+print("| layout | proto | client | req/s | /wrk (bar 0.90) | /beast_sync | /curl (bar 1.40) |")
+print("|---|---|---|--:|--:|--:|--:|")
 for layout in dict.fromkeys(r["layout"] for r in rows):
     for proto in ("http", "https"):
-        a = med.get((layout, "akool", proto))
-        if a is None:
-            continue
-        f = lambda c: f"{a / med[(layout, c, proto)]:.2f}" if (layout, c, proto) in med else "-"
-        print(f"| {layout} | {proto} | {a:,.0f} | {f('wrk -t1 -c1')} | {f('beast_sync')} | {f('curl_nlohmann')} |")
+        for client in ("akool", "akool_thread"):
+            a = med.get((layout, client, proto))
+            if a is None:
+                continue
+            f = lambda c: f"{a / med[(layout, c, proto)]:.2f}" if (layout, c, proto) in med else "-"
+            print(f"| {layout} | {proto} | {client} | {a:,.0f} | {f('wrk -t1 -c1')} | {f('beast_sync')} | {f('curl_nlohmann')} |")
 PY
 echo "results in $WORK/$OUT"

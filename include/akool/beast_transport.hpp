@@ -16,9 +16,10 @@
 ///   is reported with `maybe_sent` set, never resent.
 /// - Timeouts on name resolution, connect, TLS handshake and the whole exchange (writing the
 ///   request and reading the full reply); no wait without one. A reply body size limit.
-///   Outside Windows the exchange deadline is kept by one background thread shared by all
-///   transports (started on first use; it shuts a timed-out socket down), not by an Asio
-///   timer, so that a request on a kept-alive connection costs no timer system call.
+///   The exchange deadline is an Asio timer on the transport's executor by default. With
+///   `beast_transport_options::deadline_thread` (POSIX only) it is kept instead by one
+///   background thread shared by all transports (started on first use; it shuts a timed-out
+///   socket down), so that a request on a kept-alive connection costs no timer system call.
 /// - TCP_NODELAY, and the request head and body go out in one write.
 /// Copies of a transport share one connection pool. All members are thread-safe.
 
@@ -91,6 +92,12 @@ struct beast_transport_options {
     /// name is still checked whenever the context verifies peers).
     std::shared_ptr<boost::asio::ssl::context> ssl_context;
     std::string user_agent = "akool-cpp/" AKOOL_VERSION_STRING;
+    /// Keep the exchange deadlines (write plus whole reply) on one background thread shared by
+    /// every transport of the process instead of an Asio timer per exchange: one timer system
+    /// call and one completion less per request (see bench/README.md). Off by default, so that
+    /// the library starts no thread of its own; ignored on Windows. Resolve, connect and
+    /// handshake always use timers.
+    bool deadline_thread = false;
 };
 
 namespace detail {
@@ -306,7 +313,8 @@ private:
 };
 
 #if !defined(_WIN32)
-// The deadline of exchanges on connected sockets, kept without an Asio timer: arming and
+// The deadline of exchanges on connected sockets, kept without an Asio timer when a transport
+// sets `deadline_thread` (opt-in: by default the library starts no thread): arming and
 // cancelling a timer per exchange costs a timerfd_settime call and a completion through the
 // scheduler on every request. One background thread (started on first use, shared by every
 // transport) sleeps until the earliest deadline; for an exchange still registered then, it
@@ -480,7 +488,8 @@ class beast_send_op : net::coroutine {
         ~op_state()
         {
 #if !defined(_WIN32)
-            exchange_watchdog::instance().remove(watch);  // before `conn` closes the socket
+            if (watch.owner.load(std::memory_order_acquire))
+                exchange_watchdog::instance().remove(watch);  // before `conn` closes the socket
 #endif
         }
     };
@@ -552,12 +561,12 @@ private:
         ++st.armed;
         if (st.timer) st.timer->cancel();
 #if !defined(_WIN32)
-        exchange_watchdog::instance().remove(st.watch);
+        if (st.watch.owner.load(std::memory_order_acquire)) exchange_watchdog::instance().remove(st.watch);
 #endif
     }
 
     // The deadline of writing the request and reading the reply on a connected socket:
-    // through the watchdog where there is one, else through the timer.
+    // through the watchdog when `deadline_thread` is set and its thread runs, else the timer.
     void arm_exchange(std::chrono::milliseconds d)
     {
 #if !defined(_WIN32)
@@ -566,7 +575,7 @@ private:
         st.watch.at = std::chrono::steady_clock::now() + clamp(d);
         st.watch.fd = static_cast<int>(st.conn->socket().native_handle());
         st.watch.fired = &st.timed_out;
-        if (exchange_watchdog::instance().add(st.watch)) return;
+        if (st.transport->opts.deadline_thread && exchange_watchdog::instance().add(st.watch)) return;
 #endif
         arm(d);
     }

@@ -1,6 +1,8 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
 // The Beast transport and the client over real sockets: keep-alive reuse, stale connections,
-// never resending a create, timeouts, limits, cancellation, and TLS verification.
+// never resending a create, timeouts (in both deadline modes: Asio timer, watchdog thread),
+// header injection, limits, cancellation, TLS verification, and no thread of the library's
+// own in the default mode.
 #define BOOST_TEST_MODULE beast_transport
 #include <boost/test/unit_test.hpp>
 
@@ -9,20 +11,36 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 
 #include "calling_styles.hpp"
 #include "mini_server.hpp"
 #include "test_certs.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <list>
 #include <thread>
+#include <vector>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using akool_test::mini::action;
 using akool_test::mini::server;
 using request_t = http::request<http::string_body>;
+namespace data = boost::unit_test::data;
 
 namespace {
 
@@ -377,4 +395,361 @@ BOOST_AUTO_TEST_CASE(tls_handshake_timeout)
     akool::diagnostics diag;
     c.create(text_request(), ec, diag);
     BOOST_TEST(ec == akool::error::timeout, ec.message() << " " << diag.client_message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadline modes: beast_transport_options::deadline_thread false (an Asio timer per exchange,
+// the default) and true (the shared watchdog thread).
+
+namespace {
+
+// A server that answers each request with raw bytes chosen by request number (1-based), over
+// http or https: an empty string sends nothing, a partial reply stalls mid-message. After
+// answering it waits for the next request, so a connection it never completes stays open
+// until the client closes it. A thread per connection; the destructor closes everything.
+class raw_server {
+public:
+    using script_type = std::function<std::string(int n)>;
+
+    raw_server(script_type script, bool tls)
+        : script_(std::move(script)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0})
+    {
+        if (tls) {
+            ssl_.emplace(asio::ssl::context::tls_server);
+            ssl_->use_certificate_chain_file(pki().server_cert);
+            ssl_->use_private_key_file(pki().server_key, asio::ssl::context::pem);
+        }
+        accept_thread_ = std::thread([this] { accept_loop(); });
+    }
+    ~raw_server()
+    {
+        stopped_ = true;
+        ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+        akool::error_code ec;
+        acceptor_.close(ec);
+        accept_thread_.join();
+        std::list<std::thread> threads;
+        {
+            std::lock_guard<std::mutex> l(mtx_);
+            for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+            threads.swap(threads_);
+        }
+        for (auto& t : threads) t.join();
+    }
+
+    std::string base_url() const
+    {
+        return std::string(ssl_ ? "https" : "http") + "://127.0.0.1:" +
+               std::to_string(acceptor_.local_endpoint().port());
+    }
+    int requests() const { return requests_; }
+    int connections() const { return connections_; }
+
+private:
+    void accept_loop()
+    {
+        while (!stopped_) {
+            asio::ip::tcp::socket sock(ioc_);
+            akool::error_code ec;
+            acceptor_.accept(sock, ec);
+            if (ec || stopped_) return;
+            ++connections_;
+            std::lock_guard<std::mutex> l(mtx_);
+            fds_.push_back(sock.native_handle());
+            threads_.emplace_back([this, s = std::move(sock)]() mutable {
+                int fd = s.native_handle();
+                if (ssl_) {
+                    asio::ssl::stream<asio::ip::tcp::socket> stream(std::move(s), *ssl_);
+                    akool::error_code ec;
+                    stream.handshake(asio::ssl::stream_base::server, ec);
+                    if (!ec) session(stream);
+                    forget(fd);  // before the socket closes: its number may be reused
+                } else {
+                    session(s);
+                    forget(fd);
+                }
+            });
+        }
+    }
+    void forget(int fd)
+    {
+        std::lock_guard<std::mutex> l(mtx_);
+        fds_.erase(std::remove(fds_.begin(), fds_.end(), fd), fds_.end());
+    }
+    template <class Stream>
+    void session(Stream& stream)
+    {
+        boost::beast::flat_buffer buf;
+        for (;;) {
+            request_t req;
+            akool::error_code ec;
+            http::read(stream, buf, req, ec);
+            if (ec) return;
+            std::string bytes = script_(++requests_);
+            if (!bytes.empty()) asio::write(stream, asio::buffer(bytes), ec);
+            if (ec) return;
+        }
+    }
+
+    script_type script_;
+    asio::io_context ioc_;
+    std::optional<asio::ssl::context> ssl_;
+    asio::ip::tcp::acceptor acceptor_;
+    std::thread accept_thread_;
+    std::atomic<bool> stopped_{false};
+    std::atomic<int> requests_{0};
+    std::atomic<int> connections_{0};
+    std::mutex mtx_;
+    std::vector<int> fds_;
+    std::list<std::thread> threads_;
+};
+
+const std::string full_reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                               std::to_string(result_reply.size()) + "\r\n\r\n" + result_reply;
+
+akool::beast_transport_options transport_options(bool deadline_thread, bool tls)
+{
+    akool::beast_transport_options t;
+    t.deadline_thread = deadline_thread;
+    if (tls) t.ca_file = pki().ca_cert;
+    return t;
+}
+
+struct sent {
+    akool::error_code ec;
+    akool::http_response res;
+    bool done = false;
+};
+
+sent send_get(asio::io_context& ioc, akool::beast_transport& t, const std::string& url,
+              std::vector<akool::http_field> headers = {})
+{
+    akool::http_request req;
+    req.url = url;
+    req.headers = std::move(headers);
+    sent out;
+    t.async_send(std::move(req), [&](akool::error_code e, akool::http_response r) {
+        out.ec = e;
+        out.res = std::move(r);
+        out.done = true;
+    });
+    ioc.restart();
+    ioc.run();
+    return out;
+}
+
+std::size_t thread_count()
+{
+    std::size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/task"); it != std::filesystem::directory_iterator();
+         ++it)
+        ++n;
+    return n;
+}
+
+} // namespace
+
+// A server that never answers, or answers half a reply: the request fails with `timeout`
+// after the deadline and not long after it, may have been sent, and its connection is
+// closed, not pooled: the next request opens a new one.
+BOOST_DATA_TEST_CASE(request_timeout_in_both_deadline_modes,
+                     data::make({false, true}) * data::make({false, true}) * data::make({false, true}), deadline_thread,
+                     tls, half_reply)
+{
+    const std::string half = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                             std::to_string(result_reply.size()) + "\r\n\r\n" +
+                             result_reply.substr(0, result_reply.size() / 2);
+    raw_server srv([&](int n) { return n > 1 ? full_reply : half_reply ? half : std::string(); }, tls);
+    asio::io_context ioc;
+    auto opts = transport_options(deadline_thread, tls);
+    opts.request_timeout = std::chrono::milliseconds(250);
+    akool::beast_transport t(ioc.get_executor(), opts);
+
+    auto start = std::chrono::steady_clock::now();
+    sent first = send_get(ioc, t, srv.base_url() + "/stall");
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_REQUIRE(first.done);
+    BOOST_TEST(first.ec == akool::error::timeout, first.ec.message() << " " << first.res.failure_detail);
+    BOOST_TEST(first.res.maybe_sent);
+    BOOST_TEST(first.res.failure_detail.find("timed out") != std::string::npos, first.res.failure_detail);
+    BOOST_TEST((took >= std::chrono::milliseconds(240)), "not before the deadline");
+    BOOST_TEST((took < std::chrono::milliseconds(2500)), "bounded by the deadline");
+    BOOST_TEST(t.idle_connections() == 0u, "a timed-out connection is not pooled");
+
+    sent second = send_get(ioc, t, srv.base_url() + "/next");
+    BOOST_TEST(!second.ec, second.ec.message() << " " << second.res.failure_detail);
+    BOOST_TEST(second.res.status == 200);
+    BOOST_TEST(second.res.body == result_reply);
+    BOOST_TEST(srv.requests() == 2);
+    BOOST_TEST(srv.connections() == 2, "the timed-out connection was not reused");
+    BOOST_TEST(t.connections_opened() == 2u);
+    BOOST_TEST(t.idle_connections() == 1u);
+}
+
+BOOST_DATA_TEST_CASE(keep_alive_reuse_in_both_deadline_modes, data::make({false, true}) * data::make({false, true}),
+                     deadline_thread, tls)
+{
+    std::optional<server> srv;
+    if (tls)
+        srv.emplace(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
+    else
+        srv.emplace(reply_for);
+    asio::io_context ioc;
+    akool::client c(ioc, options_for(*srv), transport_options(deadline_thread, tls));
+    for (int i = 0; i < 10; ++i) {
+        akool::error_code ec;
+        akool::diagnostics diag;
+        c.create(text_request(), ec, diag);
+        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
+        c.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
+        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
+    }
+    BOOST_TEST(srv->requests() == 20);
+    BOOST_TEST(srv->connections() == 1);
+    BOOST_TEST(c.transport().connections_opened() == 1u);
+    BOOST_TEST(c.transport().idle_connections() == 1u);
+}
+
+// CR or LF in a header name or value would let a caller's string add headers or a request
+// (injection): refused before anything is sent, on a new and on a kept-alive connection.
+BOOST_AUTO_TEST_CASE(header_with_cr_or_lf_is_refused_and_nothing_is_sent)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor());
+    const std::vector<akool::http_field> bad[] = {
+        {{"X-Note", "a\r\nX-Injected: 1"}},
+        {{"X-Note", "a\nb"}},
+        {{"X-Note", "a\rb"}},
+        {{"X-Injected: 1\r\nX-Note", "a"}},
+        {{"X-Note\n", "a"}},
+    };
+    auto refuse_all = [&] {
+        for (auto& headers : bad) {
+            sent r = send_get(ioc, t, srv.base_url() + "/x", headers);
+            BOOST_REQUIRE(r.done);
+            BOOST_TEST(r.ec == boost::system::errc::invalid_argument, r.ec.message());
+            BOOST_TEST(!r.res.maybe_sent);
+            BOOST_TEST(r.res.failure_detail.find("CR, LF") != std::string::npos, r.res.failure_detail);
+        }
+    };
+    refuse_all();
+    BOOST_TEST(srv.connections() == 0, "no connection for a refused request");
+    BOOST_TEST(srv.requests() == 0);
+
+    sent ok = send_get(ioc, t, srv.base_url() + "/x", {{"X-Note", "fine"}});
+    BOOST_TEST(!ok.ec, ok.ec.message());
+    refuse_all();
+    sent again = send_get(ioc, t, srv.base_url() + "/x");
+    BOOST_TEST(!again.ec, again.ec.message());
+    BOOST_TEST(srv.requests() == 2, "only the two valid requests reached the server");
+    BOOST_TEST(srv.connections() == 1, "the kept-alive connection is untouched by a refused request");
+}
+
+// A complete reply that is already in the socket when the deadline passes, but not yet read
+// (the io_context is not run until after the deadline), is delivered, not reported as a
+// timeout. With the watchdog thread the deadline has fired (the socket is shut down, so the
+// connection is not pooled); with the timer the reactor hands the readable socket over before
+// the expired timer.
+BOOST_DATA_TEST_CASE(complete_reply_at_the_deadline_is_delivered, data::make({false, true}) * data::make({false, true}),
+                     deadline_thread, tls)
+{
+    const auto timeout = std::chrono::milliseconds(300);
+    std::atomic<std::chrono::steady_clock::rep> seen_at{0};
+    auto script = [&](int) {
+        seen_at = std::chrono::steady_clock::now().time_since_epoch().count();
+        return full_reply;
+    };
+    raw_server srv(script, tls);
+    asio::io_context ioc;
+    auto opts = transport_options(deadline_thread, tls);
+    opts.request_timeout = timeout;
+    akool::beast_transport t(ioc.get_executor(), opts);
+    BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);  // the connection is kept alive
+
+    // Initiating writes the request on the kept-alive connection and starts the read and the
+    // deadline; nothing completes until ioc runs.
+    akool::http_request req;
+    req.url = srv.base_url() + "/x";
+    sent out;
+    auto start = std::chrono::steady_clock::now();
+    t.async_send(std::move(req), [&](akool::error_code e, akool::http_response r) {
+        out.ec = e;
+        out.res = std::move(r);
+        out.done = true;
+    });
+    while (srv.requests() < 2 && std::chrono::steady_clock::now() - start < std::chrono::seconds(5))
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    BOOST_REQUIRE(srv.requests() == 2);
+    std::this_thread::sleep_until(start + timeout + std::chrono::milliseconds(200));  // the deadline passes
+    auto answered = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(seen_at.load()));
+    if (answered - start > timeout / 2) {
+        BOOST_TEST_MESSAGE("the server answered only after " << (answered - start).count()
+                                                             << " ns (machine overloaded): not judged");
+        return;
+    }
+    ioc.restart();
+    ioc.run();
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
+    BOOST_TEST(out.res.status == 200);
+    BOOST_TEST(out.res.body == result_reply);
+    if (deadline_thread) BOOST_TEST(t.idle_connections() == 0u, "the watchdog fired: the socket is shut down");
+
+    sent next = send_get(ioc, t, srv.base_url() + "/next");
+    BOOST_TEST(!next.ec, next.ec.message() << " " << next.res.failure_detail);
+    BOOST_TEST(next.res.status == 200);
+}
+
+// The default mode starts no thread: checked in a fresh child process (this executable, this
+// test only), where no earlier test can have started the shared watchdog. The child counts
+// /proc/self/task around exchanges over http and https in the default mode, then checks that
+// the count does see the watchdog thread once deadline_thread is set. The servers (and their
+// threads) live in this process.
+BOOST_AUTO_TEST_CASE(default_mode_starts_no_thread)
+{
+    if (const char* http_url = std::getenv("AKOOL_TEST_CHILD_HTTP")) {
+        const std::string https_url = std::getenv("AKOOL_TEST_CHILD_HTTPS");
+        akool::beast_transport_options opts;
+        opts.ca_file = std::getenv("AKOOL_TEST_CHILD_CA");
+        const std::size_t before = thread_count();
+        {
+            asio::io_context ioc;
+            akool::beast_transport t(ioc.get_executor(), opts);
+            for (int i = 0; i < 5; ++i)
+                for (const std::string& url : {std::string(http_url), https_url}) {
+                    sent r = send_get(ioc, t, url + "/x");
+                    BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << " " << r.res.failure_detail);
+                }
+            BOOST_TEST(t.connections_opened() == 2u);
+            BOOST_TEST(thread_count() == before, "the default mode started a thread");
+        }
+        opts.deadline_thread = true;
+        asio::io_context ioc;
+        akool::beast_transport t(ioc.get_executor(), opts);
+        BOOST_REQUIRE(!send_get(ioc, t, std::string(http_url) + "/x").ec);
+        BOOST_TEST(thread_count() == before + 1, "the count sees the watchdog thread of deadline_thread");
+        return;
+    }
+
+    server plain(reply_for);
+    server secure(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
+    std::vector<std::string> env_strings = {"AKOOL_TEST_CHILD_HTTP=" + plain.base_url(),
+                                            "AKOOL_TEST_CHILD_HTTPS=" + secure.base_url(),
+                                            "AKOOL_TEST_CHILD_CA=" + pki().ca_cert};
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    for (char** e = environ; *e; ++e) envp.push_back(*e);
+    envp.push_back(nullptr);
+    std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
+    std::string run_test = "--run_test=default_mode_starts_no_thread";
+    char* argv[] = {exe.data(), run_test.data(), nullptr};
+    pid_t pid = 0;
+    BOOST_REQUIRE(::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv, envp.data()) == 0);
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0, "the child's checks failed (see its output above)");
+    BOOST_TEST(plain.requests() == 6);
+    BOOST_TEST(secure.requests() == 5);
 }
