@@ -10,9 +10,11 @@
 #                               checks, and the consumer projects (add_subdirectory, and
 #                               find_package of an installed copy)
 #      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer + UndefinedBehaviorSanitizer
+#      cmake-clang-cxx17        clang++, C++17
 #      cmake-clang-cxx20        clang++, C++20
 #      meson-clang-cxx17        Meson + Ninja, clang++, C++17
-#    Together: g++ and clang++ each in C++17 and C++20, one sanitizer run, CMake and Meson.
+#    Together: CMake with g++ and clang++ each in C++17 and C++20 (g++ C++20 under the
+#    sanitizers), and Meson.
 # 3. Prints one line per configuration, and as its last line `N passed, M failed` (test
 #    counts over all configurations; a configuration that does not build counts as one
 #    failure). Exits non-zero when anything failed.
@@ -24,7 +26,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ci_dir="${AKOOL_CI_DIR:-$root/build/ci}"
 jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
-configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20 meson-clang-cxx17}"
+configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx17 cmake-clang-cxx20 meson-clang-cxx17}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev)
