@@ -29,6 +29,7 @@
 #include <akool/transport.hpp>
 #include <akool/detail/url.hpp>
 
+#include <boost/core/no_exceptions_support.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/coroutine.hpp>
@@ -349,11 +350,9 @@ public:
     {
         std::unique_lock<std::mutex> lock(mtx_);
         if (!started_) {
-            try {
-                std::thread(&exchange_watchdog::run, this).detach();
-            } catch (...) {
-                return false;
-            }
+            BOOST_TRY { std::thread(&exchange_watchdog::run, this).detach(); }
+            BOOST_CATCH (...) { return false; }
+            BOOST_CATCH_END
             started_ = true;
         }
         e.owner.store(this, std::memory_order_relaxed);

@@ -331,18 +331,21 @@ private:
 template <class Fn>
 void guarded(error_code& ec, diagnostics& diag, Fn&& fn)
 {
-    BOOST_TRY { fn(); }
-    BOOST_CATCH(const std::logic_error& e)
-    {
+#ifndef BOOST_NO_EXCEPTIONS
+    try {
+        fn();
+    } catch (const std::logic_error& e) {
+        ec = make_error_code(error::bad_response);
+        diag.client_message = std::string("reply could not be decoded: ") + e.what();
+    } catch (const std::runtime_error& e) {
         ec = make_error_code(error::bad_response);
         diag.client_message = std::string("reply could not be decoded: ") + e.what();
     }
-    BOOST_CATCH(const std::runtime_error& e)
-    {
-        ec = make_error_code(error::bad_response);
-        diag.client_message = std::string("reply could not be decoded: ") + e.what();
-    }
-    BOOST_CATCH_END
+#else
+    (void)ec;
+    (void)diag;
+    fn();  // without exceptions, a failure inside fn() ends in boost::throw_exception
+#endif
 }
 
 inline bj::value parse(std::string_view body, error_code& parse_ec, bj::monotonic_resource& mr)
