@@ -12,6 +12,8 @@
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 
+#include "run_process.hpp"
+
 #include <akool/webhook.hpp>
 
 #include <boost/json.hpp>
@@ -34,7 +36,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;
 
 namespace bdata = boost::unit_test::data;
 namespace fs = std::filesystem;
@@ -45,12 +46,8 @@ namespace {
 const std::string client_id = "CliClientId00016";          // 16 characters
 const std::string client_secret = "CliSecretValue0000000024";  // 24 characters
 
-struct run_result {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-    bool timed_out = false;
-};
+using akool_test::lines_of;
+using akool_test::run_result;
 
 std::string tool_path() { return std::string(AKOOL_BIN_DIR) + "/akool-image"; }
 
@@ -65,7 +62,6 @@ std::map<std::string, std::string> creds_env(const std::string& id = client_id, 
 run_result run_tool(const std::vector<std::string>& args, const std::string& input,
                     const std::map<std::string, std::string>& env, std::chrono::seconds limit = 30s)
 {
-    run_result r;
     static int counter = 0;
     fs::path in_file = fs::temp_directory_path() /
                        ("akool-cli-webhook-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".json");
@@ -73,76 +69,15 @@ run_result run_tool(const std::vector<std::string>& args, const std::string& inp
         std::ofstream f(in_file, std::ios::binary);
         f << input;
     }
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e; ++e)
-        if (std::strncmp(*e, "AKOOL_", 6) != 0) env_strings.emplace_back(*e);
-    for (const auto& kv : env) env_strings.push_back(kv.first + "=" + kv.second);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-
-    std::string path = tool_path();
-    std::vector<std::string> argv_strings{path};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-
-    int out_pipe[2], err_pipe[2];
-    BOOST_TEST_REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
-    BOOST_TEST_REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    posix_spawn_file_actions_addopen(&actions, 0, in_file.c_str(), O_RDONLY, 0);
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    if (rc != 0) {
-        ::close(out_pipe[0]);
-        ::close(err_pipe[0]);
-        std::error_code ignored;
-        fs::remove(in_file, ignored);
-    }
-    BOOST_TEST_REQUIRE(rc == 0, "cannot start " << path << ": " << std::strerror(rc));
-
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    std::string* sinks[2] = {&r.out, &r.err};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            r.timed_out = true;
-            ::kill(pid, SIGKILL);
-            break;
+    struct remove_file {
+        fs::path p;
+        ~remove_file()
+        {
+            std::error_code ignored;
+            fs::remove(p, ignored);
         }
-        int n = ::poll(fds, 2, static_cast<int>(left.count()));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[4096];
-            ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-            if (got > 0) {
-                sinks[i]->append(buf, static_cast<std::size_t>(got));
-            } else {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    for (auto& f : fds)
-        if (f.fd >= 0) ::close(f.fd);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    std::error_code ignored;
-    fs::remove(in_file, ignored);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    } cleanup{in_file};
+    run_result r = akool_test::run_process(tool_path(), args, env, in_file.string(), limit);
     BOOST_TEST(!r.timed_out, "akool-image did not finish within " << limit.count() << " s");
     // Whatever happened, no secret shows.
     std::vector<std::string> secrets{client_secret};
@@ -153,15 +88,6 @@ run_result run_tool(const std::vector<std::string>& args, const std::string& inp
         BOOST_TEST(r.err.find(s) == std::string::npos, "secret on stderr: " << r.err);
     }
     return r;
-}
-
-std::vector<std::string> lines_of(const std::string& text)
-{
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);)
-        if (!l.empty()) out.push_back(l);
-    return out;
 }
 
 /// Exit `code`, nothing on stdout, and exactly one line on stderr naming the tool and `what`.
