@@ -13,6 +13,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include "run_process.hpp"
+#include "webhook_vectors.hpp"
 
 #include <akool/webhook.hpp>
 
@@ -140,49 +141,9 @@ std::string built_body(std::chrono::milliseconds age = 0ms, const std::string& s
 
 // --- the openssl-made vectors (test/data/webhook/make_vectors.sh) --------------------------
 
-struct vector_case {
-    std::string name, client_id, client_secret, id, type, url, body;
-    int status = 0;
-};
+using vector_case = akool_test::webhook_vector;
 
-std::ostream& operator<<(std::ostream& os, const vector_case& v) { return os << v.name; }
-
-std::vector<vector_case> load_vectors()
-{
-    std::ifstream in(std::string(AKOOL_TEST_SOURCE_DIR) + "/test/data/webhook/vectors.txt", std::ios::binary);
-    std::vector<vector_case> out;
-    vector_case cur;
-    auto flush = [&] {
-        if (!cur.name.empty()) out.push_back(cur);
-        cur = vector_case{};
-    };
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty()) {
-            flush();
-            continue;
-        }
-        if (line[0] == '#') continue;
-        auto colon = line.find(": ");
-        std::string key = line.substr(0, line.find(':'));
-        std::string value = colon == std::string::npos ? std::string() : line.substr(colon + 2);
-        if (key == "name") cur.name = value;
-        else if (key == "client_id") cur.client_id = value;
-        else if (key == "client_secret") cur.client_secret = value;
-        else if (key == "id") cur.id = value;
-        else if (key == "status") cur.status = std::stoi(value);
-        else if (key == "type") cur.type = value;
-        else if (key == "url") cur.url = value;
-        else if (key == "body") cur.body = value;
-    }
-    flush();
-    return out;
-}
-
-const std::vector<vector_case>& vectors()
-{
-    static const std::vector<vector_case> v = load_vectors();
-    return v;
-}
+const std::vector<vector_case>& vectors() { return akool_test::webhook_vectors(); }
 
 const vector_case& vector_named(const std::string& name)
 {

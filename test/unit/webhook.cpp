@@ -8,6 +8,8 @@
 #include <akool/detail/base64.hpp>
 #include <akool/webhook.hpp>
 
+#include "webhook_vectors.hpp"
+
 #include <boost/system/system_error.hpp>
 
 #include <cstdint>
@@ -56,18 +58,11 @@ std::ostream& operator<<(std::ostream& os, const window_case& c) { return os << 
 
 namespace {
 
-const std::string vectors_path = std::string(AKOOL_TEST_SOURCE_DIR) + "/test/data/webhook/vectors.txt";
+const std::string& vectors_path = akool_test::webhook_vectors_path;
 const std::string script_path = std::string(AKOOL_TEST_SOURCE_DIR) + "/test/data/webhook/make_vectors.sh";
 
 // One callback made by test/data/webhook/make_vectors.sh (openssl enc + sha1sum).
-struct webhook_vector {
-    std::string name, client_id, client_secret, nonce, plaintext, id, type, url, body;
-    std::int64_t timestamp = 0;
-    int status = 0;
-    std::size_t plaintext_bytes = 0;
-};
-
-std::ostream& operator<<(std::ostream& os, const webhook_vector& v) { return os << v.name; }
+using akool_test::webhook_vector;
 
 std::string read_file(const std::string& path)
 {
@@ -77,49 +72,7 @@ std::string read_file(const std::string& path)
     return ss.str();
 }
 
-std::vector<webhook_vector> load_vectors()
-{
-    std::vector<webhook_vector> out;
-    std::istringstream in(read_file(vectors_path));
-    std::string line;
-    webhook_vector cur;
-    auto flush = [&] {
-        if (!cur.name.empty()) out.push_back(cur);
-        cur = webhook_vector{};
-    };
-    while (std::getline(in, line)) {
-        if (line.empty()) {
-            flush();
-            continue;
-        }
-        if (line[0] == '#') continue;
-        auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string key = line.substr(0, colon);
-        std::string value = line.substr(colon + 1);
-        if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-        if (key == "name") cur.name = value;
-        else if (key == "client_id") cur.client_id = value;
-        else if (key == "client_secret") cur.client_secret = value;
-        else if (key == "timestamp") cur.timestamp = std::stoll(value);
-        else if (key == "nonce") cur.nonce = value;
-        else if (key == "plaintext_bytes") cur.plaintext_bytes = std::stoul(value);
-        else if (key == "plaintext") cur.plaintext = value;
-        else if (key == "id") cur.id = value;
-        else if (key == "status") cur.status = std::stoi(value);
-        else if (key == "type") cur.type = value;
-        else if (key == "url") cur.url = value;
-        else if (key == "body") cur.body = value;
-    }
-    flush();
-    return out;
-}
-
-const std::vector<webhook_vector>& vectors()
-{
-    static const std::vector<webhook_vector> v = load_vectors();
-    return v;
-}
+const std::vector<webhook_vector>& vectors() { return akool_test::webhook_vectors(); }
 
 // The first vector: a completed callback with the default credentials.
 const webhook_vector& base() { return vectors().at(0); }
