@@ -12,10 +12,13 @@
 //   AKOOL_API_KEY       sent as x-api-key (any value; default "test-key")
 //   AKOOL_CA_FILE, CA   PEM file of trusted CAs for https (AKOOL_CA_FILE wins; default: system store)
 //   BATCH               batch_quantity, 1 to 4 (default 1); use with a /batch4 base URL
-//   AKOOL_BENCH_MODE    sync (default): client.create(req, ec, diag) in a loop;
+//   AKOOL_BENCH_MODE    sync (default): client.create(req, ec, diag) in a loop (after the first
+//                       request, each exchange runs on this thread over the kept-alive
+//                       connection: beast_transport::try_send_sync);
 //                       async: a chain of client.async_create callbacks under one ioc.run()
-//   AKOOL_BENCH_DEADLINE_THREAD  1: beast_transport_options::deadline_thread (exchange deadlines
-//                       on the shared watchdog thread); default 0: one Asio timer per exchange
+//   AKOOL_BENCH_DEADLINE_THREAD  1: beast_transport_options::deadline_thread (async exchange
+//                       deadlines on the shared watchdog thread); default 0: one Asio timer per
+//                       async exchange (the sync exchange waits in poll() with the deadline)
 // The last line printed is `n=N secs=S first_ms=F rps=R`; first_ms is the time to the first
 // reply, connection and TLS setup included.
 

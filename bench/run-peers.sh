@@ -7,9 +7,11 @@
 #
 # The harness is copied to a scratch directory first (WORK, default a new /tmp/akool-peers.*);
 # the original is never written. akool-bench is built in Release (-O2) in BUILD_DIR (default
-# <repo>/build-bench) and added to the harness's CLIENTS as four rows: akool|http, akool|https
-# (the default: one Asio timer per exchange deadline) and akool_thread|http, akool_thread|https
-# (AKOOL_BENCH_DEADLINE_THREAD=1: beast_transport_options::deadline_thread, the watchdog thread).
+# <repo>/build-bench) and added to the harness's CLIENTS as three rows per protocol:
+# akool (the sync form, client.create in a loop: the exchange runs on the calling thread over the
+# kept-alive connection), akool_async (AKOOL_BENCH_MODE=async: a chain of async_create under one
+# ioc.run(), deadline on an Asio timer) and akool_async_thread (the same with
+# AKOOL_BENCH_DEADLINE_THREAD=1: beast_transport_options::deadline_thread, the watchdog thread).
 # Every knob of run-all.sh passes through: ROUNDS N N_PY N_PY_NOREUSE N_PY_NOREUSE_TLS WRK_SECS
 # LAYOUTS MICRO_ITERS PY. NO_PY=1 drops the Python rows (shorter runs).
 set -euo pipefail
@@ -30,11 +32,13 @@ rm -rf "$WORK/results" "$WORK/run"
 mkdir -p "$WORK/bin"
 cp "$BUILD_DIR/bin/akool-bench" "$WORK/bin/akool-bench"
 
-# Two akool rows (default mode, then thread mode) after the curl_nlohmann row of each protocol
-# ($N, $H and $S stay literal: run-all.sh expands them; it runs the command word-split, hence env).
+# Three akool rows after the curl_nlohmann row of each protocol ($N, $H and $S stay literal:
+# run-all.sh expands them; it runs the command word-split, hence env).
 cd "$WORK"
-sed -i -e '/^  "curl_nlohmann|http|/a\  "akool|http|$N|bin/akool-bench $H $N"\n  "akool_thread|http|$N|env AKOOL_BENCH_DEADLINE_THREAD=1 bin/akool-bench $H $N"' \
-       -e '/^  "curl_nlohmann|https|/a\  "akool|https|$N|bin/akool-bench $S $N"\n  "akool_thread|https|$N|env AKOOL_BENCH_DEADLINE_THREAD=1 bin/akool-bench $S $N"' run-all.sh
+rows() {  # rows URLVAR
+  printf '%s' "  \"akool|$2|\$N|bin/akool-bench \$$1 \$N\"\n  \"akool_async|$2|\$N|env AKOOL_BENCH_MODE=async bin/akool-bench \$$1 \$N\"\n  \"akool_async_thread|$2|\$N|env AKOOL_BENCH_MODE=async AKOOL_BENCH_DEADLINE_THREAD=1 bin/akool-bench \$$1 \$N\""
+}
+sed -i -e "/^  \"curl_nlohmann|http|/a\\$(rows H http)" -e "/^  \"curl_nlohmann|https|/a\\$(rows S https)" run-all.sh
 if [[ ${NO_PY:-0} == 1 ]]; then sed -i '/^  "py_requests/d' run-all.sh; fi
 # The harness's JSON micro-benchmark needs simdjson (Debian: libsimdjson-dev); without it the
 # harness's make fails, so drop that one program rather than the whole run.
@@ -43,7 +47,8 @@ if ! echo '#include <simdjson.h>' | ${CXX:-g++} -x c++ -fsyntax-only - 2> /dev/n
   sed -i 's|^all: \(.*\) bin/json_micro|all: \1|' Makefile
   sed -i '/json_micro/d' run-all.sh
 fi
-[[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_thread|' run-all.sh) == 2 ]] ||
+[[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_async|' run-all.sh) == 2 &&
+   $(grep -c '^  "akool_async_thread|' run-all.sh) == 2 ]] ||
   { echo "could not add the akool rows to run-all.sh" >&2; exit 1; }
 
 ./run-all.sh
@@ -61,7 +66,7 @@ print("| layout | proto | client | req/s | /wrk (bar 0.90) | /beast_sync | /curl
 print("|---|---|---|--:|--:|--:|--:|")
 for layout in dict.fromkeys(r["layout"] for r in rows):
     for proto in ("http", "https"):
-        for client in ("akool", "akool_thread"):
+        for client in ("akool", "akool_async", "akool_async_thread"):
             a = med.get((layout, client, proto))
             if a is None:
                 continue

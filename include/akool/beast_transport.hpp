@@ -21,6 +21,10 @@
 ///   background thread shared by all transports (started on first use; it shuts a timed-out
 ///   socket down), so that a request on a kept-alive connection costs no timer system call.
 /// - TCP_NODELAY, and the request head and body go out in one write.
+/// - `try_send_sync` carries an exchange out on the calling thread over an idle kept-alive
+///   connection, waiting in poll() within the same deadline instead of through the executor
+///   (one system call per wait, no timer, no completion); the client's synchronous forms use
+///   it and fall back to `async_send` (connecting, TLS handshake) when it declines.
 /// Copies of a transport share one connection pool. All members are thread-safe.
 
 #include <akool/client.hpp>
@@ -53,6 +57,7 @@
 #include <openssl/x509_vfy.h>
 
 #if !defined(_WIN32)
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -60,6 +65,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <chrono>
 #include <memory>
@@ -128,6 +134,7 @@ struct beast_connection {
     beast::flat_buffer buffer;
     std::string wire;  // the serialized request (its capacity is kept between exchanges)
     bool non_blocking = false;  // the socket is in non-blocking mode: synchronous calls never wait
+    bool reply_was_ready = true;  // the last synchronous exchange found its reply already there
     std::chrono::steady_clock::time_point idle_since;
 
     socket_type& socket() noexcept { return secure ? secure->next_layer() : *plain; }
@@ -259,14 +266,14 @@ struct beast_transport_state {
         return nullptr;
     }
 
-    void give_back(std::unique_ptr<connection> c)
+    void give_back(std::unique_ptr<connection> c, bool restart_idle_clock = true)
     {
         std::lock_guard<std::mutex> lock(mtx);
         std::size_t same = 0;
         for (auto& i : idle)
             if (i->key == c->key) ++same;
         if (same >= opts.max_idle_per_host) return c->close();
-        c->idle_since = std::chrono::steady_clock::now();
+        if (restart_idle_clock) c->idle_since = std::chrono::steady_clock::now();
         idle.push_back(std::move(c));
     }
 };
@@ -452,6 +459,55 @@ inline bool breaks_framing(std::string_view s) noexcept
     return false;
 }
 
+// The request head and body in one buffer, so that they leave in one write (one TLS
+// record over https). Host and User-Agent come from the cached request line unless the
+// request sets its own; Content-Length is always the transport's.
+inline void serialize_request(const http_request& req, const beast_endpoint& ep, const beast_transport_options& opts,
+                              std::string& out)
+{
+    bool own_host = false, own_agent = false;
+    for (auto& h : req.headers) {
+        if (ascii_iequals(h.name, "host")) own_host = true;
+        if (ascii_iequals(h.name, "user-agent")) own_agent = true;
+    }
+    out.clear();
+    if (!own_host && !own_agent) {
+        out.append(ep.prefix);
+    } else {
+        out.append(to_string(req.method)).append(" ").append(ep.url.target).append(" HTTP/1.1\r\n");
+        if (!own_host) out.append("Host: ").append(host_port(ep.url)).append("\r\n");
+        if (!own_agent && !opts.user_agent.empty()) out.append("User-Agent: ").append(opts.user_agent).append("\r\n");
+    }
+    for (auto& h : req.headers) {
+        if (ascii_iequals(h.name, "content-length") || ascii_iequals(h.name, "transfer-encoding")) continue;
+        out.append(h.name).append(": ").append(h.value).append("\r\n");
+    }
+    if (req.method == http_method::post || !req.body.empty()) {
+        char digits[24];
+        std::size_t n = req.body.size(), i = sizeof digits;
+        do {
+            digits[--i] = static_cast<char>('0' + n % 10);
+            n /= 10;
+        } while (n);
+        out.append("Content-Length: ").append(digits + i, sizeof digits - i).append("\r\n");
+    }
+    out.append("\r\n").append(req.body);
+}
+
+// True for the ways a server ends a connection (the request may or may not have been read).
+inline bool closed_by_peer(const error_code& ec) noexcept
+{
+    return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated ||
+           ec == http::error::partial_message;
+}
+
+// A step's timeout, bounded by the request's own timeout when it has one.
+inline std::chrono::milliseconds clamp_timeout(std::chrono::milliseconds step, std::chrono::milliseconds request) noexcept
+{
+    return request.count() > 0 && request < step ? request : step;
+}
+
 template <class Executor>
 class beast_send_op : net::coroutine {
     using state_type = beast_transport_state<Executor>;
@@ -594,13 +650,6 @@ private:
         r.maybe_sent = maybe_sent;
         r.failure_detail = std::move(detail);
         self.complete(ec, std::move(r));
-    }
-
-    static bool closed_by_peer(const error_code& ec) noexcept
-    {
-        return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-               ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated ||
-               ec == http::error::partial_message;
     }
 
 #include <boost/asio/yield.hpp>
@@ -781,45 +830,12 @@ private:
     // A step's timeout, bounded by the request's own remaining time when it has one.
     std::chrono::milliseconds clamp(std::chrono::milliseconds step) const noexcept
     {
-        auto t = st_->req->timeout;
-        return t.count() > 0 && t < step ? t : step;
+        return clamp_timeout(step, st_->req->timeout);
     }
 
-    // The request head and body in one buffer, so that they leave in one write (one TLS
-    // record over https). Host and User-Agent come from the cached request line unless the
-    // request sets its own; Content-Length is always the transport's.
     void serialize(std::string& out) const
     {
-        auto& st = *st_;
-        const http_request& req = *st.req;
-        bool own_host = false, own_agent = false;
-        for (auto& h : req.headers) {
-            if (ascii_iequals(h.name, "host")) own_host = true;
-            if (ascii_iequals(h.name, "user-agent")) own_agent = true;
-        }
-        out.clear();
-        if (!own_host && !own_agent) {
-            out.append(st.ep->prefix);
-        } else {
-            out.append(to_string(req.method)).append(" ").append(st.ep->url.target).append(" HTTP/1.1\r\n");
-            if (!own_host) out.append("Host: ").append(host_port(st.ep->url)).append("\r\n");
-            if (!own_agent && !st.transport->opts.user_agent.empty())
-                out.append("User-Agent: ").append(st.transport->opts.user_agent).append("\r\n");
-        }
-        for (auto& h : req.headers) {
-            if (ascii_iequals(h.name, "content-length") || ascii_iequals(h.name, "transfer-encoding")) continue;
-            out.append(h.name).append(": ").append(h.value).append("\r\n");
-        }
-        if (req.method == http_method::post || !req.body.empty()) {
-            char digits[24];
-            std::size_t n = req.body.size(), i = sizeof digits;
-            do {
-                digits[--i] = static_cast<char>('0' + n % 10);
-                n /= 10;
-            } while (n);
-            out.append("Content-Length: ").append(digits + i, sizeof digits - i).append("\r\n");
-        }
-        out.append("\r\n").append(req.body);
+        serialize_request(*st_->req, *st_->ep, st_->transport->opts, out);
     }
 
     bool setup_tls(net::ssl::stream<typename connection::socket_type>& s, error_code& ec)
@@ -845,6 +861,178 @@ private:
         return true;
     }
 };
+
+#if !defined(_WIN32) && defined(MSG_NOSIGNAL)
+// Waits until `fd` is ready for `events`. False when `deadline` passed first (ec clear) or
+// poll() failed (ec set).
+inline bool wait_ready(int fd, short events, std::chrono::steady_clock::time_point deadline, error_code& ec)
+{
+    for (;;) {
+        auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero()) return false;
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+        ::pollfd p{fd, events, 0};
+        int n = ::poll(&p, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
+        if (n > 0) return true;  // ready, or an error or hang-up that the next call reports
+        if (n < 0 && errno != EINTR) {
+            ec = error_code(errno, boost::system::system_category());
+            return false;
+        }
+    }
+}
+#endif
+
+// The synchronous exchange behind `basic_beast_transport::try_send_sync`: the same decisions
+// as beast_send_op on a kept-alive connection, carried out with blocking waits in poll()
+// bounded by the exchange deadline instead of the executor. Returns false, having sent
+// nothing that counts, when it cannot serve the request this way (no live idle connection,
+// TLS request over one record, Windows) or when a reused connection turned out closed
+// before any reply byte and the request is replay-safe: the caller then runs async_send,
+// which connects (with its timeouts) and sends.
+template <class Executor>
+bool sync_exchange(beast_transport_state<Executor>& t, const http_request& req, http_response& out, error_code& ec)
+{
+#if defined(_WIN32) || !defined(MSG_NOSIGNAL)
+    (void)t;
+    (void)req;
+    (void)out;
+    (void)ec;
+    return false;
+#else
+    auto ep = t.endpoint_for(req);
+    if (!ep) return false;  // async_send reports it
+    for (auto& h : req.headers)
+        if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty()) return false;
+    if (ep->url.tls && req.body.size() > 6 * 1024) return false;
+    std::unique_ptr<beast_connection<Executor>> conn = t.take_idle(ep->key);
+    if (!conn) return false;
+    serialize_request(req, *ep, t.opts, conn->wire);
+    if (conn->tls && (!conn->non_blocking || conn->wire.size() > 8 * 1024)) {
+        t.give_back(std::move(conn), false);
+        return false;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + clamp_timeout(t.opts.request_timeout, req.timeout);
+    const int fd = static_cast<int>(conn->socket().native_handle());
+    error_code xec;
+    bool timed_out = false;
+
+    // Write the request: over TLS one record through the non-blocking socket (with the send
+    // buffer empty at the start of an exchange it never has to wait; if it had to, the stream
+    // would be unusable and the exchange fails as a failed write does).
+    const std::string& wire = conn->wire;
+    std::size_t done = 0;
+    while (done < wire.size() && !xec && !timed_out) {
+        if (conn->tls) {
+            done += conn->secure->write_some(net::buffer(wire) + done, xec);
+            continue;
+        }
+        auto n = ::send(fd, wire.data() + done, wire.size() - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!wait_ready(fd, POLLOUT, deadline, xec) && !xec) timed_out = true;
+        } else {
+            xec = error_code(n < 0 ? errno : EPIPE, boost::system::system_category());
+        }
+    }
+
+    // Read and parse the whole reply. The first read goes straight to recv when the previous
+    // reply was already there by then (a server on the same CPU), else waits in poll() first.
+    out.status = 0;
+    out.headers.clear();
+    out.headers.reserve(8);
+    out.body.clear();
+    response_reader parser(out);
+    parser.eager(true);
+    parser.body_limit(req.max_response_bytes ? req.max_response_bytes : t.opts.max_response_bytes);
+    beast::flat_buffer& buf = conn->buffer;
+    bool first_read = true;
+    bool eof = false;
+    while (!xec && !timed_out) {
+        while (buf.size() > 0 && !parser.is_done()) {
+            std::size_t used = parser.put(buf.data(), xec);
+            buf.consume(used);
+            if (xec == http::error::need_more) {
+                xec = {};
+                break;
+            }
+            if (xec || used == 0) break;
+        }
+        if (xec || parser.is_done()) break;
+        if (eof) {
+            if (parser.got_some()) {
+                parser.put_eof(xec);
+                if (!xec && !parser.is_done()) xec = http::error::partial_message;
+            } else {
+                xec = http::error::end_of_stream;
+            }
+            break;
+        }
+        if (first_read && !conn->reply_was_ready) {
+            if (!wait_ready(fd, POLLIN, deadline, xec)) {
+                if (!xec) timed_out = true;
+                break;
+            }
+        }
+        std::size_t room = buf.capacity() - buf.size();
+        auto space = buf.prepare(room < 512 ? 512 : room > 65536 ? 65536 : room);
+        std::size_t got = 0;
+        error_code rec;
+        if (conn->tls) {
+            got = conn->secure->read_some(space, rec);
+        } else {
+            auto n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+            if (n > 0)
+                got = static_cast<std::size_t>(n);
+            else if (n == 0)
+                rec = net::error::eof;
+            else if (errno == EINTR)
+                continue;
+            else
+                rec = error_code(errno, boost::system::system_category());
+        }
+        buf.commit(got);
+        bool would_block = rec == net::error::would_block || rec == boost::system::errc::resource_unavailable_try_again;
+        if (first_read) conn->reply_was_ready = !would_block;
+        first_read = false;
+        if (would_block) {
+            if (!wait_ready(fd, POLLIN, deadline, xec) && !xec) timed_out = true;
+            continue;
+        }
+        if (rec == net::error::eof) {
+            eof = true;  // parse what came before the end first
+            continue;
+        }
+        xec = rec;
+    }
+
+    if (!xec && !timed_out && parser.is_done()) {
+        if (parser.keep_alive())
+            t.give_back(std::move(conn));
+        else
+            conn->close();
+        ec = {};
+        return true;
+    }
+    bool got_some = parser.got_some();
+    conn->close();
+    out = http_response{};
+    if (timed_out) {
+        ec = make_error_code(error::timeout);
+        out.maybe_sent = true;
+        out.failure_detail = "timed out waiting for the reply from " + host_port(ep->url);
+        return true;
+    }
+    // The server closed the reused connection before answering: as beast_send_op, resend only
+    // what is replay-safe, on a new connection (async_send makes it).
+    if (req.replay_safe && closed_by_peer(xec) && !got_some) return false;
+    ec = xec == http::error::body_limit ? make_error_code(error::response_too_large) : xec;
+    out.maybe_sent = true;
+    out.failure_detail = "exchange with " + host_port(ep->url) + ": " + xec.message();
+    return true;
+#endif
+}
 
 } // namespace detail
 
@@ -880,6 +1068,18 @@ public:
     {
         return boost::asio::async_compose<CompletionToken, void(error_code, http_response)>(
             detail::beast_send_op<Executor>(st_, req), token, st_->ex);
+    }
+
+    /// Sends `req` and reads the whole reply on the calling thread, over an idle kept-alive
+    /// connection to its host, waiting in poll() (bounded by the exchange deadline) instead of
+    /// through the executor: the synchronous forms of the client use it. Returns false, with
+    /// nothing sent, when it cannot (no live idle connection to reuse, a TLS request of more
+    /// than one record, Windows); the caller then uses `async_send`. Returns true with the
+    /// outcome in `ec` and `out` otherwise, with the same errors, `maybe_sent` rules and
+    /// timeouts as `async_send`.
+    bool try_send_sync(const http_request& req, http_response& out, error_code& ec)
+    {
+        return detail::sync_exchange(*st_, req, out, ec);
     }
 
     /// Closes every idle connection.

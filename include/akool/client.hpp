@@ -15,8 +15,12 @@
 ///  - `x(args..., error_code&, [diagnostics&])`: synchronous, never throws for an operation
 ///    failure;
 ///  - `x(args...)`: synchronous, throws `error_with_diagnostics` through boost::throw_exception.
-/// The synchronous forms drive the client's io_context until the operation completes: call
-/// them when no other thread runs that io_context. They need an executor of an io_context.
+/// The synchronous forms block the calling thread. When the transport can exchange on the
+/// calling thread (the Beast transport over a kept-alive connection: `try_send_sync`), create,
+/// get-result and get-token do so, with the same retry decisions as the async forms (retry
+/// delays are slept); otherwise, and for the longer operations, they drive the client's
+/// io_context until the operation completes. Call them when no other thread runs that
+/// io_context. They need an executor of an io_context.
 ///
 /// An invalid request fails with `error::validation_failed`, the validator's findings in
 /// `diagnostics::issues`, and sends no byte.
@@ -44,12 +48,21 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace akool {
 namespace detail {
+
+// True when `Transport` has `bool try_send_sync(const http_request&, http_response&, error_code&)`.
+template <class Transport, class = void>
+struct has_sync_send : std::false_type {};
+template <class Transport>
+struct has_sync_send<Transport, std::void_t<decltype(bool(std::declval<Transport&>().try_send_sync(
+                                    std::declval<const http_request&>(), std::declval<http_response&>(),
+                                    std::declval<error_code&>())))>> : std::true_type {};
 
 template <class Executor, class = void>
 struct has_io_context : std::false_type {};
@@ -137,6 +150,12 @@ public:
     }
     std::vector<image_task> create(const image_request& req, error_code& ec, diagnostics& diag)
     {
+        if constexpr (detail::has_sync_send<Transport>::value) {
+            diag.clear();
+            return exchange_sync<detail::decode_create>(
+                [&](error_code& e, diagnostics& d) { return detail::make_create_request(st_->opts, req, e, d); }, diag,
+                request_kind::create, ec);
+        }
         return run_sync<std::vector<image_task>>([&](auto&& h) { async_create(req, diag, std::move(h)); }, ec);
     }
     std::vector<image_task> create(const image_request& req, error_code& ec)
@@ -168,6 +187,12 @@ public:
     }
     image_result get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
     {
+        if constexpr (detail::has_sync_send<Transport>::value) {
+            diag.clear();
+            return exchange_sync<detail::decode_result>(
+                [&](error_code& e, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, e, d); },
+                diag, request_kind::read, ec);
+        }
         return run_sync<image_result>([&](auto&& h) { async_get_result(task_id, diag, std::move(h)); }, ec);
     }
     image_result get_result(std::string_view task_id, error_code& ec)
@@ -202,6 +227,12 @@ public:
     }
     std::string get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
     {
+        if constexpr (detail::has_sync_send<Transport>::value) {
+            diag.clear();
+            return exchange_sync<detail::decode_token>(
+                [&](error_code& e, diagnostics& d) { return detail::make_token_request(st_->opts, creds, e, d); },
+                diag, request_kind::read, ec);
+        }
         return run_sync<std::string>([&](auto&& h) { async_get_token(creds, diag, std::move(h)); }, ec);
     }
     std::string get_token(const client_credentials& creds, error_code& ec)
@@ -383,6 +414,56 @@ private:
         R r = f(ec, diag);
         throw_on_error(ec, diag);
         return r;
+    }
+
+    // The synchronous exchange: the decisions of exchange_op (gate, finish_exchange,
+    // should_retry, backoff) on the calling thread, each attempt through the transport's
+    // try_send_sync, or its async_send driven here when it cannot. When the gate does not let
+    // an attempt start at once (limits reached), exchange_op takes over the remaining attempts,
+    // waiting in the gate's queue as async operations do.
+    template <class Decode, class Build>
+    auto exchange_sync(Build&& build, diagnostics& diag, request_kind kind, error_code& ec)
+    {
+        using op = detail::exchange_op<Transport, Decode>;
+        using result_type = typename op::result_type;
+        auto& cs = *st_;
+        ec.clear();
+        http_request request = build(ec, diag);
+        if (ec) return result_type{};
+        const retry_policy policy = cs.retry;
+        result_type value{};
+        for (unsigned retries = 0;;) {
+            if (!cs.gate.try_enter_now(std::chrono::steady_clock::now())) {
+                return run_sync<result_type>(
+                    [&](auto&& h) {
+                        auto st = std::make_unique<typename op::state>(&cs, &diag, Decode{}, kind);
+                        st->request = std::move(request);
+                        st->policy.max_retries = policy.max_retries > retries ? policy.max_retries - retries : 0;
+                        boost::asio::async_compose<std::decay_t<decltype(h)>, void(error_code, result_type)>(
+                            op(std::move(st)), h, ex_);
+                    },
+                    ec);
+            }
+            http_response response;
+            error_code tec;
+            if (!cs.transport.try_send_sync(request, response, tec)) {
+                response = run_sync<http_response>(
+                    [&](auto&& h) {
+                        using handler = std::decay_t<decltype(h)>;
+                        if constexpr (detail::has_borrowed_send<Transport, handler>::value)
+                            cs.transport.async_send_borrowed(request, std::move(h));
+                        else
+                            cs.transport.async_send(http_request(request), std::move(h));
+                    },
+                    tec);
+            }
+            cs.gate.leave();
+            detail::reset_attempt(diag);
+            value = detail::finish_exchange(tec, response, request.replay_safe, Decode{}, ec, diag);
+            if (!should_retry(policy, kind, ec, diag, retries)) break;
+            std::this_thread::sleep_for(policy.backoff(retries++, cs.random_unit(), diag));
+        }
+        return value;
     }
 
     template <class R, class Initiate>

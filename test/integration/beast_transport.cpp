@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <functional>
 #include <list>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -410,6 +411,8 @@ namespace {
 class raw_server {
 public:
     using script_type = std::function<std::string(int n)>;
+    static inline const std::string pause_marker = "<pause>";
+    static inline const std::string close_marker = "<close>";
 
     raw_server(script_type script, bool tls)
         : script_(std::move(script)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0})
@@ -486,7 +489,16 @@ private:
             http::read(stream, buf, req, ec);
             if (ec) return;
             std::string bytes = script_(++requests_);
-            if (!bytes.empty()) asio::write(stream, asio::buffer(bytes), ec);
+            if (bytes == close_marker) return;  // close without answering
+            // Parts separated by pause_marker are written 80 ms apart.
+            for (std::size_t from = 0; !ec && from <= bytes.size();) {
+                std::size_t at = bytes.find(pause_marker, from);
+                std::string part = bytes.substr(from, at == std::string::npos ? std::string::npos : at - from);
+                if (!part.empty()) asio::write(stream, asio::buffer(part), ec);
+                if (at == std::string::npos) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(80));
+                from = at + pause_marker.size();
+            }
             if (ec) return;
         }
     }
@@ -752,4 +764,179 @@ BOOST_AUTO_TEST_CASE(default_mode_starts_no_thread)
     BOOST_TEST(WEXITSTATUS(status) == 0, "the child's checks failed (see its output above)");
     BOOST_TEST(plain.requests() == 6);
     BOOST_TEST(secure.requests() == 5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The synchronous exchange (try_send_sync: what the client's sync forms use on a kept-alive
+// connection): the outcomes of async_send, with waits in poll() bounded by the deadline.
+
+namespace {
+
+akool::http_request request_to(const std::string& url, akool::http_method m = akool::http_method::get)
+{
+    akool::http_request req;
+    req.method = m;
+    req.url = url;
+    req.replay_safe = m == akool::http_method::get;
+    if (m == akool::http_method::post) req.body = R"({"prompt":"x"})";
+    return req;
+}
+
+// What the server sends for the request under test (the second on the connection), and what
+// try_send_sync must make of it.
+struct sync_case {
+    const char* name;
+    std::string reply;
+    bool handled;               // try_send_sync returns true
+    int status;                 // expected status when it succeeds, else 0
+    std::string body;           // expected body when it succeeds
+    bool pooled;                // the connection is kept alive afterwards
+    const char* error;          // expected error text (in ec.message() or failure_detail), or ""
+};
+
+std::vector<sync_case> sync_cases()
+{
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+    const std::string half = head + "Content-Length: " + std::to_string(result_reply.size()) + "\r\n\r\n" +
+                             result_reply.substr(0, result_reply.size() / 2);
+    const std::string split = head + "Content-Length: " + std::to_string(result_reply.size()) + "\r\n\r\n" +
+                              result_reply.substr(0, 10) + raw_server::pause_marker + result_reply.substr(10);
+    const std::string chunked = head + "Transfer-Encoding: chunked\r\n\r\n" + "a\r\n" + result_reply.substr(0, 10) +
+                                "\r\n" + raw_server::pause_marker + [&] {
+                                    std::ostringstream o;
+                                    o << std::hex << result_reply.size() - 10;
+                                    return o.str();
+                                }() + "\r\n" + result_reply.substr(10) + "\r\n0\r\n\r\n";
+    const std::string closing = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " +
+                                std::to_string(result_reply.size()) + "\r\n\r\n" + result_reply;
+    const std::string big = head + "Content-Length: 5000\r\n\r\n" + std::string(5000, 'x');
+    return {
+        {"complete reply", full_reply, true, 200, result_reply, true, ""},
+        {"reply in two writes", split, true, 200, result_reply, true, ""},
+        {"chunked reply", chunked, true, 200, result_reply, true, ""},
+        {"Connection: close", closing, true, 200, result_reply, false, ""},
+        {"no reply", "", true, 0, "", false, "timed out"},
+        {"half a reply", half, true, 0, "", false, "timed out"},
+        {"body over the limit", big, true, 0, "", false, "size limit"},
+        {"not HTTP", "SSH-2.0-OpenSSH_9.2\r\n\r\n", true, 0, "", false, "exchange with"},
+    };
+}
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(sync_exchange_outcomes, data::xrange(8) * data::make({false, true}), which, tls)
+{
+    const sync_case c = sync_cases().at(static_cast<std::size_t>(which));
+    BOOST_TEST_MESSAGE("case: " << c.name << (tls ? " (https)" : " (http)"));
+    raw_server srv([&](int n) { return n == 2 ? c.reply : full_reply; }, tls);
+    asio::io_context ioc;
+    auto opts = transport_options(false, tls);
+    opts.request_timeout = std::chrono::milliseconds(400);
+    akool::beast_transport t(ioc.get_executor(), opts);
+    BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);
+    BOOST_REQUIRE(t.idle_connections() == 1u);
+
+    akool::http_request req = request_to(srv.base_url() + "/x");
+    req.max_response_bytes = 1000;
+    akool::http_response out;
+    akool::error_code ec;
+    auto start = std::chrono::steady_clock::now();
+    bool handled = t.try_send_sync(req, out, ec);
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(handled == c.handled);
+    BOOST_TEST(srv.requests() == 2);
+    BOOST_TEST(t.connections_opened() == 1u, "the kept-alive connection was used");
+    if (c.status) {
+        BOOST_TEST(!ec, ec.message() << " " << out.failure_detail);
+        BOOST_TEST(out.status == c.status);
+        BOOST_TEST(out.body == c.body);
+        BOOST_TEST(out.header("Content-Type").size() + out.header("Connection").size() > 0u, "headers are kept");
+    } else {
+        BOOST_TEST(ec.failed());
+        BOOST_TEST(out.maybe_sent, "the request was written: it may have been processed");
+        std::string text = ec.message() + " | " + out.failure_detail;
+        BOOST_TEST(text.find(c.error) != std::string::npos, text);
+        BOOST_TEST(out.failure_detail.find("127.0.0.1") != std::string::npos, out.failure_detail);
+    }
+    if (std::string(c.error) == "timed out") {
+        BOOST_TEST(ec == akool::error::timeout, ec.message());
+        BOOST_TEST((took >= std::chrono::milliseconds(390)), "not before the deadline");
+        BOOST_TEST((took < std::chrono::milliseconds(3000)), "bounded by the deadline");
+    }
+    if (std::string(c.error) == "size limit") BOOST_TEST(ec == akool::error::response_too_large, ec.message());
+    BOOST_TEST(t.idle_connections() == (c.pooled ? 1u : 0u));
+
+    // Whatever happened, the next request gets a good reply (a new connection if needed).
+    sent next = send_get(ioc, t, srv.base_url() + "/next");
+    BOOST_TEST(!next.ec, next.ec.message() << " " << next.res.failure_detail);
+    BOOST_TEST(next.res.status == 200);
+    BOOST_TEST(srv.requests() == 3);
+}
+
+// With no idle connection to reuse, try_send_sync declines and sends nothing: connecting (with
+// its own timeouts) is async_send's job.
+BOOST_DATA_TEST_CASE(sync_exchange_without_an_idle_connection_sends_nothing, data::make({false, true}), tls)
+{
+    raw_server srv([](int) { return full_reply; }, tls);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false, tls));
+    akool::http_response out;
+    akool::error_code ec;
+    BOOST_TEST(!t.try_send_sync(request_to(srv.base_url() + "/x"), out, ec));
+    BOOST_TEST(!ec);
+    BOOST_TEST(t.connections_opened() == 0u);
+    BOOST_TEST(srv.connections() == 0);
+    BOOST_TEST(srv.requests() == 0);
+}
+
+// A kept-alive connection the server closes after reading the request: a GET is declined (the
+// caller resends it on a new connection), a POST is reported as possibly processed, not resent.
+BOOST_DATA_TEST_CASE(sync_exchange_on_a_connection_closed_after_the_request, data::make({false, true}) *
+                                                                                   data::make({false, true}),
+                     tls, post)
+{
+    raw_server srv([](int n) { return n == 1 ? full_reply : raw_server::close_marker; }, tls);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false, tls));
+    BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);
+    akool::http_response out;
+    akool::error_code ec;
+    bool handled = t.try_send_sync(
+        request_to(srv.base_url() + "/x", post ? akool::http_method::post : akool::http_method::get), out, ec);
+    BOOST_TEST(srv.requests() == 2);
+    BOOST_TEST(t.idle_connections() == 0u);
+    if (post) {
+        BOOST_TEST(handled);
+        BOOST_TEST(ec.failed());
+        BOOST_TEST(out.maybe_sent);
+        BOOST_TEST(out.failure_detail.find("exchange with 127.0.0.1") != std::string::npos, out.failure_detail);
+    } else {
+        BOOST_TEST(!handled, "a replay-safe request is left to async_send, which resends it");
+    }
+}
+
+// The client's sync forms over the sync exchange: a create dropped on a reused connection is
+// outcome_unknown and not resent (above); here, the request rate limit still holds (the sync
+// path hands over to the queued async exchange when the gate does not let it start), and
+// the in-flight count returns to zero.
+BOOST_AUTO_TEST_CASE(sync_forms_keep_the_rate_limit)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    akool::client c(ioc, options_for(srv));
+    akool::rate_limits l;
+    l.max_requests_per_second = 20;  // one start every 50 ms
+    c.set_limits(l);
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 6; ++i) {
+        akool::error_code ec;
+        akool::diagnostics diag;
+        auto tasks = c.create(text_request(), ec, diag);
+        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
+        BOOST_TEST(tasks.size() == 1u);
+    }
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST((took >= std::chrono::milliseconds(240)), "6 starts at 20 per second take at least 250 ms");
+    BOOST_TEST(srv.requests() == 6);
+    BOOST_TEST(srv.connections() == 1);
 }

@@ -57,6 +57,22 @@ public:
         return true;
     }
 
+    // Enters only when that is possible now, queueing nothing (for a caller that does not
+    // wait on a timer: the synchronous forms). On false nothing has changed.
+    bool try_enter_now(clock::time_point now)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        if (limits_.max_in_flight != 0 && in_flight_ >= limits_.max_in_flight) return false;
+        if (limits_.max_requests_per_second > 0) {
+            if (next_start_ > now) return false;
+            auto interval = std::chrono::duration_cast<clock::duration>(
+                std::chrono::duration<double>(1.0 / limits_.max_requests_per_second));
+            next_start_ = std::max(now, next_start_) + interval;
+        }
+        ++in_flight_;
+        return true;
+    }
+
     // Ends an exchange and wakes the longest-waiting caller, if any.
     void leave()
     {
