@@ -599,4 +599,111 @@ BOOST_AUTO_TEST_CASE(seed_requests_decode_clean)
     }
 }
 
+
+// decode_create_response first tries a SAX decode straight into image_task and falls back to
+// the JSON-value reader for anything it does not expect. The fast path must take the common
+// replies (else the optimisation is gone) and must never succeed where the reader would give
+// another result: for every body here, a fast success equals the reader's result field by field.
+namespace {
+
+struct agreement_case {
+    std::string body;
+    bool fast_expected;  // the fast path must take it
+};
+
+std::vector<agreement_case> agreement_cases()
+{
+    return {
+        {read_fixture("peers/create.json"), true},
+        {read_fixture("peers/create_batch4.json"), true},
+        {read_fixture("seed_create_response.json"), true},
+        {read_fixture("seed_create_batch_response.json"), true},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1}})", true},
+        {R"({"data":{"image_status":3,"_id":"b"},"code":1000,"msg":"OK"})", true},
+        {R"( {"code":1000,"msg":{"x":[1,{"y":null}]},"data":[{"_id":"a","image_status":1},{"_id":"b","image_status":4,"sub_type":40002}]} )",
+         true},
+        {R"({"code":1000,"data":{"_id":"\u0041\"\\\/\n","image_status":1,"prompt":"caf\u00e9 \ud83d\ude00","x":{"_id":5}}})",
+         true},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1,"uid":9223372036854775807,"create_time":-5,"from":0}})",
+         true},
+        {R"({"extra":{"deep":[1,2,{"x":null}]},"code":1000,"msg":"OK","trace":"abc","data":{"new_field":[true],"_id":"a","image_status":2,"buttons":[]}})",
+         true},
+        // Replies the fast path leaves to the reader (which may accept or refuse them).
+        {R"({"code":1000,"msg":5,"data":{"_id":"a","image_status":1,"uid":"378337","team_id":5,"create_time":1e400}})",
+         false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1,"uid":18446744073709551615}})", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1,"sub_type":4294967296}})", false},
+        {R"({"code":1000,"data":{"_id":"a","_id":"b","image_status":1}})", false},
+        {R"({"code":1000,"code":1000,"data":{"_id":"a","image_status":1}})", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1},"data":{"_id":"b","image_status":1}})", false},
+        {R"({"code":1003,"msg":"bad","data":{"_id":"a","image_status":1}})", false},
+        {R"({"code":"1000","data":{"_id":"a","image_status":1}})", false},
+        {R"({"code":1000.0,"data":{"_id":"a","image_status":1}})", false},
+        {R"({"code":1000,"data":{"_id":"","image_status":1}})", false},
+        {R"({"code":1000,"data":{"_id":"a"}})", false},
+        {R"({"code":1000,"data":{"image_status":1}})", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":"1"}})", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":2147483648}})", false},
+        {R"({"code":1000,"data":[]})", false},
+        {R"({"code":1000,"data":[{"_id":"a","image_status":1},5]})", false},
+        {R"({"code":1000,"data":null})", false},
+        {R"({"code":1000})", false},
+        {R"({"data":{"_id":"a","image_status":1}})", false},
+        {R"([{"code":1000}])", false},
+        {R"("code")", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1}} x)", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1})", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1,"prompt":5}})", false},
+        {R"({"code":1000,"data":{"_id":["a"],"image_status":1}})", false},
+        {"", false},
+    };
+}
+
+void check_same(const image_task& a, const image_task& b)
+{
+    BOOST_TEST(a.id == b.id);
+    BOOST_TEST(static_cast<int>(a.status) == static_cast<int>(b.status));
+    BOOST_TEST((a.uid == b.uid));
+    BOOST_TEST(a.team_id == b.team_id);
+    BOOST_TEST((a.create_time == b.create_time));
+    BOOST_TEST(a.prompt == b.prompt);
+    BOOST_TEST(a.origin_prompt == b.origin_prompt);
+    BOOST_TEST(a.source_image == b.source_image);
+    BOOST_TEST((a.sub_status == b.sub_status));
+    BOOST_TEST((a.deduction_credit == b.deduction_credit));
+    BOOST_TEST(a.model_name == b.model_name);
+    BOOST_TEST(a.provider == b.provider);
+    BOOST_TEST((a.type == b.type));
+    BOOST_TEST((a.from == b.from));
+    BOOST_TEST((a.sub_type == b.sub_type));
+    BOOST_TEST(a.file_name == b.file_name);
+}
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(fast_create_decoder_agrees_with_the_reader, bdata::xrange(agreement_cases().size()), index)
+{
+    const agreement_case c = agreement_cases()[index];
+    std::vector<image_task> fast;
+    bool took = akool::detail::json_codec::decode_create_fast(c.body, fast);
+    BOOST_TEST(took == c.fast_expected, "body: " << c.body);
+    error_code ec;
+    diagnostics diag;
+    std::vector<image_task> dom = akool::detail::json_codec::decode_create_dom(c.body, ec, diag);
+    if (took) {
+        BOOST_TEST_REQUIRE(!ec, "the reader refuses what the fast path took: " << diag.client_message);
+        BOOST_TEST_REQUIRE(fast.size() == dom.size());
+        for (std::size_t i = 0; i < fast.size(); ++i) check_same(fast[i], dom[i]);
+    }
+    // The public decoder gives the reader's result in every case.
+    error_code ec2;
+    diagnostics diag2;
+    std::vector<image_task> pub = decode_create_response(c.body, ec2, diag2);
+    BOOST_TEST(ec2 == ec);
+    BOOST_TEST(diag2.client_message == diag.client_message);
+    BOOST_TEST(diag2.api_code == diag.api_code);
+    BOOST_TEST_REQUIRE(pub.size() == dom.size());
+    for (std::size_t i = 0; i < pub.size(); ++i) check_same(pub[i], dom[i]);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

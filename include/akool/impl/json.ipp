@@ -5,6 +5,7 @@
 #include <akool/json.hpp>
 
 #include <boost/core/no_exceptions_support.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serializer.hpp>
@@ -353,6 +354,284 @@ inline bj::value parse(std::string_view body, error_code& parse_ec, bj::monotoni
     return bj::parse(bj::string_view(body.data(), body.size()), parse_ec, bj::storage_ptr(&mr));
 }
 
+// --- The create reply, straight into image_task ----------------------------------------------
+
+// A SAX handler (boost::json::basic_parser) that fills the tasks of a create reply without
+// building a JSON value. It only ever succeeds on a reply the DOM reader (reply_reader) also
+// accepts, with the same result: at the first thing it does not expect (a code other than
+// 1000, a missing or mistyped field, a duplicate known key, any other shape) it stops, and
+// the caller decodes the body again with reply_reader, which words the error. Unknown keys
+// are skipped at any depth, as reply_reader ignores them.
+class create_reply_handler {
+public:
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+
+    explicit create_reply_handler(std::vector<image_task>* tasks) noexcept : tasks_(tasks) {}
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code& ec) { return depth_ == 0 && root_done_ ? true : stop(ec); }
+
+    bool on_object_begin(error_code& ec)
+    {
+        if (depth_ == 0) return root_done_ ? stop(ec) : push(frame::root, ec);
+        frame top = frames_[depth_ - 1];
+        if (top == frame::skip) return push(frame::skip, ec);
+        if (top == frame::data_array) return new_task(ec);
+        if (top == frame::root && field_ == field::data) {
+            if (seen_data_) return stop(ec);
+            seen_data_ = true;
+            return new_task(ec);
+        }
+        if (known_scalar_field()) return stop(ec);  // an object where a known scalar goes
+        return push(frame::skip, ec);
+    }
+    bool on_object_end(std::size_t, error_code& ec)
+    {
+        frame f = frames_[--depth_];
+        field_ = field::none;
+        if (f == frame::task) {
+            // `_id` present and non-empty, `image_status` an int: what reply_reader requires.
+            return (seen_ & (bit(field::id) | bit(field::image_status))) ==
+                               (bit(field::id) | bit(field::image_status)) &&
+                           !tasks_->back().id.empty()
+                       ? true
+                       : stop(ec);
+        }
+        if (f == frame::root) {
+            root_done_ = true;
+            return seen_code_ && seen_data_ ? true : stop(ec);
+        }
+        return true;
+    }
+    bool on_array_begin(error_code& ec)
+    {
+        if (depth_ == 0) return stop(ec);
+        frame top = frames_[depth_ - 1];
+        if (top == frame::skip) return push(frame::skip, ec);
+        if (top == frame::root && field_ == field::data) {
+            if (seen_data_) return stop(ec);
+            seen_data_ = true;
+            return push(frame::data_array, ec);
+        }
+        if (top == frame::data_array || known_scalar_field()) return stop(ec);
+        return push(frame::skip, ec);
+    }
+    bool on_array_end(std::size_t n, error_code& ec)
+    {
+        frame f = frames_[--depth_];
+        field_ = field::none;
+        return f == frame::data_array && n == 0 ? stop(ec) : true;
+    }
+
+    bool on_key_part(bj::string_view s, std::size_t, error_code&)
+    {
+        key_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(bj::string_view s, std::size_t, error_code& ec)
+    {
+        frame top = frames_[depth_ - 1];
+        if (top == frame::skip) {
+            key_.clear();
+            return true;
+        }
+        std::string_view k(s.data(), s.size());
+        if (!key_.empty()) {
+            key_.append(s.data(), s.size());
+            k = key_;
+        }
+        field_ = top == frame::root ? root_field(k) : task_field(k);
+        key_.clear();
+        if (top == frame::task && field_ != field::unknown) {
+            if (seen_ & bit(field_)) return stop(ec);  // a duplicate: let reply_reader decide
+            seen_ |= bit(field_);
+        }
+        return true;
+    }
+
+    bool on_string_part(bj::string_view s, std::size_t, error_code& ec) { return string_data(s, ec); }
+    bool on_string(bj::string_view s, std::size_t, error_code& ec)
+    {
+        if (!string_data(s, ec)) return false;
+        if (scalar_in_array_or_top()) return stop(ec);
+        bool ok = frames_[depth_ - 1] != frame::task || field_ != field::id || !tasks_->back().id.empty();
+        if (frames_[depth_ - 1] == frame::root && field_ != field::msg && field_ != field::unknown) ok = false;
+        field_ = field::none;
+        return ok ? true : stop(ec);
+    }
+    bool on_number_part(bj::string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t v, bj::string_view, error_code& ec) { return integer(v, 0, false, ec); }
+    bool on_uint64(std::uint64_t v, bj::string_view, error_code& ec) { return integer(0, v, true, ec); }
+    bool on_double(double, bj::string_view, error_code& ec) { return other_scalar(ec); }
+    bool on_bool(bool, error_code& ec) { return other_scalar(ec); }
+    bool on_null(error_code& ec) { return other_scalar(ec); }
+    bool on_comment_part(bj::string_view, error_code& ec) { return stop(ec); }
+    bool on_comment(bj::string_view, error_code& ec) { return stop(ec); }
+
+private:
+    enum class frame : unsigned char { root, task, data_array, skip };
+    enum class field : unsigned char {
+        none, unknown, code, msg, data,
+        id, image_status, uid, team_id, create_time, prompt, origin_prompt, source_image,
+        image_sub_status, deduction_credit, model_name, provider, type, from, sub_type, file_name
+    };
+    static constexpr std::uint32_t bit(field f) noexcept { return std::uint32_t(1) << static_cast<unsigned>(f); }
+
+    static field root_field(std::string_view k) noexcept
+    {
+        if (k == "code") return field::code;
+        if (k == "msg") return field::msg;
+        if (k == "data") return field::data;
+        return field::unknown;
+    }
+    static field task_field(std::string_view k) noexcept
+    {
+        static constexpr std::pair<std::string_view, field> names[] = {
+            {"_id", field::id},
+            {"image_status", field::image_status},
+            {"uid", field::uid},
+            {"team_id", field::team_id},
+            {"create_time", field::create_time},
+            {"prompt", field::prompt},
+            {"origin_prompt", field::origin_prompt},
+            {"source_image", field::source_image},
+            {"image_sub_status", field::image_sub_status},
+            {"deduction_credit", field::deduction_credit},
+            {"model_name", field::model_name},
+            {"provider", field::provider},
+            {"type", field::type},
+            {"from", field::from},
+            {"sub_type", field::sub_type},
+            {"file_name", field::file_name},
+        };
+        for (const auto& n : names)
+            if (n.first == k) return n.second;
+        return field::unknown;
+    }
+
+    bool stop(error_code& ec)
+    {
+        ec = make_error_code(error::bad_response);  // not reported: reply_reader decodes again
+        return false;
+    }
+    bool push(frame f, error_code& ec)
+    {
+        if (depth_ == sizeof(frames_)) return stop(ec);
+        frames_[depth_++] = f;
+        field_ = field::none;
+        return true;
+    }
+    bool new_task(error_code& ec)
+    {
+        tasks_->emplace_back();
+        seen_ = 0;
+        return push(frame::task, ec);
+    }
+    // The value being read belongs to a field whose value the reader checks (all but `msg`
+    // and unknown keys).
+    bool known_scalar_field() const noexcept { return field_ != field::unknown && field_ != field::msg; }
+    bool scalar_in_array_or_top() const noexcept { return depth_ == 0 || frames_[depth_ - 1] == frame::data_array; }
+
+    // The string field being read in the current task, or null.
+    std::string* string_target() noexcept
+    {
+        if (depth_ == 0 || frames_[depth_ - 1] != frame::task) return nullptr;
+        image_task& t = tasks_->back();
+        switch (field_) {
+        case field::id: return &t.id;
+        case field::team_id: return &t.team_id;
+        case field::prompt: return &t.prompt;
+        case field::origin_prompt: return &t.origin_prompt;
+        case field::source_image: return &t.source_image;
+        case field::model_name: return &t.model_name;
+        case field::provider: return &t.provider;
+        case field::file_name: return &t.file_name;
+        default: return nullptr;
+        }
+    }
+    bool string_data(bj::string_view s, error_code& ec)
+    {
+        if (depth_ == 0 || frames_[depth_ - 1] == frame::skip) return true;
+        if (std::string* target = string_target()) {
+            target->append(s.data(), s.size());
+            return true;
+        }
+        if (frames_[depth_ - 1] == frame::task && field_ != field::unknown) return stop(ec);  // not a string field
+        return true;
+    }
+
+    // An integer: in `i`, or in `u` when `is_uint` (the parser's uint64: above INT64_MAX).
+    bool integer(std::int64_t i, std::uint64_t u, bool is_uint, error_code& ec)
+    {
+        if (scalar_in_array_or_top()) return stop(ec);
+        frame top = frames_[depth_ - 1];
+        field f = field_;
+        field_ = field::none;
+        if (top == frame::skip || f == field::unknown || f == field::msg) return true;
+        if (is_uint) {
+            if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return stop(ec);
+            i = static_cast<std::int64_t>(u);
+        }
+        const bool fits_int = i >= std::numeric_limits<int>::min() && i <= std::numeric_limits<int>::max();
+        if (top == frame::root) {
+            if (f != field::code || !fits_int || i != api_success_code || seen_code_) return stop(ec);
+            seen_code_ = true;
+            return true;
+        }
+        image_task& t = tasks_->back();
+        switch (f) {
+        case field::image_status:
+            if (!fits_int) return stop(ec);
+            t.status = static_cast<image_status>(static_cast<int>(i));
+            return true;
+        case field::sub_type:
+            if (!fits_int) return stop(ec);
+            t.sub_type = static_cast<image_sub_type>(static_cast<int>(i));
+            return true;
+        case field::uid: t.uid = i; return true;
+        case field::create_time: t.create_time = i; return true;
+        case field::image_sub_status: t.sub_status = i; return true;
+        case field::deduction_credit: t.deduction_credit = i; return true;
+        case field::type: t.type = i; return true;
+        case field::from: t.from = i; return true;
+        default: return stop(ec);  // a number in a string field
+        }
+    }
+    // A double, a boolean or null: fine where it is skipped or ignored, else not what is expected.
+    bool other_scalar(error_code& ec)
+    {
+        if (scalar_in_array_or_top()) return stop(ec);
+        frame top = frames_[depth_ - 1];
+        field f = field_;
+        field_ = field::none;
+        if (top == frame::skip || f == field::unknown || f == field::msg) return true;
+        return stop(ec);
+    }
+
+    std::vector<image_task>* tasks_;
+    frame frames_[32];
+    std::size_t depth_ = 0;
+    field field_ = field::none;
+    std::uint32_t seen_ = 0;  // known fields of the current task
+    bool seen_code_ = false;
+    bool seen_data_ = false;
+    bool root_done_ = false;
+    std::string key_;  // a key that arrived in parts
+};
+
+// Decodes a well-formed successful create reply into `tasks`; false (tasks unspecified) for
+// anything else, which reply_reader then decodes and words.
+inline bool decode_create_fast(std::string_view body, std::vector<image_task>& tasks)
+{
+    bj::basic_parser<create_reply_handler> p(bj::parse_options{}, &tasks);
+    error_code ec;
+    std::size_t n = p.write_some(false, body.data(), body.size(), ec);
+    return !ec && n == body.size() && p.done();
+}
+
 // --- Server side -----------------------------------------------------------------------------
 
 class request_reader {
@@ -455,7 +734,11 @@ AKOOL_DECL std::string encode_token_request(const client_credentials& creds)
     return out;
 }
 
-AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec, diagnostics& diag)
+namespace detail {
+namespace json_codec {
+
+// The create reply through a JSON value and reply_reader: every error worded.
+inline std::vector<image_task> decode_create_dom(std::string_view body, error_code& ec, diagnostics& diag)
 {
     namespace jc = detail::json_codec;
     ec.clear();
@@ -497,6 +780,19 @@ AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body,
     });
     if (ec) tasks.clear();
     return tasks;
+}
+
+} // namespace json_codec
+} // namespace detail
+
+AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec, diagnostics& diag)
+{
+    std::vector<image_task> tasks;
+    if (detail::json_codec::decode_create_fast(body, tasks)) {
+        ec.clear();
+        return tasks;
+    }
+    return detail::json_codec::decode_create_dom(body, ec, diag);
 }
 
 AKOOL_DECL image_result decode_result_response(std::string_view body, error_code& ec, diagnostics& diag)
