@@ -103,7 +103,8 @@ struct beast_transport_options {
     /// every transport of the process instead of an Asio timer per exchange: one timer system
     /// call and one completion less per request (see bench/README.md). Off by default, so that
     /// the library starts no thread of its own; ignored on Windows. Resolve, connect and
-    /// handshake always use timers.
+    /// handshake always use timers; `try_send_sync` (the client's synchronous forms) needs
+    /// neither: it waits in poll() with the deadline.
     bool deadline_thread = false;
 };
 
