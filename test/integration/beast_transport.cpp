@@ -940,3 +940,28 @@ BOOST_AUTO_TEST_CASE(sync_forms_keep_the_rate_limit)
     BOOST_TEST(srv.requests() == 6);
     BOOST_TEST(srv.connections() == 1);
 }
+
+// The sync forms over the sync exchange still refuse an invalid request before anything is
+// sent, with the validator's findings, on a kept-alive connection as on none.
+BOOST_AUTO_TEST_CASE(sync_forms_send_nothing_for_an_invalid_request)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    akool::client c(ioc, options_for(srv));
+    akool::image_request bad = text_request();
+    bad.batch_quantity = 9;
+    for (int round = 0; round < 2; ++round) {
+        akool::error_code ec;
+        akool::diagnostics diag;
+        auto tasks = c.create(bad, ec, diag);
+        BOOST_TEST(ec == akool::error::validation_failed, ec.message());
+        BOOST_TEST(tasks.empty());
+        BOOST_REQUIRE(!diag.issues.empty());
+        BOOST_TEST(diag.issues.front().field == "batch_quantity");
+        BOOST_TEST(srv.requests() == round, "nothing sent for the invalid request");
+        c.create(text_request(), ec, diag);  // the connection is kept alive for the next round
+        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
+    }
+    BOOST_TEST(srv.requests() == 2);
+    BOOST_TEST(srv.connections() == 1);
+}
