@@ -460,6 +460,54 @@ inline bool breaks_framing(std::string_view s) noexcept
     return false;
 }
 
+// True when a header of `req` is empty-named or could break the request framing.
+inline bool refuses_headers(const http_request& req) noexcept
+{
+    for (auto& h : req.headers)
+        if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty()) return true;
+    return false;
+}
+
+// The largest request written over TLS as one record straight through the non-blocking
+// socket (beast_send_op::send_now, sync_exchange): with the send buffer empty at the start of
+// an exchange it goes out without waiting.
+constexpr std::size_t max_tls_direct_write = 8 * 1024;
+
+// The reply body limit of `req`: its own, else the transport's.
+inline std::size_t body_limit_for(const http_request& req, const beast_transport_options& opts) noexcept
+{
+    return req.max_response_bytes ? req.max_response_bytes : opts.max_response_bytes;
+}
+
+// Clears `out` for a reply to be parsed into it (keeping its capacity).
+inline void reset_response(http_response& out)
+{
+    out.status = 0;
+    out.headers.clear();
+    out.headers.reserve(8);
+    out.body.clear();
+}
+
+#if !defined(_WIN32) && defined(MSG_NOSIGNAL)
+// Writes what the plain socket takes without waiting, from `done` on; stops when all is
+// written, on would-block (ec clear) or on an error (ec set). Returns the new `done`.
+inline std::size_t send_without_waiting(int fd, const std::string& wire, std::size_t done, error_code& ec)
+{
+    while (done < wire.size()) {
+        auto n = ::send(fd, wire.data() + done, wire.size() - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        ec = error_code(n < 0 ? errno : EPIPE, boost::system::system_category());
+        break;
+    }
+    return done;
+}
+#endif
+
 // The request head and body in one buffer, so that they leave in one write (one TLS
 // record over https). Host and User-Agent come from the cached request line unless the
 // request sets its own; Content-Length is always the transport's.
@@ -665,10 +713,9 @@ private:
             if (!st.ep) {
                 return fail(self, make_error_code(error::invalid_url), "not an absolute http(s) URL", false);
             }
-            for (auto& h : st.req->headers)
-                if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty())
-                    return fail(self, make_error_code(boost::system::errc::invalid_argument),
-                                "a request header name or value is empty or contains CR, LF or NUL", false);
+            if (refuses_headers(*st.req))
+                return fail(self, make_error_code(boost::system::errc::invalid_argument),
+                            "a request header name or value is empty or contains CR, LF or NUL", false);
 
             st.conn = st.transport->take_idle(st.ep->key);
             st.reused = st.conn != nullptr;
@@ -747,13 +794,9 @@ private:
                     }
                 }
                 if (!ec) {
-                    st.out.status = 0;
-                    st.out.headers.clear();
-                    st.out.headers.reserve(8);
-                    st.out.body.clear();
+                    reset_response(st.out);
                     st.parser.emplace(st.out);
-                    st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
-                                                                     : opts.max_response_bytes);
+                    st.parser->body_limit(body_limit_for(*st.req, opts));
                     yield {
                         if (st.conn->tls)
                             http::async_read(*st.conn->secure, st.conn->buffer, *st.parser, std::move(self));
@@ -802,26 +845,11 @@ private:
     std::size_t send_now(error_code& ec)
     {
         if (st_->conn->tls) {
-            if (!st_->conn->non_blocking || st_->conn->wire.size() > 8 * 1024) return 0;
+            if (!st_->conn->non_blocking || st_->conn->wire.size() > max_tls_direct_write) return 0;
             return st_->conn->secure->write_some(net::buffer(st_->conn->wire), ec);
         }
-#if defined(MSG_NOSIGNAL) && !defined(_WIN32)
-        auto& st = *st_;
-        auto& wire = st.conn->wire;
-        std::size_t done = 0;
-        while (done < wire.size()) {
-            auto n = ::send(st.conn->plain->native_handle(), wire.data() + done, wire.size() - done,
-                            MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n > 0) {
-                done += static_cast<std::size_t>(n);
-                continue;
-            }
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-                ec = error_code(errno, boost::system::system_category());
-            break;
-        }
-        return done;
+#if !defined(_WIN32) && defined(MSG_NOSIGNAL)
+        return send_without_waiting(static_cast<int>(st_->conn->plain->native_handle()), st_->conn->wire, 0, ec);
 #else
         (void)ec;
         return 0;
@@ -886,8 +914,8 @@ inline bool wait_ready(int fd, short events, std::chrono::steady_clock::time_poi
 // The synchronous exchange behind `basic_beast_transport::try_send_sync`: the same decisions
 // as beast_send_op on a kept-alive connection, carried out with blocking waits in poll()
 // bounded by the exchange deadline instead of the executor. Returns false, having sent
-// nothing that counts, when it cannot serve the request this way (no live idle connection,
-// TLS request over one record, Windows) or when a reused connection turned out closed
+// nothing that counts, when it cannot serve the request this way (a refused header or URL,
+// no live idle connection, a TLS request over one record, Windows) or when a reused connection turned out closed
 // before any reply byte and the request is replay-safe: the caller then runs async_send,
 // which connects (with its timeouts) and sends.
 template <class Executor>
@@ -902,13 +930,11 @@ bool sync_exchange(beast_transport_state<Executor>& t, const http_request& req, 
 #else
     auto ep = t.endpoint_for(req);
     if (!ep) return false;  // async_send reports it
-    for (auto& h : req.headers)
-        if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty()) return false;
-    if (ep->url.tls && req.body.size() > 6 * 1024) return false;
+    if (refuses_headers(req)) return false;  // async_send reports it
     std::unique_ptr<beast_connection<Executor>> conn = t.take_idle(ep->key);
     if (!conn) return false;
     serialize_request(req, *ep, t.opts, conn->wire);
-    if (conn->tls && (!conn->non_blocking || conn->wire.size() > 8 * 1024)) {
+    if (conn->tls && (!conn->non_blocking || conn->wire.size() > max_tls_direct_write)) {
         t.give_back(std::move(conn), false);
         return false;
     }
@@ -927,26 +953,16 @@ bool sync_exchange(beast_transport_state<Executor>& t, const http_request& req, 
             done += conn->secure->write_some(net::buffer(wire) + done, xec);
             continue;
         }
-        auto n = ::send(fd, wire.data() + done, wire.size() - done, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            done += static_cast<std::size_t>(n);
-        } else if (n < 0 && errno == EINTR) {
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!wait_ready(fd, POLLOUT, deadline, xec) && !xec) timed_out = true;
-        } else {
-            xec = error_code(n < 0 ? errno : EPIPE, boost::system::system_category());
-        }
+        done = send_without_waiting(fd, wire, done, xec);
+        if (done < wire.size() && !xec && !wait_ready(fd, POLLOUT, deadline, xec) && !xec) timed_out = true;
     }
 
     // Read and parse the whole reply. The first read goes straight to recv when the previous
     // reply was already there by then (a server on the same CPU), else waits in poll() first.
-    out.status = 0;
-    out.headers.clear();
-    out.headers.reserve(8);
-    out.body.clear();
+    reset_response(out);
     response_reader parser(out);
     parser.eager(true);
-    parser.body_limit(req.max_response_bytes ? req.max_response_bytes : t.opts.max_response_bytes);
+    parser.body_limit(body_limit_for(req, t.opts));
     beast::flat_buffer& buf = conn->buffer;
     bool first_read = true;
     bool eof = false;

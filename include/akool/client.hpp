@@ -402,6 +402,15 @@ private:
         auto st = std::make_unique<typename op::state>(st_.get(), user_diag, std::move(decode), kind);
         // Build eagerly: the caller's arguments need not outlive this call.
         st->request = build(st->build_ec, st->diag());
+        return launch_exchange<Decode>(std::move(st), std::forward<CompletionToken>(token));
+    }
+
+    // Starts exchange_op on a prepared state (request built, policy set).
+    template <class Decode, class CompletionToken>
+    auto launch_exchange(std::unique_ptr<typename detail::exchange_op<Transport, Decode>::state> st,
+                         CompletionToken&& token)
+    {
+        using op = detail::exchange_op<Transport, Decode>;
         return boost::asio::async_compose<CompletionToken, void(error_code, typename op::result_type)>(
             op(std::move(st)), token, ex_);
     }
@@ -439,8 +448,7 @@ private:
                         auto st = std::make_unique<typename op::state>(&cs, &diag, Decode{}, kind);
                         st->request = std::move(request);
                         st->policy.max_retries = policy.max_retries > retries ? policy.max_retries - retries : 0;
-                        boost::asio::async_compose<std::decay_t<decltype(h)>, void(error_code, result_type)>(
-                            op(std::move(st)), h, ex_);
+                        launch_exchange<Decode>(std::move(st), std::move(h));
                     },
                     ec);
             }

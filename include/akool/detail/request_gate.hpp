@@ -39,22 +39,11 @@ public:
     bool try_enter(clock::time_point now, Timer* timer, clock::time_point& wake_at)
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        if (limits_.max_in_flight != 0 && in_flight_ >= limits_.max_in_flight) {
-            if (std::find(waiters_.begin(), waiters_.end(), timer) == waiters_.end()) waiters_.push_back(timer);
-            wake_at = clock::time_point::max();
-            return false;
-        }
-        if (limits_.max_requests_per_second > 0) {
-            auto interval = std::chrono::duration_cast<clock::duration>(
-                std::chrono::duration<double>(1.0 / limits_.max_requests_per_second));
-            if (next_start_ > now) {
-                wake_at = next_start_;
-                return false;
-            }
-            next_start_ = std::max(now, next_start_) + interval;
-        }
-        ++in_flight_;
-        return true;
+        if (admit(now, wake_at)) return true;
+        if (wake_at == clock::time_point::max() &&
+            std::find(waiters_.begin(), waiters_.end(), timer) == waiters_.end())
+            waiters_.push_back(timer);
+        return false;
     }
 
     // Enters only when that is possible now, queueing nothing (for a caller that does not
@@ -62,15 +51,8 @@ public:
     bool try_enter_now(clock::time_point now)
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        if (limits_.max_in_flight != 0 && in_flight_ >= limits_.max_in_flight) return false;
-        if (limits_.max_requests_per_second > 0) {
-            if (next_start_ > now) return false;
-            auto interval = std::chrono::duration_cast<clock::duration>(
-                std::chrono::duration<double>(1.0 / limits_.max_requests_per_second));
-            next_start_ = std::max(now, next_start_) + interval;
-        }
-        ++in_flight_;
-        return true;
+        clock::time_point ignored;
+        return admit(now, ignored);
     }
 
     // Ends an exchange and wakes the longest-waiting caller, if any.
@@ -99,6 +81,28 @@ public:
     }
 
 private:
+    // The admission rule, under the mutex: true (and counted) when an exchange may start now;
+    // else `wake_at` is when the rate allows it, or time_point::max() when the in-flight cap
+    // is reached.
+    bool admit(clock::time_point now, clock::time_point& wake_at)
+    {
+        if (limits_.max_in_flight != 0 && in_flight_ >= limits_.max_in_flight) {
+            wake_at = clock::time_point::max();
+            return false;
+        }
+        if (limits_.max_requests_per_second > 0) {
+            if (next_start_ > now) {
+                wake_at = next_start_;
+                return false;
+            }
+            auto interval = std::chrono::duration_cast<clock::duration>(
+                std::chrono::duration<double>(1.0 / limits_.max_requests_per_second));
+            next_start_ = std::max(now, next_start_) + interval;
+        }
+        ++in_flight_;
+        return true;
+    }
+
     mutable std::mutex mtx_;
     rate_limits limits_;
     unsigned in_flight_ = 0;

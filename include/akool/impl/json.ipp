@@ -740,7 +740,7 @@ namespace json_codec {
 // The create reply through a JSON value and reply_reader: every error worded.
 inline std::vector<image_task> decode_create_dom(std::string_view body, error_code& ec, diagnostics& diag)
 {
-    namespace jc = detail::json_codec;
+    namespace jc = json_codec;
     ec.clear();
     std::vector<image_task> tasks;
     jc::guarded(ec, diag, [&] {
