@@ -13,7 +13,11 @@
 # ioc.run(), deadline on an Asio timer) and akool_async_thread (the same with
 # AKOOL_BENCH_DEADLINE_THREAD=1: beast_transport_options::deadline_thread, the watchdog thread).
 # Every knob of run-all.sh passes through: ROUNDS N N_PY N_PY_NOREUSE N_PY_NOREUSE_TLS WRK_SECS
-# LAYOUTS MICRO_ITERS PY. NO_PY=1 drops the Python rows (shorter runs).
+# LAYOUTS MICRO_ITERS PY. Shorter runs: NO_PY=1 drops the Python rows, NO_ASYNC=1 the two async
+# akool rows, NO_SERVER_MAX=1 the split layout's wrk -t2 -c64 rows (the server's maximum).
+# Besides the ratios of medians it prints the paired ratios: akool / wrk and akool / curl
+# within each round (the clients of one round run seconds apart), their median and range,
+# and how many rounds met the bar; wrk / curl beside them shows what the curl half allows.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=$(cd "${1:-$REPO/../shared/peers}" && pwd)
@@ -40,6 +44,7 @@ rows() {  # rows URLVAR
 }
 sed -i -e "/^  \"curl_nlohmann|http|/a\\$(rows H http)" -e "/^  \"curl_nlohmann|https|/a\\$(rows S https)" run-all.sh
 if [[ ${NO_PY:-0} == 1 ]]; then sed -i '/^  "py_requests/d' run-all.sh; fi
+if [[ ${NO_SERVER_MAX:-0} == 1 ]]; then sed -i '/^  "wrk -t2 -c64|/d' run-all.sh; fi
 # The harness's JSON micro-benchmark needs simdjson (Debian: libsimdjson-dev); without it the
 # harness's make fails, so drop that one program rather than the whole run.
 if ! echo '#include <simdjson.h>' | ${CXX:-g++} -x c++ -fsyntax-only - 2> /dev/null; then
@@ -50,6 +55,7 @@ fi
 [[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_async|' run-all.sh) == 2 &&
    $(grep -c '^  "akool_async_thread|' run-all.sh) == 2 ]] ||
   { echo "could not add the akool rows to run-all.sh" >&2; exit 1; }
+if [[ ${NO_ASYNC:-0} == 1 ]]; then sed -i '/^  "akool_async/d' run-all.sh; fi
 
 ./run-all.sh
 
@@ -72,5 +78,29 @@ for layout in dict.fromkeys(r["layout"] for r in rows):
                 continue
             f = lambda c: f"{a / med[(layout, c, proto)]:.2f}" if (layout, c, proto) in med else "-"
             print(f"| {layout} | {proto} | {client} | {a:,.0f} | {f('wrk -t1 -c1')} | {f('beast_sync')} | {f('curl_nlohmann')} |")
+
+# Paired: the ratio within each round, then the median (and range) over the rounds.
+rps = {(r["layout"], r["client"], r["proto"], r["round"]): float(r["rps"]) for r in rows}
+rounds = sorted({r["round"] for r in rows}, key=int)
+print()
+print(f"paired ratios over {len(rounds)} rounds: median (min-max), rounds meeting the bar")
+print("| layout | proto | client | /wrk (bar 0.90) | met | /curl (bar 1.40) | met | wrk/curl |")
+print("|---|---|---|--:|--:|--:|--:|--:|")
+def paired(layout, proto, num, den):
+    return [rps[(layout, num, proto, k)] / rps[(layout, den, proto, k)] for k in rounds
+            if (layout, num, proto, k) in rps and (layout, den, proto, k) in rps]
+def cell(v, bar):
+    if not v:
+        return "-", "-"
+    return (f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})", f"{sum(x >= bar for x in v)}/{len(v)}")
+for layout in dict.fromkeys(r["layout"] for r in rows):
+    for proto in ("http", "https"):
+        wc = paired(layout, proto, "wrk -t1 -c1", "curl_nlohmann")
+        for client in ("akool", "akool_async", "akool_async_thread", "beast_sync"):
+            if (layout, client, proto, rounds[0]) not in rps:
+                continue
+            w, wm = cell(paired(layout, proto, client, "wrk -t1 -c1"), 0.90)
+            c, cm = cell(paired(layout, proto, client, "curl_nlohmann"), 1.40)
+            print(f"| {layout} | {proto} | {client} | {w} | {wm} | {c} | {cm} | {cell(wc, 1.40)[0]} |")
 PY
 echo "results in $WORK/$OUT"
