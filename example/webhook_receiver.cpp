@@ -7,7 +7,8 @@
 //
 // Prints "listening on URL" first (give that URL as `webhookurl`), then on stdout, per valid
 // callback: "callback task=ID status=NAME url=URL". An invalid callback gets 401 and a line on
-// stderr with the reason only ("rejected: ..."), never its content. Stops on SIGINT or SIGTERM.
+// stderr with the reason only ("rejected: ..."), never its content; a valid one received
+// before (a resend or a replay) gets 200 and an "ignored: ..." line. Stops on SIGINT or SIGTERM.
 // Exit codes: 0 stopped by a signal, 2 bad arguments or credentials, 1 cannot listen.
 
 #include "webhook_receiver.hpp"
@@ -107,7 +108,8 @@ int main(int argc, char** argv)
     };
     opts.on_rejected = [&out_mtx](const akool::error_code& ec) {
         // The reason only: the body may be anyone's and is never echoed.
-        std::string line = "akool-webhook-receiver: rejected: " + ec.message() + "\n";
+        const char* what = ec == akool::error::webhook_duplicate ? "ignored: " : "rejected: ";
+        std::string line = "akool-webhook-receiver: " + std::string(what) + ec.message() + "\n";
         std::lock_guard<std::mutex> lock(out_mtx);
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
@@ -137,6 +139,6 @@ int main(int argc, char** argv)
     srv.stop();
     auto c = srv.get_counters();
     std::cerr << "akool-webhook-receiver: stopped (signal " << received << "), " << c.accepted << " accepted, "
-              << c.rejected << " rejected\n";
+              << c.rejected << " rejected, " << c.duplicates << " duplicates ignored\n";
     return 0;
 }

@@ -7,7 +7,10 @@
 /// checked with `akool::verify_webhook` (signature, age, decryption, payload). A valid one is
 /// handed to `on_callback` and answered 200 at once (the handler decides the status, for
 /// tests); an invalid one is answered 401 and reported to `on_rejected` with the error only,
-/// never the body. Other methods get 405, bodies over `body_limit` 413.
+/// never the body. A valid callback accepted before (same signature: a resend or a replay,
+/// `akool::webhook_replay_guard`) is answered 200 without reaching `on_callback` and reported
+/// to `on_rejected` as `webhook_duplicate`; a callback `on_callback` did not answer 200 is
+/// forgotten, so that its resend is handled. Other methods get 405, bodies over `body_limit` 413.
 ///
 /// The server runs on its own thread and io_context, like the emulator: construct, `start()`,
 /// point `webhookurl` at `url()`, `stop()` (or destroy). The handlers run on that thread.
@@ -57,7 +60,8 @@ struct options {
     std::uint16_t port = 0;                   ///< 0 picks a free port
     std::string path = "/";                   ///< path of `url()`; every path is accepted
     akool::client_credentials creds;          ///< the account's client id (16) and secret (24)
-    akool::webhook_options verify;            ///< age window (default 5 minutes) and clock
+    akool::webhook_options verify;            ///< age window (default 5 minutes), clock, replay guard
+    bool reject_duplicates = true;            ///< give `verify` a replay guard if it has none
     std::size_t body_limit = 64 * 1024;       ///< larger bodies get 413
     std::chrono::seconds read_timeout{10};    ///< to read one request (and idle keep-alive)
     callback_handler on_callback;             ///< empty: answer 200
@@ -69,12 +73,17 @@ struct counters {
     std::uint64_t requests = 0;  ///< HTTP requests read
     std::uint64_t accepted = 0;  ///< valid callbacks (whatever `on_callback` answered)
     std::uint64_t rejected = 0;  ///< answered 401
+    std::uint64_t duplicates = 0;  ///< valid but accepted before: answered 200, not handled again
 };
 
 /// The receiver. Every public member is thread-safe.
 class server {
 public:
-    explicit server(options o) : opts_(std::move(o)) {}
+    explicit server(options o) : opts_(std::move(o))
+    {
+        if (opts_.reject_duplicates && !opts_.verify.replay_guard)
+            opts_.verify.replay_guard = std::make_shared<akool::webhook_replay_guard>();
+    }
     server(const server&) = delete;
     server& operator=(const server&) = delete;
     ~server() { stop(); }
@@ -226,19 +235,26 @@ private:
             on_rejected = opts_.on_rejected;
         }
         akool::error_code ec;
-        akool::webhook_payload p = akool::verify_webhook(body, creds, verify, ec);
+        akool::webhook_envelope env = akool::parse_webhook_body(body, ec);
+        akool::webhook_payload p;
+        if (!ec) p = akool::verify_webhook(env, creds, verify, ec);
+        const bool duplicate = ec == akool::error::webhook_duplicate;
         {
             std::lock_guard<std::mutex> lock(mtx_);
-            if (ec)
+            if (duplicate)
+                counters_.duplicates++;
+            else if (ec)
                 counters_.rejected++;
             else
                 counters_.accepted++;
         }
         if (ec) {
             if (on_rejected) on_rejected(ec);
-            return http::status::unauthorized;
+            return duplicate ? http::status::ok : http::status::unauthorized;
         }
-        return on_callback ? on_callback(p) : http::status::ok;
+        http::status answer = on_callback ? on_callback(p) : http::status::ok;
+        if (answer != http::status::ok && verify.replay_guard) verify.replay_guard->forget(env.signature);
+        return answer;
     }
 
     void do_accept()

@@ -45,6 +45,8 @@ enum class error : int {
     webhook_bad_json,         ///< a callback body or its decrypted payload is not valid JSON
     webhook_missing_field,    ///< a callback or its payload lacks a required field
     webhook_bad_credentials,  ///< client id or secret has the wrong length for AES-192-CBC
+    webhook_duplicate,        ///< a valid callback already accepted (same signature) by the
+                              ///< `webhook_options::replay_guard`
 
     // The service's documented business codes.
     api_parameter_error = 1003,        ///< parameter error or parameter validation error

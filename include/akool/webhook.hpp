@@ -17,7 +17,8 @@
 /// edits by anyone who does not know the client id. What ties a callback to the account is
 /// that its payload decrypts, with the secret, to the expected JSON. Keep both checks. The
 /// sort also means the signature does not bind each string to its role (nonce and timestamp
-/// can be swapped); the age check is what refuses such a replay.
+/// can be swapped); the age check, and within the window `webhook_replay_guard` (keyed on the
+/// signature), refuse such a replay.
 ///
 /// Uses OpenSSL (libcrypto) and Boost.JSON; the model, validator and JSON codec headers do
 /// not include this one. No function here throws except the overloads documented as such,
@@ -28,10 +29,15 @@
 #include <akool/model.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace akool {
 
@@ -51,7 +57,49 @@ struct webhook_payload {
     std::string url;                               ///< `url`: the result when completed; may be empty
 };
 
-/// How `verify_webhook` judges a callback's age.
+/// Remembers the callbacks `verify_webhook` accepted, so that a second delivery of one (a
+/// replay, or the service resending a callback whose answer it did not get) is recognised:
+/// with `webhook_options::replay_guard` set, `verify_webhook` fails with `webhook_duplicate`
+/// for a valid callback whose signature it accepted before. Answer such a callback 200 and do
+/// not act on it again. Only fully verified callbacks are recorded, so forged ones take no room.
+///
+/// An entry is kept while the age check would still accept its timestamp (older ones are
+/// refused as `webhook_stale` anyway). When `capacity` entries are kept, the one with the
+/// oldest timestamp goes first; with the age check disabled that is the only way out, and a
+/// replay older than every entry kept is no longer recognised. A callback the service signs
+/// anew before resending (another nonce or timestamp) is a new callback to the guard.
+/// Every member is thread-safe; share one guard between the threads of a receiver.
+class webhook_replay_guard {
+public:
+    /// Keeps at most `capacity` callbacks (at least 1).
+    explicit webhook_replay_guard(std::size_t capacity = 16384) : capacity_(capacity ? capacity : 1) {}
+    webhook_replay_guard(const webhook_replay_guard&) = delete;
+    webhook_replay_guard& operator=(const webhook_replay_guard&) = delete;
+
+    /// Records the callback with this signature (compared case-insensitively) and timestamp,
+    /// after dropping the entries whose timestamp is more than `max_age` before `now_ms`
+    /// (none when `max_age` is not positive). Returns false, changing nothing, when the
+    /// signature is recorded already.
+    AKOOL_DECL bool record(std::string_view signature, std::int64_t timestamp_ms, std::int64_t now_ms,
+                           std::chrono::milliseconds max_age);
+
+    /// Forgets the callback with this signature, if recorded: for a callback that was
+    /// accepted but could not be processed (answered other than 200), so that the service's
+    /// resend of it is accepted.
+    AKOOL_DECL void forget(std::string_view signature);
+
+    /// The number of callbacks recorded.
+    AKOOL_DECL std::size_t size() const;
+
+private:
+    using by_time_map = std::multimap<std::int64_t, std::string>;
+    mutable std::mutex mtx_;
+    std::size_t capacity_;
+    by_time_map by_time_;                                             // timestamp -> signature
+    std::unordered_map<std::string, by_time_map::iterator> by_signature_;  // lowercase signature
+};
+
+/// How `verify_webhook` judges a callback's age, and whether it has seen it before.
 struct webhook_options {
     /// Largest accepted |now - timestamp|, in either direction (inclusive). Zero disables the
     /// age check; a negative value rejects every callback as stale.
@@ -59,6 +107,10 @@ struct webhook_options {
 
     /// The current time in milliseconds since the epoch; empty means `std::chrono::system_clock`.
     std::function<std::int64_t()> now_ms;
+
+    /// When set, a valid callback is recorded there, and one recorded before fails with
+    /// `webhook_duplicate` (see `webhook_replay_guard`). Empty: no duplicate check.
+    std::shared_ptr<webhook_replay_guard> replay_guard;
 };
 
 /// Parses a callback body into its envelope. `timestamp` may be a JSON integer or a string of
@@ -85,7 +137,8 @@ AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string
 /// it decrypts, with a whole number of blocks and valid padding (`webhook_decrypt_failed`);
 /// the plaintext is a JSON object (`webhook_bad_json`); it has a string `_id` and a numeric
 /// `status` (`webhook_missing_field`), that status being an integer within `int`
-/// (`webhook_bad_json`).
+/// (`webhook_bad_json`); last, with `opts.replay_guard` set, it was not accepted before
+/// (`webhook_duplicate`), and is recorded.
 /// `type` may be a string or an integer; `url` is optional, and an optional field of another
 /// JSON type is ignored. Nothing is decrypted before the signature has been checked.
 /// On failure returns an empty payload.

@@ -4,13 +4,15 @@
 // makes the emulator POST signed, encrypted callbacks (webhook_sender.hpp) to the example
 // receiver (webhook_receiver.hpp), which verifies them with the library. Order and content of
 // the callbacks, the result URL matching get_result, retries on non-200 answers with backoff,
-// bounded attempts, rejection with wrong credentials, and stop cancelling pending sends.
+// bounded attempts, rejection with wrong credentials, stop cancelling pending sends, and the
+// receiver's handling of a callback delivered twice.
 
 #define BOOST_TEST_MODULE webhook_e2e
 #include <boost/test/unit_test.hpp>
 
 #include "../../example/emulator/emulator.hpp"
 #include "../../example/webhook_receiver.hpp"
+#include "../common/http_test_client.hpp"
 
 #include <akool/akool.hpp>
 
@@ -397,6 +399,64 @@ BOOST_AUTO_TEST_CASE(sending_can_be_turned_off)
     f.emulator.stop();
     BOOST_TEST(f.receiver.get_counters().requests == 0u);
     BOOST_TEST(f.emulator.get_stats().webhooks_failed == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(receiver_handles_a_callback_delivered_twice_once)
+{
+    // The same signed body POSTed again (a replay, or a resend of an identical body) is answered
+    // 200 and not handed to the handler again; one the handler did not answer 200 is forgotten,
+    // so that its resend is handled.
+    recorder rec;
+    rec.answer_first(1, boost::beast::http::status::internal_server_error);
+    rcv::server receiver(receiver_options(rec));
+    receiver.start();
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    akool::webhook_payload p;
+    p.id = "65f8ac1d1f5b2a0001a1b2c3";
+    p.status = akool::image_status::completed;
+    p.url = "https://cdn.example.com/a.png";
+    const std::string body = akool::make_webhook_body(p, {client_id, client_secret}, now, "77");
+    const std::string base = receiver.url().substr(0, receiver.url().find('/', 7));
+    akool_test::http_test_client http(base);
+
+    BOOST_TEST(http.post("/akool/hook", body).status == 500);  // the handler failed: forgotten
+    BOOST_TEST(http.post("/akool/hook", body).status == 200);  // the resend is handled
+    BOOST_TEST(http.post("/akool/hook", body).status == 200);  // a duplicate: answered, not handled
+    BOOST_TEST(http.post("/akool/hook", body).status == 200);
+    receiver.stop();
+
+    BOOST_TEST(rec.snapshot().size() == 2u);
+    auto c = receiver.get_counters();
+    BOOST_TEST(c.requests == 4u);
+    BOOST_TEST(c.accepted == 2u);
+    BOOST_TEST(c.duplicates == 2u);
+    BOOST_TEST(c.rejected == 0u);
+    std::lock_guard<std::mutex> lock(rec.m);
+    BOOST_TEST_REQUIRE(rec.rejections.size() == 2u);
+    for (const auto& ec : rec.rejections)
+        BOOST_TEST((ec == akool::make_error_code(akool::error::webhook_duplicate)), ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(receiver_without_the_duplicate_check_handles_every_delivery)
+{
+    recorder rec;
+    auto o = receiver_options(rec);
+    o.reject_duplicates = false;
+    rcv::server receiver(std::move(o));
+    receiver.start();
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    akool::webhook_payload p;
+    p.id = "65f8ac1d1f5b2a0001a1b2c4";
+    p.status = akool::image_status::processing;
+    const std::string body = akool::make_webhook_body(p, {client_id, client_secret}, now, "78");
+    akool_test::http_test_client http(receiver.url().substr(0, receiver.url().find('/', 7)));
+    BOOST_TEST(http.post("/akool/hook", body).status == 200);
+    BOOST_TEST(http.post("/akool/hook", body).status == 200);
+    receiver.stop();
+    BOOST_TEST(rec.snapshot().size() == 2u);
+    BOOST_TEST(receiver.get_counters().duplicates == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

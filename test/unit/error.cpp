@@ -40,6 +40,7 @@ const error all_errors[] = {
     error::webhook_bad_json,
     error::webhook_missing_field,
     error::webhook_bad_credentials,
+    error::webhook_duplicate,
     error::api_parameter_error,
     error::api_invalid_authorization,
     error::api_authorization_empty,

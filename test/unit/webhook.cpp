@@ -12,14 +12,17 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <ostream>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bdata = boost::unit_test::data;
@@ -807,6 +810,191 @@ BOOST_AUTO_TEST_CASE(huge_signed_ciphertext_fails_cleanly)
     BOOST_CHECK_NO_THROW(p = akool::verify_webhook(e, c, clock_at(5), ec));
     BOOST_TEST((ec == error::webhook_decrypt_failed || ec == error::webhook_bad_json), ec.message());
     BOOST_TEST(is_empty(p));
+}
+
+// ---- Replay guard --------------------------------------------------------------------------
+
+namespace {
+
+const std::int64_t guard_now = 1710757981609;
+
+// A valid callback body for task `id`, signed at `ts` with `nonce`.
+std::string callback_body(const std::string& id, std::int64_t ts = guard_now, const std::string& nonce = "1529")
+{
+    webhook_payload p;
+    p.id = id;
+    p.status = akool::image_status::completed;
+    p.url = "https://cdn.example.com/" + id + ".png";
+    return akool::make_webhook_body(p, creds_of(base()), ts, nonce);
+}
+
+webhook_options guarded(std::shared_ptr<akool::webhook_replay_guard> g, std::int64_t now = guard_now,
+                        std::chrono::milliseconds max_age = std::chrono::minutes(5))
+{
+    webhook_options o = clock_at(now, max_age);
+    o.replay_guard = std::move(g);
+    return o;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(replay_guard_refuses_a_second_delivery)
+{
+    auto guard = std::make_shared<akool::webhook_replay_guard>();
+    const std::string body = callback_body("task-a");
+    error_code ec;
+    webhook_payload p = akool::verify_webhook(body, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(p.id == "task-a");
+    BOOST_TEST(guard->size() == 1u);
+
+    p = akool::verify_webhook(body, creds_of(base()), guarded(guard, guard_now + 1000), ec);
+    BOOST_TEST(ec == error::webhook_duplicate);
+    BOOST_TEST(is_empty(p));
+    BOOST_TEST(guard->size() == 1u);
+    BOOST_CHECK_EXCEPTION(akool::verify_webhook(body, creds_of(base()), guarded(guard)), boost::system::system_error,
+                          [](const boost::system::system_error& e) { return e.code() == error::webhook_duplicate; });
+
+    // Another callback is not a duplicate; without a guard the same body passes again.
+    akool::verify_webhook(callback_body("task-b"), creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+    akool::verify_webhook(body, creds_of(base()), clock_at(guard_now), ec);
+    BOOST_TEST(!ec, ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(replay_guard_sees_through_case_and_swapped_fields)
+{
+    auto guard = std::make_shared<akool::webhook_replay_guard>();
+    const client_credentials c = creds_of(base());
+    // The nonce is a time too, so both orders pass the age check.
+    const std::string ts = std::to_string(guard_now), nonce = std::to_string(guard_now + 5);
+    const std::string data = encrypt_for(c, R"({"_id":"task-s","status":3,"type":1,"url":"u"})");
+    error_code ec;
+    akool::verify_webhook(signed_envelope(c, ts, nonce, data), c, guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+
+    webhook_envelope upper = signed_envelope(c, ts, nonce, data);
+    for (char& ch : upper.signature)
+        if (ch >= 'a' && ch <= 'f') ch = static_cast<char>(ch - 'a' + 'A');
+    akool::verify_webhook(upper, c, guarded(guard), ec);
+    BOOST_TEST(ec == error::webhook_duplicate);
+
+    // The signature sorts its inputs: swapping timestamp and nonce keeps it valid.
+    webhook_envelope swapped = signed_envelope(c, nonce, ts, data);
+    BOOST_TEST(swapped.signature == signed_envelope(c, ts, nonce, data).signature);
+    akool::verify_webhook(swapped, c, guarded(guard), ec);
+    BOOST_TEST(ec == error::webhook_duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(replay_guard_records_only_valid_callbacks)
+{
+    auto guard = std::make_shared<akool::webhook_replay_guard>();
+    const std::string body = callback_body("task-v");
+    error_code ec;
+
+    std::string forged = body;
+    forged.replace(forged.find("\"signature\":\"") + 13, 1, forged[forged.find("\"signature\":\"") + 13] == '0' ? "1" : "0");
+    akool::verify_webhook(forged, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+    client_credentials wrong_secret = creds_of(base());
+    wrong_secret.client_secret[0] = wrong_secret.client_secret[0] == 'x' ? 'y' : 'x';
+    akool::verify_webhook(body, wrong_secret, guarded(guard), ec);
+    BOOST_TEST(ec == error::webhook_decrypt_failed);
+    akool::verify_webhook(body, creds_of(base()), guarded(guard, guard_now + 300001), ec);
+    BOOST_TEST(ec == error::webhook_stale);
+    BOOST_TEST(guard->size() == 0u);
+
+    akool::verify_webhook(body, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(guard->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(replay_guard_drops_what_the_age_check_refuses)
+{
+    auto guard = std::make_shared<akool::webhook_replay_guard>();
+    const std::string old_body = callback_body("task-old", guard_now);
+    error_code ec;
+    akool::verify_webhook(old_body, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+
+    // Six minutes later: the first entry is past the window and goes when the next is recorded.
+    const std::int64_t later = guard_now + 6 * 60000;
+    akool::verify_webhook(callback_body("task-new", later), creds_of(base()), guarded(guard, later), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(guard->size() == 1u);
+    akool::verify_webhook(old_body, creds_of(base()), guarded(guard, later), ec);
+    BOOST_TEST(ec == error::webhook_stale);
+
+    // With the age check off, entries stay.
+    auto keep = std::make_shared<akool::webhook_replay_guard>();
+    akool::verify_webhook(old_body, creds_of(base()), guarded(keep, guard_now, std::chrono::milliseconds(0)), ec);
+    akool::verify_webhook(old_body, creds_of(base()), guarded(keep, later, std::chrono::milliseconds(0)), ec);
+    BOOST_TEST(ec == error::webhook_duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(replay_guard_capacity_drops_the_oldest_timestamp)
+{
+    auto guard = std::make_shared<akool::webhook_replay_guard>(2);
+    const std::string b1 = callback_body("t1", guard_now - 2), b2 = callback_body("t2", guard_now),
+                      b3 = callback_body("t3", guard_now - 1);
+    error_code ec;
+    for (const auto* b : {&b1, &b2, &b3}) {
+        akool::verify_webhook(*b, creds_of(base()), guarded(guard), ec);
+        BOOST_TEST(!ec, ec.message());
+    }
+    BOOST_TEST(guard->size() == 2u);
+    akool::verify_webhook(b2, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(ec == error::webhook_duplicate);
+    akool::verify_webhook(b3, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(ec == error::webhook_duplicate);
+    // b1 had the oldest timestamp and made room for b3: it is accepted again (the documented limit).
+    akool::verify_webhook(b1, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(guard->size() == 2u);
+
+    BOOST_TEST(akool::webhook_replay_guard(0).record("ab", 1, 1, std::chrono::milliseconds(0)));
+}
+
+BOOST_AUTO_TEST_CASE(replay_guard_forget_lets_a_resend_through)
+{
+    auto guard = std::make_shared<akool::webhook_replay_guard>();
+    const std::string body = callback_body("task-f");
+    error_code ec;
+    akool::verify_webhook(body, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+    webhook_envelope env = akool::parse_webhook_body(body, ec);
+    BOOST_REQUIRE(!ec);
+    std::string upper = env.signature;
+    for (char& ch : upper)
+        if (ch >= 'a' && ch <= 'f') ch = static_cast<char>(ch - 'a' + 'A');
+    guard->forget(upper);
+    BOOST_TEST(guard->size() == 0u);
+    guard->forget(upper);  // not recorded: nothing happens
+    webhook_payload p = akool::verify_webhook(body, creds_of(base()), guarded(guard), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(p.id == "task-f");
+}
+
+BOOST_AUTO_TEST_CASE(replay_guard_accepts_each_callback_once_across_threads)
+{
+    auto guard = std::make_shared<akool::webhook_replay_guard>();
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 64; ++i) bodies.push_back(callback_body("task-" + std::to_string(i), guard_now, std::to_string(i)));
+    std::atomic<int> accepted{0}, duplicates{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (const auto& b : bodies) {
+                error_code ec;
+                akool::verify_webhook(b, creds_of(base()), guarded(guard), ec);
+                (ec ? (ec == error::webhook_duplicate ? duplicates : other) : accepted)++;
+            }
+        });
+    for (auto& th : threads) th.join();
+    BOOST_TEST(accepted.load() == 64);
+    BOOST_TEST(duplicates.load() == 3 * 64);
+    BOOST_TEST(other.load() == 0);
+    BOOST_TEST(guard->size() == 64u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -33,6 +33,7 @@ inline const char* error_message(int v) noexcept
     case error::webhook_bad_json: return "the webhook body or payload is not valid JSON";
     case error::webhook_missing_field: return "the webhook body or payload lacks a required field";
     case error::webhook_bad_credentials: return "the client id must be 16 characters and the client secret 24";
+    case error::webhook_duplicate: return "the webhook callback was already accepted (same signature): a resend or a replay";
     case error::api_parameter_error: return "parameter error or parameter validation error (API code 1003)";
     case error::api_invalid_authorization:
         return "invalid authorization or the request token has expired (API code 1101)";

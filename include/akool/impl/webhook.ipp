@@ -287,7 +287,9 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
         ec = make_error_code(error::webhook_bad_json);
         return {};
     }
-    if (opts.max_age.count() != 0 && !detail::webhook_fresh(detail::webhook_now_ms(opts), ts, opts.max_age)) {
+    const bool need_clock = opts.max_age.count() != 0 || opts.replay_guard;
+    const std::int64_t now = need_clock ? detail::webhook_now_ms(opts) : 0;
+    if (opts.max_age.count() != 0 && !detail::webhook_fresh(now, ts, opts.max_age)) {
         ec = make_error_code(error::webhook_stale);
         return {};
     }
@@ -302,7 +304,64 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
         ec = make_error_code(error::webhook_decrypt_failed);
         return {};
     }
-    return detail::decode_webhook_payload(plain, ec);
+    webhook_payload payload = detail::decode_webhook_payload(plain, ec);
+    if (ec) return {};
+    if (opts.replay_guard && !opts.replay_guard->record(env.signature, ts, now, opts.max_age)) {
+        ec = make_error_code(error::webhook_duplicate);
+        return {};
+    }
+    return payload;
+}
+
+namespace detail {
+
+inline std::string lowercase_ascii(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+} // namespace detail
+
+AKOOL_DECL bool webhook_replay_guard::record(std::string_view signature, std::int64_t timestamp_ms,
+                                             std::int64_t now_ms, std::chrono::milliseconds max_age)
+{
+    std::string key = detail::lowercase_ascii(signature);
+    std::lock_guard<std::mutex> lock(mtx_);
+    if (by_signature_.count(key)) return false;
+    if (max_age.count() > 0) {
+        // Drop what the age check refuses now: timestamps more than max_age before now.
+        while (!by_time_.empty() && !detail::webhook_fresh(now_ms, by_time_.begin()->first, max_age) &&
+               by_time_.begin()->first < now_ms) {
+            by_signature_.erase(by_time_.begin()->second);
+            by_time_.erase(by_time_.begin());
+        }
+    }
+    while (by_time_.size() >= capacity_) {
+        by_signature_.erase(by_time_.begin()->second);
+        by_time_.erase(by_time_.begin());
+    }
+    auto it = by_time_.emplace(timestamp_ms, key);
+    by_signature_.emplace(std::move(key), it);
+    return true;
+}
+
+AKOOL_DECL void webhook_replay_guard::forget(std::string_view signature)
+{
+    std::string key = detail::lowercase_ascii(signature);
+    std::lock_guard<std::mutex> lock(mtx_);
+    auto it = by_signature_.find(key);
+    if (it == by_signature_.end()) return;
+    by_time_.erase(it->second);
+    by_signature_.erase(it);
+}
+
+AKOOL_DECL std::size_t webhook_replay_guard::size() const
+{
+    std::lock_guard<std::mutex> lock(mtx_);
+    return by_signature_.size();
 }
 
 AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
