@@ -401,6 +401,21 @@ BOOST_AUTO_TEST_CASE(sending_can_be_turned_off)
     BOOST_TEST(f.emulator.get_stats().webhooks_failed == 0u);
 }
 
+/// A callback body signed now, as the service sends it.
+std::string fresh_body(const std::string& id, akool::image_status status, const std::string& nonce)
+{
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    akool::webhook_payload p;
+    p.id = id;
+    p.status = status;
+    p.url = status == akool::image_status::completed ? "https://cdn.example.com/" + id + ".png" : "";
+    return akool::make_webhook_body(p, {client_id, client_secret}, now, nonce);
+}
+
+/// `http://host:port` of the receiver's URL.
+std::string origin_of(const rcv::server& receiver) { return receiver.url().substr(0, receiver.url().find('/', 7)); }
+
 BOOST_AUTO_TEST_CASE(receiver_handles_a_callback_delivered_twice_once)
 {
     // The same signed body POSTed again (a replay, or a resend of an identical body) is answered
@@ -410,15 +425,8 @@ BOOST_AUTO_TEST_CASE(receiver_handles_a_callback_delivered_twice_once)
     rec.answer_first(1, boost::beast::http::status::internal_server_error);
     rcv::server receiver(receiver_options(rec));
     receiver.start();
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    akool::webhook_payload p;
-    p.id = "65f8ac1d1f5b2a0001a1b2c3";
-    p.status = akool::image_status::completed;
-    p.url = "https://cdn.example.com/a.png";
-    const std::string body = akool::make_webhook_body(p, {client_id, client_secret}, now, "77");
-    const std::string base = receiver.url().substr(0, receiver.url().find('/', 7));
-    akool_test::http_test_client http(base);
+    const std::string body = fresh_body("65f8ac1d1f5b2a0001a1b2c3", akool::image_status::completed, "77");
+    akool_test::http_test_client http(origin_of(receiver));
 
     BOOST_TEST(http.post("/akool/hook", body).status == 500);  // the handler failed: forgotten
     BOOST_TEST(http.post("/akool/hook", body).status == 200);  // the resend is handled
@@ -445,13 +453,8 @@ BOOST_AUTO_TEST_CASE(receiver_without_the_duplicate_check_handles_every_delivery
     o.reject_duplicates = false;
     rcv::server receiver(std::move(o));
     receiver.start();
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    akool::webhook_payload p;
-    p.id = "65f8ac1d1f5b2a0001a1b2c4";
-    p.status = akool::image_status::processing;
-    const std::string body = akool::make_webhook_body(p, {client_id, client_secret}, now, "78");
-    akool_test::http_test_client http(receiver.url().substr(0, receiver.url().find('/', 7)));
+    const std::string body = fresh_body("65f8ac1d1f5b2a0001a1b2c4", akool::image_status::processing, "78");
+    akool_test::http_test_client http(origin_of(receiver));
     BOOST_TEST(http.post("/akool/hook", body).status == 200);
     BOOST_TEST(http.post("/akool/hook", body).status == 200);
     receiver.stop();
