@@ -4,8 +4,9 @@
 // makes the emulator POST signed, encrypted callbacks (webhook_sender.hpp) to the example
 // receiver (webhook_receiver.hpp), which verifies them with the library. Order and content of
 // the callbacks, the result URL matching get_result, retries on non-200 answers with backoff,
-// bounded attempts, rejection with wrong credentials, stop cancelling pending sends, and the
-// receiver's handling of a callback delivered twice.
+// bounded attempts, rejection with wrong credentials, stop cancelling pending sends, the
+// receiver's handling of a callback delivered twice, and delivery over https (the sender
+// verifies the receiver's certificate).
 
 #define BOOST_TEST_MODULE webhook_e2e
 #include <boost/test/unit_test.hpp>
@@ -13,6 +14,8 @@
 #include "../../example/emulator/emulator.hpp"
 #include "../../example/webhook_receiver.hpp"
 #include "../common/http_test_client.hpp"
+#include "../common/mini_server.hpp"
+#include "../common/test_certs.hpp"
 
 #include <akool/akool.hpp>
 
@@ -460,6 +463,99 @@ BOOST_AUTO_TEST_CASE(receiver_without_the_duplicate_check_handles_every_delivery
     receiver.stop();
     BOOST_TEST(rec.snapshot().size() == 2u);
     BOOST_TEST(receiver.get_counters().duplicates == 0u);
+}
+
+// ---- Delivery over https ---------------------------------------------------------------------
+
+const akool_test::test_pki& pki()
+{
+    static const akool_test::test_pki p = akool_test::make_test_pki(akool_test::make_temp_dir());
+    return p;
+}
+
+/// What one callback sent by the emulator's sender to an https server became.
+struct tls_delivery {
+    emu::webhook_outcome outcome;
+    std::string body_seen;  ///< the body the server received; empty when none
+    int requests = 0;       ///< requests the server read
+};
+
+tls_delivery deliver_over_tls(const std::string& cert, const std::string& key, const std::string& host = "127.0.0.1",
+                              bool verify = true)
+{
+    std::mutex m;
+    std::string seen;
+    akool_test::mini::server srv(
+        [&](const boost::beast::http::request<boost::beast::http::string_body>& r) {
+            std::lock_guard<std::mutex> lock(m);
+            seen = r.body();
+            return akool_test::mini::action{};
+        },
+        akool_test::mini::tls_files{cert, key});
+    boost::asio::io_context ioc;
+    emu::webhook_sender_options o;
+    o.max_attempts = 1;
+    o.timeout = 5s;
+    o.ca_file = pki().ca_cert;
+    o.tls_verify = verify;
+    emu::webhook_sender sender(ioc.get_executor(), {client_id, client_secret}, o);
+    akool::webhook_payload p;
+    p.id = "65f8ac1d1f5b2a0001a1b2c5";
+    p.status = akool::image_status::completed;
+    p.url = "https://cdn.example.com/tls.png";
+    tls_delivery d;
+    bool done = false;
+    sender.send(srv.base_url(host) + "/hook", p, [&](const emu::webhook_outcome& r) {
+        d.outcome = r;
+        done = true;
+    });
+    ioc.run_for(20s);
+    BOOST_TEST_REQUIRE(done, "the sender did not finish in time");
+    srv.stop();
+    std::lock_guard<std::mutex> lock(m);
+    d.body_seen = seen;
+    d.requests = srv.requests();
+    return d;
+}
+
+BOOST_AUTO_TEST_CASE(sender_delivers_over_https_to_a_trusted_certificate)
+{
+    for (const std::string host : {"127.0.0.1", "localhost"}) {
+        tls_delivery d = deliver_over_tls(pki().server_cert, pki().server_key, host);
+        BOOST_TEST(!d.outcome.ec, host << ": " << d.outcome.ec.message());
+        BOOST_TEST(d.outcome.http_status == 200u);
+        BOOST_TEST(d.outcome.attempts == 1u);
+        BOOST_TEST_REQUIRE(d.requests == 1);
+        akool::error_code ec;
+        akool::webhook_payload p = akool::verify_webhook(d.body_seen, {client_id, client_secret}, {}, ec);
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(p.id == "65f8ac1d1f5b2a0001a1b2c5");
+        BOOST_TEST(p.url == "https://cdn.example.com/tls.png");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(sender_refuses_an_unverified_receiver_and_sends_nothing)
+{
+    struct bad_case {
+        const char* what;
+        std::string cert, key;
+    };
+    const bad_case cases[] = {
+        {"unknown CA", pki().self_signed_cert, pki().self_signed_key},
+        {"wrong host name", pki().wrong_host_cert, pki().server_key},
+        {"expired", pki().expired_cert, pki().server_key},
+    };
+    for (const auto& c : cases) {
+        tls_delivery d = deliver_over_tls(c.cert, c.key);
+        BOOST_TEST(d.outcome.ec.failed(), c.what);
+        BOOST_TEST(d.outcome.http_status == 0u, c.what);
+        BOOST_TEST(d.requests == 0, c.what);
+        BOOST_TEST(d.body_seen.empty(), c.what);
+    }
+    // Verification off (tls_verify = false): the same unknown CA is accepted.
+    tls_delivery d = deliver_over_tls(pki().self_signed_cert, pki().self_signed_key, "127.0.0.1", false);
+    BOOST_TEST(!d.outcome.ec, d.outcome.ec.message());
+    BOOST_TEST(d.requests == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
