@@ -343,8 +343,18 @@ AKOOL_DECL bool webhook_replay_guard::record(std::string_view signature, std::in
         by_signature_.erase(by_time_.begin()->second);
         by_time_.erase(by_time_.begin());
     }
-    auto it = by_time_.emplace(timestamp_ms, key);
-    by_signature_.emplace(std::move(key), it);
+    // Both maps or neither: should the second insertion throw, the first is undone.
+    struct undo_on_exit {
+        by_time_map& map;
+        by_time_map::iterator it;
+        bool armed = true;
+        ~undo_on_exit()
+        {
+            if (armed) map.erase(it);
+        }
+    } undo{by_time_, by_time_.emplace(timestamp_ms, key)};
+    by_signature_.emplace(std::move(key), undo.it);
+    undo.armed = false;
     return true;
 }
 
