@@ -177,6 +177,14 @@ inline std::string make_temp_dir(const std::string& prefix = "akool-test-")
     throw std::runtime_error("make_temp_dir: cannot create a directory");
 }
 
+/// The test program's PKI: made on the first call, in a new directory named with `prefix`
+/// (later calls return the same one, whatever their prefix).
+inline const test_pki& shared_test_pki(const std::string& prefix = "akool-test-")
+{
+    static const test_pki p = make_test_pki(make_temp_dir(prefix));
+    return p;
+}
+
 } // namespace akool_test
 
 #endif

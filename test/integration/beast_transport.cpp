@@ -74,11 +74,7 @@ akool::client_options options_for(const server& s, const std::string& host = "12
     return o;
 }
 
-const akool_test::test_pki& pki()
-{
-    static const akool_test::test_pki p = akool_test::make_test_pki(akool_test::make_temp_dir());
-    return p;
-}
+const akool_test::test_pki& pki() { return akool_test::shared_test_pki(); }
 
 } // namespace
 

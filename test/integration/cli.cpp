@@ -124,11 +124,7 @@ std::pair<std::uint32_t, std::uint32_t> png_size(const std::string& bytes)
     return {be32(16), be32(20)};
 }
 
-const akool_test::test_pki& pki()
-{
-    static const akool_test::test_pki p = akool_test::make_test_pki(akool_test::make_temp_dir("akool-cli-pki-"));
-    return p;
-}
+const akool_test::test_pki& pki() { return akool_test::shared_test_pki("akool-cli-pki-"); }
 
 /// An emulator with a required API key and short timings, over http or https.
 struct emulator {

@@ -467,11 +467,7 @@ BOOST_AUTO_TEST_CASE(receiver_without_the_duplicate_check_handles_every_delivery
 
 // ---- Delivery over https ---------------------------------------------------------------------
 
-const akool_test::test_pki& pki()
-{
-    static const akool_test::test_pki p = akool_test::make_test_pki(akool_test::make_temp_dir());
-    return p;
-}
+const akool_test::test_pki& pki() { return akool_test::shared_test_pki(); }
 
 /// What one callback sent by the emulator's sender to an https server became.
 struct tls_delivery {

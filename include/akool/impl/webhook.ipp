@@ -108,6 +108,15 @@ inline std::string json_integer_text(const boost::json::value& v)
     return v.is_uint64() ? std::to_string(v.get_uint64()) : std::to_string(v.get_int64());
 }
 
+inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+inline std::string lowercase_ascii(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out) c = ascii_lower(c);
+    return out;
+}
+
 inline std::int64_t webhook_now_ms(const webhook_options& opts)
 {
     if (opts.now_ms) return opts.now_ms();
@@ -271,10 +280,7 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
     bool sig_ok = expected.size() == detail::webhook_signature_size &&
                   env.signature.size() == detail::webhook_signature_size;
     if (sig_ok) {
-        for (std::size_t i = 0; i < received.size(); ++i) {
-            char c = env.signature[i];
-            received[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-        }
+        for (std::size_t i = 0; i < received.size(); ++i) received[i] = detail::ascii_lower(env.signature[i]);
         sig_ok = CRYPTO_memcmp(received.data(), expected.data(), received.size()) == 0;
     }
     if (!sig_ok) {
@@ -312,18 +318,6 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
     }
     return payload;
 }
-
-namespace detail {
-
-inline std::string lowercase_ascii(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-} // namespace detail
 
 AKOOL_DECL bool webhook_replay_guard::record(std::string_view signature, std::int64_t timestamp_ms,
                                              std::int64_t now_ms, std::chrono::milliseconds max_age)
