@@ -19,6 +19,9 @@
 //   AKOOL_BENCH_DEADLINE_THREAD  1: beast_transport_options::deadline_thread (async exchange
 //                       deadlines on the shared watchdog thread); default 0: one Asio timer per
 //                       async exchange (the sync exchange waits in poll() with the deadline)
+//   AKOOL_BENCH_REPLY_SPIN_US  beast_transport_options::reply_spin in microseconds (default:
+//                       the library's, 50): how long the sync exchange polls for a reply
+//                       before it sleeps; 0 never spins
 // The last line printed is `n=N secs=S first_ms=F rps=R`; first_ms is the time to the first
 // reply, connection and TLS setup included.
 
@@ -141,6 +144,15 @@ int main(int argc, char** argv)
         return 2;
     }
     topts.deadline_thread = deadline_thread == "1";
+    if (const char* spin = std::getenv("AKOOL_BENCH_REPLY_SPIN_US")) {
+        char* end = nullptr;
+        const long us = std::strtol(spin, &end, 10);
+        if (*spin == '\0' || *end != '\0' || us < 0 || us > 1000000) {
+            std::fprintf(stderr, "akool-bench: AKOOL_BENCH_REPLY_SPIN_US must be 0 to 1000000\n");
+            return 2;
+        }
+        topts.reply_spin = std::chrono::microseconds(us);
+    }
 
     try {
         boost::asio::io_context ioc{1};  // one thread runs it: no locking inside Asio
@@ -163,8 +175,9 @@ int main(int argc, char** argv)
         }
 
         const double secs = std::chrono::duration<double>(clock_type::now() - chk.t0).count();
-        std::printf("connections=%zu mode=%s deadline=%s\n", client.transport().connections_opened(), mode.c_str(),
-                    topts.deadline_thread ? "thread" : "timer");
+        std::printf("connections=%zu mode=%s deadline=%s reply_spin_us=%lld\n", client.transport().connections_opened(),
+                    mode.c_str(), topts.deadline_thread ? "thread" : "timer",
+                    static_cast<long long>(topts.reply_spin.count()));
         std::printf("n=%ld secs=%.3f first_ms=%.2f rps=%.1f\n", n, secs, chk.first_ms, static_cast<double>(n) / secs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "akool-bench: %s\n", e.what());

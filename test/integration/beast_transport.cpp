@@ -31,6 +31,7 @@
 #include <vector>
 
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -820,14 +821,19 @@ std::vector<sync_case> sync_cases()
 
 } // namespace
 
-BOOST_DATA_TEST_CASE(sync_exchange_outcomes, data::xrange(8) * data::make({false, true}), which, tls)
+// Each case with no spin, the default spin, and a spin budget longer than the deadline (the
+// deadline still ends the exchange).
+BOOST_DATA_TEST_CASE(sync_exchange_outcomes,
+                     data::xrange(8) * data::make({false, true}) * data::make({0, 50, 10000000}), which, tls,
+                     spin_us)
 {
     const sync_case c = sync_cases().at(static_cast<std::size_t>(which));
-    BOOST_TEST_MESSAGE("case: " << c.name << (tls ? " (https)" : " (http)"));
+    BOOST_TEST_MESSAGE("case: " << c.name << (tls ? " (https)" : " (http)") << ", reply_spin " << spin_us << " us");
     raw_server srv([&](int n) { return n == 2 ? c.reply : full_reply; }, tls);
     asio::io_context ioc;
     auto opts = transport_options(false, tls);
     opts.request_timeout = std::chrono::milliseconds(400);
+    opts.reply_spin = std::chrono::microseconds(spin_us);
     akool::beast_transport t(ioc.get_executor(), opts);
     BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);
     BOOST_REQUIRE(t.idle_connections() == 1u);
@@ -909,6 +915,89 @@ BOOST_DATA_TEST_CASE(sync_exchange_on_a_connection_closed_after_the_request, dat
     } else {
         BOOST_TEST(!handled, "a replay-safe request is left to async_send, which resends it");
     }
+}
+
+// The spin before sleeping (beast_transport_options::reply_spin), seen from the calling
+// thread's own counters: a reply that comes within the budget is taken without a single
+// voluntary context switch (the thread never slept), with the spin off every exchange
+// sleeps; against a server slower than the budget the spin pauses after two misses, so the
+// thread's CPU time stays near two budgets instead of one per exchange.
+namespace {
+
+struct thread_usage {
+    long voluntary_switches = 0;
+    std::chrono::microseconds cpu{0};
+};
+
+thread_usage usage_of_this_thread()
+{
+    ::rusage ru{};
+    ::getrusage(RUSAGE_THREAD, &ru);
+    auto us = [](const ::timeval& tv) { return std::chrono::microseconds(tv.tv_sec * 1000000L + tv.tv_usec); };
+    return {ru.ru_nvcsw, us(ru.ru_utime) + us(ru.ru_stime)};
+}
+
+// Runs `n` synchronous GETs over a warmed-up connection; returns what they cost this thread.
+thread_usage sync_gets(akool::beast_transport& t, asio::io_context& ioc, const std::string& base, int n)
+{
+    BOOST_REQUIRE(!send_get(ioc, t, base + "/warm").ec);
+    const thread_usage before = usage_of_this_thread();
+    for (int i = 0; i < n; ++i) {
+        akool::http_response out;
+        akool::error_code ec;
+        BOOST_REQUIRE(t.try_send_sync(request_to(base + "/x"), out, ec));
+        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << out.failure_detail);
+        BOOST_REQUIRE(out.status == 200);
+    }
+    const thread_usage after = usage_of_this_thread();
+    return {after.voluntary_switches - before.voluntary_switches, after.cpu - before.cpu};
+}
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(sync_exchange_spins_for_a_reply_within_the_budget, data::make({false, true}), tls)
+{
+    server srv(
+        [](const request_t& req) {
+            action a = reply_for(req);
+            a.delay = std::chrono::milliseconds(2);
+            return a;
+        },
+        tls ? std::optional<akool_test::mini::tls_files>(akool_test::mini::tls_files{pki().server_cert, pki().server_key})
+            : std::nullopt);
+    for (bool spin : {true, false}) {
+        asio::io_context ioc;
+        auto opts = transport_options(false, tls);
+        opts.reply_spin = spin ? std::chrono::microseconds(std::chrono::seconds(1)) : std::chrono::microseconds(0);
+        akool::beast_transport t(ioc.get_executor(), opts);
+        const thread_usage used = sync_gets(t, ioc, srv.base_url(), 10);
+        BOOST_TEST_MESSAGE("reply_spin " << (spin ? "1 s" : "0") << ": " << used.voluntary_switches
+                                         << " voluntary context switches in 10 exchanges");
+        if (spin)
+            BOOST_TEST(used.voluntary_switches <= 2, "the thread slept while the spin should have caught the reply");
+        else
+            BOOST_TEST(used.voluntary_switches >= 10, "without the spin each exchange sleeps for its reply");
+        BOOST_TEST(t.connections_opened() == 1u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(sync_exchange_stops_spinning_against_a_slow_server)
+{
+    server srv([](const request_t& req) {
+        action a = reply_for(req);
+        a.delay = std::chrono::milliseconds(30);
+        return a;
+    });
+    asio::io_context ioc;
+    auto opts = transport_options(false, false);
+    opts.reply_spin = std::chrono::milliseconds(10);
+    akool::beast_transport t(ioc.get_executor(), opts);
+    const thread_usage used = sync_gets(t, ioc, srv.base_url(), 12);
+    BOOST_TEST_MESSAGE("12 exchanges of 30 ms with a 10 ms spin: " << used.cpu.count() << " us of CPU");
+    // Two spins that miss (20 ms) and the exchanges themselves; spinning every time would
+    // take 120 ms.
+    BOOST_TEST((used.cpu < std::chrono::milliseconds(70)), used.cpu.count() << " us of CPU");
+    BOOST_TEST(t.connections_opened() == 1u);
 }
 
 // The client's sync forms over the sync exchange: a create dropped on a reused connection is
