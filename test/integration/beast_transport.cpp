@@ -67,6 +67,16 @@ action reply_for(const request_t& req)
     return a;
 }
 
+// reply_for, answered after `delay`.
+server::handler_type delayed_reply(std::chrono::milliseconds delay)
+{
+    return [delay](const request_t& req) {
+        action a = reply_for(req);
+        a.delay = delay;
+        return a;
+    };
+}
+
 akool::client_options options_for(const server& s, const std::string& host = "127.0.0.1")
 {
     akool::client_options o;
@@ -182,11 +192,7 @@ BOOST_AUTO_TEST_CASE(get_dropped_on_a_reused_connection_is_resent_once)
 
 BOOST_AUTO_TEST_CASE(request_timeout_is_enforced)
 {
-    server srv([](const request_t& r) {
-        action a = reply_for(r);
-        a.delay = std::chrono::milliseconds(1500);
-        return a;
-    });
+    server srv(delayed_reply(std::chrono::milliseconds(1500)));
     asio::io_context ioc;
     akool::beast_transport_options t;
     t.request_timeout = std::chrono::milliseconds(150);
@@ -274,11 +280,7 @@ BOOST_AUTO_TEST_CASE(absolute_urls_to_other_hosts_share_the_pool)
 
 BOOST_AUTO_TEST_CASE(cancellation_stops_an_exchange_in_flight)
 {
-    server srv([](const request_t& r) {
-        action a = reply_for(r);
-        a.delay = std::chrono::milliseconds(1500);
-        return a;
-    });
+    server srv(delayed_reply(std::chrono::milliseconds(1500)));
     asio::io_context ioc;
     akool::client c(ioc, options_for(srv));
     asio::cancellation_signal sig;
@@ -957,14 +959,9 @@ thread_usage sync_gets(akool::beast_transport& t, asio::io_context& ioc, const s
 
 BOOST_DATA_TEST_CASE(sync_exchange_spins_for_a_reply_within_the_budget, data::make({false, true}), tls)
 {
-    server srv(
-        [](const request_t& req) {
-            action a = reply_for(req);
-            a.delay = std::chrono::milliseconds(2);
-            return a;
-        },
-        tls ? std::optional<akool_test::mini::tls_files>(akool_test::mini::tls_files{pki().server_cert, pki().server_key})
-            : std::nullopt);
+    std::optional<akool_test::mini::tls_files> files;
+    if (tls) files = akool_test::mini::tls_files{pki().server_cert, pki().server_key};
+    server srv(delayed_reply(std::chrono::milliseconds(2)), files);
     for (bool spin : {true, false}) {
         asio::io_context ioc;
         auto opts = transport_options(false, tls);
@@ -983,11 +980,7 @@ BOOST_DATA_TEST_CASE(sync_exchange_spins_for_a_reply_within_the_budget, data::ma
 
 BOOST_AUTO_TEST_CASE(sync_exchange_stops_spinning_against_a_slow_server)
 {
-    server srv([](const request_t& req) {
-        action a = reply_for(req);
-        a.delay = std::chrono::milliseconds(30);
-        return a;
-    });
+    server srv(delayed_reply(std::chrono::milliseconds(30)));
     asio::io_context ioc;
     auto opts = transport_options(false, false);
     opts.reply_spin = std::chrono::milliseconds(10);
