@@ -67,6 +67,7 @@
 #include <sys/types.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -947,8 +948,7 @@ bool wait_for_reply(Connection& conn, int fd, std::chrono::microseconds spin,
                     std::chrono::steady_clock::time_point deadline, error_code& ec)
 {
     if (spin > std::chrono::microseconds::zero() && conn.spin.should_spin()) {
-        auto until = std::chrono::steady_clock::now() + spin;
-        bool caught = spin_until_readable(fd, until < deadline ? until : deadline);
+        bool caught = spin_until_readable(fd, (std::min)(std::chrono::steady_clock::now() + spin, deadline));
         conn.spin.record(caught);
         if (caught) return true;
     }
