@@ -14,7 +14,7 @@ out="$root/out"
 prompt="${1:-A majestic mountain landscape at sunset with golden light}"
 
 # 1. Packages (Debian 12 names: its default libboost-dev is 1.74, the library needs 1.81).
-packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libssl-dev)
+packages=(g++ cmake ninja-build libboost1.81-dev libboost-json1.81-dev libssl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,7 +32,9 @@ fi
 
 # 2. Build only the two programs.
 echo "demo: building akool-image and akool-emulator in $build"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${AKOOL_DEMO_BUILD_TYPE:-Release}" >/dev/null
+# Only what the demo runs: the tools; no tests (they need Boost.Test), no examples.
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${AKOOL_DEMO_BUILD_TYPE:-Release}" \
+  -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_BUILD_TOOLS=ON >/dev/null
 cmake --build "$build" --target akool-image akool-emulator -j "${AKOOL_JOBS:-2}"
 
 # 3. The emulator on a free port, with short timings; stopped whatever happens.

@@ -16,6 +16,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include "calling_styles.hpp"
+#include "localhost.hpp"
 #include "mini_server.hpp"
 #include "test_certs.hpp"
 
@@ -304,6 +305,8 @@ BOOST_AUTO_TEST_CASE(tls_with_trusted_ca_for_ip_and_name)
 {
     server srv(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
     for (const char* host : {"127.0.0.1", "localhost"}) {
+        if (akool_test::skip_host(host, "tls_with_trusted_ca_for_ip_and_name"))
+            continue;
         asio::io_context ioc;
         akool::beast_transport_options t;
         t.ca_file = pki().ca_cert;
@@ -352,8 +355,10 @@ BOOST_AUTO_TEST_CASE(tls_system_store_does_not_trust_the_test_ca)
 
 BOOST_AUTO_TEST_CASE(tls_wrong_host_name_is_refused)
 {
-    auto msg = tls_failure(pki().wrong_host_cert, pki().server_key, pki().ca_cert, "localhost");
-    BOOST_TEST(msg.find("ostname mismatch") != std::string::npos, msg);
+    if (!akool_test::skip_host("localhost", "tls_wrong_host_name_is_refused")) {
+        auto msg = tls_failure(pki().wrong_host_cert, pki().server_key, pki().ca_cert, "localhost");
+        BOOST_TEST(msg.find("ostname mismatch") != std::string::npos, msg);
+    }
     auto msg_ip = tls_failure(pki().wrong_host_cert, pki().server_key, pki().ca_cert, "127.0.0.1");
     BOOST_TEST(msg_ip.find("IP address mismatch") != std::string::npos, msg_ip);
 }
