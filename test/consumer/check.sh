@@ -19,6 +19,7 @@ if [ "$mode" = find_package ]; then
     -DCMAKE_INSTALL_PREFIX="$work/prefix" > "$work/install.log"
   cmake --install "$work/akool-build" >> "$work/install.log"
   test -f "$work/prefix/include/akool/akool.hpp"
+  cmp "$root/LICENSE_1_0.txt" "$work/prefix/share/doc/akool/LICENSE_1_0.txt"
   args+=(-DCMAKE_PREFIX_PATH="$work/prefix")
 elif [ "$mode" = add_subdirectory ]; then
   args+=(-DAKOOL_SOURCE_DIR="$root")
