@@ -7,8 +7,10 @@
 # 2. Builds and tests every configuration below, each in build/ci/<name>, each with its own log
 #    (build/ci/<name>.log; the tail of a failing one is printed):
 #      cmake-gcc-cxx17          g++, C++17: every test, example and tool, the standalone header
-#                               checks, and the consumer projects (add_subdirectory, and
-#                               find_package of an installed copy)
+#                               checks, and the consumer projects (test/consumer/check.sh:
+#                               add_subdirectory, find_package of an installed copy,
+#                               FetchContent and a Meson subproject from a git clone, and
+#                               pkg-config against copies installed by CMake and by Meson)
 #      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer + UndefinedBehaviorSanitizer
 #      cmake-clang-cxx17        clang++, C++17
 #      cmake-clang-cxx20        clang++, C++20
@@ -28,7 +30,7 @@ ci_dir="${AKOOL_CI_DIR:-$root/build/ci}"
 jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx17 cmake-clang-cxx20 meson-clang-cxx17}"
 
-packages=(g++ clang cmake ninja-build meson pkg-config python3 openssl
+packages=(g++ clang cmake ninja-build meson pkg-config python3 git openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev)
 
 install_packages() {

@@ -1,40 +1,107 @@
 #!/usr/bin/env bash
-# Builds test/consumer as a separate project against akool, and runs its core-only program.
-#   check.sh add_subdirectory|find_package WORKDIR [CXX]
-# find_package first installs akool (headers and CMake package) into WORKDIR/prefix.
+# Builds a separate project that uses akool, the ways a user does, and runs its core-only
+# program:
+#   check.sh MODE WORKDIR [CXX]
+#   add_subdirectory   CMake, the source tree as a subdirectory
+#   find_package       CMake, a copy installed by `cmake --install` into WORKDIR/prefix
+#   fetchcontent       CMake, FetchContent_Declare(GIT_REPOSITORY file://<a clone>)
+#   pkg_config         `pkg-config --cflags --libs akool` (and akool-core), installed by CMake
+#   pkg_config_meson   the same, installed by `meson install`
+#   meson_subproject   Meson, subprojects/akool.wrap (packaging/akool.wrap) naming a clone
+# The clone is a git repository made of this working tree (committed or not), so that the
+# test checks the files on disk and needs no network.
 set -euo pipefail
+shopt -s inherit_errexit   # a failure inside $(clone_akool) stops the script
 mode=$1 work=$2 cxx=${3:-c++}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-rm -rf "$work" && mkdir -p "$work"
+rm -rf "$work" && mkdir -p "$work" && work="$(cd "$work" && pwd)"
 
 # The README's first C++ block is the library tour.
 awk '/^```cpp$/{on=1; next} /^```$/{if(on) exit} on' "$root/README.md" > "$work/readme_example.cpp"
 grep -q 'akool/akool.hpp' "$work/readme_example.cpp" || { echo "no C++ example found in README.md" >&2; exit 1; }
 
-args=(-G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DAKOOL_CONSUME="$mode" -DREADME_EXAMPLE="$work/readme_example.cpp")
-if [ "$mode" = find_package ]; then
-  cmake -S "$root" -B "$work/akool-build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
-    -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_BUILD_TOOLS=OFF -DAKOOL_INSTALL=ON \
-    -DCMAKE_INSTALL_PREFIX="$work/prefix" > "$work/install.log"
-  cmake --install "$work/akool-build" >> "$work/install.log"
+# Installs akool into WORKDIR/prefix with CMake or Meson (headers only: no tests, no tools).
+install_akool() {
+  if [ "$1" = cmake ]; then
+    cmake -S "$root" -B "$work/akool-build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
+      -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_BUILD_TOOLS=OFF -DAKOOL_INSTALL=ON \
+      -DCMAKE_INSTALL_PREFIX="$work/prefix" > "$work/install.log"
+    cmake --install "$work/akool-build" >> "$work/install.log"
+  else
+    CXX=$cxx meson setup "$work/akool-build" "$root" -Dtests=false -Dexamples=false \
+      --prefix="$work/prefix" > "$work/install.log"
+    meson install -C "$work/akool-build" >> "$work/install.log"
+  fi
   test -f "$work/prefix/include/akool/akool.hpp"
   cmp "$root/LICENSE_1_0.txt" "$work/prefix/share/doc/akool/LICENSE_1_0.txt"
-  args+=(-DCMAKE_PREFIX_PATH="$work/prefix")
-elif [ "$mode" = add_subdirectory ]; then
-  args+=(-DAKOOL_SOURCE_DIR="$root")
-else
-  echo "unknown mode $mode" >&2; exit 2
-fi
-cmake -S "$here" -B "$work/build" "${args[@]}"
-cmake --build "$work/build" -j "${AKOOL_JOBS:-2}"
+}
 
-out=$("$work/build/core_only")
+# WORKDIR/akool.git: a repository of the working tree (build trees left out), tagged
+# consumer-test, as a user's clone of akool-cpp.
+clone_akool() {
+  local src="$work/akool.git" g=(git -c user.name=akool-consumer-test -c user.email=test@localhost)
+  mkdir -p "$src"
+  tar -C "$root" --exclude=./.git --exclude='./build*' --exclude=./out --exclude=./.cache -cf - . \
+    | tar -C "$src" -xf -
+  "${g[@]}" -c init.defaultBranch=main -C "$src" init -q
+  "${g[@]}" -C "$src" add -A
+  "${g[@]}" -C "$src" commit -q -m "akool-cpp working tree"
+  "${g[@]}" -C "$src" tag consumer-test
+  echo "file://$src"
+}
+
+bin="$work/build"
+case $mode in
+  add_subdirectory|find_package|fetchcontent)
+    args=(-G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DAKOOL_CONSUME="$mode" -DREADME_EXAMPLE="$work/readme_example.cpp")
+    case $mode in
+      add_subdirectory) args+=(-DAKOOL_SOURCE_DIR="$root") ;;
+      find_package) install_akool cmake; args+=(-DCMAKE_PREFIX_PATH="$work/prefix") ;;
+      fetchcontent) url=$(clone_akool); args+=(-DAKOOL_GIT_REPOSITORY="$url" -DAKOOL_GIT_TAG=consumer-test) ;;
+    esac
+    cmake -S "$here" -B "$work/build" "${args[@]}"
+    cmake --build "$work/build" -j "${AKOOL_JOBS:-2}"
+    if [ "$mode" = fetchcontent ]; then   # the sources built are the clone's
+      test -f "$work/build/_deps/akool-src/include/akool/akool.hpp"
+    fi
+    ;;
+  pkg_config|pkg_config_meson)
+    if [ "$mode" = pkg_config ]; then install_akool cmake; else install_akool meson; fi
+    export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig"
+    for pc in akool akool-core; do
+      [ "$(pkg-config --variable=includedir "$pc")" = "$work/prefix/include" ] \
+        || { echo "$pc.pc: includedir is not $work/prefix/include" >&2; exit 1; }
+    done
+    echo "pkg-config --cflags --libs akool: $(pkg-config --cflags --libs akool)"
+    mkdir -p "$bin"
+    # shellcheck disable=SC2046  # the flags are words
+    "$cxx" -std=c++17 "$here/core_only.cpp" -o "$bin/core_only" $(pkg-config --cflags --libs akool-core)
+    # shellcheck disable=SC2046
+    "$cxx" -std=c++17 "$work/readme_example.cpp" -o "$bin/readme_example" $(pkg-config --cflags --libs akool)
+    ;;
+  meson_subproject)
+    src="$work/consumer"
+    mkdir -p "$src/subprojects"
+    cp "$here/meson.build" "$here/core_only.cpp" "$work/readme_example.cpp" "$src/"
+    url=$(clone_akool)
+    sed -e "s|^url = .*|url = $url|" -e 's|^revision = .*|revision = consumer-test|' \
+      "$root/packaging/akool.wrap" > "$src/subprojects/akool.wrap"
+    grep -qx "url = $url" "$src/subprojects/akool.wrap"
+    # Forced to the subproject, even where an installed akool.pc would be found.
+    CXX=$cxx meson setup "$work/build" "$src" --force-fallback-for=akool,akool-core
+    test -f "$src/subprojects/akool/include/akool/akool.hpp"   # meson cloned it
+    ninja -C "$work/build" -j "${AKOOL_JOBS:-2}"
+    ;;
+  *) echo "unknown mode $mode" >&2; exit 2 ;;
+esac
+
+out=$("$bin/core_only")
 echo "$out"
 # The exact encoding and the validator's fields, as a user sees them.
 grep -qx '{"prompt":"A lighthouse in a storm","batch_quantity":2}' <<< "$out"
 grep -q '^prompt: ' <<< "$out"
 grep -q '^batch_quantity: ' <<< "$out"
 grep -q '^scale: ' <<< "$out"
-test -x "$work/build/readme_example"
+test -x "$bin/readme_example"
 echo "consumer ($mode): ok"
