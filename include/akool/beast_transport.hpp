@@ -85,9 +85,9 @@ namespace akool {
 
 /// Settings of the Beast transport. The defaults suit the real service.
 struct beast_transport_options {
-    std::chrono::milliseconds resolve_timeout{std::chrono::seconds(10)};
-    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
-    std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
+    std::chrono::milliseconds resolve_timeout{std::chrono::seconds(10)};    ///< name resolution
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};    ///< TCP connect
+    std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};  ///< TLS handshake
     /// Writing the request and reading the whole reply.
     std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
     /// Largest reply body when the request does not set its own limit.
@@ -103,6 +103,7 @@ struct beast_transport_options {
     /// A TLS context of your own; when set, `verify_peer` and `ca_file` are not used (the host
     /// name is still checked whenever the context verifies peers).
     std::shared_ptr<boost::asio::ssl::context> ssl_context;
+    /// The `User-Agent` header of requests that do not set their own (empty: none).
     std::string user_agent = "akool-cpp/" AKOOL_VERSION_STRING;
     /// Keep the exchange deadlines (write plus whole reply) on one background thread shared by
     /// every transport of the process instead of an Asio timer per exchange: one timer system
@@ -1110,19 +1111,41 @@ bool sync_exchange(beast_transport_state<Executor>& t, const http_request& req, 
 template <class Executor = boost::asio::io_context::executor_type>
 class basic_beast_transport {
 public:
+    /// The executor of its sockets, resolver and timers.
     using executor_type = Executor;
 
+    /// A transport whose I/O runs on `ex`, with an empty connection pool. No connection is
+    /// opened, and no TLS context built, before the first request.
     explicit basic_beast_transport(const Executor& ex, beast_transport_options opts = {})
         : st_(std::make_shared<detail::beast_transport_state<Executor>>(ex, std::move(opts)))
     {
     }
 
+    /// The executor given to the constructor.
     executor_type get_executor() const noexcept { return st_->ex; }
+    /// The settings given to the constructor.
     const beast_transport_options& options() const noexcept { return st_->opts; }
 
-    /// Sends `req` and reads the whole reply. Handler: `void(error_code, http_response)`,
-    /// run on the handler's associated executor (default: this transport's). Cancellation
-    /// (terminal) closes the connection and completes with `operation_aborted`.
+    /// Sends `req` and reads the whole reply, over an idle kept-alive connection to its host
+    /// when there is one, else a new connection (resolve, connect, TLS handshake).
+    ///
+    /// @param req the request; an absolute http(s) URL.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, http_response)`. On failure `maybe_sent` tells whether any byte
+    /// may have reached the server and `failure_detail` names the step.
+    /// @par Executor
+    /// The handler runs through its associated executor, by default this transport's. A
+    /// request refused before any I/O (not an absolute http(s) URL; a header name or value
+    /// that is empty or holds CR, LF or NUL) completes inside this call.
+    /// @par Per-operation cancellation
+    /// Terminal cancellation (partial and total are not honoured) closes the connection,
+    /// which is not reused, and completes with `asio::error::operation_aborted`. A signal
+    /// during name resolution is not seen (Asio's resolver has no per-operation
+    /// cancellation): the exchange then runs to its end, bounded by its timeouts.
+    /// @par Object lifetimes
+    /// `req` is taken over. The operation shares the transport's state (a shared pointer), so
+    /// this object may go before the handler runs; its executor's context must not.
     template <class CompletionToken>
     auto async_send(http_request&& req, CompletionToken&& token)
     {
@@ -1130,9 +1153,19 @@ public:
             detail::beast_send_op<Executor>(st_, std::move(req)), token, st_->ex);
     }
 
-    /// As `async_send`, but without taking the request over: `req` must stay alive and
-    /// unchanged until the handler runs. The client uses it to keep a request for a retry
-    /// without copying it.
+    /// As `async_send`, but without taking the request over. The client uses it to keep a
+    /// request for a retry without copying it.
+    ///
+    /// @param req the request; an absolute http(s) URL.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, http_response)`, as `async_send`.
+    /// @par Executor
+    /// As `async_send`.
+    /// @par Per-operation cancellation
+    /// As `async_send`: terminal only, `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// `req` must stay alive and unchanged until the handler runs; otherwise as `async_send`.
     template <class CompletionToken>
     auto async_send_borrowed(const http_request& req, CompletionToken&& token)
     {
@@ -1179,6 +1212,7 @@ private:
     std::shared_ptr<detail::beast_transport_state<Executor>> st_;
 };
 
+/// The Beast transport on an io_context.
 using beast_transport = basic_beast_transport<>;
 
 /// The client most programs want: the Beast transport on an io_context.
@@ -1189,6 +1223,7 @@ public:
         : basic_client<beast_transport>(beast_transport(ioc.get_executor(), std::move(topts)), std::move(opts))
     {
     }
+    /// A client on `ex`, an io_context's executor. Handlers run there; sync forms run its io_context.
     explicit client(const boost::asio::io_context::executor_type& ex, client_options opts = {},
                     beast_transport_options topts = {})
         : basic_client<beast_transport>(beast_transport(ex, std::move(topts)), std::move(opts))

@@ -74,6 +74,19 @@ struct has_io_context<Executor, std::enable_if_t<std::is_convertible_v<
 
 } // namespace detail
 
+/// The service's operations (create, get result, get token, wait, generate, download) over
+/// any transport.
+///
+/// It owns the transport, the options, the retry policy and the rate limits, which every
+/// operation of the client shares. Several operations may run at once (generate runs the
+/// waits of a batch concurrently). The setters change what operations started afterwards use;
+/// do not call them while another thread starts an operation. Asynchronous operations keep a
+/// pointer to the client: it must outlive them and must not be moved while one runs. See
+/// the file's notes for the three forms of each operation.
+///
+/// @tparam Transport a type that models `akool::transport` (transport.hpp), e.g.
+///         `beast_transport` or `fake_transport`.
+/// @tparam Executor the default executor of completion handlers; the transport's by default.
 template <class Transport, class Executor = typename Transport::executor_type>
 class basic_client {
     static_assert(is_transport<Transport>::value,
@@ -81,10 +94,13 @@ class basic_client {
     using state_type = detail::client_state<Transport>;
 
 public:
-    using transport_type = Transport;
-    using executor_type = Executor;
+    using transport_type = Transport;  ///< The transport the client owns.
+    using executor_type = Executor;    ///< The default executor of completion handlers.
     /// Timers of the workflow (poll delays, backoff) run on the transport's executor.
     using timer_type = typename state_type::timer_type;
+    /// The completion token used when none is given: `Executor`'s default completion token
+    /// (e.g. an executor from `asio::use_awaitable_t<>::as_default_on`). With an executor
+    /// that has none, such as an io_context's, pass a token.
     template <class T>
     using default_token = boost::asio::default_completion_token_t<Executor>;
 
@@ -100,8 +116,11 @@ public:
     {
     }
 
+    /// The default executor of completion handlers.
     executor_type get_executor() const noexcept { return ex_; }
+    /// The transport the client owns (for its own settings and statistics).
     Transport& transport() noexcept { return st_->transport; }
+    /// The options given to the constructor, as changed by `set_api_key` and `set_token`.
     const client_options& options() const noexcept { return st_->opts; }
 
     /// Authenticates with an API key from now on (`x-api-key`), dropping any token.
@@ -115,10 +134,12 @@ public:
 
     /// The retry policy of operations started from now on.
     const retry_policy& get_retry_policy() const noexcept { return st_->retry; }
+    /// Sets the retry policy of operations started from now on.
     void set_retry_policy(const retry_policy& p) { st_->retry = p; }
 
     /// Limits on exchanges in flight and on the request rate, for every operation of this client.
     rate_limits get_limits() const { return st_->gate.limits(); }
+    /// Sets the limits on exchanges in flight and on the request rate.
     void set_limits(const rate_limits& l) { st_->gate.set_limits(l); }
 
     /// Seeds the jitter of poll and retry delays (for reproducible runs).
@@ -132,15 +153,46 @@ public:
 
     /// Starts a generation: validates `req` (nothing is sent when it is invalid), posts it,
     /// and completes with the created tasks, always as a sequence (one per image of the batch).
-    /// Handler: `void(error_code, std::vector<image_task>)`. `diag` must outlive the operation;
-    /// `req` is encoded at initiation and need not. Retried only where no byte can have
-    /// reached the service (see retry_policy).
+    /// Retried only where no byte can have reached the service (see retry_policy).
+    ///
+    /// @param req the request.
+    /// @param diag the details of a failure (validation findings, the service's code and
+    ///        message); cleared in this call.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, std::vector<image_task>)`
+    /// @par Executor
+    /// The handler runs through its associated executor, by default the client's
+    /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
+    /// completes through a post, never inside this call; so does every other outcome, unless
+    /// the transport completes inside its own initiating call (the Beast transport does for a
+    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// @par Per-operation cancellation
+    /// Terminal cancellation (partial and total are not honoured) completes the operation
+    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
+    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
+    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
+    /// then runs to its end with no retry).
+    /// A create cancelled after its bytes left may still have been processed and charged:
+    /// `diag.client_message` says so, and it is not resent.
+    /// @par Object lifetimes
+    /// The client and `diag` must stay alive until the handler runs. `req` is validated and
+    /// encoded in this call (also with a deferred token) and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_create(const image_request& req, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
         return start_create(req, diag, std::forward<CompletionToken>(token));
     }
+    /// As the overload with `diag`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::vector<image_task>)`
+    /// @par Executor
+    /// As the overload with `diag`.
+    /// @par Per-operation cancellation
+    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The client must stay alive until the handler runs; `req` is encoded in this call.
     template <class CompletionToken = default_token<void>>
     auto async_create(const image_request& req, CompletionToken&& token = default_token<void>{})
     {
@@ -148,6 +200,8 @@ public:
             [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
             nullptr, request_kind::create, {}, std::forward<CompletionToken>(token));
     }
+    /// Synchronous `async_create`: blocks until done (see the file's notes). A failure is
+    /// reported in `ec` and `diag`, never thrown.
     std::vector<image_task> create(const image_request& req, error_code& ec, diagnostics& diag)
     {
         if constexpr (detail::has_sync_send<Transport>::value) {
@@ -158,11 +212,13 @@ public:
         }
         return run_sync<std::vector<image_task>>([&](auto&& h) { async_create(req, diag, std::move(h)); }, ec);
     }
+    /// Synchronous `async_create`, without diagnostics; a failure is reported in `ec`.
     std::vector<image_task> create(const image_request& req, error_code& ec)
     {
         diagnostics diag;
         return create(req, ec, diag);
     }
+    /// Synchronous `async_create`; throws `error_with_diagnostics` on failure.
     std::vector<image_task> create(const image_request& req)
     {
         return or_throw<std::vector<image_task>>([&](error_code& ec, diagnostics& d) { return create(req, ec, d); });
@@ -171,13 +227,43 @@ public:
     // ---- get result --------------------------------------------------------------------
 
     /// Reads a task's state (`infobymodelid`), retrying transient failures.
-    /// Handler: `void(error_code, image_result)`.
+    ///
+    /// @param task_id the task's id (`image_task::id`); an empty one fails with
+    ///        `error::validation_failed`.
+    /// @param diag the details of a failure; cleared in this call.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, image_result)`
+    /// @par Executor
+    /// The handler runs through its associated executor, by default the client's
+    /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
+    /// completes through a post, never inside this call; so does every other outcome, unless
+    /// the transport completes inside its own initiating call (the Beast transport does for a
+    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// @par Per-operation cancellation
+    /// Terminal cancellation (partial and total are not honoured) completes the operation
+    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
+    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
+    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
+    /// then runs to its end with no retry).
+    /// @par Object lifetimes
+    /// The client and `diag` must stay alive until the handler runs. `task_id` is copied into
+    /// the request in this call and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_get_result(std::string_view task_id, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
         return start_get_result(task_id, diag, milliseconds(0), std::forward<CompletionToken>(token));
     }
+    /// As the overload with `diag`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, image_result)`
+    /// @par Executor
+    /// As the overload with `diag`.
+    /// @par Per-operation cancellation
+    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The client must stay alive until the handler runs; `task_id` is copied in this call.
     template <class CompletionToken = default_token<void>>
     auto async_get_result(std::string_view task_id, CompletionToken&& token = default_token<void>{})
     {
@@ -185,6 +271,8 @@ public:
             [&](error_code& ec, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
+    /// Synchronous `async_get_result`: blocks until done (see the file's notes). A failure
+    /// is reported in `ec` and `diag`, never thrown.
     image_result get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
     {
         if constexpr (detail::has_sync_send<Transport>::value) {
@@ -195,11 +283,13 @@ public:
         }
         return run_sync<image_result>([&](auto&& h) { async_get_result(task_id, diag, std::move(h)); }, ec);
     }
+    /// Synchronous `async_get_result`, without diagnostics; a failure is reported in `ec`.
     image_result get_result(std::string_view task_id, error_code& ec)
     {
         diagnostics diag;
         return get_result(task_id, ec, diag);
     }
+    /// Synchronous `async_get_result`; throws `error_with_diagnostics` on failure.
     image_result get_result(std::string_view task_id)
     {
         return or_throw<image_result>([&](error_code& ec, diagnostics& d) { return get_result(task_id, ec, d); });
@@ -208,7 +298,28 @@ public:
     // ---- get token ---------------------------------------------------------------------
 
     /// Exchanges client credentials for a bearer token (`getToken`). It does not install the
-    /// token: call `set_token` with it. Handler: `void(error_code, std::string)`.
+    /// token: call `set_token` with it. Retried like a read (issuing a token twice costs nothing).
+    ///
+    /// @param creds the client id and secret; both required (else `error::validation_failed`).
+    /// @param diag the details of a failure; cleared in this call. It never holds the secret.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, std::string)`: the token.
+    /// @par Executor
+    /// The handler runs through its associated executor, by default the client's
+    /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
+    /// completes through a post, never inside this call; so does every other outcome, unless
+    /// the transport completes inside its own initiating call (the Beast transport does for a
+    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// @par Per-operation cancellation
+    /// Terminal cancellation (partial and total are not honoured) completes the operation
+    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
+    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
+    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
+    /// then runs to its end with no retry).
+    /// @par Object lifetimes
+    /// The client and `diag` must stay alive until the handler runs. `creds` is encoded in
+    /// this call and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_get_token(const client_credentials& creds, diagnostics& diag,
                          CompletionToken&& token = default_token<void>{})
@@ -218,6 +329,15 @@ public:
             [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
             &diag, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
+    /// As the overload with `diag`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::string)`: the token.
+    /// @par Executor
+    /// As the overload with `diag`.
+    /// @par Per-operation cancellation
+    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The client must stay alive until the handler runs; `creds` is encoded in this call.
     template <class CompletionToken = default_token<void>>
     auto async_get_token(const client_credentials& creds, CompletionToken&& token = default_token<void>{})
     {
@@ -225,6 +345,8 @@ public:
             [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
+    /// Synchronous `async_get_token`: blocks until done (see the file's notes). A failure is
+    /// reported in `ec` and `diag`, never thrown.
     std::string get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
     {
         if constexpr (detail::has_sync_send<Transport>::value) {
@@ -235,11 +357,13 @@ public:
         }
         return run_sync<std::string>([&](auto&& h) { async_get_token(creds, diag, std::move(h)); }, ec);
     }
+    /// Synchronous `async_get_token`, without diagnostics; a failure is reported in `ec`.
     std::string get_token(const client_credentials& creds, error_code& ec)
     {
         diagnostics diag;
         return get_token(creds, ec, diag);
     }
+    /// Synchronous `async_get_token`; throws `error_with_diagnostics` on failure.
     std::string get_token(const client_credentials& creds)
     {
         return or_throw<std::string>([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
@@ -250,8 +374,27 @@ public:
     /// Polls a task on `opts.schedule` until it completes, calling `opts.on_progress` on every
     /// status change. Completes with the final result; a failed generation (status 4) is
     /// `error::generation_failed` naming the task (the result is still passed); the deadline
-    /// is `error::timeout`. Cancellation stops polling at once (`operation_aborted`).
-    /// Handler: `void(error_code, image_result)`.
+    /// is `error::timeout`. Each poll is a get-result exchange, retried as `async_get_result`.
+    ///
+    /// @param task_id the task's id (`image_task::id`).
+    /// @param opts the poll schedule, the deadline (`opts.deadline`, 0: none) and the
+    ///        progress callback.
+    /// @param diag the details of a failure, naming the task; cleared in this call.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, image_result)`: the final result, also with
+    /// `error::generation_failed`; empty on any other failure.
+    /// @par Executor
+    /// The handler, and `opts.on_progress` before it, run through the handler's associated
+    /// executor, by default the client's (`get_executor()`). The poll delays are timers on
+    /// the transport's executor.
+    /// @par Per-operation cancellation
+    /// Terminal cancellation (partial and total are not honoured) stops polling at once: the
+    /// delay before the next poll or the poll in flight ends, and the operation completes
+    /// with `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The client and `diag` must stay alive until the handler runs. `task_id` and `opts` are
+    /// taken by value; what `opts.on_progress` refers to must stay alive until the handler runs.
     template <class CompletionToken = default_token<void>>
     auto async_wait(std::string task_id, wait_options opts, diagnostics& diag,
                     CompletionToken&& token = default_token<void>{})
@@ -260,11 +403,14 @@ public:
         return start_wait(std::move(task_id), 0, std::move(opts), diag, std::nullopt,
                           std::forward<CompletionToken>(token));
     }
+    /// Synchronous `async_wait`: runs the client's io_context until done (see the file's
+    /// notes). A failure is reported in `ec` and `diag`, never thrown.
     image_result wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag)
     {
         return run_sync<image_result>(
             [&](auto&& h) { async_wait(std::move(task_id), std::move(opts), diag, std::move(h)); }, ec);
     }
+    /// Synchronous `async_wait`; throws `error_with_diagnostics` on failure.
     image_result wait(std::string task_id, wait_options opts = {})
     {
         return or_throw<image_result>(
@@ -277,8 +423,29 @@ public:
     /// image (to memory, or atomically to `opts.output_dir`). Completes with one entry per
     /// image, in request order. On the first failure in request order the operation reports
     /// it (diagnostics name the task) and still returns the images that finished.
-    /// Cancellation stops every wait and download. Handler:
-    /// `void(error_code, std::vector<generated_image>)`.
+    ///
+    /// @param req the request (see `async_create`).
+    /// @param opts how tasks are waited for and images downloaded.
+    /// @param diag the details of the failure reported, naming its task; cleared in this call.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, std::vector<generated_image>)`: empty when the create failed, else
+    /// one entry per task, also on failure.
+    /// @par Executor
+    /// The handler, and `opts.wait.on_progress` before it, run through the handler's
+    /// associated executor, by default the client's (`get_executor()`). Files are written
+    /// (blocking) on that executor as each download completes.
+    /// @par Per-operation cancellation
+    /// Terminal cancellation (partial and total are not honoured): during the create, as
+    /// `async_create` (a create already sent may have been processed and charged); after
+    /// it, every wait and download of the batch is cancelled, and the operation completes
+    /// when they have all ended, with the first failure in request order (normally
+    /// `asio::error::operation_aborted`). Images finished by then stay in the result, and
+    /// their files on disk.
+    /// @par Object lifetimes
+    /// The client and `diag` must stay alive until the handler runs. `req` is copied in this
+    /// call and `opts` taken by value; what `opts.wait.on_progress` refers to must stay alive
+    /// until the handler runs.
     template <class CompletionToken = default_token<void>>
     auto async_generate(const image_request& req, generate_options opts, diagnostics& diag,
                         CompletionToken&& token = default_token<void>{})
@@ -288,12 +455,15 @@ public:
         return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
             op(std::make_unique<typename op::state>(this, req, std::move(opts), &diag)), token, ex_);
     }
+    /// Synchronous `async_generate`: runs the client's io_context until done (see the file's
+    /// notes). A failure is reported in `ec` and `diag`, never thrown.
     std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec,
                                           diagnostics& diag)
     {
         return run_sync<std::vector<generated_image>>(
             [&](auto&& h) { async_generate(req, std::move(opts), diag, std::move(h)); }, ec);
     }
+    /// Synchronous `async_generate`; throws `error_with_diagnostics` on failure.
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {})
     {
         return or_throw<std::vector<generated_image>>(
@@ -303,8 +473,22 @@ public:
     // ---- download ----------------------------------------------------------------------
 
     /// Fetches a result image into memory through the same transport (no credentials go to
-    /// the image host), checking its size and that it is an image. Handler:
-    /// `void(error_code, std::string)`.
+    /// the image host), checking its size and that it is an image. Retried like a read.
+    ///
+    /// @param url the image's absolute http(s) URL (`image_result::image_url`); any other
+    ///        fails with `error::invalid_url`, nothing sent.
+    /// @param opts the size limit and the image check.
+    /// @param diag the details of a failure; cleared in this call.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, std::string)`: the bytes.
+    /// @par Executor
+    /// As `async_get_result`.
+    /// @par Per-operation cancellation
+    /// As `async_get_result`: terminal only, `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The client and `diag` must stay alive until the handler runs. `url` and `opts` are
+    /// used in this call (the request is built) and not kept.
     template <class CompletionToken = default_token<void>>
     auto async_download(std::string url, download_options opts, diagnostics& diag,
                         CompletionToken&& token = default_token<void>{})
@@ -312,17 +496,37 @@ public:
         diag.clear();
         return start_download(url, opts, diag, std::forward<CompletionToken>(token));
     }
+    /// Synchronous `async_download`: runs the client's io_context until done (see the file's
+    /// notes). A failure is reported in `ec` and `diag`, never thrown.
     std::string download(std::string url, download_options opts, error_code& ec, diagnostics& diag)
     {
         return run_sync<std::string>([&](auto&& h) { async_download(url, opts, diag, std::move(h)); }, ec);
     }
+    /// Synchronous `async_download`; throws `error_with_diagnostics` on failure.
     std::string download(std::string url, download_options opts = {})
     {
         return or_throw<std::string>([&](error_code& ec, diagnostics& d) { return download(url, opts, ec, d); });
     }
 
     /// Fetches a result image into `path`, atomically: a temporary file in the same directory,
-    /// renamed into place only when complete. Handler: `void(error_code, std::uint64_t size)`.
+    /// renamed into place only when complete.
+    ///
+    /// @param url the image's absolute http(s) URL.
+    /// @param path the file to write; its directory must exist.
+    /// @param opts the size limit and the image check.
+    /// @param diag the details of a failure (the file step that failed); cleared in this call.
+    /// @param token an Asio completion token.
+    /// @par Handler signature
+    /// `void(error_code, std::uint64_t size)`: the bytes written.
+    /// @par Executor
+    /// As `async_get_result`. The file is written (blocking) on that executor just before
+    /// the handler runs.
+    /// @par Per-operation cancellation
+    /// As `async_download`: terminal only, `asio::error::operation_aborted`; nothing is
+    /// written then.
+    /// @par Object lifetimes
+    /// The client and `diag` must stay alive until the handler runs. `url`, `path` and `opts`
+    /// are taken by value.
     template <class CompletionToken = default_token<void>>
     auto async_download_to_file(std::string url, std::string path, download_options opts, diagnostics& diag,
                                 CompletionToken&& token = default_token<void>{})
@@ -334,12 +538,15 @@ public:
                 typename op::state{this, std::move(url), std::move(path), opts, &diag})),
             token, ex_);
     }
+    /// Synchronous `async_download_to_file`: runs the client's io_context until done (see
+    /// the file's notes). A failure is reported in `ec` and `diag`, never thrown.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec,
                                    diagnostics& diag)
     {
         return run_sync<std::uint64_t>(
             [&](auto&& h) { async_download_to_file(std::move(url), std::move(path), opts, diag, std::move(h)); }, ec);
     }
+    /// Synchronous `async_download_to_file`; throws `error_with_diagnostics` on failure.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts = {})
     {
         return or_throw<std::uint64_t>([&](error_code& ec, diagnostics& d) {
@@ -348,6 +555,7 @@ public:
     }
 
     // ---- internals used by the composed operations --------------------------------------
+    /// @cond internal
 
     /// (Internal) the state shared by this client's operations.
     state_type& state() noexcept { return *st_; }
@@ -392,6 +600,7 @@ public:
                                                     known_status)),
             token, ex_);
     }
+    /// @endcond
 
 private:
     template <class Decode, class Build, class CompletionToken>

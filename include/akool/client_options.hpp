@@ -15,8 +15,11 @@ namespace akool {
 
 /// The service's paths, relative to the base URL.
 namespace paths {
+/// Create a generation (POST, v4).
 inline constexpr std::string_view create = "/api/open/v4/content/image/createBySourcePrompt";
+/// Read a task's state (GET, `?image_model_id=`).
 inline constexpr std::string_view result = "/api/open/v3/content/image/infobymodelid";
+/// Exchange client credentials for a bearer token (POST).
 inline constexpr std::string_view token = "/api/open/v3/getToken";
 } // namespace paths
 

@@ -11,10 +11,16 @@
 #ifdef AKOOL_SEPARATE_COMPILATION
 #define AKOOL_DECL
 #else
+/// Defined (as 1) unless `AKOOL_SEPARATE_COMPILATION` is: the library is used header-only.
 #define AKOOL_HEADER_ONLY 1
+/// Prefix of the non-template functions defined in `impl/*.ipp`: `inline` when header-only,
+/// empty under `AKOOL_SEPARATE_COMPILATION`.
 #define AKOOL_DECL inline
 #endif
 
+/// @def AKOOL_HAS_CONCEPTS
+/// 1 when the compiler and standard library support concepts (C++20): `akool::transport` is
+/// then a concept; 0 otherwise (a constexpr bool of the same name).
 #if defined(__cpp_concepts) && __cpp_concepts >= 201907L && defined(__cpp_lib_concepts)
 #define AKOOL_HAS_CONCEPTS 1
 #else
@@ -28,9 +34,9 @@
 #endif
 #endif
 
-#define AKOOL_VERSION_MAJOR 0
-#define AKOOL_VERSION_MINOR 1
-#define AKOOL_VERSION_PATCH 0
-#define AKOOL_VERSION_STRING "0.1.0"
+#define AKOOL_VERSION_MAJOR 0        ///< The library's major version.
+#define AKOOL_VERSION_MINOR 1        ///< The library's minor version.
+#define AKOOL_VERSION_PATCH 0        ///< The library's patch version.
+#define AKOOL_VERSION_STRING "0.1.0" ///< "MAJOR.MINOR.PATCH".
 
 #endif

@@ -53,10 +53,10 @@ constexpr const char* to_string(issue_code c) noexcept
 /// One validation finding: the JSON field it concerns (`source_images[1]` for an element),
 /// what rule it broke, whether it blocks sending, and a sentence a person can act on.
 struct validation_issue {
-    std::string field;
-    issue_code code = issue_code::invalid_value;
-    akool::severity severity = severity::error;
-    std::string message;
+    std::string field;                            ///< the JSON field, e.g. `batch_quantity`
+    issue_code code = issue_code::invalid_value;  ///< the rule it broke
+    akool::severity severity = severity::error;   ///< whether it blocks sending
+    std::string message;                          ///< a sentence naming the field and the fix
 };
 
 /// Details of the last failure of an operation. Operations clear it when they start.
@@ -77,6 +77,7 @@ struct diagnostics {
     /// timed out, the TLS verification failure.
     std::string client_message;
 
+    /// Empties every field (operations call it when they start).
     void clear()
     {
         issues.clear();
@@ -123,10 +124,12 @@ struct diagnostics {
 /// The exception the throwing forms raise: an error_code plus the diagnostics.
 class error_with_diagnostics : public boost::system::system_error {
 public:
+    /// `what()` is `diag.summary()`.
     error_with_diagnostics(const error_code& ec, diagnostics diag)
         : boost::system::system_error(ec, diag.summary()), diag_(std::move(diag))
     {
     }
+    /// The details of the failure.
     const diagnostics& get_diagnostics() const noexcept { return diag_; }
 
 private:

@@ -16,6 +16,7 @@
 
 namespace akool {
 
+/// The error code type of every operation (`boost::system::error_code`).
 using error_code = boost::system::error_code;
 
 /// Error values. The service's codes keep their number: `error(1003)` is a parameter error,

@@ -25,21 +25,26 @@
 
 namespace akool {
 
+/// A scripted transport over executor type `Executor`: models `akool::transport`. Every
+/// member is thread-safe.
 template <class Executor = boost::asio::any_io_executor>
 class basic_fake_transport {
 public:
+    /// The executor that completions are posted to.
     using executor_type = Executor;
 
     /// One scripted outcome. `respond`, when set, computes the reply from the request.
     struct step {
-        error_code ec;
-        http_response response;
-        std::function<http_response(const http_request&)> respond;
+        error_code ec;           ///< the failure to report; empty for a reply
+        http_response response;  ///< the reply (or, on failure, `maybe_sent` and `failure_detail`)
+        std::function<http_response(const http_request&)> respond;  ///< computes `response` when set
         bool hang = false;  ///< never completes until the operation is cancelled
     };
 
+    /// An empty script whose completions are posted to `ex`.
     explicit basic_fake_transport(const Executor& ex) : ex_(ex), state_(std::make_shared<state>()) {}
 
+    /// The executor given to the constructor.
     executor_type get_executor() const noexcept { return ex_; }
 
     /// Queues a reply with this status, body and headers.
@@ -78,6 +83,7 @@ public:
         return push(std::move(s));
     }
 
+    /// Queues any step.
     basic_fake_transport& push(step s)
     {
         std::lock_guard<std::mutex> lock(state_->mtx);
@@ -110,6 +116,19 @@ public:
 
     /// Sends `req`: records it and completes with the next scripted step, else the fallback,
     /// else `asio::error::not_connected`.
+    ///
+    /// @par Handler signature
+    /// `void(error_code, http_response)`.
+    /// @par Executor
+    /// The outcome is posted to this transport's executor and delivered through the handler's
+    /// associated executor; never inside `async_send`.
+    /// @par Per-operation cancellation
+    /// Only a hanging step (`push_hang`) reads the handler's cancellation slot: any signal
+    /// completes it with `asio::error::operation_aborted` and `maybe_sent` set. A hanging step
+    /// whose handler has no slot is dropped, never completed. Other steps ignore cancellation.
+    /// @par Object lifetimes
+    /// `req` is taken over (recorded in `sent()`); the script is shared by copies of the
+    /// transport, so the handler may outlive this object.
     template <class Handler>
     void async_send(http_request&& req, Handler&& handler)
     {
@@ -159,6 +178,7 @@ private:
     std::shared_ptr<state> state_;
 };
 
+/// The fake transport over `any_io_executor`.
 using fake_transport = basic_fake_transport<>;
 
 } // namespace akool

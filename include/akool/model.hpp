@@ -29,6 +29,7 @@ inline constexpr std::array<image_scale, 8> all_scales = {
 /// Output resolution (JSON field `resolution`). The service defaults to 4k.
 enum class image_resolution { p1080, k4 };
 
+/// Every documented resolution.
 inline constexpr std::array<image_resolution, 2> all_resolutions = {image_resolution::p1080, image_resolution::k4};
 
 /// Status of a generation task (`image_status`). The enum holds any integer the service
@@ -43,7 +44,9 @@ enum class generation_mode { text_to_image, image_to_image };
 
 /// The documented model names. Any other string stays expressible in `image_request::model_name`.
 namespace models {
+/// The default model of a text-to-image request.
 inline constexpr std::string_view text_to_image = "wavespeed-ai/flux-krea-dev-lora";
+/// The default model of an image-to-image request.
 inline constexpr std::string_view image_to_image = "wavespeed-ai/flux-kontext-dev";
 } // namespace models
 
@@ -181,20 +184,20 @@ inline int image_count(const image_request& req) noexcept { return req.batch_qua
 struct image_task {
     std::string id;                                ///< `_id`, the task id
     image_status status = image_status::queueing;  ///< `image_status`
-    std::optional<std::int64_t> uid;
-    std::string team_id;
+    std::optional<std::int64_t> uid;               ///< `uid`
+    std::string team_id;                           ///< `team_id`
     std::optional<std::int64_t> create_time;       ///< milliseconds since the epoch
-    std::string prompt;
-    std::string origin_prompt;
-    std::string source_image;
+    std::string prompt;                            ///< `prompt`
+    std::string origin_prompt;                     ///< `origin_prompt`
+    std::string source_image;                      ///< `source_image`
     std::optional<std::int64_t> sub_status;        ///< `image_sub_status`
-    std::optional<std::int64_t> deduction_credit;
-    std::string model_name;
-    std::string provider;
-    std::optional<std::int64_t> type;
-    std::optional<std::int64_t> from;
-    std::optional<image_sub_type> sub_type;
-    std::string file_name;
+    std::optional<std::int64_t> deduction_credit;  ///< `deduction_credit`: credits charged
+    std::string model_name;                        ///< `model_name`
+    std::string provider;                          ///< `provider`
+    std::optional<std::int64_t> type;              ///< `type` (4 in the documented examples)
+    std::optional<std::int64_t> from;              ///< `from`
+    std::optional<image_sub_type> sub_type;        ///< `sub_type`
+    std::string file_name;                         ///< `file_name`
 };
 
 /// The state of a task as get-result returns it.
@@ -202,17 +205,17 @@ struct image_result {
     std::string id;                                ///< `_id`
     image_status status = image_status::queueing;  ///< `image_status`
     std::string image_url;                         ///< `image`: the result, set when completed
-    std::optional<std::int64_t> create_time;
-    std::optional<std::int64_t> uid;
-    std::optional<std::int64_t> type;
-    std::optional<std::int64_t> deduction_credit;
+    std::optional<std::int64_t> create_time;       ///< milliseconds since the epoch
+    std::optional<std::int64_t> uid;               ///< `uid`
+    std::optional<std::int64_t> type;              ///< `type` (4 in the documented examples)
+    std::optional<std::int64_t> deduction_credit;  ///< `deduction_credit`: credits charged
     std::vector<std::string> upscaled_urls;        ///< string elements of `upscaled_urls`
 };
 
 /// Credentials for the token endpoint (`POST /api/open/v3/getToken`).
 struct client_credentials {
-    std::string client_id;
-    std::string client_secret;
+    std::string client_id;      ///< `clientId`
+    std::string client_secret;  ///< `clientSecret`; the library puts it in no message
 };
 
 } // namespace akool

@@ -36,6 +36,7 @@
 
 namespace akool {
 
+/// The HTTP methods the service's API uses.
 enum class http_method { get, post };
 
 /// The method's name on the wire ("GET", "POST").
@@ -43,18 +44,18 @@ constexpr std::string_view to_string(http_method m) noexcept { return m == http_
 
 /// One header line.
 struct http_field {
-    std::string name;
-    std::string value;
+    std::string name;   ///< e.g. `Content-Type`
+    std::string value;  ///< without the trailing CRLF
 };
 
 /// An HTTP request as the client hands it to a transport.
 struct http_request {
-    http_method method = http_method::get;
+    http_method method = http_method::get;  ///< GET or POST
     /// Absolute http:// or https:// URL (the transport splits it).
     std::string url;
     /// Headers besides Host and Content-Length, which the transport adds.
     std::vector<http_field> headers;
-    std::string body;
+    std::string body;  ///< empty for a GET
     /// False for a request that must never be sent twice (a create charges the account):
     /// a transport may transparently resend a replay-safe request when a reused keep-alive
     /// connection turns out closed, and must not resend any other.
@@ -68,9 +69,9 @@ struct http_request {
 
 /// An HTTP response as a transport hands it back.
 struct http_response {
-    int status = 0;
-    std::vector<http_field> headers;
-    std::string body;
+    int status = 0;                   ///< the HTTP status (0 when no reply arrived)
+    std::vector<http_field> headers;  ///< in the order received
+    std::string body;                 ///< the whole body, chunked encoding undone
     /// On failure: whether any byte of the request may have reached the server.
     bool maybe_sent = false;
     /// On failure: the step that failed and why, for diagnostics (never a credential).

@@ -24,16 +24,17 @@
 
 namespace akool {
 
+/// The unit of every delay and deadline of the workflow.
 using milliseconds = std::chrono::milliseconds;
 
 /// When to poll a task: the first poll after `initial_delay`, each next delay `growth`
 /// times the previous, never above `max_delay`, each randomised by +/- `jitter` (a fraction).
 /// A Retry-After from the service overrides a shorter delay.
 struct poll_schedule {
-    milliseconds initial_delay{1000};
-    double growth = 1.5;
-    milliseconds max_delay{10000};
-    double jitter = 0.2;
+    milliseconds initial_delay{1000};  ///< before the first poll
+    double growth = 1.5;               ///< factor from one delay to the next (below 1 counts as 1)
+    milliseconds max_delay{10000};     ///< cap of the delay before jitter
+    double jitter = 0.2;               ///< +/- this fraction of each delay, at random (0 to 1)
 
     /// The delay before poll number `attempt` (0-based), for a uniform `unit` in [0, 1):
     /// pass a random number; 0.5 means no jitter.
@@ -58,11 +59,11 @@ struct poll_schedule {
 /// (`error::outcome_unknown`, a timeout, 500, 502, 504) may have created the task and charged
 /// the account: it is reported, not repeated, unless `retry_ambiguous_creates` is set.
 struct retry_policy {
-    unsigned max_retries = 3;
-    milliseconds initial_backoff{500};
-    double growth = 2.0;
-    milliseconds max_backoff{8000};
-    double jitter = 0.2;
+    unsigned max_retries = 3;           ///< retries after the first attempt (0: none)
+    milliseconds initial_backoff{500};  ///< wait before the first retry
+    double growth = 2.0;                ///< factor from one wait to the next
+    milliseconds max_backoff{8000};     ///< cap of the wait before jitter
+    double jitter = 0.2;                ///< +/- this fraction of each wait, at random (0 to 1)
     /// Retry a create whose outcome is unknown. Off: such a create is reported, not repeated.
     bool retry_ambiguous_creates = false;
 
@@ -133,15 +134,15 @@ inline bool should_retry(const retry_policy& p, request_kind kind, const error_c
 
 /// One status change of a task being waited on.
 struct progress_event {
-    std::string task_id;
+    std::string task_id;               ///< the task whose status changed
     std::size_t index = 0;             ///< position of the task in its batch
-    image_status status = image_status::queueing;
+    image_status status = image_status::queueing;  ///< the new status
     milliseconds elapsed{0};           ///< since the wait started
 };
 
 /// How `wait` and `generate` wait for a task.
 struct wait_options {
-    poll_schedule schedule;
+    poll_schedule schedule;  ///< when to poll
     /// Give up after this long (error::timeout). Zero means no deadline.
     milliseconds deadline{std::chrono::minutes(15)};
     /// Called on the client's executor on every status change, starting with the first status seen.
@@ -158,19 +159,19 @@ struct download_options {
 
 /// How `generate` runs.
 struct generate_options {
-    wait_options wait;
+    wait_options wait;  ///< how each task of the batch is waited for (all concurrently)
     /// Download each completed image: to memory when `output_dir` is empty, else to a file.
     bool download = true;
     /// Directory for downloaded images; the file name is the task id plus the extension its
     /// content implies. Written atomically (a temporary file, then a rename).
     std::string output_dir;
-    download_options download_limits;
+    download_options download_limits;  ///< limits of each download
 };
 
 /// One image of a `generate` call, in request order.
 struct generated_image {
-    image_task task;
-    image_result result;
+    image_task task;        ///< the task as create returned it
+    image_result result;    ///< its final state (empty after a failure other than generation_failed)
     std::string data;       ///< the image bytes, when downloaded to memory
     std::string file_path;  ///< the saved file, when downloaded to a directory
 };
@@ -191,8 +192,8 @@ inline std::string_view image_extension(std::string_view bytes) noexcept
 /// `max_requests_per_second` started per second (0: unlimited), shared by every operation of
 /// one client.
 struct rate_limits {
-    unsigned max_in_flight = 16;
-    double max_requests_per_second = 0;
+    unsigned max_in_flight = 16;          ///< exchanges in flight at once (0: unlimited)
+    double max_requests_per_second = 0;   ///< exchanges started per second (0: unlimited)
 };
 
 } // namespace akool
