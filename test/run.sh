@@ -10,7 +10,8 @@
 #                               checks, and the consumer projects (test/consumer/check.sh:
 #                               add_subdirectory, find_package of an installed copy,
 #                               FetchContent and a Meson subproject from a git clone, and
-#                               pkg-config against copies installed by CMake and by Meson)
+#                               pkg-config against copies installed by CMake and by Meson),
+#                               and the API reference (doc/build.sh: Doxygen, warnings fail)
 #      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer + UndefinedBehaviorSanitizer
 #      cmake-clang-cxx17        clang++, C++17
 #      cmake-clang-cxx20        clang++, C++20
@@ -30,7 +31,7 @@ ci_dir="${AKOOL_CI_DIR:-$root/build/ci}"
 jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx17 cmake-clang-cxx20 meson-clang-cxx17}"
 
-packages=(g++ clang cmake ninja-build meson pkg-config python3 git openssl
+packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev)
 
 install_packages() {
@@ -96,7 +97,7 @@ run_config() {
   local san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   echo "run.sh: $name (log: $log)"
   case $name in
-    cmake-gcc-cxx17)       run_cmake "$name" g++ 17 -DAKOOL_TEST_CONSUMERS=ON ;;
+    cmake-gcc-cxx17)       run_cmake "$name" g++ 17 -DAKOOL_TEST_CONSUMERS=ON -DAKOOL_TEST_DOCS=ON ;;
     cmake-gcc-cxx20)       run_cmake "$name" g++ 20 ;;
     cmake-clang-cxx17)     run_cmake "$name" clang++ 17 ;;
     cmake-clang-cxx20)     run_cmake "$name" clang++ 20 ;;
