@@ -8,10 +8,12 @@
 /// Every operation comes in three forms:
 ///  - `async_x(args..., [diagnostics&,] token)`: any Asio completion token (callback,
 ///    `use_future`, `use_awaitable`, `deferred`, `yield_context`). The handler runs on its
-///    associated executor, by default the client's. Per-operation cancellation: emit on the
-///    handler's cancellation slot (any type); the transport stops and the operation completes
-///    with `asio::error::operation_aborted`. A create cancelled after it was sent may still
-///    have been processed (diagnostics say so).
+///    associated executor, by default the client's. Per-operation cancellation: emit
+///    `cancellation_type::terminal` on the handler's cancellation slot (partial and total are
+///    not honoured); the transport stops and the operation completes with
+///    `asio::error::operation_aborted`. A create cancelled after it was sent may still
+///    have been processed (diagnostics say so). Each async function's reference details
+///    its handler, executor, cancellation and the lifetimes it needs.
 ///  - `x(args..., error_code&, [diagnostics&])`: synchronous, never throws for an operation
 ///    failure;
 ///  - `x(args...)`: synchronous, throws `error_with_diagnostics` through boost::throw_exception.
@@ -82,7 +84,7 @@ struct has_io_context<Executor, std::enable_if_t<std::is_convertible_v<
 /// waits of a batch concurrently). The setters change what operations started afterwards use;
 /// do not call them while another thread starts an operation. Asynchronous operations keep a
 /// pointer to the client: it must outlive them and must not be moved while one runs. See
-/// the file's notes for the three forms of each operation.
+/// client.hpp for the three forms of each operation.
 ///
 /// @tparam Transport a type that models `akool::transport` (transport.hpp), e.g.
 ///         `beast_transport` or `fake_transport`.
@@ -200,7 +202,7 @@ public:
             [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
             nullptr, request_kind::create, {}, std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_create`: blocks until done (see the file's notes). A failure is
+    /// Synchronous `async_create`: blocks until done (see client.hpp). A failure is
     /// reported in `ec` and `diag`, never thrown.
     std::vector<image_task> create(const image_request& req, error_code& ec, diagnostics& diag)
     {
@@ -271,7 +273,7 @@ public:
             [&](error_code& ec, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_get_result`: blocks until done (see the file's notes). A failure
+    /// Synchronous `async_get_result`: blocks until done (see client.hpp). A failure
     /// is reported in `ec` and `diag`, never thrown.
     image_result get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
     {
@@ -345,7 +347,7 @@ public:
             [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_get_token`: blocks until done (see the file's notes). A failure is
+    /// Synchronous `async_get_token`: blocks until done (see client.hpp). A failure is
     /// reported in `ec` and `diag`, never thrown.
     std::string get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
     {
@@ -403,8 +405,8 @@ public:
         return start_wait(std::move(task_id), 0, std::move(opts), diag, std::nullopt,
                           std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_wait`: runs the client's io_context until done (see the file's
-    /// notes). A failure is reported in `ec` and `diag`, never thrown.
+    /// Synchronous `async_wait`: runs the client's io_context until done (see
+    /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
     image_result wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag)
     {
         return run_sync<image_result>(
@@ -455,8 +457,8 @@ public:
         return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
             op(std::make_unique<typename op::state>(this, req, std::move(opts), &diag)), token, ex_);
     }
-    /// Synchronous `async_generate`: runs the client's io_context until done (see the file's
-    /// notes). A failure is reported in `ec` and `diag`, never thrown.
+    /// Synchronous `async_generate`: runs the client's io_context until done (see
+    /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
     std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec,
                                           diagnostics& diag)
     {
@@ -496,8 +498,8 @@ public:
         diag.clear();
         return start_download(url, opts, diag, std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_download`: runs the client's io_context until done (see the file's
-    /// notes). A failure is reported in `ec` and `diag`, never thrown.
+    /// Synchronous `async_download`: runs the client's io_context until done (see
+    /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
     std::string download(std::string url, download_options opts, error_code& ec, diagnostics& diag)
     {
         return run_sync<std::string>([&](auto&& h) { async_download(url, opts, diag, std::move(h)); }, ec);
@@ -539,7 +541,7 @@ public:
             token, ex_);
     }
     /// Synchronous `async_download_to_file`: runs the client's io_context until done (see
-    /// the file's notes). A failure is reported in `ec` and `diag`, never thrown.
+    /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec,
                                    diagnostics& diag)
     {
