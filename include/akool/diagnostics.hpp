@@ -20,7 +20,10 @@
 namespace akool {
 
 /// Whether a validation finding blocks sending.
-enum class severity { error, warning };
+enum class severity {
+    error,    ///< the request must not be sent
+    warning,  ///< sent as is, but probably not what was meant (e.g. a field the mode ignores)
+};
 
 /// What kind of rule a validation finding broke.
 enum class issue_code {

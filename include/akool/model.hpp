@@ -19,7 +19,16 @@ namespace akool {
 
 /// Aspect ratio of the generated image (JSON field `scale`).
 /// `original` keeps the source image's ratio and is valid for image-to-image only.
-enum class image_scale { ratio_1_1, ratio_3_2, ratio_4_3, ratio_16_9, ratio_2_3, ratio_3_4, ratio_9_16, original };
+enum class image_scale {
+    ratio_1_1,   ///< "1:1", the service's default
+    ratio_3_2,   ///< "3:2"
+    ratio_4_3,   ///< "4:3"
+    ratio_16_9,  ///< "16:9"
+    ratio_2_3,   ///< "2:3"
+    ratio_3_4,   ///< "3:4"
+    ratio_9_16,  ///< "9:16"
+    original,    ///< "Original": the source image's ratio (image-to-image only)
+};
 
 /// Every documented scale, in the order of the service's documentation.
 inline constexpr std::array<image_scale, 8> all_scales = {
@@ -27,20 +36,34 @@ inline constexpr std::array<image_scale, 8> all_scales = {
     image_scale::ratio_2_3, image_scale::ratio_3_4, image_scale::ratio_9_16, image_scale::original};
 
 /// Output resolution (JSON field `resolution`). The service defaults to 4k.
-enum class image_resolution { p1080, k4 };
+enum class image_resolution {
+    p1080,  ///< "1080p"
+    k4,     ///< "4k", the service's default
+};
 
 /// Every documented resolution.
 inline constexpr std::array<image_resolution, 2> all_resolutions = {image_resolution::p1080, image_resolution::k4};
 
 /// Status of a generation task (`image_status`). The enum holds any integer the service
 /// sends: a value outside the four documented ones is kept, never lost (see `is_known`).
-enum class image_status : int { queueing = 1, processing = 2, completed = 3, failed = 4 };
+enum class image_status : int {
+    queueing = 1,    ///< accepted, waiting to run
+    processing = 2,  ///< running
+    completed = 3,   ///< done: `image_result::image_url` holds the image
+    failed = 4,      ///< the generation failed
+};
 
 /// The kind of generation a task performs (`sub_type`). Other integers are kept as-is.
-enum class image_sub_type : int { text_to_image = 40001, image_to_image = 40002 };
+enum class image_sub_type : int {
+    text_to_image = 40001,   ///< generated from the prompt alone
+    image_to_image = 40002,  ///< a transformed source image
+};
 
 /// Whether a request transforms a source image or generates from text alone.
-enum class generation_mode { text_to_image, image_to_image };
+enum class generation_mode {
+    text_to_image,   ///< no source image
+    image_to_image,  ///< `source_images` given
+};
 
 /// The documented model names. Any other string stays expressible in `image_request::model_name`.
 namespace models {

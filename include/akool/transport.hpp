@@ -37,7 +37,10 @@
 namespace akool {
 
 /// The HTTP methods the service's API uses.
-enum class http_method { get, post };
+enum class http_method {
+    get,   ///< GET: reads (get-result, downloads)
+    post,  ///< POST: create and get-token, with a JSON body
+};
 
 /// The method's name on the wire ("GET", "POST").
 constexpr std::string_view to_string(http_method m) noexcept { return m == http_method::post ? "POST" : "GET"; }

@@ -79,7 +79,10 @@ struct retry_policy {
 };
 
 /// What kind of exchange failed, for `should_retry`.
-enum class request_kind { create, read };
+enum class request_kind {
+    create,  ///< a create: charged, resent only when it cannot have been processed
+    read,    ///< anything else: retried on every transient failure
+};
 
 /// True when `ec` is a failure no byte of the request can have survived: the connection
 /// was never established (refused, unreachable, name not resolved) or TLS failed before
