@@ -41,9 +41,12 @@ install_akool() {
 # consumer-test, as a user's clone of akool-cpp.
 clone_akool() {
   local src="$work/akool.git" g=(git -c user.name=akool-consumer-test -c user.email=test@localhost)
+  local skip=(--exclude=./.git --exclude='./build*' --exclude=./out --exclude=./.cache)
+  case $work/ in   # a build tree inside the sources (this test's own), whatever its name
+    "$root"/*) local rel=${work#"$root"/}; skip+=(--exclude="./${rel%%/*}") ;;
+  esac
   mkdir -p "$src"
-  tar -C "$root" --exclude=./.git --exclude='./build*' --exclude=./out --exclude=./.cache -cf - . \
-    | tar -C "$src" -xf -
+  tar -C "$root" "${skip[@]}" -cf - . | tar -C "$src" -xf -
   "${g[@]}" -c init.defaultBranch=main -C "$src" init -q
   "${g[@]}" -C "$src" add -A
   "${g[@]}" -C "$src" commit -q -m "akool-cpp working tree"
