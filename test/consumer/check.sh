@@ -40,7 +40,8 @@ install_akool() {
 # WORKDIR/akool.git: a repository of the working tree (build trees left out), tagged
 # consumer-test, as a user's clone of akool-cpp.
 clone_akool() {
-  local src="$work/akool.git" g=(git -c user.name=akool-consumer-test -c user.email=test@localhost)
+  local src="$work/akool.git" g=(git -c user.name=akool-consumer-test -c user.email=test@localhost
+                                 -c commit.gpgSign=false -c tag.gpgSign=false)
   local skip=(--exclude=./.git --exclude='./build*' --exclude=./out --exclude=./.cache)
   case $work/ in   # a build tree inside the sources (this test's own), whatever its name
     "$root"/*) local rel=${work#"$root"/}; skip+=(--exclude="./${rel%%/*}") ;;
