@@ -26,8 +26,11 @@ install_akool() {
   if [ "$1" = cmake ]; then
     cmake -S "$root" -B "$work/akool-build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
       -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_BUILD_TOOLS=OFF -DAKOOL_INSTALL=ON \
-      -DCMAKE_INSTALL_PREFIX="$work/prefix" > "$work/install.log"
-    cmake --install "$work/akool-build" >> "$work/install.log"
+      -DCMAKE_INSTALL_PREFIX="$work/configured-prefix" > "$work/install.log"
+    # Installed elsewhere than configured, as packagers do: the files must not name the
+    # configured prefix.
+    cmake --install "$work/akool-build" --prefix "$work/prefix" >> "$work/install.log"
+    ! grep -rq "configured-prefix" "$work/prefix" || { echo "an installed file names the configured prefix" >&2; exit 1; }
   else
     CXX=$cxx meson setup "$work/akool-build" "$root" -Dtests=false -Dexamples=false \
       --prefix="$work/prefix" > "$work/install.log"
@@ -74,7 +77,7 @@ case $mode in
     if [ "$mode" = pkg_config ]; then install_akool cmake; else install_akool meson; fi
     export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig"
     for pc in akool akool-core; do
-      [ "$(pkg-config --variable=includedir "$pc")" = "$work/prefix/include" ] \
+      [ "$(realpath -m "$(pkg-config --variable=includedir "$pc")")" = "$work/prefix/include" ] \
         || { echo "$pc.pc: includedir is not $work/prefix/include" >&2; exit 1; }
     done
     echo "pkg-config --cflags --libs akool: $(pkg-config --cflags --libs akool)"
