@@ -38,6 +38,8 @@ inline const char* const usage =
     "  akool-image status ID... [--json]              show the state of tasks\n"
     "  akool-image wait ID... [--out DIR] [--json]    wait for tasks (and save the images)\n"
     "  akool-image webhook decode [--max-age S]       check and decrypt a callback read on stdin\n"
+    "  akool-image batch MANIFEST --out DIR [...]     a manifest of requests, resumable after a\n"
+    "                                                 crash (akool-image batch --help)\n"
     "\n"
     "generate options:\n"
     "  --prompt TEXT         what to draw (required)\n"
