@@ -41,7 +41,7 @@ inline const char* const batch_usage =
     "  with task ids are waited on without a new create.\n"
     "exit codes: 0 every line saved; 3 some lines failed or have an unknown outcome (each named\n"
     "on stderr); 2 invalid manifest, options or journal; 4 the network failed before any\n"
-    "progress; 1 anything else (a journal or image that cannot be written).\n";
+    "progress; 1 anything else (the journal cannot be written).\n";
 
 /// The parsed `batch` command line.
 struct batch_options {
@@ -62,14 +62,7 @@ inline parse_result parse_batch(int argc, char** argv, batch_options& o, std::st
     bool out_given = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string arg = args[i];
-        std::optional<std::string> inline_value;
-        if (arg.size() > 2 && arg.compare(0, 2, "--") == 0) {
-            auto eq = arg.find('=');
-            if (eq != std::string::npos) {
-                inline_value = arg.substr(eq + 1);
-                arg = arg.substr(0, eq);
-            }
-        }
+        std::optional<std::string> inline_value = detail::split_inline_value(arg);
         auto value = [&](std::string& target) {
             if (inline_value) {
                 target = *inline_value;

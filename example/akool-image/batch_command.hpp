@@ -151,6 +151,7 @@ private:
         std::size_t outstanding = 0;  // waits and downloads of the line still running
         std::string error;            // this run's failure, not journaled (the tasks can be waited on again)
         int code = 0;
+        bool active = false;          // in progress: counted as running, whatever the journal says
     };
 
     const cli::manifest_line& line(std::size_t i) const { return m_.lines[i]; }
@@ -161,6 +162,7 @@ private:
             std::size_t i = queue_.front();
             queue_.pop_front();
             ++active_;
+            runs_[i].active = true;
             if (j_.next(line(i).number, o_.resend_unknown) == akool::line_action::wait)
                 wait_tasks(i);
             else
@@ -292,8 +294,9 @@ private:
         if (--runs_[i].outstanding == 0) line_done(i);
     }
 
-    void line_done(std::size_t)
+    void line_done(std::size_t i)
     {
+        runs_[i].active = false;
         --active_;
         ++finished_;
         start_next();
@@ -341,6 +344,7 @@ private:
     {
         tally t;
         for (std::size_t i = 0; i < m_.lines.size(); ++i) {
+            if (runs_[i].active) continue;
             auto s = j_.at(line(i).number).state;
             if (s == akool::line_state::done) ++t.done;
             else if (s == akool::line_state::unknown) ++t.unknown;
