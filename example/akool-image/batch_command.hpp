@@ -104,16 +104,6 @@ private:
     std::string path_;
 };
 
-/// True when the service may have processed a create that failed with `ec`: anything but a
-/// refusal (validation, an API code, HTTP 4xx or 503) or a failure before any byte was sent.
-inline bool create_processed_maybe(const error_code& ec, const akool::diagnostics& diag)
-{
-    if (ec == akool::error::validation_failed || akool::is_not_sent_failure(ec)) return false;
-    if (akool::is_api_error(ec) || ec == akool::error::unexpected_api_code) return false;
-    if (ec == akool::error::http_status) return diag.http_status >= 500 && diag.http_status != 503;
-    return true;
-}
-
 /// One batch run.
 class runner {
 public:
@@ -204,7 +194,7 @@ private:
                 }
             }
             if (ec) {
-                const bool maybe = create_processed_maybe(ec, *diag);
+                const bool maybe = akool::create_may_have_been_processed(ec, *diag);
                 const std::string reason = cli::describe(ec, *diag);
                 if (!record(j_.create_failed(n, reason, maybe))) return;
                 runs_[i].code = cli::exit_code_for(ec, *diag);

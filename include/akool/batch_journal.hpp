@@ -32,7 +32,9 @@
 ///   {"line":L,"event":"task_failed","task_id":"...","reason":"..."}
 
 #include <akool/config.hpp>
+#include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
+#include <akool/workflow.hpp>
 
 #include <boost/system/error_category.hpp>
 
@@ -70,6 +72,17 @@ constexpr bool is_safe_file_stem(std::string_view name) noexcept
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
         if (!ok) return false;
     }
+    return true;
+}
+
+/// True when the service may have processed (and charged) a create that failed with `ec`:
+/// anything but a refusal (validation, an API code, an HTTP status below 500 or 503) or a
+/// failure before any byte was sent. Record such a failure with `processed_maybe` set.
+inline bool create_may_have_been_processed(const error_code& ec, const diagnostics& diag) noexcept
+{
+    if (ec == error::validation_failed || is_not_sent_failure(ec)) return false;
+    if (is_api_error(ec) || ec == error::unexpected_api_code) return false;
+    if (ec == error::http_status) return diag.http_status >= 500 && diag.http_status != 503;
     return true;
 }
 

@@ -10,6 +10,8 @@
 
 #include <akool/batch_journal.hpp>
 
+#include <boost/system/errc.hpp>
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -273,4 +275,41 @@ BOOST_AUTO_TEST_CASE(safe_file_stems)
     BOOST_TEST(!akool::is_safe_file_stem(""));
     for (const char* bad : {"..", "a/b", "a\\b", "a.png", "a b", "\xc3\xa9", "a\n", "."})
         BOOST_TEST(!akool::is_safe_file_stem(bad), bad);
+}
+
+struct create_failure {
+    std::string name;
+    akool::error_code ec;
+    int http_status;
+    bool processed_maybe;
+};
+
+std::ostream& operator<<(std::ostream& os, const create_failure& c) { return os << c.name; }
+
+const std::vector<create_failure> create_failures = {
+    {"validation", akool::error::validation_failed, 0, false},
+    {"not sent", akool::error::request_not_sent, 0, false},
+    {"connection refused", make_error_code(boost::system::errc::connection_refused), 0, false},
+    {"API code 1003", akool::error::api_parameter_error, 200, false},
+    {"API code 1108", akool::error::api_generation_error, 200, false},
+    {"API code 1234", akool::make_api_error(1234), 200, false},
+    {"HTTP 401", akool::error::http_status, 401, false},
+    {"HTTP 429", akool::error::http_status, 429, false},
+    {"HTTP 503", akool::error::http_status, 503, false},
+    {"HTTP 500", akool::error::http_status, 500, true},
+    {"HTTP 502", akool::error::http_status, 502, true},
+    {"HTTP 504", akool::error::http_status, 504, true},
+    {"no reply after sending", akool::error::outcome_unknown, 0, true},
+    {"timeout", akool::error::timeout, 0, true},
+    {"garbled reply", akool::error::bad_response, 200, true},
+    {"connection reset", make_error_code(boost::system::errc::connection_reset), 0, true},
+};
+
+// Which failed creates leave a line of unknown outcome (never resent unless asked) and which
+// leave it to be sent again.
+BOOST_DATA_TEST_CASE(failed_creates_that_may_have_been_charged, bdata::make(create_failures), c)
+{
+    akool::diagnostics diag;
+    diag.http_status = c.http_status;
+    BOOST_TEST(akool::create_may_have_been_processed(c.ec, diag) == c.processed_maybe);
 }
