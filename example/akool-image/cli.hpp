@@ -38,6 +38,8 @@ inline const char* const usage =
     "  akool-image status ID... [--json]              show the state of tasks\n"
     "  akool-image wait ID... [--out DIR] [--json]    wait for tasks (and save the images)\n"
     "  akool-image webhook decode [--max-age S]       check and decrypt a callback read on stdin\n"
+    "  akool-image batch MANIFEST --out DIR [...]     a manifest of requests, resumable after a\n"
+    "                                                 crash (akool-image batch --help)\n"
     "\n"
     "generate options:\n"
     "  --prompt TEXT         what to draw (required)\n"
@@ -110,6 +112,17 @@ inline bool parse_int(const std::string& text, int& out)
     return true;
 }
 
+/// Splits `--name=value` into `arg` = "--name" and the returned value; nullopt otherwise.
+inline std::optional<std::string> split_inline_value(std::string& arg)
+{
+    if (arg.size() <= 2 || arg.compare(0, 2, "--") != 0) return std::nullopt;
+    auto eq = arg.find('=');
+    if (eq == std::string::npos) return std::nullopt;
+    std::string value = arg.substr(eq + 1);
+    arg.resize(eq);
+    return value;
+}
+
 } // namespace detail
 
 /// Parses `argv`. On `error`, `message` says what is wrong.
@@ -137,14 +150,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
     bool prompt_given = false;
     for (std::size_t i = 1; i < args.size(); ++i) {
         std::string arg = args[i];
-        std::optional<std::string> inline_value;
-        if (arg.size() > 2 && arg.compare(0, 2, "--") == 0) {
-            auto eq = arg.find('=');
-            if (eq != std::string::npos) {
-                inline_value = arg.substr(eq + 1);
-                arg = arg.substr(0, eq);
-            }
-        }
+        std::optional<std::string> inline_value = detail::split_inline_value(arg);
         if (arg.empty() || arg[0] != '-' || arg == "-") {
             if (gen) {
                 message = "unexpected argument '" + arg + "' (the prompt goes after --prompt)";

@@ -6,6 +6,7 @@
 //   akool-image status ID... [--json]              show the state of tasks
 //   akool-image wait ID... [--out DIR] [--json]    wait for tasks, optionally save the images
 //   akool-image webhook decode [--max-age S]       verify and decrypt a callback read on stdin
+//   akool-image batch MANIFEST --out DIR [...]     a manifest of requests, resumable (batch_command.hpp)
 //
 // Configuration comes from the environment: AKOOL_API_KEY or AKOOL_TOKEN, AKOOL_BASE_URL,
 // AKOOL_CA_FILE. Exit codes: 0 done, 2 invalid input (nothing sent), 3 refused by the service or
@@ -567,8 +568,19 @@ int run_wait(const cli::options& o)
 
 } // namespace
 
+#include "batch_command.hpp"
+
 int main(int argc, char** argv)
 {
+    if (argc >= 2 && std::string(argv[1]) == "batch") {
+        try {
+            return akool_batch::run_batch(argc, argv);
+        } catch (const std::exception& e) {
+            printer p(false, cli::secrets_from_env());
+            p.reason(std::string("unexpected failure: ") + e.what());
+            return cli::exit_other;
+        }
+    }
     if (argc >= 2 && std::string(argv[1]) == "webhook") {
         try {
             return cli::run_webhook(argc, argv, std::cin, std::cout, std::cerr);

@@ -18,5 +18,6 @@
 #include <akool/client.hpp>
 #include <akool/beast_transport.hpp>
 #include <akool/webhook.hpp>
+#include <akool/batch_journal.hpp>
 
 #endif

@@ -14,5 +14,6 @@
 #include <akool/impl/validate.ipp>
 #include <akool/impl/json.ipp>
 #include <akool/impl/webhook.ipp>
+#include <akool/impl/batch_journal.ipp>
 
 #endif

@@ -5,6 +5,7 @@
 // the error_code forms and provides boost::throw_exception. Boost 1.81's Beast itself does not
 // compile without exceptions (a bare `throw` in beast/core/impl/buffers_cat.hpp), so
 // beast_transport.hpp and akool.hpp are left out.
+#include <akool/batch_journal.hpp>
 #include <akool/client.hpp>
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>

@@ -1,0 +1,218 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMAGE_BATCH_HPP
+#define AKOOL_IMAGE_BATCH_HPP
+
+/// @file batch.hpp
+/// The pure parts of `akool-image batch MANIFEST --out DIR [--concurrency N] [--journal FILE]
+/// [--resend-unknown] [--json]`: its arguments, reading the manifest (JSON Lines, one create
+/// body per line plus an optional `name`), and the output file names. No I/O here; the run
+/// itself is batch_command.hpp, the journal akool/batch_journal.hpp.
+
+#include "cli.hpp"
+
+#include <akool/batch_journal.hpp>
+#include <akool/json.hpp>
+#include <akool/validate.hpp>
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace akool_cli {
+
+inline const char* const batch_usage =
+    "usage: akool-image batch MANIFEST --out DIR [--concurrency N] [--journal FILE]\n"
+    "                         [--resend-unknown] [--json]\n"
+    "  MANIFEST is JSON Lines: one create body per line (prompt, source_images, scale,\n"
+    "  resolution, batch_quantity, similar, negative_prompt, model_name, webhookurl) and an\n"
+    "  optional \"name\", the stem of the output files (1 to 64 of A-Z a-z 0-9 _ -; a batch of\n"
+    "  several images adds -1, -2, ...; without a name, the task id). Blank lines are skipped.\n"
+    "  Every line is validated before anything is sent.\n"
+    "  --out DIR             where the images go (required)\n"
+    "  --concurrency N       lines in progress at once, 1 to 256 (default 4)\n"
+    "  --journal FILE        the resume journal (default DIR/.akool-batch.jsonl)\n"
+    "  --resend-unknown      send again the lines whose create was sent without a recorded\n"
+    "                        reply (they may have been charged already)\n"
+    "  --json                one JSON event per line on stdout, a summary object last\n"
+    "  Running the same manifest with the same journal resumes: saved lines are skipped, lines\n"
+    "  with task ids are waited on without a new create.\n"
+    "exit codes: 0 every line saved; 3 some lines failed or have an unknown outcome (each named\n"
+    "on stderr); 2 invalid manifest, options or journal; 4 the network failed before any\n"
+    "progress; 1 anything else (the journal cannot be written).\n";
+
+/// The parsed `batch` command line.
+struct batch_options {
+    std::string manifest;
+    std::string out_dir;
+    std::string journal;  ///< empty: out_dir/.akool-batch.jsonl
+    int concurrency = 4;
+    bool resend_unknown = false;
+    bool json = false;
+};
+
+/// Parses `argv` (`argv[1]` is "batch"). On `error`, `message` says what is wrong.
+inline parse_result parse_batch(int argc, char** argv, batch_options& o, std::string& message)
+{
+    std::vector<std::string> args(argv + 2, argv + argc);
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") return parse_result::help;
+    bool out_given = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::optional<std::string> inline_value = detail::split_inline_value(arg);
+        auto value = [&](std::string& target) {
+            if (inline_value) {
+                target = *inline_value;
+            } else if (i + 1 < args.size()) {
+                target = args[++i];
+            } else {
+                message = arg + " needs a value";
+                return false;
+            }
+            if (target.empty()) {
+                message = arg + ": empty value";
+                return false;
+            }
+            return true;
+        };
+        auto flag = [&](bool& target) {
+            if (inline_value) {
+                message = arg + " takes no value";
+                return false;
+            }
+            target = true;
+            return true;
+        };
+        bool ok = true;
+        if (arg.empty() || arg[0] != '-' || arg == "-") {
+            if (!o.manifest.empty()) {
+                message = "unexpected argument '" + arg + "': batch takes one manifest";
+                return parse_result::error;
+            }
+            o.manifest = arg;
+        } else if (arg == "--out") {
+            ok = value(o.out_dir);
+            out_given = true;
+        } else if (arg == "--journal") {
+            ok = value(o.journal);
+        } else if (arg == "--concurrency") {
+            std::string v;
+            ok = value(v);
+            if (ok && (!detail::parse_int(v, o.concurrency) || o.concurrency < 1 || o.concurrency > 256)) {
+                message = "--concurrency: not an integer from 1 to 256: '" + v + "'";
+                return parse_result::error;
+            }
+        } else if (arg == "--resend-unknown") {
+            ok = flag(o.resend_unknown);
+        } else if (arg == "--json") {
+            ok = flag(o.json);
+        } else {
+            message = "unknown option " + arg + " for batch";
+            return parse_result::error;
+        }
+        if (!ok) return parse_result::error;
+    }
+    if (o.manifest.empty()) {
+        message = "batch needs a MANIFEST file";
+        return parse_result::error;
+    }
+    if (!out_given) {
+        message = "batch needs --out DIR";
+        return parse_result::error;
+    }
+    return parse_result::ok;
+}
+
+/// One request of the manifest.
+struct manifest_line {
+    std::size_t number = 0;  ///< 1-based line number in the file
+    akool::image_request request;
+    std::string name;        ///< the output stem, empty: the task id
+    std::vector<akool::validation_issue> warnings;
+};
+
+/// A manifest read and validated: `lines` holds every non-blank line; `errors` one text per
+/// bad line ("line N: field: message; field: message"), `line_count` the file's lines.
+struct manifest {
+    std::vector<manifest_line> lines;
+    std::vector<std::string> errors;
+    std::size_t line_count = 0;
+};
+
+/// The output stem of task `index` (0-based) of `count` tasks of a line: the manifest `name`
+/// (with -1, -2, ... when the line makes several images), else the task id.
+inline std::string output_stem(const std::string& name, const std::string& task_id, std::size_t index,
+                               std::size_t count)
+{
+    if (name.empty()) return task_id;
+    return count > 1 ? name + "-" + std::to_string(index + 1) : name;
+}
+
+/// Reads a manifest: each non-blank line through the library's decoder (`decode_image_request`)
+/// and validator, `name` checked with `akool::is_safe_file_stem`, names that would give the
+/// same file refused. Nothing is sent; every finding is collected.
+inline manifest read_manifest(std::string_view text)
+{
+    manifest m;
+    std::map<std::string, std::size_t> stems;  // output stem -> line that claims it
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        ++m.line_count;
+        if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+        if (raw.find_first_not_of(" \t") == std::string_view::npos) continue;
+        manifest_line line;
+        line.number = m.line_count;
+        const std::string where = "line " + std::to_string(line.number) + ": ";
+        akool::error_code ec;
+        akool::diagnostics diag;
+        line.request = akool::decode_image_request(raw, ec, diag);
+        if (ec && ec != akool::error::validation_failed) {  // not a JSON object at all
+            m.errors.push_back(where + diag.client_message);
+            continue;
+        }
+        std::vector<akool::validation_issue> issues = diag.issues;
+        if (!ec) issues = akool::validate(line.request);
+        // `name` is the manifest's own field: the decoder ignores it.
+        boost::system::error_code jec;
+        boost::json::value v = boost::json::parse(raw, jec);
+        if (const boost::json::value* n = !jec && v.is_object() ? v.get_object().if_contains("name") : nullptr) {
+            if (!n->is_string())
+                issues.push_back({"name", akool::issue_code::invalid_value, akool::severity::error, "must be a string"});
+            else if (!akool::is_safe_file_stem(std::string_view(n->get_string().data(), n->get_string().size())))
+                issues.push_back({"name", akool::issue_code::invalid_value, akool::severity::error,
+                                  "must be 1 to 64 characters of A-Z a-z 0-9 _ -"});
+            else
+                line.name = std::string(n->get_string());
+        }
+        if (!line.name.empty()) {
+            const std::size_t count = static_cast<std::size_t>(std::max(1, akool::image_count(line.request)));
+            for (std::size_t k = 0; k < count && k < 4; ++k) {
+                auto [it, fresh] = stems.emplace(output_stem(line.name, "", k, count), line.number);
+                if (!fresh) {
+                    issues.push_back({"name", akool::issue_code::invalid_value, akool::severity::error,
+                                      "'" + line.name + "' gives the file " + it->first + " of line " +
+                                          std::to_string(it->second)});
+                    break;
+                }
+            }
+        }
+        if (akool::has_errors(issues)) {
+            m.errors.push_back(where + join_errors(issues));
+            continue;
+        }
+        for (auto& i : issues)
+            if (i.severity == akool::severity::warning) line.warnings.push_back(std::move(i));
+        m.lines.push_back(std::move(line));
+    }
+    return m;
+}
+
+} // namespace akool_cli
+
+#endif

@@ -1,0 +1,496 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMAGE_BATCH_COMMAND_HPP
+#define AKOOL_IMAGE_BATCH_COMMAND_HPP
+
+/// @file batch_command.hpp
+/// `akool-image batch`: runs a manifest with one client and one io_context, `--concurrency`
+/// lines at once, every step recorded in the journal (akool::batch_journal) and flushed to
+/// disk (fdatasync) before the next: before a create is sent, after its reply, after each
+/// saved image. Part of main.cpp: included after its helpers (printer, environment,
+/// read_environment, prepare_out_dir), which it uses.
+
+#include "batch.hpp"
+
+#include <akool/batch_journal.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace { // main.cpp's helpers live in its unnamed namespace: so does this
+namespace akool_batch {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace cli = akool_cli;
+using akool::error_code;
+using steady = std::chrono::steady_clock;
+
+/// The journal's file: locked against a second run, appended to and flushed entry by entry.
+class journal_file {
+public:
+    journal_file() = default;
+    journal_file(const journal_file&) = delete;
+    journal_file& operator=(const journal_file&) = delete;
+    ~journal_file()
+    {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    /// Opens (creating) and locks `path`, reading its content into `text`.
+    bool open(const std::string& path, std::string& text, std::string& why)
+    {
+        path_ = path;
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) return fail("cannot open the journal " + path, why);
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            why = "the journal " + path + " is in use by another akool-image batch";
+            return false;
+        }
+        char buf[65536];
+        for (;;) {
+            ssize_t n = ::read(fd_, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return fail("cannot read the journal " + path, why);
+            if (n == 0) break;
+            text.append(buf, static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+
+    /// Drops everything after `size` bytes (a torn last entry).
+    bool truncate(std::size_t size, std::string& why)
+    {
+        if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return fail("cannot truncate the journal " + path_, why);
+        return true;
+    }
+
+    /// Appends `data` at the end and flushes it to disk.
+    bool append(std::string_view data, std::string& why)
+    {
+        if (::lseek(fd_, 0, SEEK_END) < 0) return fail("cannot write the journal " + path_, why);
+        while (!data.empty()) {
+            ssize_t n = ::write(fd_, data.data(), data.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return fail("cannot write the journal " + path_, why);
+            data.remove_prefix(static_cast<std::size_t>(n));
+        }
+        if (::fdatasync(fd_) != 0) return fail("cannot flush the journal " + path_, why);
+        return true;
+    }
+
+private:
+    bool fail(const std::string& what, std::string& why)
+    {
+        why = what + ": " + std::strerror(errno);
+        return false;
+    }
+
+    int fd_ = -1;
+    std::string path_;
+};
+
+/// One batch run.
+class runner {
+public:
+    runner(const cli::batch_options& o, printer& p, asio::io_context& ioc, akool::client& client,
+           const cli::manifest& m, akool::batch_journal& journal, journal_file& file)
+        : o_(o), p_(p), ioc_(ioc), client_(client), m_(m), j_(journal), file_(file), ticker_(ioc),
+          runs_(m.lines.size()), start_(steady::now())
+    {
+    }
+
+    /// Runs every line to its end; returns the exit code.
+    int run()
+    {
+        for (std::size_t i = 0; i < m_.lines.size(); ++i) {
+            const std::size_t n = m_.lines[i].number;
+            switch (j_.next(n, o_.resend_unknown)) {
+            case akool::line_action::create:
+            case akool::line_action::wait: queue_.push_back(i); break;
+            case akool::line_action::report_unknown:
+                event(i, "unknown", "outcome unknown (may have been charged): " + j_.at(n).reason);
+                break;
+            case akool::line_action::none: break;
+            }
+        }
+        to_run_ = queue_.size();
+        start_next();
+        if (p_.tty() && !p_.json()) tick();
+        if (active_ > 0) ioc_.run();
+        p_.clear_status();
+        return finish();
+    }
+
+private:
+    struct line_run {
+        std::size_t outstanding = 0;  // waits and downloads of the line still running
+        std::string error;            // this run's failure, not journaled (the tasks can be waited on again)
+        int code = 0;
+        bool active = false;          // in progress: counted as running, whatever the journal says
+    };
+
+    const cli::manifest_line& line(std::size_t i) const { return m_.lines[i]; }
+
+    void start_next()
+    {
+        while (!fatal_ && active_ < static_cast<std::size_t>(o_.concurrency) && !queue_.empty()) {
+            std::size_t i = queue_.front();
+            queue_.pop_front();
+            ++active_;
+            runs_[i].active = true;
+            if (j_.next(line(i).number, o_.resend_unknown) == akool::line_action::wait)
+                wait_tasks(i);
+            else
+                create(i);
+        }
+        if (active_ == 0) ticker_.cancel();
+    }
+
+    bool record(const std::string& entry)
+    {
+        std::string why;
+        if (entry.empty())
+            why = "internal error: a journal entry out of order";
+        else if (file_.append(entry, why))
+            return true;
+        if (!fatal_) p_.reason(why);
+        fatal_ = true;
+        ioc_.stop();
+        return false;
+    }
+
+    void create(std::size_t i)
+    {
+        const std::size_t n = line(i).number;
+        if (!record(j_.sending(n))) return;  // on disk before a byte is sent
+        auto diag = std::make_shared<akool::diagnostics>();
+        client_.async_create(line(i).request, *diag, [this, i, n, diag](error_code ec, std::vector<akool::image_task> tasks) {
+            if (fatal_) return;
+            if (!ec) {
+                for (const auto& t : tasks)
+                    if (!akool::is_safe_file_stem(t.id)) {
+                        ec = akool::error::bad_response;
+                        diag->client_message = "a task id is not 1 to 64 characters of A-Z a-z 0-9 _ -";
+                        break;
+                    }
+                if (tasks.empty()) {
+                    ec = akool::error::bad_response;
+                    diag->client_message = "the reply holds no task";
+                }
+            }
+            if (ec) {
+                const bool maybe = akool::create_may_have_been_processed(ec, *diag);
+                const std::string reason = cli::describe(ec, *diag);
+                if (!record(j_.create_failed(n, reason, maybe))) return;
+                runs_[i].code = cli::exit_code_for(ec, *diag);
+                if (maybe)
+                    event(i, "unknown", "outcome unknown (may have been charged): " + reason);
+                else
+                    fail_line(i, "create: " + reason, runs_[i].code);
+                return line_done(i);
+            }
+            std::vector<std::string> ids;
+            for (const auto& t : tasks) ids.push_back(t.id);
+            if (!record(j_.created(n, ids))) return;
+            progress_ = true;
+            if (p_.json()) {
+                json::object o = line_object(i, "created");
+                json::array a;
+                for (const auto& id : ids) a.emplace_back(id);
+                o["task_ids"] = std::move(a);
+                p_.object(o);
+            }
+            wait_tasks(i);
+        });
+    }
+
+    void wait_tasks(std::size_t i)
+    {
+        const std::size_t n = line(i).number;
+        const auto& tasks = j_.at(n).tasks;
+        std::vector<std::string> pending = j_.pending_tasks(n);
+        runs_[i].outstanding = pending.size();
+        if (pending.empty()) return line_done(i);
+        for (std::size_t k = 0; k < tasks.size(); ++k) {
+            if (std::find(pending.begin(), pending.end(), tasks[k].id) == pending.end()) continue;
+            const std::string id = tasks[k].id;
+            const std::string stem = cli::output_stem(line(i).name, id, k, tasks.size());
+            auto diag = std::make_shared<akool::diagnostics>();
+            client_.async_wait(id, akool::wait_options{}, *diag,
+                               [this, i, n, id, stem, diag](error_code ec, akool::image_result r) {
+                                   if (fatal_) return;
+                                   if (ec == akool::error::generation_failed) {
+                                       const std::string reason = "task " + id + ": the generation failed (status 4)";
+                                       if (!record(j_.task_failed(n, id, reason))) return;
+                                       fail_line(i, reason, cli::exit_refused);
+                                       return task_done(i);
+                                   }
+                                   if (ec) {
+                                       fail_line(i, "wait " + id + ": " + cli::describe(ec, *diag),
+                                                 cli::exit_code_for(ec, *diag));
+                                       return task_done(i);
+                                   }
+                                   download(i, n, id, stem, r);
+                               });
+        }
+    }
+
+    void download(std::size_t i, std::size_t n, const std::string& id, const std::string& stem,
+                  const akool::image_result& r)
+    {
+        std::string path = (std::filesystem::path(o_.out_dir) / (stem + cli::extension_from_url(r.image_url))).string();
+        auto diag = std::make_shared<akool::diagnostics>();
+        client_.async_download_to_file(
+            r.image_url, path, akool::download_options{}, *diag,
+            [this, i, n, id, path, diag](error_code ec, std::uint64_t) {
+                if (fatal_) return;
+                if (ec) {
+                    int code = cli::is_file_error(ec) ? cli::exit_other : cli::exit_code_for(ec, *diag);
+                    fail_line(i, "download " + id + ": " + cli::describe(ec, *diag), code);
+                    return task_done(i);
+                }
+                if (!record(j_.saved(n, id, path))) return;
+                progress_ = true;
+                ++saved_;
+                if (p_.json()) {
+                    json::object o = line_object(i, "saved");
+                    o["task_id"] = id;
+                    o["path"] = path;
+                    p_.object(o);
+                } else {
+                    p_.line("line " + std::to_string(n) + ": saved " + path);
+                }
+                task_done(i);
+            });
+    }
+
+    void task_done(std::size_t i)
+    {
+        if (--runs_[i].outstanding == 0) line_done(i);
+    }
+
+    void line_done(std::size_t i)
+    {
+        runs_[i].active = false;
+        --active_;
+        ++finished_;
+        start_next();
+    }
+
+    void fail_line(std::size_t i, const std::string& reason, int code)
+    {
+        if (runs_[i].error.empty()) {
+            runs_[i].error = reason;
+            runs_[i].code = code;
+        }
+        event(i, "failed", reason);
+    }
+
+    json::object line_object(std::size_t i, const char* what) const
+    {
+        json::object o;
+        o["event"] = what;
+        o["line"] = line(i).number;
+        if (!line(i).name.empty()) o["name"] = line(i).name;
+        return o;
+    }
+
+    void event(std::size_t i, const char* what, const std::string& reason)
+    {
+        if (p_.json()) {
+            json::object o = line_object(i, what);
+            o["reason"] = reason;
+            p_.object(o);
+        } else {
+            p_.line("line " + std::to_string(line(i).number) + ": " + reason);
+        }
+    }
+
+    std::chrono::milliseconds elapsed() const
+    {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start_);
+    }
+
+    struct tally {
+        std::size_t done = 0, failed = 0, unknown = 0;
+    };
+
+    tally count() const
+    {
+        tally t;
+        for (std::size_t i = 0; i < m_.lines.size(); ++i) {
+            if (runs_[i].active) continue;
+            auto s = j_.at(line(i).number).state;
+            if (s == akool::line_state::done) ++t.done;
+            else if (s == akool::line_state::unknown) ++t.unknown;
+            else if (s == akool::line_state::failed || !runs_[i].error.empty()) ++t.failed;
+        }
+        return t;
+    }
+
+    std::string status_text() const
+    {
+        tally t = count();
+        std::string s = "[" + seconds_text(elapsed()) + "] done " + std::to_string(t.done) + ", running " +
+                        std::to_string(active_) + ", failed " + std::to_string(t.failed) + ", unknown " +
+                        std::to_string(t.unknown) + ", queued " + std::to_string(queue_.size()) + "; " +
+                        std::to_string(saved_) + " images saved";
+        if (finished_ > 0 && finished_ < to_run_) {
+            auto left = elapsed() * static_cast<long>(to_run_ - finished_) / static_cast<long>(finished_);
+            s += "; ETA " + seconds_text(left);
+        }
+        return s;
+    }
+
+    void tick()
+    {
+        p_.status(status_text());
+        ticker_.expires_after(std::chrono::milliseconds(250));
+        ticker_.async_wait([this](error_code ec) {
+            if (!ec && active_ > 0 && !fatal_) tick();
+        });
+    }
+
+    int finish()
+    {
+        if (fatal_) return cli::exit_other;
+        tally t = count();
+        bool all_network = true, any_error = false;
+        for (std::size_t i = 0; i < m_.lines.size(); ++i) {
+            const std::size_t n = line(i).number;
+            const auto& st = j_.at(n);
+            std::string reason;
+            if (st.state == akool::line_state::done) continue;
+            if (st.state == akool::line_state::unknown) {
+                reason = "outcome unknown (may have been charged): " + st.reason;
+            } else if (!runs_[i].error.empty()) {
+                reason = runs_[i].error;
+            } else if (st.state == akool::line_state::failed) {
+                for (const auto& task : st.tasks)
+                    if (task.failed) reason = task.reason;
+            } else {
+                reason = st.reason.empty() ? "not finished" : st.reason;
+            }
+            if (runs_[i].code != 0) {
+                any_error = true;
+                all_network = all_network && runs_[i].code == cli::exit_network;
+            }
+            p_.reason("line " + std::to_string(n) + ": " + reason);
+        }
+        int code = cli::exit_ok;
+        if (t.done != m_.lines.size()) code = (!progress_ && any_error && all_network) ? cli::exit_network : cli::exit_refused;
+        if (p_.json()) {
+            json::object o;
+            o["event"] = "summary";
+            o["lines"] = m_.lines.size();
+            o["done"] = t.done;
+            o["failed"] = t.failed;
+            o["unknown"] = t.unknown;
+            o["images_saved"] = saved_;
+            o["elapsed_ms"] = elapsed().count();
+            o["exit_code"] = code;
+            p_.object(o);
+        } else {
+            p_.line("batch: " + std::to_string(t.done) + " of " + std::to_string(m_.lines.size()) + " lines done, " +
+                    std::to_string(t.failed) + " failed, " + std::to_string(t.unknown) + " unknown; " +
+                    std::to_string(saved_) + " images saved in " + seconds_text(elapsed()));
+        }
+        return code;
+    }
+
+    const cli::batch_options& o_;
+    printer& p_;
+    asio::io_context& ioc_;
+    akool::client& client_;
+    const cli::manifest& m_;
+    akool::batch_journal& j_;
+    journal_file& file_;
+    asio::steady_timer ticker_;
+    std::vector<line_run> runs_;
+    std::deque<std::size_t> queue_;
+    std::size_t active_ = 0, finished_ = 0, to_run_ = 0, saved_ = 0;
+    bool progress_ = false;
+    bool fatal_ = false;
+    steady::time_point start_;
+};
+
+/// `akool-image batch ...` (`argv[1]` is "batch"). Returns the exit code.
+inline int run_batch(int argc, char** argv)
+{
+    cli::batch_options o;
+    std::string message;
+    cli::parse_result pr = cli::parse_batch(argc, argv, o, message);
+    if (pr == cli::parse_result::help) {
+        std::fputs(cli::batch_usage, stdout);
+        return 0;
+    }
+    printer p(o.json, cli::secrets_from_env());
+    if (pr == cli::parse_result::error) return finish(p, {cli::exit_invalid, message + " (see akool-image batch --help)"});
+
+    // The whole manifest is read and validated before anything is sent.
+    std::string text;
+    {
+        std::FILE* f = std::fopen(o.manifest.c_str(), "rb");
+        if (!f) return finish(p, {cli::exit_invalid, "cannot read the manifest " + o.manifest + ": " + std::strerror(errno)});
+        char buf[65536];
+        for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, got);
+        std::fclose(f);
+    }
+    cli::manifest m = cli::read_manifest(text);
+    if (!m.errors.empty()) {
+        for (std::size_t k = 0; k + 1 < m.errors.size(); ++k) p.reason("invalid manifest: " + m.errors[k]);
+        return finish(p, {cli::exit_invalid, "invalid manifest: " + m.errors.back()});
+    }
+    if (m.lines.empty()) return finish(p, {cli::exit_invalid, "the manifest " + o.manifest + " has no request"});
+    for (const auto& l : m.lines)
+        for (const auto& w : l.warnings) p.warning("line " + std::to_string(l.number) + ": " + w.field + ": " + w.message);
+
+    environment env;
+    failure f;
+    if (!read_environment(env, true, f)) return finish(p, f);
+    if (!prepare_out_dir(o.out_dir, f)) return finish(p, f);
+
+    // The journal: refused when it belongs to another manifest; a torn last entry dropped.
+    if (o.journal.empty()) o.journal = (std::filesystem::path(o.out_dir) / ".akool-batch.jsonl").string();
+    journal_file file;
+    std::string journal_text, why;
+    if (!file.open(o.journal, journal_text, why)) return finish(p, {cli::exit_other, why});
+    akool::journal_replay_report report;
+    error_code jec;
+    akool::batch_journal journal = akool::batch_journal::replay(journal_text, akool::manifest_digest(text),
+                                                                m.line_count, report, jec, message);
+    if (jec) return finish(p, {cli::exit_invalid, "journal " + o.journal + ": " + message + ": " + jec.message()});
+    for (const auto& w : report.warnings) p.warning("journal " + o.journal + ": " + w);
+    if (report.valid_bytes < journal_text.size() && !file.truncate(report.valid_bytes, why))
+        return finish(p, {cli::exit_other, why});
+    if (report.missing_newline && !file.append("\n", why)) return finish(p, {cli::exit_other, why});
+    if (report.valid_bytes == 0 && !file.append(journal.header(), why)) return finish(p, {cli::exit_other, why});
+
+    asio::io_context ioc;
+    akool::client client(ioc, env.client, env.transport);
+    akool::rate_limits limits = client.get_limits();
+    limits.max_in_flight = static_cast<unsigned>(std::max(o.concurrency, 1));
+    client.set_limits(limits);
+    runner r(o, p, ioc, client, m, journal, file);
+    return r.run();
+}
+
+} // namespace akool_batch
+} // namespace
+
+#endif
