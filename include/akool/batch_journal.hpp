@@ -58,6 +58,7 @@ enum class journal_error : int {
 /// The "akool.batch_journal" error category.
 AKOOL_DECL const boost::system::error_category& get_journal_error_category() noexcept;
 
+/// A journal_error as an error_code of the "akool.batch_journal" category.
 inline error_code make_error_code(journal_error e) noexcept
 {
     return error_code(static_cast<int>(e), get_journal_error_category());
@@ -122,17 +123,17 @@ enum class line_action {
 
 /// One task of a line.
 struct journal_task {
-    std::string id;
-    bool saved = false;
-    bool failed = false;
+    std::string id;      ///< the task id the create returned
+    bool saved = false;  ///< its image is saved (at `path`)
+    bool failed = false; ///< the generation failed (at `reason`)
     std::string path;    ///< where its image was saved
     std::string reason;  ///< why it failed
 };
 
 /// The state of one manifest line.
 struct journal_line {
-    line_state state = line_state::pending;
-    std::vector<journal_task> tasks;
+    line_state state = line_state::pending;  ///< where the line stands
+    std::vector<journal_task> tasks;         ///< the tasks its create returned, in order
     std::string reason;      ///< the last create failure, or why the outcome is unknown
     unsigned sends = 0;      ///< creates sent for this line, over every run
 };
@@ -165,12 +166,16 @@ public:
     // task the line did not create, a line outside the manifest) changes nothing and returns
     // an empty string.
 
+    /// Before a create of `line` is sent: the line becomes `unknown` until its reply is recorded.
     AKOOL_DECL std::string sending(std::size_t line);
+    /// After the create's reply: the tasks it returned; the line becomes `created`.
     AKOOL_DECL std::string created(std::size_t line, const std::vector<std::string>& task_ids);
     /// `processed_maybe`: the service may have processed the create (no reply, a 5xx after
     /// sending): the line becomes `unknown`; otherwise it is `pending` again.
     AKOOL_DECL std::string create_failed(std::size_t line, std::string_view reason, bool processed_maybe);
+    /// After the image of `task_id` is saved at `path`; the line is `done` when all are.
     AKOOL_DECL std::string saved(std::size_t line, std::string_view task_id, std::string_view path);
+    /// When the generation of `task_id` failed (`reason`); the line is `failed` once every task ended.
     AKOOL_DECL std::string task_failed(std::size_t line, std::string_view task_id, std::string_view reason);
 
     // ---- decisions --------------------------------------------------------------------------
@@ -183,7 +188,9 @@ public:
 
     /// The state of `line` (1-based). Precondition: 1 <= line <= line_count().
     const journal_line& at(std::size_t line) const { return lines_[line - 1]; }
+    /// The number of manifest lines.
     std::size_t line_count() const noexcept { return lines_.size(); }
+    /// The manifest digest the journal belongs to.
     const std::string& digest() const noexcept { return digest_; }
 
 private:
