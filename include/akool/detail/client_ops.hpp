@@ -204,7 +204,7 @@ private:
                 reset_attempt(st.diag());
                 st.value = finish_exchange(ec, st.response, st.replay_safe, st.decode, st.ec, st.diag());
                 st.response = http_response{};
-                if (was_cancelled(self) || !should_retry(st.policy, st.kind, st.ec, st.diag(), st.retries)) break;
+                if (was_cancelled(self) || !decide_retry(st.policy, st.kind, st.ec, st.diag(), st.retries)) break;
                 st.timer.expires_after(st.policy.backoff(st.retries++, st.cs->random_unit(), st.diag()));
                 yield st.timer.async_wait(std::move(self));
                 if (ec) {
