@@ -3,6 +3,7 @@
 #define AKOOL_IMPL_JSON_IPP
 
 #include <akool/json.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include <boost/core/no_exceptions_support.hpp>
 #include <boost/json/basic_parser_impl.hpp>
@@ -29,9 +30,17 @@ namespace bj = boost::json;
 // Appends `s` as a quoted, escaped JSON string. Boost.JSON's serializer does the escaping; the
 // input is fed in chunks small enough for the worst case (6 bytes per input byte, plus quotes)
 // to fit the stack buffer, so the serializer never suspends and never allocates. The escaping
-// is byte-wise (bytes >= 0x80 pass through), so chunk boundaries do not matter.
+// is byte-wise (bytes >= 0x80 pass through), so chunk boundaries do not matter. Text that is
+// not valid UTF-8 is written with each ill-formed sequence replaced by U+FFFD: the output is
+// always valid JSON (the validator reports such text before a request is sent).
 inline void append_string(std::string& out, std::string_view s)
 {
+    std::string repaired;
+    if (utf8_invalid_offset(s) != std::string_view::npos) {
+        repaired.reserve(s.size() + 8);
+        append_utf8_replacing(repaired, s);
+        s = repaired;
+    }
     constexpr std::size_t chunk = 40;
     char buf[chunk * 6 + 2];
     out.push_back('"');
