@@ -136,8 +136,8 @@ AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string
 /// the clock (`webhook_stale`); `dataEncrypt` is strict padded base64 (`webhook_bad_base64`);
 /// it decrypts, with a whole number of blocks and valid padding (`webhook_decrypt_failed`);
 /// the plaintext is a JSON object (`webhook_bad_json`); it has a string `_id` and a numeric
-/// `status` (`webhook_missing_field`), that status being an integer within `int`
-/// (`webhook_bad_json`); last, with `opts.replay_guard` set, it was not accepted before
+/// `status` (`webhook_missing_field`), that status being an integer within `int`, an
+/// integral float such as `3.0` included (`webhook_bad_json`); last, with `opts.replay_guard` set, it was not accepted before
 /// (`webhook_duplicate`), and is recorded.
 /// `type` may be a string or an integer; `url` is optional, and an optional field of another
 /// JSON type is ignored. Nothing is decrypted before the signature has been checked.

@@ -4,6 +4,7 @@
 
 #include <akool/webhook.hpp>
 #include <akool/detail/base64.hpp>
+#include <akool/detail/json_integer.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -159,7 +160,7 @@ inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_
         return {};
     }
     std::int64_t s = 0;
-    if (!json_to_int64(*status, s) || s < std::numeric_limits<int>::min() || s > std::numeric_limits<int>::max()) {
+    if (!json_integer(*status, s) || s < std::numeric_limits<int>::min() || s > std::numeric_limits<int>::max()) {
         ec = make_error_code(error::webhook_bad_json);
         return {};
     }
