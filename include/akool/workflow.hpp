@@ -214,17 +214,23 @@ struct generate_options {
     /// Download each completed image: to memory when `output_dir` is empty, else to a file.
     bool download = true;
     /// Directory for downloaded images; the file name is the task id plus the extension its
-    /// content implies. Written atomically (a temporary file, then a rename).
+    /// content implies. Written atomically (a temporary file, then a rename). A task id that is
+    /// not of the documented shape (`is_valid_task_id`) is never used as a file name: that
+    /// image fails with `error::invalid_task_id` before it is polled, nothing written.
     std::string output_dir;
     download_options download_limits;
 };
 
-/// One image of a `generate` call, in request order.
+/// One image of a `generate` call, in request order. When some images of a batch fail,
+/// `generate` reports the first failure in request order and still returns every image:
+/// those that were saved carry `file_path`, those that failed their own `ec` and `diag`.
 struct generated_image {
     image_task task;
     image_result result;
     std::string data;       ///< the image bytes, when downloaded to memory
     std::string file_path;  ///< the saved file, when downloaded to a directory
+    error_code ec;          ///< this image's failure; clear when it succeeded
+    diagnostics diag;       ///< what this image's failure reports (task id, server message, ...)
 };
 
 /// The file extension (".png", ".jpg", ".gif", ".webp") an image's first bytes imply, or
