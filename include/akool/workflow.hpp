@@ -173,10 +173,10 @@ inline bool decide_retry(const retry_policy& p, request_kind kind, const error_c
     if (ec && kind == request_kind::create && classify_failure(kind, ec, diag) == failure_class::ambiguous) {
         if (!diag.client_message.empty()) diag.client_message += "; ";
         diag.client_message += retries_done == 0
-                                   ? "the create may have reached the service and been processed (and charged): "
-                                     "it was not resent"
-                                   : "the create may have reached the service and been processed (and charged) on "
-                                     "any of its " + std::to_string(retries_done + 1) + " attempts";
+                                   ? "the create may have reached the service: it may have been processed (and "
+                                     "charged) and was not resent"
+                                   : "the create may have reached the service: it may have been processed (and "
+                                     "charged) on any of its " + std::to_string(retries_done + 1) + " attempts";
     }
     return false;
 }

@@ -750,7 +750,7 @@ BOOST_DATA_TEST_CASE(ambiguous_create_says_it_may_have_been_charged, bdata::make
     e.srv.fail_next(emu::fault_kind::http_500, 1, std::string(emu::paths::create));
     auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, e.env());
     BOOST_TEST(r.exit_code == 4, r.err);
-    check_one_line_reason(r, "may have reached the service and been processed (and charged): it was not resent");
+    check_one_line_reason(r, "may have reached the service: it may have been processed (and charged) and was not resent");
     BOOST_TEST(e.srv.get_stats().requests_on(std::string(emu::paths::create)) == 1u);
     // The connection lost after sending: the same words.
     e.srv.fail_next(emu::fault_kind::drop_after, 1, std::string(emu::paths::create));
