@@ -35,7 +35,7 @@ const char* usage =
     "  --path P        path of the printed URL (default /); every path is accepted\n"
     "  --max-age S     accepted age of a callback in seconds, 0 turns the check off (default 300)\n"
     "  --help          this text\n"
-    "environment: AKOOL_CLIENT_ID (16 characters) and AKOOL_CLIENT_SECRET (24 characters),\n"
+    "environment: AKOOL_CLIENT_ID (16 characters) and AKOOL_CLIENT_SECRET (16, 24 or 32),\n"
     "the account's credentials the callbacks are signed and encrypted with.\n";
 
 bool parse_seconds(const std::string& text, double& out)
@@ -92,8 +92,9 @@ int main(int argc, char** argv)
         return 2;
     }
     opts.creds = {id, secret};
-    if (opts.creds.client_id.size() != 16 || opts.creds.client_secret.size() != 24) {
-        std::cerr << "akool-webhook-receiver: AKOOL_CLIENT_ID must be 16 characters and AKOOL_CLIENT_SECRET 24\n";
+    // Every callback would fail decryption: say so at once, with the sizes.
+    if (std::string problem = akool::webhook_credentials_problem(opts.creds); !problem.empty()) {
+        std::cerr << "akool-webhook-receiver: these credentials cannot decrypt callbacks: " << problem << "\n";
         return 2;
     }
 

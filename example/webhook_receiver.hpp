@@ -59,7 +59,7 @@ struct options {
     std::string host = "127.0.0.1";          ///< address to bind
     std::uint16_t port = 0;                   ///< 0 picks a free port
     std::string path = "/";                   ///< path of `url()`; every path is accepted
-    akool::client_credentials creds;          ///< the account's client id (16) and secret (24)
+    akool::client_credentials creds;          ///< the account's client id (16) and secret (16, 24 or 32)
     akool::webhook_options verify;            ///< age window (default 5 minutes), clock, replay guard
     bool reject_duplicates = true;            ///< give `verify` a replay guard if it has none
     std::size_t body_limit = 64 * 1024;       ///< larger bodies get 413

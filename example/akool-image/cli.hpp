@@ -64,11 +64,15 @@ inline const char* const usage =
     "  AKOOL_BASE_URL                 default https://openapi.akool.com\n"
     "  AKOOL_CA_FILE                  PEM file of trusted CAs instead of the system store\n"
     "  AKOOL_CLIENT_ID, AKOOL_CLIENT_SECRET   webhook decode: the account's client id (16\n"
-    "                                 characters) and secret (24); --max-age 0 skips the age check\n"
+    "                                 characters, the AES IV) and secret (16, 24 or 32: AES-128,\n"
+    "                                 192 or 256); --max-age 0 skips the age check\n"
     "\n"
     "exit codes: 0 done; 2 invalid input (nothing sent); 3 refused by the service or the\n"
     "generation failed; 4 network, TLS or timeout; 1 anything else. The reason is one line on\n"
-    "stderr.\n";
+    "stderr. When some images of a batch fail, every saved one is still reported (\"saved\n"
+    "PATH\", or a \"saved\" event) and every failure too (a line on stderr; with --json an\n"
+    "\"error\" event); the exit code is the first failure's. Task ids other than 1 to 64\n"
+    "characters of A-Z a-z 0-9 _ - are never used as file names.\n";
 
 enum class command { generate, status, wait };
 
@@ -321,12 +325,13 @@ inline int exit_code_for(const akool::error_code& ec, const akool::diagnostics& 
     using akool::error;
     if (!ec) return exit_ok;
     if (ec == error::validation_failed) return exit_invalid;
-    if (ec == error::generation_failed || ec == error::unexpected_api_code || akool::is_api_error(ec))
-        return exit_refused;
-    if (ec == error::http_status) {
+    const bool answered = ec == error::http_status || ec == error::unexpected_api_code || akool::is_api_error(ec);
+    if (answered && diag.http_status != 0 && diag.http_status != 200) {
+        // The HTTP status decides, whatever envelope the body carried.
         int s = diag.http_status;
         return (s == 408 || s == 429 || s >= 500) ? exit_network : exit_refused;
     }
+    if (ec == error::generation_failed || answered) return exit_refused;
     if (ec == error::timeout || ec == error::request_not_sent || ec == error::outcome_unknown) return exit_network;
     if (ec.category() == akool::get_error_category()) return exit_other;
     if (is_file_error(ec)) return exit_other;
@@ -345,6 +350,8 @@ inline std::string describe(const akool::error_code& ec, const akool::diagnostic
     std::string out = ec.message();
     std::string more = diag.summary();
     if (!more.empty()) out += " (" + more + ")";
+    if (akool::is_api_error(ec) && akool::needs_top_up(ec.value()))
+        out += "; top up the account's credit on akool.com, then run again";
     return out;
 }
 

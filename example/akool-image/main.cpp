@@ -414,13 +414,11 @@ int run_generate(const cli::options& o)
         req, gopts, diag,
         asio::bind_cancellation_slot(runner.slot(), [&](error_code ec, std::vector<akool::generated_image> images) {
             runner.done();
-            if (ec) {
-                f = failure_of("generate", ec, diag, runner.expired(), o.timeout_seconds);
-                return;
-            }
             p.clear_status();
+            // Every saved image is reported, failure or not: a batch's paid images expire in 7 days.
             for (std::size_t i = 0; i < images.size(); ++i) {
                 const auto& img = images[i];
+                if (img.file_path.empty()) continue;
                 if (p.json()) {
                     json::object obj;
                     obj["event"] = "saved";
@@ -434,6 +432,24 @@ int run_generate(const cli::options& o)
                     p.line("saved " + img.file_path);
                 }
             }
+            if (!ec) return;
+            f = failure_of("generate", ec, diag, runner.expired(), o.timeout_seconds);
+            // Every failed task with its reason; the first one (f) ends the run as its reason.
+            bool per_task = false;
+            for (std::size_t i = 0; i < images.size(); ++i) {
+                const auto& img = images[i];
+                if (!img.ec) continue;
+                per_task = true;
+                failure e = failure_of("generate", img.ec, img.diag, runner.expired(), o.timeout_seconds);
+                if (p.json()) {
+                    auto obj = cli::error_object(img.task.id, e.code, e.reason);
+                    obj["index"] = i;
+                    if (!img.result.image_url.empty()) obj["url"] = img.result.image_url;
+                    p.object(obj);
+                }
+                if (img.ec != ec || img.diag.task_id != diag.task_id) p.reason(e.reason);
+            }
+            if (p.json() && !per_task) p.object(cli::error_object("", f.code, f.reason));
         }));
     runner.run(1);
     return finish(p, f);
@@ -483,6 +499,12 @@ int run_wait(const cli::options& o)
     printer p(o.json, cli::secrets_from_env());
     environment env;
     failure f;
+    if (o.out_dir_given)
+        for (const auto& id : o.ids)
+            if (!akool::is_valid_task_id(id))
+                return finish(p, {cli::exit_invalid, "wait: the task id " + akool::detail::quote_task_id(id) +
+                                                         " is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -; "
+                                                         "it cannot name a file in --out"});
     if (!read_environment(env, true, f)) return finish(p, f);
     if (!o.out_dir.empty() && o.out_dir_given && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);
@@ -558,6 +580,7 @@ int run_wait(const cli::options& o)
     for (std::size_t i = 0; i < states.size(); ++i) {
         const failure& e = states[i].fail;
         if (e.code == 0) continue;
+        if (p.json()) p.object(cli::error_object(o.ids[i], e.code, e.reason));
         if (first.code == 0)
             first = e;
         else

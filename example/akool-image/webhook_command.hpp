@@ -34,9 +34,11 @@ inline const char* const webhook_usage =
     "  Reads one webhook callback body on stdin, checks its signature and age, decrypts it\n"
     "  and prints the payload as one JSON object.\n"
     "  --max-age SECONDS     accepted age of the callback (default 300); 0 turns the check off\n"
-    "environment: AKOOL_CLIENT_ID (16 characters) and AKOOL_CLIENT_SECRET (24 characters)\n"
-    "exit codes: 0 decoded; 2 bad arguments or credentials; 3 bad signature, stale timestamp,\n"
-    "undecryptable or malformed body.\n";
+    "environment: AKOOL_CLIENT_ID (16 characters: the AES IV) and AKOOL_CLIENT_SECRET (16, 24\n"
+    "  or 32 characters: AES-128, 192 or 256)\n"
+    "exit codes: 0 decoded; 2 bad arguments or credentials (the signature is checked first,\n"
+    "with a client id of any length); 3 bad signature, stale timestamp, undecryptable or\n"
+    "malformed body.\n";
 
 /// Largest body read from stdin.
 inline constexpr std::size_t webhook_body_limit = 1024 * 1024;
@@ -103,8 +105,6 @@ inline int run_webhook(int argc, char** argv, std::istream& in, std::ostream& ou
     if (!id || !*id || !secret || !*secret)
         return fail(exit_invalid, "no credentials: set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET");
     akool::client_credentials creds{id, secret};
-    if (creds.client_id.size() != 16 || creds.client_secret.size() != 24)
-        return fail(exit_invalid, "AKOOL_CLIENT_ID must be 16 characters and AKOOL_CLIENT_SECRET 24");
 
     std::string body;
     char buf[4096];
@@ -116,6 +116,9 @@ inline int run_webhook(int argc, char** argv, std::istream& in, std::ostream& ou
 
     akool::error_code ec;
     akool::webhook_payload p = akool::verify_webhook(body, creds, vopts, ec);
+    if (ec == akool::error::webhook_bad_credentials)  // the signature matched: the sizes are wrong
+        return fail(exit_invalid, "webhook decode: the signature matches, but these credentials cannot decrypt: " +
+                                      akool::webhook_credentials_problem(creds));
     if (ec) return fail(exit_refused, "webhook decode: " + ec.message());
     out << boost::json::serialize(webhook_payload_object(p)) << "\n" << std::flush;
     return exit_ok;

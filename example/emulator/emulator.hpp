@@ -91,6 +91,8 @@ enum class fault_kind {
     drop_after,       ///< request processed (a create creates its tasks), connection closed, no reply
     malformed_json,   ///< request processed, reply body cut in half (for API replies: invalid JSON)
     fail_generation,  ///< a created task ends with status 4 (failed)
+    api_code,         ///< HTTP 200 with the envelope {"code":N,"msg":...}, request not processed
+                      ///< (`server::answer_next`)
 };
 
 /// Name of a fault kind ("http_429", ...), as used in the stats.
@@ -105,8 +107,38 @@ constexpr const char* to_string(fault_kind k) noexcept
     case fault_kind::drop_after: return "drop_after";
     case fault_kind::malformed_json: return "malformed_json";
     case fault_kind::fail_generation: return "fail_generation";
+    case fault_kind::api_code: return "api_code";
     }
     return "unknown";
+}
+
+/// The message the service documents for an error `code` (ai-tools-suite/error-code), as the
+/// emulator's envelope `msg`; "Error" for a code it does not document.
+inline const char* documented_message(int code) noexcept
+{
+    switch (code) {
+    case 1003: return "Parameter error or parameter validation error";
+    case 1004: return "Requires verification";
+    case 1005: return "Operation is too frequent";
+    case 1006: return "Your quota is not enough";
+    case 1008: return "The content you get does not exist";
+    case 1009: return "You do not have permission to operate";
+    case 1010: return "You can not operate this content";
+    case 1101: return "Invalid authorization or The request token has expired";
+    case 1102: return "Authorization cannot be empty";
+    case 1103: return "Not paid or payment is overdue";
+    case 1104: return "Insufficient credit";
+    case 1108: return "image generate error,please try again later";
+    case 1109: return "Account does not exist";
+    case 1200: return "The account has been banned";
+    case 1213: return "Subscription required";
+    case 1221: return "Subscription required";
+    case 1429: return "Too Many Requests";
+    case 1500: return "Internal Server Error";
+    case 1502: return "Bad Gateway";
+    case 1503: return "Service Unavailable";
+    }
+    return "Error";
 }
 
 /// Writes the fault's name.
@@ -123,6 +155,9 @@ struct fault_plan {
     double drop_after_rate = 0;
     double malformed_json_rate = 0;
     double fail_generation_rate = 0;
+    /// HTTP 429, 500, 502 and 503 faults carry an API envelope, `{"code":1429,"msg":"Too Many
+    /// Requests"}` (1000 plus the status), instead of a text or HTML page.
+    bool envelope_http_errors = false;
 
     /// A plan spreading a total rate `p` over the transport faults: a third to 429, a third
     /// to 5xx, a sixth each to drop-before and drop-after (the `--fail-rate` option).
@@ -335,6 +370,7 @@ struct closable {
 struct request_plan {
     std::chrono::milliseconds latency{0};
     std::optional<fault_kind> fault;
+    int api_code = 0;  ///< for fault_kind::api_code
 };
 
 /// A reply to send.
@@ -492,7 +528,24 @@ public:
         if (kind == fault_kind::fail_generation)
             pending_generation_failures_ += n;
         else if (n > 0)
-            pending_.push_back({kind, n, std::move(path_prefix)});
+            pending_.push_back({kind, n, std::move(path_prefix), 0});
+    }
+
+    /// Answers the next `n` requests whose path starts with `path_prefix` with HTTP 200 and the
+    /// envelope `{"code":code,"msg":<the documented message>}`, without processing them (a
+    /// create creates nothing). Shares the queue of `fail_next`.
+    void answer_next(int code, unsigned n = 1, std::string path_prefix = "/api/")
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        if (n > 0) pending_.push_back({fault_kind::api_code, n, std::move(path_prefix), code});
+    }
+
+    /// The ids of the next tasks created, in order, instead of generated ones: any text, as a
+    /// hostile or broken service might send (`../../x`, an empty string, 10,000 characters).
+    void set_next_task_ids(std::vector<std::string> ids)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        for (auto& id : ids) next_task_ids_.push_back(std::move(id));
     }
 
     /// Removes every random and pending fault, and the latency.
@@ -588,6 +641,7 @@ private:
         fault_kind kind;
         unsigned remaining;
         std::string prefix;
+        int api_code;
     };
 
     struct token_state {
@@ -640,6 +694,7 @@ private:
         for (auto it = pending_.begin(); it != pending_.end(); ++it) {
             if (path.compare(0, it->prefix.size(), it->prefix) != 0) continue;
             p.fault = it->kind;
+            p.api_code = it->api_code;
             if (--it->remaining == 0) pending_.erase(it);
             break;
         }
@@ -787,7 +842,12 @@ private:
         for (int i = 0; i < count; ++i) {
             task_state t;
             auto& info = t.info;
-            info.id = new_id();
+            if (next_task_ids_.empty()) {
+                info.id = new_id();
+            } else {
+                info.id = std::move(next_task_ids_.front());
+                next_task_ids_.pop_front();
+            }
             info.status = akool::image_status::queueing;
             info.uid = 378337;
             info.team_id = "team_emulator";
@@ -969,6 +1029,7 @@ private:
     std::optional<fault_plan> create_plan_;
     std::deque<pending_fault> pending_;
     unsigned pending_generation_failures_ = 0;
+    std::deque<std::string> next_task_ids_;
     webhook_handler webhook_;
     stats stats_;
     std::map<std::string, task_state> tasks_;
@@ -1065,25 +1126,36 @@ private:
     void act()
     {
         if (plan_.fault) {
+            const fault_plan faults = srv_.faults();
+            // An HTTP error page, or its API envelope when the plan says so.
+            auto error_page = [&](http::status st, std::string page, std::string type) {
+                if (!faults.envelope_http_errors) return server::text_reply(st, std::move(page), std::move(type));
+                const int code = 1000 + static_cast<int>(st);
+                auto r = server::text_reply(st, akool::encode_error_response(code, documented_message(code)),
+                                            "application/json; charset=utf-8");
+                return r;
+            };
             switch (*plan_.fault) {
             case fault_kind::drop_before: return close_now();
+            case fault_kind::api_code:
+                return send(server::json_reply(
+                    akool::encode_error_response(plan_.api_code, documented_message(plan_.api_code))));
             case fault_kind::http_429: {
-                auto r = server::text_reply(http::status::too_many_requests, "Too Many Requests\n");
-                r.retry_after = srv_.faults().retry_after;
+                auto r = error_page(http::status::too_many_requests, "Too Many Requests\n", "text/plain; charset=utf-8");
+                r.retry_after = faults.retry_after;
                 return send(std::move(r));
             }
             case fault_kind::http_500:
-                return send(server::text_reply(http::status::internal_server_error,
-                                               "<html><body><h1>500 Internal Server Error</h1></body></html>\n",
-                                               "text/html"));
+                return send(error_page(http::status::internal_server_error,
+                                       "<html><body><h1>500 Internal Server Error</h1></body></html>\n", "text/html"));
             case fault_kind::http_502:
-                return send(server::text_reply(http::status::bad_gateway,
-                                               "<html><body><h1>502 Bad Gateway</h1></body></html>\n", "text/html"));
+                return send(error_page(http::status::bad_gateway,
+                                       "<html><body><h1>502 Bad Gateway</h1></body></html>\n", "text/html"));
             case fault_kind::http_503: {
-                auto r = server::text_reply(http::status::service_unavailable,
-                                            "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n",
-                                            "text/html");
-                r.retry_after = srv_.faults().retry_after;
+                auto r = error_page(http::status::service_unavailable,
+                                    "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n",
+                                    "text/html");
+                r.retry_after = faults.retry_after;
                 return send(std::move(r));
             }
             default: break;

@@ -12,7 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -21,10 +24,11 @@ const char* usage =
     "  --host H                bind address or name (default 127.0.0.1)\n"
     "  --port N                port, 0 picks a free one (default 0)\n"
     "  --api-key K             accept only this x-api-key (default: any non-empty key)\n"
-    "  --client-id ID          getToken client id (default: any); also signs webhook callbacks:\n"
-    "                          16 characters (default for callbacks: emu-client-id-16)\n"
-    "  --client-secret S       getToken client secret; also encrypts webhook callbacks:\n"
-    "                          24 characters (default for callbacks: emu-client-secret-24-chr)\n"
+    "  --client-id ID          getToken client id (default: any); also signs webhook callbacks\n"
+    "                          (any length) and is their AES IV (16 characters; default for\n"
+    "                          callbacks: emu-client-id-16)\n"
+    "  --client-secret S       getToken client secret; also encrypts webhook callbacks: 16, 24\n"
+    "                          or 32 characters, AES-128/192/256 (default: emu-client-secret-24-chr)\n"
     "  --webhook-attempts N    tries per callback to a create's webhookurl, 0 sends none (default 5)\n"
     "  --token-ttl-ms N        lifetime of issued tokens (default 7200000)\n"
     "  --tls-cert F --tls-key F  serve HTTPS with this PEM certificate chain and key\n"
@@ -36,6 +40,11 @@ const char* usage =
     "  --rate-429 P, --rate-5xx P, --rate-drop-before P, --rate-drop-after P,\n"
     "  --rate-malformed P, --rate-fail-generation P   individual fault probabilities\n"
     "  --retry-after-s N       Retry-After of 429 and 503 replies (default 1)\n"
+    "  --envelope-http-errors 1  429 and 5xx faults carry an API envelope ({\"code\":1429,...})\n"
+    "                          instead of a text or HTML page\n"
+    "  --api-code N            answer every API request with HTTP 200 and {\"code\":N,\"msg\":...}\n"
+    "                          (Akool's documented message for N), processing nothing\n"
+    "  --task-id ID            the id of the next task created (repeatable, used in order)\n"
     "  --body-limit N          largest request body in bytes (default 1048576)\n"
     "  --seed N                seed of the fault RNG, ids and tokens\n"
     "  --help                  this text\n";
@@ -59,6 +68,8 @@ int main(int argc, char** argv)
     akool_emulator::fault_plan faults;
     bool spread = false;
     double spread_rate = 0;
+    std::optional<int> api_code;
+    std::vector<std::string> task_ids;
 
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -105,6 +116,9 @@ int main(int argc, char** argv)
         else if (arg == "--rate-malformed") { need_number(0, 1); faults.malformed_json_rate = num; }
         else if (arg == "--rate-fail-generation") { need_number(0, 1); faults.fail_generation_rate = num; }
         else if (arg == "--retry-after-s") { need_number(0, 1e6); faults.retry_after = std::chrono::seconds(static_cast<long long>(num)); }
+        else if (arg == "--envelope-http-errors") { need_number(0, 1); faults.envelope_http_errors = num != 0; }
+        else if (arg == "--api-code") { need_number(-1e9, 1e9); api_code = static_cast<int>(num); }
+        else if (arg == "--task-id") task_ids.push_back(value);
         else if (arg == "--body-limit") { need_number(1, 1e9); opts.body_limit = static_cast<std::size_t>(num); }
         else if (arg == "--seed") { need_number(0, 1.8e19); opts.seed = static_cast<std::uint64_t>(num); }
         else {
@@ -126,11 +140,10 @@ int main(int argc, char** argv)
     opts.faults = faults;
     if (opts.webhooks.enabled) {
         auto creds = akool_emulator::webhook_credentials(opts);
-        if (creds.client_id.size() != 16 || creds.client_secret.size() != 24)
-            std::cerr << "akool-emulator: warning: webhook callbacks need a 16-character --client-id and a "
-                         "24-character --client-secret (given: "
-                      << creds.client_id.size() << " and " << creds.client_secret.size()
-                      << " characters); none will be sent\n";
+        std::string problem = akool::webhook_credentials_problem(creds);
+        if (!problem.empty())
+            std::cerr << "akool-emulator: warning: webhook callbacks will be signed but cannot be encrypted: "
+                      << problem << "\n";
     }
 
     // Block the signals first so that the server thread never receives them.
@@ -142,6 +155,8 @@ int main(int argc, char** argv)
     });
 
     akool_emulator::server srv(opts);
+    if (api_code) srv.answer_next(*api_code, std::numeric_limits<unsigned>::max());
+    srv.set_next_task_ids(std::move(task_ids));
     boost::system::error_code ec;
     srv.start(ec);
     if (ec) {

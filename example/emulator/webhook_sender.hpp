@@ -5,7 +5,7 @@
 /// @file webhook_sender.hpp
 /// Delivers webhook callbacks the way the service does (API.md, "Webhook callbacks"): an HTTP
 /// POST of `{"signature","dataEncrypt","timestamp","nonce"}` built by `akool::make_webhook_body`
-/// (signed and AES-192-CBC encrypted with the client id and secret), retried with exponential
+/// (signed and AES-CBC encrypted with the client id and secret), retried with exponential
 /// backoff until the receiver answers HTTP 200 or the attempts run out. Every wait (resolve,
 /// connect, TLS handshake, write, read, backoff) has a timeout. Plain http; https too, verified
 /// against the system store or a CA file unless `tls_verify` is off.
@@ -33,6 +33,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -161,6 +162,23 @@ private:
     using tcp_stream = boost::beast::tcp_stream;
     using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
+    // A callback for credentials AES-CBC cannot use (a client id that is not 16 bytes, a
+    // secret that is not 16, 24 or 32): no documented encryption exists for them, so the
+    // payload is a placeholder block, but the body is signed with the client id as the
+    // service signs, whatever its length. A receiver checks the signature, then refuses the
+    // sizes (`webhook_bad_credentials`).
+    std::string signed_only_body(std::int64_t now, const std::string& nonce) const
+    {
+        const std::string data = "AAAAAAAAAAAAAAAAAAAAAA==";  // 16 zero bytes
+        const std::string ts = std::to_string(now);
+        boost::json::object o;
+        o["signature"] = akool::webhook_signature(st_->creds.client_id, ts, nonce, data);
+        o["dataEncrypt"] = data;
+        o["timestamp"] = now;
+        o["nonce"] = nonce;
+        return boost::json::serialize(o);
+    }
+
     void attempt()
     {
         ++out_.attempts;
@@ -170,8 +188,10 @@ private:
                                      .count();
         const std::string nonce = std::to_string(std::uniform_int_distribution<unsigned>(1, 99999)(st_->rng));
         akool::error_code ec;
-        std::string body = akool::make_webhook_body(job_.payload, st_->creds, now, nonce, ec);
-        if (ec) return finish(ec);  // bad credentials: no attempt can succeed
+        std::string body = akool::webhook_credentials_problem(st_->creds).empty()
+                               ? akool::make_webhook_body(job_.payload, st_->creds, now, nonce, ec)
+                               : signed_only_body(now, nonce);
+        if (ec) return finish(ec);
 
         namespace http = boost::beast::http;
         req_ = {};
@@ -371,8 +391,9 @@ public:
     /// Completion handler: `void(const webhook_outcome&)`, called once per `send`, on the executor.
     using completion_handler = std::function<void(const webhook_outcome&)>;
 
-    /// Signs and encrypts with `creds` (16-character client id, 24-character secret; other
-    /// lengths make every callback fail with `webhook_bad_credentials`, nothing sent).
+    /// Signs and encrypts with `creds` (16-byte client id; 16, 24 or 32-byte secret: AES-128,
+    /// 192 or 256). Credentials of other sizes sign callbacks whose payload no documented
+    /// cipher can carry (see `signed_only_body`).
     webhook_sender(boost::asio::any_io_executor ex, akool::client_credentials creds, webhook_sender_options opts = {})
         : st_(std::make_shared<detail::webhook_sender_state>(std::move(ex), std::move(creds), std::move(opts)))
     {

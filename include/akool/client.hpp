@@ -679,7 +679,7 @@ private:
             cs.gate.leave();
             detail::reset_attempt(diag);
             value = detail::finish_exchange(tec, response, request.replay_safe, Decode{}, ec, diag);
-            if (!should_retry(policy, kind, ec, diag, retries)) break;
+            if (!detail::decide_retry(policy, kind, ec, diag, retries)) break;
             std::this_thread::sleep_for(policy.backoff(retries++, cs.random_unit(), diag));
         }
         return value;

@@ -35,6 +35,7 @@ enum class issue_code {
     invalid_url,      ///< not an absolute http or https URL
     mode_mismatch,    ///< a field that does not fit the request's mode (text/image-to-image)
     ignored,          ///< a value the service accepts but does not use
+    invalid_utf8,     ///< text that is not valid UTF-8 (the message names the byte offset)
 };
 
 /// The wire name of an issue code ("out_of_range", ...).
@@ -49,6 +50,7 @@ constexpr const char* to_string(issue_code c) noexcept
     case issue_code::invalid_url: return "invalid_url";
     case issue_code::mode_mismatch: return "mode_mismatch";
     case issue_code::ignored: return "ignored";
+    case issue_code::invalid_utf8: return "invalid_utf8";
     }
     return "unknown";
 }

@@ -45,17 +45,34 @@ enum class error : int {
     webhook_decrypt_failed,   ///< decryption failed: bad padding, wrong key or wrong IV
     webhook_bad_json,         ///< a callback body or its decrypted payload is not valid JSON
     webhook_missing_field,    ///< a callback or its payload lacks a required field
-    webhook_bad_credentials,  ///< client id or secret has the wrong length for AES-192-CBC
+    webhook_bad_credentials,  ///< client id or secret has a length AES-CBC cannot use (secret
+                              ///< 16, 24 or 32 bytes; client id 16 bytes, the IV)
     webhook_duplicate,        ///< a valid callback already accepted (same signature) by the
                               ///< `webhook_options::replay_guard`
+    invalid_task_id,          ///< a task id is not 1 to 64 characters of [A-Za-z0-9_-]
+                              ///< (`is_valid_task_id`); it was not used as a file name
 
-    // The service's documented business codes.
+    // The service's documented business codes (ai-tools-suite/error-code).
     api_parameter_error = 1003,        ///< parameter error or parameter validation error
+    api_needs_verification = 1004,     ///< the account needs verification
+    api_frequent_operation = 1005,     ///< operation too frequent: a refusal, retried like HTTP 429
+    api_insufficient_quota = 1006,     ///< quota exhausted: top up the account
+    api_content_not_found = 1008,      ///< the content does not exist
+    api_no_permission = 1009,          ///< no permission for this operation
+    api_cannot_operate_content = 1010, ///< this content cannot be operated on
     api_invalid_authorization = 1101,  ///< invalid authorization or expired token
     api_authorization_empty = 1102,    ///< authorization cannot be empty
+    api_not_paid = 1103,               ///< not paid or the payment is overdue
+    api_insufficient_credit = 1104,    ///< not enough credit: top up the account
     api_generation_error = 1108,       ///< image generate error, try again later
+    api_account_not_found = 1109,      ///< the account does not exist
     api_account_banned = 1200,         ///< the account has been banned
+    api_subscription_required = 1213,  ///< a subscription is required
+    api_subscription_required_1221 = 1221,  ///< a subscription is required (the service's other code for it)
 };
+
+/// True for the service's codes that mean the account must be topped up (1006, 1104).
+inline bool needs_top_up(int api_code) noexcept { return api_code == 1006 || api_code == 1104; }
 
 /// The code the service uses for success.
 inline constexpr int api_success_code = 1000;

@@ -24,6 +24,9 @@
 namespace akool {
 
 /// The create body exactly as the service expects it; unset optional fields are left out.
+/// The result is always valid JSON: text that is not valid UTF-8 (which `validate` reports,
+/// so that the client never sends it) is written with each ill-formed sequence replaced by
+/// U+FFFD, as every encoder in this header does.
 AKOOL_DECL std::string encode_image_request(const image_request& req);
 
 /// Appends the create body to `out` (no allocation when `out` has the capacity).

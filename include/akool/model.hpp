@@ -202,6 +202,53 @@ constexpr image_sub_type sub_type_of(generation_mode m) noexcept
 /// The number of images a request asks for (the service's default is 1).
 inline int image_count(const image_request& req) noexcept { return req.batch_quantity.value_or(1); }
 
+/// The longest task id accepted (`is_valid_task_id`).
+inline constexpr std::size_t max_task_id_size = 64;
+
+/// The documented shape of a task id: 1 to 64 characters of `A-Z a-z 0-9 _ -` (the service's
+/// ids are 24 hex digits). A task id is service data: only an id of this shape becomes a file
+/// name (`generate` with an output directory, `akool-image wait --out`); anything else (`..`,
+/// a path, a NUL, an empty or huge id) is refused with `error::invalid_task_id` before any
+/// file is written.
+constexpr bool is_valid_task_id(std::string_view id) noexcept
+{
+    if (id.empty() || id.size() > max_task_id_size) return false;
+    for (char c : id) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+namespace detail {
+
+/// A task id as a message may quote it: in double quotes, control and non-ASCII bytes as
+/// \xNN, quotes and backslashes escaped, cut after 40 bytes with its length appended.
+inline std::string quote_task_id(std::string_view id)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    constexpr std::size_t shown = 40;
+    std::string out = "\"";
+    for (std::size_t i = 0; i < id.size() && i < shown; ++i) {
+        auto u = static_cast<unsigned char>(id[i]);
+        if (id[i] == '"' || id[i] == '\\') {
+            out += '\\';
+            out += id[i];
+        } else if (u < 0x20 || u >= 0x7f) {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        } else {
+            out += id[i];
+        }
+    }
+    out += '"';
+    if (id.size() > shown) out += "... (" + std::to_string(id.size()) + " bytes)";
+    return out;
+}
+
+} // namespace detail
+
 /// One generation task as create returns it (an element of `data`). Keep `id`: it is the
 /// handle for get-result. Fields the reply leaves out stay empty or unset.
 struct image_task {

@@ -9,9 +9,18 @@
 /// The service POSTs `{"signature", "dataEncrypt", "timestamp", "nonce"}`, where
 ///  - `signature` is the lowercase hex SHA-1 of the concatenation of the four strings
 ///    client id, timestamp (decimal), nonce and dataEncrypt, after sorting them bytewise;
-///  - `dataEncrypt` is the base64 of the AES-192-CBC (PKCS#7 padding) encryption of a JSON
-///    object `{"_id", "status", "type", "url"}`, with the 24-byte client secret as key and
-///    the 16-byte client id as IV.
+///  - `dataEncrypt` is the base64 of the AES-CBC (PKCS#7 padding) encryption of a JSON
+///    object `{"_id", "status", "type", "url"}`, with the client secret as key and the client
+///    id as IV. The key size picks the cipher: a secret of 16, 24 or 32 bytes means AES-128,
+///    AES-192 or AES-256 (the documentation's example is a 24-character secret; Akool's
+///    webhook page also shows a 32-character one).
+///
+/// The IV rule: Akool's documentation gives the client id itself as the IV, with no
+/// derivation, and an AES IV is 16 bytes; so a client id of 16 bytes is the IV, and with a
+/// client id of any other length (Akool's pages also show ids of 22 and 24 characters) no
+/// documented IV exists. Such credentials still check the signature, which takes a client id
+/// of any length, and then fail with `webhook_bad_credentials`: nothing is guessed (a wrong IV
+/// would silently garble the first block). `webhook_credentials_problem` names the sizes.
 ///
 /// Note that the signature involves no secret, only the client id: it catches corruption and
 /// edits by anyone who does not know the client id. What ties a callback to the account is
@@ -124,20 +133,26 @@ AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code
 /// Throwing overload: throws `boost::system::system_error`.
 AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body);
 
+/// Why `creds` cannot decrypt callbacks, naming the sizes got and expected ("the client id is
+/// 22 bytes; as the AES-CBC IV it must be 16"); empty when they can (a client id of 16 bytes
+/// and a secret of 16, 24 or 32). Never quotes the credentials themselves.
+AKOOL_DECL std::string webhook_credentials_problem(const client_credentials& creds);
+
 /// The lowercase hex SHA-1 signature the service computes for these four strings.
 AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string_view timestamp,
                                          std::string_view nonce, std::string_view data_encrypt);
 
 /// Verifies a callback body and returns its decrypted payload. Checks, in this order, each
-/// failing with its own error: the body parses (see `parse_webhook_body`); the credentials
-/// have the AES-192-CBC lengths, 16-byte client id and 24-byte secret
-/// (`webhook_bad_credentials`); the signature matches, compared in constant time and
-/// case-insensitively (`webhook_bad_signature`); the timestamp is within `opts.max_age` of
+/// failing with its own error: the body parses (see `parse_webhook_body`); the signature
+/// matches, compared in constant time and case-insensitively, for a client id of any length
+/// (`webhook_bad_signature`); the credentials have sizes AES-CBC can use, a 16-byte client id
+/// and a 16, 24 or 32-byte secret (`webhook_bad_credentials`; the throwing overloads name the
+/// sizes, as `webhook_credentials_problem` does); the timestamp is within `opts.max_age` of
 /// the clock (`webhook_stale`); `dataEncrypt` is strict padded base64 (`webhook_bad_base64`);
 /// it decrypts, with a whole number of blocks and valid padding (`webhook_decrypt_failed`);
 /// the plaintext is a JSON object (`webhook_bad_json`); it has a string `_id` and a numeric
-/// `status` (`webhook_missing_field`), that status being an integer within `int`
-/// (`webhook_bad_json`); last, with `opts.replay_guard` set, it was not accepted before
+/// `status` (`webhook_missing_field`), that status being an integer within `int`, an
+/// integral float such as `3.0` included (`webhook_bad_json`); last, with `opts.replay_guard` set, it was not accepted before
 /// (`webhook_duplicate`), and is recorded.
 /// `type` may be a string or an integer; `url` is optional, and an optional field of another
 /// JSON type is ignored. Nothing is decrypted before the signature has been checked.
@@ -163,7 +178,7 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
 /// `url` left out when empty), encrypted, base64-encoded and signed; the timestamp is written
 /// as a JSON integer and the nonce as a string. For tests and emulators. `verify_webhook`
 /// refuses a negative `timestamp_ms` (`webhook_bad_json`). Fails with
-/// `webhook_bad_credentials` when the credentials have the wrong lengths, and with
+/// `webhook_bad_credentials` when AES-CBC cannot use the credentials' sizes, and with
 /// `webhook_decrypt_failed` if OpenSSL reports an error; returns an empty string on failure.
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce, error_code& ec);

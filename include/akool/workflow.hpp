@@ -29,12 +29,19 @@ using milliseconds = std::chrono::milliseconds;
 
 /// When to poll a task: the first poll after `initial_delay`, each next delay `growth`
 /// times the previous, never above `max_delay`, each randomised by +/- `jitter` (a fraction).
-/// A Retry-After from the service overrides a shorter delay.
+/// A Retry-After from the service overrides a shorter delay; a refusal (HTTP 429, API code
+/// 1005) is retried by the exchange with `retry_policy`'s backoff before the poll counts.
+///
+/// The defaults poll every 1.38 s (+/- 3 %): a completion is noticed within 1.43 s of it
+/// (0.7 s on average), with 20 polls for a job of 25 s (the first poll is immediate), 5 for
+/// one of 5 s and 45 for one of 60 s. bench/poll_overhead.cpp measures it against the emulator.
+/// For long jobs where the poll count matters more than the delay, set `growth` above 1 and
+/// a larger `max_delay`.
 struct poll_schedule {
-    milliseconds initial_delay{1000};  ///< before the first poll
-    double growth = 1.5;               ///< factor from one delay to the next (below 1 counts as 1)
-    milliseconds max_delay{10000};     ///< cap of the delay before jitter
-    double jitter = 0.2;               ///< +/- this fraction of each delay, at random (0 to 1)
+    milliseconds initial_delay{1380};  ///< between the first poll (at once) and the second
+    double growth = 1.0;               ///< factor from one delay to the next (below 1 counts as 1)
+    milliseconds max_delay{1380};      ///< cap of the delay before jitter
+    double jitter = 0.03;              ///< +/- this fraction of each delay, at random (0 to 1)
 
     /// The delay before poll number `attempt` (0-based), for a uniform `unit` in [0, 1):
     /// pass a random number; 0.5 means no jitter.
@@ -51,13 +58,17 @@ struct poll_schedule {
 };
 
 /// Retries of failed exchanges, with exponential backoff. Readable and changeable, like
-/// Azure's RetryOptions. Idempotent reads (get-result, download, token) are retried on
-/// connection errors, timeouts, HTTP 408, 429 and 5xx, API code 1108, and garbled replies. A create is
-/// retried only when the service cannot have processed it: no byte reached it (connection
-/// refused, name resolution or TLS failure before sending), or it answered 408, 429 or 503
-/// (refused before processing), or 1108 ("try again later"). Any other failure after sending
-/// (`error::outcome_unknown`, a timeout, 500, 502, 504) may have created the task and charged
-/// the account: it is reported, not repeated, unless `retry_ambiguous_creates` is set.
+/// Azure's RetryOptions. The HTTP status decides first: a reply other than 200 is classified
+/// by its status alone, whatever API envelope its body carries (a 429 with
+/// `{"code":1429}` is a 429); the API code decides only for a 200 reply. Idempotent reads
+/// (get-result, download, token) are retried on connection errors, timeouts, HTTP 408, 429
+/// and 5xx, API codes 1005 and 1108, and garbled replies. A create is retried only when the
+/// service cannot have processed it: no byte reached it (connection refused, name resolution
+/// or TLS failure before sending), or it answered HTTP 408, 429 or 503, or API code 1005
+/// ("frequent operation") or 1108 ("try again later") with HTTP 200. Any other failure after
+/// sending (`error::outcome_unknown`, a timeout, HTTP 500, 502, 504) may have created the task
+/// and charged the account: it is reported, saying so, not repeated, unless
+/// `retry_ambiguous_creates` is set.
 struct retry_policy {
     unsigned max_retries = 3;           ///< retries after the first attempt (0: none)
     milliseconds initial_backoff{500};  ///< wait before the first retry
@@ -100,40 +111,81 @@ inline bool is_not_sent_failure(const error_code& ec) noexcept
     return cat == "asio.netdb" || cat == "asio.addrinfo" || cat.substr(0, 8) == "asio.ssl";
 }
 
+/// What a failed exchange tells about the request, for the retry decision (`classify_failure`).
+enum class failure_class {
+    final,          ///< never retried: a refusal of the request itself, a cancellation, a local error
+    not_processed,  ///< the service did not take the request (nothing sent, 408, 429, 503, 1005, 1108)
+    ambiguous,      ///< the request may have been processed (500, 502, 504, connection lost after sending)
+    transient,      ///< a failure worth asking again for a read (timeout, garbled reply, network error)
+};
+
+/// Classifies a failed exchange of `kind` (`ec`, with `diag.http_status` as the reply's
+/// status, 0 when none arrived). The one place of the retry rules: `should_retry` and the
+/// client's exchanges (async and sync) decide through it.
+inline failure_class classify_failure(request_kind kind, const error_code& ec, const diagnostics& diag) noexcept
+{
+    if (!ec || ec == boost::system::errc::operation_canceled) return failure_class::final;
+    if (ec == error::validation_failed || ec == error::invalid_url || ec == error::response_too_large ||
+        ec == error::not_an_image || ec == error::generation_failed || ec == error::invalid_task_id)
+        return failure_class::final;
+    // A reply other than 200: its status decides, whatever envelope the body carries.
+    const int s = diag.http_status;
+    if (s != 0 && s != 200 && (ec == error::http_status || is_api_error(ec) || ec == error::unexpected_api_code)) {
+        if (s == 408 || s == 429 || s == 503) return failure_class::not_processed;
+        if (s >= 500 && s <= 599) return failure_class::ambiguous;
+        return failure_class::final;
+    }
+    // A garbled reply to a read is asked again; to a create it means the create was processed.
+    if (ec == error::bad_response) return kind == request_kind::read ? failure_class::transient : failure_class::final;
+    if (is_api_error(ec) || ec == error::unexpected_api_code || ec == error::http_status) {
+        // 1005 "frequent operation" and 1108 "try again later": refusals before processing.
+        if (ec == error::api_frequent_operation || ec == error::api_generation_error)
+            return failure_class::not_processed;
+        return failure_class::final;
+    }
+    if (ec == error::outcome_unknown) return failure_class::ambiguous;
+    if (is_not_sent_failure(ec)) return failure_class::not_processed;
+    // A timeout or a network error after sending: a create's is outcome_unknown (above).
+    return kind == request_kind::read ? failure_class::transient : failure_class::final;
+}
+
 /// The retry decision: should an exchange of `kind` that failed with `ec` (and `diag`) be
 /// tried again, given `retries_done` retries so far? Cancellation, validation failures,
-/// and the service's refusals (1003, 1101, 1102, 1200) are never retried.
+/// and the service's refusals (1003, 1101, 1102, 1200, ...) are never retried.
 inline bool should_retry(const retry_policy& p, request_kind kind, const error_code& ec, const diagnostics& diag,
                          unsigned retries_done) noexcept
 {
     if (!ec || retries_done >= p.max_retries) return false;
-    if (ec == boost::system::errc::operation_canceled) return false;
-    if (ec == error::validation_failed || ec == error::invalid_url || ec == error::response_too_large ||
-        ec == error::not_an_image || ec == error::generation_failed)
-        return false;
-    // A garbled reply to a read is asked again; to a create it means the create was processed.
-    if (ec == error::bad_response) return kind == request_kind::read;
-    bool not_processed = false;  // the service answered that it did not take the request
-    bool ambiguous = false;      // the service may have processed it
-    if (ec == error::http_status) {
-        int s = diag.http_status;
-        if (s == 408 || s == 429 || s == 503)
-            not_processed = true;
-        else if (s >= 500 && s <= 599)
-            ambiguous = true;
-        else
-            return false;
+    switch (classify_failure(kind, ec, diag)) {
+    case failure_class::final: return false;
+    case failure_class::not_processed: return true;
+    case failure_class::ambiguous: return kind == request_kind::read || p.retry_ambiguous_creates;
+    case failure_class::transient: return kind == request_kind::read;
     }
-    if (is_api_error(ec)) {
-        if (ec != error::api_generation_error) return false;  // 1108: "try again later"
-        not_processed = true;
-    }
-    if (kind == request_kind::read) return true;
-    if (not_processed) return true;
-    if (ambiguous || ec == error::outcome_unknown) return p.retry_ambiguous_creates;
-    if (ec == error::timeout) return false;  // a create's timeout after sending is outcome_unknown
-    return is_not_sent_failure(ec);
+    return false;
 }
+
+namespace detail {
+
+/// The exchanges' decision after each attempt (async exchange_op and the sync exchange): true
+/// to try again. When it stops on a create that may have reached the service, it says so in
+/// `diag.client_message`: the create may have been processed, and charged, and was not resent.
+inline bool decide_retry(const retry_policy& p, request_kind kind, const error_code& ec, diagnostics& diag,
+                         unsigned retries_done)
+{
+    if (should_retry(p, kind, ec, diag, retries_done)) return true;
+    if (ec && kind == request_kind::create && classify_failure(kind, ec, diag) == failure_class::ambiguous) {
+        if (!diag.client_message.empty()) diag.client_message += "; ";
+        diag.client_message += retries_done == 0
+                                   ? "the create may have reached the service: it may have been processed (and "
+                                     "charged) and was not resent"
+                                   : "the create may have reached the service: it may have been processed (and "
+                                     "charged) on any of its " + std::to_string(retries_done + 1) + " attempts";
+    }
+    return false;
+}
+
+} // namespace detail
 
 /// One status change of a task being waited on.
 struct progress_event {
@@ -166,17 +218,23 @@ struct generate_options {
     /// Download each completed image: to memory when `output_dir` is empty, else to a file.
     bool download = true;
     /// Directory for downloaded images; the file name is the task id plus the extension its
-    /// content implies. Written atomically (a temporary file, then a rename).
+    /// content implies. Written atomically (a temporary file, then a rename). A task id that is
+    /// not of the documented shape (`is_valid_task_id`) is never used as a file name: that
+    /// image fails with `error::invalid_task_id` before it is polled, nothing written.
     std::string output_dir;
     download_options download_limits;  ///< limits of each download
 };
 
-/// One image of a `generate` call, in request order.
+/// One image of a `generate` call, in request order. When some images of a batch fail,
+/// `generate` reports the first failure in request order and still returns every image:
+/// those that were saved carry `file_path`, those that failed their own `ec` and `diag`.
 struct generated_image {
     image_task task;        ///< the task as create returned it
     image_result result;    ///< its final state (empty after a failure other than generation_failed)
     std::string data;       ///< the image bytes, when downloaded to memory
     std::string file_path;  ///< the saved file, when downloaded to a directory
+    error_code ec;          ///< this image's failure; clear when it succeeded
+    diagnostics diag;       ///< what this image's failure reports (task id, server message, ...)
 };
 
 /// The file extension (".png", ".jpg", ".gif", ".webp") an image's first bytes imply, or

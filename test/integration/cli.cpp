@@ -569,3 +569,252 @@ BOOST_AUTO_TEST_CASE(help_lists_the_commands)
     BOOST_TEST(r.exit_code == 2);
     check_one_line_reason(r, "missing command");
 }
+
+// ---- issue 15: hostile task ids, enveloped 429/5xx, UTF-8, partial batches, error table ------
+
+namespace {
+
+/// Every regular file under `dir`, recursively.
+std::vector<std::string> all_files_under(const std::string& dir)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+        if (it->is_regular_file()) out.push_back(it->path().string());
+    return out;
+}
+
+struct hostile_id_case {
+    const char* name;
+    std::string id;
+};
+std::ostream& operator<<(std::ostream& os, const hostile_id_case& c) { return os << c.name; }
+
+const std::vector<hostile_id_case> hostile_ids = {
+    {"dot dot", ".."},
+    {"parent path", "../../akool-escaped"},
+    {"absolute path", "/tmp/akool-cli-absolute-id"},
+    {"slash", "a/b"},
+    {"backslash", "a\\b"},
+    {"NUL", std::string("a\0b", 3)},
+    {"empty", ""},
+    {"10,000 characters", std::string(10000, 'a')},
+};
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(generate_refuses_a_service_task_id_that_cannot_name_a_file, bdata::make(hostile_ids), c)
+{
+    emulator e;
+    e.srv.set_next_task_ids({c.id});
+    std::string out = e.out_dir + "/deep/out";
+    auto r = run_tool({"generate", "--prompt", "x", "--resolution", "1080p", "--out", out}, e.env());
+    BOOST_TEST(r.exit_code == 1, "exit " << r.exit_code << ": " << r.err);
+    // An empty id is already a bad reply; every other one is refused by its shape.
+    check_one_line_reason(r, c.id.empty() ? "_id" : "not used as a file name");
+    BOOST_TEST(all_files_under(e.out_dir).empty(), "a file was written");
+    BOOST_TEST(!fs::exists(fs::path(e.out_dir) / "akool-escaped.png"));
+    BOOST_TEST(!fs::exists("/tmp/akool-cli-absolute-id.png"));
+    BOOST_TEST(r.err.size() < 600u, "the reason quotes the id shortly");
+    BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+}
+
+BOOST_DATA_TEST_CASE(wait_refuses_a_task_id_that_cannot_name_a_file, bdata::make(hostile_ids), c)
+{
+    if (c.id.find('\0') != std::string::npos) return;  // an argument cannot hold a NUL byte
+    emulator e;
+    std::string out = e.out_dir + "/out";
+    auto r = run_tool({"wait", c.id, "--out", out}, e.env());
+    if (c.id.empty()) {  // an empty argument is no id at all
+        BOOST_TEST(r.exit_code == 2);
+    } else {
+        BOOST_TEST(r.exit_code == 2, r.err);
+        check_one_line_reason(r, "cannot name a file in --out");
+    }
+    BOOST_TEST(e.srv.get_stats().requests == 0u, "nothing is sent");
+    BOOST_TEST(!fs::exists(out), "not even the directory is created");
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_with_a_hostile_id_saves_the_others)
+{
+    emulator e;
+    e.srv.set_next_task_ids({"good-id-1", "../../akool-escaped", "good-id-3"});
+    auto r = run_tool({"generate", "--prompt", "x", "--count", "3", "--resolution", "1080p", "--out", e.out_dir, "--json"},
+                      e.env());
+    BOOST_TEST(r.exit_code == 1, r.err);
+    std::set<std::string> saved;
+    int errors = 0;
+    for (const auto& o : json_lines(r.out)) {
+        if (str(o, "event") == "saved") saved.insert(str(o, "task_id"));
+        if (str(o, "event") == "error") {
+            ++errors;
+            BOOST_TEST(str(o, "task_id") == "../../akool-escaped");
+            BOOST_TEST(str(o, "reason").find("not used as a file name") != std::string::npos);
+        }
+    }
+    BOOST_TEST((saved == std::set<std::string>{"good-id-1", "good-id-3"}));
+    BOOST_TEST(errors == 1);
+    BOOST_TEST(files_in(e.out_dir).size() == 2u);
+    BOOST_TEST(!fs::exists(fs::path(e.out_dir).parent_path().parent_path() / "akool-escaped.png"));
+}
+
+// A batch where one task fails: every saved image is named, in both modes, and the failure too.
+BOOST_AUTO_TEST_CASE(partial_batch_reports_every_saved_file_plain)
+{
+    emulator e;
+    e.srv.fail_next(emu::fault_kind::fail_generation, 1);  // the first of the three
+    auto r = run_tool({"generate", "--prompt", "three", "--count", "3", "--resolution", "1080p", "--out", e.out_dir},
+                      e.env());
+    BOOST_TEST(r.exit_code == 3, r.err);
+    check_one_line_reason(r, "status 4");
+    auto files = files_in(e.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 2u);
+    for (const auto& f : files) BOOST_TEST(r.out.find("saved " + f) != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(partial_batch_reports_every_saved_file_json)
+{
+    emulator e;
+    e.srv.fail_next(emu::fault_kind::fail_generation, 2);
+    auto r = run_tool({"generate", "--prompt", "four", "--count", "4", "--resolution", "1080p", "--out", e.out_dir,
+                       "--json"},
+                      e.env());
+    BOOST_TEST(r.exit_code == 3, r.err);
+    std::set<std::string> saved_paths, failed_ids, task_ids;
+    for (const auto& o : json_lines(r.out)) {
+        std::string ev = str(o, "event");
+        if (ev == "task") task_ids.insert(str(o, "task_id"));
+        if (ev == "saved") saved_paths.insert(str(o, "path"));
+        if (ev == "error") {
+            failed_ids.insert(str(o, "task_id"));
+            BOOST_TEST(o.at("exit_code").as_int64() == 3);
+            BOOST_TEST(str(o, "reason").find("status 4") != std::string::npos, str(o, "reason"));
+        }
+    }
+    BOOST_TEST(task_ids.size() == 4u);
+    BOOST_TEST(failed_ids.size() == 2u);
+    BOOST_TEST_REQUIRE(saved_paths.size() == 2u);
+    for (const auto& p : saved_paths) BOOST_TEST(is_png(read_file(p)), p);
+    BOOST_TEST(files_in(e.out_dir).size() == 2u);
+    for (const auto& id : failed_ids) BOOST_TEST(task_ids.count(id) == 1u, id);
+    // Two failures: two lines on stderr, one per task.
+    BOOST_TEST(lines_of(r.err).size() == 2u, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(json_failure_prints_an_error_event)
+{
+    emulator e;
+    e.srv.answer_next(1003, 1, std::string(emu::paths::create));
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir, "--json"}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    auto objs = json_lines(r.out);
+    BOOST_TEST_REQUIRE(objs.size() == 1u, r.out);
+    BOOST_TEST(str(objs[0], "event") == "error");
+    BOOST_TEST(str(objs[0], "reason").find("1003") != std::string::npos);
+    // wait --json too.
+    r = run_tool({"wait", "000000000000000000000000", "--json"}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    objs = json_lines(r.out);
+    BOOST_TEST_REQUIRE(objs.size() == 1u, r.out);
+    BOOST_TEST(str(objs[0], "event") == "error");
+    BOOST_TEST(str(objs[0], "task_id") == "000000000000000000000000");
+}
+
+// 429 and 503 with an API envelope are retried after Retry-After, on polls and creates.
+BOOST_AUTO_TEST_CASE(enveloped_429_and_503_are_retried)
+{
+    emulator e;
+    emu::fault_plan plan;
+    plan.envelope_http_errors = true;
+    plan.retry_after = std::chrono::seconds(0);
+    e.srv.set_faults(plan);
+    e.srv.fail_next(emu::fault_kind::http_503, 1, std::string(emu::paths::create));
+    e.srv.fail_next(emu::fault_kind::http_429, 2, std::string(emu::paths::result));
+    auto r = run_tool({"generate", "--prompt", "x", "--resolution", "1080p", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+    auto s = e.srv.get_stats();
+    BOOST_TEST(s.faults(emu::fault_kind::http_429) == 2u);
+    BOOST_TEST(s.faults(emu::fault_kind::http_503) == 1u);
+    BOOST_TEST(s.creates_processed == 1u);
+}
+
+// An ambiguous create (500 with or without an envelope) is not resent, and says so.
+BOOST_DATA_TEST_CASE(ambiguous_create_says_it_may_have_been_charged, bdata::make({false, true}), envelope)
+{
+    emulator e;
+    emu::fault_plan plan;
+    plan.envelope_http_errors = envelope;
+    e.srv.set_faults(plan);
+    e.srv.fail_next(emu::fault_kind::http_500, 1, std::string(emu::paths::create));
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 4, r.err);
+    check_one_line_reason(r, "may have reached the service: it may have been processed (and charged) and was not resent");
+    BOOST_TEST(e.srv.get_stats().requests_on(std::string(emu::paths::create)) == 1u);
+    // The connection lost after sending: the same words.
+    e.srv.fail_next(emu::fault_kind::drop_after, 1, std::string(emu::paths::create));
+    r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 4, r.err);
+    check_one_line_reason(r, "may have reached the service");
+    BOOST_TEST(e.srv.get_stats().requests_on(std::string(emu::paths::create)) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(prompt_that_is_not_utf8_exits_2_and_sends_nothing)
+{
+    emulator e;
+    auto r = run_tool({"generate", "--prompt", "caf\xe9 au lait", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "prompt is not valid UTF-8: the byte at offset 3 (0xE9)");
+    r = run_tool({"generate", "--prompt", "ok", "--negative", "\xc0\xaf", "--dry-run"}, e.env());
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "negative_prompt is not valid UTF-8: the byte at offset 0");
+    BOOST_TEST(r.out.empty());
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+}
+
+struct table_code_case {
+    int code;
+    const char* words;  // from the library's message for it
+    bool top_up;
+};
+std::ostream& operator<<(std::ostream& os, const table_code_case& c) { return os << c.code; }
+
+const std::vector<table_code_case> table_codes = {
+    {1004, "needs verification", false},   {1006, "insufficient quota", true},
+    {1008, "does not exist", false},       {1009, "no permission", false},
+    {1010, "cannot be operated on", false}, {1103, "not paid", false},
+    {1104, "insufficient credit", true},   {1109, "account does not exist", false},
+    {1213, "subscription is required", false}, {1221, "subscription is required", false},
+};
+
+// Every code of Akool's table, answered by the emulator: exit 3, the number, the library's
+// words and the service's, and for 1006/1104 the advice to top up.
+BOOST_DATA_TEST_CASE(every_code_of_the_error_table, bdata::make(table_codes), c)
+{
+    emulator e;
+    e.srv.answer_next(c.code, 100);
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, "API code " + std::to_string(c.code));
+    check_one_line_reason(r, c.words);
+    check_one_line_reason(r, emu::documented_message(c.code));
+    BOOST_TEST((r.err.find("top up") != std::string::npos) == c.top_up, r.err);
+    BOOST_TEST(e.srv.get_stats().requests == 1u, "refusals are not retried");
+    BOOST_TEST(files_in(e.out_dir).empty());
+}
+
+// 1005 is a refusal before processing: retried like 429, the create too.
+BOOST_AUTO_TEST_CASE(code_1005_is_retried)
+{
+    emulator e;
+    e.srv.answer_next(1005, 2);
+    auto r = run_tool({"generate", "--prompt", "x", "--resolution", "1080p", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+    BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+    e.srv.answer_next(1005, 10);  // more than the retries
+    r = run_tool({"status", "000000000000000000000000"}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    check_one_line_reason(r, "API code 1005");
+}

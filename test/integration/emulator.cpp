@@ -931,4 +931,56 @@ BOOST_AUTO_TEST_CASE(program_fail_rate_and_bad_options)
     }
 }
 
+// The switches of issue 15: an API code for every request, hostile task ids, enveloped errors.
+BOOST_AUTO_TEST_CASE(program_api_code_task_id_and_envelopes)
+{
+    std::string exe = emulator_program();
+    if (exe.empty()) {
+        BOOST_WARN_MESSAGE(false, "akool-emulator not built next to the tests (AKOOL_BIN_DIR): skipped");
+        return;
+    }
+    {
+        program p(exe, {"--api-code", "1104"});
+        std::string line = p.first_line();
+        BOOST_TEST_REQUIRE(line.rfind("listening on ", 0) == 0u, line);
+        http_test_client c(line.substr(std::strlen("listening on ")));
+        for (int i = 0; i < 2; ++i) {
+            auto r = c.post(create_path, R"({"prompt":"p"})", {{"x-api-key", "k"}});
+            BOOST_TEST(r.status == 200);
+            auto o = parse_object(r.body);
+            BOOST_TEST(code_of(o) == 1104);
+            BOOST_TEST(o.at("msg").as_string() == emu::documented_message(1104));
+        }
+        auto stats = parse_object(c.get(std::string(emu::paths::stats)).body);
+        BOOST_TEST(stats.at("creates_processed").as_int64() == 0);
+        BOOST_TEST(p.stop_with(SIGTERM) == 0);
+    }
+    {
+        program p(exe, {"--task-id", "../../x", "--task-id", "second", "--envelope-http-errors", "1", "--rate-429", "0"});
+        std::string line = p.first_line();
+        BOOST_TEST_REQUIRE(line.rfind("listening on ", 0) == 0u, line);
+        http_test_client c(line.substr(std::strlen("listening on ")));
+        auto created = parse_object(c.post(create_path, R"({"prompt":"p","batch_quantity":3})", {{"x-api-key", "k"}}).body);
+        BOOST_TEST_REQUIRE(code_of(created) == 1000);
+        const auto& data = created.at("data").as_array();
+        BOOST_TEST_REQUIRE(data.size() == 3u);
+        BOOST_TEST(data[0].at("_id").as_string() == "../../x");
+        BOOST_TEST(data[1].at("_id").as_string() == "second");
+        BOOST_TEST(data[2].at("_id").as_string().size() == 24u);
+        BOOST_TEST(p.stop_with(SIGTERM) == 0);
+    }
+    {
+        program p(exe, {"--envelope-http-errors", "1", "--rate-429", "1"});
+        std::string line = p.first_line();
+        BOOST_TEST_REQUIRE(line.rfind("listening on ", 0) == 0u, line);
+        http_test_client c(line.substr(std::strlen("listening on ")));
+        boost::system::error_code ec;
+        auto r = c.request(akool_test::http::verb::post, create_path, R"({"prompt":"p"})", {{"x-api-key", "k"}}, ec);
+        BOOST_TEST_REQUIRE(!ec);
+        BOOST_TEST(r.status == 429);
+        BOOST_TEST(code_of(parse_object(r.body)) == 1429);
+        BOOST_TEST(p.stop_with(SIGTERM) == 0);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -349,15 +349,49 @@ BOOST_AUTO_TEST_CASE(default_credentials_when_none_are_configured)
     BOOST_TEST(f.receiver.get_counters().rejected == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(badly_sized_credentials_send_nothing)
+// AES-128 and AES-256: a secret of 16 or 32 bytes, end to end through the emulator.
+BOOST_DATA_TEST_CASE(secrets_of_16_and_32_bytes_deliver, boost::unit_test::data::make({16, 32}), secret_len)
 {
+    const std::string secret = std::string(static_cast<std::size_t>(secret_len) - 6, 'k') + "Secret";
     auto eo = emulator_options();
-    eo.client_id = "seventeen-chars-x";
-    fixture f(eo);
-    f.create();
-    auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_failed >= 2; });
-    BOOST_TEST(s.webhooks_failed == 2u);
-    BOOST_TEST(f.receiver.get_counters().requests == 0u);
+    eo.client_id = client_id;
+    eo.client_secret = secret;
+    fixture f(eo, akool::client_credentials{client_id, secret});
+    std::string id = f.create();
+    BOOST_TEST_REQUIRE(f.rec.wait_for(2), "the callbacks did not arrive in time");
+    auto calls = f.rec.snapshot();
+    BOOST_TEST(calls.at(0).payload.id == id);
+    BOOST_TEST(f.receiver.get_counters().rejected == 0u);
+}
+
+// Akool's pages show a 22-character client id and a 32-character secret. The emulator signs
+// with them; the receiver checks the signature (any id length), then refuses the sizes.
+BOOST_AUTO_TEST_CASE(client_id_of_22_bytes_is_signed_then_refused_by_size)
+{
+    const akool::client_credentials creds{"AKDt8rWEczpYPzCGur2xE0", "nmwUjMAK0PJpl0MOiXLOOOwZADm0gkLo"};
+    BOOST_TEST_REQUIRE(creds.client_id.size() == 22u);
+    auto eo = emulator_options();
+    eo.client_id = creds.client_id;
+    eo.client_secret = creds.client_secret;
+    eo.webhooks.max_attempts = 1;
+    {
+        fixture f(eo, creds);
+        f.create();
+        BOOST_TEST_REQUIRE(f.rec.wait_for(0, 2), "the callbacks did not arrive in time");
+        std::lock_guard<std::mutex> lock(f.rec.m);
+        BOOST_TEST(f.rec.calls.empty());
+        for (const auto& ec : f.rec.rejections)
+            BOOST_TEST((ec == akool::make_error_code(akool::error::webhook_bad_credentials)), ec.message());
+    }
+    {
+        // Another id of the same length: the signature verdict comes first.
+        fixture f(eo, akool::client_credentials{"AKDt8rWEczpYPzCGur2xE1", creds.client_secret});
+        f.create();
+        BOOST_TEST_REQUIRE(f.rec.wait_for(0, 2), "the callbacks did not arrive in time");
+        std::lock_guard<std::mutex> lock(f.rec.m);
+        for (const auto& ec : f.rec.rejections)
+            BOOST_TEST((ec == akool::make_error_code(akool::error::webhook_bad_signature)), ec.message());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(stop_cancels_pending_sends)

@@ -323,6 +323,172 @@ BOOST_AUTO_TEST_CASE(generate_reports_the_failed_task_and_keeps_the_others)
     BOOST_TEST(images[0].data == png, "the image that finished is still returned");
 }
 
+// Task ids are service data: only the documented shape becomes a file name.
+const std::vector<std::string> hostile_ids = {
+    "..", "../../x", "/tmp/akool-abs", "a/b", "a\\b", std::string("a\0b", 3), std::string(10000, 'a'),
+    std::string(65, 'b'), "a b", "caf\xc3\xa9",
+};
+
+BOOST_DATA_TEST_CASE(generate_refuses_task_ids_that_cannot_name_a_file,
+                     bdata::xrange(hostile_ids.size()) * bdata::make(styles), index, s)
+{
+    const std::string& bad = hostile_ids[index];
+    fixture f;
+    f.script.set_fallback([&bad](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos) {
+            std::string body = R"({"code":1000,"msg":"OK","data":[{"_id":"good-1","image_status":1},{"_id":)";
+            body += akool::encode_error_response(0, bad).substr(16);  // {"code":0,"msg":"..."} -> the JSON string
+            body.pop_back();
+            return ok(body + R"(,"image_status":1}]})");
+        }
+        if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), 3));
+        return ok(png);
+    });
+    auto dir = temp_dir();
+    auto outside = fs::path(dir).parent_path();
+    auto req = akool::image_request::text_to_image("x");
+    req.batch_quantity = 2;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = dir + "/out";
+    fs::create_directories(g.output_dir);
+    auto [gec, images] = f.generate(s, req, g);
+    BOOST_TEST(gec == akool::error::invalid_task_id, gec.message());
+    if (s != style::future)
+        BOOST_TEST(f.diag.summary().find("not used as a file name") != std::string::npos, f.diag.summary());
+    if (s == style::sync_throw || s == style::future) {  // no result beside the exception
+        fs::remove_all(dir);
+        return;
+    }
+    BOOST_REQUIRE_EQUAL(images.size(), 2u);
+    BOOST_TEST(images[1].task.id == bad);
+    BOOST_TEST(images[1].ec == akool::error::invalid_task_id);
+    BOOST_TEST(images[1].file_path.empty());
+    BOOST_TEST(!images[0].ec, images[0].ec.message());
+    BOOST_TEST(images[0].file_path == (fs::path(g.output_dir) / "good-1.png").string(), "the good one is saved");
+    // Nothing but the good image anywhere near, and the bad task was never polled.
+    int files = 0;
+    for (auto& e : fs::recursive_directory_iterator(dir)) files += e.is_regular_file() ? 1 : 0;
+    BOOST_TEST(files == 1);
+    BOOST_TEST(!fs::exists(outside / "x.png"));
+    BOOST_TEST(!fs::exists("/tmp/akool-abs.png"));
+    for (auto& r : f.script.sent()) {
+        bool polls_the_good_one = r.url.find("image_model_id=good-1") != std::string::npos;
+        BOOST_TEST((polls_the_good_one || r.url.find("infobymodelid") == std::string::npos), r.url.substr(0, 200));
+    }
+    // The message quotes the id safely: no raw control byte, at most about 40 of its bytes.
+    for (unsigned char c : images[1].diag.summary()) BOOST_TEST(c >= 0x20u);
+    BOOST_TEST(images[1].diag.summary().size() < 400u);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(task_id_shape)
+{
+    BOOST_TEST(akool::is_valid_task_id("65f8a1b2c3d4e5f601234567"));
+    BOOST_TEST(akool::is_valid_task_id("A-z_09"));
+    BOOST_TEST(akool::is_valid_task_id(std::string(64, 'a')));
+    BOOST_TEST(!akool::is_valid_task_id(""));
+    for (const auto& bad : hostile_ids) BOOST_TEST(!akool::is_valid_task_id(bad), akool::detail::quote_task_id(bad));
+    BOOST_TEST(akool::detail::quote_task_id(std::string("a\0\"\\", 4)) == "\"a\\x00\\\"\\\\\"");
+    BOOST_TEST(akool::detail::quote_task_id(std::string(10000, 'a')) == "\"" + std::string(40, 'a') + "\"... (10000 bytes)");
+}
+
+// In memory, the id names nothing: any id is waited for and downloaded as before.
+BOOST_AUTO_TEST_CASE(generate_to_memory_takes_any_id)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos)
+            return ok(R"({"code":1000,"msg":"OK","data":{"_id":"../x","image_status":1}})");
+        if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json("../x", 3));
+        return ok(png);
+    });
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    akool::error_code ec;
+    auto images = f.client.generate(akool::image_request::text_to_image("x"), g, ec, f.diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_REQUIRE_EQUAL(images.size(), 1u);
+    BOOST_TEST(images[0].data == png);
+}
+
+// A batch where one task fails: each image carries its own outcome.
+BOOST_AUTO_TEST_CASE(generate_gives_each_image_its_outcome)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos)
+            return ok(R"({"code":1000,"msg":"OK","data":[{"_id":"a","image_status":1},{"_id":"b","image_status":1},)"
+                      R"({"_id":"c","image_status":1}]})");
+        if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), id_of(r) == "a" ? 3 : 4));
+        return ok(png);
+    });
+    auto dir = temp_dir();
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = dir;
+    auto req = akool::image_request::text_to_image("x");
+    req.batch_quantity = 3;
+    akool::error_code ec;
+    auto images = f.client.generate(req, g, ec, f.diag);
+    BOOST_TEST(ec == akool::error::generation_failed);
+    BOOST_TEST(f.diag.task_id == "b", "the first failure in request order");
+    BOOST_REQUIRE_EQUAL(images.size(), 3u);
+    BOOST_TEST(!images[0].ec);
+    BOOST_TEST(!images[0].file_path.empty());
+    BOOST_TEST(fs::exists(images[0].file_path));
+    for (int i : {1, 2}) {
+        BOOST_TEST(images[i].ec == akool::error::generation_failed);
+        BOOST_TEST(images[i].diag.task_id == images[i].task.id);
+        BOOST_TEST(images[i].file_path.empty());
+    }
+    fs::remove_all(dir);
+}
+
+// An enveloped 429 or 503 on a poll or a create is retried (the HTTP status decides), in
+// every calling style; an enveloped 500 on a create is reported as possibly processed.
+BOOST_DATA_TEST_CASE(enveloped_429_and_503_are_retried, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.push_reply(429, R"({"code":1429,"msg":"Too Many Requests"})", {{"Retry-After", "0"}})
+        .push_reply(503, R"({"code":1503,"msg":"Service Unavailable"})")
+        .push_reply(200, R"({"code":1005,"msg":"Operation is too frequent"})")
+        .push_reply(200, result_json("t2", 3));
+    auto [wec, r] = f.wait(s, "t2", f.fast_wait());
+    BOOST_TEST(!wec, wec.message() << " " << f.diag.summary());
+    BOOST_TEST((r.status == akool::image_status::completed));
+    BOOST_TEST(f.script.sent().size() == 4u);
+
+    fixture c;
+    const std::string created = R"({"code":1000,"msg":"OK","data":{"_id":"c1","image_status":1}})";
+    c.script.push_reply(503, R"({"code":1503,"msg":"busy"})").push_reply(200, R"({"code":1005,"msg":"slow down"})")
+        .push_reply(200, created);
+    akool::error_code ec;
+    auto tasks = c.client.create(akool::image_request::text_to_image("x"), ec, c.diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(c.script.sent().size() == 3u);
+
+    fixture d;
+    d.script.push_reply(500, R"({"code":1500,"msg":"Internal"})").push_reply(200, created);
+    d.client.create(akool::image_request::text_to_image("x"), ec, d.diag);
+    BOOST_TEST(ec == akool::make_api_error(1500));
+    BOOST_TEST(d.script.sent().size() == 1u, "an ambiguous create is not resent");
+    BOOST_TEST(d.diag.summary().find("may have reached the service") != std::string::npos, d.diag.summary());
+}
+
+BOOST_AUTO_TEST_CASE(create_with_invalid_utf8_sends_nothing)
+{
+    fixture f;
+    f.serve_batch(1);
+    akool::error_code ec;
+    f.client.create(akool::image_request::text_to_image("caf\xe9"), ec, f.diag);
+    BOOST_TEST(ec == akool::error::validation_failed);
+    BOOST_REQUIRE(!f.diag.issues.empty());
+    BOOST_TEST(f.diag.issues[0].field == "prompt");
+    BOOST_TEST(f.diag.issues[0].message.find("offset 3") != std::string::npos);
+    BOOST_TEST(f.script.sent().empty());
+}
+
 BOOST_AUTO_TEST_CASE(generate_with_invalid_request_sends_nothing)
 {
     fixture f;

@@ -41,11 +41,23 @@ const error all_errors[] = {
     error::webhook_missing_field,
     error::webhook_bad_credentials,
     error::webhook_duplicate,
+    error::invalid_task_id,
     error::api_parameter_error,
+    error::api_needs_verification,
+    error::api_frequent_operation,
+    error::api_insufficient_quota,
+    error::api_content_not_found,
+    error::api_no_permission,
+    error::api_cannot_operate_content,
     error::api_invalid_authorization,
     error::api_authorization_empty,
+    error::api_not_paid,
+    error::api_insufficient_credit,
     error::api_generation_error,
+    error::api_account_not_found,
     error::api_account_banned,
+    error::api_subscription_required,
+    error::api_subscription_required_1221,
 };
 
 bool listed(int v)
@@ -102,6 +114,28 @@ BOOST_AUTO_TEST_CASE(list_covers_client_range)
     }
 }
 
+// Every documented service code has its own message naming the number; an undocumented
+// one falls back to a message that still names it.
+BOOST_AUTO_TEST_CASE(documented_api_codes_name_their_number)
+{
+    for (int code : {1003, 1004, 1005, 1006, 1008, 1009, 1010, 1101, 1102, 1103, 1104, 1108, 1109, 1200, 1213, 1221}) {
+        const std::string m = make_api_error(code).message();
+        BOOST_TEST(!is_fallback(m), code << ": " << m);
+        BOOST_TEST(contains(m, "API code " + std::to_string(code)), m);
+    }
+    BOOST_TEST(is_fallback(make_api_error(1007).message()));
+    BOOST_TEST(contains(make_api_error(1007).message(), "1007"));
+    BOOST_TEST(contains(make_api_error(1006).message(), "top up"));
+    BOOST_TEST(contains(make_api_error(1104).message(), "top up"));
+}
+
+BOOST_AUTO_TEST_CASE(top_up_codes)
+{
+    BOOST_TEST(needs_top_up(1006));
+    BOOST_TEST(needs_top_up(1104));
+    for (int code : {0, 1000, 1003, 1005, 1101, 1103, 1108, 1213}) BOOST_TEST(!needs_top_up(code), code);
+}
+
 BOOST_AUTO_TEST_CASE(category_name)
 {
     BOOST_TEST(std::string(get_error_category().name()) == "akool");
@@ -115,6 +149,17 @@ struct api_map_case {
 };
 static const api_map_case api_map_cases[] = {
     {1003, static_cast<int>(error::api_parameter_error)},
+    {1004, static_cast<int>(error::api_needs_verification)},
+    {1005, static_cast<int>(error::api_frequent_operation)},
+    {1006, static_cast<int>(error::api_insufficient_quota)},
+    {1008, static_cast<int>(error::api_content_not_found)},
+    {1009, static_cast<int>(error::api_no_permission)},
+    {1010, static_cast<int>(error::api_cannot_operate_content)},
+    {1103, static_cast<int>(error::api_not_paid)},
+    {1104, static_cast<int>(error::api_insufficient_credit)},
+    {1109, static_cast<int>(error::api_account_not_found)},
+    {1213, static_cast<int>(error::api_subscription_required)},
+    {1221, static_cast<int>(error::api_subscription_required_1221)},
     {1101, static_cast<int>(error::api_invalid_authorization)},
     {1102, static_cast<int>(error::api_authorization_empty)},
     {1108, static_cast<int>(error::api_generation_error)},

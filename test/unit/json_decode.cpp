@@ -250,8 +250,12 @@ static const bad_case bad_cases[] = {
     {"_id missing", R"({"code":1000,"data":{"image_status":1}})", "data._id: missing"},
     {"image_status a string", R"({"code":1000,"data":{"_id":"a","image_status":"1"}})",
      "data.image_status: expected an integer"},
-    {"image_status a double", R"({"code":1000,"data":{"_id":"a","image_status":1.5}})",
-     "data.image_status: expected an integer"},
+    {"image_status a fraction", R"({"code":1000,"data":{"_id":"a","image_status":1.5}})",
+     "data.image_status: expected an integer, got the fraction 1.5"},
+    {"image_status 3.25 in a batch", R"({"code":1000,"data":[{"_id":"a","image_status":1},{"_id":"b","image_status":3.25}]})",
+     "data[1].image_status: expected an integer, got the fraction 3.25"},
+    {"image_status 1e10 (integral, out of range)", R"({"code":1000,"data":{"_id":"a","image_status":1e10}})",
+     "data.image_status: integer out of range"},
     {"image_status missing", R"({"code":1000,"data":{"_id":"a"}})", "data.image_status: missing"},
     {"image_status 4294967296", R"({"code":1000,"data":{"_id":"a","image_status":4294967296}})",
      "data.image_status: integer out of range"},
@@ -265,7 +269,8 @@ static const bad_case bad_cases[] = {
     {"code missing", R"({"msg":"OK","data":{"_id":"a","image_status":1}})", "code: missing"},
     {"code a string", R"({"code":"1000","data":{"_id":"a","image_status":1}})", "code: expected an integer"},
     {"code null", R"({"code":null})", "code: expected an integer"},
-    {"code a double", R"({"code":1000.0})", "code: expected an integer"},
+    {"code a fraction", R"({"code":1000.5})", "code: expected an integer, got the fraction 1000.5"},
+    {"code 1000.0 then no data", R"({"code":1000.0})", "data: missing"},
     {"code 1e400", R"({"code":1e400})", "code"},
     {"code 18446744073709551616", R"({"code":18446744073709551616})", "code: expected an integer"},
     {"code 4294967296", R"({"code":4294967296})", "code: integer out of range"},
@@ -384,6 +389,47 @@ BOOST_AUTO_TEST_CASE(unknown_fields_ignored)
     BOOST_TEST((tasks[0].status == image_status::processing));
 }
 
+// Integers that arrive as integral floats are read as integers, in every decoder.
+BOOST_AUTO_TEST_CASE(integral_floats_read_as_integers)
+{
+    error_code ec;
+    diagnostics diag;
+    auto tasks = decode_create_response(
+        R"({"code":1000.0,"msg":"OK","data":{"_id":"a","image_status":3.0,"uid":378337.0,"create_time":1.7e12,)"
+        R"("deduction_credit":1e0,"sub_type":40001.0,"type":4.0}})",
+        ec, diag);
+    BOOST_TEST_REQUIRE(!ec, diag.client_message);
+    BOOST_TEST_REQUIRE(tasks.size() == 1u);
+    BOOST_TEST((tasks[0].status == image_status::completed));
+    BOOST_TEST(tasks[0].uid.value_or(0) == 378337);
+    BOOST_TEST(tasks[0].create_time.value_or(0) == 1700000000000);
+    BOOST_TEST(tasks[0].deduction_credit.value_or(0) == 1);
+    BOOST_TEST((tasks[0].sub_type == image_sub_type::text_to_image));
+    BOOST_TEST(tasks[0].type.value_or(0) == 4);
+
+    image_result r = decode_result_response(
+        R"({"code":1000,"data":{"_id":"a","image_status":3.0,"image":"https://x/y.png","create_time":-0.0}})", ec, diag);
+    BOOST_TEST_REQUIRE(!ec, diag.client_message);
+    BOOST_TEST((r.status == image_status::completed));
+    BOOST_TEST(r.create_time.value_or(7) == 0);
+
+    // A refusal whose code is a float is still that refusal.
+    r = decode_result_response(R"({"code":1101.0,"msg":"Invalid authorization"})", ec, diag);
+    BOOST_TEST((ec == error::api_invalid_authorization));
+    BOOST_TEST(diag.api_code == 1101);
+    int code = 0;
+    std::string msg;
+    BOOST_TEST(peek_api_code(R"({"code":1429.0,"msg":"Too Many Requests"})", code, msg));
+    BOOST_TEST(code == 1429);
+
+    // A fraction names the field, in the result reply too.
+    diag = {};
+    r = decode_result_response(R"({"code":1000,"data":{"_id":"a","image_status":2.5}})", ec, diag);
+    BOOST_TEST((ec == error::bad_response));
+    BOOST_TEST(contains(diag.client_message, "data.image_status: expected an integer, got the fraction 2.5"),
+               diag.client_message);
+}
+
 BOOST_AUTO_TEST_CASE(optional_fields_of_wrong_type_ignored)
 {
     error_code ec;
@@ -487,7 +533,7 @@ BOOST_AUTO_TEST_CASE(peek_code)
 
     code = -7;
     msg = "old";
-    for (const char* body : {"", "<html>", "[1000]", R"({"code":"1000"})", R"({"msg":"x"})", R"({"code":1e3})",
+    for (const char* body : {"", "<html>", "[1000]", R"({"code":"1000"})", R"({"msg":"x"})", R"({"code":1e3.5})", R"({"code":1000.5})",
                              R"({"code":4294967296})", "{\"code\":1000"}) {
         BOOST_TEST(!peek_api_code(body, code, msg), body);
         BOOST_TEST(code == -7);

@@ -233,6 +233,41 @@ BOOST_DATA_TEST_CASE(escaping_round_trips, bdata::xrange(std::size(escape_sample
     BOOST_TEST(back.prompt == s);
 }
 
+// Text that is not UTF-8 (which validate reports, so the client never sends it) still
+// encodes to valid JSON: each ill-formed sequence becomes U+FFFD, the rest is kept.
+struct repair_case {
+    std::string in;
+    std::string out;
+};
+static const repair_case repair_cases[] = {
+    {"caf\xe9", "caf\xef\xbf\xbd"},
+    {"a\x80" "b", "a\xef\xbf\xbd" "b"},
+    {"\xe6\x97", "\xef\xbf\xbd"},                        // one maximal subpart, one U+FFFD
+    {"\xe6\x97" "abc", "\xef\xbf\xbd" "abc"},
+    {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},            // overlong: each byte replaced
+    {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},  // surrogate
+    {"\xf0\x9f\x8c\x84\xff", "\xf0\x9f\x8c\x84\xef\xbf\xbd"},
+    {std::string(45, 'a') + "\xff\"", std::string(45, 'a') + "\xef\xbf\xbd\""},  // across a chunk
+};
+
+BOOST_DATA_TEST_CASE(invalid_utf8_encodes_to_valid_json, bdata::xrange(std::size(repair_cases)), index)
+{
+    const repair_case& c = repair_cases[index];
+    image_request r = image_request::text_to_image(c.in);
+    r.negative_prompt = c.in;
+    r.model_name = c.in;
+    std::string body = encode_image_request(r);
+    json::error_code jec;
+    json::value v = json::parse(body, jec);  // Boost.JSON refuses invalid UTF-8
+    BOOST_TEST_REQUIRE(!jec, jec.message() << ": " << body);
+    BOOST_TEST(json::value_to<std::string>(v.at("prompt")) == c.out);
+    BOOST_TEST(json::value_to<std::string>(v.at("negative_prompt")) == c.out);
+    BOOST_TEST(json::value_to<std::string>(v.at("model_name")) == c.out);
+    // The server-side encoders share the writer.
+    json::parse(encode_error_response(1003, c.in), jec);
+    BOOST_TEST(!jec);
+}
+
 BOOST_AUTO_TEST_CASE(escape_forms)
 {
     BOOST_TEST(encode_image_request(image_request::text_to_image("a\"b\\c\nd\x01")) ==

@@ -516,6 +516,74 @@ BOOST_DATA_TEST_CASE(negative_prompt_is_free_text, data::make(negative_prompts),
 }
 
 // ---------------------------------------------------------------------------------------------
+// UTF-8: every text field, the first bad byte's offset named
+
+struct utf8_case {
+    const char* name;
+    std::string text;
+    std::size_t offset;  // npos: valid
+};
+std::ostream& operator<<(std::ostream& os, const utf8_case& c) { return os << c.name; }
+
+static const utf8_case utf8_cases[] = {
+    {"ascii", "a red fox", std::string::npos},
+    {"two, three and four bytes", "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x8c\x84", std::string::npos},
+    {"U+10FFFF and U+FFFF", "\xf4\x8f\xbf\xbf \xef\xbf\xbf", std::string::npos},
+    {"lone continuation", "ab\x80" "cd", 2},
+    {"latin-1 e acute", "caf\xe9", 3},
+    {"truncated at the end", "fox \xe6\x97", 4},
+    {"truncated before ascii", "\xf0\x9f\x8c!", 0},
+    {"overlong slash", "a\xc0\xaf", 1},
+    {"overlong three bytes", "\xe0\x80\xaf", 0},
+    {"surrogate", "xy\xed\xa0\x80", 2},
+    {"above U+10FFFF", "\xf4\x90\x80\x80", 0},
+    {"F5 byte", "\xf5\x80\x80\x80", 0},
+    {"FF byte", "ok \xff", 3},
+    {"after valid multibyte", "\xc3\xa9\xc3", 2},
+};
+
+BOOST_DATA_TEST_CASE(prompt_utf8, data::make(utf8_cases), c)
+{
+    image_request r = image_request::text_to_image("x" + c.text);
+    if (c.offset == std::string::npos) {
+        check(r, {});
+        return;
+    }
+    auto issues = check(r, {"prompt invalid_utf8 error"});
+    const std::string& m = issues.at(0).message;
+    BOOST_TEST(m.find("prompt") != std::string::npos, m);
+    BOOST_TEST(m.find("offset " + std::to_string(c.offset + 1)) != std::string::npos, m);
+}
+
+BOOST_AUTO_TEST_CASE(every_text_field_is_checked_for_utf8)
+{
+    const std::string bad = "bad \xff text";
+    image_request r = image_request::image_to_image("ok", good_source);
+    r.negative_prompt = bad;
+    r.model_name = "model-\xc3";
+    auto issues = check(r, {"model_name invalid_utf8 error", "negative_prompt invalid_utf8 error"});
+    BOOST_TEST(issues.at(0).message.find("offset 6") != std::string::npos, issues.at(0).message);
+    BOOST_TEST(issues.at(1).message.find("offset 4") != std::string::npos, issues.at(1).message);
+    BOOST_TEST(issues.at(1).message.find("0xFF") != std::string::npos, issues.at(1).message);
+    // URLs: not a URL, and not UTF-8, at the byte named.
+    image_request u = text_request();
+    u.webhook_url = "https://example.com/\xe9";
+    check(u, {"webhookurl invalid_url error", "webhookurl invalid_utf8 error"});
+    u = image_request::image_to_image("ok", "https://example.com/\x80");
+    auto i2 = check(u, {"source_images[0] invalid_url error", "source_images[0] invalid_utf8 error"});
+    BOOST_TEST(i2.at(1).message.find("offset 20") != std::string::npos, i2.at(1).message);
+}
+
+// The message never carries the raw bytes: it stays printable whatever the text.
+BOOST_AUTO_TEST_CASE(utf8_message_quotes_no_raw_bytes)
+{
+    auto issues = akool::validate(image_request::text_to_image(std::string(5000, '\xff')));
+    BOOST_TEST_REQUIRE(issues.size() == 1u);
+    for (unsigned char ch : issues[0].message) BOOST_TEST((ch >= 0x20u && ch < 0x7fu));
+    BOOST_TEST(issues[0].message.find("offset 0") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Everything at once
 
 BOOST_AUTO_TEST_CASE(many_problems_image_mode_reported_together_in_field_order)

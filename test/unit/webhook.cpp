@@ -105,7 +105,7 @@ webhook_envelope signed_envelope(const client_credentials& c, std::string ts, st
 std::string encrypt_for(const client_credentials& c, const std::string& plaintext)
 {
     std::string cipher;
-    BOOST_REQUIRE(akool::detail::aes192cbc(true, plaintext, c, cipher));
+    BOOST_REQUIRE(akool::detail::aes_cbc(true, plaintext, c, cipher));
     return akool::detail::base64_encode(cipher);
 }
 
@@ -131,16 +131,17 @@ BOOST_AUTO_TEST_SUITE(webhook)
 BOOST_AUTO_TEST_CASE(vectors_file_is_complete)
 {
     const auto& v = vectors();
-    BOOST_TEST_REQUIRE(v.size() == 6u);
+    BOOST_TEST_REQUIRE(v.size() == 8u);
     std::set<std::string> names;
     std::set<int> statuses;
     bool full_pad = false, unicode = false, numeric_nonce = false;
+    std::set<std::size_t> secret_sizes;
     for (const auto& x : v) {
         names.insert(x.name);
         statuses.insert(x.status);
         BOOST_TEST(x.plaintext.size() == x.plaintext_bytes);
         BOOST_TEST(x.client_id.size() == 16u);
-        BOOST_TEST(x.client_secret.size() == 24u);
+        secret_sizes.insert(x.client_secret.size());
         if (x.plaintext.size() % 16 == 0) full_pad = true;
         for (char c : x.url)
             if (static_cast<unsigned char>(c) >= 0x80) unicode = true;
@@ -151,6 +152,7 @@ BOOST_AUTO_TEST_CASE(vectors_file_is_complete)
     BOOST_TEST(full_pad);
     BOOST_TEST(unicode);
     BOOST_TEST(numeric_nonce);
+    BOOST_TEST((secret_sizes == std::set<std::size_t>{16, 24, 32}), "AES-128, 192 and 256");
 }
 
 BOOST_DATA_TEST_CASE(vector_verifies_and_decodes, bdata::make(vectors()), v)
@@ -336,31 +338,97 @@ BOOST_AUTO_TEST_CASE(wrong_client_id_fails)
     BOOST_TEST(ec == error::webhook_bad_json);
 }
 
-BOOST_DATA_TEST_CASE(credentials_of_wrong_length_are_rejected,
-                     bdata::make(std::vector<std::size_t>{0, 15, 17, 32}) * bdata::make(std::vector<std::size_t>{0, 16, 23, 24, 25, 32}),
+// Sizes AES-CBC cannot use: the signature is judged first (any client id length), then the
+// sizes are refused, naming what was got and expected.
+BOOST_DATA_TEST_CASE(credentials_of_unusable_sizes_are_refused_after_the_signature,
+                     bdata::make(std::vector<std::size_t>{0, 15, 16, 17, 22, 24, 32}) *
+                         bdata::make(std::vector<std::size_t>{0, 15, 16, 23, 24, 25, 32, 33}),
                      id_len, secret_len)
 {
+    const bool usable = id_len == 16 && (secret_len == 16 || secret_len == 24 || secret_len == 32);
     client_credentials c{std::string(id_len, 'i'), std::string(secret_len, 's')};
+    const webhook_envelope e = base_envelope();
     error_code ec;
-    // The credential check comes before the signature check.
+    // Signed for this client id: the signature holds.
+    webhook_envelope s = signed_envelope(c, e.timestamp, e.nonce, e.data_encrypt);
+    akool::verify_webhook(s, c, clock_at(base().timestamp), ec);
+    if (usable)
+        BOOST_TEST(ec != error::webhook_bad_credentials);  // decrypts (wrongly: another key) or fails later
+    else
+        BOOST_TEST(ec == error::webhook_bad_credentials, ec.message());
+    // Signed for another id: a bad signature, whatever the sizes.
     akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
-    BOOST_TEST(ec == error::webhook_bad_credentials);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+
+    const std::string problem = akool::webhook_credentials_problem(c);
+    BOOST_TEST(problem.empty() == usable, problem);
+    if (secret_len != 16 && secret_len != 24 && secret_len != 32)
+        BOOST_TEST(problem.find("the client secret is " + std::to_string(secret_len) +
+                                " bytes; AES-CBC needs 16, 24 or 32") != std::string::npos, problem);
+    if (id_len != 16)
+        BOOST_TEST(problem.find("the client id is " + std::to_string(id_len) + " bytes; as the AES-CBC IV it must be 16") !=
+                       std::string::npos, problem);
+    if (!usable) {
+        BOOST_TEST(problem.find(std::string(3, 's')) == std::string::npos, "never the secret: " << problem);
+        BOOST_CHECK_EXCEPTION(akool::verify_webhook(s, c, clock_at(base().timestamp)), boost::system::system_error,
+                              [&](const boost::system::system_error& x) {
+                                  return x.code() == error::webhook_bad_credentials &&
+                                         std::string(x.what()).find(problem) != std::string::npos;
+                              });
+    }
     std::string body = akool::make_webhook_body(webhook_payload{"x", akool::image_status::completed, "", ""}, c, 1, "n", ec);
-    BOOST_TEST(ec == error::webhook_bad_credentials);
-    BOOST_TEST(body.empty());
+    BOOST_TEST((ec == error::webhook_bad_credentials) == !usable);
+    BOOST_TEST(body.empty() == !usable);
+    if (usable) BOOST_TEST(akool::verify_webhook(body, c, clock_at(1)).id == "x");
 }
 
-BOOST_AUTO_TEST_CASE(secret_of_wrong_length_with_right_id_is_rejected)
+// Akool's example: a 22-character client id. The signature, from sha1sum over the sorted
+// strings (independent of the library), matches; decryption is refused by size.
+BOOST_AUTO_TEST_CASE(client_id_of_22_characters_checks_the_signature)
 {
-    client_credentials c = creds_of(base());
-    c.client_secret.pop_back();
+    const client_credentials c{"Xy12Ab34Cd56Ef78Gh90Ij", "nmwUjMAK0PJpl0MOiXLOOOwZADm0gkLo"};
+    BOOST_TEST(akool::webhook_signature(c.client_id, "1710757981609", "1529", "AAAAAAAAAAAAAAAAAAAAAA==") ==
+               "7d8773595008d43a98e2f7e65cf77de87d00c64e");
+    const std::string body = R"({"signature":"7D8773595008D43A98E2F7E65CF77DE87D00C64E",)"
+                             R"("dataEncrypt":"AAAAAAAAAAAAAAAAAAAAAA==","timestamp":1710757981609,"nonce":"1529"})";
     error_code ec;
-    akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
+    akool::verify_webhook(body, c, clock_at(1710757981609), ec);
     BOOST_TEST(ec == error::webhook_bad_credentials);
-    c = creds_of(base());
-    c.client_id += "x";
-    akool::verify_webhook(base().body, c, clock_at(base().timestamp), ec);
-    BOOST_TEST(ec == error::webhook_bad_credentials);
+    akool::verify_webhook(body, client_credentials{"Xy12Ab34Cd56Ef78Gh90Ik", c.client_secret}, clock_at(1710757981609), ec);
+    BOOST_TEST(ec == error::webhook_bad_signature);
+}
+
+BOOST_AUTO_TEST_CASE(secret_size_picks_the_cipher)
+{
+    // The same payload under a 16, 24 and 32-byte secret: three different ciphertexts, each
+    // decrypting only with its own key.
+    const webhook_payload p{"t", akool::image_status::completed, "image", "https://e.example/x.png"};
+    std::set<std::string> seen;
+    for (std::size_t n : {16u, 24u, 32u}) {
+        client_credentials c{"Ab12Cd34Ef56Gh78", std::string(n, 'k')};
+        std::string body = akool::make_webhook_body(p, c, 5, "n");
+        seen.insert(akool::parse_webhook_body(body).data_encrypt);
+        BOOST_TEST(akool::verify_webhook(body, c, clock_at(5)).url == p.url);
+        client_credentials other{c.client_id, std::string(n, 'j')};
+        error_code ec;
+        akool::verify_webhook(body, other, clock_at(5), ec);
+        BOOST_TEST(ec, "a wrong key of the same size must not decrypt to the payload");
+    }
+    BOOST_TEST(seen.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(status_as_an_integral_float)
+{
+    // "status": 3.0 is read as 3; a fraction is not a status.
+    client_credentials c = creds_of(base());
+    error_code ec;
+    webhook_envelope e = signed_envelope(c, "9", "n", encrypt_for(c, R"({"_id":"f","status":3.0})"));
+    webhook_payload p = akool::verify_webhook(e, c, clock_at(9), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST((p.status == akool::image_status::completed));
+    e = signed_envelope(c, "9", "n", encrypt_for(c, R"({"_id":"f","status":3.5})"));
+    akool::verify_webhook(e, c, clock_at(9), ec);
+    BOOST_TEST(ec == error::webhook_bad_json);
 }
 
 // ---- Timestamp window ----------------------------------------------------------------------

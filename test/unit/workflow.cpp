@@ -111,6 +111,25 @@ const retry_case retry_cases[] = {
     {"create: validation", request_kind::create, error::validation_failed, 0, false},
     {"create: cancelled", request_kind::create, aerr::operation_aborted, 0, false},
     {"create: reset (reported without outcome_unknown)", request_kind::create, aerr::connection_reset, 0, false},
+    // The HTTP status decides, whatever API envelope the body carries; the API code only for a 200.
+    {"read: 429 with envelope 1429", request_kind::read, akool::make_api_error(1429), 429, true},
+    {"create: 429 with envelope 1429", request_kind::create, akool::make_api_error(1429), 429, true},
+    {"create: 503 with envelope 1503", request_kind::create, akool::make_api_error(1503), 503, true},
+    {"create: 408 with envelope", request_kind::create, akool::make_api_error(1408), 408, true},
+    {"read: 500 with envelope 1500", request_kind::read, akool::make_api_error(1500), 500, true},
+    {"read: 502 with envelope 1108", request_kind::read, error::api_generation_error, 502, true},
+    {"create: 500 with envelope 1500", request_kind::create, akool::make_api_error(1500), 500, false},
+    {"create: 504 with envelope 1108 (status decides)", request_kind::create, error::api_generation_error, 504, false},
+    {"create: 400 with envelope 1108 (status decides)", request_kind::create, error::api_generation_error, 400, false},
+    {"read: 401 with envelope 1101", request_kind::read, error::api_invalid_authorization, 401, false},
+    {"read: 404 with envelope 1003", request_kind::read, error::api_parameter_error, 404, false},
+    {"create: 429 with code below 100", request_kind::create, error::unexpected_api_code, 429, true},
+    {"create: 1005 (frequent operation)", request_kind::create, error::api_frequent_operation, 200, true},
+    {"read: 1005 (frequent operation)", request_kind::read, error::api_frequent_operation, 200, true},
+    {"create: 1006 (insufficient quota)", request_kind::create, error::api_insufficient_quota, 200, false},
+    {"create: 1104 (insufficient credit)", request_kind::create, error::api_insufficient_credit, 200, false},
+    {"read: 1429 on a 200 (unknown code)", request_kind::read, akool::make_api_error(1429), 200, false},
+    {"create: invalid task id", request_kind::create, error::invalid_task_id, 0, false},
 };
 
 } // namespace
@@ -135,6 +154,71 @@ BOOST_AUTO_TEST_CASE(ambiguous_creates_only_when_opted_in)
     BOOST_TEST(akool::should_retry(p, request_kind::create, error::http_status, d, 0));
     BOOST_TEST(akool::should_retry(p, request_kind::create, error::outcome_unknown, d, 0));
     BOOST_TEST(!akool::should_retry(p, request_kind::create, akool::error_code{}, d, 0), "success is not retried");
+}
+
+// The exchanges stop on an ambiguous create saying it may have been processed and charged.
+BOOST_AUTO_TEST_CASE(decide_retry_explains_an_unresent_create)
+{
+    akool::retry_policy p;
+    for (int status : {500, 502, 504}) {
+        akool::diagnostics d;
+        d.http_status = status;
+        d.client_message = "the service answered HTTP " + std::to_string(status);
+        BOOST_TEST(!akool::detail::decide_retry(p, request_kind::create, error::http_status, d, 0));
+        BOOST_TEST(d.client_message.find("HTTP " + std::to_string(status)) != std::string::npos, d.client_message);
+        BOOST_TEST(d.client_message.find("may have reached the service") != std::string::npos, d.client_message);
+        BOOST_TEST(d.client_message.find("charged") != std::string::npos, d.client_message);
+        BOOST_TEST(d.client_message.find("not resent") != std::string::npos, d.client_message);
+    }
+    {
+        akool::diagnostics d;  // an envelope on a 500 is ambiguous too
+        d.http_status = 500;
+        BOOST_TEST(!akool::detail::decide_retry(p, request_kind::create, akool::make_api_error(1500), d, 0));
+        BOOST_TEST(d.client_message.find("not resent") != std::string::npos, d.client_message);
+    }
+    {
+        akool::diagnostics d;  // connection lost after sending
+        d.client_message = "Connection reset by peer";
+        BOOST_TEST(!akool::detail::decide_retry(p, request_kind::create, error::outcome_unknown, d, 0));
+        BOOST_TEST(d.client_message.find("may have reached the service") != std::string::npos, d.client_message);
+    }
+    {
+        akool::diagnostics d;  // a read, a refusal, or a retried create: no such note
+        d.http_status = 500;
+        BOOST_TEST(akool::detail::decide_retry(p, request_kind::read, error::http_status, d, 0));
+        BOOST_TEST(d.client_message.empty());
+        d.http_status = 400;
+        BOOST_TEST(!akool::detail::decide_retry(p, request_kind::create, error::http_status, d, 0));
+        BOOST_TEST(d.client_message.empty());
+        d.http_status = 429;
+        BOOST_TEST(akool::detail::decide_retry(p, request_kind::create, error::http_status, d, 0));
+        BOOST_TEST(d.client_message.empty());
+    }
+    {
+        akool::diagnostics d;  // opted in, retries exhausted: it says on which attempts
+        p.retry_ambiguous_creates = true;
+        d.http_status = 502;
+        BOOST_TEST(!akool::detail::decide_retry(p, request_kind::create, error::http_status, d, p.max_retries));
+        BOOST_TEST(d.client_message.find("any of its 4 attempts") != std::string::npos, d.client_message);
+    }
+}
+
+// The default schedule: completion noticed within 1.5 s, at most 20 polls for a 25 s job
+// (the first poll is immediate), whatever the jitter.
+BOOST_DATA_TEST_CASE(default_schedule_notices_quickly, bdata::make({0.0, 0.5, 0.999}), unit)
+{
+    akool::poll_schedule s;
+    double t = 0;  // seconds since the wait started; a poll at t = 0
+    unsigned polls = 1;
+    for (unsigned attempt = 0; t < 25.0; ++attempt) {
+        double d = static_cast<double>(s.delay(attempt, unit).count()) / 1000.0;
+        BOOST_TEST(d <= 1.45, "a delay of " << d << " s");
+        BOOST_TEST(d >= 1.0, "a delay of " << d << " s");
+        t += d;
+        ++polls;
+    }
+    BOOST_TEST(polls <= 20u);
+    BOOST_TEST(t - 25.0 < 1.5);
 }
 
 namespace {

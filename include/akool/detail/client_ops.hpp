@@ -204,7 +204,7 @@ private:
                 reset_attempt(st.diag());
                 st.value = finish_exchange(ec, st.response, st.replay_safe, st.decode, st.ec, st.diag());
                 st.response = http_response{};
-                if (was_cancelled(self) || !should_retry(st.policy, st.kind, st.ec, st.diag(), st.retries)) break;
+                if (was_cancelled(self) || !decide_retry(st.policy, st.kind, st.ec, st.diag(), st.retries)) break;
                 st.timer.expires_after(st.policy.backoff(st.retries++, st.cs->random_unit(), st.diag()));
                 yield st.timer.async_wait(std::move(self));
                 if (ec) {
@@ -449,7 +449,13 @@ private:
                 }
             }
             // The first failure in request order decides the outcome; every image that did
-            // finish is still returned.
+            // finish is still returned, and every failed one carries its own failure.
+            for (std::size_t i = 0; i < st.tasks.size(); ++i) {
+                if (!st.children[i].ec) continue;
+                st.out[i].ec = st.children[i].ec;
+                st.out[i].diag = st.children[i].diag;
+                if (st.out[i].diag.task_id.empty()) st.out[i].diag.task_id = st.tasks[i].id;
+            }
             for (std::size_t i = 0; i < st.tasks.size(); ++i) {
                 if (st.children[i].ec) {
                     error_code first = st.children[i].ec;
@@ -477,6 +483,7 @@ private:
         auto on_waited = [st, i, done, ex](error_code ec, image_result r) mutable {
             st->out[i].result = std::move(r);
             if (ec || !st->opts.download) return done(ec);
+
             auto& url = st->out[i].result.image_url;
             if (st->opts.output_dir.empty()) {
                 st->client->start_download(
@@ -507,6 +514,16 @@ private:
                         done(e);
                     })));
         };
+        if (st->opts.download && !st->opts.output_dir.empty() && !is_valid_task_id(st->tasks[i].id)) {
+            // Service data never becomes a path: a task whose id cannot name a file is not
+            // polled (its id may not even fit in a URL), downloaded or written.
+            auto& d = st->children[i].diag;
+            d.task_id = quote_task_id(st->tasks[i].id);
+            d.client_message = "the service's task id " + d.task_id +
+                               " is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -: it was not used as a file "
+                               "name, nothing was written (the task exists on the service)";
+            return done(make_error_code(error::invalid_task_id));
+        }
         st->client->start_wait(st->tasks[i].id, i, st->opts.wait, st->children[i].diag, st->tasks[i].status,
                                net::bind_cancellation_slot(st->children[i].cancel.slot(),
                                                            net::bind_executor(ex, std::move(on_waited))));

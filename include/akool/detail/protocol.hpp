@@ -165,8 +165,7 @@ auto finish_exchange(const error_code& transport_ec, http_response& resp, bool r
             if (!replay_safe && resp.maybe_sent)
                 diag.client_message += " (cancelled after the request was sent: it may have been processed)";
         } else if (!replay_safe && resp.maybe_sent) {
-            ec = make_error_code(error::outcome_unknown);
-            diag.client_message += " (the request may have been processed; it was not resent)";
+            ec = make_error_code(error::outcome_unknown);  // decide_retry says it was not resent
         } else {
             ec = transport_ec;
         }

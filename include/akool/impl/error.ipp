@@ -32,9 +32,24 @@ inline const char* error_message(int v) noexcept
     case error::webhook_decrypt_failed: return "the webhook payload could not be decrypted (bad padding, key or IV)";
     case error::webhook_bad_json: return "the webhook body or payload is not valid JSON";
     case error::webhook_missing_field: return "the webhook body or payload lacks a required field";
-    case error::webhook_bad_credentials: return "the client id must be 16 characters and the client secret 24";
+    case error::webhook_bad_credentials:
+        return "the webhook credentials cannot decrypt: the client secret must be 16, 24 or 32 bytes (AES-128, 192 "
+               "or 256) and the client id 16 bytes (the IV)";
     case error::webhook_duplicate: return "the webhook callback was already accepted (same signature): a resend or a replay";
+    case error::invalid_task_id:
+        return "the task id is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -; it was not used as a file name";
     case error::api_parameter_error: return "parameter error or parameter validation error (API code 1003)";
+    case error::api_needs_verification: return "the account needs verification (API code 1004)";
+    case error::api_frequent_operation: return "operation too frequent, try again later (API code 1005)";
+    case error::api_insufficient_quota: return "insufficient quota: top up the account (API code 1006)";
+    case error::api_content_not_found: return "the content does not exist (API code 1008)";
+    case error::api_no_permission: return "no permission for this operation (API code 1009)";
+    case error::api_cannot_operate_content: return "this content cannot be operated on (API code 1010)";
+    case error::api_not_paid: return "the account is not paid or the payment is overdue (API code 1103)";
+    case error::api_insufficient_credit: return "insufficient credit: top up the account (API code 1104)";
+    case error::api_account_not_found: return "the account does not exist (API code 1109)";
+    case error::api_subscription_required: return "a subscription is required (API code 1213)";
+    case error::api_subscription_required_1221: return "a subscription is required (API code 1221)";
     case error::api_invalid_authorization:
         return "invalid authorization or the request token has expired (API code 1101)";
     case error::api_authorization_empty: return "authorization cannot be empty (API code 1102)";

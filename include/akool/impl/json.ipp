@@ -3,6 +3,8 @@
 #define AKOOL_IMPL_JSON_IPP
 
 #include <akool/json.hpp>
+#include <akool/detail/json_integer.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include <boost/core/no_exceptions_support.hpp>
 #include <boost/json/basic_parser_impl.hpp>
@@ -13,6 +15,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -29,9 +32,17 @@ namespace bj = boost::json;
 // Appends `s` as a quoted, escaped JSON string. Boost.JSON's serializer does the escaping; the
 // input is fed in chunks small enough for the worst case (6 bytes per input byte, plus quotes)
 // to fit the stack buffer, so the serializer never suspends and never allocates. The escaping
-// is byte-wise (bytes >= 0x80 pass through), so chunk boundaries do not matter.
+// is byte-wise (bytes >= 0x80 pass through), so chunk boundaries do not matter. Text that is
+// not valid UTF-8 is written with each ill-formed sequence replaced by U+FFFD: the output is
+// always valid JSON (the validator reports such text before a request is sent).
 inline void append_string(std::string& out, std::string_view s)
 {
+    std::string repaired;
+    if (utf8_invalid_offset(s) != std::string_view::npos) {
+        repaired.reserve(s.size() + 8);
+        append_utf8_replacing(repaired, s);
+        s = repaired;
+    }
     constexpr std::size_t chunk = 40;
     char buf[chunk * 6 + 2];
     out.push_back('"');
@@ -133,35 +144,21 @@ inline void write_task(std::string& out, const image_task& t)
 // Size of the stack buffer the decoders parse into; larger replies spill to the heap.
 constexpr std::size_t parse_buffer_size = 4096;
 
+// An integer, or an integral float (`3.0`), within int.
 inline bool to_int(const bj::value& v, int& out) noexcept
 {
-    if (v.is_int64()) {
-        std::int64_t i = v.get_int64();
-        if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max()) return false;
-        out = static_cast<int>(i);
-        return true;
-    }
-    if (v.is_uint64()) {
-        std::uint64_t u = v.get_uint64();
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) return false;
-        out = static_cast<int>(u);
-        return true;
-    }
-    return false;
+    std::int64_t i = 0;
+    if (!json_integer(v, i) || i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max())
+        return false;
+    out = static_cast<int>(i);
+    return true;
 }
 
-inline bool to_int64(const bj::value& v, std::int64_t& out) noexcept
-{
-    if (v.is_int64()) {
-        out = v.get_int64();
-        return true;
-    }
-    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        out = static_cast<std::int64_t>(v.get_uint64());
-        return true;
-    }
-    return false;
-}
+// An integer, or an integral float, within int64.
+inline bool to_int64(const bj::value& v, std::int64_t& out) noexcept { return json_integer(v, out); }
+
+// Why `v`, which `to_int` refused, is not an int: the end of a field's error message.
+inline std::string not_an_int(const bj::value& v);
 
 inline const char* kind_name(const bj::value& v) noexcept
 {
@@ -176,6 +173,18 @@ inline const char* kind_name(const bj::value& v) noexcept
     case bj::kind::object: return "an object";
     }
     return "a value";
+}
+
+inline std::string not_an_int(const bj::value& v)
+{
+    std::int64_t ignored = 0;
+    if (v.is_int64() || v.is_uint64() || json_integer(v, ignored)) return "integer out of range";
+    if (json_fraction(v)) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.17g", v.get_double());
+        return std::string("expected an integer, got the fraction ") + buf;
+    }
+    return std::string("expected an integer, got ") + kind_name(v);
 }
 
 // Decodes one reply: reports the first problem as bad_response with the field's path.
@@ -229,10 +238,7 @@ public:
         const bj::value* c = root.if_contains("code");
         if (!c) return fail("code: missing");
         int code = 0;
-        if (!to_int(*c, code)) {
-            if (c->is_int64() || c->is_uint64()) return fail("code: integer out of range");
-            return fail(std::string("code: expected an integer, got ") + kind_name(*c));
-        }
+        if (!to_int(*c, code)) return fail("code: " + not_an_int(*c));
         if (code == api_success_code) return true;
         ec_ = make_api_error(code);
         diag_.api_code = code;
@@ -259,8 +265,7 @@ public:
         const bj::value* v = o.if_contains(bj::string_view(key.data(), key.size()));
         if (!v) return fail_field(prefix, key, "missing");
         if (to_int(*v, out)) return true;
-        if (v->is_int64() || v->is_uint64()) return fail_field(prefix, key, "integer out of range");
-        return fail_field(prefix, key, std::string("expected an integer, got ") + kind_name(*v));
+        return fail_field(prefix, key, not_an_int(*v));
     }
 
     static void opt_string(const bj::object& o, std::string_view key, std::string& out)

@@ -7,6 +7,7 @@
 
 #include <akool/validate.hpp>
 #include <akool/detail/url.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include <cmath>
 #include <cstddef>
@@ -122,6 +123,21 @@ inline void add(std::vector<validation_issue>& out, std::string field, issue_cod
     out.push_back(std::move(i));
 }
 
+// Reports a `value` that is not valid UTF-8: the service cannot read it (its JSON parser
+// answers 1003), so nothing is sent. Names the field and the offset of the first bad byte.
+inline void check_utf8(std::vector<validation_issue>& out, const std::string& field, std::string_view value)
+{
+    std::size_t at = utf8_invalid_offset(value);
+    if (at == std::string_view::npos) return;
+    static constexpr char hex[] = "0123456789ABCDEF";
+    auto b = static_cast<unsigned char>(value[at]);
+    std::string msg = field + " is not valid UTF-8: the byte at offset " + std::to_string(at) + " (0x";
+    msg += hex[b >> 4];
+    msg += hex[b & 15];
+    msg += ") does not start or continue a UTF-8 character; send text encoded as UTF-8";
+    add(out, field, issue_code::invalid_utf8, severity::error, std::move(msg));
+}
+
 inline void check_url(std::vector<validation_issue>& out, std::string field, std::string_view what,
                       std::string_view url)
 {
@@ -158,6 +174,7 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
     else if (is_blank(req.prompt))
         add(out, "prompt", issue_code::blank, severity::error,
             "prompt holds only white space: describe the image to generate");
+    check_utf8(out, "prompt", req.prompt);
 
     // model_name
     if (req.model_name) {
@@ -179,6 +196,7 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
                         "\" or leave model_name unset");
         }
         // Any other name is allowed: the service adds models.
+        check_utf8(out, "model_name", m);
     }
 
     // source_images
@@ -189,7 +207,8 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
     for (std::size_t i = 0; i < req.source_images.size(); ++i) {
         std::string field = "source_images[" + std::to_string(i) + "]";
         std::string what = "source image " + std::to_string(i);
-        check_url(out, std::move(field), what, req.source_images[i]);
+        check_url(out, field, what, req.source_images[i]);
+        check_utf8(out, field, req.source_images[i]);
     }
 
     // scale
@@ -237,10 +256,14 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
                 "the service ignores it");
     }
 
-    // negative_prompt: any string is accepted, the empty one included.
+    // negative_prompt: any UTF-8 string is accepted, the empty one included.
+    if (req.negative_prompt) check_utf8(out, "negative_prompt", *req.negative_prompt);
 
     // webhookurl
-    if (req.webhook_url) check_url(out, "webhookurl", "webhookurl", *req.webhook_url);
+    if (req.webhook_url) {
+        check_url(out, "webhookurl", "webhookurl", *req.webhook_url);
+        check_utf8(out, "webhookurl", *req.webhook_url);
+    }
 
     return out;
 }

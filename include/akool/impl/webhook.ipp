@@ -4,6 +4,7 @@
 
 #include <akool/webhook.hpp>
 #include <akool/detail/base64.hpp>
+#include <akool/detail/json_integer.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -26,7 +27,6 @@ namespace akool {
 namespace detail {
 
 inline constexpr std::size_t webhook_client_id_size = 16;      // AES-CBC IV
-inline constexpr std::size_t webhook_client_secret_size = 24;  // AES-192 key
 inline constexpr std::size_t webhook_signature_size = 40;      // hex SHA-1
 
 struct evp_cipher_ctx_deleter {
@@ -34,10 +34,20 @@ struct evp_cipher_ctx_deleter {
 };
 using evp_cipher_ctx_ptr = std::unique_ptr<EVP_CIPHER_CTX, evp_cipher_ctx_deleter>;
 
+// The AES-CBC cipher for a key of the client secret's length (16, 24 or 32 bytes), or null.
+inline const EVP_CIPHER* webhook_cipher(std::size_t key_size) noexcept
+{
+    switch (key_size) {
+    case 16: return EVP_aes_128_cbc();
+    case 24: return EVP_aes_192_cbc();
+    case 32: return EVP_aes_256_cbc();
+    default: return nullptr;
+    }
+}
+
 inline bool webhook_credentials_ok(const client_credentials& creds) noexcept
 {
-    return creds.client_id.size() == webhook_client_id_size &&
-           creds.client_secret.size() == webhook_client_secret_size;
+    return creds.client_id.size() == webhook_client_id_size && webhook_cipher(creds.client_secret.size()) != nullptr;
 }
 
 inline const unsigned char* as_bytes(std::string_view s) noexcept
@@ -45,9 +55,10 @@ inline const unsigned char* as_bytes(std::string_view s) noexcept
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-// AES-192-CBC with PKCS#7 padding. Returns false on any OpenSSL failure, including a
-// ciphertext that is not a whole number of blocks or whose padding is wrong.
-inline bool aes192cbc(bool encrypt, std::string_view in, const client_credentials& creds, std::string& out)
+// AES-CBC with PKCS#7 padding, AES-128, 192 or 256 by the secret's length, the client id as
+// the IV (the credentials' sizes are checked before). Returns false on any OpenSSL failure,
+// including a ciphertext that is not a whole number of blocks or whose padding is wrong.
+inline bool aes_cbc(bool encrypt, std::string_view in, const client_credentials& creds, std::string& out)
 {
     out.clear();
     constexpr std::size_t block = 16;
@@ -55,10 +66,12 @@ inline bool aes192cbc(bool encrypt, std::string_view in, const client_credential
     if (!encrypt && (in.empty() || in.size() % block != 0)) return false;
     evp_cipher_ctx_ptr ctx(EVP_CIPHER_CTX_new());
     if (!ctx) return false;
+    const EVP_CIPHER* cipher = webhook_cipher(creds.client_secret.size());
+    if (!cipher || creds.client_id.size() != webhook_client_id_size) return false;
     const unsigned char* key = as_bytes(creds.client_secret);
     const unsigned char* iv = as_bytes(creds.client_id);
-    int ok = encrypt ? EVP_EncryptInit_ex(ctx.get(), EVP_aes_192_cbc(), nullptr, key, iv)
-                     : EVP_DecryptInit_ex(ctx.get(), EVP_aes_192_cbc(), nullptr, key, iv);
+    int ok = encrypt ? EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key, iv)
+                     : EVP_DecryptInit_ex(ctx.get(), cipher, nullptr, key, iv);
     if (ok != 1) return false;
     out.resize(in.size() + block);
     auto* dst = reinterpret_cast<unsigned char*>(&out[0]);
@@ -159,7 +172,7 @@ inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_
         return {};
     }
     std::int64_t s = 0;
-    if (!json_to_int64(*status, s) || s < std::numeric_limits<int>::min() || s > std::numeric_limits<int>::max()) {
+    if (!json_integer(*status, s) || s < std::numeric_limits<int>::min() || s > std::numeric_limits<int>::max()) {
         ec = make_error_code(error::webhook_bad_json);
         return {};
     }
@@ -181,6 +194,14 @@ inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_
 inline void throw_if(const error_code& ec)
 {
     if (ec) boost::throw_exception(boost::system::system_error(ec));
+}
+
+// Same; a credentials error names the sizes (webhook_credentials_problem).
+inline void throw_if(const error_code& ec, const client_credentials& creds)
+{
+    if (ec == error::webhook_bad_credentials)
+        boost::throw_exception(boost::system::system_error(ec, webhook_credentials_problem(creds)));
+    throw_if(ec);
 }
 
 } // namespace detail
@@ -265,14 +286,23 @@ AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string
     return out;
 }
 
+AKOOL_DECL std::string webhook_credentials_problem(const client_credentials& creds)
+{
+    std::string out;
+    if (!detail::webhook_cipher(creds.client_secret.size()))
+        out = "the client secret is " + std::to_string(creds.client_secret.size()) +
+              " bytes; AES-CBC needs 16, 24 or 32 (AES-128, 192 or 256)";
+    if (creds.client_id.size() != detail::webhook_client_id_size) {
+        if (!out.empty()) out += "; ";
+        out += "the client id is " + std::to_string(creds.client_id.size()) +
+               " bytes; as the AES-CBC IV it must be 16";
+    }
+    return out;
+}
+
 AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
                                           const webhook_options& opts, error_code& ec)
 {
-    if (!detail::webhook_credentials_ok(creds)) {
-        ec = make_error_code(error::webhook_bad_credentials);
-        return {};
-    }
-
     // Signature, case-insensitive and in constant time over the 40 digits. The length and
     // the case folding depend only on the (public) received value, never on the secret one.
     const std::string expected = webhook_signature(creds.client_id, env.timestamp, env.nonce, env.data_encrypt);
@@ -285,6 +315,11 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
     }
     if (!sig_ok) {
         ec = make_error_code(error::webhook_bad_signature);
+        return {};
+    }
+    // The signature holds for any client id; decrypting needs the AES sizes.
+    if (!detail::webhook_credentials_ok(creds)) {
+        ec = make_error_code(error::webhook_bad_credentials);
         return {};
     }
 
@@ -306,7 +341,7 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
         return {};
     }
     std::string plain;
-    if (!detail::aes192cbc(false, cipher, creds, plain)) {
+    if (!detail::aes_cbc(false, cipher, creds, plain)) {
         ec = make_error_code(error::webhook_decrypt_failed);
         return {};
     }
@@ -381,7 +416,7 @@ AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_cr
 {
     error_code ec;
     webhook_payload p = verify_webhook(body, creds, opts, ec);
-    detail::throw_if(ec);
+    detail::throw_if(ec, creds);
     return p;
 }
 
@@ -390,7 +425,7 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
 {
     error_code ec;
     webhook_payload p = verify_webhook(env, creds, opts, ec);
-    detail::throw_if(ec);
+    detail::throw_if(ec, creds);
     return p;
 }
 
@@ -409,7 +444,7 @@ AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const c
     const std::string plain = boost::json::serialize(inner);
 
     std::string cipher;
-    if (!detail::aes192cbc(true, plain, creds, cipher)) {
+    if (!detail::aes_cbc(true, plain, creds, cipher)) {
         ec = make_error_code(error::webhook_decrypt_failed);
         return {};
     }
@@ -430,7 +465,7 @@ AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const c
 {
     error_code ec;
     std::string body = make_webhook_body(payload, creds, timestamp_ms, nonce, ec);
-    detail::throw_if(ec);
+    detail::throw_if(ec, creds);
     return body;
 }
 

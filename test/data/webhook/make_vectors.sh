@@ -1,7 +1,8 @@
 #!/bin/sh
 # Generates the webhook callback test vectors (vectors.txt beside this script) with the
 # openssl command line tool and sha1sum, independently of the library's code:
-#   dataEncrypt = base64(AES-192-CBC(PKCS#7, key = clientSecret, iv = clientId, plaintext))
+#   dataEncrypt = base64(AES-CBC(PKCS#7, key = clientSecret, iv = clientId, plaintext)), AES-128,
+#                 192 or 256 by the secret's length (16, 24 or 32 bytes)
 #   signature   = sha1_hex(concat(sort_bytewise(clientId, timestamp, nonce, dataEncrypt)))
 # Usage: sh make_vectors.sh > vectors.txt   (the output is deterministic)
 # Format: blocks of "key: value" lines separated by a blank line; '#' starts a comment line.
@@ -17,14 +18,19 @@ vector() {
     name=$1 cid=$2 secret=$3 ts=$4 nonce=$5 nonce_kind=$6 ts_kind=$7 plain=$8
     exp_id=$9 exp_status=${10} exp_type=${11} exp_url=${12} full_pad=${13:-no}
     [ "$(printf '%s' "$cid" | wc -c)" -eq 16 ] || { echo "$name: client id must be 16 bytes" >&2; exit 1; }
-    [ "$(printf '%s' "$secret" | wc -c)" -eq 24 ] || { echo "$name: secret must be 24 bytes" >&2; exit 1; }
+    case "$(printf '%s' "$secret" | wc -c)" in
+    16) cipher=-aes-128-cbc ;;
+    24) cipher=-aes-192-cbc ;;
+    32) cipher=-aes-256-cbc ;;
+    *) echo "$name: secret must be 16, 24 or 32 bytes" >&2; exit 1 ;;
+    esac
     len=$(printf '%s' "$plain" | wc -c)
     if [ "$full_pad" = yes ] && [ $((len % 16)) -ne 0 ]; then
         echo "$name: plaintext is $len bytes, not a multiple of 16" >&2; exit 1
     fi
-    data=$(printf '%s' "$plain" | openssl enc -aes-192-cbc -K "$(hex "$secret")" -iv "$(hex "$cid")" -base64 -A)
+    data=$(printf '%s' "$plain" | openssl enc $cipher -K "$(hex "$secret")" -iv "$(hex "$cid")" -base64 -A)
     # Self-check: the ciphertext decrypts back to the plaintext.
-    back=$(printf '%s' "$data" | openssl enc -d -aes-192-cbc -K "$(hex "$secret")" -iv "$(hex "$cid")" -base64 -A)
+    back=$(printf '%s' "$data" | openssl enc -d $cipher -K "$(hex "$secret")" -iv "$(hex "$cid")" -base64 -A)
     [ "$back" = "$plain" ] || { echo "$name: round trip failed" >&2; exit 1; }
     sig=$(printf '%s\n%s\n%s\n%s\n' "$cid" "$ts" "$nonce" "$data" | sort | tr -d '\n' | sha1sum | cut -d' ' -f1)
     if [ "$nonce_kind" = number ]; then nonce_json=$nonce; else nonce_json="\"$nonce\""; fi
@@ -76,3 +82,12 @@ vector full_padding_block "$CID" "$SECRET" 1710758022000 0 string number \
 vector other_account_numeric_nonce 0123456789abcdef 'ABCDEFGHIJKLMNOPQRSTUVWX' 1700000000000 424242 number string \
     '{"_id":"t-2","status":3,"url":"https://x.example/r.jpg?sig=a%2Bb&e=1"}' \
     t-2 3 '' 'https://x.example/r.jpg?sig=a%2Bb&e=1'
+
+# AES-128 and AES-256: a secret of 16 and of 32 bytes (Akool's webhook page shows a 32-character one).
+vector aes128_secret_16 "$CID" 'Qw12Er34Ty56Ui78' 1710758033000 n128 string number \
+    '{"_id":"aes-128","status":3,"type":"image","url":"https://cdn.example.com/img/a128.png"}' \
+    aes-128 3 image https://cdn.example.com/img/a128.png
+
+vector aes256_secret_32 "$CID" 'nmwUjMAK0PJpl0MOiXLOOOwZADm0gkLo' 1710758044000 n256 string number \
+    '{"_id":"aes-256","status":3,"type":"image","url":"https://cdn.example.com/img/a256.png"}' \
+    aes-256 3 image https://cdn.example.com/img/a256.png

@@ -1,0 +1,90 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_DETAIL_UTF8_HPP
+#define AKOOL_DETAIL_UTF8_HPP
+
+// UTF-8 checks, written once: the validator reports the first invalid byte of a field, the
+// JSON writer replaces invalid sequences so that it never emits a body that is not JSON.
+// Valid means well-formed as the Unicode Standard's table 3-7 defines it (no overlong forms,
+// no surrogates, nothing above U+10FFFF), which is what a JSON parser such as Boost.JSON's
+// accepts. Standard library only.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace akool {
+namespace detail {
+
+// The length of the well-formed UTF-8 sequence starting at `s[i]`, or 0 when the bytes there
+// are not one. `*prefix` (when given) receives, for an ill-formed sequence, the length of
+// its maximal subpart: the bytes a decoder replaces with one U+FFFD (at least 1).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i, std::size_t* prefix = nullptr) noexcept
+{
+    auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char b = at(i);
+    if (b < 0x80) return 1;
+    std::size_t need = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+    if (b >= 0xC2 && b <= 0xDF)
+        need = 2;
+    else if (b >= 0xE0 && b <= 0xEF) {
+        need = 3;
+        if (b == 0xE0) lo = 0xA0;
+        if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        need = 4;
+        if (b == 0xF0) lo = 0x90;
+        if (b == 0xF4) hi = 0x8F;
+    }
+    std::size_t got = 1;
+    if (need != 0) {
+        while (got < need && i + got < s.size()) {
+            unsigned char c = at(i + got);
+            bool ok = got == 1 ? (c >= lo && c <= hi) : (c >= 0x80 && c <= 0xBF);
+            if (!ok) break;
+            ++got;
+        }
+        if (got == need) return need;
+    }
+    if (prefix) *prefix = got;
+    return 0;
+}
+
+// The offset of the first byte of `s` that is not part of a well-formed UTF-8 sequence;
+// npos when `s` is valid UTF-8.
+inline std::size_t utf8_invalid_offset(std::string_view s) noexcept
+{
+    std::size_t i = 0;
+    while (i < s.size()) {
+        // ASCII runs first: the common case.
+        while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+        if (i == s.size()) break;
+        std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0) return i;
+        i += n;
+    }
+    return std::string_view::npos;
+}
+
+// Appends `s` with each maximal ill-formed subpart replaced by U+FFFD (as the Unicode
+// Standard recommends and WHATWG decoders do): the result is always valid UTF-8.
+inline void append_utf8_replacing(std::string& out, std::string_view s)
+{
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::size_t prefix = 1;
+        std::size_t n = utf8_sequence_length(s, i, &prefix);
+        if (n != 0) {
+            out.append(s.data() + i, n);
+            i += n;
+        } else {
+            out.append("\xEF\xBF\xBD");
+            i += prefix;
+        }
+    }
+}
+
+} // namespace detail
+} // namespace akool
+
+#endif
