@@ -34,6 +34,7 @@
 #include <akool/config.hpp>
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
+#include <akool/model.hpp>
 #include <akool/workflow.hpp>
 
 #include <boost/system/error_category.hpp>
@@ -64,27 +65,26 @@ inline error_code make_error_code(journal_error e) noexcept
     return error_code(static_cast<int>(e), get_journal_error_category());
 }
 
-/// True when `name` can become a file name stem as it is: 1 to 64 characters of
-/// `[A-Za-z0-9_-]`. The batch tool checks task ids and manifest `name`s with it.
-constexpr bool is_safe_file_stem(std::string_view name) noexcept
-{
-    if (name.empty() || name.size() > 64) return false;
-    for (char c : name) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
+/// True when `name` can become a file name stem as it is: the shape of a task id
+/// (`is_valid_task_id`: 1 to 64 characters of `[A-Za-z0-9_-]`). The batch tool checks task ids
+/// and manifest `name`s with it.
+constexpr bool is_safe_file_stem(std::string_view name) noexcept { return is_valid_task_id(name); }
 
 /// True when the service may have processed (and charged) a create that failed with `ec`:
-/// anything but a refusal (validation, an API code, an HTTP status below 500 or 503) or a
-/// failure before any byte was sent. Record such a failure with `processed_maybe` set.
+/// what `classify_failure` finds ambiguous (HTTP 500/502/504 whatever their body, a connection
+/// lost after sending), a garbled reply, a cancellation after initiation; false for a failure
+/// before any byte was sent and for the service's refusals (validation, an API code with HTTP
+/// 200, an HTTP status below 500, or 503). Record such a failure with `processed_maybe` set.
 inline bool create_may_have_been_processed(const error_code& ec, const diagnostics& diag) noexcept
 {
-    if (ec == error::validation_failed || is_not_sent_failure(ec)) return false;
-    if (is_api_error(ec) || ec == error::unexpected_api_code) return false;
-    if (ec == error::http_status) return diag.http_status >= 500 && diag.http_status != 503;
-    return true;
+    switch (classify_failure(request_kind::create, ec, diag)) {
+    case failure_class::not_processed: return false;
+    case failure_class::ambiguous: return true;
+    case failure_class::final:
+    case failure_class::transient: break;
+    }
+    if (ec == error::validation_failed || ec == error::invalid_url) return false;
+    return !(is_api_error(ec) || ec == error::unexpected_api_code || ec == error::http_status);
 }
 
 /// A digest identifying a manifest's bytes (FNV-1a 64, 16 hex digits). It tells one manifest

@@ -303,6 +303,12 @@ const std::vector<create_failure> create_failures = {
     {"timeout", akool::error::timeout, 0, true},
     {"garbled reply", akool::error::bad_response, 200, true},
     {"connection reset", make_error_code(boost::system::errc::connection_reset), 0, true},
+    // An enveloped reply other than 200: its HTTP status decides, not the API code it carries.
+    {"HTTP 500 with an envelope", akool::make_api_error(1429), 500, true},
+    {"HTTP 502 with code 1108", akool::error::api_generation_error, 502, true},
+    {"HTTP 429 with an envelope", akool::make_api_error(1429), 429, false},
+    {"API code 1005", akool::error::api_frequent_operation, 200, false},
+    {"cancelled after initiation", make_error_code(boost::system::errc::operation_canceled), 0, true},
 };
 
 // Which failed creates leave a line of unknown outcome (never resent unless asked) and which
