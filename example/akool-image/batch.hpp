@@ -78,14 +78,7 @@ inline parse_result parse_batch(int argc, char** argv, batch_options& o, std::st
             }
             return true;
         };
-        auto flag = [&](bool& target) {
-            if (inline_value) {
-                message = arg + " takes no value";
-                return false;
-            }
-            target = true;
-            return true;
-        };
+        auto flag = [&](bool& target) { return detail::set_flag(arg, inline_value, target, message); };
         bool ok = true;
         if (arg.empty() || arg[0] != '-' || arg == "-") {
             if (!o.manifest.empty()) {

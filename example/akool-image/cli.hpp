@@ -127,6 +127,18 @@ inline std::optional<std::string> split_inline_value(std::string& arg)
     return value;
 }
 
+/// Sets a flag option `arg` (no value allowed): false, with `message`, when it had one.
+inline bool set_flag(const std::string& arg, const std::optional<std::string>& inline_value, bool& target,
+                     std::string& message)
+{
+    if (inline_value) {
+        message = arg + " takes no value";
+        return false;
+    }
+    target = true;
+    return true;
+}
+
 } // namespace detail
 
 /// Parses `argv`. On `error`, `message` says what is wrong.
@@ -163,14 +175,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
             o.ids.push_back(arg);
             continue;
         }
-        auto flag = [&](bool& target) {
-            if (inline_value) {
-                message = arg + " takes no value";
-                return false;
-            }
-            target = true;
-            return true;
-        };
+        auto flag = [&](bool& target) { return detail::set_flag(arg, inline_value, target, message); };
         auto value = [&](std::string& target) {
             if (inline_value) {
                 target = *inline_value;
