@@ -10,7 +10,9 @@
 # The corpus grows in BUILD_DIR/runs/<target>/corpus and is kept between campaigns; a finding
 # is saved in BUILD_DIR/runs/<target>/findings/ and its report is BUILD_DIR/runs/<target>/log.
 # Knobs: BUILD_DIR (default <repo>/build/fuzz-bench), CXX (default clang++; libFuzzer needs
-# clang and, on Debian 12, libclang-rt-14-dev). Exits non-zero when a target had a finding.
+# clang and, on Debian 12, libclang-rt-14-dev), RUNS=N: a target also stops after N executions
+# (e.g. RUNS=10000000 bench/fuzz.sh 3600: each target until 10 M executions, at most an hour).
+# Exits non-zero when a target had a finding.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$REPO/build/fuzz-bench}
@@ -34,7 +36,7 @@ lines=()
 rc=0
 for t in "${targets[@]}"; do
   echo "== fuzz.$t for $seconds s"
-  out=$(cd "$BUILD_DIR" && ctest -j 1 -V --timeout $((seconds + 300)) -R "^fuzz\.$t\$" 2>&1)
+  out=$(cd "$BUILD_DIR" && AKOOL_FUZZ_RUNS=${RUNS:-} ctest -j 1 -V --timeout $((seconds + 300)) -R "^fuzz\.$t\$" 2>&1)
   line=$(sed -nE "s/^[0-9]+: ($t: [0-9]+ executions, [0-9]+ findings, [0-9]+ s)\$/\1/p" <<< "$out" | tail -n 1)
   if [ -z "$line" ]; then
     echo "$out" | tail -n 40
