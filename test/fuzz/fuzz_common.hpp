@@ -6,12 +6,14 @@
 // aborts (libFuzzer then saves the input as a finding), and the field-by-field comparisons of
 // the model's types.
 
+#include <akool/json.hpp>
 #include <akool/model.hpp>
 
 #include <boost/json/parse.hpp>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -55,6 +57,21 @@ inline bool same_request(const akool::image_request& a, const akool::image_reque
     return a.prompt == b.prompt && a.model_name == b.model_name && a.source_images == b.source_images &&
            a.scale == b.scale && a.resolution == b.resolution && a.batch_quantity == b.batch_quantity &&
            a.similar == b.similar && a.negative_prompt == b.negative_prompt && a.webhook_url == b.webhook_url;
+}
+
+// The promise of a request that validates clean: it encodes to valid JSON that decodes,
+// without any issue, to the same request, and encodes again to the same bytes.
+inline void check_round_trip(const akool::image_request& req)
+{
+    const std::string encoded = akool::encode_image_request(req);
+    if (!is_valid_json(encoded)) show("encoded", encoded);
+    AKOOL_FUZZ_CHECK(is_valid_json(encoded), "a clean request encodes to invalid JSON");
+    akool::error_code ec;
+    akool::diagnostics diag;
+    akool::image_request back = akool::decode_image_request(encoded, ec, diag);
+    AKOOL_FUZZ_CHECK(!ec, "a clean request's body does not decode");
+    AKOOL_FUZZ_CHECK(same_request(req, back), "a clean request changed on a round trip");
+    AKOOL_FUZZ_CHECK(akool::encode_image_request(back) == encoded, "encoding is not stable");
 }
 
 inline bool same_task(const akool::image_task& a, const akool::image_task& b)
