@@ -11,6 +11,38 @@
 //  - a reply read to the end has a three-digit status, a body within the limit, and no
 //    header that could break the framing when echoed (empty name, CR, LF or NUL).
 
+// Boost 1.81's Beast asserts `n >= 5` in basic_parser::parse_chunk_header when the last chunk
+// of a valid chunked reply with an empty body ("0\r\n\r\n") arrives in pieces (found by this
+// target; seeds/response_head/empty_chunked_bytewise.bin). The assertion is wrong, the code
+// after it asks for more bytes as it should (boostorg/beast#2861, merged upstream in 2024).
+// This target carries on past that one assertion, as a build with NDEBUG does, and aborts on
+// every other one.
+#define BOOST_ENABLE_ASSERT_HANDLER
+#include <boost/assert.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace boost {
+
+void assertion_failed(char const* expr, char const* function, char const* file, long line)
+{
+    const char* beast = "boost/beast/http/impl/basic_parser.ipp";
+    const std::size_t n = std::strlen(file), m = std::strlen(beast);
+    if (std::strcmp(expr, "n >= 5") == 0 && n >= m && std::strcmp(file + n - m, beast) == 0) return;
+    std::fprintf(stderr, "%s:%ld: %s: Assertion `%s' failed.\n", file, line, function, expr);
+    std::abort();
+}
+
+void assertion_failed_msg(char const* expr, char const* msg, char const* function, char const* file, long line)
+{
+    std::fprintf(stderr, "%s: ", msg);
+    assertion_failed(expr, function, file, line);
+}
+
+} // namespace boost
+
 #include "fuzz_common.hpp"
 
 #include <akool/beast_transport.hpp>
