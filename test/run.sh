@@ -16,23 +16,30 @@
 #      cmake-clang-cxx17        clang++, C++17
 #      cmake-clang-cxx20        clang++, C++20
 #      meson-clang-cxx17        Meson + Ninja, clang++, C++17
+#      fuzz-clang               the libFuzzer targets of test/fuzz (clang++, ASan + UBSan), each
+#                               run for AKOOL_FUZZ_SECONDS (default 20) from its seeds: a
+#                               finding fails its test
+#      mingw-syntax             every public header through MinGW-w64 g++ (Windows), syntax
+#                               only, C++17 and C++20 (test/mingw)
 #    Together: CMake with g++ and clang++ each in C++17 and C++20 (g++ C++20 under the
-#    sanitizers), and Meson.
+#    sanitizers), Meson, the fuzz targets and the Windows compile check.
 # 3. Prints one line per configuration, and as its last line `N passed, M failed` (test
 #    counts over all configurations; a configuration that does not build counts as one
 #    failure). Exits non-zero when anything failed.
 #
 # Knobs: AKOOL_CI_CONFIGS="cmake-gcc-cxx17 meson-clang-cxx17" runs a subset; AKOOL_JOBS (default:
-# the number of cores); AKOOL_CI_DIR (default build/ci); AKOOL_NO_INSTALL=1 skips apt-get.
+# the number of cores); AKOOL_CI_DIR (default build/ci); AKOOL_NO_INSTALL=1 skips apt-get;
+# AKOOL_FUZZ_SECONDS (default 20) per fuzz target.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ci_dir="${AKOOL_CI_DIR:-$root/build/ci}"
 jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
-configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx17 cmake-clang-cxx20 meson-clang-cxx17}"
+configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx17 cmake-clang-cxx20 meson-clang-cxx17 fuzz-clang mingw-syntax}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
-          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev)
+          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev
+          libclang-rt-14-dev g++-mingw-w64-x86-64-posix)
 
 install_packages() {
   [ "${AKOOL_NO_INSTALL:-0}" = 1 ] && return 0
@@ -92,6 +99,22 @@ run_meson() {  # name cxx std
     meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
 }
 
+run_fuzz() {  # name: builds test/fuzz only, ctest runs each target (test/fuzz/run_target.sh)
+  local dir="$ci_dir/$1"
+  rm -rf "$dir"
+  cmake -S "$root/test/fuzz" -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DAKOOL_WERROR=ON \
+      -DAKOOL_FUZZ_SECONDS="${AKOOL_FUZZ_SECONDS:-20}" &&
+    cmake --build "$dir" -j "$jobs" &&
+    (cd "$dir" && ctest -j "$jobs" -V --timeout 600)
+}
+
+run_mingw() {  # name: one syntax-only compile per public header and standard (test/mingw)
+  local dir="$ci_dir/$1"
+  rm -rf "$dir"
+  cmake -S "$root/test/mingw" -B "$dir" -G Ninja &&
+    (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 600)
+}
+
 run_config() {
   local name=$1 log="$ci_dir/$1.log" start=$SECONDS rc counts
   local san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -108,6 +131,8 @@ run_config() {
     meson-gcc-cxx20)       run_meson "$name" g++ c++20 ;;
     meson-clang-cxx17)     run_meson "$name" clang++ c++17 ;;
     meson-clang-cxx20)     run_meson "$name" clang++ c++20 ;;
+    fuzz-clang)            run_fuzz "$name" ;;
+    mingw-syntax)          run_mingw "$name" ;;
     *) echo "run.sh: unknown configuration $name" ; return 1 ;;
   esac > "$log" 2>&1
   rc=$?

@@ -311,7 +311,14 @@ public:
 
 private:
     void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code&) override {}
-    void on_response_impl(int code, beast::string_view, int, error_code&) override { out_.status = code; }
+    void on_response_impl(int code, beast::string_view, int, error_code& ec) override
+    {
+        if (code < 100) {  // Beast reads any three digits; 0xx is no status class (RFC 9110)
+            ec = http::error::bad_status;
+            return;
+        }
+        out_.status = code;
+    }
     void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override
     {
         out_.headers.push_back({std::string(name.data(), name.size()), std::string(value.data(), value.size())});

@@ -882,6 +882,27 @@ BOOST_DATA_TEST_CASE(sync_exchange_outcomes,
     BOOST_TEST(srv.requests() == 3);
 }
 
+// A status code below 100 (Beast reads any three digits) is a malformed reply in both
+// exchanges, never a reply of status 0 (a fuzzing finding, test/fuzz/response_head.cpp).
+BOOST_DATA_TEST_CASE(status_below_100_is_refused, data::make({"000", "099"}), code)
+{
+    const std::string bad = std::string("HTTP/1.1 ") + code + " OK\r\nContent-Length: 2\r\n\r\n{}";
+    raw_server srv([&](int n) { return n == 2 ? full_reply : bad; }, false);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false, false));
+    sent first = send_get(ioc, t, srv.base_url() + "/async");
+    BOOST_TEST(first.ec.failed());
+    BOOST_TEST(first.res.status == 0);
+    BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);
+    BOOST_REQUIRE(t.idle_connections() == 1u);
+    akool::http_response out;
+    akool::error_code ec;
+    BOOST_TEST(t.try_send_sync(request_to(srv.base_url() + "/sync"), out, ec));
+    BOOST_TEST(ec.failed());
+    BOOST_TEST(out.status == 0);
+    BOOST_TEST(srv.requests() == 3);
+}
+
 // With no idle connection to reuse, try_send_sync declines and sends nothing: connecting (with
 // its own timeouts) is async_send's job.
 BOOST_DATA_TEST_CASE(sync_exchange_without_an_idle_connection_sends_nothing, data::make({false, true}), tls)

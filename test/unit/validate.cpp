@@ -322,6 +322,9 @@ static const bad_url bad_urls[] = {
     {"http://example.com:65536/a.png", "port"},
     {"http://example.com:8o/a.png", "port"},
     {"http://[::1/a.png", "host"},
+    {"http://[1.2.3.4]/a.png", "host"},
+    {"http://[.]/hook", "host"},
+    {"http://a%zz/a.png", "host"},
 };
 
 BOOST_DATA_TEST_CASE(bad_source_url, data::make(bad_urls), b)

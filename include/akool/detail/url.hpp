@@ -4,7 +4,11 @@
 
 // A small absolute http(s) URL splitter: scheme, host, port, target. Standard library only so
 // that the validator stays free of compiled dependencies (Boost.URL needs linking or its
-// src.hpp). It accepts what RFC 3986 allows in an http(s) URL and refuses the rest.
+// src.hpp). It accepts what RFC 3986 allows in an http(s) URL and refuses the rest, with two
+// deliberate restrictions: a registered name holds letters, digits, `-._~` and percent-escapes
+// (no sub-delims such as `!$&'()*+,;=`), and an IP literal in brackets must be an IPv6
+// address (RFC 3986 `IPv6address`, optionally ending in a dotted IPv4 address, no zone id):
+// `IPvFuture` (`[v1.x]`) is refused, as nothing can connect to it.
 
 #include <cstdint>
 #include <string>
@@ -50,6 +54,78 @@ inline bool is_host_char(char c) noexcept
            c == '.' || c == '_' || c == '~' || c == '%';
 }
 
+inline bool is_hex_digit(char c) noexcept
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// RFC 3986 reg-name as this parser takes it: host characters, each `%` followed by two hex
+// digits, not starting with `.` or `-`.
+inline bool is_reg_name(std::string_view host) noexcept
+{
+    if (host.empty() || host.front() == '.' || host.front() == '-') return false;
+    for (std::size_t i = 0; i < host.size(); ++i) {
+        if (!is_host_char(host[i])) return false;
+        if (host[i] == '%') {
+            if (i + 2 >= host.size() || !is_hex_digit(host[i + 1]) || !is_hex_digit(host[i + 2])) return false;
+            i += 2;
+        }
+    }
+    return true;
+}
+
+// RFC 3986 IPv4address: four dec-octets (0 to 255, no leading zero) separated by dots.
+inline bool is_ipv4_address(std::string_view s) noexcept
+{
+    for (int octet = 0; octet < 4; ++octet) {
+        if (octet != 0) {
+            if (s.empty() || s.front() != '.') return false;
+            s.remove_prefix(1);
+        }
+        std::size_t n = 0;
+        unsigned v = 0;
+        while (n < s.size() && n < 4 && s[n] >= '0' && s[n] <= '9') v = v * 10 + static_cast<unsigned>(s[n++] - '0');
+        if (n == 0 || n > 3 || v > 255 || (n > 1 && s.front() == '0')) return false;
+        s.remove_prefix(n);
+    }
+    return s.empty();
+}
+
+// RFC 3986 IPv6address: eight groups of 1 to 4 hex digits, or fewer with one `::` standing
+// for at least one zero group; the last two groups may be written as an IPv4 address.
+inline bool is_ipv6_address(std::string_view s) noexcept
+{
+    std::size_t groups = 0, i = 0;
+    bool compressed = false;
+    if (s.substr(0, 2) == "::") {
+        compressed = true;
+        i = 2;
+        if (i == s.size()) return true;
+    }
+    for (;;) {
+        std::size_t j = i;
+        while (j < s.size() && is_hex_digit(s[j])) ++j;
+        if (j < s.size() && s[j] == '.') {  // the IPv4 tail: the rest of the literal
+            if (!is_ipv4_address(s.substr(i))) return false;
+            groups += 2;
+            break;
+        }
+        if (j == i || j - i > 4) return false;
+        ++groups;
+        i = j;
+        if (i == s.size()) break;
+        if (s[i] != ':') return false;
+        if (++i == s.size()) return false;  // a trailing single colon
+        if (s[i] == ':') {
+            if (compressed) return false;
+            compressed = true;
+            if (++i == s.size()) break;
+        }
+        if (groups >= 8) return false;
+    }
+    return compressed ? groups <= 7 : groups == 8;
+}
+
 // Splits an absolute http:// or https:// URL. Returns false for anything else: another
 // scheme, no host, a bad port, user info, a character a URL may not contain.
 inline bool parse_http_url(std::string_view url, url_parts& out)
@@ -75,9 +151,7 @@ inline bool parse_http_url(std::string_view url, url_parts& out)
         auto close = authority.find(']');
         if (close == std::string_view::npos || close == 1) return false;
         host = authority.substr(1, close - 1);
-        for (char c : host)
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
-                return false;
+        if (!is_ipv6_address(host)) return false;
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') return false;
@@ -91,10 +165,7 @@ inline bool parse_http_url(std::string_view url, url_parts& out)
             port = authority.substr(c + 1);
             if (port.empty()) return false;
         }
-        if (host.empty()) return false;
-        for (char ch : host)
-            if (!is_host_char(ch)) return false;
-        if (host.front() == '.' || host.front() == '-') return false;
+        if (!is_reg_name(host)) return false;
     }
     if (!port.empty()) {
         if (port.size() > 5) return false;

@@ -11,6 +11,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serializer.hpp>
+#include <boost/json/value_stack.hpp>
 #include <boost/json/value.hpp>
 
 #include <charconv>
@@ -354,9 +355,82 @@ void guarded(error_code& ec, diagnostics& diag, Fn&& fn)
 #endif
 }
 
+// A number's double from its JSON text, correctly rounded (std::from_chars). Boost 1.81's
+// parser rounds some doubles to a neighbour of the nearest one (0.9032689664283783 reads as
+// 0.90326896642837839), while the writer (std::to_chars) is exact, so `similar` changed on a
+// round trip. `parsed` (the parser's value) stays when from_chars cannot represent the
+// number (out of range: 1e400, 1e-400).
+inline double exact_double(double parsed, std::string_view text) noexcept
+{
+    double v = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    return r.ec == std::errc() && r.ptr == text.data() + text.size() ? v : parsed;
+}
+
+// The handler of boost::json::parser (a value_stack fed by every event), except that each
+// double is read again from its text by exact_double.
+class exact_value_handler {
+public:
+    static constexpr std::size_t max_object_size = bj::object::max_size();
+    static constexpr std::size_t max_array_size = bj::array::max_size();
+    static constexpr std::size_t max_key_size = bj::string::max_size();
+    static constexpr std::size_t max_string_size = bj::string::max_size();
+
+    bj::value_stack st;
+
+    exact_value_handler(bj::storage_ptr sp, unsigned char* temp, std::size_t size) noexcept
+        : st(std::move(sp), temp, size)
+    {
+    }
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code&) { return true; }
+    bool on_object_end(std::size_t n, error_code&) { st.push_object(n); return true; }
+    bool on_array_begin(error_code&) { return true; }
+    bool on_array_end(std::size_t n, error_code&) { st.push_array(n); return true; }
+    bool on_key_part(bj::string_view s, std::size_t, error_code&) { st.push_chars(s); return true; }
+    bool on_key(bj::string_view s, std::size_t, error_code&) { st.push_key(s); return true; }
+    bool on_string_part(bj::string_view s, std::size_t, error_code&) { st.push_chars(s); return true; }
+    bool on_string(bj::string_view s, std::size_t, error_code&) { st.push_string(s); return true; }
+    bool on_number_part(bj::string_view s, error_code&)
+    {
+        number_.append(s.data(), s.size());  // only when a number spans two writes
+        return true;
+    }
+    bool on_int64(std::int64_t i, bj::string_view, error_code&) { number_.clear(); st.push_int64(i); return true; }
+    bool on_uint64(std::uint64_t u, bj::string_view, error_code&) { number_.clear(); st.push_uint64(u); return true; }
+    bool on_double(double d, bj::string_view s, error_code&)
+    {
+        if (number_.empty()) {
+            st.push_double(exact_double(d, std::string_view(s.data(), s.size())));
+        } else {
+            number_.append(s.data(), s.size());
+            st.push_double(exact_double(d, number_));
+            number_.clear();
+        }
+        return true;
+    }
+    bool on_bool(bool b, error_code&) { st.push_bool(b); return true; }
+    bool on_null(error_code&) { st.push_null(); return true; }
+    bool on_comment_part(bj::string_view, error_code&) { return true; }
+    bool on_comment(bj::string_view, error_code&) { return true; }
+
+private:
+    std::string number_;
+};
+
+// boost::json::parse with exact doubles: the whole of `body` is one JSON document, its value
+// allocated from `mr`.
 inline bj::value parse(std::string_view body, error_code& parse_ec, bj::monotonic_resource& mr)
 {
-    return bj::parse(bj::string_view(body.data(), body.size()), parse_ec, bj::storage_ptr(&mr));
+    unsigned char temp[BOOST_JSON_STACK_BUFFER_SIZE];
+    bj::basic_parser<exact_value_handler> p(bj::parse_options{}, bj::storage_ptr(), temp, sizeof(temp));
+    p.handler().st.reset(bj::storage_ptr(&mr));
+    std::size_t n = p.write_some(false, body.data(), body.size(), parse_ec);
+    if (!parse_ec && n < body.size()) parse_ec = make_error_code(bj::error::extra_data);
+    if (parse_ec) return nullptr;
+    return p.handler().st.release();
 }
 
 // --- The create reply, straight into image_task ----------------------------------------------
