@@ -10,6 +10,8 @@
 
 #define BOOST_TEST_MODULE webhook_e2e
 #include <boost/test/unit_test.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/data/monomorphic.hpp>
 
 #include "../../example/emulator/emulator.hpp"
 #include "../../example/webhook_receiver.hpp"
