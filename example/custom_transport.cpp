@@ -60,7 +60,7 @@ private:
         out += "\r\n" + req.body;
         resp.maybe_sent = true;  // from here on the server may have the request
         for (std::size_t sent = 0; sent < out.size();) {
-            ssize_t k = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+            ssize_t k = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
             if (k <= 0) return close(fd), errc::make_error_code(errc::broken_pipe);
             sent += static_cast<std::size_t>(k);
         }
