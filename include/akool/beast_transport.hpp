@@ -62,6 +62,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -619,6 +620,7 @@ private:
                         true);
         http_response out;
         out.status = static_cast<int>(m.result_int());
+        out.headers.reserve(static_cast<std::size_t>(std::distance(m.begin(), m.end())));
         for (auto& f : m) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
         const bool keep = m.keep_alive();
         out.body = std::move(m.body());
@@ -680,9 +682,13 @@ public:
             out = std::move(r);
             done = true;
         };
-        boost::asio::async_compose<decltype(on_done), void(error_code, http_response)>(
-            detail::beast_send_op<Executor, lane_executor>(st_, lane->pool, lane->ioc.get_executor(), req), on_done,
-            lane->ioc.get_executor());
+        // Started from inside the private io_context, so that the operation's memory comes
+        // from Asio's per-thread recycling cache instead of the heap.
+        boost::asio::post(lane->ioc, [&] {
+            boost::asio::async_compose<decltype(on_done), void(error_code, http_response)>(
+                detail::beast_send_op<Executor, lane_executor>(st_, lane->pool, lane->ioc.get_executor(), req),
+                on_done, lane->ioc.get_executor());
+        });
         lane->ioc.restart();
         while (!done && lane->ioc.run_one() != 0) {
         }
