@@ -128,7 +128,7 @@ public:
     using algo_type = sansio::exchange_algo<Decode>;
     using result_type = typename algo_type::result_type;
 
-    struct state : gate_waiter {
+    struct state final : gate_waiter {
         diagnostics own_diag;
         typename cstate::timer_type timer;
         algo_type algo;
