@@ -205,17 +205,37 @@ inline std::string host_port(const url_parts& u)
     return s;
 }
 
-// True when a header of `req` is empty-named or could break the request framing (CR, LF, NUL).
+// True when `s` holds a byte that could break HTTP framing if written in a header (CR, LF, NUL).
+inline bool breaks_framing(std::string_view s) noexcept
+{
+    for (char c : s)
+        if (c == '\r' || c == '\n' || c == '\0') return true;
+    return false;
+}
+
+// True when a header of `req` is empty-named or could break the request framing.
 inline bool refuses_headers(const http_request& req) noexcept
 {
-    auto breaks = [](std::string_view s) {
-        for (char c : s)
-            if (c == '\r' || c == '\n' || c == '\0') return true;
-        return false;
-    };
     for (auto& h : req.headers)
-        if (breaks(h.name) || breaks(h.value) || h.name.empty()) return true;
+        if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty()) return true;
     return false;
+}
+
+// The reply as the client sees it, from a message Beast's response_parser read whole: false,
+// with `ec` and `detail`, for a status below 100 (Beast reads any three digits). The body is
+// moved out of `m`.
+inline bool take_reply(http::response<http::string_body>& m, http_response& out, error_code& ec, std::string& detail)
+{
+    if (m.result_int() < 100) {
+        ec = make_error_code(http::error::bad_status);
+        detail = "reply status " + std::to_string(m.result_int()) + " is below 100";
+        return false;
+    }
+    out.status = static_cast<int>(m.result_int());
+    out.headers.reserve(static_cast<std::size_t>(std::distance(m.begin(), m.end())));
+    for (auto& f : m) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    out.body = std::move(m.body());
+    return true;
 }
 
 // True for the ways a server ends a connection (the request may or may not have been read).
@@ -623,17 +643,14 @@ private:
         auto& st = *st_;
         st.conn->lowest().expires_never();
         auto& m = st.parser->get();
-        if (m.result_int() < 100)
-            return fail(self, make_error_code(http::error::bad_status),
-                        "exchange with " + host_port(st.url) + ": reply status " + std::to_string(m.result_int()) +
-                            " is below 100",
-                        true);
-        http_response out;
-        out.status = static_cast<int>(m.result_int());
-        out.headers.reserve(static_cast<std::size_t>(std::distance(m.begin(), m.end())));
-        for (auto& f : m) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
         const bool keep = m.keep_alive();
-        out.body = std::move(m.body());
+        http_response out;
+        {
+            error_code ec;
+            std::string detail;
+            if (!take_reply(m, out, ec, detail))
+                return fail(self, ec, "exchange with " + host_port(st.url) + ": " + detail, true);
+        }
         st.parser.reset();
         if (keep)
             st.pool->give_back(std::move(st.conn), st.transport->opts.max_idle_per_host);

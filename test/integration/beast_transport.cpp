@@ -930,7 +930,7 @@ BOOST_DATA_TEST_CASE(status_below_100_is_refused, data::make({"000", "099"}), co
     const std::string bad = std::string("HTTP/1.1 ") + code + " OK\r\nContent-Length: 2\r\n\r\n{}";
     raw_server srv([&](int n) { return n == 2 ? full_reply : bad; }, false);
     asio::io_context ioc;
-    akool::beast_transport t(ioc.get_executor(), transport_options(false, false));
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
     sent first = send_get(ioc, t, srv.base_url() + "/async");
     BOOST_TEST(first.ec.failed());
     BOOST_TEST(first.res.status == 0);
