@@ -164,9 +164,9 @@ public:
     /// @par Executor
     /// The handler runs through its associated executor, by default the client's
     /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
-    /// completes through a post, never inside this call; so does every other outcome, unless
-    /// the transport completes inside its own initiating call (the Beast transport does for a
-    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// completes through a post, never inside this call; so does every other outcome (a
+    /// transport never completes inside `async_send`: the Beast transport posts the refusal of
+    /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
     /// Terminal cancellation (partial and total are not honoured) completes the operation
     /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
@@ -233,9 +233,9 @@ public:
     /// @par Executor
     /// The handler runs through its associated executor, by default the client's
     /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
-    /// completes through a post, never inside this call; so does every other outcome, unless
-    /// the transport completes inside its own initiating call (the Beast transport does for a
-    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// completes through a post, never inside this call; so does every other outcome (a
+    /// transport never completes inside `async_send`: the Beast transport posts the refusal of
+    /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
     /// Terminal cancellation (partial and total are not honoured) completes the operation
     /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
@@ -300,9 +300,9 @@ public:
     /// @par Executor
     /// The handler runs through its associated executor, by default the client's
     /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
-    /// completes through a post, never inside this call; so does every other outcome, unless
-    /// the transport completes inside its own initiating call (the Beast transport does for a
-    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// completes through a post, never inside this call; so does every other outcome (a
+    /// transport never completes inside `async_send`: the Beast transport posts the refusal of
+    /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
     /// Terminal cancellation (partial and total are not honoured) completes the operation
     /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
