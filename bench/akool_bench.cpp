@@ -12,16 +12,10 @@
 //   AKOOL_API_KEY       sent as x-api-key (any value; default "test-key")
 //   AKOOL_CA_FILE, CA   PEM file of trusted CAs for https (AKOOL_CA_FILE wins; default: system store)
 //   BATCH               batch_quantity, 1 to 4 (default 1); use with a /batch4 base URL
-//   AKOOL_BENCH_MODE    sync (default): client.create(req, ec, diag) in a loop (after the first
-//                       request, each exchange runs on this thread over the kept-alive
-//                       connection: beast_transport::try_send_sync);
+//   AKOOL_BENCH_MODE    sync (default): client.create(req, ec, diag) in a loop (each exchange
+//                       runs on this thread through the transport's blocking send, over the
+//                       kept-alive connection of its private io_context);
 //                       async: a chain of client.async_create callbacks under one ioc.run()
-//   AKOOL_BENCH_DEADLINE_THREAD  1: beast_transport_options::deadline_thread (async exchange
-//                       deadlines on the shared watchdog thread); default 0: one Asio timer per
-//                       async exchange (the sync exchange waits in poll() with the deadline)
-//   AKOOL_BENCH_REPLY_SPIN_US  beast_transport_options::reply_spin in microseconds (default:
-//                       the library's, 50): how long the sync exchange polls for a reply
-//                       before it sleeps; 0 never spins
 // The last line printed is `n=N secs=S first_ms=F rps=R`; first_ms is the time to the first
 // reply, connection and TLS setup included.
 
@@ -138,21 +132,6 @@ int main(int argc, char** argv)
     opts.api_key = env("AKOOL_API_KEY", "test-key");
     akool::beast_transport_options topts;
     topts.ca_file = env("AKOOL_CA_FILE", env("CA", ""));
-    const std::string deadline_thread = env("AKOOL_BENCH_DEADLINE_THREAD", "0");
-    if (deadline_thread != "0" && deadline_thread != "1") {
-        std::fprintf(stderr, "akool-bench: AKOOL_BENCH_DEADLINE_THREAD must be 0 or 1\n");
-        return 2;
-    }
-    topts.deadline_thread = deadline_thread == "1";
-    if (const char* spin = std::getenv("AKOOL_BENCH_REPLY_SPIN_US")) {
-        char* end = nullptr;
-        const long us = std::strtol(spin, &end, 10);
-        if (*spin == '\0' || *end != '\0' || us < 0 || us > 1000000) {
-            std::fprintf(stderr, "akool-bench: AKOOL_BENCH_REPLY_SPIN_US must be 0 to 1000000\n");
-            return 2;
-        }
-        topts.reply_spin = std::chrono::microseconds(us);
-    }
 
     try {
         boost::asio::io_context ioc{1};  // one thread runs it: no locking inside Asio
@@ -175,9 +154,7 @@ int main(int argc, char** argv)
         }
 
         const double secs = std::chrono::duration<double>(clock_type::now() - chk.t0).count();
-        std::printf("connections=%zu mode=%s deadline=%s reply_spin_us=%lld\n", client.transport().connections_opened(),
-                    mode.c_str(), topts.deadline_thread ? "thread" : "timer",
-                    static_cast<long long>(topts.reply_spin.count()));
+        std::printf("connections=%zu mode=%s\n", client.transport().connections_opened(), mode.c_str());
         std::printf("n=%ld secs=%.3f first_ms=%.2f rps=%.1f\n", n, secs, chk.first_ms, static_cast<double>(n) / secs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "akool-bench: %s\n", e.what());

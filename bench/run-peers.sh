@@ -7,15 +7,13 @@
 #
 # The harness is copied to a scratch directory first (WORK, default a new /tmp/akool-peers.*);
 # the original is never written. akool-bench is built in Release (-O2) in BUILD_DIR (default
-# <repo>/build-bench) and added to the harness's CLIENTS as four rows per protocol:
-# akool (the sync form, client.create in a loop: the exchange runs on the calling thread over the
-# kept-alive connection, with the default reply_spin of 50 us), akool_nospin (the same with
-# AKOOL_BENCH_REPLY_SPIN_US=0: it sleeps for every reply, as the peers do), akool_async (AKOOL_BENCH_MODE=async: a chain of async_create under one
-# ioc.run(), deadline on an Asio timer) and akool_async_thread (the same with
-# AKOOL_BENCH_DEADLINE_THREAD=1: beast_transport_options::deadline_thread, the watchdog thread).
+# <repo>/build-bench) and added to the harness's CLIENTS as two rows per protocol:
+# akool (the sync form, client.create in a loop: the exchange runs on the calling thread through
+# the transport's blocking send over its kept-alive connection) and akool_async
+# (AKOOL_BENCH_MODE=async: a chain of async_create under one ioc.run()).
 # Every knob of run-all.sh passes through: ROUNDS N N_PY N_PY_NOREUSE N_PY_NOREUSE_TLS WRK_SECS
-# LAYOUTS MICRO_ITERS PY. Shorter runs: NO_PY=1 drops the Python rows, NO_ASYNC=1 the two async
-# akool rows, NO_SERVER_MAX=1 the split layout's wrk -t2 -c64 rows (the server's maximum).
+# LAYOUTS MICRO_ITERS PY. Shorter runs: NO_PY=1 drops the Python rows, NO_ASYNC=1 the async
+# akool row, NO_SERVER_MAX=1 the split layout's wrk -t2 -c64 rows (the server's maximum).
 # Besides the ratios of medians it prints the paired ratios: akool / wrk and akool / curl
 # within each round (the clients of one round run seconds apart), their median and range,
 # and how many rounds met the bar; wrk / curl beside them shows what the curl half allows.
@@ -37,11 +35,11 @@ rm -rf "$WORK/results" "$WORK/run"
 mkdir -p "$WORK/bin"
 cp "$BUILD_DIR/bin/akool-bench" "$WORK/bin/akool-bench"
 
-# Four akool rows after the curl_nlohmann row of each protocol ($N, $H and $S stay literal:
+# Two akool rows after the curl_nlohmann row of each protocol ($N, $H and $S stay literal:
 # run-all.sh expands them; it runs the command word-split, hence env).
 cd "$WORK"
 rows() {  # rows URLVAR
-  printf '%s' "  \"akool|$2|\$N|bin/akool-bench \$$1 \$N\"\n  \"akool_nospin|$2|\$N|env AKOOL_BENCH_REPLY_SPIN_US=0 bin/akool-bench \$$1 \$N\"\n  \"akool_async|$2|\$N|env AKOOL_BENCH_MODE=async bin/akool-bench \$$1 \$N\"\n  \"akool_async_thread|$2|\$N|env AKOOL_BENCH_MODE=async AKOOL_BENCH_DEADLINE_THREAD=1 bin/akool-bench \$$1 \$N\""
+  printf '%s' "  \"akool|$2|\$N|bin/akool-bench \$$1 \$N\"\n  \"akool_async|$2|\$N|env AKOOL_BENCH_MODE=async bin/akool-bench \$$1 \$N\""
 }
 sed -i -e "/^  \"curl_nlohmann|http|/a\\$(rows H http)" -e "/^  \"curl_nlohmann|https|/a\\$(rows S https)" run-all.sh
 if [[ ${NO_PY:-0} == 1 ]]; then sed -i '/^  "py_requests/d' run-all.sh; fi
@@ -53,9 +51,7 @@ if ! echo '#include <simdjson.h>' | ${CXX:-g++} -x c++ -fsyntax-only - 2> /dev/n
   sed -i 's|^all: \(.*\) bin/json_micro|all: \1|' Makefile
   sed -i '/json_micro/d' run-all.sh
 fi
-[[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_nospin|' run-all.sh) == 2 &&
-   $(grep -c '^  "akool_async|' run-all.sh) == 2 &&
-   $(grep -c '^  "akool_async_thread|' run-all.sh) == 2 ]] ||
+[[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_async|' run-all.sh) == 2 ]] ||
   { echo "could not add the akool rows to run-all.sh" >&2; exit 1; }
 if [[ ${NO_ASYNC:-0} == 1 ]]; then sed -i '/^  "akool_async/d' run-all.sh; fi
 
@@ -74,7 +70,7 @@ print("| layout | proto | client | req/s | /wrk (bar 0.90) | /beast_sync | /curl
 print("|---|---|---|--:|--:|--:|--:|")
 for layout in dict.fromkeys(r["layout"] for r in rows):
     for proto in ("http", "https"):
-        for client in ("akool", "akool_nospin", "akool_async", "akool_async_thread"):
+        for client in ("akool", "akool_async"):
             a = med.get((layout, client, proto))
             if a is None:
                 continue
@@ -98,7 +94,7 @@ def cell(v, bar):
 for layout in dict.fromkeys(r["layout"] for r in rows):
     for proto in ("http", "https"):
         wc = paired(layout, proto, "wrk -t1 -c1", "curl_nlohmann")
-        for client in ("akool", "akool_nospin", "akool_async", "akool_async_thread", "beast_sync"):
+        for client in ("akool", "akool_async", "beast_sync"):
             if (layout, client, proto, rounds[0]) not in rps:
                 continue
             w, wm = cell(paired(layout, proto, client, "wrk -t1 -c1"), 0.90)

@@ -3,7 +3,6 @@
 // speaking HTTP/1.0 (plain http, one connection per request); libcurl or an engine's HTTP module
 // fits the same few lines. Run: AKOOL_API_KEY=any AKOOL_BASE_URL=http://127.0.0.1:PORT ./custom_transport
 #include <akool/client.hpp>
-#include <akool/transport.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -31,6 +30,8 @@ public:
             h(ec, std::move(r));
         });
     }
+    // The same exchange on the calling thread, for the client's synchronous calls.
+    void send(const akool::http_request& req, akool::http_response& r, akool::error_code& ec) { ec = exchange(req, r); }
 
 private:
     static akool::error_code exchange(const akool::http_request& req, akool::http_response& resp)
@@ -59,7 +60,7 @@ private:
         out += "\r\n" + req.body;
         resp.maybe_sent = true;  // from here on the server may have the request
         for (std::size_t sent = 0; sent < out.size();) {
-            ssize_t k = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+            ssize_t k = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
             if (k <= 0) return close(fd), errc::make_error_code(errc::broken_pipe);
             sent += static_cast<std::size_t>(k);
         }
@@ -80,7 +81,7 @@ private:
     }
     executor_type ex_;
 };
-static_assert(akool::is_transport<posix_transport>::value);
+static_assert(akool::is_transport<posix_transport>::value);  // every member the client calls
 
 int main()
 {

@@ -17,12 +17,13 @@
 ///  - `x(args..., error_code&, [diagnostics&])`: synchronous, never throws for an operation
 ///    failure;
 ///  - `x(args...)`: synchronous, throws `error_with_diagnostics` through boost::throw_exception.
-/// The synchronous forms block the calling thread. When the transport can exchange on the
-/// calling thread (the Beast transport over a kept-alive connection: `try_send_sync`), create,
-/// get-result and get-token do so, with the same retry decisions as the async forms (retry
-/// delays are slept); otherwise, and for the longer operations, they drive the client's
-/// io_context until the operation completes. Call them when no other thread runs that
-/// io_context. They need an executor of an io_context.
+/// The synchronous forms block the calling thread. Create, get-result and get-token run the
+/// exchange on the calling thread through the transport's blocking `send` (same retry
+/// decisions as the async forms; retry delays are slept, the request gate is waited on): they
+/// never run, poll or restart the client's io_context, and may be called from any thread,
+/// including one that runs it. Wait, generate and the downloads still drive the client's
+/// io_context until the operation completes: call them only when no other thread runs that
+/// io_context (they need an executor of an io_context).
 ///
 /// An invalid request fails with `error::validation_failed`, the validator's findings in
 /// `diagnostics::issues`, and sends no byte.
@@ -34,6 +35,7 @@
 #include <akool/model.hpp>
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
+#include <akool/detail/blocking_driver.hpp>
 #include <akool/detail/client_ops.hpp>
 #include <akool/detail/protocol.hpp>
 
@@ -58,14 +60,6 @@
 namespace akool {
 namespace detail {
 
-// True when `Transport` has `bool try_send_sync(const http_request&, http_response&, error_code&)`.
-template <class Transport, class = void>
-struct has_sync_send : std::false_type {};
-template <class Transport>
-struct has_sync_send<Transport, std::void_t<decltype(bool(std::declval<Transport&>().try_send_sync(
-                                    std::declval<const http_request&>(), std::declval<http_response&>(),
-                                    std::declval<error_code&>())))>> : std::true_type {};
-
 template <class Executor, class = void>
 struct has_io_context : std::false_type {};
 template <class Executor>
@@ -86,13 +80,17 @@ struct has_io_context<Executor, std::enable_if_t<std::is_convertible_v<
 /// pointer to the client: it must outlive them and must not be moved while one runs. See
 /// client.hpp for the three forms of each operation.
 ///
-/// @tparam Transport a type that models `akool::transport` (transport.hpp), e.g.
-///         `beast_transport` or `fake_transport`.
+/// @tparam Transport a type that models `akool::transport` (transport.hpp, checked member by
+///         member), e.g. `beast_transport` or `fake_transport`.
 /// @tparam Executor the default executor of completion handlers; the transport's by default.
 template <class Transport, class Executor = typename Transport::executor_type>
+#if AKOOL_HAS_CONCEPTS
+    requires transport<Transport>
+#endif
 class basic_client {
-    static_assert(is_transport<Transport>::value,
-                  "Transport must have executor_type, get_executor() and async_send(http_request&&, handler)");
+#if !AKOOL_HAS_CONCEPTS
+    static_assert(detail::check_transport<Transport>::value);
+#endif
     using state_type = detail::client_state<Transport>;
 
 public:
@@ -166,9 +164,9 @@ public:
     /// @par Executor
     /// The handler runs through its associated executor, by default the client's
     /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
-    /// completes through a post, never inside this call; so does every other outcome, unless
-    /// the transport completes inside its own initiating call (the Beast transport does for a
-    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// completes through a post, never inside this call; so does every other outcome (a
+    /// transport never completes inside `async_send`: the Beast transport posts the refusal of
+    /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
     /// Terminal cancellation (partial and total are not honoured) completes the operation
     /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
@@ -206,13 +204,9 @@ public:
     /// reported in `ec` and `diag`, never thrown.
     std::vector<image_task> create(const image_request& req, error_code& ec, diagnostics& diag)
     {
-        if constexpr (detail::has_sync_send<Transport>::value) {
-            diag.clear();
-            return exchange_sync<detail::decode_create>(
-                [&](error_code& e, diagnostics& d) { return detail::make_create_request(st_->opts, req, e, d); }, diag,
-                request_kind::create, ec);
-        }
-        return run_sync<std::vector<image_task>>([&](auto&& h) { async_create(req, diag, std::move(h)); }, ec);
+        diag.clear();
+        return exchange_blocking<detail::decode_create>(
+            [&](error_code& e, diagnostics& d) { return detail::make_create_request(st_->opts, req, e, d); }, diag, request_kind::create, ec);
     }
     /// Synchronous `async_create`, without diagnostics; a failure is reported in `ec`.
     std::vector<image_task> create(const image_request& req, error_code& ec)
@@ -239,9 +233,9 @@ public:
     /// @par Executor
     /// The handler runs through its associated executor, by default the client's
     /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
-    /// completes through a post, never inside this call; so does every other outcome, unless
-    /// the transport completes inside its own initiating call (the Beast transport does for a
-    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// completes through a post, never inside this call; so does every other outcome (a
+    /// transport never completes inside `async_send`: the Beast transport posts the refusal of
+    /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
     /// Terminal cancellation (partial and total are not honoured) completes the operation
     /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
@@ -277,13 +271,9 @@ public:
     /// is reported in `ec` and `diag`, never thrown.
     image_result get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
     {
-        if constexpr (detail::has_sync_send<Transport>::value) {
-            diag.clear();
-            return exchange_sync<detail::decode_result>(
-                [&](error_code& e, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, e, d); },
-                diag, request_kind::read, ec);
-        }
-        return run_sync<image_result>([&](auto&& h) { async_get_result(task_id, diag, std::move(h)); }, ec);
+        diag.clear();
+        return exchange_blocking<detail::decode_result>(
+            [&](error_code& e, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, e, d); }, diag, request_kind::read, ec);
     }
     /// Synchronous `async_get_result`, without diagnostics; a failure is reported in `ec`.
     image_result get_result(std::string_view task_id, error_code& ec)
@@ -310,9 +300,9 @@ public:
     /// @par Executor
     /// The handler runs through its associated executor, by default the client's
     /// (`get_executor()`). A request refused while it is built (invalid arguments, base URL)
-    /// completes through a post, never inside this call; so does every other outcome, unless
-    /// the transport completes inside its own initiating call (the Beast transport does for a
-    /// header holding CR, LF or NUL, such as an API key with a line break).
+    /// completes through a post, never inside this call; so does every other outcome (a
+    /// transport never completes inside `async_send`: the Beast transport posts the refusal of
+    /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
     /// Terminal cancellation (partial and total are not honoured) completes the operation
     /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
@@ -351,13 +341,9 @@ public:
     /// reported in `ec` and `diag`, never thrown.
     std::string get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
     {
-        if constexpr (detail::has_sync_send<Transport>::value) {
-            diag.clear();
-            return exchange_sync<detail::decode_token>(
-                [&](error_code& e, diagnostics& d) { return detail::make_token_request(st_->opts, creds, e, d); },
-                diag, request_kind::read, ec);
-        }
-        return run_sync<std::string>([&](auto&& h) { async_get_token(creds, diag, std::move(h)); }, ec);
+        diag.clear();
+        return exchange_blocking<detail::decode_token>(
+            [&](error_code& e, diagnostics& d) { return detail::make_token_request(st_->opts, creds, e, d); }, diag, request_kind::read, ec);
     }
     /// Synchronous `async_get_token`, without diagnostics; a failure is reported in `ec`.
     std::string get_token(const client_credentials& creds, error_code& ec)
@@ -610,20 +596,17 @@ private:
                         CompletionToken&& token)
     {
         using op = detail::exchange_op<Transport, Decode>;
-        auto st = std::make_unique<typename op::state>(st_.get(), user_diag, std::move(decode), kind);
         // Build eagerly: the caller's arguments need not outlive this call.
-        st->request = build(st->build_ec, st->diag());
-        return launch_exchange<Decode>(std::move(st), std::forward<CompletionToken>(token));
-    }
-
-    // Starts exchange_op on a prepared state (request built, policy set).
-    template <class Decode, class CompletionToken>
-    auto launch_exchange(std::unique_ptr<typename detail::exchange_op<Transport, Decode>::state> st,
-                         CompletionToken&& token)
-    {
-        using op = detail::exchange_op<Transport, Decode>;
+        error_code build_ec;
+        diagnostics* build_diag = user_diag;
+        diagnostics scratch;
+        if (!build_diag) build_diag = &scratch;
+        http_request request = build(build_ec, *build_diag);
+        auto st = std::make_unique<typename op::state>(*st_, user_diag, std::move(request), build_ec, std::move(decode),
+                                                       kind);
+        if (!user_diag) st->own_diag = std::move(scratch);
         return boost::asio::async_compose<CompletionToken, void(error_code, typename op::result_type)>(
-            op(std::move(st)), token, ex_);
+            op(*st_, std::move(st)), token, ex_);
     }
 
     template <class R, class F>
@@ -636,55 +619,24 @@ private:
         return r;
     }
 
-    // The synchronous exchange: the decisions of exchange_op (gate, finish_exchange,
-    // should_retry, backoff) on the calling thread, each attempt through the transport's
-    // try_send_sync, or its async_send driven here when it cannot. When the gate does not let
-    // an attempt start at once (limits reached), exchange_op takes over the remaining attempts,
-    // waiting in the gate's queue as async operations do.
+    // The synchronous exchange: the exchange algorithm carried out on the calling thread by the
+    // blocking driver (the transport's blocking send; no executor involved).
     template <class Decode, class Build>
-    auto exchange_sync(Build&& build, diagnostics& diag, request_kind kind, error_code& ec)
+    auto exchange_blocking(Build&& build, diagnostics& diag, request_kind kind, error_code& ec)
     {
-        using op = detail::exchange_op<Transport, Decode>;
-        using result_type = typename op::result_type;
         auto& cs = *st_;
-        ec.clear();
-        http_request request = build(ec, diag);
-        if (ec) return result_type{};
-        const retry_policy policy = cs.retry;
-        result_type value{};
-        for (unsigned retries = 0;;) {
-            if (!cs.gate.try_enter_now(std::chrono::steady_clock::now())) {
-                return run_sync<result_type>(
-                    [&](auto&& h) {
-                        auto st = std::make_unique<typename op::state>(&cs, &diag, Decode{}, kind);
-                        st->request = std::move(request);
-                        st->policy.max_retries = policy.max_retries > retries ? policy.max_retries - retries : 0;
-                        launch_exchange<Decode>(std::move(st), std::move(h));
-                    },
-                    ec);
-            }
-            http_response response;
-            error_code tec;
-            if (!cs.transport.try_send_sync(request, response, tec)) {
-                response = run_sync<http_response>(
-                    [&](auto&& h) {
-                        using handler = std::decay_t<decltype(h)>;
-                        if constexpr (detail::has_borrowed_send<Transport, handler>::value)
-                            cs.transport.async_send_borrowed(request, std::move(h));
-                        else
-                            cs.transport.async_send(http_request(request), std::move(h));
-                    },
-                    tec);
-            }
-            cs.gate.leave();
-            detail::reset_attempt(diag);
-            value = detail::finish_exchange(tec, response, request.replay_safe, Decode{}, ec, diag);
-            if (!detail::decide_retry(policy, kind, ec, diag, retries)) break;
-            std::this_thread::sleep_for(policy.backoff(retries++, cs.random_unit(), diag));
-        }
-        return value;
+        error_code build_ec;
+        http_request request = build(build_ec, diag);
+        detail::blocking_waiter waiter;
+        detail::sansio::exchange_algo<Decode> algo(std::move(request), build_ec, cs.gate, waiter, cs.retry, kind,
+                                                   Decode{}, cs.jitter(), diag);
+        detail::run_blocking(cs.transport, algo, waiter);
+        ec = algo.error();
+        return std::move(algo.value());
     }
 
+    // The old synchronous path of wait, generate and the downloads: drives the client's
+    // io_context until the async form completes.
     template <class R, class Initiate>
     R run_sync(Initiate&& initiate, error_code& ec)
     {

@@ -132,26 +132,47 @@ public:
     template <class Handler>
     void async_send(http_request&& req, Handler&& handler)
     {
-        step s;
-        {
-            std::lock_guard<std::mutex> lock(state_->mtx);
-            state_->sent.push_back(std::move(req));
-            if (state_->script.empty() && state_->fallback) {
-                s.respond = state_->fallback;
-            } else if (state_->script.empty()) {
-                s.ec = boost::asio::error::not_connected;
-                s.response.failure_detail = "fake transport: no scripted reply left";
-            } else {
-                s = std::move(state_->script.front());
-                state_->script.pop_front();
-            }
-            if (s.respond) s.response = s.respond(state_->sent.back());
-        }
+        step s = next(std::move(req));
         if (s.hang) return hang(std::forward<Handler>(handler));
         boost::asio::post(ex_, boost::asio::append(std::forward<Handler>(handler), s.ec, std::move(s.response)));
     }
 
+    /// The blocking form: records a copy of `req` and returns the next scripted step in `out`
+    /// and `ec` on the calling thread. A `push_hang` step cannot be cancelled here: it fails
+    /// at once with `asio::error::timed_out` (maybe_sent set), as the request's timeout would.
+    void send(const http_request& req, http_response& out, error_code& ec)
+    {
+        step s = next(http_request(req));
+        if (s.hang) {
+            s.ec = boost::asio::error::timed_out;
+            s.response = http_response{};
+            s.response.maybe_sent = true;
+            s.response.failure_detail = "fake transport: a hung request timed out";
+        }
+        ec = s.ec;
+        out = std::move(s.response);
+    }
+
 private:
+    // Records `req` and takes the step that answers it.
+    step next(http_request&& req)
+    {
+        step s;
+        std::lock_guard<std::mutex> lock(state_->mtx);
+        state_->sent.push_back(std::move(req));
+        if (state_->script.empty() && state_->fallback) {
+            s.respond = state_->fallback;
+        } else if (state_->script.empty()) {
+            s.ec = boost::asio::error::not_connected;
+            s.response.failure_detail = "fake transport: no scripted reply left";
+        } else {
+            s = std::move(state_->script.front());
+            state_->script.pop_front();
+        }
+        if (s.respond) s.response = s.respond(state_->sent.back());
+        return s;
+    }
+
     template <class Handler>
     void hang(Handler&& handler)
     {

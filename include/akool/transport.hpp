@@ -7,17 +7,25 @@
 /// Beast or OpenSSL type appears here: a transport can sit on libcurl, WinHTTP, an engine's
 /// HTTP module or a test script.
 ///
-/// A type `T` models `akool::transport` when it has
-///  - `typename T::executor_type`, and `t.get_executor()` returning it;
+/// A type `T` models `akool::transport` when it has every member the client calls (nothing
+/// else is looked for):
+///  - `typename T::executor_type`, and `t.get_executor()` returning it: the executor of the
+///    client's timers and, by default, of its completion handlers;
 ///  - `t.async_send(http_request&& req, Handler&& h)`, which sends `req` and later invokes
 ///    `h(error_code, http_response)` exactly once, through the handler's associated executor
 ///    (for example with `asio::post`/`asio::dispatch`, as every Asio operation does), never
-///    from inside `async_send` itself. A transport should honour the handler's associated
-///    cancellation slot; the client relies on its own deadline otherwise.
+///    from inside `async_send` itself. The transport owns `req` from the call on. It should
+///    honour the handler's associated cancellation slot (at least terminal cancellation);
+///    the client relies on the request's timeout otherwise;
+///  - `t.send(const http_request& req, http_response& out, error_code& ec)`, which does the
+///    same exchange on the calling thread and returns when it is over (the client's
+///    synchronous forms call it). `req` is only read. It must not run the executor's
+///    execution context (the user's io_context): it blocks the calling thread instead.
 /// On failure the transport sets `http_response::maybe_sent` when any byte of the request may
 /// have reached the server, and may describe the failed step in `failure_detail`.
 /// Under C++20 `akool::transport<T>` is a concept; under C++17 it is a constexpr bool with
-/// the same name, for `static_assert(akool::transport<T>)`.
+/// the same name, for `static_assert(akool::transport<T>)`. `basic_client` checks each
+/// requirement on its own, so that a missing member is named by the compiler's message.
 
 #include <akool/config.hpp>
 #include <akool/error.hpp>
@@ -112,26 +120,69 @@ struct transport_handler_archetype {
     void operator()(error_code, http_response) {}
 };
 
+/// True when `T::executor_type` names a type.
 template <class T, class = void>
-struct is_transport_impl : std::false_type {};
-
+struct has_executor_type : std::false_type {};
 template <class T>
-struct is_transport_impl<
-    T, std::void_t<typename T::executor_type,
-                   decltype(std::declval<T&>().async_send(std::declval<http_request&&>(),
-                                                          std::declval<transport_handler_archetype&&>())),
-                   std::enable_if_t<std::is_convertible_v<decltype(std::declval<T&>().get_executor()),
-                                                          typename T::executor_type>>>> : std::true_type {};
+struct has_executor_type<T, std::void_t<typename T::executor_type>> : std::true_type {};
+
+/// True when `t.get_executor()` returns something convertible to `T::executor_type`.
+template <class T, class = void>
+struct has_get_executor : std::false_type {};
+template <class T>
+struct has_get_executor<T, std::enable_if_t<std::is_convertible_v<decltype(std::declval<T&>().get_executor()),
+                                                                   typename T::executor_type>>> : std::true_type {};
+
+/// True when `t.async_send(http_request&&, handler)` is callable.
+template <class T, class = void>
+struct has_async_send : std::false_type {};
+template <class T>
+struct has_async_send<T, std::void_t<decltype(std::declval<T&>().async_send(
+                             std::declval<http_request&&>(), std::declval<transport_handler_archetype&&>()))>>
+    : std::true_type {};
+
+/// True when `t.send(const http_request&, http_response&, error_code&)` is callable.
+template <class T, class = void>
+struct has_blocking_send : std::false_type {};
+template <class T>
+struct has_blocking_send<T, std::void_t<decltype(std::declval<T&>().send(std::declval<const http_request&>(),
+                                                                         std::declval<http_response&>(),
+                                                                         std::declval<error_code&>()))>>
+    : std::true_type {};
+
+/// Every requirement of the transport concept at once.
+template <class T>
+struct is_transport_impl
+    : std::bool_constant<has_executor_type<T>::value && has_get_executor<T>::value && has_async_send<T>::value &&
+                         has_blocking_send<T>::value> {};
+
+/// One static_assert per requirement, so that the compiler names the member a transport
+/// lacks. Instantiated by basic_client (C++17; under C++20 the concept does it).
+template <class T>
+struct check_transport {
+    static_assert(has_executor_type<T>::value, "akool transport: missing member type `executor_type`");
+    static_assert(has_get_executor<T>::value,
+                  "akool transport: missing `executor_type get_executor()` (or it does not return executor_type)");
+    static_assert(has_async_send<T>::value,
+                  "akool transport: missing `async_send(http_request&&, Handler&&)` completing with "
+                  "void(error_code, http_response)");
+    static_assert(has_blocking_send<T>::value,
+                  "akool transport: missing the blocking `send(const http_request&, http_response&, error_code&)`");
+    static constexpr bool value = true;
+};
 
 } // namespace detail
 
 #if AKOOL_HAS_CONCEPTS
-/// A transport: sends one http_request and completes with (error_code, http_response).
+/// A transport: sends one http_request, asynchronously or on the calling thread, and
+/// completes with (error_code, http_response). See the file comment for each member.
 template <class T>
-concept transport = requires(T& t, http_request&& req, detail::transport_handler_archetype&& h) {
+concept transport = requires(T& t, http_request&& req, const http_request& creq, http_response& out, error_code& ec,
+                             detail::transport_handler_archetype&& h) {
     typename T::executor_type;
     { t.get_executor() } -> std::convertible_to<typename T::executor_type>;
     t.async_send(std::move(req), std::move(h));
+    t.send(creq, out, ec);
 };
 #else
 /// C++17 form of the concept: true when `T` models a transport.

@@ -1,8 +1,8 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
 //
-// The HTTP reply reader of the Beast transport (detail::response_reader, a Beast
-// basic_parser writing into http_response) on any bytes, fed as the synchronous exchange
-// feeds it. The first byte picks a chunk size. Invariants:
+// The HTTP reply reading of the Beast transport (Beast's response_parser with the transport's
+// body limit, then detail::take_reply, which makes the client's http_response of it) on any
+// bytes. The first byte picks a chunk size. Invariants:
 //  - the bytes fed at once and fed in chunks give the same outcome (a reply, or a failure)
 //    and, when done, the same status, headers and body. The error itself may differ: for a
 //    malformed head that never ends, Beast waits for the end of the head when it has the
@@ -64,13 +64,12 @@ struct outcome {
     bool done = false;
 };
 
-// Feeds `wire` to a response_reader `chunk` bytes at a time, as sync_exchange does, then
-// the end of the stream.
+// Feeds `wire` to a response_parser `chunk` bytes at a time, then the end of the stream, and
+// takes the reply as the transport does.
 outcome read_reply(std::string_view wire, std::size_t chunk)
 {
     outcome o;
-    detail::reset_response(o.r);
-    detail::response_reader parser(o.r);
+    boost::beast::http::response_parser<boost::beast::http::string_body> parser;
     parser.eager(true);
     parser.body_limit(body_limit);
     std::string buf;
@@ -98,7 +97,10 @@ outcome read_reply(std::string_view wire, std::size_t chunk)
             if (o.ec || used == 0) break;
         }
     }
-    o.done = !o.ec && parser.is_done();
+    if (!o.ec && parser.is_done()) {
+        std::string why;
+        o.done = detail::take_reply(parser.get(), o.r, o.ec, why);
+    }
     return o;
 }
 

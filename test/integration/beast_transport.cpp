@@ -1,8 +1,8 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
 // The Beast transport and the client over real sockets: keep-alive reuse, stale connections,
-// never resending a create, timeouts (in both deadline modes: Asio timer, watchdog thread),
-// header injection, limits, cancellation, TLS verification, and no thread of the library's
-// own in the default mode.
+// never resending a create, timeouts, header injection, limits, cancellation, TLS
+// verification, the blocking send (never the user's io_context), and no thread of the
+// library's own.
 #define BOOST_TEST_MODULE beast_transport
 #include <boost/test/unit_test.hpp>
 
@@ -88,6 +88,17 @@ akool::client_options options_for(const server& s, const std::string& host = "12
 
 const akool_test::test_pki& pki() { return akool_test::shared_test_pki(); }
 
+// A sync create and a sync get-result through `c`; REQUIREs both to succeed.
+void create_then_get(akool::client& c)
+{
+    akool::error_code ec;
+    akool::diagnostics diag;
+    c.create(text_request(), ec, diag);
+    BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
+    c.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
+    BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(create_over_http_sends_the_documented_request)
@@ -166,7 +177,7 @@ BOOST_AUTO_TEST_CASE(create_dropped_on_a_reused_connection_is_never_resent)
     BOOST_REQUIRE(!ec);
     c.create(text_request(), ec, diag);
     BOOST_TEST(ec == akool::error::outcome_unknown, ec.message());
-    BOOST_TEST(diag.client_message.find("may have been processed") != std::string::npos, diag.client_message);
+    BOOST_TEST(diag.client_message.find("not resent") != std::string::npos, diag.client_message);
     BOOST_TEST(srv.requests() == 2, "the dropped create must not be sent again");
 }
 
@@ -403,8 +414,7 @@ BOOST_AUTO_TEST_CASE(tls_handshake_timeout)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deadline modes: beast_transport_options::deadline_thread false (an Asio timer per exchange,
-// the default) and true (the shared watchdog thread).
+// Exchanges on connected sockets against a scripted raw server.
 
 namespace {
 
@@ -523,10 +533,9 @@ private:
 const std::string full_reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                                std::to_string(result_reply.size()) + "\r\n\r\n" + result_reply;
 
-akool::beast_transport_options transport_options(bool deadline_thread, bool tls)
+akool::beast_transport_options transport_options(bool tls)
 {
     akool::beast_transport_options t;
-    t.deadline_thread = deadline_thread;
     if (tls) t.ca_file = pki().ca_cert;
     return t;
 }
@@ -568,16 +577,15 @@ std::size_t thread_count()
 // A server that never answers, or answers half a reply: the request fails with `timeout`
 // after the deadline and not long after it, may have been sent, and its connection is
 // closed, not pooled: the next request opens a new one.
-BOOST_DATA_TEST_CASE(request_timeout_in_both_deadline_modes,
-                     data::make({false, true}) * data::make({false, true}) * data::make({false, true}), deadline_thread,
-                     tls, half_reply)
+BOOST_DATA_TEST_CASE(request_timeout_on_a_connected_socket, data::make({false, true}) * data::make({false, true}), tls,
+                     half_reply)
 {
     const std::string half = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                              std::to_string(result_reply.size()) + "\r\n\r\n" +
                              result_reply.substr(0, result_reply.size() / 2);
     raw_server srv([&](int n) { return n > 1 ? full_reply : half_reply ? half : std::string(); }, tls);
     asio::io_context ioc;
-    auto opts = transport_options(deadline_thread, tls);
+    auto opts = transport_options(tls);
     opts.request_timeout = std::chrono::milliseconds(250);
     akool::beast_transport t(ioc.get_executor(), opts);
 
@@ -602,8 +610,7 @@ BOOST_DATA_TEST_CASE(request_timeout_in_both_deadline_modes,
     BOOST_TEST(t.idle_connections() == 1u);
 }
 
-BOOST_DATA_TEST_CASE(keep_alive_reuse_in_both_deadline_modes, data::make({false, true}) * data::make({false, true}),
-                     deadline_thread, tls)
+BOOST_DATA_TEST_CASE(keep_alive_reuse, data::make({false, true}), tls)
 {
     std::optional<server> srv;
     if (tls)
@@ -611,15 +618,8 @@ BOOST_DATA_TEST_CASE(keep_alive_reuse_in_both_deadline_modes, data::make({false,
     else
         srv.emplace(reply_for);
     asio::io_context ioc;
-    akool::client c(ioc, options_for(*srv), transport_options(deadline_thread, tls));
-    for (int i = 0; i < 10; ++i) {
-        akool::error_code ec;
-        akool::diagnostics diag;
-        c.create(text_request(), ec, diag);
-        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
-        c.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
-        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << diag.summary());
-    }
+    akool::client c(ioc, options_for(*srv), transport_options(tls));
+    for (int i = 0; i < 10; ++i) create_then_get(c);
     BOOST_TEST(srv->requests() == 20);
     BOOST_TEST(srv->connections() == 1);
     BOOST_TEST(c.transport().connections_opened() == 1u);
@@ -662,13 +662,53 @@ BOOST_AUTO_TEST_CASE(header_with_cr_or_lf_is_refused_and_nothing_is_sent)
     BOOST_TEST(srv.connections() == 1, "the kept-alive connection is untouched by a refused request");
 }
 
+// A request refused before any I/O (a bad URL, CR/LF in a header) completes after async_send
+// (and so after the client's async_create) has returned, never inside it: the transport
+// concept's rule, which a caller that takes a lock around the initiation relies on.
+BOOST_AUTO_TEST_CASE(a_refused_request_never_completes_inside_the_initiating_call)
+{
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor());
+    std::vector<akool::http_request> refused(2);
+    refused[0].url = "ftp://example.invalid/x";
+    refused[1].url = "http://127.0.0.1:9/x";
+    refused[1].headers = {{"X-Note", "a\r\nX-Injected: 1"}};
+    for (auto& req : refused) {
+        bool called = false;
+        akool::error_code got;
+        t.async_send(std::move(req), [&](akool::error_code ec, akool::http_response) {
+            called = true;
+            got = ec;
+        });
+        BOOST_TEST(!called, "completed inside async_send");
+        ioc.run();
+        ioc.restart();
+        BOOST_TEST(called);
+        BOOST_TEST(got.failed());
+    }
+
+    akool::client_options opts;
+    opts.base_url = "http://127.0.0.1:9";
+    opts.api_key = "abc\ndef";
+    akool::client c(ioc, opts);
+    bool called = false;
+    akool::error_code got;
+    akool::diagnostics diag;
+    c.async_create(text_request(), diag, [&](akool::error_code ec, std::vector<akool::image_task>) {
+        called = true;
+        got = ec;
+    });
+    BOOST_TEST(!called, "completed inside async_create");
+    ioc.run();
+    BOOST_TEST(called);
+    BOOST_TEST(got.failed());
+    BOOST_TEST(diag.client_message.find("abc") == std::string::npos, "the key is not echoed");
+}
+
 // A complete reply that is already in the socket when the deadline passes, but not yet read
 // (the io_context is not run until after the deadline), is delivered, not reported as a
-// timeout. With the watchdog thread the deadline has fired (the socket is shut down, so the
-// connection is not pooled); with the timer the reactor hands the readable socket over before
-// the expired timer.
-BOOST_DATA_TEST_CASE(complete_reply_at_the_deadline_is_delivered, data::make({false, true}) * data::make({false, true}),
-                     deadline_thread, tls)
+// timeout: the reactor hands the readable socket over before the expired timer.
+BOOST_DATA_TEST_CASE(complete_reply_at_the_deadline_is_delivered, data::make({false, true}), tls)
 {
     const auto timeout = std::chrono::milliseconds(300);
     std::atomic<std::chrono::steady_clock::rep> seen_at{0};
@@ -678,7 +718,7 @@ BOOST_DATA_TEST_CASE(complete_reply_at_the_deadline_is_delivered, data::make({fa
     };
     raw_server srv(script, tls);
     asio::io_context ioc;
-    auto opts = transport_options(deadline_thread, tls);
+    auto opts = transport_options(tls);
     opts.request_timeout = timeout;
     akool::beast_transport t(ioc.get_executor(), opts);
     BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);  // the connection is kept alive
@@ -710,18 +750,15 @@ BOOST_DATA_TEST_CASE(complete_reply_at_the_deadline_is_delivered, data::make({fa
     BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
     BOOST_TEST(out.res.status == 200);
     BOOST_TEST(out.res.body == result_reply);
-    if (deadline_thread) BOOST_TEST(t.idle_connections() == 0u, "the watchdog fired: the socket is shut down");
 
     sent next = send_get(ioc, t, srv.base_url() + "/next");
     BOOST_TEST(!next.ec, next.ec.message() << " " << next.res.failure_detail);
     BOOST_TEST(next.res.status == 200);
 }
 
-// The default mode starts no thread: checked in a fresh child process (this executable, this
-// test only), where no earlier test can have started the shared watchdog. The child counts
-// /proc/self/task around exchanges over http and https in the default mode, then checks that
-// the count does see the watchdog thread once deadline_thread is set. The servers (and their
-// threads) live in this process.
+// The transport starts no thread: checked in a fresh child process (this executable, this
+// test only). The child counts /proc/self/task around async and blocking exchanges over http
+// and https. The servers (and their threads) live in this process.
 BOOST_AUTO_TEST_CASE(default_mode_starts_no_thread)
 {
     if (const char* http_url = std::getenv("AKOOL_TEST_CHILD_HTTP")) {
@@ -736,15 +773,16 @@ BOOST_AUTO_TEST_CASE(default_mode_starts_no_thread)
                 for (const std::string& url : {std::string(http_url), https_url}) {
                     sent r = send_get(ioc, t, url + "/x");
                     BOOST_REQUIRE_MESSAGE(!r.ec, r.ec.message() << " " << r.res.failure_detail);
+                    akool::http_request req;
+                    req.url = url + "/y";
+                    akool::http_response out;
+                    akool::error_code ec;
+                    t.send(req, out, ec);
+                    BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << out.failure_detail);
                 }
-            BOOST_TEST(t.connections_opened() == 2u);
-            BOOST_TEST(thread_count() == before, "the default mode started a thread");
+            BOOST_TEST(t.connections_opened() == 4u, "one connection per scheme for each of async_send and send");
+            BOOST_TEST(thread_count() == before, "the transport started a thread");
         }
-        opts.deadline_thread = true;
-        asio::io_context ioc;
-        akool::beast_transport t(ioc.get_executor(), opts);
-        BOOST_REQUIRE(!send_get(ioc, t, std::string(http_url) + "/x").ec);
-        BOOST_TEST(thread_count() == before + 1, "the count sees the watchdog thread of deadline_thread");
         return;
     }
 
@@ -766,13 +804,13 @@ BOOST_AUTO_TEST_CASE(default_mode_starts_no_thread)
     BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
     BOOST_TEST(WIFEXITED(status));
     BOOST_TEST(WEXITSTATUS(status) == 0, "the child's checks failed (see its output above)");
-    BOOST_TEST(plain.requests() == 6);
-    BOOST_TEST(secure.requests() == 5);
+    BOOST_TEST(plain.requests() == 10);
+    BOOST_TEST(secure.requests() == 10);
 }
 
 // ---------------------------------------------------------------------------------------------
-// The synchronous exchange (try_send_sync: what the client's sync forms use on a kept-alive
-// connection): the outcomes of async_send, with waits in poll() bounded by the deadline.
+// The blocking send (what the client's sync forms use): the outcomes of async_send, on the
+// calling thread, over its own kept-alive connection.
 
 namespace {
 
@@ -787,11 +825,10 @@ akool::http_request request_to(const std::string& url, akool::http_method m = ak
 }
 
 // What the server sends for the request under test (the second on the connection), and what
-// try_send_sync must make of it.
+// send must make of it.
 struct sync_case {
     const char* name;
     std::string reply;
-    bool handled;               // try_send_sync returns true
     int status;                 // expected status when it succeeds, else 0
     std::string body;           // expected body when it succeeds
     bool pooled;                // the connection is kept alive afterwards
@@ -815,34 +852,39 @@ std::vector<sync_case> sync_cases()
                                 std::to_string(result_reply.size()) + "\r\n\r\n" + result_reply;
     const std::string big = head + "Content-Length: 5000\r\n\r\n" + std::string(5000, 'x');
     return {
-        {"complete reply", full_reply, true, 200, result_reply, true, ""},
-        {"reply in two writes", split, true, 200, result_reply, true, ""},
-        {"chunked reply", chunked, true, 200, result_reply, true, ""},
-        {"Connection: close", closing, true, 200, result_reply, false, ""},
-        {"no reply", "", true, 0, "", false, "timed out"},
-        {"half a reply", half, true, 0, "", false, "timed out"},
-        {"body over the limit", big, true, 0, "", false, "size limit"},
-        {"not HTTP", "SSH-2.0-OpenSSH_9.2\r\n\r\n", true, 0, "", false, "exchange with"},
+        {"complete reply", full_reply, 200, result_reply, true, ""},
+        {"reply in two writes", split, 200, result_reply, true, ""},
+        {"chunked reply", chunked, 200, result_reply, true, ""},
+        {"Connection: close", closing, 200, result_reply, false, ""},
+        {"no reply", "", 0, "", false, "timed out"},
+        {"half a reply", half, 0, "", false, "timed out"},
+        {"body over the limit", big, 0, "", false, "size limit"},
+        {"not HTTP", "SSH-2.0-OpenSSH_9.2\r\n\r\n", 0, "", false, "exchange with"},
+        {"status below 100", "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n", 0, "", false, "below 100"},
     };
+}
+
+// A blocking GET; REQUIREs success.
+void warm_up(akool::beast_transport& t, const std::string& url)
+{
+    akool::http_response out;
+    akool::error_code ec;
+    t.send(request_to(url), out, ec);
+    BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << out.failure_detail);
 }
 
 } // namespace
 
-// Each case with no spin, the default spin, and a spin budget longer than the deadline (the
-// deadline still ends the exchange).
-BOOST_DATA_TEST_CASE(sync_exchange_outcomes,
-                     data::xrange(8) * data::make({false, true}) * data::make({0, 50, 10000000}), which, tls,
-                     spin_us)
+BOOST_DATA_TEST_CASE(blocking_send_outcomes, data::xrange(9) * data::make({false, true}), which, tls)
 {
     const sync_case c = sync_cases().at(static_cast<std::size_t>(which));
-    BOOST_TEST_MESSAGE("case: " << c.name << (tls ? " (https)" : " (http)") << ", reply_spin " << spin_us << " us");
+    BOOST_TEST_MESSAGE("case: " << c.name << (tls ? " (https)" : " (http)"));
     raw_server srv([&](int n) { return n == 2 ? c.reply : full_reply; }, tls);
     asio::io_context ioc;
-    auto opts = transport_options(false, tls);
+    auto opts = transport_options(tls);
     opts.request_timeout = std::chrono::milliseconds(400);
-    opts.reply_spin = std::chrono::microseconds(spin_us);
     akool::beast_transport t(ioc.get_executor(), opts);
-    BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);
+    warm_up(t, srv.base_url() + "/warm");
     BOOST_REQUIRE(t.idle_connections() == 1u);
 
     akool::http_request req = request_to(srv.base_url() + "/x");
@@ -850,9 +892,8 @@ BOOST_DATA_TEST_CASE(sync_exchange_outcomes,
     akool::http_response out;
     akool::error_code ec;
     auto start = std::chrono::steady_clock::now();
-    bool handled = t.try_send_sync(req, out, ec);
+    t.send(req, out, ec);
     auto took = std::chrono::steady_clock::now() - start;
-    BOOST_TEST(handled == c.handled);
     BOOST_TEST(srv.requests() == 2);
     BOOST_TEST(t.connections_opened() == 1u, "the kept-alive connection was used");
     if (c.status) {
@@ -889,140 +930,74 @@ BOOST_DATA_TEST_CASE(status_below_100_is_refused, data::make({"000", "099"}), co
     const std::string bad = std::string("HTTP/1.1 ") + code + " OK\r\nContent-Length: 2\r\n\r\n{}";
     raw_server srv([&](int n) { return n == 2 ? full_reply : bad; }, false);
     asio::io_context ioc;
-    akool::beast_transport t(ioc.get_executor(), transport_options(false, false));
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
     sent first = send_get(ioc, t, srv.base_url() + "/async");
     BOOST_TEST(first.ec.failed());
     BOOST_TEST(first.res.status == 0);
     BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);
-    BOOST_REQUIRE(t.idle_connections() == 1u);
     akool::http_response out;
     akool::error_code ec;
-    BOOST_TEST(t.try_send_sync(request_to(srv.base_url() + "/sync"), out, ec));
+    t.send(request_to(srv.base_url() + "/sync"), out, ec);
     BOOST_TEST(ec.failed());
     BOOST_TEST(out.status == 0);
     BOOST_TEST(srv.requests() == 3);
 }
 
-// With no idle connection to reuse, try_send_sync declines and sends nothing: connecting (with
-// its own timeouts) is async_send's job.
-BOOST_DATA_TEST_CASE(sync_exchange_without_an_idle_connection_sends_nothing, data::make({false, true}), tls)
-{
-    raw_server srv([](int) { return full_reply; }, tls);
-    asio::io_context ioc;
-    akool::beast_transport t(ioc.get_executor(), transport_options(false, tls));
-    akool::http_response out;
-    akool::error_code ec;
-    BOOST_TEST(!t.try_send_sync(request_to(srv.base_url() + "/x"), out, ec));
-    BOOST_TEST(!ec);
-    BOOST_TEST(t.connections_opened() == 0u);
-    BOOST_TEST(srv.connections() == 0);
-    BOOST_TEST(srv.requests() == 0);
-}
-
-// A kept-alive connection the server closes after reading the request: a GET is declined (the
-// caller resends it on a new connection), a POST is reported as possibly processed, not resent.
-BOOST_DATA_TEST_CASE(sync_exchange_on_a_connection_closed_after_the_request, data::make({false, true}) *
-                                                                                   data::make({false, true}),
+// A kept-alive connection the server closes after reading the request: a GET is resent once
+// on a new connection (which the server closes too here: no third attempt), a POST is
+// reported as possibly processed, not resent.
+BOOST_DATA_TEST_CASE(blocking_send_on_a_connection_closed_after_the_request, data::make({false, true}) *
+                                                                                  data::make({false, true}),
                      tls, post)
 {
     raw_server srv([](int n) { return n == 1 ? full_reply : raw_server::close_marker; }, tls);
     asio::io_context ioc;
-    akool::beast_transport t(ioc.get_executor(), transport_options(false, tls));
-    BOOST_REQUIRE(!send_get(ioc, t, srv.base_url() + "/warm").ec);
+    akool::beast_transport t(ioc.get_executor(), transport_options(tls));
+    warm_up(t, srv.base_url() + "/warm");
     akool::http_response out;
     akool::error_code ec;
-    bool handled = t.try_send_sync(
-        request_to(srv.base_url() + "/x", post ? akool::http_method::post : akool::http_method::get), out, ec);
-    BOOST_TEST(srv.requests() == 2);
+    t.send(request_to(srv.base_url() + "/x", post ? akool::http_method::post : akool::http_method::get), out, ec);
+    BOOST_TEST(ec.failed());
+    BOOST_TEST(out.maybe_sent);
+    BOOST_TEST(out.failure_detail.find("exchange with 127.0.0.1") != std::string::npos, out.failure_detail);
     BOOST_TEST(t.idle_connections() == 0u);
-    if (post) {
-        BOOST_TEST(handled);
-        BOOST_TEST(ec.failed());
-        BOOST_TEST(out.maybe_sent);
-        BOOST_TEST(out.failure_detail.find("exchange with 127.0.0.1") != std::string::npos, out.failure_detail);
-    } else {
-        BOOST_TEST(!handled, "a replay-safe request is left to async_send, which resends it");
-    }
+    BOOST_TEST(srv.requests() == (post ? 2 : 3), "a GET is resent once on a new connection, a POST never");
 }
 
-// The spin before sleeping (beast_transport_options::reply_spin), seen from the calling
-// thread's own counters: a reply that comes within the budget is taken without a single
-// voluntary context switch (the thread never slept), with the spin off every exchange
-// sleeps; against a server slower than the budget the spin pauses after two misses, so the
-// thread's CPU time stays near two budgets instead of one per exchange.
-namespace {
-
-struct thread_usage {
-    long voluntary_switches = 0;
-    std::chrono::microseconds cpu{0};
-};
-
-thread_usage usage_of_this_thread()
+// The sync forms never run, poll or restart the user's io_context: a handler posted to it
+// stays pending, a stopped context stays stopped, and a sync create works from a handler
+// that the io_context is running.
+BOOST_AUTO_TEST_CASE(sync_forms_never_run_the_users_io_context)
 {
-    ::rusage ru{};
-    ::getrusage(RUSAGE_THREAD, &ru);
-    auto us = [](const ::timeval& tv) { return std::chrono::microseconds(tv.tv_sec * 1000000L + tv.tv_usec); };
-    return {ru.ru_nvcsw, us(ru.ru_utime) + us(ru.ru_stime)};
-}
-
-// Runs `n` synchronous GETs over a warmed-up connection; returns what they cost this thread.
-thread_usage sync_gets(akool::beast_transport& t, asio::io_context& ioc, const std::string& base, int n)
-{
-    BOOST_REQUIRE(!send_get(ioc, t, base + "/warm").ec);
-    const thread_usage before = usage_of_this_thread();
-    for (int i = 0; i < n; ++i) {
-        akool::http_response out;
-        akool::error_code ec;
-        BOOST_REQUIRE(t.try_send_sync(request_to(base + "/x"), out, ec));
-        BOOST_REQUIRE_MESSAGE(!ec, ec.message() << " " << out.failure_detail);
-        BOOST_REQUIRE(out.status == 200);
-    }
-    const thread_usage after = usage_of_this_thread();
-    return {after.voluntary_switches - before.voluntary_switches, after.cpu - before.cpu};
-}
-
-} // namespace
-
-BOOST_DATA_TEST_CASE(sync_exchange_spins_for_a_reply_within_the_budget, data::make({false, true}), tls)
-{
-    std::optional<akool_test::mini::tls_files> files;
-    if (tls) files = akool_test::mini::tls_files{pki().server_cert, pki().server_key};
-    server srv(delayed_reply(std::chrono::milliseconds(2)), files);
-    for (bool spin : {true, false}) {
-        asio::io_context ioc;
-        auto opts = transport_options(false, tls);
-        opts.reply_spin = spin ? std::chrono::microseconds(std::chrono::seconds(1)) : std::chrono::microseconds(0);
-        akool::beast_transport t(ioc.get_executor(), opts);
-        const thread_usage used = sync_gets(t, ioc, srv.base_url(), 10);
-        BOOST_TEST_MESSAGE("reply_spin " << (spin ? "1 s" : "0") << ": " << used.voluntary_switches
-                                         << " voluntary context switches in 10 exchanges");
-        if (spin)
-            BOOST_TEST(used.voluntary_switches <= 2, "the thread slept while the spin should have caught the reply");
-        else
-            BOOST_TEST(used.voluntary_switches >= 10, "without the spin each exchange sleeps for its reply");
-        BOOST_TEST(t.connections_opened() == 1u);
-    }
-}
-
-BOOST_AUTO_TEST_CASE(sync_exchange_stops_spinning_against_a_slow_server)
-{
-    server srv(delayed_reply(std::chrono::milliseconds(30)));
+    server srv(reply_for);
     asio::io_context ioc;
-    auto opts = transport_options(false, false);
-    opts.reply_spin = std::chrono::milliseconds(10);
-    akool::beast_transport t(ioc.get_executor(), opts);
-    const thread_usage used = sync_gets(t, ioc, srv.base_url(), 12);
-    BOOST_TEST_MESSAGE("12 exchanges of 30 ms with a 10 ms spin: " << used.cpu.count() << " us of CPU");
-    // Two spins that miss (20 ms) and the exchanges themselves; spinning every time would
-    // take 120 ms.
-    BOOST_TEST((used.cpu < std::chrono::milliseconds(70)), used.cpu.count() << " us of CPU");
-    BOOST_TEST(t.connections_opened() == 1u);
+    akool::client c(ioc, options_for(srv));
+    bool ran = false;
+    asio::post(ioc, [&] { ran = true; });
+    create_then_get(c);
+    BOOST_TEST(!ran, "the sync forms ran a handler of the user's io_context");
+    ioc.stop();
+    akool::error_code ec;
+    c.create(text_request(), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(ioc.stopped(), "the sync forms restarted the user's io_context");
+    ioc.restart();
+    bool inside = false;
+    asio::post(ioc, [&] {
+        akool::error_code e;
+        c.create(text_request(), e);
+        inside = !e;
+    });
+    ioc.run();
+    BOOST_TEST(ran);
+    BOOST_TEST(inside, "a sync create from inside a handler of the same io_context");
+    BOOST_TEST(srv.requests() == 4);
+    BOOST_TEST(srv.connections() == 1);
 }
 
-// The client's sync forms over the sync exchange: a create dropped on a reused connection is
-// outcome_unknown and not resent (above); here, the request rate limit still holds (the sync
-// path hands over to the queued async exchange when the gate does not let it start), and
-// the in-flight count returns to zero.
+// The client's sync forms: a create dropped on a reused connection is outcome_unknown and not
+// resent (above); here, the request rate limit still holds (the blocking driver waits at the
+// gate as the async one does).
 BOOST_AUTO_TEST_CASE(sync_forms_keep_the_rate_limit)
 {
     server srv(reply_for);
@@ -1045,7 +1020,7 @@ BOOST_AUTO_TEST_CASE(sync_forms_keep_the_rate_limit)
     BOOST_TEST(srv.connections() == 1);
 }
 
-// The sync forms over the sync exchange still refuse an invalid request before anything is
+// The sync forms still refuse an invalid request before anything is
 // sent, with the validator's findings, on a kept-alive connection as on none.
 BOOST_AUTO_TEST_CASE(sync_forms_send_nothing_for_an_invalid_request)
 {

@@ -16,7 +16,9 @@
 #include <akool/detail/atomic_file.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
+#include <akool/detail/sansio/exchange.hpp>
 
+#include <boost/asio/append.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -89,7 +91,7 @@ struct client_state {
     Transport transport;
     client_options opts;
     retry_policy retry;
-    request_gate<timer_type> gate;
+    exchange_gate gate;
     std::mutex rng_mtx;
     std::minstd_rand rng{std::random_device{}()};
 
@@ -100,6 +102,11 @@ struct client_state {
         std::lock_guard<std::mutex> lock(rng_mtx);
         return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     }
+    // random_unit, as the exchange algorithm takes it.
+    sansio::jitter_source jitter() noexcept
+    {
+        return {[](void* self) { return static_cast<client_state*>(self)->random_unit(); }, this};
+    }
 };
 
 template <class Self>
@@ -108,130 +115,93 @@ bool was_cancelled(Self& self) noexcept
     return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
 }
 
-// Clears what one attempt of an exchange reports, keeping the operation's context
-// (validation findings, task id).
-inline void reset_attempt(diagnostics& d)
-{
-    d.api_code = 0;
-    d.server_message.clear();
-    d.http_status = 0;
-    d.retry_after.reset();
-    d.client_message.clear();
-}
+// ---- one exchange: the async driver of sansio::exchange_algo ---------------------------
 
-// ---- one exchange, with the gate and the retry policy ---------------------------------
-
-// True when `Transport` has `async_send_borrowed(const http_request&, handler)`: it sends a
-// request that the caller keeps alive and unchanged until the handler runs.
-template <class Transport, class Handler, class = void>
-struct has_borrowed_send : std::false_type {};
-template <class Transport, class Handler>
-struct has_borrowed_send<Transport, Handler,
-                         std::void_t<decltype(std::declval<Transport&>().async_send_borrowed(
-                             std::declval<const http_request&>(), std::declval<Handler&&>()))>> : std::true_type {};
-
+// Carries out the exchange algorithm's actions with the transport's async_send and one timer
+// (gate waits and backoff); it decides nothing itself. Its state lives on the heap so that
+// the timer, the request and the gate's pointer to the waiter keep their addresses while the
+// operation object moves between handlers.
 template <class Transport, class Decode>
-class exchange_op : net::coroutine {
+class exchange_op {
 public:
     using cstate = client_state<Transport>;
-    using result_type = decltype(std::declval<Decode&>()(std::declval<std::string&>(), std::declval<error_code&>(),
-                                                          std::declval<diagnostics&>()));
+    using algo_type = sansio::exchange_algo<Decode>;
+    using result_type = typename algo_type::result_type;
 
-    struct state {
-        cstate* cs;
-        http_request request;
-        error_code build_ec;
-        diagnostics* user_diag;
+    struct state final : gate_waiter {
         diagnostics own_diag;
-        Decode decode;
-        retry_policy policy;
-        request_kind kind;
         typename cstate::timer_type timer;
-        http_response response;
-        result_type value{};
-        error_code ec;
-        unsigned retries = 0;
-        bool replay_safe = true;
-        steady::time_point wake_at{};
+        algo_type algo;
+        sansio::exchange_action::kind_t pending = sansio::exchange_action::done;
 
-        state(cstate* c, diagnostics* d, Decode dec, request_kind k)
-            : cs(c), user_diag(d), decode(std::move(dec)), policy(c->retry), kind(k),
-              timer(c->transport.get_executor())
+        state(cstate& cs, diagnostics* user_diag, http_request req, error_code build_ec, Decode dec,
+              request_kind kind)
+            : timer(cs.transport.get_executor()),
+              algo(std::move(req), build_ec, cs.gate, *this, cs.retry, kind, std::move(dec), cs.jitter(),
+                   user_diag ? *user_diag : own_diag)
         {
         }
-        diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
+        void cancel() noexcept override { timer.cancel(); }
     };
 
-    explicit exchange_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
+    exchange_op(cstate& cs, std::unique_ptr<state> st) : cs_(&cs), st_(std::move(st)) {}
 
+    // Start.
     template <class Self>
-    void operator()(Self& self, error_code ec = {})
+    void operator()(Self& self)
     {
-        step(self, ec);
+        auto a = st_->algo.resume(steady::now());
+        if (a.kind == sansio::exchange_action::done) {
+            // Complete through the executor, never inside the initiating call.
+            st_->pending = sansio::exchange_action::done;
+            return net::post(cs_->transport.get_executor(), net::append(std::move(self), error_code{}));
+        }
+        act(self, a);
     }
+    // A timer (gate wait, backoff) or the post above completed.
+    template <class Self>
+    void operator()(Self& self, error_code ec)
+    {
+        auto& st = *st_;
+        switch (st.pending) {
+        case sansio::exchange_action::wait_gate:
+            return act(self, st.algo.resume(steady::now(), net::error::operation_aborted, was_cancelled(self)));
+        case sansio::exchange_action::sleep: return act(self, st.algo.resume(steady::now(), ec));
+        default: return act(self, sansio::exchange_action{});
+        }
+    }
+    // The transport completed.
     template <class Self>
     void operator()(Self& self, error_code ec, http_response resp)
     {
-        st_->response = std::move(resp);
-        step(self, ec);
+        st_->algo.response() = std::move(resp);
+        act(self, st_->algo.resume(steady::now(), ec, was_cancelled(self)));
     }
 
 private:
-#include <boost/asio/yield.hpp>
     template <class Self>
-    void step(Self& self, error_code ec)
+    void act(Self& self, const sansio::exchange_action& a)
     {
         auto& st = *st_;
-        reenter(this)
-        {
-            if (st.build_ec) {
-                // Complete through the executor, never inside the initiating call.
-                yield net::post(st.cs->transport.get_executor(), std::move(self));
-                return self.complete(st.build_ec, result_type{});
-            }
-            st.replay_safe = st.request.replay_safe;
-            for (;;) {
-                while (!st.cs->gate.try_enter(steady::now(), &st.timer, st.wake_at)) {
-                    st.timer.expires_at(st.wake_at);
-                    yield st.timer.async_wait(std::move(self));
-                    if (was_cancelled(self)) {
-                        st.cs->gate.forget(&st.timer);
-                        return self.complete(net::error::operation_aborted, result_type{});
-                    }
-                }
-                yield send(self);
-                st.cs->gate.leave();
-                reset_attempt(st.diag());
-                st.value = finish_exchange(ec, st.response, st.replay_safe, st.decode, st.ec, st.diag());
-                st.response = http_response{};
-                if (was_cancelled(self) || !decide_retry(st.policy, st.kind, st.ec, st.diag(), st.retries)) break;
-                st.timer.expires_after(st.policy.backoff(st.retries++, st.cs->random_unit(), st.diag()));
-                yield st.timer.async_wait(std::move(self));
-                if (ec) {
-                    st.ec = net::error::operation_aborted;
-                    st.diag().client_message += " (cancelled while waiting to retry)";
-                    break;
-                }
-            }
-            self.complete(st.ec, std::move(st.value));
+        st.pending = a.kind;
+        switch (a.kind) {
+        case sansio::exchange_action::wait_gate:
+            st.timer.expires_at(a.wake_at);
+            return st.timer.async_wait(std::move(self));
+        case sansio::exchange_action::send:
+            return cs_->transport.async_send(st.algo.take_request(), std::move(self));
+        case sansio::exchange_action::sleep:
+            st.timer.expires_after(a.delay);
+            return st.timer.async_wait(std::move(self));
+        case sansio::exchange_action::done: break;
         }
-    }
-#include <boost/asio/unyield.hpp>
-
-    // A transport that can send a request it does not own (the Beast transport) gets the
-    // kept request itself; any other gets a copy only when a retry may follow.
-    template <class Self>
-    void send(Self& self)
-    {
-        auto& st = *st_;
-        if constexpr (has_borrowed_send<Transport, Self>::value) {
-            st.cs->transport.async_send_borrowed(st.request, std::move(self));
-        } else {
-            http_request req = st.retries < st.policy.max_retries ? st.request : std::move(st.request);
-            st.cs->transport.async_send(std::move(req), std::move(self));
-        }
+        error_code ec = st.algo.error();
+        result_type value = std::move(st.algo.value());
+        st_.reset();
+        self.complete(ec, std::move(value));
     }
 
+    cstate* cs_;
     std::unique_ptr<state> st_;
 };
 
@@ -295,20 +265,19 @@ private:
         self.complete(ec, ec && ec != error::generation_failed ? image_result{} : std::move(st.result));
     }
 
-#include <boost/asio/yield.hpp>
     template <class Self>
     void step(Self& self, error_code ec)
     {
         auto& st = *st_;
-        reenter(this)
+        BOOST_ASIO_CORO_REENTER(this)
         {
             for (;;) {
                 if (auto left = st.remaining(); left && left->count() <= 0) {
                     st.diag().client_message = "task " + st.id + " did not finish within the deadline";
                     return finish(self, error::timeout);
                 }
-                yield st.client->start_get_result(st.id, st.diag(), st.remaining().value_or(milliseconds(0)),
-                                                  std::move(self));
+                BOOST_ASIO_CORO_YIELD st.client->start_get_result(
+                    st.id, st.diag(), st.remaining().value_or(milliseconds(0)), std::move(self));
                 if (!ec && was_cancelled(self)) return finish(self, net::error::operation_aborted);
                 if (ec) {
                     if (ec == error::timeout && st.remaining() && st.remaining()->count() <= 0)
@@ -329,12 +298,11 @@ private:
                     if (auto left = st.remaining(); left && *left < d) d = *left;
                     st.timer.expires_after(d);
                 }
-                yield st.timer.async_wait(std::move(self));
+                BOOST_ASIO_CORO_YIELD st.timer.async_wait(std::move(self));
                 if (ec) return finish(self, net::error::operation_aborted);
             }
         }
     }
-#include <boost/asio/unyield.hpp>
 
     std::unique_ptr<state> st_;
 };
@@ -421,14 +389,13 @@ public:
     }
 
 private:
-#include <boost/asio/yield.hpp>
     template <class Self>
     void step(Self& self, error_code ec)
     {
         auto& st = *st_;
-        reenter(this)
+        BOOST_ASIO_CORO_REENTER(this)
         {
-            yield st.client->start_create(st.request, st.diag(), std::move(self));
+            BOOST_ASIO_CORO_YIELD st.client->start_create(st.request, st.diag(), std::move(self));
             if (ec) return self.complete(ec, std::vector<generated_image>{});
             st.out.resize(st.tasks.size());
             st.children.reset(new child[st.tasks.size()]);
@@ -441,7 +408,7 @@ private:
             for (std::size_t i = 0; i < st.tasks.size(); ++i) start_child(self, i);
             while (st.pending > 0) {
                 st.join_timer.expires_at(steady::time_point::max());
-                yield st.join_timer.async_wait(std::move(self));
+                BOOST_ASIO_CORO_YIELD st.join_timer.async_wait(std::move(self));
                 if (st.pending > 0 && was_cancelled(self) && !st.cancel_sent) {
                     st.cancel_sent = true;
                     for (std::size_t i = 0; i < st.tasks.size(); ++i)
@@ -469,7 +436,6 @@ private:
             self.complete(error_code{}, std::move(st.out));
         }
     }
-#include <boost/asio/unyield.hpp>
 
     template <class Self>
     void start_child(Self& self, std::size_t i)

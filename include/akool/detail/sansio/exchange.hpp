@@ -1,0 +1,193 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_DETAIL_SANSIO_EXCHANGE_HPP
+#define AKOOL_DETAIL_SANSIO_EXCHANGE_HPP
+
+// The exchange algorithm, without I/O: gate admission, send, classify the outcome
+// (finish_exchange), retry with backoff (decide_retry), done. It never waits, sends or
+// reads; `resume` says what to do next and the drivers (the async composed op in
+// client_ops.hpp, the blocking driver in blocking_driver.hpp) carry that out and resume it
+// with the outcome. As Boost.MySQL's sansio algorithms: one algorithm, two drivers.
+// No Asio include here.
+
+#include <akool/diagnostics.hpp>
+#include <akool/error.hpp>
+#include <akool/transport.hpp>
+#include <akool/workflow.hpp>
+#include <akool/detail/protocol.hpp>
+#include <akool/detail/request_gate.hpp>
+
+#include <boost/system/errc.hpp>
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+namespace akool {
+namespace detail {
+
+// Something queued in the request gate (the in-flight cap) that `leave` wakes: the async
+// driver's timer, the blocking driver's condition variable.
+struct gate_waiter {
+    virtual void cancel() noexcept = 0;
+
+protected:
+    ~gate_waiter() = default;
+};
+
+// The gate every exchange of one client passes.
+using exchange_gate = request_gate<gate_waiter>;
+
+// Clears what one attempt of an exchange reports, keeping the operation's context
+// (validation findings, task id).
+inline void reset_attempt(diagnostics& d)
+{
+    d.api_code = 0;
+    d.server_message.clear();
+    d.http_status = 0;
+    d.retry_after.reset();
+    d.client_message.clear();
+}
+
+namespace sansio {
+
+// What a driver does next.
+struct exchange_action {
+    enum kind_t {
+        wait_gate,  // wait until `wake_at`, or until the gate wakes the waiter (wake_at is max()); then resume
+        send,       // send request() (see take_request), put the reply in response(); resume with its error
+        sleep,      // wait `delay` (the backoff before a retry); resume with the wait's error
+        done,       // finished: error() and value() hold the outcome
+    };
+    kind_t kind = done;
+    std::chrono::steady_clock::time_point wake_at{};
+    std::chrono::milliseconds delay{0};
+};
+
+// A source of uniform numbers in [0, 1) for the backoff jitter.
+struct jitter_source {
+    double (*fn)(void*) = nullptr;
+    void* ctx = nullptr;
+    double operator()() const { return fn ? fn(ctx) : 0.5; }
+};
+
+// One exchange of a `Decode`d value with the service (create, get-result, token, download).
+// Resume it first with no outcome; then, after each action, with that action's outcome.
+template <class Decode>
+class exchange_algo {
+public:
+    using clock = std::chrono::steady_clock;
+    using result_type = decltype(std::declval<Decode&>()(std::declval<std::string&>(), std::declval<error_code&>(),
+                                                         std::declval<diagnostics&>()));
+
+    // `request` was built with `build_ec` (when set, the exchange ends at once with it);
+    // `gate`, `waiter` and `diag` must outlive the algorithm.
+    exchange_algo(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
+                  const retry_policy& policy, request_kind kind, Decode decode, jitter_source jitter,
+                  diagnostics& diag)
+        : request_(std::move(request)), gate_(&gate), waiter_(&waiter), policy_(policy), kind_(kind),
+          decode_(std::move(decode)), jitter_(jitter), diag_(&diag), ec_(build_ec),
+          replay_safe_(request_.replay_safe)
+    {
+    }
+
+    // Takes the next step. `ec` is the outcome of the last action: the transport's error after
+    // `send`, the wait's after `sleep` (set: cancelled, and the exchange ends with it).
+    // `cancelled` says the operation was cancelled meanwhile: after `wait_gate` it ends the
+    // exchange with `ec` (operation_canceled when clear); after `send` no retry follows.
+    exchange_action resume(clock::time_point now, error_code ec = {}, bool cancelled = false)
+    {
+        switch (state_) {
+        case state::start:
+            if (ec_) return finish();
+            return enter(now);
+        case state::gating:
+            if (cancelled) {
+                gate_->forget(waiter_);
+                ec_ = ec ? ec : make_error_code(boost::system::errc::operation_canceled);
+                value_ = result_type{};
+                return finish();
+            }
+            return enter(now);
+        case state::sending: {
+            gate_->leave();
+            reset_attempt(*diag_);
+            value_ = finish_exchange(ec, response_, replay_safe_, decode_, ec_, *diag_);
+            response_ = http_response{};
+            if (cancelled || !decide_retry(policy_, kind_, ec_, *diag_, retries_)) return finish();
+            exchange_action a;
+            a.kind = exchange_action::sleep;
+            a.delay = policy_.backoff(retries_++, jitter_(), *diag_);
+            state_ = state::backing_off;
+            return a;
+        }
+        case state::backing_off:
+            if (ec) {
+                ec_ = ec;
+                diag_->client_message += " (cancelled while waiting to retry)";
+                return finish();
+            }
+            return enter(now);
+        case state::finished: break;
+        }
+        return exchange_action{};
+    }
+
+    // The request to send now: the kept one itself when no retry can follow (moved out), else
+    // a copy. For a transport that takes the request over (async_send).
+    http_request take_request()
+    {
+        return retries_ < policy_.max_retries ? request_ : std::move(request_);
+    }
+    // The request, for a transport that only reads it (the blocking send).
+    const http_request& request() const noexcept { return request_; }
+    // Where the driver puts the reply of a `send`.
+    http_response& response() noexcept { return response_; }
+
+    // The outcome, once `done`.
+    const error_code& error() const noexcept { return ec_; }
+    result_type& value() noexcept { return value_; }
+    // Retries made so far.
+    unsigned retries() const noexcept { return retries_; }
+
+private:
+    enum class state { start, gating, sending, backing_off, finished };
+
+    exchange_action enter(clock::time_point now)
+    {
+        exchange_action a;
+        if (gate_->try_enter(now, waiter_, a.wake_at)) {
+            a.kind = exchange_action::send;
+            state_ = state::sending;
+        } else {
+            a.kind = exchange_action::wait_gate;
+            state_ = state::gating;
+        }
+        return a;
+    }
+    exchange_action finish()
+    {
+        state_ = state::finished;
+        return exchange_action{};
+    }
+
+    http_request request_;
+    http_response response_;
+    exchange_gate* gate_;
+    gate_waiter* waiter_;
+    retry_policy policy_;
+    request_kind kind_;
+    Decode decode_;
+    jitter_source jitter_;
+    diagnostics* diag_;
+    error_code ec_;
+    result_type value_{};
+    unsigned retries_ = 0;
+    bool replay_safe_ = true;
+    state state_ = state::start;
+};
+
+} // namespace sansio
+} // namespace detail
+} // namespace akool
+
+#endif

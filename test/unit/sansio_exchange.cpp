@@ -1,0 +1,289 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+// The exchange algorithm (detail/sansio/exchange.hpp) stepped by hand through every outcome:
+// gate admission (in-flight cap, rate, cancellation while queued), send, classification,
+// retry with backoff (Retry-After, the retry limit, cancellation while backing off), and
+// which request a driver gets. No Asio, no socket, no clock: times are plain values.
+#define BOOST_TEST_MODULE sansio_exchange
+#include <boost/test/unit_test.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <akool/detail/sansio/exchange.hpp>
+
+#include <boost/system/errc.hpp>
+
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace bdata = boost::unit_test::data;
+namespace sansio = akool::detail::sansio;
+using akool::error_code;
+using akool::request_kind;
+using action = sansio::exchange_action;
+using clk = std::chrono::steady_clock;
+using ms = std::chrono::milliseconds;
+
+namespace {
+
+// Decodes a body "ok..." as itself; anything else is a bad response.
+struct echo_decode {
+    std::string operator()(std::string& body, error_code& ec, akool::diagnostics&) const
+    {
+        if (body.rfind("ok", 0) != 0) {
+            ec = make_error_code(akool::error::bad_response);
+            return {};
+        }
+        ec.clear();
+        return body;
+    }
+};
+
+struct counting_waiter final : akool::detail::gate_waiter {
+    int wakes = 0;
+    void cancel() noexcept override { ++wakes; }
+};
+
+// One exchange with its gate, waiter and diagnostics.
+struct rig {
+    akool::detail::exchange_gate gate;
+    counting_waiter waiter;
+    akool::diagnostics diag;
+    akool::retry_policy policy;
+    clk::time_point now = clk::time_point() + std::chrono::hours(1);
+    std::optional<sansio::exchange_algo<echo_decode>> algo;
+
+    explicit rig(request_kind kind = request_kind::read, error_code build_ec = {}, unsigned max_retries = 3)
+    {
+        gate.set_limits({0, 0});
+        policy.max_retries = max_retries;
+        policy.jitter = 0;  // the backoff is then exact: 500, 1000, 2000 ms
+        akool::http_request req;
+        req.method = kind == request_kind::create ? akool::http_method::post : akool::http_method::get;
+        req.url = "https://api.example.test/x";
+        req.body = "payload";
+        req.replay_safe = kind == request_kind::read;
+        algo.emplace(std::move(req), build_ec, gate, waiter, policy, kind, echo_decode{},
+                     sansio::jitter_source{}, diag);
+    }
+
+    // Resumes after a send whose reply was `status`/`body` (or a transport failure `ec`).
+    action reply(int status, std::string body, std::vector<akool::http_field> headers = {})
+    {
+        auto& r = algo->response();
+        r.status = status;
+        r.body = std::move(body);
+        r.headers = std::move(headers);
+        return algo->resume(now);
+    }
+    action fail(error_code ec, bool maybe_sent, bool cancelled = false)
+    {
+        algo->response().maybe_sent = maybe_sent;
+        algo->response().failure_detail = "scripted: " + ec.message();
+        return algo->resume(now, ec, cancelled);
+    }
+};
+
+} // namespace
+
+namespace akool {
+inline std::ostream& boost_test_print_type(std::ostream& os, error e) { return os << "akool::error(" << int(e) << ")"; }
+} // namespace akool
+
+BOOST_AUTO_TEST_CASE(success_on_the_first_attempt)
+{
+    rig r;
+    action a = r.algo->resume(r.now);
+    BOOST_TEST(a.kind == action::send);
+    BOOST_TEST(r.gate.in_flight() == 1u, "the attempt holds the gate while it is sent");
+    a = r.reply(200, "ok: the value");
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(!r.algo->error());
+    BOOST_TEST(r.algo->value() == "ok: the value");
+    BOOST_TEST(r.gate.in_flight() == 0u, "the gate is left after the reply");
+    BOOST_TEST(r.diag.http_status == 200);
+    BOOST_TEST(r.algo->retries() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_request_that_could_not_be_built_is_never_sent)
+{
+    rig r(request_kind::create, make_error_code(akool::error::validation_failed));
+    action a = r.algo->resume(r.now);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::validation_failed);
+    BOOST_TEST(r.gate.in_flight() == 0u, "the gate was not entered");
+}
+
+BOOST_AUTO_TEST_CASE(a_read_is_retried_with_backoff_then_succeeds)
+{
+    rig r;
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    action a = r.reply(503, "busy");
+    BOOST_TEST(a.kind == action::sleep);
+    BOOST_TEST(a.delay.count() == 500, "the first backoff");
+    BOOST_TEST(r.gate.in_flight() == 0u, "no gate place is held while backing off");
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    a = r.fail(make_error_code(boost::system::errc::connection_reset), true);
+    BOOST_TEST(a.kind == action::sleep);
+    BOOST_TEST(a.delay.count() == 1000, "the backoff grows");
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    a = r.reply(200, "ok");
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(!r.algo->error());
+    BOOST_TEST(r.algo->retries() == 2u);
+    BOOST_TEST(r.diag.client_message.empty(), "each attempt starts with clean diagnostics");
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_from_the_service_lengthens_the_backoff)
+{
+    rig r;
+    r.algo->resume(r.now);
+    action a = r.reply(429, "slow down", {{"Retry-After", "3"}});
+    BOOST_TEST(a.kind == action::sleep);
+    BOOST_TEST(a.delay.count() == 3000);
+}
+
+BOOST_AUTO_TEST_CASE(retries_stop_at_the_policy_limit)
+{
+    rig r(request_kind::read, {}, 2);
+    int sends = 0;
+    action a = r.algo->resume(r.now);
+    while (a.kind != action::done) {
+        if (a.kind == action::send) {
+            ++sends;
+            a = r.reply(500, "oops");
+        } else {
+            a = r.algo->resume(r.now);
+        }
+    }
+    BOOST_TEST(sends == 3, "one attempt and two retries");
+    BOOST_TEST(r.algo->error() == akool::error::http_status);
+    BOOST_TEST(r.diag.http_status == 500);
+}
+
+// Each failure of an attempt, for a create and a read: retried (a sleep follows) or final.
+struct outcome_case {
+    const char* name;
+    int status;               // reply status, 0 for a transport failure
+    error_code transport_ec;  // when status is 0
+    bool maybe_sent;
+    bool create_retried;
+    bool read_retried;
+    akool::error create_error;  // the create's final error when not retried (0: the transport's)
+};
+
+std::ostream& operator<<(std::ostream& os, const outcome_case& c) { return os << c.name; }
+
+const outcome_case outcome_cases[] = {
+    {"HTTP 429", 429, {}, true, true, true, akool::error{}},
+    {"HTTP 503", 503, {}, true, true, true, akool::error{}},
+    {"HTTP 500", 500, {}, true, false, true, akool::error::http_status},
+    {"HTTP 404", 404, {}, true, false, false, akool::error::http_status},
+    {"garbled 200", 200, {}, true, false, true, akool::error::bad_response},
+    {"refused", 0, make_error_code(boost::system::errc::connection_refused), false, true, true, akool::error{}},
+    {"reset after sending", 0, make_error_code(boost::system::errc::connection_reset), true, false, true,
+     akool::error::outcome_unknown},
+    {"timeout after sending", 0, make_error_code(akool::error::timeout), true, false, true,
+     akool::error::outcome_unknown},
+};
+
+BOOST_DATA_TEST_CASE(each_outcome_is_retried_or_final, bdata::make(outcome_cases) * bdata::make({false, true}), c,
+                     create)
+{
+    rig r(create ? request_kind::create : request_kind::read);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    action a = c.status ? r.reply(c.status, c.status == 200 ? "garbage" : "x") : r.fail(c.transport_ec, c.maybe_sent);
+    const bool retried = create ? c.create_retried : c.read_retried;
+    BOOST_TEST((a.kind == (retried ? action::sleep : action::done)));
+    if (!retried && create) {
+        if (c.create_error != akool::error{})
+            BOOST_TEST(r.algo->error() == c.create_error, r.algo->error().message());
+        if (c.create_error == akool::error::outcome_unknown || c.status == 500)
+            BOOST_TEST(r.diag.client_message.find("not resent") != std::string::npos, r.diag.client_message);
+    }
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_attempt_is_not_retried)
+{
+    rig r;
+    r.algo->resume(r.now);
+    action a = r.fail(make_error_code(boost::system::errc::connection_reset), true, true);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->retries() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(cancellation_while_backing_off_ends_the_exchange)
+{
+    rig r;
+    r.algo->resume(r.now);
+    BOOST_TEST(r.reply(503, "busy").kind == action::sleep);
+    const error_code aborted = make_error_code(boost::system::errc::operation_canceled);
+    action a = r.algo->resume(r.now, aborted);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == aborted);
+    BOOST_TEST(r.diag.client_message.find("cancelled while waiting to retry") != std::string::npos,
+               r.diag.client_message);
+}
+
+BOOST_AUTO_TEST_CASE(the_in_flight_cap_queues_the_exchange_until_the_gate_wakes_it)
+{
+    rig r;
+    r.gate.set_limits({1, 0});
+    counting_waiter other;
+    clk::time_point ignored;
+    BOOST_REQUIRE(r.gate.try_enter(r.now, &other, ignored));  // another exchange holds the only place
+    action a = r.algo->resume(r.now);
+    BOOST_TEST(a.kind == action::wait_gate);
+    BOOST_TEST((a.wake_at == clk::time_point::max()), "queued: only the gate wakes it");
+    r.gate.leave();
+    BOOST_TEST(r.waiter.wakes == 1, "leaving the gate wakes the queued exchange");
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(r.reply(200, "ok").kind == action::done);
+}
+
+BOOST_AUTO_TEST_CASE(the_rate_limit_says_when_to_try_again)
+{
+    rig r;
+    r.gate.set_limits({0, 10.0});  // 100 ms apart
+    counting_waiter other;
+    clk::time_point ignored;
+    BOOST_REQUIRE(r.gate.try_enter(r.now, &other, ignored));
+    r.gate.leave();
+    action a = r.algo->resume(r.now + ms(30));
+    BOOST_TEST(a.kind == action::wait_gate);
+    BOOST_TEST(std::chrono::duration_cast<ms>(a.wake_at - r.now).count() == 100);
+    BOOST_TEST(r.algo->resume(a.wake_at).kind == action::send);
+}
+
+BOOST_AUTO_TEST_CASE(cancellation_while_queued_leaves_the_gate_alone)
+{
+    rig r;
+    r.gate.set_limits({1, 0});
+    counting_waiter other;
+    clk::time_point ignored;
+    BOOST_REQUIRE(r.gate.try_enter(r.now, &other, ignored));
+    BOOST_TEST(r.algo->resume(r.now).kind == action::wait_gate);
+    const error_code aborted = make_error_code(boost::system::errc::operation_canceled);
+    action a = r.algo->resume(r.now, aborted, true);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == aborted);
+    r.gate.leave();
+    BOOST_TEST(r.waiter.wakes == 0, "a cancelled exchange is no longer queued");
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_request_is_copied_while_a_retry_may_follow_and_moved_on_the_last_attempt)
+{
+    rig r(request_kind::read, {}, 1);
+    r.algo->resume(r.now);
+    akool::http_request first = r.algo->take_request();
+    BOOST_TEST(first.body == "payload");
+    BOOST_TEST(r.algo->request().body == "payload", "kept for the retry");
+    BOOST_TEST(r.fail(make_error_code(boost::system::errc::connection_reset), true).kind == action::sleep);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    akool::http_request last = r.algo->take_request();
+    BOOST_TEST(last.body == "payload");
+    BOOST_TEST(last.url == "https://api.example.test/x");
+}
