@@ -106,47 +106,56 @@ public:
 
     /// A client whose handlers default to the transport's executor.
     explicit basic_client(Transport transport, client_options opts = {})
-        : ex_(transport.get_executor()), st_(std::make_unique<state_type>(std::move(transport), std::move(opts)))
+        : c_{std::make_shared<state_type>(std::move(transport), std::move(opts)), transport.get_executor()}
     {
     }
 
     /// A client whose handlers default to `ex`.
     basic_client(const Executor& ex, Transport transport, client_options opts = {})
-        : ex_(ex), st_(std::make_unique<state_type>(std::move(transport), std::move(opts)))
+        : c_{std::make_shared<state_type>(std::move(transport), std::move(opts)), ex}
     {
     }
 
+    /// Moving a client is safe while its operations run: they share its state (transport,
+    /// options, limits), never the `basic_client` object. A moved-from client may only be
+    /// assigned to or destroyed. Not copyable.
+    basic_client(basic_client&&) noexcept = default;
+    /// As the move constructor.
+    basic_client& operator=(basic_client&&) noexcept = default;
+    basic_client(const basic_client&) = delete;
+    basic_client& operator=(const basic_client&) = delete;
+
     /// The default executor of completion handlers.
-    executor_type get_executor() const noexcept { return ex_; }
+    executor_type get_executor() const noexcept { return c_.ex; }
     /// The transport the client owns (for its own settings and statistics).
-    Transport& transport() noexcept { return st_->transport; }
+    Transport& transport() noexcept { return c_.st->transport; }
     /// The options given to the constructor, as changed by `set_api_key` and `set_token`.
-    const client_options& options() const noexcept { return st_->opts; }
+    const client_options& options() const noexcept { return c_.st->opts; }
 
     /// Authenticates with an API key from now on (`x-api-key`), dropping any token.
     void set_api_key(std::string key)
     {
-        st_->opts.api_key = std::move(key);
-        st_->opts.token.clear();
+        c_.st->opts.api_key = std::move(key);
+        c_.st->opts.token.clear();
     }
     /// Authenticates with a bearer token from now on; it takes precedence over the API key.
-    void set_token(std::string token) { st_->opts.token = std::move(token); }
+    void set_token(std::string token) { c_.st->opts.token = std::move(token); }
 
     /// The retry policy of operations started from now on.
-    const retry_policy& get_retry_policy() const noexcept { return st_->retry; }
+    const retry_policy& get_retry_policy() const noexcept { return c_.st->retry; }
     /// Sets the retry policy of operations started from now on.
-    void set_retry_policy(const retry_policy& p) { st_->retry = p; }
+    void set_retry_policy(const retry_policy& p) { c_.st->retry = p; }
 
     /// Limits on exchanges in flight and on the request rate, for every operation of this client.
-    rate_limits get_limits() const { return st_->gate.limits(); }
+    rate_limits get_limits() const { return c_.st->gate.limits(); }
     /// Sets the limits on exchanges in flight and on the request rate.
-    void set_limits(const rate_limits& l) { st_->gate.set_limits(l); }
+    void set_limits(const rate_limits& l) { c_.st->gate.set_limits(l); }
 
     /// Seeds the jitter of poll and retry delays (for reproducible runs).
     void seed_jitter(unsigned seed)
     {
-        std::lock_guard<std::mutex> lock(st_->rng_mtx);
-        st_->rng.seed(seed);
+        std::lock_guard<std::mutex> lock(c_.st->rng_mtx);
+        c_.st->rng.seed(seed);
     }
 
     // ---- create ------------------------------------------------------------------------
@@ -176,13 +185,14 @@ public:
     /// A create cancelled after its bytes left may still have been processed and charged:
     /// `diag.client_message` says so, and it is not resent.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `req` is validated and
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `req` is validated and
     /// encoded in this call (also with a deferred token) and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_create(const image_request& req, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_create(req, diag, std::forward<CompletionToken>(token));
+        return start_create(c_, req, diag, std::forward<CompletionToken>(token));
     }
     /// As the overload with `diag`, the details of a failure dropped.
     /// @par Handler signature
@@ -192,12 +202,13 @@ public:
     /// @par Per-operation cancellation
     /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client must stay alive until the handler runs; `req` is encoded in this call.
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); `req` is encoded in this call.
     template <class CompletionToken = default_token<void>>
     auto async_create(const image_request& req, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_create>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_create_request(c_.st->opts, req, ec, d); },
             nullptr, request_kind::create, {}, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_create`: blocks until done (see client.hpp). A failure is
@@ -206,7 +217,7 @@ public:
     {
         diag.clear();
         return exchange_blocking<detail::decode_create>(
-            [&](error_code& e, diagnostics& d) { return detail::make_create_request(st_->opts, req, e, d); }, diag, request_kind::create, ec);
+            [&](error_code& e, diagnostics& d) { return detail::make_create_request(c_.st->opts, req, e, d); }, diag, request_kind::create, ec);
     }
     /// Synchronous `async_create`, without diagnostics; a failure is reported in `ec`.
     std::vector<image_task> create(const image_request& req, error_code& ec)
@@ -243,13 +254,14 @@ public:
     /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
     /// then runs to its end with no retry).
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `task_id` is copied into
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `task_id` is copied into
     /// the request in this call and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_get_result(std::string_view task_id, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_get_result(task_id, diag, milliseconds(0), std::forward<CompletionToken>(token));
+        return start_get_result(c_, task_id, diag, milliseconds(0), std::forward<CompletionToken>(token));
     }
     /// As the overload with `diag`, the details of a failure dropped.
     /// @par Handler signature
@@ -259,12 +271,13 @@ public:
     /// @par Per-operation cancellation
     /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client must stay alive until the handler runs; `task_id` is copied in this call.
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); `task_id` is copied in this call.
     template <class CompletionToken = default_token<void>>
     auto async_get_result(std::string_view task_id, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_result>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_result_request(c_.st->opts, task_id, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_get_result`: blocks until done (see client.hpp). A failure
@@ -273,7 +286,7 @@ public:
     {
         diag.clear();
         return exchange_blocking<detail::decode_result>(
-            [&](error_code& e, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, e, d); }, diag, request_kind::read, ec);
+            [&](error_code& e, diagnostics& d) { return detail::make_result_request(c_.st->opts, task_id, e, d); }, diag, request_kind::read, ec);
     }
     /// Synchronous `async_get_result`, without diagnostics; a failure is reported in `ec`.
     image_result get_result(std::string_view task_id, error_code& ec)
@@ -310,7 +323,8 @@ public:
     /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
     /// then runs to its end with no retry).
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `creds` is encoded in
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `creds` is encoded in
     /// this call and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_get_token(const client_credentials& creds, diagnostics& diag,
@@ -318,7 +332,7 @@ public:
     {
         diag.clear();
         return start_exchange<detail::decode_token>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_token_request(c_.st->opts, creds, ec, d); },
             &diag, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     /// As the overload with `diag`, the details of a failure dropped.
@@ -329,12 +343,13 @@ public:
     /// @par Per-operation cancellation
     /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client must stay alive until the handler runs; `creds` is encoded in this call.
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); `creds` is encoded in this call.
     template <class CompletionToken = default_token<void>>
     auto async_get_token(const client_credentials& creds, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_token>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_token_request(c_.st->opts, creds, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_get_token`: blocks until done (see client.hpp). A failure is
@@ -343,7 +358,7 @@ public:
     {
         diag.clear();
         return exchange_blocking<detail::decode_token>(
-            [&](error_code& e, diagnostics& d) { return detail::make_token_request(st_->opts, creds, e, d); }, diag, request_kind::read, ec);
+            [&](error_code& e, diagnostics& d) { return detail::make_token_request(c_.st->opts, creds, e, d); }, diag, request_kind::read, ec);
     }
     /// Synchronous `async_get_token`, without diagnostics; a failure is reported in `ec`.
     std::string get_token(const client_credentials& creds, error_code& ec)
@@ -381,14 +396,15 @@ public:
     /// delay before the next poll or the poll in flight ends, and the operation completes
     /// with `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `task_id` and `opts` are
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `task_id` and `opts` are
     /// taken by value; what `opts.on_progress` refers to must stay alive until the handler runs.
     template <class CompletionToken = default_token<void>>
     auto async_wait(std::string task_id, wait_options opts, diagnostics& diag,
                     CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_wait(std::move(task_id), 0, std::move(opts), diag, std::nullopt,
+        return start_wait(c_, std::move(task_id), 0, std::move(opts), diag, std::nullopt,
                           std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_wait`: runs the client's io_context until done (see
@@ -431,7 +447,8 @@ public:
     /// `asio::error::operation_aborted`). Images finished by then stay in the result, and
     /// their files on disk.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `req` is copied in this
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `req` is copied in this
     /// call and `opts` taken by value; what `opts.wait.on_progress` refers to must stay alive
     /// until the handler runs.
     template <class CompletionToken = default_token<void>>
@@ -441,7 +458,7 @@ public:
         diag.clear();
         using op = detail::generate_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
-            op(std::make_unique<typename op::state>(this, req, std::move(opts), &diag)), token, ex_);
+            op(std::make_unique<typename op::state>(c_, req, std::move(opts), &diag)), token, c_.ex);
     }
     /// Synchronous `async_generate`: runs the client's io_context until done (see
     /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
@@ -475,14 +492,15 @@ public:
     /// @par Per-operation cancellation
     /// As `async_get_result`: terminal only, `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `url` and `opts` are
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `url` and `opts` are
     /// used in this call (the request is built) and not kept.
     template <class CompletionToken = default_token<void>>
     auto async_download(std::string url, download_options opts, diagnostics& diag,
                         CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_download(url, opts, diag, std::forward<CompletionToken>(token));
+        return start_download(c_, url, opts, diag, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_download`: runs the client's io_context until done (see
     /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
@@ -513,7 +531,8 @@ public:
     /// As `async_download`: terminal only, `asio::error::operation_aborted`; nothing is
     /// written then.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `url`, `path` and `opts`
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `url`, `path` and `opts`
     /// are taken by value.
     template <class CompletionToken = default_token<void>>
     auto async_download_to_file(std::string url, std::string path, download_options opts, diagnostics& diag,
@@ -523,8 +542,8 @@ public:
         using op = detail::download_file_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, std::uint64_t)>(
             op(std::make_unique<typename op::state>(
-                typename op::state{this, std::move(url), std::move(path), opts, &diag})),
-            token, ex_);
+                typename op::state{c_, std::move(url), std::move(path), opts, &diag})),
+            token, c_.ex);
     }
     /// Synchronous `async_download_to_file`: runs the client's io_context until done (see
     /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
@@ -545,23 +564,31 @@ public:
     // ---- internals used by the composed operations --------------------------------------
     /// @cond internal
 
+    /// (Internal) what the client's operations keep of it: the shared state and the default
+    /// executor of their handlers. Operations never point at the `basic_client` object.
+    struct core {
+        std::shared_ptr<state_type> st;  ///< transport, options, retry policy, limits, jitter
+        Executor ex;                     ///< the default executor of completion handlers
+    };
     /// (Internal) the state shared by this client's operations.
-    state_type& state() noexcept { return *st_; }
+    state_type& state() noexcept { return *c_.st; }
 
     template <class CompletionToken>
-    auto start_create(const image_request& req, diagnostics& diag, CompletionToken&& token)
+    static auto start_create(const core& c, const image_request& req, diagnostics& diag, CompletionToken&& token)
     {
         return start_exchange<detail::decode_create>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
+            c, [&](error_code& ec, diagnostics& d) { return detail::make_create_request(c.st->opts, req, ec, d); },
             &diag, request_kind::create, {}, std::forward<CompletionToken>(token));
     }
 
     template <class CompletionToken>
-    auto start_get_result(std::string_view task_id, diagnostics& diag, milliseconds timeout, CompletionToken&& token)
+    static auto start_get_result(const core& c, std::string_view task_id, diagnostics& diag, milliseconds timeout,
+                                 CompletionToken&& token)
     {
         return start_exchange<detail::decode_result>(
+            c,
             [&](error_code& ec, diagnostics& d) {
-                auto r = detail::make_result_request(st_->opts, task_id, ec, d);
+                auto r = detail::make_result_request(c.st->opts, task_id, ec, d);
                 r.timeout = timeout;
                 return r;
             },
@@ -569,31 +596,31 @@ public:
     }
 
     template <class CompletionToken>
-    auto start_download(std::string_view url, const download_options& opts, diagnostics& diag,
-                        CompletionToken&& token)
+    static auto start_download(const core& c, std::string_view url, const download_options& opts, diagnostics& diag,
+                               CompletionToken&& token)
     {
         return start_exchange<detail::decode_download>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_download_request(url, opts.max_bytes, ec, d); },
+            c, [&](error_code& ec, diagnostics& d) { return detail::make_download_request(url, opts.max_bytes, ec, d); },
             &diag, request_kind::read, detail::decode_download{opts.require_image},
             std::forward<CompletionToken>(token));
     }
 
     template <class CompletionToken>
-    auto start_wait(std::string task_id, std::size_t index, wait_options opts, diagnostics& diag,
+    static auto start_wait(const core& c, std::string task_id, std::size_t index, wait_options opts, diagnostics& diag,
                     std::optional<image_status> known_status, CompletionToken&& token)
     {
         using op = detail::wait_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, image_result)>(
-            op(std::make_unique<typename op::state>(this, std::move(task_id), index, std::move(opts), &diag,
+            op(std::make_unique<typename op::state>(c, std::move(task_id), index, std::move(opts), &diag,
                                                     known_status)),
-            token, ex_);
+            token, c.ex);
     }
     /// @endcond
 
 private:
     template <class Decode, class Build, class CompletionToken>
-    auto start_exchange(Build&& build, diagnostics* user_diag, request_kind kind, Decode decode,
-                        CompletionToken&& token)
+    static auto start_exchange(const core& c, Build&& build, diagnostics* user_diag, request_kind kind, Decode decode,
+                               CompletionToken&& token)
     {
         using op = detail::exchange_op<Transport, Decode>;
         // Build eagerly: the caller's arguments need not outlive this call.
@@ -602,11 +629,11 @@ private:
         diagnostics scratch;
         if (!build_diag) build_diag = &scratch;
         http_request request = build(build_ec, *build_diag);
-        auto st = std::make_unique<typename op::state>(*st_, user_diag, std::move(request), build_ec, std::move(decode),
+        auto st = std::make_unique<typename op::state>(*c.st, user_diag, std::move(request), build_ec, std::move(decode),
                                                        kind);
         if (!user_diag) st->own_diag = std::move(scratch);
         return boost::asio::async_compose<CompletionToken, void(error_code, typename op::result_type)>(
-            op(*st_, std::move(st)), token, ex_);
+            op(c.st, std::move(st)), token, c.ex);
     }
 
     template <class R, class F>
@@ -624,7 +651,7 @@ private:
     template <class Decode, class Build>
     auto exchange_blocking(Build&& build, diagnostics& diag, request_kind kind, error_code& ec)
     {
-        auto& cs = *st_;
+        auto& cs = *c_.st;
         error_code build_ec;
         http_request request = build(build_ec, diag);
         detail::blocking_waiter waiter;
@@ -642,7 +669,7 @@ private:
     {
         static_assert(detail::has_io_context<Executor>::value,
                       "the synchronous forms need an executor of an io_context; use the async forms otherwise");
-        boost::asio::io_context& ioc = boost::asio::query(ex_, boost::asio::execution::context);
+        boost::asio::io_context& ioc = boost::asio::query(c_.ex, boost::asio::execution::context);
         std::optional<R> out;
         initiate([&](error_code e, R r) {
             ec = e;
@@ -659,8 +686,7 @@ private:
         return std::move(*out);
     }
 
-    Executor ex_;
-    std::unique_ptr<state_type> st_;
+    core c_;
 };
 } // namespace akool
 
