@@ -75,10 +75,16 @@ struct has_io_context<Executor, std::enable_if_t<std::is_convertible_v<
 ///
 /// It owns the transport, the options, the retry policy and the rate limits, which every
 /// operation of the client shares. Several operations may run at once (generate runs the
-/// waits of a batch concurrently). The setters change what operations started afterwards use;
-/// do not call them while another thread starts an operation. Asynchronous operations keep a
-/// pointer to the client: it must outlive them and must not be moved while one runs. See
-/// client.hpp for the three forms of each operation.
+/// waits of a batch concurrently). Operations share the client's state, not the object: the
+/// client may be moved, or destroyed, while they run (they then run to their end).
+///
+/// Threads: a client and its asynchronous operations are not thread-safe. Run them on one
+/// strand, or on an io_context that one thread runs. With several threads on the io_context,
+/// give the transport a strand (`basic_beast_transport<asio::strand<io_context::executor_type>>`):
+/// the client's timers, exchanges and, by default, its handlers then all run on it; start
+/// operations and call the setters from that strand. The synchronous create, get-result and
+/// get-token may be called from any thread at once (they share only the request gate and
+/// the transport, which lock). See client.hpp for the three forms of each operation.
 ///
 /// @tparam Transport a type that models `akool::transport` (transport.hpp, checked member by
 ///         member), e.g. `beast_transport` or `fake_transport`.
@@ -106,8 +112,9 @@ public:
 
     /// A client whose handlers default to the transport's executor.
     explicit basic_client(Transport transport, client_options opts = {})
-        : c_{std::make_shared<state_type>(std::move(transport), std::move(opts)), transport.get_executor()}
+        : c_{nullptr, transport.get_executor()}  // the executor before the transport moves
     {
+        c_.st = std::make_shared<state_type>(std::move(transport), std::move(opts));
     }
 
     /// A client whose handlers default to `ex`.
