@@ -8,12 +8,13 @@
 /// Every operation comes in three forms:
 ///  - `async_x(args..., [diagnostics&,] token)`: any Asio completion token (callback,
 ///    `use_future`, `use_awaitable`, `deferred`, `yield_context`). The handler runs on its
-///    associated executor, by default the client's. Per-operation cancellation: emit
-///    `cancellation_type::terminal` on the handler's cancellation slot (partial and total are
-///    not honoured); the transport stops and the operation completes with
-///    `asio::error::operation_aborted`. A create cancelled after it was sent may still
-///    have been processed (diagnostics say so). Each async function's reference details
-///    its handler, executor, cancellation and the lifetimes it needs.
+///    associated executor, by default the client's. Per-operation cancellation through the
+///    handler's cancellation slot: reads (get-result, get-token, wait, downloads) honour
+///    terminal, partial and total, and stop at once; a create honours every type until it is
+///    handed to the transport, then only terminal, which ends it in `error::outcome_unknown`
+///    (it may have been processed and charged; it is never resent); generate honours
+///    terminal and partial. Each async function's reference details its handler, executor,
+///    cancellation and the lifetimes it needs.
 ///  - `x(args..., error_code&, [diagnostics&])`: synchronous, never throws for an operation
 ///    failure;
 ///  - `x(args...)`: synchronous, throws `error_with_diagnostics` through boost::throw_exception.
@@ -184,13 +185,14 @@ public:
     /// transport never completes inside `async_send`: the Beast transport posts the refusal of
     /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) completes the operation
-    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
-    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
-    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
-    /// then runs to its end with no retry).
-    /// A create cancelled after its bytes left may still have been processed and charged:
-    /// `diag.client_message` says so, and it is not resent.
+    /// Until the request is handed to the transport (a wait for the rate limits, or before a
+    /// retry of an attempt that sent nothing) terminal, partial and total cancellation end
+    /// the operation at once with `asio::error::operation_aborted`, nothing sent. While the
+    /// request is out only terminal cancellation is honoured: the transport abandons it and
+    /// the operation completes with `error::outcome_unknown` (it may have been processed and
+    /// charged; `diag.client_message` says so; it is never resent). Partial and total
+    /// signals are then ignored and the create goes on. The Beast transport cannot interrupt a
+    /// name resolution: a signal during one takes effect when it ends.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `req` is validated and
@@ -207,7 +209,8 @@ public:
     /// @par Executor
     /// As the overload with `diag`.
     /// @par Per-operation cancellation
-    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// As the overload with `diag`: every type until the request is handed to the transport
+    /// (`asio::error::operation_aborted`), then terminal only (`error::outcome_unknown`).
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); `req` is encoded in this call.
@@ -255,11 +258,11 @@ public:
     /// transport never completes inside `async_send`: the Beast transport posts the refusal of
     /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) completes the operation
-    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
-    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
-    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
-    /// then runs to its end with no retry).
+    /// Terminal, partial and total cancellation complete the operation at once with
+    /// `asio::error::operation_aborted` (a read has no side effect): a wait for the rate
+    /// limits or before a retry ends, an exchange in flight is closed by the transport, and
+    /// no retry follows. The Beast transport cannot interrupt a name resolution: a signal
+    /// during one takes effect when it ends.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `task_id` is copied into
@@ -276,7 +279,7 @@ public:
     /// @par Executor
     /// As the overload with `diag`.
     /// @par Per-operation cancellation
-    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); `task_id` is copied in this call.
@@ -324,11 +327,11 @@ public:
     /// transport never completes inside `async_send`: the Beast transport posts the refusal of
     /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) completes the operation
-    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
-    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
-    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
-    /// then runs to its end with no retry).
+    /// Terminal, partial and total cancellation complete the operation at once with
+    /// `asio::error::operation_aborted` (a read has no side effect): a wait for the rate
+    /// limits or before a retry ends, an exchange in flight is closed by the transport, and
+    /// no retry follows. The Beast transport cannot interrupt a name resolution: a signal
+    /// during one takes effect when it ends.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `creds` is encoded in
@@ -348,7 +351,7 @@ public:
     /// @par Executor
     /// As the overload with `diag`.
     /// @par Per-operation cancellation
-    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); `creds` is encoded in this call.
@@ -399,9 +402,9 @@ public:
     /// executor, by default the client's (`get_executor()`). The poll delays are timers on
     /// the transport's executor.
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) stops polling at once: the
-    /// delay before the next poll or the poll in flight ends, and the operation completes
-    /// with `asio::error::operation_aborted`.
+    /// Terminal, partial and total cancellation stop polling at once: the delay before the
+    /// next poll or the poll in flight ends, and the operation completes with
+    /// `asio::error::operation_aborted`.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `task_id` and `opts` are
@@ -447,10 +450,11 @@ public:
     /// associated executor, by default the client's (`get_executor()`). Files are written
     /// (blocking) on that executor as each download completes.
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured): during the create, as
-    /// `async_create` (a create already sent may have been processed and charged); after
-    /// it, every wait and download of the batch is cancelled, and the operation completes
-    /// when they have all ended, with the first failure in request order (normally
+    /// Terminal and partial cancellation (total is not honoured: the tasks a create made stay
+    /// made and charged). During the create, as `async_create` (once the request is out only
+    /// terminal applies, ending in `error::outcome_unknown`); after it, every wait and
+    /// download of the batch is cancelled, and the operation completes when they have all
+    /// ended, with the first failure in request order (normally
     /// `asio::error::operation_aborted`). Images finished by then stay in the result, and
     /// their files on disk.
     /// @par Object lifetimes
@@ -497,7 +501,7 @@ public:
     /// @par Executor
     /// As `async_get_result`.
     /// @par Per-operation cancellation
-    /// As `async_get_result`: terminal only, `asio::error::operation_aborted`.
+    /// As `async_get_result`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `url` and `opts` are
@@ -535,8 +539,8 @@ public:
     /// As `async_get_result`. The file is written (blocking) on that executor just before
     /// the handler runs.
     /// @par Per-operation cancellation
-    /// As `async_download`: terminal only, `asio::error::operation_aborted`; nothing is
-    /// written then.
+    /// As `async_download`: terminal, partial and total, `asio::error::operation_aborted`;
+    /// nothing is written then.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `url`, `path` and `opts`

@@ -24,6 +24,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/error.hpp>
@@ -133,6 +134,7 @@ public:
         typename cstate::timer_type timer;
         algo_type algo;
         sansio::exchange_action::kind_t pending = sansio::exchange_action::done;
+        bool terminal_only = false;  // the cancellation filter of a send that must not repeat
 
         state(cstate& cs, diagnostics* user_diag, http_request req, error_code build_ec, Decode dec,
               request_kind kind)
@@ -146,10 +148,12 @@ public:
 
     exchange_op(std::shared_ptr<cstate> cs, std::unique_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st)) {}
 
-    // Start.
+    // Start. Every cancellation type applies until a request that must not be sent twice (a
+    // create) is handed to the transport; while it is out, only terminal does (see act).
     template <class Self>
     void operator()(Self& self)
     {
+        self.reset_cancellation_state(net::enable_total_cancellation());
         auto a = st_->algo.resume(steady::now());
         if (a.kind == sansio::exchange_action::done) {
             // Complete through the executor, never inside the initiating call.
@@ -185,6 +189,14 @@ private:
     {
         auto& st = *st_;
         st.pending = a.kind;
+        const bool terminal_only = a.kind == sansio::exchange_action::send && !st.algo.request().replay_safe;
+        if (terminal_only != st.terminal_only) {
+            st.terminal_only = terminal_only;
+            if (terminal_only)
+                self.reset_cancellation_state(net::enable_terminal_cancellation());
+            else
+                self.reset_cancellation_state(net::enable_total_cancellation());
+        }
         switch (a.kind) {
         case sansio::exchange_action::wait_gate:
             st.timer.expires_at(a.wake_at);
@@ -272,6 +284,8 @@ private:
         auto& st = *st_;
         BOOST_ASIO_CORO_REENTER(this)
         {
+            // Polling has no side effect: every cancellation type applies.
+            self.reset_cancellation_state(net::enable_total_cancellation());
             for (;;) {
                 if (auto left = st.remaining(); left && left->count() <= 0) {
                     st.diag().client_message = "task " + st.id + " did not finish within the deadline";
@@ -326,6 +340,8 @@ public:
     void operator()(Self& self)
     {
         auto& st = *st_;
+        // Nothing is written until the download has succeeded: every cancellation type applies.
+        self.reset_cancellation_state(net::enable_total_cancellation());
         Client::start_download(st.client, st.url, st.opts, *st.diag, std::move(self));
     }
     template <class Self>
@@ -396,6 +412,9 @@ private:
         auto& st = *st_;
         BOOST_ASIO_CORO_REENTER(this)
         {
+            // Terminal and partial: the tasks a create made stay made (and charged), so a
+            // cancelled generate has side effects, and total cancellation cannot be honoured.
+            self.reset_cancellation_state(net::enable_partial_cancellation());
             BOOST_ASIO_CORO_YIELD Client::start_create(st.client, st.request, st.diag(), std::move(self));
             if (ec) return self.complete(ec, std::vector<generated_image>{});
             st.out.resize(st.tasks.size());
