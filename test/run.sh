@@ -13,7 +13,9 @@
 #                               pkg-config against copies installed by CMake and by Meson),
 #                               and the API reference (doc/build.sh: Doxygen, warnings fail)
 #      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer + UndefinedBehaviorSanitizer
-#      cmake-clang-cxx20        clang++, C++20
+#      cmake-clang-cxx20-tsan   clang++, C++20 under ThreadSanitizer: every test, example and
+#                               tool (the threaded client test, the emulator's and the
+#                               webhook receiver's threads, the blocking sends)
 #      meson-clang-cxx17        Meson + Ninja, clang++, C++17 (the same tests and standalone
 #                               header checks; no precompiled header, so it also proves that
 #                               each test file includes what it uses)
@@ -22,10 +24,10 @@
 #                               finding fails its test
 #      mingw-syntax             every public header through MinGW-w64 g++ (Windows), syntax
 #                               only, C++17 and C++20 (test/mingw)
-#    Together: g++ and clang++ each in C++17 and C++20 (g++ C++20 under the sanitizers,
-#    clang++ C++17 through Meson), the fuzz targets and the Windows compile check.
-#    cmake-clang-cxx17 (and cmake-gcc-cxx20, meson-gcc-cxx17, ...) exist as knobs: Meson's
-#    clang++ C++17 run covers it, and leaving it out keeps the whole run near 30 minutes.
+#    Together: g++ and clang++ each in C++17 and C++20 (g++ C++20 under ASan + UBSan, clang++
+#    C++20 under TSan, clang++ C++17 through Meson), the fuzz targets and the Windows compile
+#    check. cmake-clang-cxx17, cmake-clang-cxx20 (no sanitizer), cmake-gcc-cxx20,
+#    meson-gcc-cxx17, ... exist as knobs.
 # 3. Prints one line per configuration, and as its last line `N passed, M failed` (test
 #    counts over all configurations; a configuration that does not build counts as one
 #    failure). Exits non-zero when anything failed.
@@ -38,7 +40,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ci_dir="${AKOOL_CI_DIR:-$root/build/ci}"
 jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
-configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20 meson-clang-cxx17 fuzz-clang mingw-syntax}"
+configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20-tsan meson-clang-cxx17 fuzz-clang mingw-syntax}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev
@@ -127,6 +129,9 @@ run_config() {
     cmake-gcc-cxx20)       run_cmake "$name" g++ 20 ;;
     cmake-clang-cxx17)     run_cmake "$name" clang++ 17 ;;
     cmake-clang-cxx20)     run_cmake "$name" clang++ 20 ;;
+    cmake-clang-cxx20-tsan) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+                             run_cmake "$name" clang++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
+                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" ;;
     cmake-gcc-cxx20-asan)  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
                              run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="$san" \
                                -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DAKOOL_BUILD_EXAMPLES=OFF ;;

@@ -38,6 +38,7 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -454,6 +455,9 @@ private:
         auto& opts = st.transport->opts;
         BOOST_ASIO_CORO_REENTER(this)
         {
+            // Every type reaches the step under way; the client keeps a create's send to
+            // terminal cancellation (its filter), as a create may not be sent twice.
+            self.reset_cancellation_state(net::enable_total_cancellation());
             if (!parse_http_url(st.req->url, st.url)) {
                 st.refused = make_error_code(error::invalid_url);
                 st.refused_detail = "not an absolute http(s) URL";
@@ -487,6 +491,10 @@ private:
                             return fail(self, make_error_code(error::timeout), "timed out resolving " + st.url.host,
                                         false);
                         if (ec) return fail(self, ec, "cannot resolve " + st.url.host + ": " + ec.message(), false);
+                        // The resolver takes no cancellation signal: one that came meanwhile ends it here.
+                        if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+                            return fail(self, net::error::operation_aborted,
+                                        "cancelled while resolving " + st.url.host, false);
                     }
                     st.conn->lowest().expires_after(clamp(opts.connect_timeout));
                     BOOST_ASIO_CORO_YIELD st.conn->lowest().async_connect(st.resolved, std::move(self));
@@ -809,10 +817,11 @@ public:
     /// inside this call: a request refused before any I/O (not an absolute http(s) URL; a
     /// header name or value that is empty or holds CR, LF or NUL) completes through a post.
     /// @par Per-operation cancellation
-    /// Terminal cancellation on the handler's slot reaches the step under way (resolve,
-    /// connect, handshake, write, read); the exchange then completes with
-    /// `asio::error::operation_aborted` and its connection is closed, not reused. Partial and
-    /// total cancellation are not honoured.
+    /// Terminal, partial and total cancellation on the handler's slot reach the step under
+    /// way (connect, handshake, write, read; a name resolution cannot be interrupted, the
+    /// signal takes effect when it ends); the exchange then completes with `asio::error::operation_aborted`
+    /// (`maybe_sent` set once the request may have left) and its connection is closed, not
+    /// reused. The client keeps a create's exchange to terminal cancellation.
     /// @par Object lifetimes
     /// `req` is taken over. The operation shares the transport's state (a shared pointer), so
     /// this object may go before the handler runs; its executor's context must not.

@@ -8,12 +8,13 @@
 /// Every operation comes in three forms:
 ///  - `async_x(args..., [diagnostics&,] token)`: any Asio completion token (callback,
 ///    `use_future`, `use_awaitable`, `deferred`, `yield_context`). The handler runs on its
-///    associated executor, by default the client's. Per-operation cancellation: emit
-///    `cancellation_type::terminal` on the handler's cancellation slot (partial and total are
-///    not honoured); the transport stops and the operation completes with
-///    `asio::error::operation_aborted`. A create cancelled after it was sent may still
-///    have been processed (diagnostics say so). Each async function's reference details
-///    its handler, executor, cancellation and the lifetimes it needs.
+///    associated executor, by default the client's. Per-operation cancellation through the
+///    handler's cancellation slot: reads (get-result, get-token, wait, downloads) honour
+///    terminal, partial and total, and stop at once; a create honours every type until it is
+///    handed to the transport, then only terminal, which ends it in `error::outcome_unknown`
+///    (it may have been processed and charged; it is never resent); generate honours
+///    terminal and partial. Each async function's reference details its handler, executor,
+///    cancellation and the lifetimes it needs.
 ///  - `x(args..., error_code&, [diagnostics&])`: synchronous, never throws for an operation
 ///    failure;
 ///  - `x(args...)`: synchronous, throws `error_with_diagnostics` through boost::throw_exception.
@@ -75,10 +76,16 @@ struct has_io_context<Executor, std::enable_if_t<std::is_convertible_v<
 ///
 /// It owns the transport, the options, the retry policy and the rate limits, which every
 /// operation of the client shares. Several operations may run at once (generate runs the
-/// waits of a batch concurrently). The setters change what operations started afterwards use;
-/// do not call them while another thread starts an operation. Asynchronous operations keep a
-/// pointer to the client: it must outlive them and must not be moved while one runs. See
-/// client.hpp for the three forms of each operation.
+/// waits of a batch concurrently). Operations share the client's state, not the object: the
+/// client may be moved, or destroyed, while they run (they then run to their end).
+///
+/// Threads: a client and its asynchronous operations are not thread-safe. Run them on one
+/// strand, or on an io_context that one thread runs. With several threads on the io_context,
+/// give the transport a strand (`basic_beast_transport<asio::strand<io_context::executor_type>>`):
+/// the client's timers, exchanges and, by default, its handlers then all run on it; start
+/// operations and call the setters from that strand. The synchronous create, get-result and
+/// get-token may be called from any thread at once (they share only the request gate and
+/// the transport, which lock). See client.hpp for the three forms of each operation.
 ///
 /// @tparam Transport a type that models `akool::transport` (transport.hpp, checked member by
 ///         member), e.g. `beast_transport` or `fake_transport`.
@@ -106,47 +113,57 @@ public:
 
     /// A client whose handlers default to the transport's executor.
     explicit basic_client(Transport transport, client_options opts = {})
-        : ex_(transport.get_executor()), st_(std::make_unique<state_type>(std::move(transport), std::move(opts)))
+        : c_{nullptr, transport.get_executor()}  // the executor before the transport moves
     {
+        c_.st = std::make_shared<state_type>(std::move(transport), std::move(opts));
     }
 
     /// A client whose handlers default to `ex`.
     basic_client(const Executor& ex, Transport transport, client_options opts = {})
-        : ex_(ex), st_(std::make_unique<state_type>(std::move(transport), std::move(opts)))
+        : c_{std::make_shared<state_type>(std::move(transport), std::move(opts)), ex}
     {
     }
 
+    /// Moving a client is safe while its operations run: they share its state (transport,
+    /// options, limits), never the `basic_client` object. A moved-from client may only be
+    /// assigned to or destroyed. Not copyable.
+    basic_client(basic_client&&) noexcept = default;
+    /// As the move constructor.
+    basic_client& operator=(basic_client&&) noexcept = default;
+    basic_client(const basic_client&) = delete;
+    basic_client& operator=(const basic_client&) = delete;
+
     /// The default executor of completion handlers.
-    executor_type get_executor() const noexcept { return ex_; }
+    executor_type get_executor() const noexcept { return c_.ex; }
     /// The transport the client owns (for its own settings and statistics).
-    Transport& transport() noexcept { return st_->transport; }
+    Transport& transport() noexcept { return c_.st->transport; }
     /// The options given to the constructor, as changed by `set_api_key` and `set_token`.
-    const client_options& options() const noexcept { return st_->opts; }
+    const client_options& options() const noexcept { return c_.st->opts; }
 
     /// Authenticates with an API key from now on (`x-api-key`), dropping any token.
     void set_api_key(std::string key)
     {
-        st_->opts.api_key = std::move(key);
-        st_->opts.token.clear();
+        c_.st->opts.api_key = std::move(key);
+        c_.st->opts.token.clear();
     }
     /// Authenticates with a bearer token from now on; it takes precedence over the API key.
-    void set_token(std::string token) { st_->opts.token = std::move(token); }
+    void set_token(std::string token) { c_.st->opts.token = std::move(token); }
 
     /// The retry policy of operations started from now on.
-    const retry_policy& get_retry_policy() const noexcept { return st_->retry; }
+    const retry_policy& get_retry_policy() const noexcept { return c_.st->retry; }
     /// Sets the retry policy of operations started from now on.
-    void set_retry_policy(const retry_policy& p) { st_->retry = p; }
+    void set_retry_policy(const retry_policy& p) { c_.st->retry = p; }
 
     /// Limits on exchanges in flight and on the request rate, for every operation of this client.
-    rate_limits get_limits() const { return st_->gate.limits(); }
+    rate_limits get_limits() const { return c_.st->gate.limits(); }
     /// Sets the limits on exchanges in flight and on the request rate.
-    void set_limits(const rate_limits& l) { st_->gate.set_limits(l); }
+    void set_limits(const rate_limits& l) { c_.st->gate.set_limits(l); }
 
     /// Seeds the jitter of poll and retry delays (for reproducible runs).
     void seed_jitter(unsigned seed)
     {
-        std::lock_guard<std::mutex> lock(st_->rng_mtx);
-        st_->rng.seed(seed);
+        std::lock_guard<std::mutex> lock(c_.st->rng_mtx);
+        c_.st->rng.seed(seed);
     }
 
     // ---- create ------------------------------------------------------------------------
@@ -168,21 +185,23 @@ public:
     /// transport never completes inside `async_send`: the Beast transport posts the refusal of
     /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) completes the operation
-    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
-    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
-    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
-    /// then runs to its end with no retry).
-    /// A create cancelled after its bytes left may still have been processed and charged:
-    /// `diag.client_message` says so, and it is not resent.
+    /// Until the request is handed to the transport (a wait for the rate limits, or before a
+    /// retry of an attempt that sent nothing) terminal, partial and total cancellation end
+    /// the operation at once with `asio::error::operation_aborted`, nothing sent. While the
+    /// request is out only terminal cancellation is honoured: the transport abandons it and
+    /// the operation completes with `error::outcome_unknown` (it may have been processed and
+    /// charged; `diag.client_message` says so; it is never resent). Partial and total
+    /// signals are then ignored and the create goes on. The Beast transport cannot interrupt a
+    /// name resolution: a signal during one takes effect when it ends.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `req` is validated and
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `req` is validated and
     /// encoded in this call (also with a deferred token) and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_create(const image_request& req, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_create(req, diag, std::forward<CompletionToken>(token));
+        return start_create(c_, req, diag, std::forward<CompletionToken>(token));
     }
     /// As the overload with `diag`, the details of a failure dropped.
     /// @par Handler signature
@@ -190,14 +209,16 @@ public:
     /// @par Executor
     /// As the overload with `diag`.
     /// @par Per-operation cancellation
-    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// As the overload with `diag`: every type until the request is handed to the transport
+    /// (`asio::error::operation_aborted`), then terminal only (`error::outcome_unknown`).
     /// @par Object lifetimes
-    /// The client must stay alive until the handler runs; `req` is encoded in this call.
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); `req` is encoded in this call.
     template <class CompletionToken = default_token<void>>
     auto async_create(const image_request& req, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_create>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_create_request(c_.st->opts, req, ec, d); },
             nullptr, request_kind::create, {}, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_create`: blocks until done (see client.hpp). A failure is
@@ -206,7 +227,7 @@ public:
     {
         diag.clear();
         return exchange_blocking<detail::decode_create>(
-            [&](error_code& e, diagnostics& d) { return detail::make_create_request(st_->opts, req, e, d); }, diag, request_kind::create, ec);
+            [&](error_code& e, diagnostics& d) { return detail::make_create_request(c_.st->opts, req, e, d); }, diag, request_kind::create, ec);
     }
     /// Synchronous `async_create`, without diagnostics; a failure is reported in `ec`.
     std::vector<image_task> create(const image_request& req, error_code& ec)
@@ -237,19 +258,20 @@ public:
     /// transport never completes inside `async_send`: the Beast transport posts the refusal of
     /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) completes the operation
-    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
-    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
-    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
-    /// then runs to its end with no retry).
+    /// Terminal, partial and total cancellation complete the operation at once with
+    /// `asio::error::operation_aborted` (a read has no side effect): a wait for the rate
+    /// limits or before a retry ends, an exchange in flight is closed by the transport, and
+    /// no retry follows. The Beast transport cannot interrupt a name resolution: a signal
+    /// during one takes effect when it ends.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `task_id` is copied into
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `task_id` is copied into
     /// the request in this call and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_get_result(std::string_view task_id, diagnostics& diag, CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_get_result(task_id, diag, milliseconds(0), std::forward<CompletionToken>(token));
+        return start_get_result(c_, task_id, diag, milliseconds(0), std::forward<CompletionToken>(token));
     }
     /// As the overload with `diag`, the details of a failure dropped.
     /// @par Handler signature
@@ -257,14 +279,15 @@ public:
     /// @par Executor
     /// As the overload with `diag`.
     /// @par Per-operation cancellation
-    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client must stay alive until the handler runs; `task_id` is copied in this call.
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); `task_id` is copied in this call.
     template <class CompletionToken = default_token<void>>
     auto async_get_result(std::string_view task_id, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_result>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_result_request(c_.st->opts, task_id, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_get_result`: blocks until done (see client.hpp). A failure
@@ -273,7 +296,7 @@ public:
     {
         diag.clear();
         return exchange_blocking<detail::decode_result>(
-            [&](error_code& e, diagnostics& d) { return detail::make_result_request(st_->opts, task_id, e, d); }, diag, request_kind::read, ec);
+            [&](error_code& e, diagnostics& d) { return detail::make_result_request(c_.st->opts, task_id, e, d); }, diag, request_kind::read, ec);
     }
     /// Synchronous `async_get_result`, without diagnostics; a failure is reported in `ec`.
     image_result get_result(std::string_view task_id, error_code& ec)
@@ -304,13 +327,14 @@ public:
     /// transport never completes inside `async_send`: the Beast transport posts the refusal of
     /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) completes the operation
-    /// with `asio::error::operation_aborted`: a wait for the rate limits or before a retry
-    /// ends at once, an exchange in flight is closed by the transport (the Beast transport
-    /// cannot stop a name resolution: a signal during one is not seen by the exchange, which
-    /// then runs to its end with no retry).
+    /// Terminal, partial and total cancellation complete the operation at once with
+    /// `asio::error::operation_aborted` (a read has no side effect): a wait for the rate
+    /// limits or before a retry ends, an exchange in flight is closed by the transport, and
+    /// no retry follows. The Beast transport cannot interrupt a name resolution: a signal
+    /// during one takes effect when it ends.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `creds` is encoded in
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `creds` is encoded in
     /// this call and may go when it returns.
     template <class CompletionToken = default_token<void>>
     auto async_get_token(const client_credentials& creds, diagnostics& diag,
@@ -318,7 +342,7 @@ public:
     {
         diag.clear();
         return start_exchange<detail::decode_token>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_token_request(c_.st->opts, creds, ec, d); },
             &diag, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     /// As the overload with `diag`, the details of a failure dropped.
@@ -327,14 +351,15 @@ public:
     /// @par Executor
     /// As the overload with `diag`.
     /// @par Per-operation cancellation
-    /// As the overload with `diag`: terminal only, `asio::error::operation_aborted`.
+    /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client must stay alive until the handler runs; `creds` is encoded in this call.
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); `creds` is encoded in this call.
     template <class CompletionToken = default_token<void>>
     auto async_get_token(const client_credentials& creds, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_token>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_token_request(st_->opts, creds, ec, d); },
+            c_, [&](error_code& ec, diagnostics& d) { return detail::make_token_request(c_.st->opts, creds, ec, d); },
             nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_get_token`: blocks until done (see client.hpp). A failure is
@@ -343,7 +368,7 @@ public:
     {
         diag.clear();
         return exchange_blocking<detail::decode_token>(
-            [&](error_code& e, diagnostics& d) { return detail::make_token_request(st_->opts, creds, e, d); }, diag, request_kind::read, ec);
+            [&](error_code& e, diagnostics& d) { return detail::make_token_request(c_.st->opts, creds, e, d); }, diag, request_kind::read, ec);
     }
     /// Synchronous `async_get_token`, without diagnostics; a failure is reported in `ec`.
     std::string get_token(const client_credentials& creds, error_code& ec)
@@ -377,18 +402,19 @@ public:
     /// executor, by default the client's (`get_executor()`). The poll delays are timers on
     /// the transport's executor.
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured) stops polling at once: the
-    /// delay before the next poll or the poll in flight ends, and the operation completes
-    /// with `asio::error::operation_aborted`.
+    /// Terminal, partial and total cancellation stop polling at once: the delay before the
+    /// next poll or the poll in flight ends, and the operation completes with
+    /// `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `task_id` and `opts` are
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `task_id` and `opts` are
     /// taken by value; what `opts.on_progress` refers to must stay alive until the handler runs.
     template <class CompletionToken = default_token<void>>
     auto async_wait(std::string task_id, wait_options opts, diagnostics& diag,
                     CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_wait(std::move(task_id), 0, std::move(opts), diag, std::nullopt,
+        return start_wait(c_, std::move(task_id), 0, std::move(opts), diag, std::nullopt,
                           std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_wait`: runs the client's io_context until done (see
@@ -424,14 +450,16 @@ public:
     /// associated executor, by default the client's (`get_executor()`). Files are written
     /// (blocking) on that executor as each download completes.
     /// @par Per-operation cancellation
-    /// Terminal cancellation (partial and total are not honoured): during the create, as
-    /// `async_create` (a create already sent may have been processed and charged); after
-    /// it, every wait and download of the batch is cancelled, and the operation completes
-    /// when they have all ended, with the first failure in request order (normally
+    /// Terminal and partial cancellation (total is not honoured: the tasks a create made stay
+    /// made and charged). During the create, as `async_create` (once the request is out only
+    /// terminal applies, ending in `error::outcome_unknown`); after it, every wait and
+    /// download of the batch is cancelled, and the operation completes when they have all
+    /// ended, with the first failure in request order (normally
     /// `asio::error::operation_aborted`). Images finished by then stay in the result, and
     /// their files on disk.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `req` is copied in this
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `req` is copied in this
     /// call and `opts` taken by value; what `opts.wait.on_progress` refers to must stay alive
     /// until the handler runs.
     template <class CompletionToken = default_token<void>>
@@ -441,7 +469,7 @@ public:
         diag.clear();
         using op = detail::generate_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
-            op(std::make_unique<typename op::state>(this, req, std::move(opts), &diag)), token, ex_);
+            op(std::make_unique<typename op::state>(c_, req, std::move(opts), &diag)), token, c_.ex);
     }
     /// Synchronous `async_generate`: runs the client's io_context until done (see
     /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
@@ -473,16 +501,17 @@ public:
     /// @par Executor
     /// As `async_get_result`.
     /// @par Per-operation cancellation
-    /// As `async_get_result`: terminal only, `asio::error::operation_aborted`.
+    /// As `async_get_result`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `url` and `opts` are
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `url` and `opts` are
     /// used in this call (the request is built) and not kept.
     template <class CompletionToken = default_token<void>>
     auto async_download(std::string url, download_options opts, diagnostics& diag,
                         CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_download(url, opts, diag, std::forward<CompletionToken>(token));
+        return start_download(c_, url, opts, diag, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_download`: runs the client's io_context until done (see
     /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
@@ -510,10 +539,11 @@ public:
     /// As `async_get_result`. The file is written (blocking) on that executor just before
     /// the handler runs.
     /// @par Per-operation cancellation
-    /// As `async_download`: terminal only, `asio::error::operation_aborted`; nothing is
-    /// written then.
+    /// As `async_download`: terminal, partial and total, `asio::error::operation_aborted`;
+    /// nothing is written then.
     /// @par Object lifetimes
-    /// The client and `diag` must stay alive until the handler runs. `url`, `path` and `opts`
+    /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
+    /// before (the operation shares its state, and runs to its end). `url`, `path` and `opts`
     /// are taken by value.
     template <class CompletionToken = default_token<void>>
     auto async_download_to_file(std::string url, std::string path, download_options opts, diagnostics& diag,
@@ -523,8 +553,8 @@ public:
         using op = detail::download_file_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, std::uint64_t)>(
             op(std::make_unique<typename op::state>(
-                typename op::state{this, std::move(url), std::move(path), opts, &diag})),
-            token, ex_);
+                typename op::state{c_, std::move(url), std::move(path), opts, &diag})),
+            token, c_.ex);
     }
     /// Synchronous `async_download_to_file`: runs the client's io_context until done (see
     /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
@@ -545,23 +575,31 @@ public:
     // ---- internals used by the composed operations --------------------------------------
     /// @cond internal
 
+    /// (Internal) what the client's operations keep of it: the shared state and the default
+    /// executor of their handlers. Operations never point at the `basic_client` object.
+    struct core {
+        std::shared_ptr<state_type> st;  ///< transport, options, retry policy, limits, jitter
+        Executor ex;                     ///< the default executor of completion handlers
+    };
     /// (Internal) the state shared by this client's operations.
-    state_type& state() noexcept { return *st_; }
+    state_type& state() noexcept { return *c_.st; }
 
     template <class CompletionToken>
-    auto start_create(const image_request& req, diagnostics& diag, CompletionToken&& token)
+    static auto start_create(const core& c, const image_request& req, diagnostics& diag, CompletionToken&& token)
     {
         return start_exchange<detail::decode_create>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_create_request(st_->opts, req, ec, d); },
+            c, [&](error_code& ec, diagnostics& d) { return detail::make_create_request(c.st->opts, req, ec, d); },
             &diag, request_kind::create, {}, std::forward<CompletionToken>(token));
     }
 
     template <class CompletionToken>
-    auto start_get_result(std::string_view task_id, diagnostics& diag, milliseconds timeout, CompletionToken&& token)
+    static auto start_get_result(const core& c, std::string_view task_id, diagnostics& diag, milliseconds timeout,
+                                 CompletionToken&& token)
     {
         return start_exchange<detail::decode_result>(
+            c,
             [&](error_code& ec, diagnostics& d) {
-                auto r = detail::make_result_request(st_->opts, task_id, ec, d);
+                auto r = detail::make_result_request(c.st->opts, task_id, ec, d);
                 r.timeout = timeout;
                 return r;
             },
@@ -569,31 +607,31 @@ public:
     }
 
     template <class CompletionToken>
-    auto start_download(std::string_view url, const download_options& opts, diagnostics& diag,
-                        CompletionToken&& token)
+    static auto start_download(const core& c, std::string_view url, const download_options& opts, diagnostics& diag,
+                               CompletionToken&& token)
     {
         return start_exchange<detail::decode_download>(
-            [&](error_code& ec, diagnostics& d) { return detail::make_download_request(url, opts.max_bytes, ec, d); },
+            c, [&](error_code& ec, diagnostics& d) { return detail::make_download_request(url, opts.max_bytes, ec, d); },
             &diag, request_kind::read, detail::decode_download{opts.require_image},
             std::forward<CompletionToken>(token));
     }
 
     template <class CompletionToken>
-    auto start_wait(std::string task_id, std::size_t index, wait_options opts, diagnostics& diag,
+    static auto start_wait(const core& c, std::string task_id, std::size_t index, wait_options opts, diagnostics& diag,
                     std::optional<image_status> known_status, CompletionToken&& token)
     {
         using op = detail::wait_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, image_result)>(
-            op(std::make_unique<typename op::state>(this, std::move(task_id), index, std::move(opts), &diag,
+            op(std::make_unique<typename op::state>(c, std::move(task_id), index, std::move(opts), &diag,
                                                     known_status)),
-            token, ex_);
+            token, c.ex);
     }
     /// @endcond
 
 private:
     template <class Decode, class Build, class CompletionToken>
-    auto start_exchange(Build&& build, diagnostics* user_diag, request_kind kind, Decode decode,
-                        CompletionToken&& token)
+    static auto start_exchange(const core& c, Build&& build, diagnostics* user_diag, request_kind kind, Decode decode,
+                               CompletionToken&& token)
     {
         using op = detail::exchange_op<Transport, Decode>;
         // Build eagerly: the caller's arguments need not outlive this call.
@@ -602,11 +640,11 @@ private:
         diagnostics scratch;
         if (!build_diag) build_diag = &scratch;
         http_request request = build(build_ec, *build_diag);
-        auto st = std::make_unique<typename op::state>(*st_, user_diag, std::move(request), build_ec, std::move(decode),
+        auto st = std::make_unique<typename op::state>(*c.st, user_diag, std::move(request), build_ec, std::move(decode),
                                                        kind);
         if (!user_diag) st->own_diag = std::move(scratch);
         return boost::asio::async_compose<CompletionToken, void(error_code, typename op::result_type)>(
-            op(*st_, std::move(st)), token, ex_);
+            op(c.st, std::move(st)), token, c.ex);
     }
 
     template <class R, class F>
@@ -624,7 +662,7 @@ private:
     template <class Decode, class Build>
     auto exchange_blocking(Build&& build, diagnostics& diag, request_kind kind, error_code& ec)
     {
-        auto& cs = *st_;
+        auto& cs = *c_.st;
         error_code build_ec;
         http_request request = build(build_ec, diag);
         detail::blocking_waiter waiter;
@@ -642,7 +680,7 @@ private:
     {
         static_assert(detail::has_io_context<Executor>::value,
                       "the synchronous forms need an executor of an io_context; use the async forms otherwise");
-        boost::asio::io_context& ioc = boost::asio::query(ex_, boost::asio::execution::context);
+        boost::asio::io_context& ioc = boost::asio::query(c_.ex, boost::asio::execution::context);
         std::optional<R> out;
         initiate([&](error_code e, R r) {
             ec = e;
@@ -659,8 +697,7 @@ private:
         return std::move(*out);
     }
 
-    Executor ex_;
-    std::unique_ptr<state_type> st_;
+    core c_;
 };
 } // namespace akool
 

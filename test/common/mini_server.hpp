@@ -82,10 +82,12 @@ public:
     void stop()
     {
         if (stopped_.exchange(true)) return;
+        // shutdown() wakes the blocked accept; the acceptor is closed once its thread is gone
+        // (closing it under a running accept is a data race, which ThreadSanitizer reports).
         ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+        if (accept_thread_.joinable()) accept_thread_.join();
         boost::system::error_code ec;
         acceptor_.close(ec);
-        if (accept_thread_.joinable()) accept_thread_.join();
         close_connections();
         std::list<std::thread> threads;
         {

@@ -441,10 +441,10 @@ public:
     ~raw_server()
     {
         stopped_ = true;
-        ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+        ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // wakes the accept (see mini_server)
+        accept_thread_.join();
         akool::error_code ec;
         acceptor_.close(ec);
-        accept_thread_.join();
         std::list<std::thread> threads;
         {
             std::lock_guard<std::mutex> l(mtx_);

@@ -23,9 +23,27 @@
 #include <vector>
 
 // --- Allocation counter: every operator new of the process goes through here. ---------------
+// Not under ThreadSanitizer, whose runtime defines operator new itself (it links statically):
+// there the allocation checks below are skipped, the other configurations make them.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AKOOL_TEST_NO_NEW_REPLACEMENT
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define AKOOL_TEST_NO_NEW_REPLACEMENT
+#endif
+
 namespace {
 std::atomic<long> g_allocations{0};
+#ifdef AKOOL_TEST_NO_NEW_REPLACEMENT
+constexpr bool counts_allocations = false;
+#else
+constexpr bool counts_allocations = true;
+#endif
 }
+
+#ifndef AKOOL_TEST_NO_NEW_REPLACEMENT
 
 void* operator new(std::size_t n)
 {
@@ -43,6 +61,7 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace bdata = boost::unit_test::data;
 namespace json = boost::json;
@@ -325,7 +344,7 @@ BOOST_AUTO_TEST_CASE(append_keeps_prefix_and_does_not_allocate_with_capacity)
     const long before = g_allocations.load();
     encode_image_request(r, out);
     const long after = g_allocations.load();
-    BOOST_TEST(after - before == 0);
+    if (counts_allocations) BOOST_TEST(after - before == 0);
     BOOST_TEST(out.capacity() == capacity);
     BOOST_TEST(out == "prefix:" + expected);
 
@@ -333,7 +352,7 @@ BOOST_AUTO_TEST_CASE(append_keeps_prefix_and_does_not_allocate_with_capacity)
     std::string small;
     const long before_small = g_allocations.load();
     encode_image_request(r, small);
-    BOOST_TEST(g_allocations.load() - before_small > 0);
+    if (counts_allocations) BOOST_TEST(g_allocations.load() - before_small > 0);
     BOOST_TEST(small == expected);
 }
 

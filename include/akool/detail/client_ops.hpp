@@ -24,6 +24,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/error.hpp>
@@ -133,6 +134,7 @@ public:
         typename cstate::timer_type timer;
         algo_type algo;
         sansio::exchange_action::kind_t pending = sansio::exchange_action::done;
+        bool terminal_only = false;  // the cancellation filter of a send that must not repeat
 
         state(cstate& cs, diagnostics* user_diag, http_request req, error_code build_ec, Decode dec,
               request_kind kind)
@@ -144,17 +146,20 @@ public:
         void cancel() noexcept override { timer.cancel(); }
     };
 
-    exchange_op(cstate& cs, std::unique_ptr<state> st) : cs_(&cs), st_(std::move(st)) {}
+    exchange_op(std::shared_ptr<cstate> cs, std::unique_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st)) {}
 
-    // Start.
+    // Start. Every cancellation type applies until a request that must not be sent twice (a
+    // create) is handed to the transport; while it is out, only terminal does (see act).
     template <class Self>
     void operator()(Self& self)
     {
+        self.reset_cancellation_state(net::enable_total_cancellation());
         auto a = st_->algo.resume(steady::now());
         if (a.kind == sansio::exchange_action::done) {
             // Complete through the executor, never inside the initiating call.
             st_->pending = sansio::exchange_action::done;
-            return net::post(cs_->transport.get_executor(), net::append(std::move(self), error_code{}));
+            auto ex = cs_->transport.get_executor();  // before `self` (and cs_ with it) moves
+            return net::post(ex, net::append(std::move(self), error_code{}));
         }
         act(self, a);
     }
@@ -184,6 +189,14 @@ private:
     {
         auto& st = *st_;
         st.pending = a.kind;
+        const bool terminal_only = a.kind == sansio::exchange_action::send && !st.algo.request().replay_safe;
+        if (terminal_only != st.terminal_only) {
+            st.terminal_only = terminal_only;
+            if (terminal_only)
+                self.reset_cancellation_state(net::enable_terminal_cancellation());
+            else
+                self.reset_cancellation_state(net::enable_total_cancellation());
+        }
         switch (a.kind) {
         case sansio::exchange_action::wait_gate:
             st.timer.expires_at(a.wake_at);
@@ -201,7 +214,7 @@ private:
         self.complete(ec, std::move(value));
     }
 
-    cstate* cs_;
+    std::shared_ptr<cstate> cs_;  // shared with the client: moving or destroying it is safe
     std::unique_ptr<state> st_;
 };
 
@@ -211,7 +224,7 @@ template <class Client>
 class wait_op : net::coroutine {
 public:
     struct state {
-        Client* client;
+        typename Client::core client;
         std::string id;
         std::size_t index;
         wait_options opts;
@@ -223,10 +236,10 @@ public:
         std::optional<image_status> last;
         image_result result;
 
-        state(Client* c, std::string i, std::size_t idx, wait_options o, diagnostics* d,
+        state(const typename Client::core& c, std::string i, std::size_t idx, wait_options o, diagnostics* d,
               std::optional<image_status> known)
             : client(c), id(std::move(i)), index(idx), opts(std::move(o)), user_diag(d),
-              timer(c->transport().get_executor()), last(known)
+              timer(c.st->transport.get_executor()), last(known)
         {
         }
         diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
@@ -271,13 +284,15 @@ private:
         auto& st = *st_;
         BOOST_ASIO_CORO_REENTER(this)
         {
+            // Polling has no side effect: every cancellation type applies.
+            self.reset_cancellation_state(net::enable_total_cancellation());
             for (;;) {
                 if (auto left = st.remaining(); left && left->count() <= 0) {
                     st.diag().client_message = "task " + st.id + " did not finish within the deadline";
                     return finish(self, error::timeout);
                 }
-                BOOST_ASIO_CORO_YIELD st.client->start_get_result(
-                    st.id, st.diag(), st.remaining().value_or(milliseconds(0)), std::move(self));
+                BOOST_ASIO_CORO_YIELD Client::start_get_result(
+                    st.client, st.id, st.diag(), st.remaining().value_or(milliseconds(0)), std::move(self));
                 if (!ec && was_cancelled(self)) return finish(self, net::error::operation_aborted);
                 if (ec) {
                     if (ec == error::timeout && st.remaining() && st.remaining()->count() <= 0)
@@ -294,7 +309,7 @@ private:
                     return finish(self, error::generation_failed);
                 }
                 {
-                    milliseconds d = st.opts.schedule.delay(st.attempt++, st.client->state().random_unit());
+                    milliseconds d = st.opts.schedule.delay(st.attempt++, st.client.st->random_unit());
                     if (auto left = st.remaining(); left && *left < d) d = *left;
                     st.timer.expires_after(d);
                 }
@@ -313,7 +328,7 @@ template <class Client>
 class download_file_op : net::coroutine {
 public:
     struct state {
-        Client* client;
+        typename Client::core client;
         std::string url;
         std::string path;
         download_options opts;
@@ -325,7 +340,9 @@ public:
     void operator()(Self& self)
     {
         auto& st = *st_;
-        st.client->start_download(st.url, st.opts, *st.diag, std::move(self));
+        // Nothing is written until the download has succeeded: every cancellation type applies.
+        self.reset_cancellation_state(net::enable_total_cancellation());
+        Client::start_download(st.client, st.url, st.opts, *st.diag, std::move(self));
     }
     template <class Self>
     void operator()(Self& self, error_code ec, std::string bytes)
@@ -354,7 +371,7 @@ public:
         error_code ec;
     };
     struct state {
-        Client* client;
+        typename Client::core client;
         image_request request;
         generate_options opts;
         diagnostics* user_diag;
@@ -366,9 +383,9 @@ public:
         std::size_t pending = 0;
         bool cancel_sent = false;
 
-        state(Client* c, image_request r, generate_options o, diagnostics* d)
+        state(const typename Client::core& c, image_request r, generate_options o, diagnostics* d)
             : client(c), request(std::move(r)), opts(std::move(o)), user_diag(d),
-              join_timer(c->transport().get_executor())
+              join_timer(c.st->transport.get_executor())
         {
         }
         diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
@@ -395,7 +412,10 @@ private:
         auto& st = *st_;
         BOOST_ASIO_CORO_REENTER(this)
         {
-            BOOST_ASIO_CORO_YIELD st.client->start_create(st.request, st.diag(), std::move(self));
+            // Terminal and partial: the tasks a create made stay made (and charged), so a
+            // cancelled generate has side effects, and total cancellation cannot be honoured.
+            self.reset_cancellation_state(net::enable_partial_cancellation());
+            BOOST_ASIO_CORO_YIELD Client::start_create(st.client, st.request, st.diag(), std::move(self));
             if (ec) return self.complete(ec, std::vector<generated_image>{});
             st.out.resize(st.tasks.size());
             st.children.reset(new child[st.tasks.size()]);
@@ -441,7 +461,7 @@ private:
     void start_child(Self& self, std::size_t i)
     {
         state* st = st_.get();
-        auto ex = net::get_associated_executor(self, st->client->get_executor());
+        auto ex = net::get_associated_executor(self, st->client.ex);
         auto done = [st, i](error_code ec) {
             st->children[i].ec = ec;
             if (--st->pending == 0) st->join_timer.cancel();
@@ -452,8 +472,8 @@ private:
 
             auto& url = st->out[i].result.image_url;
             if (st->opts.output_dir.empty()) {
-                st->client->start_download(
-                    url, st->opts.download_limits, st->children[i].diag,
+                Client::start_download(
+                    st->client, url, st->opts.download_limits, st->children[i].diag,
                     net::bind_cancellation_slot(st->children[i].cancel.slot(),
                                                 net::bind_executor(ex, [st, i, done](error_code e, std::string b) {
                                                     st->out[i].data = std::move(b);
@@ -461,8 +481,8 @@ private:
                                                 })));
                 return;
             }
-            st->client->start_download(
-                url, st->opts.download_limits, st->children[i].diag,
+            Client::start_download(
+                st->client, url, st->opts.download_limits, st->children[i].diag,
                 net::bind_cancellation_slot(
                     st->children[i].cancel.slot(),
                     net::bind_executor(ex, [st, i, done](error_code e, std::string b) {
@@ -490,7 +510,7 @@ private:
                                "name, nothing was written (the task exists on the service)";
             return done(make_error_code(error::invalid_task_id));
         }
-        st->client->start_wait(st->tasks[i].id, i, st->opts.wait, st->children[i].diag, st->tasks[i].status,
+        Client::start_wait(st->client, st->tasks[i].id, i, st->opts.wait, st->children[i].diag, st->tasks[i].status,
                                net::bind_cancellation_slot(st->children[i].cancel.slot(),
                                                            net::bind_executor(ex, std::move(on_waited))));
     }

@@ -160,10 +160,14 @@ auto finish_exchange(const error_code& transport_ec, http_response& resp, bool r
     using result_type = decltype(decode(resp.body, ec, diag));
     if (transport_ec) {
         diag.client_message = resp.failure_detail.empty() ? transport_ec.message() : resp.failure_detail;
-        if (transport_ec == boost::system::errc::operation_canceled) {
+        if (transport_ec == boost::system::errc::operation_canceled && !replay_safe && resp.maybe_sent) {
+            // Abandoned (terminal cancellation) after its bytes may have left: what became of
+            // it is unknown, as after a lost connection.
+            ec = make_error_code(error::outcome_unknown);
+            diag.client_message += " (cancelled after the request was sent: it may have been processed and charged, "
+                                   "and was not resent)";
+        } else if (transport_ec == boost::system::errc::operation_canceled) {
             ec = transport_ec;
-            if (!replay_safe && resp.maybe_sent)
-                diag.client_message += " (cancelled after the request was sent: it may have been processed)";
         } else if (!replay_safe && resp.maybe_sent) {
             ec = make_error_code(error::outcome_unknown);  // decide_retry says it was not resent
         } else {
