@@ -50,6 +50,7 @@ void assertion_failed_msg(char const* expr, char const* msg, char const* functio
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <string_view>
 
 using namespace akool;
@@ -99,7 +100,7 @@ outcome read_reply(std::string_view wire, std::size_t chunk)
     }
     if (!o.ec && parser.is_done()) {
         std::string why;
-        o.done = detail::take_reply(parser.get(), o.r, o.ec, why);
+        o.done = detail::take_reply(parser.get(), std::move(parser.get().body()), o.r, o.ec, why);
     }
     return o;
 }
