@@ -12,6 +12,7 @@
 #include <akool/detail/sansio/download.hpp>
 
 #include <filesystem>
+#include <iterator>
 #include <ostream>
 #include <random>
 #include <string>

@@ -106,15 +106,6 @@ private:
     std::uint64_t size_ = 0;
 };
 
-// The whole content at once (flushed to disk before the rename).
-inline void write_file_atomically(const std::string& path, std::string_view data, error_code& ec,
-                                  std::string& detail)
-{
-    ec.clear();
-    atomic_file_writer w;
-    if (w.open(path, ec, detail) && w.write(data, ec, detail)) w.commit(path, true, ec, detail);
-}
-
 } // namespace detail
 } // namespace akool
 
