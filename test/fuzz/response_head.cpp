@@ -46,6 +46,8 @@ void assertion_failed_msg(char const* expr, char const* msg, char const* functio
 #include "fuzz_common.hpp"
 
 #include <akool/beast_transport.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <cstddef>
 #include <cstdint>
