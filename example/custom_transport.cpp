@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
 class posix_transport {
 public:
     using executor_type = boost::asio::io_context::executor_type;
@@ -77,7 +76,9 @@ private:
             at = eol + 2;
         }
         resp.body = in.substr(head_end + 4);
-        return {};
+        akool::error_code ec;  // a 200 body goes to the request's sink when set (downloads stream to a file)
+        if (req.body_sink && resp.status == 200) req.body_sink(resp.body, ec), resp.body.clear();
+        return ec;
     }
     executor_type ex_;
 };
@@ -90,8 +91,7 @@ int main()
     opts.base_url = std::getenv("AKOOL_BASE_URL") ? std::getenv("AKOOL_BASE_URL") : "http://127.0.0.1:8080";
     boost::asio::io_context ioc;
     akool::basic_client<posix_transport> client(posix_transport(ioc.get_executor()), opts);
-    akool::error_code ec;
-    akool::diagnostics diag;
+    akool::error_code ec; akool::diagnostics diag;
     auto tasks = client.create(akool::image_request::text_to_image("A red bicycle in the rain"), ec, diag);
     if (ec) return std::fprintf(stderr, "create: %s (%s)\n", ec.message().c_str(), diag.summary().c_str()), 1;
     auto result = client.wait(tasks.front().id, {}, ec, diag);

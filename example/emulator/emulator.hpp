@@ -19,7 +19,9 @@
 /// - `GET /files/<id>.png`: a real PNG, deterministic from the prompt and the image's index in its
 ///   batch. Its size keeps the documented aspect ratio; the long side is 1920 px (1080p) or 3840 px
 ///   (4k) divided by `image_scale_down` (default 10: 192 px and 384 px), so that tests stay small.
-///   "Original" has no source image to measure, so it uses 4:3.
+///   "Original" has no source image to measure, so it uses 4:3. With `redirect_images` N, it
+///   first answers with N redirects (`/files/hop/1/<id>.png` ... `/files/hop/N/<id>.png`), as a
+///   CDN or a pre-signed storage URL may.
 /// - `GET /_emulator/stats`: the counters as JSON (no auth).
 /// - Webhooks: when a create carries `webhookurl`, each documented status change of its tasks
 ///   (processing, then completed or failed) is POSTed there as a signed, encrypted callback
@@ -193,6 +195,11 @@ struct options {
     std::string tls_cert_file;                ///< PEM certificate chain; with `tls_key_file`, serve HTTPS
     std::string tls_key_file;                 ///< PEM private key
     unsigned image_scale_down = 10;           ///< divides the documented pixel sizes (see file comment)
+    /// Answer each image URL with this many redirects before the file (301, 302, 303, 307,
+    /// 308 in turn, through `/files/hop/K/<id>.png`); 0: none.
+    unsigned redirect_images = 0;
+    /// The redirects' Location: an absolute URL (true) or an absolute path, resolved by the client.
+    bool redirect_absolute = false;
     std::uint64_t seed = 0x5eedu;             ///< seeds the fault RNG, ids and tokens
     std::size_t body_limit = 1024 * 1024;     ///< largest request body accepted (413 beyond)
     std::chrono::seconds idle_timeout{60};    ///< keep-alive connections idle this long are closed
@@ -379,6 +386,7 @@ struct reply {
     std::string content_type = "application/json; charset=utf-8";
     std::string body;
     std::optional<std::chrono::seconds> retry_after;
+    std::string location;  // the Location of a redirect
 };
 
 } // namespace detail
@@ -987,8 +995,28 @@ private:
         return json_reply(akool::encode_token_response(token));
     }
 
-    detail::reply handle_file(const std::string& name)
+    detail::reply handle_file(std::string name)
     {
+        // Redirects first: /files/<id>.png -> /files/hop/1/<id>.png -> ... -> hop N, the file.
+        unsigned hop = 0;
+        if (name.compare(0, 4, "hop/") == 0) {
+            auto slash = name.find('/', 4);
+            if (slash == std::string::npos || slash == 4 || slash > 6) return text_reply(http::status::not_found, "Not Found\n");
+            for (std::size_t i = 4; i < slash; ++i)
+                if (name[i] < '0' || name[i] > '9') return text_reply(http::status::not_found, "Not Found\n");
+            hop = static_cast<unsigned>(std::stoul(name.substr(4, slash - 4)));
+            name = name.substr(slash + 1);
+            if (hop == 0 || hop > opts_.redirect_images) return text_reply(http::status::not_found, "Not Found\n");
+        }
+        if (hop < opts_.redirect_images) {
+            static constexpr http::status codes[5] = {http::status::moved_permanently, http::status::found,
+                                                      http::status::see_other, http::status::temporary_redirect,
+                                                      http::status::permanent_redirect};
+            detail::reply r = text_reply(codes[hop % 5], "Moved\n");
+            r.location = std::string(paths::files) + "hop/" + std::to_string(hop + 1) + "/" + name;
+            if (opts_.redirect_absolute) r.location = base_url_ + r.location;
+            return r;
+        }
         constexpr std::string_view ext = ".png";
         if (name.size() <= ext.size() || name.compare(name.size() - ext.size(), ext.size(), ext) != 0)
             return text_reply(http::status::not_found, "Not Found\n");
@@ -1175,6 +1203,7 @@ private:
         res_.set(http::field::server, "akool-emulator");
         res_.set(http::field::content_type, r.content_type);
         if (r.retry_after) res_.set(http::field::retry_after, std::to_string(r.retry_after->count()));
+        if (!r.location.empty()) res_.set(http::field::location, r.location);
         res_.body() = std::move(r.body);
         res_.keep_alive(keep_alive_);
         res_.prepare_payload();

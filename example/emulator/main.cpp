@@ -35,6 +35,8 @@ const char* usage =
     "  --queue-ms N            time a task stays queueing (default 500)\n"
     "  --process-ms N          then processing (default 1500)\n"
     "  --image-scale-down N    divide the 1920/3840 px long side by N (default 10)\n"
+    "  --redirect-images N     answer each image URL with N redirects (301, 302, 303, 307, 308 in turn)\n"
+    "  --redirect-absolute 1   the redirects' Location is an absolute URL (default: a path)\n"
     "  --latency-ms N          delay every API reply\n"
     "  --fail-rate P           spread probability P over 429, 5xx and dropped connections\n"
     "  --rate-429 P, --rate-5xx P, --rate-drop-before P, --rate-drop-after P,\n"
@@ -107,6 +109,8 @@ int main(int argc, char** argv)
         else if (arg == "--queue-ms") { need_number(0, 1e10); opts.queue_time = ms(static_cast<long long>(num)); }
         else if (arg == "--process-ms") { need_number(0, 1e10); opts.process_time = ms(static_cast<long long>(num)); }
         else if (arg == "--image-scale-down") { need_number(1, 3840); opts.image_scale_down = static_cast<unsigned>(num); }
+        else if (arg == "--redirect-images") { need_number(0, 100); opts.redirect_images = static_cast<unsigned>(num); }
+        else if (arg == "--redirect-absolute") { need_number(0, 1); opts.redirect_absolute = num != 0; }
         else if (arg == "--latency-ms") { need_number(0, 1e8); faults.latency = ms(static_cast<long long>(num)); }
         else if (arg == "--fail-rate") { need_number(0, 1); spread = true; spread_rate = num; }
         else if (arg == "--rate-429") { need_number(0, 1); faults.http_429_rate = num; }

@@ -5,8 +5,9 @@
 /// @file beast_transport.hpp
 /// The default transport: HTTP/1.1 over Boost.Beast's own parts (`beast::basic_stream` and
 /// `beast::ssl_stream` with `expires_after`, `http::async_write`/`write`,
-/// `http::response_parser<string_body>` with a body limit), TLS through OpenSSL, and the
-/// `client` alias that uses it.
+/// `http::response_parser<buffer_body>` with a body limit, read piece by piece with
+/// `http::async_read_some`: a request's body sink gets each piece of at most 64 KiB), TLS
+/// through OpenSSL, and the `client` alias that uses it.
 ///
 /// - TLS: peer verification on by default against the system store (or `ca_file`, or your
 ///   own `ssl_context`); SNI and host name (or IP address) checks on every connection. The
@@ -58,7 +59,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <openssl/ssl.h>
@@ -70,6 +71,7 @@
 #include <cerrno>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iterator>
@@ -208,13 +210,7 @@ struct blocking_lane {
     connection_pool<net::io_context::executor_type> pool;
 };
 
-inline std::string host_port(const url_parts& u)
-{
-    bool v6 = u.host.find(':') != std::string::npos;
-    std::string s = v6 ? "[" + u.host + "]" : u.host;
-    if (u.port != (u.tls ? 443 : 80)) s += ":" + std::to_string(u.port);
-    return s;
-}
+inline std::string host_port(const url_parts& u) { return url_authority(u); }
 
 // True when `s` holds a byte that could break HTTP framing if written in a header (CR, LF, NUL).
 inline bool breaks_framing(std::string_view s) noexcept
@@ -232,10 +228,11 @@ inline bool refuses_headers(const http_request& req) noexcept
     return false;
 }
 
-// The reply as the client sees it, from a message Beast's response_parser read whole: false,
-// with `ec` and `detail`, for a status below 100 (Beast reads any three digits). The body is
-// moved out of `m`.
-inline bool take_reply(http::response<http::string_body>& m, http_response& out, error_code& ec, std::string& detail)
+// The reply as the client sees it, from the header Beast's response_parser read and the body
+// read after it: false, with `ec` and `detail`, for a status below 100 (Beast reads any three
+// digits). `body` is moved into `out`.
+inline bool take_reply(const http::response_header<>& m, std::string&& body, http_response& out, error_code& ec,
+                       std::string& detail)
 {
     if (m.result_int() < 100) {
         ec = make_error_code(http::error::bad_status);
@@ -245,7 +242,7 @@ inline bool take_reply(http::response<http::string_body>& m, http_response& out,
     out.status = static_cast<int>(m.result_int());
     out.headers.reserve(static_cast<std::size_t>(std::distance(m.begin(), m.end())));
     for (auto& f : m) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-    out.body = std::move(m.body());
+    out.body = std::move(body);
     return true;
 }
 
@@ -375,7 +372,12 @@ class beast_send_op : net::coroutine {
         std::string key;
         std::string wire;        // the request as sent: Beast's serialization of the header, then the body
         std::size_t written = 0; // bytes of `wire` already written
-        std::optional<http::response_parser<http::string_body>> parser;
+        // Beast's parser with a buffer_body: the body is read piece by piece into `body` (at
+        // most `sink_room` bytes at a time when the request has a body sink, which then gets
+        // each piece; the whole body otherwise).
+        std::optional<http::response_parser<http::buffer_body>> parser;
+        std::string body;
+        std::size_t body_used = 0;
         std::unique_ptr<connection> conn;
         std::optional<net::ip::basic_resolver<tcp, Executor>> resolver;
         std::optional<timer_type> resolve_timer;
@@ -544,12 +546,24 @@ private:
                     st.parser.emplace();
                     st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
                                                                      : opts.max_response_bytes);
-                    BOOST_ASIO_CORO_YIELD {
-                        if (st.conn->secure)
-                            http::async_read(*st.conn->secure, st.conn->buffer, *st.parser, std::move(self));
-                        else
-                            http::async_read(*st.conn->plain, st.conn->buffer, *st.parser, std::move(self));
-                    }
+                    st.body_used = 0;
+                    // Beast's incremental body read: read_some into the buffer_body's room
+                    // until the message is done (need_buffer: the room is full).
+                    do {
+                        make_room();
+                        BOOST_ASIO_CORO_YIELD {
+                            if (st.conn->secure)
+                                http::async_read_some(*st.conn->secure, st.conn->buffer, *st.parser, std::move(self));
+                            else
+                                http::async_read_some(*st.conn->plain, st.conn->buffer, *st.parser, std::move(self));
+                        }
+                        if (ec == http::error::need_buffer) ec = {};
+                        if (!ec && !take_body_piece(ec))
+                            return fail(self, ec,
+                                        "exchange with " + host_port(st.url) + ": the body sink refused a chunk: " +
+                                            ec.message(),
+                                        true);
+                    } while (!ec && !st.parser->is_done());
                 }
                 if (!ec) break;
                 if (ec == beast::error::timeout)
@@ -570,6 +584,38 @@ private:
             }
             finish(self);
         }
+    }
+
+    static constexpr std::size_t sink_room = 64 * 1024;  // a download's buffer of body bytes
+
+    // Room in `body` after the bytes kept for the buffer_body to read into.
+    void make_room()
+    {
+        auto& st = *st_;
+        auto& b = st.parser->get().body();
+        if (b.size != 0 && b.data) return;  // room left from the last read
+        std::size_t room = st.req->body_sink ? sink_room : std::max<std::size_t>(16 * 1024, st.body_used);
+        st.body.resize(st.body_used + room);
+        b.data = &st.body[st.body_used];
+        b.size = room;
+    }
+
+    // Counts what the last read put into `body`; with a body sink and a 200 reply, hands it
+    // over. False when the sink refused it (`ec` set).
+    bool take_body_piece(error_code& ec)
+    {
+        auto& st = *st_;
+        auto& b = st.parser->get().body();
+        std::size_t got = static_cast<std::size_t>(static_cast<char*>(b.data) - &st.body[st.body_used]);
+        st.body_used += got;
+        if (b.size == 0) b.data = nullptr;  // full: make_room gives more
+        if (!st.req->body_sink || !st.parser->is_header_done() || st.parser->get().result_int() != 200 ||
+            st.body_used == 0)
+            return true;
+        st.req->body_sink(std::string_view(st.body.data(), st.body_used), ec);
+        st.body_used = 0;
+        b.data = nullptr;  // the room starts again at the front
+        return !ec;
     }
 
     // The request as a Beast message: Host and User-Agent unless the request sets its own;
@@ -689,7 +735,8 @@ private:
         {
             error_code ec;
             std::string detail;
-            if (!take_reply(m, out, ec, detail))
+            st.body.resize(st.body_used);
+            if (!take_reply(m, std::move(st.body), out, ec, detail))
                 return fail(self, ec, "exchange with " + host_port(st.url) + ": " + detail, true);
         }
         st.parser.reset();

@@ -22,9 +22,9 @@
 /// exchange on the calling thread through the transport's blocking `send` (same retry
 /// decisions as the async forms; retry delays are slept, the request gate is waited on): they
 /// never run, poll or restart the client's io_context, and may be called from any thread,
-/// including one that runs it. Wait, generate and the downloads still drive the client's
-/// io_context until the operation completes: call them only when no other thread runs that
-/// io_context (they need an executor of an io_context).
+/// including one that runs it; so do the downloads (one blocking exchange per redirect hop).
+/// Wait and generate still drive the client's io_context until the operation completes: call
+/// them only when no other thread runs that io_context (they need an executor of an io_context).
 ///
 /// An invalid request fails with `error::validation_failed`, the validator's findings in
 /// `diagnostics::issues`, and sends no byte.
@@ -447,8 +447,9 @@ public:
     /// one entry per task, also on failure.
     /// @par Executor
     /// The handler, and `opts.wait.on_progress` before it, run through the handler's
-    /// associated executor, by default the client's (`get_executor()`). Files are written
-    /// (blocking) on that executor as each download completes.
+    /// associated executor, by default the client's (`get_executor()`). Each image is
+    /// streamed to its file as it arrives and renamed into place on that executor when its
+    /// download completes (see `async_download_to_file`; `download_limits.sync_to_disk`).
     /// @par Per-operation cancellation
     /// Terminal and partial cancellation (total is not honoured: the tasks a create made stay
     /// made and charged). During the create, as `async_create` (once the request is out only
@@ -489,7 +490,12 @@ public:
     // ---- download ----------------------------------------------------------------------
 
     /// Fetches a result image into memory through the same transport (no credentials go to
-    /// the image host), checking its size and that it is an image. Retried like a read.
+    /// the image host, nor to any host it redirects to), checking its size and that it is an
+    /// image (by its first bytes, as they arrive). Retried like a read. Redirects (301, 302,
+    /// 303, 307, 308; absolute or relative Location) are followed up to 5 hops; a sixth or a
+    /// loop fails with `error::too_many_redirects`, https to http with
+    /// `error::insecure_redirect`, a redirect without a usable Location with
+    /// `error::bad_redirect` (diagnostics name the URL and the hop).
     ///
     /// @param url the image's absolute http(s) URL (`image_result::image_url`); any other
     ///        fails with `error::invalid_url`, nothing sent.
@@ -505,19 +511,19 @@ public:
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `url` and `opts` are
-    /// used in this call (the request is built) and not kept.
+    /// taken by value.
     template <class CompletionToken = default_token<void>>
     auto async_download(std::string url, download_options opts, diagnostics& diag,
                         CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_download(c_, url, opts, diag, std::forward<CompletionToken>(token));
+        return start_download<std::string>(c_, std::move(url), opts, {}, diag, std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_download`: runs the client's io_context until done (see
-    /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
+    /// Synchronous `async_download`: blocks until done, on the calling thread (see client.hpp).
+    /// A failure is reported in `ec` and `diag`, never thrown.
     std::string download(std::string url, download_options opts, error_code& ec, diagnostics& diag)
     {
-        return run_sync<std::string>([&](auto&& h) { async_download(url, opts, diag, std::move(h)); }, ec);
+        return download_blocking<std::string>(std::move(url), opts, {}, ec, diag);
     }
     /// Synchronous `async_download`; throws `error_with_diagnostics` on failure.
     std::string download(std::string url, download_options opts = {})
@@ -525,8 +531,10 @@ public:
         return or_throw<std::string>([&](error_code& ec, diagnostics& d) { return download(url, opts, ec, d); });
     }
 
-    /// Fetches a result image into `path`, atomically: a temporary file in the same directory,
-    /// renamed into place only when complete.
+    /// Fetches a result image into `path`, atomically: the body is written to a temporary file
+    /// in the same directory as it arrives (never held whole in memory), which is renamed into
+    /// place only when complete and checked (fsync'd first when `opts.sync_to_disk`); on any
+    /// failure it is removed and `path` is untouched. Redirects and checks as `async_download`.
     ///
     /// @param url the image's absolute http(s) URL.
     /// @param path the file to write; its directory must exist.
@@ -536,11 +544,13 @@ public:
     /// @par Handler signature
     /// `void(error_code, std::uint64_t size)`: the bytes written.
     /// @par Executor
-    /// As `async_get_result`. The file is written (blocking) on that executor just before
-    /// the handler runs.
+    /// As `async_get_result`. Each chunk is written (a buffered write, no fsync) by the
+    /// transport's body sink as it arrives, on the thread running the transport's executor;
+    /// the final flush, the fsync when `opts.sync_to_disk`, and the rename run on the client's
+    /// executor just before the handler.
     /// @par Per-operation cancellation
     /// As `async_download`: terminal, partial and total, `asio::error::operation_aborted`;
-    /// nothing is written then.
+    /// the temporary file is removed then and `path` is untouched.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `url`, `path` and `opts`
@@ -550,19 +560,15 @@ public:
                                 CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        using op = detail::download_file_op<basic_client>;
-        return boost::asio::async_compose<CompletionToken, void(error_code, std::uint64_t)>(
-            op(std::make_unique<typename op::state>(
-                typename op::state{c_, std::move(url), std::move(path), opts, &diag})),
-            token, c_.ex);
+        return start_download<std::uint64_t>(c_, std::move(url), opts, {std::move(path)}, diag,
+                                             std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_download_to_file`: runs the client's io_context until done (see
+    /// Synchronous `async_download_to_file`: blocks until done, on the calling thread (see
     /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec,
                                    diagnostics& diag)
     {
-        return run_sync<std::uint64_t>(
-            [&](auto&& h) { async_download_to_file(std::move(url), std::move(path), opts, diag, std::move(h)); }, ec);
+        return download_blocking<std::uint64_t>(std::move(url), opts, {std::move(path)}, ec, diag);
     }
     /// Synchronous `async_download_to_file`; throws `error_with_diagnostics` on failure.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts = {})
@@ -606,14 +612,25 @@ public:
             &diag, request_kind::read, {}, std::forward<CompletionToken>(token));
     }
 
-    template <class CompletionToken>
-    static auto start_download(const core& c, std::string_view url, const download_options& opts, diagnostics& diag,
-                               CompletionToken&& token)
+    // A download (its redirects, its body to memory or streamed to `target`), completing
+    // with `Result`: std::string (the bytes), std::uint64_t (the size) or detail::download_outcome.
+    template <class Result, class CompletionToken>
+    static auto start_download(const core& c, std::string url, const download_options& opts,
+                               detail::sansio::download_target target, diagnostics& diag, CompletionToken&& token)
     {
-        return start_exchange<detail::decode_download>(
-            c, [&](error_code& ec, diagnostics& d) { return detail::make_download_request(url, opts.max_bytes, ec, d); },
-            &diag, request_kind::read, detail::decode_download{opts.require_image},
-            std::forward<CompletionToken>(token));
+        using op = detail::download_op<basic_client, Result>;
+        return boost::asio::async_compose<CompletionToken, void(error_code, Result)>(
+            op(std::make_unique<typename op::state>(c, std::move(url), opts, std::move(target), &diag)), token, c.ex);
+    }
+
+    // One hop of a download: an exchange whose body goes to `algo`'s sink.
+    template <class CompletionToken>
+    static auto start_fetch(const core& c, detail::sansio::download_algo& algo, diagnostics& diag,
+                            CompletionToken&& token)
+    {
+        return start_exchange<detail::sansio::decode_streamed>(
+            c, [&](error_code& ec, diagnostics& d) { return algo.request(ec, d); }, &diag, request_kind::read,
+            detail::sansio::decode_streamed{&algo}, std::forward<CompletionToken>(token));
     }
 
     template <class CompletionToken>
@@ -660,20 +677,36 @@ private:
     // The synchronous exchange: the exchange algorithm carried out on the calling thread by the
     // blocking driver (the transport's blocking send; no executor involved).
     template <class Decode, class Build>
-    auto exchange_blocking(Build&& build, diagnostics& diag, request_kind kind, error_code& ec)
+    auto exchange_blocking(Build&& build, diagnostics& diag, request_kind kind, error_code& ec, Decode decode = {})
     {
         auto& cs = *c_.st;
         error_code build_ec;
         http_request request = build(build_ec, diag);
         detail::blocking_waiter waiter;
         detail::sansio::exchange_algo<Decode> algo(std::move(request), build_ec, cs.gate, waiter, cs.retry, kind,
-                                                   Decode{}, cs.jitter(), diag);
+                                                   std::move(decode), cs.jitter(), diag);
         detail::run_blocking(cs.transport, algo, waiter);
         ec = algo.error();
         return std::move(algo.value());
     }
 
-    // The old synchronous path of wait, generate and the downloads: drives the client's
+    // The synchronous download: the download algorithm with one blocking exchange per hop.
+    template <class Result>
+    Result download_blocking(std::string url, const download_options& opts, detail::sansio::download_target target,
+                             error_code& ec, diagnostics& diag)
+    {
+        diag.clear();
+        detail::sansio::download_algo algo(std::move(url), opts, std::move(target));
+        do {
+            exchange_blocking<detail::sansio::decode_streamed>(
+                [&](error_code& e, diagnostics& d) { return algo.request(e, d); }, diag, request_kind::read, ec,
+                detail::sansio::decode_streamed{&algo});
+        } while (algo.resume(ec, diag));
+        algo.finish(ec, diag);
+        return detail::take_download(algo, static_cast<Result*>(nullptr));
+    }
+
+    // The old synchronous path of wait and generate: drives the client's
     // io_context until the async form completes.
     template <class R, class Initiate>
     R run_sync(Initiate&& initiate, error_code& ec)

@@ -100,6 +100,14 @@ public:
         return *this;
     }
 
+    /// Delivers a body to a request's `body_sink` in chunks of `n` bytes (0, the default:
+    /// the whole body in one call).
+    basic_fake_transport& set_sink_chunk(std::size_t n)
+    {
+        std::lock_guard<std::mutex> lock(state_->mtx);
+        state_->sink_chunk = n;
+        return *this;
+    }
     /// Every request sent so far, in order.
     std::vector<http_request> sent() const
     {
@@ -170,6 +178,17 @@ private:
             state_->script.pop_front();
         }
         if (s.respond) s.response = s.respond(state_->sent.back());
+        auto& sink = state_->sent.back().body_sink;
+        if (!s.ec && !s.hang && sink && s.response.status == 200) {
+            // The body through the request's sink, as every transport must: in chunks of
+            // `sink_chunk` bytes (the whole body at once by default).
+            std::string body = std::move(s.response.body);
+            s.response.body.clear();
+            std::size_t step_size = state_->sink_chunk ? state_->sink_chunk : body.size();
+            for (std::size_t at = 0; at < body.size() && !s.ec; at += step_size)
+                sink(std::string_view(body).substr(at, step_size), s.ec);
+            if (s.ec) s.response.failure_detail = "fake transport: the body sink refused a chunk: " + s.ec.message();
+        }
         return s;
     }
 
@@ -194,6 +213,7 @@ private:
         std::deque<step> script;
         std::vector<http_request> sent;
         std::function<http_response(const http_request&)> fallback;
+        std::size_t sink_chunk = 0;
     };
     Executor ex_;
     std::shared_ptr<state> state_;

@@ -21,6 +21,14 @@
 ///    same exchange on the calling thread and returns when it is over (the client's
 ///    synchronous forms call it). `req` is only read. It must not run the executor's
 ///    execution context (the user's io_context): it blocks the calling thread instead.
+/// When `http_request::body_sink` is set, a transport must honour it: the body of a reply
+/// with status 200 goes to the sink, chunk by chunk in order as it arrives (one call with the
+/// whole body will do), and `http_response::body` stays empty; a reply with any other status
+/// keeps its body in `http_response::body`. A sink that sets its `error_code` ends the
+/// exchange: the transport stops reading, drops the connection and completes with that
+/// error. The sink runs on the thread doing the exchange (the transport's executor for
+/// `async_send`, the caller of `send`); a transport may resend a request on its own only
+/// before any byte reached the sink.
 /// On failure the transport sets `http_response::maybe_sent` when any byte of the request may
 /// have reached the server, and may describe the failed step in `failure_detail`.
 /// Under C++20 `akool::transport<T>` is a concept; under C++17 it is a constexpr bool with
@@ -59,6 +67,24 @@ struct http_field {
     std::string value;  ///< without the trailing CRLF
 };
 
+/// Where a transport delivers a reply's body chunk by chunk instead of storing it (see the
+/// file comment): a function and its context, so that it costs no allocation. The client
+/// sets it for downloads, which go to a file (or a string) as they arrive.
+struct http_body_sink {
+    /// Receives the next chunk (never empty); sets `ec` to stop the exchange with that error.
+    void (*write)(void* ctx, std::string_view chunk, error_code& ec) = nullptr;
+    void* ctx = nullptr;  ///< the first argument of `write`
+
+    /// True when set.
+    explicit operator bool() const noexcept { return write != nullptr; }
+    /// Delivers `chunk`; `ec` is cleared first.
+    void operator()(std::string_view chunk, error_code& ec) const
+    {
+        ec.clear();
+        write(ctx, chunk, ec);
+    }
+};
+
 /// An HTTP request as the client hands it to a transport.
 struct http_request {
     http_method method = http_method::get;  ///< GET or POST
@@ -76,6 +102,9 @@ struct http_request {
     /// Upper bound for the whole exchange (connect included); 0 means the transport's own
     /// timeouts only. The client sets it from an operation's remaining deadline.
     std::chrono::milliseconds timeout{0};
+    /// When set, the body of a 200 reply goes here as it arrives, not into
+    /// `http_response::body` (`max_response_bytes` still applies). Every transport honours it.
+    http_body_sink body_sink;
 };
 
 /// An HTTP response as a transport hands it back.

@@ -210,6 +210,14 @@ struct download_options {
     std::size_t max_bytes = std::size_t(128) << 20;
     /// Refuse content that is not PNG, JPEG, GIF or WebP (by its first bytes).
     bool require_image = true;
+    /// Downloads to a file: flush it to disk (fsync) before it is renamed into place, so that
+    /// a crash or power loss cannot leave a partial file under the final name. The body is
+    /// written to a temporary file as it arrives either way, and the rename is atomic for
+    /// other processes either way. The fsync costs what the disk takes for the whole file
+    /// (up to hundreds of milliseconds for a 25 MB image), once, at the end of the download,
+    /// on the thread running the client's executor: turn it off in a frame loop, or where a
+    /// lost file can be fetched again.
+    bool sync_to_disk = true;
 };
 
 /// How `generate` runs.

@@ -46,10 +46,13 @@ void assertion_failed_msg(char const* expr, char const* msg, char const* functio
 #include "fuzz_common.hpp"
 
 #include <akool/beast_transport.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <string_view>
 
 using namespace akool;
@@ -99,7 +102,7 @@ outcome read_reply(std::string_view wire, std::size_t chunk)
     }
     if (!o.ec && parser.is_done()) {
         std::string why;
-        o.done = detail::take_reply(parser.get(), o.r, o.ec, why);
+        o.done = detail::take_reply(parser.get(), std::move(parser.get().body()), o.r, o.ec, why);
     }
     return o;
 }

@@ -131,10 +131,12 @@ struct emulator {
     emu::server srv;
     std::string out_dir = akool_test::make_temp_dir("akool-cli-out-");
 
-    static emu::options make_options(bool tls)
+    static emu::options make_options(bool tls, unsigned redirects = 0, bool absolute = false)
     {
         emu::options o;
         o.api_key = api_key;
+        o.redirect_images = redirects;
+        o.redirect_absolute = absolute;
         o.queue_time = 100ms;
         o.process_time = 200ms;
         o.seed = 7;
@@ -145,7 +147,11 @@ struct emulator {
         return o;
     }
 
-    explicit emulator(bool tls = false) : srv(make_options(tls)) { srv.start(); }
+    explicit emulator(bool tls = false, unsigned redirects = 0, bool absolute = false)
+        : srv(make_options(tls, redirects, absolute))
+    {
+        srv.start();
+    }
     ~emulator()
     {
         std::error_code ec;
@@ -543,6 +549,29 @@ BOOST_AUTO_TEST_CASE(failed_download_leaves_no_partial_file)
     check_one_line_reason(r, "generate");
     BOOST_TEST(files_in(e.out_dir).empty());  // neither the image nor a temporary file
     BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+}
+
+BOOST_DATA_TEST_CASE(generate_follows_image_redirects, bdata::make(both_schemes) * bdata::make({false, true}), tls,
+                     absolute)
+{
+    emulator e(tls, 5, absolute);  // the image URL answers with 5 redirects (relative or absolute Location)
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--out", e.out_dir}, e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, "stderr: " << r.err);
+    auto files = files_in(e.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    BOOST_TEST(is_png(read_file(files[0])));
+    BOOST_TEST(e.srv.get_stats().images_served == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_sixth_image_redirect_fails_without_a_file)
+{
+    emulator e(false, 6);
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--out", e.out_dir}, e.env());
+    BOOST_TEST(r.exit_code == 1, "stderr: " << r.err);
+    check_one_line_reason(r, "generate");
+    BOOST_TEST(r.err.find("redirect") != std::string::npos, r.err);
+    BOOST_TEST(files_in(e.out_dir).empty());
+    BOOST_TEST(e.srv.get_stats().images_served == 0u);
 }
 
 // ---- exit code 1 and the rest ------------------------------------------------------------

@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 namespace bdata = boost::unit_test::data;
@@ -622,4 +623,166 @@ BOOST_AUTO_TEST_CASE(in_flight_cap_is_respected_by_concurrent_waits)
     BOOST_TEST(peak == 2u, "8 concurrent waits, at most 2 exchanges at once");
     BOOST_TEST(client.state().gate.in_flight() == 0u);
     BOOST_TEST(script.sent().size() == 8u);
+}
+
+// ---- streamed downloads and redirects (issue 13) ------------------------------------------
+
+namespace {
+
+akool::http_response redirect(int status, std::string location)
+{
+    akool::http_response r;
+    r.status = status;
+    if (!location.empty()) r.headers.push_back({"Location", std::move(location)});
+    return r;
+}
+
+// Runs an async download to memory on the fixture's io_context.
+std::string async_download(fixture& f, const std::string& url, akool::download_options o, akool::error_code& ec)
+{
+    std::string out;
+    bool done = false;
+    f.client.async_download(url, o, f.diag, [&](akool::error_code e, std::string b) {
+        ec = e;
+        out = std::move(b);
+        done = true;
+    });
+    f.ioc.restart();
+    f.ioc.run();
+    BOOST_TEST(done);
+    return out;
+}
+
+const int redirect_statuses[] = {301, 302, 303, 307, 308};
+const bool relative_location[] = {false, true};
+const bool async_form[] = {false, true};
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(downloads_follow_redirects,
+                     bdata::make(redirect_statuses) * bdata::make(relative_location) * bdata::make(async_form), status,
+                     rel, async)
+{
+    fixture f;
+    f.script.push(fake::step{{}, redirect(status, rel ? "/signed/x.png?sig=1" : "https://store.example.test/x.png"),
+                             {}, false});
+    f.script.push_reply(200, png);
+    akool::error_code ec;
+    std::string bytes = async ? async_download(f, "https://cdn.example.test/x.png", {}, ec)
+                              : f.client.download("https://cdn.example.test/x.png", {}, ec, f.diag);
+    BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
+    BOOST_TEST(bytes == png);
+    auto sent = f.script.sent();
+    BOOST_REQUIRE_EQUAL(sent.size(), 2u);
+    BOOST_TEST(sent[1].url == (rel ? "https://cdn.example.test/signed/x.png?sig=1" : "https://store.example.test/x.png"));
+    for (auto& r : sent)
+        for (auto& h : r.headers) {
+            BOOST_TEST(!akool::detail::ascii_iequals(h.name, "x-api-key"), "no credential on any hop");
+            BOOST_TEST(!akool::detail::ascii_iequals(h.name, "authorization"), "no credential on any hop");
+        }
+}
+
+BOOST_DATA_TEST_CASE(refused_redirects_are_clear_errors, bdata::make(async_form), async)
+{
+    auto run = [&](fixture& f, const std::string& url, akool::error_code& ec) {
+        return async ? async_download(f, url, {}, ec) : f.client.download(url, {}, ec, f.diag);
+    };
+    akool::error_code ec;
+    {
+        fixture f;  // a sixth hop
+        for (int i = 1; i <= 6; ++i)
+            f.script.push(fake::step{{}, redirect(302, "/hop" + std::to_string(i)), {}, false});
+        run(f, "https://cdn.example.test/hop0", ec);
+        BOOST_TEST(ec == akool::error::too_many_redirects);
+        BOOST_TEST(f.diag.client_message.find("https://cdn.example.test/hop6") != std::string::npos,
+                   f.diag.client_message);
+        BOOST_TEST(f.script.sent().size() == 6u, "five redirects followed, the sixth refused");
+    }
+    {
+        fixture f;  // a loop
+        f.script.push(fake::step{{}, redirect(301, "/b"), {}, false});
+        f.script.push(fake::step{{}, redirect(301, "/a"), {}, false});
+        run(f, "https://cdn.example.test/a", ec);
+        BOOST_TEST(ec == akool::error::too_many_redirects);
+        BOOST_TEST(f.diag.client_message.find("loop") != std::string::npos, f.diag.client_message);
+    }
+    {
+        fixture f;  // https to http
+        f.script.push(fake::step{{}, redirect(302, "http://cdn.example.test/x.png"), {}, false});
+        run(f, "https://cdn.example.test/x.png", ec);
+        BOOST_TEST(ec == akool::error::insecure_redirect);
+        BOOST_TEST(f.script.sent().size() == 1u, "the http URL is never fetched");
+    }
+    {
+        fixture f;  // no Location
+        f.script.push(fake::step{{}, redirect(302, ""), {}, false});
+        run(f, "https://cdn.example.test/x.png", ec);
+        BOOST_TEST(ec == akool::error::bad_redirect);
+        BOOST_TEST(f.diag.client_message.find("without a Location") != std::string::npos, f.diag.client_message);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(size_limit_mid_stream_leaves_no_file)
+{
+    fixture f;
+    f.script.set_sink_chunk(8);
+    auto dir = temp_dir();
+    auto path = (fs::path(dir) / "out.png").string();
+    fs::copy_file(fs::path(AKOOL_TEST_SOURCE_DIR) / "README.md", path);  // an older file stays as it was
+    auto before = fs::file_size(path);
+    akool::download_options o;
+    o.max_bytes = 20;
+    f.script.push_reply(200, png);
+    akool::error_code ec;
+    f.client.download_to_file("https://cdn.example.test/x.png", path, o, ec, f.diag);
+    BOOST_TEST(ec == akool::error::response_too_large);
+    BOOST_TEST(fs::file_size(path) == before, "the target is replaced only on success");
+    BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1, "no temporary file left");
+    BOOST_TEST(f.script.sent().size() == 1u, "a size limit is final: not retried");
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(image_check_on_the_first_chunk)
+{
+    fixture f;
+    f.script.set_sink_chunk(12);
+    auto dir = temp_dir();
+    auto path = (fs::path(dir) / "out.png").string();
+    f.script.push_reply(200, "<html>" + std::string(100000, 'x') + "</html>");
+    akool::error_code ec;
+    bool done = false;
+    f.client.async_download_to_file("https://cdn.example.test/x.png", path, {}, f.diag, [&](akool::error_code e, std::uint64_t n) {
+        ec = e;
+        BOOST_TEST(n == 0u);
+        done = true;
+    });
+    f.ioc.run();
+    BOOST_TEST(done);
+    BOOST_TEST(ec == akool::error::not_an_image);
+    BOOST_TEST(fs::is_empty(dir));
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(generate_follows_a_redirect_to_its_file)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos)
+            return ok(R"({"code":1000,"msg":"OK","data":[{"_id":"t1","image_status":1}]})");
+        if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json("t1", 3));
+        if (r.url == "https://cdn.example.test/t1.png") return redirect(302, "stored/t1.png");
+        if (r.url == "https://cdn.example.test/stored/t1.png") return ok(png);
+        return redirect(404, "");
+    });
+    auto dir = temp_dir();
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = dir;
+    akool::error_code ec;
+    auto images = f.client.generate(akool::image_request::text_to_image("a dog"), g, ec, f.diag);
+    BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
+    BOOST_REQUIRE_EQUAL(images.size(), 1u);
+    BOOST_TEST(images[0].file_path == (fs::path(dir) / "t1.png").string());
+    BOOST_TEST(fs::file_size(images[0].file_path) == png.size());
+    fs::remove_all(dir);
 }

@@ -3,11 +3,14 @@
 #define AKOOL_DETAIL_ATOMIC_FILE_HPP
 
 // Writes a file so that readers see either nothing or the whole content: a temporary file
-// in the same directory, flushed to disk, then renamed over the target. On any failure the
-// temporary file is removed and the target is untouched.
+// in the target's directory, written piece by piece as the content arrives (streamed
+// downloads), optionally flushed to disk (fsync), then renamed over the target. On any
+// failure, and when dropped before `commit`, the temporary file is removed and the target
+// is untouched.
 
 #include <akool/error.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -22,44 +25,86 @@
 namespace akool {
 namespace detail {
 
-inline void write_file_atomically(const std::string& path, std::string_view data, error_code& ec,
-                                  std::string& detail)
-{
-    namespace fs = std::filesystem;
-    ec.clear();
-    std::random_device rd;
-    std::string tmp = path + ".part-" + std::to_string(rd());
-    auto fail_errno = [&](const char* what) {
-        ec = error_code(errno, boost::system::generic_category());
-        detail = std::string(what) + " " + tmp + ": " + ec.message();
-        std::remove(tmp.c_str());
-    };
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) {
-        ec = error_code(errno, boost::system::generic_category());
-        detail = "cannot create " + tmp + ": " + ec.message();
-        return;
+class atomic_file_writer {
+public:
+    atomic_file_writer() = default;
+    atomic_file_writer(const atomic_file_writer&) = delete;
+    atomic_file_writer& operator=(const atomic_file_writer&) = delete;
+    ~atomic_file_writer() { abort(); }
+
+    // Creates the temporary file `base` + ".part-<random>" (in base's directory).
+    bool open(const std::string& base, error_code& ec, std::string& detail)
+    {
+        abort();
+        std::random_device rd;
+        tmp_ = base + ".part-" + std::to_string(rd());
+        size_ = 0;
+        f_ = std::fopen(tmp_.c_str(), "wb");
+        if (!f_) return fail_errno("cannot create", ec, detail);
+        return true;
     }
-    bool ok = data.empty() || std::fwrite(data.data(), 1, data.size(), f) == data.size();
-    ok = ok && std::fflush(f) == 0;
+    bool is_open() const noexcept { return f_ != nullptr; }
+
+    // Appends `data` (through the C library's small buffer).
+    bool write(std::string_view data, error_code& ec, std::string& detail)
+    {
+        if (data.empty()) return true;
+        if (std::fwrite(data.data(), 1, data.size(), f_) != data.size()) return fail_errno("cannot write", ec, detail);
+        size_ += data.size();
+        return true;
+    }
+
+    // Flushes, fsyncs when `sync` (POSIX), closes and renames the temporary file to `path`.
+    bool commit(const std::string& path, bool sync, error_code& ec, std::string& detail)
+    {
+        bool ok = std::fflush(f_) == 0;
 #if defined(__unix__) || defined(__APPLE__)
-    ok = ok && ::fsync(::fileno(f)) == 0;
+        ok = ok && (!sync || ::fsync(::fileno(f_)) == 0);
+#else
+        (void)sync;
 #endif
-    if (!ok) {
-        int e = errno;
-        std::fclose(f);
-        errno = e;
-        return fail_errno("cannot write");
+        if (!ok) return fail_errno("cannot write", ec, detail);
+        std::FILE* f = f_;
+        f_ = nullptr;
+        if (std::fclose(f) != 0) return fail_errno("cannot close", ec, detail);
+        std::error_code sec;
+        std::filesystem::rename(tmp_, path, sec);
+        if (sec) {
+            ec = error_code(sec.value(), boost::system::generic_category());
+            detail = "cannot rename " + tmp_ + " to " + path + ": " + sec.message();
+            std::remove(tmp_.c_str());
+            tmp_.clear();
+            return false;
+        }
+        tmp_.clear();
+        return true;
     }
-    if (std::fclose(f) != 0) return fail_errno("cannot close");
-    std::error_code sec;
-    fs::rename(tmp, path, sec);
-    if (sec) {
-        ec = error_code(sec.value(), boost::system::generic_category());
-        detail = "cannot rename " + tmp + " to " + path + ": " + sec.message();
-        std::remove(tmp.c_str());
+
+    // Closes and removes the temporary file, if any.
+    void abort() noexcept
+    {
+        if (f_) std::fclose(f_);
+        f_ = nullptr;
+        if (!tmp_.empty()) std::remove(tmp_.c_str());
+        tmp_.clear();
     }
-}
+
+    std::uint64_t size() const noexcept { return size_; }
+    const std::string& temp_path() const noexcept { return tmp_; }
+
+private:
+    bool fail_errno(const char* what, error_code& ec, std::string& detail)
+    {
+        ec = error_code(errno, boost::system::generic_category());
+        detail = std::string(what) + " " + tmp_ + ": " + ec.message();
+        abort();
+        return false;
+    }
+
+    std::FILE* f_ = nullptr;
+    std::string tmp_;
+    std::uint64_t size_ = 0;
+};
 
 } // namespace detail
 } // namespace akool

@@ -13,9 +13,9 @@
 #include <akool/model.hpp>
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
-#include <akool/detail/atomic_file.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
+#include <akool/detail/sansio/download.hpp>
 #include <akool/detail/sansio/exchange.hpp>
 
 #include <boost/asio/append.hpp>
@@ -31,6 +31,7 @@
 #include <boost/asio/post.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -67,21 +68,6 @@ struct decode_token {
         return decode_token_response(body, ec, diag);
     }
 };
-struct decode_download {
-    bool require_image = true;
-    std::string operator()(std::string& body, error_code& ec, diagnostics& diag) const
-    {
-        if (require_image && image_extension(body).empty()) {
-            ec = make_error_code(error::not_an_image);
-            diag.client_message = "the downloaded content (" + std::to_string(body.size()) +
-                                  " bytes) is not a PNG, JPEG, GIF or WebP image";
-            return {};
-        }
-        ec.clear();
-        return std::move(body);
-    }
-};
-
 // ---- what every operation of one client shares ---------------------------------------
 
 template <class Transport>
@@ -322,38 +308,54 @@ private:
     std::unique_ptr<state> st_;
 };
 
-// ---- download to a file ---------------------------------------------------------------
+// ---- download: the async driver of sansio::download_algo ---------------------------------
 
-template <class Client>
-class download_file_op : net::coroutine {
+// What a download completes with, by the public operation's result type.
+struct download_outcome {
+    std::string data;       // to memory
+    std::string path;       // the file written
+    std::uint64_t size = 0; // bytes of the body
+};
+inline std::string take_download(sansio::download_algo& a, std::string*) { return std::move(a.data()); }
+inline std::uint64_t take_download(sansio::download_algo& a, std::uint64_t*) { return a.size(); }
+inline download_outcome take_download(sansio::download_algo& a, download_outcome*)
+{
+    return {std::move(a.data()), a.path(), a.size()};
+}
+
+// Each hop one exchange (client->start_fetch); the algorithm decides whether to follow a
+// redirect, and its body sink has written the body as it arrived.
+template <class Client, class Result>
+class download_op : net::coroutine {
 public:
     struct state {
         typename Client::core client;
-        std::string url;
-        std::string path;
-        download_options opts;
+        sansio::download_algo algo;
         diagnostics* diag;
+        state(const typename Client::core& c, std::string url, const download_options& o, sansio::download_target t,
+              diagnostics* d)
+            : client(c), algo(std::move(url), o, std::move(t)), diag(d)
+        {
+        }
     };
-    explicit download_file_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
+    explicit download_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
 
     template <class Self>
-    void operator()(Self& self)
+    void operator()(Self& self, error_code ec = {}, bool = false)
     {
         auto& st = *st_;
-        // Nothing is written until the download has succeeded: every cancellation type applies.
-        self.reset_cancellation_state(net::enable_total_cancellation());
-        Client::start_download(st.client, st.url, st.opts, *st.diag, std::move(self));
-    }
-    template <class Self>
-    void operator()(Self& self, error_code ec, std::string bytes)
-    {
-        auto& st = *st_;
-        if (!ec) {
-            std::string detail;
-            write_file_atomically(st.path, bytes, ec, detail);
-            if (ec) st.diag->client_message = std::move(detail);
+        BOOST_ASIO_CORO_REENTER(this)
+        {
+            // The target is replaced only once the whole body is in (a temporary file,
+            // removed on failure): a cancelled download leaves nothing, every type applies.
+            self.reset_cancellation_state(net::enable_total_cancellation());
+            for (;;) {
+                BOOST_ASIO_CORO_YIELD Client::start_fetch(st.client, st.algo, *st.diag, std::move(self));
+                if (!st.algo.resume(ec, *st.diag)) break;
+            }
+            st.algo.finish(ec, *st.diag);
+            self.complete(ec, take_download(st.algo, static_cast<Result*>(nullptr)));
         }
-        self.complete(ec, ec ? std::uint64_t(0) : std::uint64_t(bytes.size()));
     }
 
 private:
@@ -470,35 +472,21 @@ private:
             st->out[i].result = std::move(r);
             if (ec || !st->opts.download) return done(ec);
 
-            auto& url = st->out[i].result.image_url;
-            if (st->opts.output_dir.empty()) {
-                Client::start_download(
-                    st->client, url, st->opts.download_limits, st->children[i].diag,
-                    net::bind_cancellation_slot(st->children[i].cancel.slot(),
-                                                net::bind_executor(ex, [st, i, done](error_code e, std::string b) {
-                                                    st->out[i].data = std::move(b);
-                                                    done(e);
-                                                })));
-                return;
+            // To memory, or streamed to <output_dir>/<task id><extension of its first bytes>.
+            sansio::download_target target;
+            if (!st->opts.output_dir.empty()) {
+                target.path = (std::filesystem::path(st->opts.output_dir) / st->tasks[i].id).string();
+                target.add_extension = true;
             }
-            Client::start_download(
-                st->client, url, st->opts.download_limits, st->children[i].diag,
-                net::bind_cancellation_slot(
-                    st->children[i].cancel.slot(),
-                    net::bind_executor(ex, [st, i, done](error_code e, std::string b) {
-                        if (!e) {
-                            std::string ext(image_extension(b));
-                            std::string path =
-                                (std::filesystem::path(st->opts.output_dir) / (st->tasks[i].id + ext)).string();
-                            std::string detail;
-                            write_file_atomically(path, b, e, detail);
-                            if (e)
-                                st->children[i].diag.client_message = std::move(detail);
-                            else
-                                st->out[i].file_path = std::move(path);
-                        }
-                        done(e);
-                    })));
+            Client::template start_download<download_outcome>(
+                st->client, st->out[i].result.image_url, st->opts.download_limits, std::move(target),
+                st->children[i].diag,
+                net::bind_cancellation_slot(st->children[i].cancel.slot(),
+                                            net::bind_executor(ex, [st, i, done](error_code e, download_outcome d) {
+                                                st->out[i].data = std::move(d.data);
+                                                st->out[i].file_path = std::move(d.path);
+                                                done(e);
+                                            })));
         };
         if (st->opts.download && !st->opts.output_dir.empty() && !is_valid_task_id(st->tasks[i].id)) {
             // Service data never becomes a path: a task whose id cannot name a file is not

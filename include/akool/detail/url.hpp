@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace akool {
 namespace detail {
@@ -191,6 +192,82 @@ inline bool is_http_url(std::string_view url)
 {
     url_parts p;
     return parse_http_url(url, p);
+}
+
+// The authority as a Host header carries it: the host ([bracketed] when IPv6) and the port
+// when it is not the scheme's default.
+inline std::string url_authority(const url_parts& u)
+{
+    bool v6 = u.host.find(':') != std::string::npos;
+    std::string s = v6 ? "[" + u.host + "]" : u.host;
+    if (u.port != (u.tls ? 443 : 80)) s += ":" + std::to_string(u.port);
+    return s;
+}
+
+// RFC 3986 5.2.4 on an absolute path ("/a/b/../c" -> "/a/c").
+inline std::string remove_dot_segments(std::string_view path)
+{
+    std::vector<std::string_view> segs;
+    std::size_t i = path.empty() || path.front() != '/' ? 0 : 1;
+    for (;;) {
+        std::size_t j = path.find('/', i);
+        bool last = j == std::string_view::npos;
+        if (last) j = path.size();
+        std::string_view s = path.substr(i, j - i);
+        if (s == ".") {
+            if (last) segs.emplace_back();
+        } else if (s == "..") {
+            if (!segs.empty()) segs.pop_back();
+            if (last) segs.emplace_back();
+        } else {
+            segs.push_back(s);
+        }
+        if (last) break;
+        i = j + 1;
+    }
+    std::string out;
+    for (auto s : segs) {
+        out += '/';
+        out.append(s.data(), s.size());
+    }
+    return out.empty() ? "/" : out;
+}
+
+// Resolves `ref` (a Location header: an absolute http(s) URL, "//host/path", "/path",
+// "path" or "?query") against the absolute URL `base`, into `out`. False when either is
+// not usable (another scheme, a character a URL may not contain, no host).
+inline bool resolve_url_reference(std::string_view base, std::string_view ref, std::string& out)
+{
+    url_parts b;
+    if (ref.empty() || !parse_http_url(base, b)) return false;
+    for (char c : ref)
+        if (!is_url_char(c) && c != '#') return false;
+    if (auto hash = ref.find('#'); hash != std::string_view::npos) ref = ref.substr(0, hash);
+    auto colon = ref.find(':');
+    if (colon != std::string_view::npos && colon < ref.find_first_of("/?")) {
+        out.assign(ref.data(), ref.size());  // a scheme: absolute (parse_http_url refuses other schemes)
+    } else if (ref.substr(0, 2) == "//") {
+        out = b.tls ? "https:" : "http:";
+        out.append(ref.data(), ref.size());
+    } else {
+        std::string_view target = b.target;
+        std::string_view path = target.substr(0, target.find('?'));
+        std::string merged;
+        if (ref.empty() || ref.front() == '?') {
+            merged.assign(path.data(), path.size());
+        } else if (ref.front() == '/') {
+            merged.clear();
+        } else {
+            merged.assign(path.data(), path.rfind('/') + 1);
+        }
+        merged.append(ref.data(), ref.size());
+        auto q = merged.find('?');
+        std::string resolved = remove_dot_segments(std::string_view(merged).substr(0, q));
+        if (q != std::string::npos) resolved.append(merged, q, std::string::npos);
+        out = (b.tls ? "https://" : "http://") + url_authority(b) + resolved;
+    }
+    url_parts check;
+    return parse_http_url(out, check);
 }
 
 // Percent-encodes everything but RFC 3986 unreserved characters, for a query value.

@@ -38,6 +38,10 @@ inline const char* error_message(int v) noexcept
     case error::webhook_duplicate: return "the webhook callback was already accepted (same signature): a resend or a replay";
     case error::invalid_task_id:
         return "the task id is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -; it was not used as a file name";
+    case error::too_many_redirects:
+        return "the download was redirected more than 5 times or in a loop; the redirects were not followed further";
+    case error::insecure_redirect: return "the download over https was redirected to plain http, which is refused";
+    case error::bad_redirect: return "the download's redirect has no Location, or one that is not an http(s) URL";
     case error::api_parameter_error: return "parameter error or parameter validation error (API code 1003)";
     case error::api_needs_verification: return "the account needs verification (API code 1004)";
     case error::api_frequent_operation: return "operation too frequent, try again later (API code 1005)";

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace akool {
@@ -70,6 +71,15 @@ struct jitter_source {
     double operator()() const { return fn ? fn(ctx) : 0.5; }
 };
 
+// True when a decoder wants to see every attempt's reply (status, headers) before it is
+// classified: `d.see_reply(error_code, const http_response&)` (downloads: redirects).
+template <class Decode, class = void>
+struct has_see_reply : std::false_type {};
+template <class Decode>
+struct has_see_reply<Decode, std::void_t<decltype(std::declval<const Decode&>().see_reply(
+                                 std::declval<const error_code&>(), std::declval<const http_response&>()))>>
+    : std::true_type {};
+
 // One exchange of a `Decode`d value with the service (create, get-result, token, download).
 // Resume it first with no outcome; then, after each action, with that action's outcome.
 template <class Decode>
@@ -111,6 +121,7 @@ public:
         case state::sending: {
             gate_->leave();
             reset_attempt(*diag_);
+            if constexpr (has_see_reply<Decode>::value) decode_.see_reply(ec, response_);
             value_ = finish_exchange(ec, response_, replay_safe_, decode_, ec_, *diag_);
             response_ = http_response{};
             if (cancelled || !decide_retry(policy_, kind_, ec_, *diag_, retries_)) return finish();

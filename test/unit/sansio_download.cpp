@@ -1,0 +1,269 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+// The download algorithm (detail/sansio/download.hpp) stepped by hand: the redirect decision
+// (each followed status with an absolute and a relative Location, loops, the sixth hop,
+// https to http, no Location), URL reference resolution, and the body sink (image check on
+// the first bytes, the size limit mid-stream, a temporary file that is renamed only on
+// success and removed on any failure). No Asio, no socket.
+#define BOOST_TEST_MODULE sansio_download
+#include <boost/test/unit_test.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <akool/detail/sansio/download.hpp>
+
+#include <filesystem>
+#include <iterator>
+#include <ostream>
+#include <random>
+#include <string>
+
+namespace akool {
+// Lets BOOST_TEST print `ec == akool::error::x` (calling_styles.hpp has it, with Asio).
+inline std::ostream& boost_test_print_type(std::ostream& os, error e) { return os << make_error_code(e).message(); }
+} // namespace akool
+
+namespace bdata = boost::unit_test::data;
+namespace sansio = akool::detail::sansio;
+namespace fs = std::filesystem;
+using akool::error_code;
+using sansio::redirect_action;
+
+namespace {
+
+const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDRfake-png-body", 29);
+const error_code http_status = make_error_code(akool::error::http_status);
+
+std::string temp_dir()
+{
+    auto d = fs::temp_directory_path() / ("akool-sansio-dl-" + std::to_string(std::random_device{}()));
+    fs::create_directories(d);
+    return d.string();
+}
+
+// Feeds `body` to a request's sink in chunks of `chunk` bytes; the sink's error, if any.
+error_code feed(const akool::http_request& r, const std::string& body, std::size_t chunk)
+{
+    error_code ec;
+    for (std::size_t at = 0; at < body.size() && !ec; at += chunk)
+        r.body_sink(std::string_view(body).substr(at, chunk), ec);
+    return ec;
+}
+
+akool::http_response reply(int status, std::string location = {})
+{
+    akool::http_response r;
+    r.status = status;
+    if (!location.empty()) r.headers.push_back({"Location", std::move(location)});
+    return r;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(references_resolve_against_the_current_url)
+{
+    std::string out;
+    const std::string base = "https://cdn.example.test/a/b/img.png?sig=1";
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "https://other.test/x.png", out));
+    BOOST_TEST(out == "https://other.test/x.png");
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "//other.test:8443/x", out));
+    BOOST_TEST(out == "https://other.test:8443/x");
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "/root.png?x=1", out));
+    BOOST_TEST(out == "https://cdn.example.test/root.png?x=1");
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "next.png", out));
+    BOOST_TEST(out == "https://cdn.example.test/a/b/next.png");
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "../c/./d.png", out));
+    BOOST_TEST(out == "https://cdn.example.test/a/c/d.png");
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "?sig=2", out));
+    BOOST_TEST(out == "https://cdn.example.test/a/b/img.png?sig=2");
+    BOOST_TEST(akool::detail::resolve_url_reference("http://[::1]:8080/i/1", "2", out));
+    BOOST_TEST(out == "http://[::1]:8080/i/2");
+    BOOST_TEST(!akool::detail::resolve_url_reference(base, "ftp://other.test/x", out));
+    BOOST_TEST(!akool::detail::resolve_url_reference(base, "/bad path", out));
+    BOOST_TEST(!akool::detail::resolve_url_reference(base, "", out));
+}
+
+const int followed[] = {301, 302, 303, 307, 308};
+const bool relative[] = {false, true};
+
+BOOST_DATA_TEST_CASE(each_redirect_status_is_followed, bdata::make(followed) * bdata::make(relative), status, rel)
+{
+    sansio::redirect_algo r("https://cdn.example.test/img/1.png");
+    auto a = r.resume(http_status, status, rel ? "../moved/1.png" : "https://store.example.test/moved/1.png");
+    BOOST_TEST(int(a) == int(redirect_action::follow));
+    BOOST_TEST(r.url() == (rel ? "https://cdn.example.test/moved/1.png" : "https://store.example.test/moved/1.png"));
+    BOOST_TEST(r.hops() == 1u);
+    // The next hop's 200 ends the download with its own outcome.
+    BOOST_TEST(int(r.resume({}, 200, "")) == int(redirect_action::done));
+}
+
+const int not_followed[] = {200, 300, 304, 305, 404, 500};
+
+BOOST_DATA_TEST_CASE(other_statuses_are_the_exchanges_own_outcome, bdata::make(not_followed), status)
+{
+    sansio::redirect_algo r("https://cdn.example.test/1.png");
+    BOOST_TEST(int(r.resume(status == 200 ? error_code{} : http_status, status, "/elsewhere")) ==
+               int(redirect_action::done));
+    BOOST_TEST(r.url() == "https://cdn.example.test/1.png");
+    // A transport failure is never a redirect, whatever it reports.
+    BOOST_TEST(int(r.resume(make_error_code(akool::error::timeout), 0, "")) == int(redirect_action::done));
+}
+
+BOOST_AUTO_TEST_CASE(five_hops_are_followed_and_a_sixth_is_refused)
+{
+    sansio::redirect_algo r("http://h.test/0");
+    for (int i = 1; i <= 5; ++i)
+        BOOST_TEST(int(r.resume(http_status, 302, "/" + std::to_string(i))) == int(redirect_action::follow));
+    BOOST_TEST(r.url() == "http://h.test/5");
+    BOOST_TEST(int(r.resume(http_status, 302, "/6")) == int(redirect_action::fail));
+    BOOST_TEST(r.error() == akool::error::too_many_redirects);
+    BOOST_TEST(r.message().find("http://h.test/6") != std::string::npos, r.message());
+    BOOST_TEST(r.message().find("redirect 6") != std::string::npos, r.message());
+    BOOST_TEST(r.url() == "http://h.test/5");
+}
+
+BOOST_AUTO_TEST_CASE(a_loop_is_refused)
+{
+    sansio::redirect_algo r("http://h.test/a");
+    BOOST_TEST(int(r.resume(http_status, 301, "/b")) == int(redirect_action::follow));
+    BOOST_TEST(int(r.resume(http_status, 301, "http://h.test/a")) == int(redirect_action::fail));
+    BOOST_TEST(r.error() == akool::error::too_many_redirects);
+    BOOST_TEST(r.message().find("loop") != std::string::npos, r.message());
+
+    sansio::redirect_algo self("http://h.test/a");
+    BOOST_TEST(int(self.resume(http_status, 307, "a")) == int(redirect_action::fail));
+    BOOST_TEST(self.error() == akool::error::too_many_redirects);
+}
+
+BOOST_AUTO_TEST_CASE(https_to_http_is_refused_http_to_https_followed)
+{
+    sansio::redirect_algo r("https://h.test/a");
+    BOOST_TEST(int(r.resume(http_status, 302, "http://h.test/a")) == int(redirect_action::fail));
+    BOOST_TEST(r.error() == akool::error::insecure_redirect);
+    BOOST_TEST(r.message().find("http://h.test/a") != std::string::npos, r.message());
+
+    sansio::redirect_algo up("http://h.test/a");
+    BOOST_TEST(int(up.resume(http_status, 302, "https://h.test/a")) == int(redirect_action::follow));
+}
+
+BOOST_AUTO_TEST_CASE(a_redirect_without_a_usable_location_is_refused)
+{
+    sansio::redirect_algo r("https://h.test/a");
+    BOOST_TEST(int(r.resume(http_status, 302, "")) == int(redirect_action::fail));
+    BOOST_TEST(r.error() == akool::error::bad_redirect);
+    BOOST_TEST(r.message().find("without a Location") != std::string::npos, r.message());
+    BOOST_TEST(int(r.resume(http_status, 302, "mailto:x@y")) == int(redirect_action::fail));
+    BOOST_TEST(r.error() == akool::error::bad_redirect);
+}
+
+BOOST_AUTO_TEST_CASE(hops_carry_no_credentials_and_go_to_the_sink)
+{
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png", {}, {});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    BOOST_TEST(!ec);
+    BOOST_TEST(req.headers.empty());
+    BOOST_TEST(bool(req.body_sink));
+    d.see_reply({}, reply(302, "https://other.example.test/2.png"));
+    ec = http_status;
+    BOOST_TEST(d.resume(ec, diag));
+    req = d.request(ec, diag);
+    BOOST_TEST(req.url == "https://other.example.test/2.png");
+    BOOST_TEST(req.headers.empty());
+    BOOST_TEST(!feed(req, png, 5));
+    d.see_reply({}, reply(200));
+    ec.clear();
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    BOOST_TEST(!ec);
+    BOOST_TEST(d.data() == png);
+    BOOST_TEST(d.size() == png.size());
+}
+
+BOOST_AUTO_TEST_CASE(the_image_check_reads_the_first_bytes)
+{
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png", {}, {});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    // The first 12 bytes decide: the sink refuses at once, the rest is never asked for.
+    error_code sink_ec;
+    req.body_sink("<html>an err", sink_ec);
+    BOOST_TEST(sink_ec == akool::error::not_an_image);
+    d.see_reply(sink_ec, {});
+    ec = sink_ec;
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    BOOST_TEST(ec == akool::error::not_an_image);
+    BOOST_TEST(diag.client_message.find("not a PNG") != std::string::npos, diag.client_message);
+    BOOST_TEST(d.data().empty());
+
+    // A body shorter than the magic bytes is checked when it ends.
+    sansio::download_algo s("https://cdn.example.test/1.png", {}, {});
+    req = s.request(ec, diag);
+    BOOST_TEST(!feed(req, "GIF", 3));
+    ec.clear();
+    s.finish(ec, diag);
+    BOOST_TEST(ec == akool::error::not_an_image);
+}
+
+BOOST_AUTO_TEST_CASE(the_size_limit_stops_mid_stream_and_leaves_no_file)
+{
+    auto dir = temp_dir();
+    auto path = (fs::path(dir) / "out.png").string();
+    akool::download_options o;
+    o.max_bytes = 20;
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png", o, {path});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    ec = feed(req, png, 8);
+    BOOST_TEST(ec == akool::error::response_too_large);
+    BOOST_TEST(fs::is_empty(dir), "the temporary file is removed as soon as the limit is hit");
+    d.see_reply(ec, {});
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    BOOST_TEST(ec == akool::error::response_too_large);
+    BOOST_TEST(diag.client_message.find("limit of 20 bytes") != std::string::npos, diag.client_message);
+    BOOST_TEST(fs::is_empty(dir));
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_is_streamed_then_renamed_only_on_success)
+{
+    auto dir = temp_dir();
+    auto base = (fs::path(dir) / "task1").string();
+    akool::download_options o;
+    o.sync_to_disk = false;
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1", o, {base, true});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    BOOST_TEST(!feed(req, png.substr(0, 20), 7));
+    // While it streams: one temporary file, not the target.
+    BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+    BOOST_TEST(!fs::exists(base + ".png"));
+    // The attempt fails mid-body (a dropped connection): the body starts again.
+    d.see_reply(make_error_code(akool::error::timeout), {});
+    BOOST_TEST(fs::is_empty(dir));
+    BOOST_TEST(!feed(req, png, 7));
+    d.see_reply({}, reply(200));
+    ec.clear();
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    BOOST_TEST(!ec, diag.client_message);
+    BOOST_TEST(d.path() == base + ".png");
+    BOOST_TEST(fs::file_size(base + ".png") == png.size());
+    BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+
+    // A failure after the body (a refused redirect is one) leaves nothing either.
+    auto other = (fs::path(dir) / "other.png").string();
+    sansio::download_algo f("https://cdn.example.test/1", o, {other});
+    req = f.request(ec, diag);
+    BOOST_TEST(!feed(req, png, 29));
+    ec = make_error_code(akool::error::timeout);
+    f.finish(ec, diag);
+    BOOST_TEST(!fs::exists(other));
+    BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+    fs::remove_all(dir);
+}
