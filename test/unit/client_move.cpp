@@ -11,6 +11,8 @@
 #include <akool/client.hpp>
 #include <akool/fake_transport.hpp>
 
+#include "fake_replies.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -29,6 +31,8 @@ namespace fs = std::filesystem;
 using fake = akool::basic_fake_transport<asio::io_context::executor_type>;
 using test_client = akool::basic_client<fake>;
 using ms = std::chrono::milliseconds;
+using akool_test::id_of;
+using akool_test::ok;
 
 static_assert(std::is_nothrow_move_constructible_v<test_client>);
 static_assert(std::is_nothrow_move_assignable_v<test_client>);
@@ -38,19 +42,6 @@ namespace {
 
 const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDRmoved-client", 27);
 
-akool::http_response ok(std::string body)
-{
-    akool::http_response r;
-    r.status = 200;
-    r.body = std::move(body);
-    return r;
-}
-
-std::string id_of(const akool::http_request& r)
-{
-    auto p = r.url.find("image_model_id=");
-    return p == std::string::npos ? "" : r.url.substr(p + 15);
-}
 
 // What happens to the client once its operation has started.
 enum class fate { moved, move_assigned, destroyed };

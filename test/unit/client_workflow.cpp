@@ -15,6 +15,8 @@
 
 #include "calling_styles.hpp"
 
+#include "fake_replies.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -27,6 +29,8 @@ using akool_test::style;
 using fake = akool::basic_fake_transport<asio::io_context::executor_type>;
 using test_client = akool::basic_client<fake>;
 using ms = std::chrono::milliseconds;
+using akool_test::id_of;
+using akool_test::ok;
 
 namespace {
 
@@ -39,20 +43,6 @@ std::string result_json(const std::string& id, int status)
     return s + "}}";
 }
 
-akool::http_response ok(std::string body)
-{
-    akool::http_response r;
-    r.status = 200;
-    r.body = std::move(body);
-    return r;
-}
-
-// Parses the id out of an infobymodelid URL.
-std::string id_of(const akool::http_request& r)
-{
-    auto p = r.url.find("image_model_id=");
-    return p == std::string::npos ? "" : r.url.substr(p + 15);
-}
 
 struct fixture {
     asio::io_context ioc;
