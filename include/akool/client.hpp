@@ -434,8 +434,9 @@ public:
     // ---- generate ----------------------------------------------------------------------
 
     /// The whole job: create, wait for every task of the batch concurrently, and download each
-    /// image (to memory, or atomically to `opts.output_dir`). Completes with one entry per
-    /// image, in request order. On the first failure in request order the operation reports
+    /// image (to memory, or atomically to `opts.output_dir`, which is created when absent and
+    /// checked before the create: one that takes no files fails the operation with nothing
+    /// sent). Completes with one entry per image, in request order. On the first failure in request order the operation reports
     /// it (diagnostics name the task) and still returns the images that finished.
     ///
     /// @param req the request (see `async_create`).

@@ -229,6 +229,8 @@ struct generate_options {
     /// content implies. Written atomically (a temporary file, then a rename). A task id that is
     /// not of the documented shape (`is_valid_task_id`) is never used as a file name: that
     /// image fails with `error::invalid_task_id` before it is polled, nothing written.
+    /// Created when absent, and checked to accept new files before the create: a directory
+    /// that cannot be used fails the generate before anything is sent (no credit spent).
     std::string output_dir;
     download_options download_limits;  ///< limits of each download
 };

@@ -492,6 +492,41 @@ BOOST_AUTO_TEST_CASE(generate_with_invalid_request_sends_nothing)
     BOOST_TEST(!f.diag.issues.empty());
 }
 
+// Where the images go is checked before the create spends credits: a directory that cannot
+// be made fails the generate with nothing sent; a missing one is created.
+BOOST_DATA_TEST_CASE(generate_checks_its_output_directory_before_the_create, bdata::make(styles), s)
+{
+    fixture f;
+    f.serve_batch(1);
+    auto base = fs::temp_directory_path() / ("akool_outdir_" + std::to_string(std::random_device{}()));
+    fs::create_directories(base);
+    std::ofstream(base / "a-file") << "x";
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = (base / "a-file" / "images").string();  // under a regular file: never a directory
+    auto [ec, images] = f.generate(s, akool::image_request::text_to_image("a lighthouse"), g);
+    BOOST_TEST(ec, "the generate fails");
+    BOOST_TEST(images.empty());
+    BOOST_TEST(f.script.sent().empty(), "nothing was sent: no credit spent");
+    if (s != style::sync_throw) {
+        BOOST_TEST(f.diag.client_message.find("output directory") != std::string::npos, f.diag.client_message);
+        BOOST_TEST(f.diag.client_message.find("nothing was sent") != std::string::npos, f.diag.client_message);
+    }
+
+    fixture ok_f;
+    ok_f.serve_batch(1);
+    g.output_dir = (base / "new" / "images").string();  // absent: created
+    auto [ec2, images2] = ok_f.generate(s, akool::image_request::text_to_image("a lighthouse"), g);
+    BOOST_TEST(!ec2, ec2.message());
+    BOOST_TEST_REQUIRE(images2.size() == 1u);
+    BOOST_TEST(fs::exists(images2[0].file_path), images2[0].file_path);
+    std::size_t leftovers = 0;
+    for (auto& e : fs::directory_iterator(g.output_dir))
+        if (e.path().filename().string().rfind(".akool-write-check", 0) == 0) ++leftovers;
+    BOOST_TEST(leftovers == 0u, "the write check leaves no file");
+    fs::remove_all(base);
+}
+
 BOOST_DATA_TEST_CASE(cancellation_stops_a_wait_promptly, bdata::make(styles), s)
 {
     if (s == style::sync_ec || s == style::sync_throw) return;  // the sync forms have deadlines instead

@@ -106,6 +106,26 @@ private:
     std::uint64_t size_ = 0;
 };
 
+// Makes sure new files can be written in `dir`, creating it (and its parents) when absent,
+// by creating and removing a temporary file there. A generate checks its output directory
+// this way before its create spends credits.
+inline bool prepare_output_dir(const std::string& dir, error_code& ec, std::string& detail)
+{
+    std::error_code sec;
+    std::filesystem::create_directories(dir, sec);
+    if (sec) {
+        ec = error_code(sec.value(), boost::system::generic_category());
+        detail = "cannot create the output directory " + dir + ": " + sec.message();
+        return false;
+    }
+    atomic_file_writer probe;  // its temporary file goes with it
+    if (!probe.open((std::filesystem::path(dir) / ".akool-write-check").string(), ec, detail)) {
+        detail = "the output directory " + dir + " does not accept new files: " + detail;
+        return false;
+    }
+    return true;
+}
+
 } // namespace detail
 } // namespace akool
 

@@ -384,6 +384,7 @@ public:
         std::unique_ptr<child[]> children;
         std::size_t pending = 0;
         bool cancel_sent = false;
+        error_code early_failure;  // the output directory's, before anything is sent
 
         state(const typename Client::core& c, image_request r, generate_options o, diagnostics* d)
             : client(c), request(std::move(r)), opts(std::move(o)), user_diag(d),
@@ -417,6 +418,15 @@ private:
             // Terminal and partial: the tasks a create made stay made (and charged), so a
             // cancelled generate has side effects, and total cancellation cannot be honoured.
             self.reset_cancellation_state(net::enable_partial_cancellation());
+            // Where the images go must take files before the create spends credits.
+            if (st.opts.download && !st.opts.output_dir.empty()) {
+                std::string detail;
+                if (!prepare_output_dir(st.opts.output_dir, st.early_failure, detail)) {
+                    st.diag().client_message = std::move(detail) + " (nothing was sent)";
+                    BOOST_ASIO_CORO_YIELD net::post(st.client.ex, std::move(self));  // never inside the call
+                    return self.complete(st.early_failure, std::vector<generated_image>{});
+                }
+            }
             BOOST_ASIO_CORO_YIELD Client::start_create(st.client, st.request, st.diag(), std::move(self));
             if (ec) return self.complete(ec, std::vector<generated_image>{});
             st.out.resize(st.tasks.size());
