@@ -419,13 +419,9 @@ private:
             // cancelled generate has side effects, and total cancellation cannot be honoured.
             self.reset_cancellation_state(net::enable_partial_cancellation());
             // Where the images go must take files before the create spends credits.
-            if (st.opts.download && !st.opts.output_dir.empty()) {
-                std::string detail;
-                if (!prepare_output_dir(st.opts.output_dir, st.early_failure, detail)) {
-                    st.diag().client_message = std::move(detail) + " (nothing was sent)";
-                    BOOST_ASIO_CORO_YIELD net::post(st.client.ex, std::move(self));  // never inside the call
-                    return self.complete(st.early_failure, std::vector<generated_image>{});
-                }
+            if (!output_dir_ready(st)) {
+                BOOST_ASIO_CORO_YIELD net::post(st.client.ex, std::move(self));  // never inside the call
+                return self.complete(st.early_failure, std::vector<generated_image>{});
             }
             BOOST_ASIO_CORO_YIELD Client::start_create(st.client, st.request, st.diag(), std::move(self));
             if (ec) return self.complete(ec, std::vector<generated_image>{});
@@ -467,6 +463,16 @@ private:
             }
             self.complete(error_code{}, std::move(st.out));
         }
+    }
+
+    // False, with the reason in the diagnostics, when the images' directory takes no files.
+    static bool output_dir_ready(state& st)
+    {
+        if (!st.opts.download || st.opts.output_dir.empty()) return true;
+        std::string detail;
+        if (prepare_output_dir(st.opts.output_dir, st.early_failure, detail)) return true;
+        st.diag().client_message = std::move(detail) + " (nothing was sent)";
+        return false;
     }
 
     template <class Self>
