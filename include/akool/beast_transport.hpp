@@ -210,8 +210,6 @@ struct blocking_lane {
     connection_pool<net::io_context::executor_type> pool;
 };
 
-inline std::string host_port(const url_parts& u) { return url_authority(u); }
-
 // True when `s` holds a byte that could break HTTP framing if written in a header (CR, LF, NUL).
 inline bool breaks_framing(std::string_view s) noexcept
 {
@@ -502,7 +500,7 @@ private:
                     BOOST_ASIO_CORO_YIELD st.conn->lowest().async_connect(st.resolved, std::move(self));
                     if (ec)
                         return fail(self, ec,
-                                    "cannot connect to " + host_port(st.url) + ": " +
+                                    "cannot connect to " + url_authority(st.url) + ": " +
                                         (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
                                     false);
                     {
@@ -519,10 +517,10 @@ private:
                                                                                std::move(self));
                         if (ec == beast::error::timeout)
                             return fail(self, make_error_code(error::timeout),
-                                        "TLS with " + host_port(st.url) + ": handshake timed out", false);
+                                        "TLS with " + url_authority(st.url) + ": handshake timed out", false);
                         if (ec)
                             return fail(self, ec,
-                                        "TLS with " + host_port(st.url) + ": " +
+                                        "TLS with " + url_authority(st.url) + ": " +
                                             tls_failure_detail(st.conn->secure->native_handle(), ec),
                                         false);
                     }
@@ -560,14 +558,14 @@ private:
                         if (ec == http::error::need_buffer) ec = {};
                         if (!ec && !take_body_piece(ec))
                             return fail(self, ec,
-                                        "exchange with " + host_port(st.url) + ": the body sink refused a chunk: " +
+                                        "exchange with " + url_authority(st.url) + ": the body sink refused a chunk: " +
                                             ec.message(),
                                         true);
                     } while (!ec && !st.parser->is_done());
                 }
                 if (!ec) break;
                 if (ec == beast::error::timeout)
-                    return fail(self, ec, "timed out waiting for the reply from " + host_port(st.url), true);
+                    return fail(self, ec, "timed out waiting for the reply from " + url_authority(st.url), true);
                 // A reused connection that the server closed before answering: the request
                 // was not processed only if the server closed first, which we cannot know.
                 // Resend only what is replay-safe, once, on a new connection.
@@ -580,7 +578,7 @@ private:
                     st.resent = true;
                     continue;
                 }
-                return fail(self, ec, "exchange with " + host_port(st.url) + ": " + ec.message(), true);
+                return fail(self, ec, "exchange with " + url_authority(st.url) + ": " + ec.message(), true);
             }
             finish(self);
         }
@@ -629,7 +627,7 @@ private:
         m.method(st.req->method == http_method::post ? http::verb::post : http::verb::get);
         m.target(st.url.target);
         m.version(11);
-        m.set(http::field::host, host_port(st.url));
+        m.set(http::field::host, url_authority(st.url));
         if (!st.transport->opts.user_agent.empty()) m.set(http::field::user_agent, st.transport->opts.user_agent);
         for (auto& h : st.req->headers) {
             if (ascii_iequals(h.name, "content-length") || ascii_iequals(h.name, "transfer-encoding")) continue;
@@ -737,7 +735,7 @@ private:
             std::string detail;
             st.body.resize(st.body_used);
             if (!take_reply(m, std::move(st.body), out, ec, detail))
-                return fail(self, ec, "exchange with " + host_port(st.url) + ": " + detail, true);
+                return fail(self, ec, "exchange with " + url_authority(st.url) + ": " + detail, true);
         }
         st.parser.reset();
         if (keep)
