@@ -18,13 +18,12 @@
 ///  - `x(args..., error_code&, [diagnostics&])`: synchronous, never throws for an operation
 ///    failure;
 ///  - `x(args...)`: synchronous, throws `error_with_diagnostics` through boost::throw_exception.
-/// The synchronous forms block the calling thread. Create, get-result and get-token run the
-/// exchange on the calling thread through the transport's blocking `send` (same retry
-/// decisions as the async forms; retry delays are slept, the request gate is waited on): they
-/// never run, poll or restart the client's io_context, and may be called from any thread,
-/// including one that runs it; so do the downloads (one blocking exchange per redirect hop).
-/// Wait and generate still drive the client's io_context until the operation completes: call
-/// them only when no other thread runs that io_context (they need an executor of an io_context).
+/// The synchronous forms block the calling thread and do their I/O on it, through the
+/// transport's blocking `send`: the same algorithms as the async forms decide every step
+/// (retries, polls, redirects), retry and poll delays are slept, the request gate is waited
+/// on. They never run, poll or restart the client's io_context, and may be called from any
+/// thread, including one that runs it. A synchronous generate polls the tasks of its batch in
+/// turn, each when its next poll is due, and downloads each image when its task completes.
 ///
 /// An invalid request fails with `error::validation_failed`, the validator's findings in
 /// `diagnostics::issues`, and sends no byte.
@@ -43,10 +42,7 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/compose.hpp>
-#include <boost/asio/execution/context.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/query.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -59,18 +55,6 @@
 #include <vector>
 
 namespace akool {
-namespace detail {
-
-template <class Executor, class = void>
-struct has_io_context : std::false_type {};
-template <class Executor>
-struct has_io_context<Executor, std::enable_if_t<std::is_convertible_v<
-                                    decltype(boost::asio::query(std::declval<const Executor&>(),
-                                                                boost::asio::execution::context)),
-                                    boost::asio::io_context&>>> : std::true_type {};
-
-} // namespace detail
-
 /// The service's operations (create, get result, get token, wait, generate, download) over
 /// any transport.
 ///
@@ -83,9 +67,8 @@ struct has_io_context<Executor, std::enable_if_t<std::is_convertible_v<
 /// strand, or on an io_context that one thread runs. With several threads on the io_context,
 /// give the transport a strand (`basic_beast_transport<asio::strand<io_context::executor_type>>`):
 /// the client's timers, exchanges and, by default, its handlers then all run on it; start
-/// operations and call the setters from that strand. The synchronous create, get-result and
-/// get-token may be called from any thread at once (they share only the request gate and
-/// the transport, which lock). See client.hpp for the three forms of each operation.
+/// operations and call the setters from that strand. The synchronous forms may be called
+/// from any thread at once (they share only the request gate and the transport, which lock). See client.hpp for the three forms of each operation.
 ///
 /// @tparam Transport a type that models `akool::transport` (transport.hpp, checked member by
 ///         member), e.g. `beast_transport` or `fake_transport`.
@@ -295,8 +278,7 @@ public:
     image_result get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
     {
         diag.clear();
-        return exchange_blocking<detail::decode_result>(
-            [&](error_code& e, diagnostics& d) { return detail::make_result_request(c_.st->opts, task_id, e, d); }, diag, request_kind::read, ec);
+        return get_result_blocking(task_id, diag, milliseconds(0), ec);
     }
     /// Synchronous `async_get_result`, without diagnostics; a failure is reported in `ec`.
     image_result get_result(std::string_view task_id, error_code& ec)
@@ -417,12 +399,26 @@ public:
         return start_wait(c_, std::move(task_id), 0, std::move(opts), diag, std::nullopt,
                           std::forward<CompletionToken>(token));
     }
-    /// Synchronous `async_wait`: runs the client's io_context until done (see
-    /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
+    /// Synchronous `async_wait`: blocks until done, polling on the calling thread (see
+    /// client.hpp); `opts.on_progress` runs on it. A failure is reported in `ec` and `diag`,
+    /// never thrown.
     image_result wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag)
     {
-        return run_sync<image_result>(
-            [&](auto&& h) { async_wait(std::move(task_id), std::move(opts), diag, std::move(h)); }, ec);
+        diag.clear();
+        detail::sansio::wait_algo algo(std::move(task_id), 0, opts, std::nullopt, c_.st->jitter(), diag,
+                                       std::chrono::steady_clock::now());
+        for (auto a = algo.start(std::chrono::steady_clock::now()); a.kind != detail::sansio::wait_action::done;) {
+            if (a.kind == detail::sansio::wait_action::poll) {
+                error_code e;
+                image_result r = get_result_blocking(algo.id(), diag, a.timeout, e);
+                a = algo.on_polled(std::chrono::steady_clock::now(), e, std::move(r));
+            } else {
+                std::this_thread::sleep_until(a.wake_at);
+                a = algo.on_slept(std::chrono::steady_clock::now());
+            }
+        }
+        ec = algo.error();
+        return std::move(algo.value());
     }
     /// Synchronous `async_wait`; throws `error_with_diagnostics` on failure.
     image_result wait(std::string task_id, wait_options opts = {})
@@ -471,15 +467,40 @@ public:
         diag.clear();
         using op = detail::generate_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
-            op(std::make_unique<typename op::state>(c_, req, std::move(opts), &diag)), token, c_.ex);
+            op(std::make_unique<typename op::state>(c_, req, std::move(opts), diag)), token, c_.ex);
     }
-    /// Synchronous `async_generate`: runs the client's io_context until done (see
-    /// client.hpp). A failure is reported in `ec` and `diag`, never thrown.
+    /// Synchronous `async_generate`: blocks until done, on the calling thread (see client.hpp):
+    /// the tasks of the batch are polled in turn, each when its next poll is due, and each
+    /// image is downloaded when its task completes; `opts.wait.on_progress` runs on that
+    /// thread. A failure is reported in `ec` and `diag`, never thrown.
     std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec,
                                           diagnostics& diag)
     {
-        return run_sync<std::vector<generated_image>>(
-            [&](auto&& h) { async_generate(req, std::move(opts), diag, std::move(h)); }, ec);
+        using detail::sansio::generate_action;
+        using clock = std::chrono::steady_clock;
+        diag.clear();
+        detail::sansio::generate_algo algo(opts, diag, c_.st->jitter());
+        if (algo.start().kind == generate_action::create) {
+            error_code e;
+            auto tasks = create(req, e, diag);
+            algo.on_created(clock::now(), e, std::move(tasks));
+            for (generate_action a = algo.next(clock::now()); a.kind != generate_action::done;
+                 a = algo.next(clock::now())) {
+                const std::size_t i = a.task;
+                if (a.kind == generate_action::poll) {
+                    image_result r = get_result_blocking(algo.task_id(i), algo.task_diag(i), a.timeout, e);
+                    algo.on_polled(i, clock::now(), e, std::move(r));
+                } else if (a.kind == generate_action::download) {
+                    auto d = download_blocking<detail::sansio::download_outcome>(
+                        algo.download_url(i), algo.download_limits(), algo.target(i), e, algo.task_diag(i));
+                    algo.on_downloaded(i, e, std::move(d));
+                } else {
+                    std::this_thread::sleep_until(a.wake_at);  // idle: nothing is out here
+                }
+            }
+        }
+        ec = algo.error();
+        return std::move(algo.value());
     }
     /// Synchronous `async_generate`; throws `error_with_diagnostics` on failure.
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {})
@@ -614,7 +635,7 @@ public:
     }
 
     // A download (its redirects, its body to memory or streamed to `target`), completing
-    // with `Result`: std::string (the bytes), std::uint64_t (the size) or detail::download_outcome.
+    // with `Result`: std::string (the bytes), std::uint64_t (the size) or detail::sansio::download_outcome.
     template <class Result, class CompletionToken>
     static auto start_download(const core& c, std::string url, const download_options& opts,
                                detail::sansio::download_target target, diagnostics& diag, CompletionToken&& token)
@@ -640,7 +661,7 @@ public:
     {
         using op = detail::wait_op<basic_client>;
         return boost::asio::async_compose<CompletionToken, void(error_code, image_result)>(
-            op(std::make_unique<typename op::state>(c, std::move(task_id), index, std::move(opts), &diag,
+            op(std::make_unique<typename op::state>(c, std::move(task_id), index, std::move(opts), diag,
                                                     known_status)),
             token, c.ex);
     }
@@ -704,31 +725,20 @@ private:
                 detail::sansio::decode_streamed{&algo});
         } while (algo.resume(ec, diag));
         algo.finish(ec, diag);
-        return detail::take_download(algo, static_cast<Result*>(nullptr));
+        return detail::sansio::take_download(algo, static_cast<Result*>(nullptr));
     }
 
-    // The old synchronous path of wait and generate: drives the client's
-    // io_context until the async form completes.
-    template <class R, class Initiate>
-    R run_sync(Initiate&& initiate, error_code& ec)
+    // One get-result exchange on the calling thread, its timeout `timeout` (0: none).
+    image_result get_result_blocking(std::string_view task_id, diagnostics& diag, milliseconds timeout,
+                                     error_code& ec)
     {
-        static_assert(detail::has_io_context<Executor>::value,
-                      "the synchronous forms need an executor of an io_context; use the async forms otherwise");
-        boost::asio::io_context& ioc = boost::asio::query(c_.ex, boost::asio::execution::context);
-        std::optional<R> out;
-        initiate([&](error_code e, R r) {
-            ec = e;
-            out.emplace(std::move(r));
-        });
-        int idle_rounds = 0;
-        while (!out) {
-            if (ioc.stopped()) ioc.restart();
-            if (ioc.run_one() == 0 && !out && ++idle_rounds > 1) {
-                ec = boost::asio::error::shut_down;  // nothing left to run: the context was stopped
-                return R{};
-            }
-        }
-        return std::move(*out);
+        return exchange_blocking<detail::decode_result>(
+            [&](error_code& e, diagnostics& d) {
+                auto r = detail::make_result_request(c_.st->opts, task_id, e, d);
+                r.timeout = timeout;
+                return r;
+            },
+            diag, request_kind::read, ec);
     }
 
     core c_;

@@ -17,6 +17,8 @@
 #include <akool/detail/request_gate.hpp>
 #include <akool/detail/sansio/download.hpp>
 #include <akool/detail/sansio/exchange.hpp>
+#include <akool/detail/sansio/generate.hpp>
+#include <akool/detail/sansio/wait.hpp>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -204,124 +206,84 @@ private:
     std::unique_ptr<state> st_;
 };
 
-// ---- wait: poll a task until it completes or fails -------------------------------------
+// ---- wait: the async driver of sansio::wait_algo -------------------------------------------
 
+// Carries out the wait algorithm's actions: a poll is a get-result exchange (start_get_result,
+// retried as async_get_result), a sleep one timer.
 template <class Client>
-class wait_op : net::coroutine {
+class wait_op {
 public:
     struct state {
         typename Client::core client;
-        std::string id;
-        std::size_t index;
         wait_options opts;
-        diagnostics* user_diag;
-        diagnostics own_diag;
+        diagnostics* diag;
         typename Client::timer_type timer;
-        steady::time_point start = steady::now();
-        unsigned attempt = 0;
-        std::optional<image_status> last;
-        image_result result;
+        sansio::wait_algo algo;
+        bool done_at_start = false;
 
-        state(const typename Client::core& c, std::string i, std::size_t idx, wait_options o, diagnostics* d,
+        state(const typename Client::core& c, std::string id, std::size_t index, wait_options o, diagnostics& d,
               std::optional<image_status> known)
-            : client(c), id(std::move(i)), index(idx), opts(std::move(o)), user_diag(d),
-              timer(c.st->transport.get_executor()), last(known)
+            : client(c), opts(std::move(o)), diag(&d), timer(c.st->transport.get_executor()),
+              algo(std::move(id), index, opts, known, c.st->jitter(), d, steady::now())
         {
-        }
-        diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
-        milliseconds elapsed() const
-        {
-            return std::chrono::duration_cast<milliseconds>(steady::now() - start);
-        }
-        // Time left before the deadline; nullopt when there is no deadline.
-        std::optional<milliseconds> remaining() const
-        {
-            if (opts.deadline.count() <= 0) return std::nullopt;
-            return opts.deadline - elapsed();
         }
     };
 
     explicit wait_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
 
+    // Start (and, when the algorithm is done at once, the post that completes it).
     template <class Self>
-    void operator()(Self& self, error_code ec = {})
+    void operator()(Self& self)
     {
-        step(self, ec);
+        auto& st = *st_;
+        if (st.done_at_start) return act(self, sansio::wait_action{});
+        // Polling has no side effect: every cancellation type applies.
+        self.reset_cancellation_state(net::enable_total_cancellation());
+        sansio::wait_action a = st.algo.start(steady::now());
+        if (a.kind == sansio::wait_action::done) {
+            st.done_at_start = true;
+            auto ex = st.client.ex;  // never complete inside the initiating call
+            return net::post(ex, std::move(self));
+        }
+        act(self, a);
     }
+    // The delay before the next poll ended (or was cancelled).
+    template <class Self>
+    void operator()(Self& self, error_code ec)
+    {
+        act(self, st_->algo.on_slept(steady::now(), ec ? error_code(net::error::operation_aborted) : error_code{}));
+    }
+    // A poll ended.
     template <class Self>
     void operator()(Self& self, error_code ec, image_result r)
     {
-        st_->result = std::move(r);
-        step(self, ec);
+        if (!ec && was_cancelled(self)) return act(self, st_->algo.stop(net::error::operation_aborted));
+        act(self, st_->algo.on_polled(steady::now(), ec, std::move(r)));
     }
 
 private:
     template <class Self>
-    void finish(Self& self, error_code ec)
+    void act(Self& self, const sansio::wait_action& a)
     {
         auto& st = *st_;
-        if (ec) st.diag().task_id = st.id;
-        self.complete(ec, ec && ec != error::generation_failed ? image_result{} : std::move(st.result));
-    }
-
-    template <class Self>
-    void step(Self& self, error_code ec)
-    {
-        auto& st = *st_;
-        BOOST_ASIO_CORO_REENTER(this)
-        {
-            // Polling has no side effect: every cancellation type applies.
-            self.reset_cancellation_state(net::enable_total_cancellation());
-            for (;;) {
-                if (auto left = st.remaining(); left && left->count() <= 0) {
-                    st.diag().client_message = "task " + st.id + " did not finish within the deadline";
-                    return finish(self, error::timeout);
-                }
-                BOOST_ASIO_CORO_YIELD Client::start_get_result(
-                    st.client, st.id, st.diag(), st.remaining().value_or(milliseconds(0)), std::move(self));
-                if (!ec && was_cancelled(self)) return finish(self, net::error::operation_aborted);
-                if (ec) {
-                    if (ec == error::timeout && st.remaining() && st.remaining()->count() <= 0)
-                        st.diag().client_message = "task " + st.id + " did not finish within the deadline";
-                    return finish(self, ec);
-                }
-                if (!st.last || *st.last != st.result.status) {
-                    st.last = st.result.status;
-                    if (st.opts.on_progress) st.opts.on_progress({st.id, st.index, st.result.status, st.elapsed()});
-                }
-                if (st.result.status == image_status::completed) return finish(self, {});
-                if (st.result.status == image_status::failed) {
-                    st.diag().client_message = "generation of task " + st.id + " failed (status 4)";
-                    return finish(self, error::generation_failed);
-                }
-                {
-                    milliseconds d = st.opts.schedule.delay(st.attempt++, st.client.st->random_unit());
-                    if (auto left = st.remaining(); left && *left < d) d = *left;
-                    st.timer.expires_after(d);
-                }
-                BOOST_ASIO_CORO_YIELD st.timer.async_wait(std::move(self));
-                if (ec) return finish(self, net::error::operation_aborted);
-            }
+        switch (a.kind) {
+        case sansio::wait_action::poll:
+            return Client::start_get_result(st.client, st.algo.id(), *st.diag, a.timeout, std::move(self));
+        case sansio::wait_action::sleep:
+            st.timer.expires_at(a.wake_at);
+            return st.timer.async_wait(std::move(self));
+        case sansio::wait_action::done: break;
         }
+        error_code ec = st.algo.error();
+        image_result r = std::move(st.algo.value());
+        st_.reset();
+        self.complete(ec, std::move(r));
     }
 
     std::unique_ptr<state> st_;
 };
 
 // ---- download: the async driver of sansio::download_algo ---------------------------------
-
-// What a download completes with, by the public operation's result type.
-struct download_outcome {
-    std::string data;       // to memory
-    std::string path;       // the file written
-    std::uint64_t size = 0; // bytes of the body
-};
-inline std::string take_download(sansio::download_algo& a, std::string*) { return std::move(a.data()); }
-inline std::uint64_t take_download(sansio::download_algo& a, std::uint64_t*) { return a.size(); }
-inline download_outcome take_download(sansio::download_algo& a, download_outcome*)
-{
-    return {std::move(a.data()), a.path(), a.size()};
-}
 
 // Each hop one exchange (client->start_fetch); the algorithm decides whether to follow a
 // redirect, and its body sink has written the body as it arrived.
@@ -354,7 +316,7 @@ public:
                 if (!st.algo.resume(ec, *st.diag)) break;
             }
             st.algo.finish(ec, *st.diag);
-            self.complete(ec, take_download(st.algo, static_cast<Result*>(nullptr)));
+            self.complete(ec, sansio::take_download(st.algo, static_cast<Result*>(nullptr)));
         }
     }
 
@@ -362,55 +324,49 @@ private:
     std::unique_ptr<state> st_;
 };
 
-// ---- generate: create, wait for every task concurrently, download ---------------------
+// ---- generate: the async driver of sansio::generate_algo -----------------------------------
 
+// Carries out the generate algorithm's actions: the create, then every poll and download it
+// asks for, concurrently (each with its own cancellation signal), one timer for the next
+// poll that is due. A poll or download that ends wakes the timer so that the algorithm is
+// asked again.
 template <class Client>
 class generate_op : net::coroutine {
 public:
-    struct child {
-        net::cancellation_signal cancel;
-        diagnostics diag;
-        error_code ec;
-    };
     struct state {
         typename Client::core client;
         image_request request;
         generate_options opts;
-        diagnostics* user_diag;
-        diagnostics own_diag;
-        typename Client::timer_type join_timer;
-        std::vector<image_task> tasks;
-        std::vector<generated_image> out;
-        std::unique_ptr<child[]> children;
-        std::size_t pending = 0;
+        diagnostics* diag;
+        typename Client::timer_type timer;
+        sansio::generate_algo algo;
+        std::unique_ptr<net::cancellation_signal[]> signals;
         bool cancel_sent = false;
-        error_code early_failure;  // the output directory's, before anything is sent
 
-        state(const typename Client::core& c, image_request r, generate_options o, diagnostics* d)
-            : client(c), request(std::move(r)), opts(std::move(o)), user_diag(d),
-              join_timer(c.st->transport.get_executor())
+        state(const typename Client::core& c, image_request r, generate_options o, diagnostics& d)
+            : client(c), request(std::move(r)), opts(std::move(o)), diag(&d), timer(c.st->transport.get_executor()),
+              algo(opts, d, c.st->jitter())
         {
         }
-        diagnostics& diag() noexcept { return user_diag ? *user_diag : own_diag; }
     };
 
     explicit generate_op(std::unique_ptr<state> st) : st_(std::move(st)) {}
 
     template <class Self>
-    void operator()(Self& self, error_code ec = {})
+    void operator()(Self& self, error_code = {})
     {
-        step(self, ec);
+        step(self);
     }
     template <class Self>
     void operator()(Self& self, error_code ec, std::vector<image_task> tasks)
     {
-        st_->tasks = std::move(tasks);
-        step(self, ec);
+        st_->algo.on_created(steady::now(), ec, std::move(tasks));
+        step(self);
     }
 
 private:
     template <class Self>
-    void step(Self& self, error_code ec)
+    void step(Self& self)
     {
         auto& st = *st_;
         BOOST_ASIO_CORO_REENTER(this)
@@ -418,105 +374,78 @@ private:
             // Terminal and partial: the tasks a create made stay made (and charged), so a
             // cancelled generate has side effects, and total cancellation cannot be honoured.
             self.reset_cancellation_state(net::enable_partial_cancellation());
-            // Where the images go must take files before the create spends credits.
-            if (!output_dir_ready(st)) {
+            if (st.algo.start().kind == sansio::generate_action::done) {
                 BOOST_ASIO_CORO_YIELD net::post(st.client.ex, std::move(self));  // never inside the call
-                return self.complete(st.early_failure, std::vector<generated_image>{});
+                return complete(self);
             }
-            BOOST_ASIO_CORO_YIELD Client::start_create(st.client, st.request, st.diag(), std::move(self));
-            if (ec) return self.complete(ec, std::vector<generated_image>{});
-            st.out.resize(st.tasks.size());
-            st.children.reset(new child[st.tasks.size()]);
-            st.pending = st.tasks.size();
-            for (std::size_t i = 0; i < st.tasks.size(); ++i) {
-                st.out[i].task = st.tasks[i];
-                if (st.opts.wait.on_progress)
-                    st.opts.wait.on_progress({st.tasks[i].id, i, st.tasks[i].status, milliseconds(0)});
+            BOOST_ASIO_CORO_YIELD Client::start_create(st.client, st.request, *st.diag, std::move(self));
+            if (!st.algo.value().empty()) st.signals.reset(new net::cancellation_signal[st.algo.value().size()]);
+            while (start_due(self)) {
+                BOOST_ASIO_CORO_YIELD st.timer.async_wait(std::move(self));
             }
-            for (std::size_t i = 0; i < st.tasks.size(); ++i) start_child(self, i);
-            while (st.pending > 0) {
-                st.join_timer.expires_at(steady::time_point::max());
-                BOOST_ASIO_CORO_YIELD st.join_timer.async_wait(std::move(self));
-                if (st.pending > 0 && was_cancelled(self) && !st.cancel_sent) {
-                    st.cancel_sent = true;
-                    for (std::size_t i = 0; i < st.tasks.size(); ++i)
-                        st.children[i].cancel.emit(net::cancellation_type::terminal);
-                }
-            }
-            // The first failure in request order decides the outcome; every image that did
-            // finish is still returned, and every failed one carries its own failure.
-            for (std::size_t i = 0; i < st.tasks.size(); ++i) {
-                if (!st.children[i].ec) continue;
-                st.out[i].ec = st.children[i].ec;
-                st.out[i].diag = st.children[i].diag;
-                if (st.out[i].diag.task_id.empty()) st.out[i].diag.task_id = st.tasks[i].id;
-            }
-            for (std::size_t i = 0; i < st.tasks.size(); ++i) {
-                if (st.children[i].ec) {
-                    error_code first = st.children[i].ec;
-                    auto issues = std::move(st.diag().issues);
-                    st.diag() = std::move(st.children[i].diag);
-                    st.diag().issues = std::move(issues);
-                    if (st.diag().task_id.empty()) st.diag().task_id = st.tasks[i].id;
-                    return self.complete(first, std::move(st.out));
-                }
-            }
-            self.complete(error_code{}, std::move(st.out));
+            complete(self);
         }
-    }
-
-    // False, with the reason in the diagnostics, when the images' directory takes no files.
-    static bool output_dir_ready(state& st)
-    {
-        if (!st.opts.download || st.opts.output_dir.empty()) return true;
-        std::string detail;
-        if (prepare_output_dir(st.opts.output_dir, st.early_failure, detail)) return true;
-        st.diag().client_message = std::move(detail) + " (nothing was sent)";
-        return false;
     }
 
     template <class Self>
-    void start_child(Self& self, std::size_t i)
+    void complete(Self& self)
+    {
+        error_code ec = st_->algo.error();
+        std::vector<generated_image> out = std::move(st_->algo.value());
+        st_.reset();
+        self.complete(ec, std::move(out));
+    }
+
+    // Starts every action the algorithm has now; false when it is done, else the timer is set
+    // to the next poll that is due.
+    template <class Self>
+    bool start_due(Self& self)
+    {
+        auto& st = *st_;
+        if (was_cancelled(self) && !st.cancel_sent) {
+            st.cancel_sent = true;
+            st.algo.cancel(net::error::operation_aborted);
+            for (std::size_t i = 0; i < st.algo.value().size(); ++i)
+                st.signals[i].emit(net::cancellation_type::terminal);
+        }
+        for (;;) {
+            sansio::generate_action a = st.algo.next(steady::now());
+            switch (a.kind) {
+            case sansio::generate_action::poll: start_poll(self, a); break;
+            case sansio::generate_action::download: start_download(self, a.task); break;
+            case sansio::generate_action::idle: st.timer.expires_at(a.wake_at); return true;
+            default: return false;
+            }
+        }
+    }
+
+    template <class Self>
+    void start_poll(Self& self, const sansio::generate_action& a)
+    {
+        state* st = st_.get();
+        const std::size_t i = a.task;
+        auto ex = net::get_associated_executor(self, st->client.ex);
+        Client::start_get_result(st->client, st->algo.task_id(i), st->algo.task_diag(i), a.timeout,
+                                 net::bind_cancellation_slot(
+                                     st->signals[i].slot(), net::bind_executor(ex, [st, i](error_code ec, image_result r) {
+                                         st->algo.on_polled(i, steady::now(), ec, std::move(r));
+                                         st->timer.cancel();  // ask the algorithm again
+                                     })));
+    }
+
+    template <class Self>
+    void start_download(Self& self, std::size_t i)
     {
         state* st = st_.get();
         auto ex = net::get_associated_executor(self, st->client.ex);
-        auto done = [st, i](error_code ec) {
-            st->children[i].ec = ec;
-            if (--st->pending == 0) st->join_timer.cancel();
-        };
-        auto on_waited = [st, i, done, ex](error_code ec, image_result r) mutable {
-            st->out[i].result = std::move(r);
-            if (ec || !st->opts.download) return done(ec);
-
-            // To memory, or streamed to <output_dir>/<task id><extension of its first bytes>.
-            sansio::download_target target;
-            if (!st->opts.output_dir.empty()) {
-                target.path = (std::filesystem::path(st->opts.output_dir) / st->tasks[i].id).string();
-                target.add_extension = true;
-            }
-            Client::template start_download<download_outcome>(
-                st->client, st->out[i].result.image_url, st->opts.download_limits, std::move(target),
-                st->children[i].diag,
-                net::bind_cancellation_slot(st->children[i].cancel.slot(),
-                                            net::bind_executor(ex, [st, i, done](error_code e, download_outcome d) {
-                                                st->out[i].data = std::move(d.data);
-                                                st->out[i].file_path = std::move(d.path);
-                                                done(e);
-                                            })));
-        };
-        if (st->opts.download && !st->opts.output_dir.empty() && !is_valid_task_id(st->tasks[i].id)) {
-            // Service data never becomes a path: a task whose id cannot name a file is not
-            // polled (its id may not even fit in a URL), downloaded or written.
-            auto& d = st->children[i].diag;
-            d.task_id = quote_task_id(st->tasks[i].id);
-            d.client_message = "the service's task id " + d.task_id +
-                               " is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -: it was not used as a file "
-                               "name, nothing was written (the task exists on the service)";
-            return done(make_error_code(error::invalid_task_id));
-        }
-        Client::start_wait(st->client, st->tasks[i].id, i, st->opts.wait, st->children[i].diag, st->tasks[i].status,
-                               net::bind_cancellation_slot(st->children[i].cancel.slot(),
-                                                           net::bind_executor(ex, std::move(on_waited))));
+        Client::template start_download<sansio::download_outcome>(
+            st->client, st->algo.download_url(i), st->algo.download_limits(), st->algo.target(i),
+            st->algo.task_diag(i),
+            net::bind_cancellation_slot(st->signals[i].slot(),
+                                        net::bind_executor(ex, [st, i](error_code ec, sansio::download_outcome d) {
+                                            st->algo.on_downloaded(i, ec, std::move(d));
+                                            st->timer.cancel();
+                                        })));
     }
 
     std::unique_ptr<state> st_;

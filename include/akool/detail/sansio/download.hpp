@@ -290,6 +290,19 @@ struct decode_streamed {
     void see_reply(const error_code& ec, const http_response& r) const { algo->see_reply(ec, r); }
 };
 
+// What a download completes with, by the public operation's result type.
+struct download_outcome {
+    std::string data;       // to memory
+    std::string path;       // the file written
+    std::uint64_t size = 0; // bytes of the body
+};
+inline std::string take_download(download_algo& a, std::string*) { return std::move(a.data()); }
+inline std::uint64_t take_download(download_algo& a, std::uint64_t*) { return a.size(); }
+inline download_outcome take_download(download_algo& a, download_outcome*)
+{
+    return {std::move(a.data()), a.path(), a.size()};
+}
+
 } // namespace sansio
 } // namespace detail
 } // namespace akool
