@@ -420,6 +420,12 @@ public:
         ec = algo.error();
         return std::move(algo.value());
     }
+    /// Synchronous `async_wait`, without diagnostics; a failure is reported in `ec`.
+    image_result wait(std::string task_id, wait_options opts, error_code& ec)
+    {
+        diagnostics diag;
+        return wait(std::move(task_id), std::move(opts), ec, diag);
+    }
     /// Synchronous `async_wait`; throws `error_with_diagnostics` on failure.
     image_result wait(std::string task_id, wait_options opts = {})
     {
@@ -501,6 +507,12 @@ public:
         }
         ec = algo.error();
         return std::move(algo.value());
+    }
+    /// Synchronous `async_generate`, without diagnostics; a failure is reported in `ec`.
+    std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec)
+    {
+        diagnostics diag;
+        return generate(req, std::move(opts), ec, diag);
     }
     /// Synchronous `async_generate`; throws `error_with_diagnostics` on failure.
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {})

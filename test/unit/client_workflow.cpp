@@ -811,3 +811,33 @@ BOOST_AUTO_TEST_CASE(generate_follows_a_redirect_to_its_file)
     BOOST_TEST(fs::file_size(images[0].file_path) == png.size());
     fs::remove_all(dir);
 }
+
+// The synchronous wait and generate poll and download on the calling thread through the
+// transport's blocking send: a handler queued on the client's io_context stays queued, and
+// they work from inside a handler of that io_context, on the thread that runs it.
+BOOST_AUTO_TEST_CASE(sync_wait_and_generate_never_run_the_clients_io_context)
+{
+    fixture f;
+    f.serve_batch(2);
+    bool queued_ran = false;
+    asio::post(f.ioc, [&] { queued_ran = true; });
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    akool::error_code ec;
+    auto images = f.client.generate(akool::image_request::text_to_image("a lighthouse"), g, ec, f.diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST_REQUIRE(images.size() == 2u);
+    BOOST_TEST(images[1].data == png + "https://cdn.example.test/task1.png");
+    auto r = f.client.wait("task0", f.fast_wait(), ec, f.diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST((r.status == akool::image_status::completed));
+    BOOST_TEST(!queued_ran, "the io_context was not run");
+
+    std::vector<akool::generated_image> inner;
+    akool::error_code inner_ec;
+    asio::post(f.ioc, [&] { inner = f.client.generate(akool::image_request::text_to_image("a boat"), g, inner_ec); });
+    f.ioc.run();
+    BOOST_TEST(queued_ran);
+    BOOST_TEST(!inner_ec, inner_ec.message());
+    BOOST_TEST(inner.size() == 2u);
+}
