@@ -17,18 +17,38 @@
 //                       kept-alive connection of its private io_context);
 //                       async: a chain of client.async_create callbacks under one ioc.run()
 // The last line printed is `n=N secs=S first_ms=F rps=R`; first_ms is the time to the first
-// reply, connection and TLS setup included.
+// reply, connection and TLS setup included. The line before it says how many heap
+// allocations, and bytes, one create took after the first (the connection then kept alive):
+// `allocs_per_create=A bytes_per_create=B`, counted by this program's operator new.
 
 #include <akool/beast_transport.hpp>
 
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
+
+// Every heap allocation of the program, counted (the library's, Beast's, OpenSSL's C++ side).
+namespace {
+std::atomic<unsigned long> alloc_count{0};
+std::atomic<unsigned long> alloc_bytes{0};
+} // namespace
+
+void* operator new(std::size_t n)
+{
+    alloc_count.fetch_add(1, std::memory_order_relaxed);
+    alloc_bytes.fetch_add(n, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -67,6 +87,8 @@ struct checker {
     long done = 0;
     double first_ms = 0;
     clock_type::time_point t0;
+    unsigned long allocs_after_first = 0;
+    unsigned long bytes_after_first = 0;
 
     // Checks one decoded reply; false (with a message) when it is not what the server sends.
     bool check(const akool::error_code& ec, const akool::diagnostics& diag, const std::vector<akool::image_task>& tasks)
@@ -86,8 +108,11 @@ struct checker {
                              t.id.c_str(), static_cast<int>(t.status));
                 return false;
             }
-        if (done++ == 0)
+        if (done++ == 0) {
             first_ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+            allocs_after_first = alloc_count.load();
+            bytes_after_first = alloc_bytes.load();
+        }
         return true;
     }
 };
@@ -154,7 +179,12 @@ int main(int argc, char** argv)
         }
 
         const double secs = std::chrono::duration<double>(clock_type::now() - chk.t0).count();
+        const unsigned long allocs = alloc_count.load() - chk.allocs_after_first;
+        const unsigned long bytes = alloc_bytes.load() - chk.bytes_after_first;
         std::printf("connections=%zu mode=%s\n", client.transport().connections_opened(), mode.c_str());
+        if (n > 1)
+            std::printf("allocs_per_create=%.1f bytes_per_create=%.0f\n", static_cast<double>(allocs) / (n - 1),
+                        static_cast<double>(bytes) / (n - 1));
         std::printf("n=%ld secs=%.3f first_ms=%.2f rps=%.1f\n", n, secs, chk.first_ms, static_cast<double>(n) / secs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "akool-bench: %s\n", e.what());

@@ -76,6 +76,7 @@
 #include <chrono>
 #include <iterator>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -229,8 +230,9 @@ inline bool refuses_headers(const http_request& req) noexcept
 // The reply as the client sees it, from the header Beast's response_parser read and the body
 // read after it: false, with `ec` and `detail`, for a status below 100 (Beast reads any three
 // digits). `body` is moved into `out`.
-inline bool take_reply(const http::response_header<>& m, std::string&& body, http_response& out, error_code& ec,
-                       std::string& detail)
+template <class Fields>
+bool take_reply(const http::header<false, Fields>& m, std::string&& body, http_response& out, error_code& ec,
+                std::string& detail)
 {
     if (m.result_int() < 100) {
         ec = make_error_code(http::error::bad_status);
@@ -338,9 +340,10 @@ struct beast_transport_state {
 // or open a connection (resolve, connect, TLS handshake, each with its timeout), write the
 // request, read the reply within the exchange timeout, give the connection back.
 // Appends a request header as Beast serializes it to `out` (the transport appends the body).
-inline void serialize_header(http::request<http::empty_body>& m, std::string& out)
+template <class Fields>
+void serialize_header(http::request<http::empty_body, Fields>& m, std::string& out)
 {
-    http::request_serializer<http::empty_body> sr(m);
+    http::request_serializer<http::empty_body, Fields> sr(m);
     error_code ec;
     while (!ec && !sr.is_done()) {
         sr.next(ec, [&](error_code&, const auto& buffers) {
@@ -353,6 +356,11 @@ inline void serialize_header(http::request<http::empty_body>& m, std::string& ou
         });
     }
 }
+
+// Beast's header fields (one allocation per field) in an exchange's arena: the request's and
+// the reply's fields of a usual exchange fit in it, so they cost no allocation of their own.
+using arena_allocator = std::pmr::polymorphic_allocator<char>;
+using arena_fields = http::basic_fields<arena_allocator>;
 
 template <class TransportExecutor, class Executor>
 class beast_send_op : net::coroutine {
@@ -373,7 +381,7 @@ class beast_send_op : net::coroutine {
         // Beast's parser with a buffer_body: the body is read piece by piece into `body` (at
         // most `sink_room` bytes at a time when the request has a body sink, which then gets
         // each piece; the whole body otherwise).
-        std::optional<http::response_parser<http::buffer_body>> parser;
+        std::optional<http::response_parser<http::buffer_body, arena_allocator>> parser;
         std::string body;
         std::size_t body_used = 0;
         std::unique_ptr<connection> conn;
@@ -383,6 +391,8 @@ class beast_send_op : net::coroutine {
         bool reused = false, resent = false, resolve_timed_out = false;
         error_code refused;           // a request refused before any I/O
         std::string refused_detail;
+        alignas(std::max_align_t) unsigned char arena_bytes[2048];
+        std::pmr::monotonic_buffer_resource arena{arena_bytes, sizeof arena_bytes};  // header fields
 
         op_state(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>* p,
                  const Executor& e, const http_request& r)
@@ -541,7 +551,8 @@ private:
                     }
                 }
                 if (!ec) {
-                    st.parser.emplace();
+                    st.parser.emplace(std::piecewise_construct, std::make_tuple(),
+                                      std::make_tuple(arena_allocator(&st.arena)));
                     st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
                                                                      : opts.max_response_bytes);
                     st.body_used = 0;
@@ -623,7 +634,8 @@ private:
     void build_message()
     {
         auto& st = *st_;
-        http::request<http::empty_body> m;
+        http::request<http::empty_body, arena_fields> m(std::piecewise_construct, std::make_tuple(),
+                                                        std::make_tuple(arena_allocator(&st.arena)));
         m.method(st.req->method == http_method::post ? http::verb::post : http::verb::get);
         m.target(st.url.target);
         m.version(11);

@@ -17,6 +17,7 @@
 #include <boost/system/errc.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -77,6 +78,12 @@ inline http_request make_create_request(const client_options& opts, const image_
     req.replay_safe = false;  // a create charges the account: never resend it blindly
     add_common_headers(opts, req);
     req.headers.push_back({"Content-Type", "application/json"});
+    // One allocation for the body: its fixed part and the strings (escapes may still grow it).
+    auto size_of = [](const std::optional<std::string>& o) { return o ? o->size() : std::size_t(0); };
+    std::size_t text = image.prompt.size() + size_of(image.model_name) + size_of(image.negative_prompt) +
+                       size_of(image.webhook_url);
+    for (const auto& s : image.source_images) text += s.size();
+    req.body.reserve(256 + text + text / 8);
     encode_image_request(image, req.body);
     return req;
 }
