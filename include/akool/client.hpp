@@ -612,17 +612,25 @@ public:
         });
     }
 
-    // ---- internals used by the composed operations --------------------------------------
-    /// @cond internal
+    /// Exchanges of this client in flight now (sent, or being sent), against
+    /// `rate_limits::max_in_flight`.
+    unsigned exchanges_in_flight() const { return c_.st->gate.in_flight(); }
 
-    /// (Internal) what the client's operations keep of it: the shared state and the default
-    /// executor of their handlers. Operations never point at the `basic_client` object.
+private:
+    // ---- internals used by the composed operations (detail/client_ops.hpp) --------------
+    template <class>
+    friend class detail::wait_op;
+    template <class>
+    friend class detail::generate_op;
+    template <class, class>
+    friend class detail::download_op;
+
+    // What the client's operations keep of it: the shared state and the default executor of
+    // their handlers. Operations never point at the `basic_client` object.
     struct core {
-        std::shared_ptr<state_type> st;  ///< transport, options, retry policy, limits, jitter
-        Executor ex;                     ///< the default executor of completion handlers
+        std::shared_ptr<state_type> st;  // transport, options, retry policy, limits, jitter
+        Executor ex;                     // the default executor of completion handlers
     };
-    /// (Internal) the state shared by this client's operations.
-    state_type& state() noexcept { return *c_.st; }
 
     template <class CompletionToken>
     static auto start_create(const core& c, const image_request& req, diagnostics& diag, CompletionToken&& token)
@@ -677,9 +685,7 @@ public:
                                                     known_status)),
             token, c.ex);
     }
-    /// @endcond
 
-private:
     template <class Decode, class Build, class CompletionToken>
     static auto start_exchange(const core& c, Build&& build, diagnostics* user_diag, request_kind kind, Decode decode,
                                CompletionToken&& token)

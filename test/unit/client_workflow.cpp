@@ -633,7 +633,7 @@ BOOST_AUTO_TEST_CASE(in_flight_cap_is_respected_by_concurrent_waits)
     // handled; at each send the gate must hold at most 2.
     unsigned peak = 0;
     script.set_fallback([&](const akool::http_request& r) {
-        peak = std::max(peak, client.state().gate.in_flight());
+        peak = std::max(peak, client.exchanges_in_flight());
         return ok(result_json(id_of(r), 3));
     });
     int done = 0;
@@ -646,7 +646,7 @@ BOOST_AUTO_TEST_CASE(in_flight_cap_is_respected_by_concurrent_waits)
     ioc.run();
     BOOST_TEST(done == 8);
     BOOST_TEST(peak == 2u, "8 concurrent waits, at most 2 exchanges at once");
-    BOOST_TEST(client.state().gate.in_flight() == 0u);
+    BOOST_TEST(client.exchanges_in_flight() == 0u);
     BOOST_TEST(script.sent().size() == 8u);
 }
 
