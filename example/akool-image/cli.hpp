@@ -6,6 +6,7 @@
 /// The pure parts of `akool-image`: argument parsing (by hand, no dependency), building the
 /// request, exit codes, messages and the JSON lines. No I/O here.
 
+#include <akool/client_options.hpp>
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 #include <akool/model.hpp>
@@ -17,6 +18,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -57,6 +59,8 @@ inline const char* const usage =
     "common options:\n"
     "  --json                one JSON object per line on stdout\n"
     "  --timeout SECONDS     give up after this long (default 900)\n"
+    "  --verbose             one line per HTTP exchange (each attempt) on stderr: method, host,\n"
+    "                        path (no query string), status, API code, attempt, time, bytes, retry\n"
     "  --help                this text\n"
     "\n"
     "environment:\n"
@@ -87,6 +91,7 @@ struct options {
     bool no_wait = false;
     bool dry_run = false;
     bool json = false;
+    bool verbose = false;
     double timeout_seconds = 900;
     std::chrono::milliseconds timeout{900000};
     std::vector<std::string> ids;
@@ -197,6 +202,8 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
         bool ok = true;
         if (arg == "--json")
             ok = flag(o.json);
+        else if (arg == "--verbose")
+            ok = flag(o.verbose);
         else if (arg == "--timeout") {
             std::string v;
             ok = value(v);
@@ -358,6 +365,23 @@ inline std::string describe(const akool::error_code& ec, const akool::diagnostic
     if (akool::is_api_error(ec) && akool::needs_top_up(ec.value()))
         out += "; top up the account's credit on akool.com, then run again";
     return out;
+}
+
+/// The `--verbose` line of one exchange attempt (without the "akool-image: " prefix):
+/// `exchange GET host /path status=200 code=0 attempt=1 ms=12.3 sent=0 received=345 retry=no`,
+/// then `retry=500ms` when another attempt follows, and `error=...` on failure. The record
+/// holds no credential and no query string.
+inline std::string exchange_line(const akool::exchange_record& r)
+{
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", static_cast<double>(r.duration.count()) / 1000.0);
+    std::string s = "exchange " + std::string(r.method) + " " + std::string(r.host) + " " + std::string(r.path) +
+                    " status=" + std::to_string(r.http_status) + " code=" + std::to_string(r.api_code) +
+                    " attempt=" + std::to_string(r.attempt) + " ms=" + ms + " sent=" + std::to_string(r.bytes_sent) +
+                    " received=" + std::to_string(r.bytes_received) +
+                    " retry=" + (r.will_retry ? std::to_string(r.retry_delay.count()) + "ms" : std::string("no"));
+    if (r.ec) s += " error=" + r.ec.message();
+    return s;
 }
 
 /// The credentials in the environment: never printed.

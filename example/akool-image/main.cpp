@@ -78,6 +78,15 @@ public:
         std::fflush(stderr);
     }
 
+    /// A `--verbose` line on stderr (scrubbed of credentials like every other line).
+    void trace(const std::string& text)
+    {
+        clear_status();
+        std::string s = cli::scrub("akool-image: " + text + "\n", secrets_);
+        std::fputs(s.c_str(), stderr);
+        std::fflush(stderr);
+    }
+
     /// A warning on stderr (validation warnings); never used for the failure reason.
     void warning(const std::string& text)
     {
@@ -260,6 +269,13 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
     return true;
 }
 
+/// `--verbose`: each exchange attempt as one line on stderr.
+void log_exchanges(environment& env, printer& p, bool verbose)
+{
+    if (!verbose) return;
+    env.client.on_exchange = [&p](const akool::exchange_record& r) { p.trace(cli::exchange_line(r)); };
+}
+
 void limit_timeouts(akool::beast_transport_options& t, std::chrono::milliseconds limit)
 {
     t.resolve_timeout = std::min(t.resolve_timeout, limit);
@@ -370,6 +386,7 @@ int run_generate(const cli::options& o)
     if (!read_environment(env, true, f)) return finish(p, f);
     if (!o.no_wait && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);
+    log_exchanges(env, p, o.verbose);
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
@@ -462,6 +479,7 @@ int run_status(const cli::options& o)
     failure f;
     if (!read_environment(env, true, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);
+    log_exchanges(env, p, o.verbose);
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
@@ -508,6 +526,7 @@ int run_wait(const cli::options& o)
     if (!read_environment(env, true, f)) return finish(p, f);
     if (!o.out_dir.empty() && o.out_dir_given && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);
+    log_exchanges(env, p, o.verbose);
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);

@@ -847,3 +847,88 @@ BOOST_AUTO_TEST_CASE(code_1005_is_retried)
     BOOST_TEST(r.exit_code == 3);
     check_one_line_reason(r, "API code 1005");
 }
+
+// ---- --verbose: the exchange log (issue 16) --------------------------------------------------
+
+namespace {
+
+// The `--verbose` lines of stderr, split into their fields: "exchange", method, host, path,
+// then key=value pairs.
+struct exchange_line {
+    std::string method, host, path;
+    std::map<std::string, std::string> kv;
+};
+
+std::vector<exchange_line> exchange_lines(const std::string& err)
+{
+    std::vector<exchange_line> out;
+    for (const auto& l : lines_of(err)) {
+        if (l.rfind("akool-image: exchange ", 0) != 0) continue;
+        std::istringstream in(l.substr(std::strlen("akool-image: exchange ")));
+        exchange_line x;
+        in >> x.method >> x.host >> x.path;
+        std::string word;
+        while (in >> word) {
+            auto eq = word.find('=');
+            if (eq == std::string::npos) continue;
+            x.kv[word.substr(0, eq)] = word.substr(eq + 1);
+        }
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+} // namespace
+
+// One line per HTTP exchange attempt, retries included, matching what the emulator counted
+// path by path; the key appears nowhere (run_tool checks stdout and stderr).
+BOOST_DATA_TEST_CASE(verbose_prints_one_line_per_exchange_the_emulator_counted, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    e.srv.answer_next(1005, 2);  // two refused creates, retried
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--out", e.out_dir, "--verbose"},
+                      e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    auto lines = exchange_lines(r.err);
+    BOOST_TEST(lines.size() == lines_of(r.err).size(), "every stderr line is an exchange line: " << r.err);
+    const auto st = e.srv.get_stats();
+    BOOST_TEST(lines.size() == st.requests);
+    std::map<std::string, std::uint64_t> by_path;
+    for (const auto& l : lines) by_path[l.path]++;
+    BOOST_TEST(by_path == st.requests_by_path);
+    // The creates: attempts 1, 2 and 3, the first two refused with 1005 and retried.
+    std::vector<exchange_line> creates;
+    for (const auto& l : lines)
+        if (l.path == "/api/open/v4/content/image/createBySourcePrompt") creates.push_back(l);
+    BOOST_TEST_REQUIRE(creates.size() == 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(creates[i].method == "POST");
+        BOOST_TEST(creates[i].host == e.srv.base_url().substr(e.srv.base_url().find("://") + 3));
+        BOOST_TEST(creates[i].kv["attempt"] == std::to_string(i + 1));
+        BOOST_TEST(creates[i].kv["status"] == "200");
+        BOOST_TEST(std::stoul(creates[i].kv["sent"]) > 0u);
+    }
+    BOOST_TEST(creates[0].kv["code"] == "1005");
+    BOOST_TEST(creates[0].kv["retry"] != "no");
+    BOOST_TEST(creates[1].kv["code"] == "1005");
+    BOOST_TEST(creates[2].kv["code"] == "0");
+    BOOST_TEST(creates[2].kv["retry"] == "no");
+    // The image: one GET whose received bytes are the saved file's size; no query string anywhere.
+    auto files = files_in(e.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    bool image_seen = false;
+    for (const auto& l : lines) {
+        BOOST_TEST(l.path.find('?') == std::string::npos, l.path);
+        if (l.kv.count("received") && std::stoull(l.kv.at("received")) == fs::file_size(files[0])) image_seen = true;
+    }
+    BOOST_TEST(image_seen);
+}
+
+// Without --verbose, nothing but the failure reason on stderr.
+BOOST_AUTO_TEST_CASE(no_verbose_no_exchange_lines)
+{
+    emulator e;
+    auto r = run_tool({"status", "000000000000000000000000"}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    BOOST_TEST(exchange_lines(r.err).empty(), r.err);
+}

@@ -9,17 +9,22 @@
 // with the outcome. As Boost.MySQL's sansio algorithms: one algorithm, two drivers.
 // No Asio include here.
 
+#include <akool/client_options.hpp>
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
+#include <akool/detail/url.hpp>
 
 #include <boost/system/errc.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -80,8 +85,13 @@ struct has_see_reply<Decode, std::void_t<decltype(std::declval<const Decode&>().
                                  std::declval<const error_code&>(), std::declval<const http_response&>()))>>
     : std::true_type {};
 
+// The exchange log hook of client_options, as the algorithm takes it.
+using exchange_hook = std::function<void(const exchange_record&)>;
+
 // One exchange of a `Decode`d value with the service (create, get-result, token, download).
 // Resume it first with no outcome; then, after each action, with that action's outcome.
+// With a `hook` (client_options::on_exchange), each attempt is reported to it once classified;
+// the algorithm then counts a streamed body through its own sink, so it must not move.
 template <class Decode>
 class exchange_algo {
 public:
@@ -93,12 +103,15 @@ public:
     // `gate`, `waiter` and `diag` must outlive the algorithm.
     exchange_algo(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
                   const retry_policy& policy, request_kind kind, Decode decode, jitter_source jitter,
-                  diagnostics& diag)
+                  diagnostics& diag, const exchange_hook* hook = nullptr)
         : request_(std::move(request)), gate_(&gate), waiter_(&waiter), policy_(policy), kind_(kind),
           decode_(std::move(decode)), jitter_(jitter), diag_(&diag), ec_(build_ec),
-          replay_safe_(request_.replay_safe)
+          replay_safe_(request_.replay_safe), hook_(hook && *hook ? hook : nullptr)
     {
+        if (hook_) watch_request();
     }
+    exchange_algo(const exchange_algo&) = delete;
+    exchange_algo& operator=(const exchange_algo&) = delete;
 
     // Takes the next step. `ec` is the outcome of the last action: the transport's error after
     // `send`, the wait's after `sleep` (set: cancelled, and the exchange ends with it).
@@ -123,11 +136,17 @@ public:
             reset_attempt(*diag_);
             if constexpr (has_see_reply<Decode>::value) decode_.see_reply(ec, response_);
             value_ = finish_exchange(ec, response_, replay_safe_, decode_, ec_, *diag_);
+            const std::uint64_t received = received_ + response_.body.size();
             response_ = http_response{};
-            if (cancelled || !decide_retry(policy_, kind_, ec_, *diag_, retries_)) return finish();
             exchange_action a;
-            a.kind = exchange_action::sleep;
-            a.delay = policy_.backoff(retries_++, jitter_(), *diag_);
+            const bool retry = !cancelled && decide_retry(policy_, kind_, ec_, *diag_, retries_);
+            if (retry) {
+                a.kind = exchange_action::sleep;
+                a.delay = policy_.backoff(retries_, jitter_(), *diag_);
+            }
+            if (hook_) report(now, received, a.delay, retry);
+            if (!retry) return finish();
+            ++retries_;
             state_ = state::backing_off;
             return a;
         }
@@ -169,6 +188,8 @@ private:
         if (gate_->try_enter(now, waiter_, a.wake_at)) {
             a.kind = exchange_action::send;
             state_ = state::sending;
+            sent_at_ = now;
+            received_ = 0;
         } else {
             a.kind = exchange_action::wait_gate;
             state_ = state::gating;
@@ -179,6 +200,45 @@ private:
     {
         state_ = state::finished;
         return exchange_action{};
+    }
+
+    // For the hook: the request's method, host and path (never its query string or headers),
+    // and its body sink wrapped so that streamed bytes are counted.
+    void watch_request()
+    {
+        url_parts u;
+        if (parse_http_url(request_.url, u)) {
+            host_ = url_authority(u);
+            path_ = u.target.substr(0, u.target.find_first_of("?#"));
+        }
+        sent_bytes_ = request_.body.size();
+        if (request_.body_sink) {
+            inner_sink_ = request_.body_sink;
+            request_.body_sink = {&exchange_algo::count_chunk, this};
+        }
+    }
+    static void count_chunk(void* self, std::string_view chunk, error_code& ec)
+    {
+        auto* me = static_cast<exchange_algo*>(self);
+        me->received_ += chunk.size();
+        me->inner_sink_.write(me->inner_sink_.ctx, chunk, ec);
+    }
+    void report(clock::time_point now, std::uint64_t received, std::chrono::milliseconds delay, bool retry) const
+    {
+        exchange_record r;
+        r.method = to_string(request_.method);
+        r.host = host_;
+        r.path = path_;
+        r.http_status = diag_->http_status;
+        r.api_code = diag_->api_code;
+        r.ec = ec_;
+        r.attempt = retries_ + 1;
+        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_);
+        r.bytes_sent = sent_bytes_;
+        r.bytes_received = received;
+        r.will_retry = retry;
+        r.retry_delay = retry ? delay : std::chrono::milliseconds(0);
+        (*hook_)(r);
     }
 
     http_request request_;
@@ -195,6 +255,11 @@ private:
     unsigned retries_ = 0;
     bool replay_safe_ = true;
     state state_ = state::start;
+    const exchange_hook* hook_ = nullptr;
+    std::string host_, path_;
+    std::uint64_t sent_bytes_ = 0, received_ = 0;
+    clock::time_point sent_at_{};
+    http_body_sink inner_sink_;
 };
 
 } // namespace sansio
