@@ -15,10 +15,12 @@
 #include <boost/json.hpp>
 #include <boost/system/errc.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -382,6 +384,61 @@ inline std::string exchange_line(const akool::exchange_record& r)
                     " retry=" + (r.will_retry ? std::to_string(r.retry_delay.count()) + "ms" : std::string("no"));
     if (r.ec) s += " error=" + r.ec.message();
     return s;
+}
+
+/// When a download's progress is worth showing: its first event, every 10 % (total known)
+/// or every MiB (total unknown), and its end. One per download.
+class download_meter {
+public:
+    /// True when the event (`received` bytes of `total`, 0 when unknown) is to be shown.
+    bool should_show(std::uint64_t received, std::uint64_t total) noexcept
+    {
+        const std::uint64_t step = total ? percent(received, total) / 10 : received >> 20;
+        const bool show = !shown_ || step != last_step_ || (total && received >= total);
+        shown_ = true;
+        last_step_ = step;
+        return show;
+    }
+    /// `received` as a percentage of `total` (0 to 100).
+    static std::uint64_t percent(std::uint64_t received, std::uint64_t total) noexcept
+    {
+        return total ? std::min<std::uint64_t>(100, received * 100 / total) : 0;
+    }
+
+private:
+    bool shown_ = false;
+    std::uint64_t last_step_ = 0;
+};
+
+/// The progress of a download as text: "45% [#########...........] 12345 of 27000 bytes" (the
+/// bar with `bar` true), "12345 bytes" when the total is unknown.
+inline std::string download_text(std::uint64_t received, std::uint64_t total, bool bar)
+{
+    if (!total) return std::to_string(received) + " bytes";
+    const std::uint64_t pct = download_meter::percent(received, total);
+    std::string s = std::to_string(pct) + "%";
+    if (bar) {
+        const std::size_t filled = static_cast<std::size_t>(pct / 5);
+        s += " [" + std::string(filled, '#') + std::string(20 - filled, '.') + "]";
+    }
+    return s + " " + std::to_string(received) + " of " + std::to_string(total) + " bytes";
+}
+
+/// `{"event":"download","task_id":...,"index":...,"received":...,"total":...}` (total null
+/// when unknown).
+inline boost::json::object download_object(const std::string& id, std::size_t index, std::uint64_t received,
+                                           std::uint64_t total)
+{
+    boost::json::object o;
+    o["event"] = "download";
+    o["task_id"] = id;
+    o["index"] = index;
+    o["received"] = received;
+    if (total)
+        o["total"] = total;
+    else
+        o["total"] = nullptr;
+    return o;
 }
 
 /// The credentials in the environment: never printed.

@@ -182,6 +182,30 @@ public:
 
     void announce_ids(bool on) noexcept { announce_ = on; }
 
+    /// A download's progress: a bar on the live line (terminal), else a plain line, or a
+    /// "download" event with --json; throttled by cli::download_meter.
+    void on_download(std::size_t index, const akool::download_progress& ev, std::chrono::milliseconds elapsed)
+    {
+        if (index >= ids_.size()) return;
+        if (meters_.size() < ids_.size()) meters_.resize(ids_.size());
+        const std::uint64_t total = ev.total.value_or(0);
+        if (!meters_[index].should_show(ev.received, total)) return;
+        if (p_.json()) return p_.object(cli::download_object(ids_[index], index, ev.received, total));
+        std::string text = "[" + seconds_text(elapsed) + "] " + ids_[index] + " downloading " +
+                           cli::download_text(ev.received, total, p_.tty());
+        p_.status(text);  // terminal: the live line; elsewhere: a line
+    }
+
+    /// The index of the task whose image goes to `path` (generate: output_dir/task_id), or
+    /// the count of tasks when none.
+    std::size_t index_of_file(std::string_view path) const
+    {
+        const std::string name = std::filesystem::path(std::string(path)).filename().string();
+        for (std::size_t i = 0; i < ids_.size(); ++i)
+            if (!ids_[i].empty() && ids_[i] == name) return i;
+        return ids_.size();
+    }
+
 private:
     void render(std::chrono::milliseconds elapsed)
     {
@@ -204,6 +228,7 @@ private:
     std::vector<std::string> ids_;
     std::vector<akool::image_status> states_;
     std::vector<bool> known_;
+    std::vector<cli::download_meter> meters_;
     bool announce_ = true;
 };
 
@@ -425,6 +450,10 @@ int run_generate(const cli::options& o)
     gopts.download = true;
     gopts.wait.deadline = o.timeout;
     gopts.wait.on_progress = [&view](const akool::progress_event& ev) { view.on_event(ev); };
+    gopts.download_limits.on_progress = [&view, start](const akool::download_progress& ev) {
+        view.on_download(view.index_of_file(ev.path), ev,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
+    };
     if (!p.json()) p.status("[0.0s] creating " + std::to_string(count) + (count == 1 ? " image" : " images"));
 
     client.async_generate(
@@ -572,8 +601,12 @@ int run_wait(const cli::options& o)
                     return runner.done();
                 }
                 st.path = (std::filesystem::path(o.out_dir) / (id + cli::extension_from_url(r.image_url))).string();
+                akool::download_options dopts;
+                dopts.on_progress = [&view, i, start](const akool::download_progress& ev) {
+                    view.on_download(i, ev, std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
+                };
                 client.async_download_to_file(
-                    r.image_url, st.path, akool::download_options{}, st.diag,
+                    r.image_url, st.path, std::move(dopts), st.diag,
                     asio::bind_cancellation_slot(runner.slot(), [&, i, id, r](error_code dec, std::uint64_t bytes) {
                         auto& s2 = states[i];
                         if (dec) {

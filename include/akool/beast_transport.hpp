@@ -381,6 +381,7 @@ class beast_send_op : net::coroutine {
         std::optional<timer_type> resolve_timer;
         net::ip::basic_resolver_results<tcp> resolved;
         bool reused = false, resent = false, resolve_timed_out = false;
+        bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         error_code refused;           // a request refused before any I/O
         std::string refused_detail;
 
@@ -542,6 +543,7 @@ private:
                 }
                 if (!ec) {
                     st.parser.emplace();
+                    st.length_told = false;
                     st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
                                                                      : opts.max_response_bytes);
                     st.body_used = 0;
@@ -610,6 +612,10 @@ private:
         if (!st.req->body_sink || !st.parser->is_header_done() || st.parser->get().result_int() != 200 ||
             st.body_used == 0)
             return true;
+        if (!st.length_told) {  // the reply's Content-Length, once, before the first chunk
+            st.length_told = true;
+            if (auto n = st.parser->content_length()) st.req->body_sink.announce_length(*n);
+        }
         st.req->body_sink(std::string_view(st.body.data(), st.body_used), ec);
         st.body_used = 0;
         b.data = nullptr;  // the room starts again at the front

@@ -932,3 +932,57 @@ BOOST_AUTO_TEST_CASE(no_verbose_no_exchange_lines)
     BOOST_TEST(r.exit_code == 3);
     BOOST_TEST(exchange_lines(r.err).empty(), r.err);
 }
+
+// ---- download progress (issue 16) ------------------------------------------------------------
+
+namespace {
+
+std::uint64_t number(const boost::json::object& o, const char* key)
+{
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_number() ? it->value().to_number<std::uint64_t>() : ~std::uint64_t(0);
+}
+
+} // namespace
+
+// --json: "download" events, bytes received never decreasing, the total (Content-Length, from
+// the Beast transport) announced, the last event the saved file's size; plain output (not a
+// terminal): the same as lines.
+BOOST_DATA_TEST_CASE(download_progress_events_end_at_the_file_size, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--count", "2", "--out",
+                       e.out_dir, "--json"},
+                      e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    std::map<std::string, std::string> saved;  // task id -> path
+    std::map<std::string, std::vector<boost::json::object>> downloads;
+    for (const auto& o : json_lines(r.out)) {
+        if (str(o, "event") == "saved") saved[str(o, "task_id")] = str(o, "path");
+        if (str(o, "event") == "download") downloads[str(o, "task_id")].push_back(o);
+    }
+    BOOST_TEST_REQUIRE(saved.size() == 2u);
+    BOOST_TEST_REQUIRE(downloads.size() == 2u, r.out);
+    for (const auto& [id, events] : downloads) {
+        BOOST_TEST_REQUIRE(saved.count(id) == 1u, id);
+        const auto size = fs::file_size(saved[id]);
+        std::uint64_t last = 0;
+        for (const auto& ev : events) {
+            auto got = number(ev, "received");
+            BOOST_TEST(got >= last);
+            last = got;
+            BOOST_TEST_REQUIRE(ev.at("total").is_number(), boost::json::serialize(ev));
+            BOOST_TEST(number(ev, "total") == size);
+            BOOST_TEST(number(ev, "index") < 2u);
+        }
+        BOOST_TEST(last == size);
+    }
+
+    emulator plain(tls);
+    r = run_tool({"generate", "--prompt", "a kite", "--resolution", "1080p", "--out", plain.out_dir}, plain.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    auto files = files_in(plain.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    const std::string size = std::to_string(fs::file_size(files[0]));
+    BOOST_TEST(r.out.find(" downloading 100% " + size + " of " + size + " bytes") != std::string::npos, r.out);
+}

@@ -214,7 +214,7 @@ private:
         sent_bytes_ = request_.body.size();
         if (request_.body_sink) {
             inner_sink_ = request_.body_sink;
-            request_.body_sink = {&exchange_algo::count_chunk, this};
+            request_.body_sink = {&exchange_algo::count_chunk, this, inner_sink_.length ? &exchange_algo::pass_length : nullptr};
         }
     }
     static void count_chunk(void* self, std::string_view chunk, error_code& ec)
@@ -222,6 +222,10 @@ private:
         auto* me = static_cast<exchange_algo*>(self);
         me->received_ += chunk.size();
         me->inner_sink_.write(me->inner_sink_.ctx, chunk, ec);
+    }
+    static void pass_length(void* self, std::uint64_t bytes)
+    {
+        static_cast<exchange_algo*>(self)->inner_sink_.announce_length(bytes);
     }
     void report(clock::time_point now, std::uint64_t received, std::chrono::milliseconds delay, bool retry) const
     {
