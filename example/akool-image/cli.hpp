@@ -69,6 +69,11 @@ inline const char* const usage =
     "  AKOOL_API_KEY or AKOOL_TOKEN   credentials (the token wins when both are set)\n"
     "  AKOOL_BASE_URL                 default https://openapi.akool.com\n"
     "  AKOOL_CA_FILE                  PEM file of trusted CAs instead of the system store\n"
+    "  HTTPS_PROXY, HTTP_PROXY        http://[user:password@]host[:port] proxy of https:// and\n"
+    "                                 http:// URLs (https through a CONNECT tunnel), as curl\n"
+    "  NO_PROXY                       hosts reached directly: host names, domain suffixes (a\n"
+    "                                 leading dot is ignored), addresses, optional :port, or *;\n"
+    "                                 the lower-case form of each variable wins\n"
     "  AKOOL_CLIENT_ID, AKOOL_CLIENT_SECRET   webhook decode: the account's client id (16\n"
     "                                 characters, the AES IV) and secret (16, 24 or 32: AES-128,\n"
     "                                 192 or 256); --max-age 0 skips the age check\n"
@@ -448,6 +453,15 @@ inline std::vector<std::string> secrets_from_env()
     for (const char* name : {"AKOOL_API_KEY", "AKOOL_TOKEN"}) {
         const char* v = std::getenv(name);
         if (v && *v) out.emplace_back(v);
+    }
+    // A proxy URL's user:password (messages never carry it; this makes sure).
+    for (const char* name : {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"}) {
+        const char* v = std::getenv(name);
+        if (!v) continue;
+        std::string_view url(v);
+        if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+        auto at = url.rfind('@');
+        if (at != std::string_view::npos && at > 0) out.emplace_back(url.substr(0, at));
     }
     return out;
 }

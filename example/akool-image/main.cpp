@@ -263,6 +263,37 @@ struct environment {
     akool::beast_transport_options transport;
 };
 
+/// The proxy variables as curl reads them: HTTPS_PROXY for https:// URLs, HTTP_PROXY for
+/// http:// ones (each direct when unset or empty), NO_PROXY for the hosts reached directly; the
+/// lower-case form of each wins over the upper-case one. False (and `f`) for a proxy URL
+/// that is not http://[user:password@]host[:port].
+bool read_proxy_environment(akool::beast_transport_options& t, failure& f)
+{
+    struct variable {
+        const char* name;
+        std::string value;
+    };
+    auto get = [](const char* lower, const char* upper) {
+        for (const char* n : {lower, upper})
+            if (const char* v = std::getenv(n); v && *v) return variable{n, v};
+        return variable{upper, ""};
+    };
+    const variable https = get("https_proxy", "HTTPS_PROXY");
+    const variable http = get("http_proxy", "HTTP_PROXY");
+    for (const variable* v : {&https, &http}) {
+        akool::detail::proxy_parts parts;
+        std::string why;
+        if (!v->value.empty() && !akool::detail::parse_proxy_url(v->value, parts, why)) {
+            f = {cli::exit_invalid, std::string(v->name) + ": " + why};
+            return false;
+        }
+    }
+    t.proxy = https.value;
+    t.http_proxy = http.value;
+    t.no_proxy = get("no_proxy", "NO_PROXY").value;
+    return true;
+}
+
 /// Reads the configuration; returns false (and sets `f`) when it is unusable.
 bool read_environment(environment& env, bool need_credentials, failure& f)
 {
@@ -282,6 +313,7 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
         f = {cli::exit_invalid, "no credentials: set AKOOL_API_KEY (or AKOOL_TOKEN)"};
         return false;
     }
+    if (!read_proxy_environment(env.transport, f)) return false;
     env.transport.ca_file = get("AKOOL_CA_FILE");
     if (!env.transport.ca_file.empty()) {
         std::FILE* file = std::fopen(env.transport.ca_file.c_str(), "rb");

@@ -11,6 +11,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include "../../example/emulator/emulator.hpp"
+#include "forward_proxy.hpp"
 #include "mini_server.hpp"
 #include "run_process.hpp"
 #include "test_certs.hpp"
@@ -985,4 +986,85 @@ BOOST_DATA_TEST_CASE(download_progress_events_end_at_the_file_size, bdata::make(
     BOOST_TEST_REQUIRE(files.size() == 1u);
     const std::string size = std::to_string(fs::file_size(files[0]));
     BOOST_TEST(r.out.find(" downloading 100% " + size + " of " + size + " bytes") != std::string::npos, r.out);
+}
+
+// ---- proxies from the environment (issue 16) --------------------------------------------------
+
+// HTTPS_PROXY: every https exchange through a CONNECT tunnel to the emulator; HTTP_PROXY: every
+// http exchange in absolute form. The lower-case form wins (the upper-case one points at a
+// port nothing listens on).
+BOOST_DATA_TEST_CASE(generate_through_the_environment_proxy, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    akool_test::forward_proxy proxy;
+    unsigned short nothing = 0;
+    {
+        akool_test::forward_proxy gone;
+        nothing = gone.port();
+    }
+    auto env = e.env();
+    const std::string var = tls ? "https_proxy" : "http_proxy";
+    env[var] = proxy.url();
+    env[tls ? "HTTPS_PROXY" : "HTTP_PROXY"] = "http://127.0.0.1:" + std::to_string(nothing);
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--out", e.out_dir}, env);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+    auto seen = proxy.seen();
+    const std::string origin = e.srv.base_url().substr(e.srv.base_url().find("://") + 3);
+    if (tls) {
+        BOOST_TEST(seen.connects.size() >= 1u);
+        for (const auto& c : seen.connects) BOOST_TEST(c == origin);
+        BOOST_TEST(seen.absolute_urls.empty());
+    } else {
+        BOOST_TEST(seen.connects.empty());
+        BOOST_TEST(seen.absolute_urls.size() == e.srv.get_stats().requests, "every exchange through the proxy");
+        for (const auto& u : seen.absolute_urls) BOOST_TEST(u.rfind("http://" + origin + "/", 0) == 0u, u);
+    }
+}
+
+// A proxy that refuses the tunnel, or is not there: exit 4 and one line naming the proxy.
+BOOST_AUTO_TEST_CASE(a_refusing_or_missing_proxy_exits_4)
+{
+    emulator e(true);
+    akool_test::forward_proxy proxy;
+    proxy.refuse_connect(true);
+    auto env = e.env();
+    env["HTTPS_PROXY"] = proxy.url();
+    auto r = run_tool({"status", "000000000000000000000000", "--timeout", "30"}, env);
+    BOOST_TEST(r.exit_code == 4, r.err);
+    check_one_line_reason(r, "refused with HTTP 403");
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+
+    unsigned short nothing = 0;
+    {
+        akool_test::forward_proxy gone;
+        nothing = gone.port();
+    }
+    env["HTTPS_PROXY"] = "http://user:proxy-pass-42@127.0.0.1:" + std::to_string(nothing);
+    r = run_tool({"status", "000000000000000000000000", "--timeout", "30"}, env);
+    BOOST_TEST(r.exit_code == 4, r.err);
+    check_one_line_reason(r, "cannot connect to proxy 127.0.0.1:" + std::to_string(nothing));
+    BOOST_TEST(r.err.find("proxy-pass-42") == std::string::npos, r.err);
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+}
+
+// NO_PROXY: the emulator's host is reached directly; a bad proxy URL is invalid configuration.
+BOOST_AUTO_TEST_CASE(no_proxy_and_a_bad_proxy_url)
+{
+    emulator e(true);
+    akool_test::forward_proxy proxy;
+    auto env = e.env();
+    env["HTTPS_PROXY"] = proxy.url();
+    env["no_proxy"] = "example.com,.127.0.0.1";
+    auto r = run_tool({"status", "000000000000000000000000"}, env);
+    BOOST_TEST(r.exit_code == 3, r.err);  // the emulator answered: unknown task
+    BOOST_TEST(proxy.seen().connects.empty());
+    BOOST_TEST(e.srv.get_stats().requests == 1u);
+
+    env.erase("no_proxy");
+    env["HTTPS_PROXY"] = "socks5://127.0.0.1:1080";
+    r = run_tool({"status", "000000000000000000000000"}, env);
+    BOOST_TEST(r.exit_code == 2, r.err);
+    check_one_line_reason(r, "HTTPS_PROXY: the proxy URL's scheme is not http");
+    BOOST_TEST(e.srv.get_stats().requests == 1u);
 }
