@@ -18,7 +18,9 @@
 #include "mini_server.hpp"
 #include "test_certs.hpp"
 
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -16,6 +16,8 @@
 
 #include "calling_styles.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
