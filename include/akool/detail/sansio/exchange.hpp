@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -91,7 +92,7 @@ using exchange_hook = std::function<void(const exchange_record&)>;
 // One exchange of a `Decode`d value with the service (create, get-result, token, download).
 // Resume it first with no outcome; then, after each action, with that action's outcome.
 // With a `hook` (client_options::on_exchange), each attempt is reported to it once classified;
-// the algorithm then counts a streamed body through its own sink, so it must not move.
+// a streamed body is then counted by a sink of its own in front of the request's.
 template <class Decode>
 class exchange_algo {
 public:
@@ -110,8 +111,6 @@ public:
     {
         if (hook_) watch_request();
     }
-    exchange_algo(const exchange_algo&) = delete;
-    exchange_algo& operator=(const exchange_algo&) = delete;
 
     // Takes the next step. `ec` is the outcome of the last action: the transport's error after
     // `send`, the wait's after `sleep` (set: cancelled, and the exchange ends with it).
@@ -136,7 +135,7 @@ public:
             reset_attempt(*diag_);
             if constexpr (has_see_reply<Decode>::value) decode_.see_reply(ec, response_);
             value_ = finish_exchange(ec, response_, replay_safe_, decode_, ec_, *diag_);
-            const std::uint64_t received = received_ + response_.body.size();
+            const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
             response_ = http_response{};
             exchange_action a;
             const bool retry = !cancelled && decide_retry(policy_, kind_, ec_, *diag_, retries_);
@@ -189,7 +188,7 @@ private:
             a.kind = exchange_action::send;
             state_ = state::sending;
             sent_at_ = now;
-            received_ = 0;
+            if (counter_) counter_->bytes = 0;
         } else {
             a.kind = exchange_action::wait_gate;
             state_ = state::gating;
@@ -213,20 +212,25 @@ private:
         }
         sent_bytes_ = request_.body.size();
         if (request_.body_sink) {
-            inner_sink_ = request_.body_sink;
-            request_.body_sink = {&exchange_algo::count_chunk, this, inner_sink_.length ? &exchange_algo::pass_length : nullptr};
+            // On the heap: the algorithm may move, the sink's context stays where it is.
+            counter_ = std::make_unique<sink_counter>();
+            counter_->inner = request_.body_sink;
+            request_.body_sink = {&sink_counter::write, counter_.get(),
+                                  counter_->inner.length ? &sink_counter::length : nullptr};
         }
     }
-    static void count_chunk(void* self, std::string_view chunk, error_code& ec)
-    {
-        auto* me = static_cast<exchange_algo*>(self);
-        me->received_ += chunk.size();
-        me->inner_sink_.write(me->inner_sink_.ctx, chunk, ec);
-    }
-    static void pass_length(void* self, std::uint64_t bytes)
-    {
-        static_cast<exchange_algo*>(self)->inner_sink_.announce_length(bytes);
-    }
+    // The request's body sink, behind one that counts the bytes it passes on.
+    struct sink_counter {
+        http_body_sink inner;
+        std::uint64_t bytes = 0;
+        static void write(void* self, std::string_view chunk, error_code& ec)
+        {
+            auto* me = static_cast<sink_counter*>(self);
+            me->bytes += chunk.size();
+            me->inner.write(me->inner.ctx, chunk, ec);
+        }
+        static void length(void* self, std::uint64_t n) { static_cast<sink_counter*>(self)->inner.announce_length(n); }
+    };
     void report(clock::time_point now, std::uint64_t received, std::chrono::milliseconds delay, bool retry) const
     {
         exchange_record r;
@@ -261,9 +265,9 @@ private:
     state state_ = state::start;
     const exchange_hook* hook_ = nullptr;
     std::string host_, path_;
-    std::uint64_t sent_bytes_ = 0, received_ = 0;
+    std::uint64_t sent_bytes_ = 0;
     clock::time_point sent_at_{};
-    http_body_sink inner_sink_;
+    std::unique_ptr<sink_counter> counter_;
 };
 
 } // namespace sansio
