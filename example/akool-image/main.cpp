@@ -191,9 +191,15 @@ public:
         const std::uint64_t total = ev.total.value_or(0);
         if (!meters_[index].should_show(ev.received, total)) return;
         if (p_.json()) return p_.object(cli::download_object(ids_[index], index, ev.received, total));
-        std::string text = "[" + seconds_text(elapsed) + "] " + ids_[index] + " downloading " +
-                           cli::download_text(ev.received, total, p_.tty());
-        p_.status(text);  // terminal: the live line; elsewhere: a line
+        if (!p_.tty())
+            return p_.line("[" + seconds_text(elapsed) + "] " + ids_[index] + " downloading " +
+                           cli::download_text(ev.received, total, false));
+        // The live line keeps it (the ticks re-render it): a bar for one image, else a percentage.
+        if (downloads_.size() < ids_.size()) downloads_.resize(ids_.size());
+        downloads_[index] = "downloading " + (ids_.size() == 1 || !total
+                                                  ? cli::download_text(ev.received, total, ids_.size() == 1)
+                                                  : std::to_string(cli::download_meter::percent(ev.received, total)) + "%");
+        render(elapsed);
     }
 
     /// The index of the task whose image goes to `path` (generate: output_dir/task_id), or
@@ -210,15 +216,18 @@ private:
     void render(std::chrono::milliseconds elapsed)
     {
         std::string text = "[" + seconds_text(elapsed) + "] ";
+        auto state_of = [&](std::size_t i) {
+            if (i < downloads_.size() && !downloads_[i].empty()) return downloads_[i];
+            return known_[i] ? std::string(akool::to_string(states_[i])) : std::string("starting");
+        };
         if (ids_.size() == 1) {
-            text += known_[0] ? std::string(akool::to_string(states_[0])) : std::string("starting");
+            text += state_of(0);
         } else {
             bool sep = false;
             for (std::size_t i = 0; i < ids_.size(); ++i) {
                 if (sep) text += ", ";
                 sep = true;
-                text += "#" + std::to_string(i + 1) + " " +
-                        (known_[i] ? std::string(akool::to_string(states_[i])) : std::string("starting"));
+                text += "#" + std::to_string(i + 1) + " " + state_of(i);
             }
         }
         p_.status(text);
@@ -229,6 +238,7 @@ private:
     std::vector<akool::image_status> states_;
     std::vector<bool> known_;
     std::vector<cli::download_meter> meters_;
+    std::vector<std::string> downloads_;  // the live line's download progress, per task
     bool announce_ = true;
 };
 
