@@ -60,8 +60,10 @@ struct client_options {
     /// The exchange log hook: when set, called once per attempt of every exchange (retries
     /// included, each with its `attempt` number and retry decision), right after the attempt
     /// is classified, on the thread doing the exchange (the client's executor for the async
-    /// forms, the caller's for the synchronous ones). Exchanges of one client may run
-    /// concurrently: a hook shared by threads must synchronise itself. It must not throw.
+    /// forms, the caller's for the synchronous ones). A request refused before it reaches the
+    /// transport (validation, a bad URL, cancelled while queued) is not an attempt and is not
+    /// reported. Exchanges of one client may run concurrently: a hook shared by threads must
+    /// synchronise itself. It must not throw.
     std::function<void(const exchange_record&)> on_exchange;
 };
 
