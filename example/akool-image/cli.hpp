@@ -6,6 +6,7 @@
 /// The pure parts of `akool-image`: argument parsing (by hand, no dependency), building the
 /// request, exit codes, messages and the JSON lines. No I/O here.
 
+#include <akool/client_options.hpp>
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 #include <akool/model.hpp>
@@ -14,9 +15,12 @@
 #include <boost/json.hpp>
 #include <boost/system/errc.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -57,12 +61,19 @@ inline const char* const usage =
     "common options:\n"
     "  --json                one JSON object per line on stdout\n"
     "  --timeout SECONDS     give up after this long (default 900)\n"
+    "  --verbose             one line per HTTP exchange (each attempt) on stderr: method, host,\n"
+    "                        path (no query string), status, API code, attempt, time, bytes, retry\n"
     "  --help                this text\n"
     "\n"
     "environment:\n"
     "  AKOOL_API_KEY or AKOOL_TOKEN   credentials (the token wins when both are set)\n"
     "  AKOOL_BASE_URL                 default https://openapi.akool.com\n"
     "  AKOOL_CA_FILE                  PEM file of trusted CAs instead of the system store\n"
+    "  HTTPS_PROXY, HTTP_PROXY        http://[user:password@]host[:port] proxy of https:// and\n"
+    "                                 http:// URLs (https through a CONNECT tunnel), as curl\n"
+    "  NO_PROXY                       hosts reached directly: host names, domain suffixes (a\n"
+    "                                 leading dot is ignored), addresses, optional :port, or *;\n"
+    "                                 the lower-case form of each variable wins\n"
     "  AKOOL_CLIENT_ID, AKOOL_CLIENT_SECRET   webhook decode: the account's client id (16\n"
     "                                 characters, the AES IV) and secret (16, 24 or 32: AES-128,\n"
     "                                 192 or 256); --max-age 0 skips the age check\n"
@@ -87,6 +98,7 @@ struct options {
     bool no_wait = false;
     bool dry_run = false;
     bool json = false;
+    bool verbose = false;
     double timeout_seconds = 900;
     std::chrono::milliseconds timeout{900000};
     std::vector<std::string> ids;
@@ -197,6 +209,8 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
         bool ok = true;
         if (arg == "--json")
             ok = flag(o.json);
+        else if (arg == "--verbose")
+            ok = flag(o.verbose);
         else if (arg == "--timeout") {
             std::string v;
             ok = value(v);
@@ -360,6 +374,78 @@ inline std::string describe(const akool::error_code& ec, const akool::diagnostic
     return out;
 }
 
+/// The `--verbose` line of one exchange attempt (without the "akool-image: " prefix):
+/// `exchange GET host /path status=200 code=0 attempt=1 ms=12.3 sent=0 received=345 retry=no`,
+/// then `retry=500ms` when another attempt follows, and `error=...` on failure. The record
+/// holds no credential and no query string.
+inline std::string exchange_line(const akool::exchange_record& r)
+{
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", static_cast<double>(r.duration.count()) / 1000.0);
+    std::string s = "exchange " + std::string(r.method) + " " + std::string(r.host) + " " + std::string(r.path) +
+                    " status=" + std::to_string(r.http_status) + " code=" + std::to_string(r.api_code) +
+                    " attempt=" + std::to_string(r.attempt) + " ms=" + ms + " sent=" + std::to_string(r.bytes_sent) +
+                    " received=" + std::to_string(r.bytes_received) +
+                    " retry=" + (r.will_retry ? std::to_string(r.retry_delay.count()) + "ms" : std::string("no"));
+    if (r.ec) s += " error=" + r.ec.message();
+    return s;
+}
+
+/// When a download's progress is worth showing: its first event, every 10 % (total known)
+/// or every MiB (total unknown), and its end. One per download.
+class download_meter {
+public:
+    /// True when the event (`received` bytes of `total`, 0 when unknown) is to be shown.
+    bool should_show(std::uint64_t received, std::uint64_t total) noexcept
+    {
+        const std::uint64_t step = total ? percent(received, total) / 10 : received >> 20;
+        const bool show = !shown_ || step != last_step_ || (total && received >= total);
+        shown_ = true;
+        last_step_ = step;
+        return show;
+    }
+    /// `received` as a percentage of `total` (0 to 100).
+    static std::uint64_t percent(std::uint64_t received, std::uint64_t total) noexcept
+    {
+        return total ? std::min<std::uint64_t>(100, received * 100 / total) : 0;
+    }
+
+private:
+    bool shown_ = false;
+    std::uint64_t last_step_ = 0;
+};
+
+/// The progress of a download as text: "45% [#########...........] 12345 of 27000 bytes" (the
+/// bar with `bar` true), "12345 bytes" when the total is unknown.
+inline std::string download_text(std::uint64_t received, std::uint64_t total, bool bar)
+{
+    if (!total) return std::to_string(received) + " bytes";
+    const std::uint64_t pct = download_meter::percent(received, total);
+    std::string s = std::to_string(pct) + "%";
+    if (bar) {
+        const std::size_t filled = static_cast<std::size_t>(pct / 5);
+        s += " [" + std::string(filled, '#') + std::string(20 - filled, '.') + "]";
+    }
+    return s + " " + std::to_string(received) + " of " + std::to_string(total) + " bytes";
+}
+
+/// `{"event":"download","task_id":...,"index":...,"received":...,"total":...}` (total null
+/// when unknown).
+inline boost::json::object download_object(const std::string& id, std::size_t index, std::uint64_t received,
+                                           std::uint64_t total)
+{
+    boost::json::object o;
+    o["event"] = "download";
+    o["task_id"] = id;
+    o["index"] = index;
+    o["received"] = received;
+    if (total)
+        o["total"] = total;
+    else
+        o["total"] = nullptr;
+    return o;
+}
+
 /// The credentials in the environment: never printed.
 inline std::vector<std::string> secrets_from_env()
 {
@@ -367,6 +453,15 @@ inline std::vector<std::string> secrets_from_env()
     for (const char* name : {"AKOOL_API_KEY", "AKOOL_TOKEN"}) {
         const char* v = std::getenv(name);
         if (v && *v) out.emplace_back(v);
+    }
+    // A proxy URL's user:password (messages never carry it; this makes sure).
+    for (const char* name : {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"}) {
+        const char* v = std::getenv(name);
+        if (!v) continue;
+        std::string_view url(v);
+        if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+        auto at = url.rfind('@');
+        if (at != std::string_view::npos && at > 0) out.emplace_back(url.substr(0, at));
     }
     return out;
 }

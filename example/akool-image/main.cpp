@@ -78,6 +78,15 @@ public:
         std::fflush(stderr);
     }
 
+    /// A `--verbose` line on stderr (scrubbed of credentials like every other line).
+    void trace(const std::string& text)
+    {
+        clear_status();
+        std::string s = cli::scrub("akool-image: " + text + "\n", secrets_);
+        std::fputs(s.c_str(), stderr);
+        std::fflush(stderr);
+    }
+
     /// A warning on stderr (validation warnings); never used for the failure reason.
     void warning(const std::string& text)
     {
@@ -173,19 +182,52 @@ public:
 
     void announce_ids(bool on) noexcept { announce_ = on; }
 
+    /// A download's progress: a bar on the live line (terminal), else a plain line, or a
+    /// "download" event with --json; throttled by cli::download_meter.
+    void on_download(std::size_t index, const akool::download_progress& ev, std::chrono::milliseconds elapsed)
+    {
+        if (index >= ids_.size()) return;
+        if (meters_.size() < ids_.size()) meters_.resize(ids_.size());
+        const std::uint64_t total = ev.total.value_or(0);
+        if (!meters_[index].should_show(ev.received, total)) return;
+        if (p_.json()) return p_.object(cli::download_object(ids_[index], index, ev.received, total));
+        if (!p_.tty())
+            return p_.line("[" + seconds_text(elapsed) + "] " + ids_[index] + " downloading " +
+                           cli::download_text(ev.received, total, false));
+        // The live line keeps it (the ticks re-render it): a bar for one image, else a percentage.
+        if (downloads_.size() < ids_.size()) downloads_.resize(ids_.size());
+        downloads_[index] = "downloading " + (ids_.size() == 1 || !total
+                                                  ? cli::download_text(ev.received, total, ids_.size() == 1)
+                                                  : std::to_string(cli::download_meter::percent(ev.received, total)) + "%");
+        render(elapsed);
+    }
+
+    /// The index of the task whose image goes to `path` (generate: output_dir/task_id), or
+    /// the count of tasks when none.
+    std::size_t index_of_file(std::string_view path) const
+    {
+        const std::string name = std::filesystem::path(std::string(path)).filename().string();
+        for (std::size_t i = 0; i < ids_.size(); ++i)
+            if (!ids_[i].empty() && ids_[i] == name) return i;
+        return ids_.size();
+    }
+
 private:
     void render(std::chrono::milliseconds elapsed)
     {
         std::string text = "[" + seconds_text(elapsed) + "] ";
+        auto state_of = [&](std::size_t i) {
+            if (i < downloads_.size() && !downloads_[i].empty()) return downloads_[i];
+            return known_[i] ? std::string(akool::to_string(states_[i])) : std::string("starting");
+        };
         if (ids_.size() == 1) {
-            text += known_[0] ? std::string(akool::to_string(states_[0])) : std::string("starting");
+            text += state_of(0);
         } else {
             bool sep = false;
             for (std::size_t i = 0; i < ids_.size(); ++i) {
                 if (sep) text += ", ";
                 sep = true;
-                text += "#" + std::to_string(i + 1) + " " +
-                        (known_[i] ? std::string(akool::to_string(states_[i])) : std::string("starting"));
+                text += "#" + std::to_string(i + 1) + " " + state_of(i);
             }
         }
         p_.status(text);
@@ -195,6 +237,8 @@ private:
     std::vector<std::string> ids_;
     std::vector<akool::image_status> states_;
     std::vector<bool> known_;
+    std::vector<cli::download_meter> meters_;
+    std::vector<std::string> downloads_;  // the live line's download progress, per task
     bool announce_ = true;
 };
 
@@ -229,6 +273,37 @@ struct environment {
     akool::beast_transport_options transport;
 };
 
+/// The proxy variables as curl reads them: HTTPS_PROXY for https:// URLs, HTTP_PROXY for
+/// http:// ones (each direct when unset or empty), NO_PROXY for the hosts reached directly; the
+/// lower-case form of each wins over the upper-case one. False (and `f`) for a proxy URL
+/// that is not http://[user:password@]host[:port].
+bool read_proxy_environment(akool::beast_transport_options& t, failure& f)
+{
+    struct variable {
+        const char* name;
+        std::string value;
+    };
+    auto get = [](const char* lower, const char* upper) {
+        for (const char* n : {lower, upper})
+            if (const char* v = std::getenv(n); v && *v) return variable{n, v};
+        return variable{upper, ""};
+    };
+    const variable https = get("https_proxy", "HTTPS_PROXY");
+    const variable http = get("http_proxy", "HTTP_PROXY");
+    for (const variable* v : {&https, &http}) {
+        akool::detail::proxy_parts parts;
+        std::string why;
+        if (!v->value.empty() && !akool::detail::parse_proxy_url(v->value, parts, why)) {
+            f = {cli::exit_invalid, std::string(v->name) + ": " + why};
+            return false;
+        }
+    }
+    t.proxy = https.value;
+    t.http_proxy = http.value;
+    t.no_proxy = get("no_proxy", "NO_PROXY").value;
+    return true;
+}
+
 /// Reads the configuration; returns false (and sets `f`) when it is unusable.
 bool read_environment(environment& env, bool need_credentials, failure& f)
 {
@@ -248,6 +323,7 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
         f = {cli::exit_invalid, "no credentials: set AKOOL_API_KEY (or AKOOL_TOKEN)"};
         return false;
     }
+    if (!read_proxy_environment(env.transport, f)) return false;
     env.transport.ca_file = get("AKOOL_CA_FILE");
     if (!env.transport.ca_file.empty()) {
         std::FILE* file = std::fopen(env.transport.ca_file.c_str(), "rb");
@@ -258,6 +334,13 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
         std::fclose(file);
     }
     return true;
+}
+
+/// `--verbose`: each exchange attempt as one line on stderr.
+void log_exchanges(environment& env, printer& p, bool verbose)
+{
+    if (!verbose) return;
+    env.client.on_exchange = [&p](const akool::exchange_record& r) { p.trace(cli::exchange_line(r)); };
 }
 
 void limit_timeouts(akool::beast_transport_options& t, std::chrono::milliseconds limit)
@@ -370,6 +453,7 @@ int run_generate(const cli::options& o)
     if (!read_environment(env, true, f)) return finish(p, f);
     if (!o.no_wait && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);
+    log_exchanges(env, p, o.verbose);
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
@@ -408,6 +492,10 @@ int run_generate(const cli::options& o)
     gopts.download = true;
     gopts.wait.deadline = o.timeout;
     gopts.wait.on_progress = [&view](const akool::progress_event& ev) { view.on_event(ev); };
+    gopts.download_limits.on_progress = [&view, start](const akool::download_progress& ev) {
+        view.on_download(view.index_of_file(ev.path), ev,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
+    };
     if (!p.json()) p.status("[0.0s] creating " + std::to_string(count) + (count == 1 ? " image" : " images"));
 
     client.async_generate(
@@ -462,6 +550,7 @@ int run_status(const cli::options& o)
     failure f;
     if (!read_environment(env, true, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);
+    log_exchanges(env, p, o.verbose);
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
@@ -508,6 +597,7 @@ int run_wait(const cli::options& o)
     if (!read_environment(env, true, f)) return finish(p, f);
     if (!o.out_dir.empty() && o.out_dir_given && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);
+    log_exchanges(env, p, o.verbose);
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
@@ -553,8 +643,12 @@ int run_wait(const cli::options& o)
                     return runner.done();
                 }
                 st.path = (std::filesystem::path(o.out_dir) / (id + cli::extension_from_url(r.image_url))).string();
+                akool::download_options dopts;
+                dopts.on_progress = [&view, i, start](const akool::download_progress& ev) {
+                    view.on_download(i, ev, std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
+                };
                 client.async_download_to_file(
-                    r.image_url, st.path, akool::download_options{}, st.diag,
+                    r.image_url, st.path, std::move(dopts), st.diag,
                     asio::bind_cancellation_slot(runner.slot(), [&, i, id, r](error_code dec, std::uint64_t bytes) {
                         auto& s2 = states[i];
                         if (dec) {

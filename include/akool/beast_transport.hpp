@@ -32,6 +32,7 @@
 #include <akool/config.hpp>
 #include <akool/error.hpp>
 #include <akool/transport.hpp>
+#include <akool/detail/proxy.hpp>
 #include <akool/detail/url.hpp>
 
 #include <boost/asio/append.hpp>
@@ -58,6 +59,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -111,6 +113,20 @@ struct beast_transport_options {
     std::shared_ptr<boost::asio::ssl::context> ssl_context;
     /// The User-Agent header of every request (none when empty).
     std::string user_agent = "akool-cpp/" AKOOL_VERSION_STRING;
+    /// An HTTP proxy for every request: `http://[user:password@]host[:port]` (port 1080 when
+    /// none, as curl). https:// requests go through a CONNECT tunnel to the origin, whose TLS
+    /// certificate is then verified against the origin's host name (SNI and name check, as
+    /// without a proxy); http:// requests are sent to the proxy in absolute form. A user and
+    /// password (%-escaped) are sent as `Proxy-Authorization: Basic`, to the proxy only, and
+    /// never appear in a message. Empty: no proxy.
+    std::string proxy;
+    /// When set, the proxy of http:// requests instead of `proxy`; an empty string sends them
+    /// direct (as curl's http_proxy beside https_proxy).
+    std::optional<std::string> http_proxy;
+    /// Hosts reached without a proxy, as curl's NO_PROXY: a comma separated list of host
+    /// names, domain suffixes and IP addresses (no CIDR ranges), each with an optional
+    /// `:port`; a leading dot is ignored; "*" matches every host.
+    std::string no_proxy;
 };
 
 namespace detail {
@@ -389,6 +405,13 @@ class beast_send_op : net::coroutine {
         std::optional<timer_type> resolve_timer;
         net::ip::basic_resolver_results<tcp> resolved;
         bool reused = false, resent = false, resolve_timed_out = false;
+        bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
+        std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
+        std::string hop_host;              // where the connection goes: the origin, or the proxy
+        std::uint16_t hop_port = 0;
+        // The CONNECT of a tunnel through the proxy (https), Beast's messages.
+        std::optional<http::request<http::empty_body>> tunnel_req;
+        std::optional<http::response_parser<http::empty_body>> tunnel_res;
         error_code refused;           // a request refused before any I/O
         std::string refused_detail;
         alignas(std::max_align_t) unsigned char arena_bytes[2048];
@@ -475,6 +498,7 @@ private:
                 st.refused = make_error_code(boost::system::errc::invalid_argument);
                 st.refused_detail = "a request header name or value is empty or contains CR, LF or NUL";
             }
+            if (!st.refused) choose_proxy();
             if (st.refused) {
                 // Never complete inside async_send (the concept's rule): the handler runs after
                 // this call has returned.
@@ -482,6 +506,9 @@ private:
                 return fail(self, st.refused, std::move(st.refused_detail), false);
             }
             st.key = (st.url.tls ? "s|" : "p|") + st.url.host + "|" + std::to_string(st.url.port);
+            if (st.proxy)  // a tunnel serves one origin; a plain proxy connection serves any
+                st.key = (st.url.tls ? "S|" + st.url.host + "|" + std::to_string(st.url.port) + "|" : "P|") +
+                         st.proxy->host + "|" + std::to_string(st.proxy->port);
             build_message();
             st.conn = st.pool->take(st.key, opts.max_idle_time);
             st.reused = st.conn != nullptr;
@@ -494,23 +521,23 @@ private:
                     if (!endpoint_from_literal()) {
                         st.resolver.emplace(st.ex);
                         arm_resolve_timeout(clamp(opts.resolve_timeout));
-                        BOOST_ASIO_CORO_YIELD st.resolver->async_resolve(st.url.host, std::to_string(st.url.port),
+                        BOOST_ASIO_CORO_YIELD st.resolver->async_resolve(st.hop_host, std::to_string(st.hop_port),
                                                                          std::move(self));
                         st.resolve_timer->cancel();
                         if (st.resolve_timed_out)
-                            return fail(self, make_error_code(error::timeout), "timed out resolving " + st.url.host,
+                            return fail(self, make_error_code(error::timeout), "timed out resolving " + st.hop_host,
                                         false);
-                        if (ec) return fail(self, ec, "cannot resolve " + st.url.host + ": " + ec.message(), false);
+                        if (ec) return fail(self, ec, "cannot resolve " + st.hop_host + ": " + ec.message(), false);
                         // The resolver takes no cancellation signal: one that came meanwhile ends it here.
                         if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
                             return fail(self, net::error::operation_aborted,
-                                        "cancelled while resolving " + st.url.host, false);
+                                        "cancelled while resolving " + st.hop_host, false);
                     }
                     st.conn->lowest().expires_after(clamp(opts.connect_timeout));
                     BOOST_ASIO_CORO_YIELD st.conn->lowest().async_connect(st.resolved, std::move(self));
                     if (ec)
                         return fail(self, ec,
-                                    "cannot connect to " + url_authority(st.url) + ": " +
+                                    "cannot connect to " + hop_name() + ": " +
                                         (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
                                     false);
                     {
@@ -521,6 +548,22 @@ private:
                         st.conn->lowest().socket().non_blocking(true, ignored);
                     }
                     st.transport->opened++;
+                    if (st.proxy && st.conn->secure) {
+                        // The tunnel: CONNECT host:port, then TLS with the origin through it.
+                        make_tunnel_request();
+                        st.conn->lowest().expires_after(clamp(opts.handshake_timeout));
+                        BOOST_ASIO_CORO_YIELD http::async_write(st.conn->lowest(), *st.tunnel_req, std::move(self));
+                        if (!ec) {
+                            st.tunnel_res.emplace();
+                            st.tunnel_res->skip(true);  // a 2xx to CONNECT has no body: the tunnel follows
+                            BOOST_ASIO_CORO_YIELD http::async_read(st.conn->lowest(), st.conn->buffer, *st.tunnel_res,
+                                                                   std::move(self));
+                        }
+                        {
+                            std::string detail;
+                            if (!tunnel_established(ec, detail)) return fail(self, ec, std::move(detail), false);
+                        }
+                    }
                     if (st.conn->secure) {
                         st.conn->lowest().expires_after(clamp(opts.handshake_timeout));
                         BOOST_ASIO_CORO_YIELD st.conn->secure->async_handshake(net::ssl::stream_base::client,
@@ -553,6 +596,7 @@ private:
                 if (!ec) {
                     st.parser.emplace(std::piecewise_construct, std::make_tuple(),
                                       std::make_tuple(arena_allocator(&st.arena)));
+                    st.length_told = false;
                     st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
                                                                      : opts.max_response_bytes);
                     st.body_used = 0;
@@ -621,6 +665,10 @@ private:
         if (!st.req->body_sink || !st.parser->is_header_done() || st.parser->get().result_int() != 200 ||
             st.body_used == 0)
             return true;
+        if (!st.length_told) {  // the reply's Content-Length, once, before the first chunk
+            st.length_told = true;
+            if (auto n = st.parser->content_length()) st.req->body_sink.announce_length(*n);
+        }
         st.req->body_sink(std::string_view(st.body.data(), st.body_used), ec);
         st.body_used = 0;
         b.data = nullptr;  // the room starts again at the front
@@ -637,7 +685,10 @@ private:
         http::request<http::empty_body, arena_fields> m(std::piecewise_construct, std::make_tuple(),
                                                         std::make_tuple(arena_allocator(&st.arena)));
         m.method(st.req->method == http_method::post ? http::verb::post : http::verb::get);
-        m.target(st.url.target);
+        // Through a proxy (not a tunnel), the absolute form: the proxy reads the origin from it.
+        m.target(st.proxy && !st.url.tls ? "http://" + url_authority(st.url) + st.url.target : st.url.target);
+        if (st.proxy && !st.url.tls && !st.proxy->authorization.empty())
+            m.set(http::field::proxy_authorization, st.proxy->authorization);
         m.version(11);
         m.set(http::field::host, url_authority(st.url));
         if (!st.transport->opts.user_agent.empty()) m.set(http::field::user_agent, st.transport->opts.user_agent);
@@ -653,6 +704,86 @@ private:
         st.wire.reserve(1024 + st.req->body.size());  // one allocation for header and body
         serialize_header(m, st.wire);
         st.wire += st.req->body;
+    }
+
+    // Whether the request goes through a proxy (options `proxy`, `http_proxy`, `no_proxy`):
+    // sets `proxy` and where to connect (`hop_host`, `hop_port`), or `refused` for a proxy
+    // URL that cannot be used.
+    void choose_proxy()
+    {
+        auto& st = *st_;
+        auto& opts = st.transport->opts;
+        st.hop_host = st.url.host;
+        st.hop_port = st.url.port;
+        const std::string& url = !st.url.tls && opts.http_proxy ? *opts.http_proxy : opts.proxy;
+        if (url.empty() || no_proxy_matches(opts.no_proxy, st.url.host, st.url.port)) return;
+        proxy_parts p;
+        std::string why;
+        if (!parse_proxy_url(url, p, why)) {
+            st.refused = make_error_code(error::invalid_url);
+            st.refused_detail = why;
+            return;
+        }
+        st.hop_host = p.host;
+        st.hop_port = p.port;
+        st.proxy = std::move(p);
+    }
+
+    // The peer a connection goes to, for messages: "host:port", or "proxy host:port" (never
+    // the proxy's user or password).
+    std::string hop_name() const
+    {
+        auto& st = *st_;
+        if (!st.proxy) return url_authority(st.url);
+        return "proxy " + host_port_text(st.hop_host, st.hop_port);
+    }
+    static std::string host_port_text(const std::string& host, std::uint16_t port)
+    {
+        return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    }
+
+    // `CONNECT host:port`, with Proxy-Authorization when the proxy URL had credentials.
+    void make_tunnel_request()
+    {
+        auto& st = *st_;
+        const std::string origin = host_port_text(st.url.host, st.url.port);
+        st.tunnel_req.emplace(http::verb::connect, origin, 11);
+        st.tunnel_req->set(http::field::host, origin);
+        if (!st.transport->opts.user_agent.empty())
+            st.tunnel_req->set(http::field::user_agent, st.transport->opts.user_agent);
+        if (!st.proxy->authorization.empty())
+            st.tunnel_req->set(http::field::proxy_authorization, st.proxy->authorization);
+    }
+
+    // The proxy's answer to CONNECT (after `ec`, the write's or the read's): true when the
+    // tunnel is open (a 2xx and nothing after its header). A refusal (403, 407, 502, ...) is
+    // errc::connection_refused; a failed exchange with the proxy, request_not_sent. Either
+    // way nothing reached the origin.
+    bool tunnel_established(error_code& ec, std::string& detail)
+    {
+        auto& st = *st_;
+        const std::string what = hop_name() + ", tunnel to " + host_port_text(st.url.host, st.url.port);
+        if (ec) {
+            detail = what + ": " + (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+            ec = make_error_code(ec == beast::error::timeout ? error::timeout : error::request_not_sent);
+            return false;
+        }
+        auto& m = st.tunnel_res->get();
+        if (m.result_int() / 100 != 2) {
+            detail = what + ": the proxy refused with HTTP " + std::to_string(m.result_int()) +
+                     (m.reason().empty() ? std::string() : " " + std::string(m.reason()));
+            if (m.result_int() == 407) detail += " (proxy authentication required or wrong)";
+            ec = make_error_code(boost::system::errc::connection_refused);
+            return false;
+        }
+        if (st.conn->buffer.size() != 0) {
+            detail = what + ": the proxy sent bytes after its 2xx to CONNECT";
+            ec = make_error_code(error::request_not_sent);
+            return false;
+        }
+        st.tunnel_req.reset();
+        st.tunnel_res.reset();
+        return true;
     }
 
     // A new connection: its stream, TLS set up (SNI, host name or IP check) when https.
@@ -694,10 +825,10 @@ private:
     {
         auto& st = *st_;
         error_code ec;
-        auto addr = net::ip::make_address(st.url.host, ec);
+        auto addr = net::ip::make_address(st.hop_host, ec);
         if (ec) return false;
-        st.resolved = net::ip::basic_resolver_results<tcp>::create(tcp::endpoint(addr, st.url.port), st.url.host,
-                                                                   std::to_string(st.url.port));
+        st.resolved = net::ip::basic_resolver_results<tcp>::create(tcp::endpoint(addr, st.hop_port), st.hop_host,
+                                                                   std::to_string(st.hop_port));
         return true;
     }
 

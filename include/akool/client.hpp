@@ -724,7 +724,8 @@ private:
         http_request request = build(build_ec, diag);
         detail::blocking_waiter waiter;
         detail::sansio::exchange_algo<Decode> algo(std::move(request), build_ec, cs.gate, waiter, cs.retry, kind,
-                                                   std::move(decode), cs.jitter(), diag);
+                                                   std::move(decode), cs.jitter(), diag,
+                                                   &cs.opts.on_exchange);
         detail::run_blocking(cs.transport, algo, waiter);
         ec = algo.error();
         return std::move(algo.value());

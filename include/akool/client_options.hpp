@@ -3,11 +3,15 @@
 #define AKOOL_CLIENT_OPTIONS_HPP
 
 /// @file client_options.hpp
-/// Where the service is and how the client authenticates. Standard library only.
+/// Where the service is, how the client authenticates, and the exchange log hook. No Asio.
 
 #include <akool/config.hpp>
+#include <akool/error.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +27,26 @@ inline constexpr std::string_view result = "/api/open/v3/content/image/infobymod
 inline constexpr std::string_view token = "/api/open/v3/getToken";
 } // namespace paths
 
+/// One attempt of one exchange (create, get-result, get-token, one hop of a download), as
+/// `client_options::on_exchange` sees it. It holds no header, no body, no query string and
+/// no credential: nothing that could carry the API key, a token or a signed URL's signature.
+/// The views stay valid during the call only.
+struct exchange_record {
+    std::string_view method;  ///< "GET" or "POST"
+    std::string_view host;    ///< the URL's host, with `:port` when not the scheme's default
+    std::string_view path;    ///< the URL's path, without its query string
+    int http_status = 0;      ///< the reply's status; 0 when no reply arrived
+    int api_code = 0;         ///< the service's error code when the reply carried one, else 0
+    error_code ec;            ///< this attempt's outcome (clear: success)
+    unsigned attempt = 1;     ///< 1 for the first attempt, 2 for the first retry, ...
+    /// From handing the request to the transport to its outcome (gate waits and backoff excluded).
+    std::chrono::microseconds duration{0};
+    std::uint64_t bytes_sent = 0;      ///< request body bytes (headers excluded)
+    std::uint64_t bytes_received = 0;  ///< reply body bytes, a download's as streamed (headers excluded)
+    bool will_retry = false;           ///< another attempt of the same exchange follows
+    std::chrono::milliseconds retry_delay{0};  ///< the wait before that attempt (0 when none follows)
+};
+
 /// How a client reaches and authenticates to the service.
 struct client_options {
     /// Scheme, host, optional port and optional path prefix; no trailing slash needed.
@@ -33,6 +57,14 @@ struct client_options {
     std::string token;
     /// Largest API reply accepted, in bytes (0: the transport's default).
     std::size_t max_response_bytes = 8u << 20;
+    /// The exchange log hook: when set, called once per attempt of every exchange (retries
+    /// included, each with its `attempt` number and retry decision), right after the attempt
+    /// is classified, on the thread doing the exchange (the client's executor for the async
+    /// forms, the caller's for the synchronous ones). A request refused before it reaches the
+    /// transport (validation, a bad URL, cancelled while queued) is not an attempt and is not
+    /// reported. Exchanges of one client may run concurrently: a hook shared by threads must
+    /// synchronise itself. It must not throw.
+    std::function<void(const exchange_record&)> on_exchange;
 };
 
 } // namespace akool

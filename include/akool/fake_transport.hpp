@@ -108,6 +108,14 @@ public:
         state_->sink_chunk = n;
         return *this;
     }
+    /// Whether a body sink is told the body's length before its chunks (`announce_length`,
+    /// as a reply with Content-Length does); on by default. Off: a body of unknown length.
+    basic_fake_transport& set_sink_length(bool on)
+    {
+        std::lock_guard<std::mutex> lock(state_->mtx);
+        state_->sink_length = on;
+        return *this;
+    }
     /// Every request sent so far, in order.
     std::vector<http_request> sent() const
     {
@@ -180,10 +188,12 @@ private:
         if (s.respond) s.response = s.respond(state_->sent.back());
         auto& sink = state_->sent.back().body_sink;
         if (!s.ec && !s.hang && sink && s.response.status == 200) {
-            // The body through the request's sink, as every transport must: in chunks of
-            // `sink_chunk` bytes (the whole body at once by default).
+            // The body through the request's sink, as every transport must: its length first
+            // (unless set_sink_length(false)), then chunks of `sink_chunk` bytes (the whole
+            // body at once by default).
             std::string body = std::move(s.response.body);
             s.response.body.clear();
+            if (state_->sink_length) sink.announce_length(body.size());
             std::size_t step_size = state_->sink_chunk ? state_->sink_chunk : body.size();
             for (std::size_t at = 0; at < body.size() && !s.ec; at += step_size)
                 sink(std::string_view(body).substr(at, step_size), s.ec);
@@ -214,6 +224,7 @@ private:
         std::vector<http_request> sent;
         std::function<http_response(const http_request&)> fallback;
         std::size_t sink_chunk = 0;
+        bool sink_length = true;
     };
     Executor ex_;
     std::shared_ptr<state> state_;

@@ -40,6 +40,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -74,6 +75,9 @@ struct http_body_sink {
     /// Receives the next chunk (never empty); sets `ec` to stop the exchange with that error.
     void (*write)(void* ctx, std::string_view chunk, error_code& ec) = nullptr;
     void* ctx = nullptr;  ///< the first argument of `write`
+    /// Optional: told the body's length (the reply's Content-Length), before its first chunk,
+    /// by a transport that knows it. A transport may skip it; the body is then of unknown length.
+    void (*length)(void* ctx, std::uint64_t bytes) = nullptr;
 
     /// True when set.
     explicit operator bool() const noexcept { return write != nullptr; }
@@ -82,6 +86,11 @@ struct http_body_sink {
     {
         ec.clear();
         write(ctx, chunk, ec);
+    }
+    /// Announces the body's length, when `length` is set.
+    void announce_length(std::uint64_t bytes) const
+    {
+        if (length) length(ctx, bytes);
     }
 };
 

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -204,6 +205,16 @@ struct wait_options {
     std::function<void(const progress_event&)> on_progress;
 };
 
+/// How far a download is: one event per chunk of body received (with the Beast transport,
+/// chunks of at most 64 KiB). A redirect or a retry starts the body again, from 0.
+struct download_progress {
+    std::uint64_t received = 0;            ///< body bytes received so far (after the last chunk)
+    std::optional<std::uint64_t> total;    ///< the body's size, when the reply announced it (Content-Length)
+    /// The file being written: the target path (for generate, without the extension its
+    /// content implies, which is not known yet); empty for a download to memory.
+    std::string_view path;
+};
+
 /// How results are downloaded.
 struct download_options {
     /// Largest image accepted.
@@ -218,6 +229,11 @@ struct download_options {
     /// on the thread running the client's executor: turn it off in a frame loop, or where a
     /// lost file can be fetched again.
     bool sync_to_disk = true;
+    /// Called after each chunk of the body is taken (see download_progress), on the thread
+    /// doing the exchange (the client's executor for the async forms, the caller's for the
+    /// synchronous ones), before the next chunk is read: keep it short. It must not throw.
+    /// For generate, every image's download calls it (`path` tells them apart).
+    std::function<void(const download_progress&)> on_progress;
 };
 
 /// How `generate` runs.

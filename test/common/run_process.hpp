@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ struct run_result {
     bool timed_out = false;
 };
 
-/// Runs `path` with `args`, the inherited environment minus every AKOOL_* variable plus `env`,
+/// Runs `path` with `args`, the inherited environment minus every AKOOL_* and proxy variable plus `env`,
 /// stdin read from `stdin_file`; captures stdout, stderr and the exit code (128 + signal when
 /// killed). Killed with SIGKILL after `limit` (then `timed_out` is set).
 inline run_result run_process(const std::string& path, const std::vector<std::string>& args,
@@ -43,8 +44,14 @@ inline run_result run_process(const std::string& path, const std::vector<std::st
 {
     run_result r;
     std::vector<std::string> env_strings;
+    // Proxy variables are dropped too: a test's proxy is the one it sets.
+    auto is_proxy_variable = [](const char* e) {
+        for (const char* p : {"http_proxy=", "https_proxy=", "no_proxy=", "all_proxy="})
+            if (::strncasecmp(e, p, std::strlen(p)) == 0) return true;
+        return false;
+    };
     for (char** e = environ; *e; ++e)
-        if (std::strncmp(*e, "AKOOL_", 6) != 0) env_strings.emplace_back(*e);
+        if (std::strncmp(*e, "AKOOL_", 6) != 0 && !is_proxy_variable(*e)) env_strings.emplace_back(*e);
     for (const auto& kv : env) env_strings.push_back(kv.first + "=" + kv.second);
     std::vector<char*> envp;
     for (auto& s : env_strings) envp.push_back(s.data());

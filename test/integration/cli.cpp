@@ -11,6 +11,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include "../../example/emulator/emulator.hpp"
+#include "forward_proxy.hpp"
 #include "mini_server.hpp"
 #include "run_process.hpp"
 #include "test_certs.hpp"
@@ -846,4 +847,224 @@ BOOST_AUTO_TEST_CASE(code_1005_is_retried)
     r = run_tool({"status", "000000000000000000000000"}, e.env());
     BOOST_TEST(r.exit_code == 3);
     check_one_line_reason(r, "API code 1005");
+}
+
+// ---- --verbose: the exchange log (issue 16) --------------------------------------------------
+
+namespace {
+
+// The `--verbose` lines of stderr, split into their fields: "exchange", method, host, path,
+// then key=value pairs.
+struct exchange_line {
+    std::string method, host, path;
+    std::map<std::string, std::string> kv;
+};
+
+std::vector<exchange_line> exchange_lines(const std::string& err)
+{
+    std::vector<exchange_line> out;
+    for (const auto& l : lines_of(err)) {
+        if (l.rfind("akool-image: exchange ", 0) != 0) continue;
+        std::istringstream in(l.substr(std::strlen("akool-image: exchange ")));
+        exchange_line x;
+        in >> x.method >> x.host >> x.path;
+        std::string word;
+        while (in >> word) {
+            auto eq = word.find('=');
+            if (eq == std::string::npos) continue;
+            x.kv[word.substr(0, eq)] = word.substr(eq + 1);
+        }
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+} // namespace
+
+// One line per HTTP exchange attempt, retries included, matching what the emulator counted
+// path by path; the key appears nowhere (run_tool checks stdout and stderr).
+BOOST_DATA_TEST_CASE(verbose_prints_one_line_per_exchange_the_emulator_counted, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    e.srv.answer_next(1005, 2);  // two refused creates, retried
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--out", e.out_dir, "--verbose"},
+                      e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    auto lines = exchange_lines(r.err);
+    BOOST_TEST(lines.size() == lines_of(r.err).size(), "every stderr line is an exchange line: " << r.err);
+    const auto st = e.srv.get_stats();
+    BOOST_TEST(lines.size() == st.requests);
+    std::map<std::string, std::uint64_t> by_path;
+    for (const auto& l : lines) by_path[l.path]++;
+    BOOST_TEST(by_path == st.requests_by_path);
+    // The creates: attempts 1, 2 and 3, the first two refused with 1005 and retried.
+    std::vector<exchange_line> creates;
+    for (const auto& l : lines)
+        if (l.path == "/api/open/v4/content/image/createBySourcePrompt") creates.push_back(l);
+    BOOST_TEST_REQUIRE(creates.size() == 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(creates[i].method == "POST");
+        BOOST_TEST(creates[i].host == e.srv.base_url().substr(e.srv.base_url().find("://") + 3));
+        BOOST_TEST(creates[i].kv["attempt"] == std::to_string(i + 1));
+        BOOST_TEST(creates[i].kv["status"] == "200");
+        BOOST_TEST(std::stoul(creates[i].kv["sent"]) > 0u);
+    }
+    BOOST_TEST(creates[0].kv["code"] == "1005");
+    BOOST_TEST(creates[0].kv["retry"] != "no");
+    BOOST_TEST(creates[1].kv["code"] == "1005");
+    BOOST_TEST(creates[2].kv["code"] == "0");
+    BOOST_TEST(creates[2].kv["retry"] == "no");
+    // The image: one GET whose received bytes are the saved file's size; no query string anywhere.
+    auto files = files_in(e.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    bool image_seen = false;
+    for (const auto& l : lines) {
+        BOOST_TEST(l.path.find('?') == std::string::npos, l.path);
+        if (l.kv.count("received") && std::stoull(l.kv.at("received")) == fs::file_size(files[0])) image_seen = true;
+    }
+    BOOST_TEST(image_seen);
+}
+
+// Without --verbose, nothing but the failure reason on stderr.
+BOOST_AUTO_TEST_CASE(no_verbose_no_exchange_lines)
+{
+    emulator e;
+    auto r = run_tool({"status", "000000000000000000000000"}, e.env());
+    BOOST_TEST(r.exit_code == 3);
+    BOOST_TEST(exchange_lines(r.err).empty(), r.err);
+}
+
+// ---- download progress (issue 16) ------------------------------------------------------------
+
+namespace {
+
+std::uint64_t number(const boost::json::object& o, const char* key)
+{
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_number() ? it->value().to_number<std::uint64_t>() : ~std::uint64_t(0);
+}
+
+} // namespace
+
+// --json: "download" events, bytes received never decreasing, the total (Content-Length, from
+// the Beast transport) announced, the last event the saved file's size; plain output (not a
+// terminal): the same as lines.
+BOOST_DATA_TEST_CASE(download_progress_events_end_at_the_file_size, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--count", "2", "--out",
+                       e.out_dir, "--json"},
+                      e.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    std::map<std::string, std::string> saved;  // task id -> path
+    std::map<std::string, std::vector<boost::json::object>> downloads;
+    for (const auto& o : json_lines(r.out)) {
+        if (str(o, "event") == "saved") saved[str(o, "task_id")] = str(o, "path");
+        if (str(o, "event") == "download") downloads[str(o, "task_id")].push_back(o);
+    }
+    BOOST_TEST_REQUIRE(saved.size() == 2u);
+    BOOST_TEST_REQUIRE(downloads.size() == 2u, r.out);
+    for (const auto& [id, events] : downloads) {
+        BOOST_TEST_REQUIRE(saved.count(id) == 1u, id);
+        const auto size = fs::file_size(saved[id]);
+        std::uint64_t last = 0;
+        for (const auto& ev : events) {
+            auto got = number(ev, "received");
+            BOOST_TEST(got >= last);
+            last = got;
+            BOOST_TEST_REQUIRE(ev.at("total").is_number(), boost::json::serialize(ev));
+            BOOST_TEST(number(ev, "total") == size);
+            BOOST_TEST(number(ev, "index") < 2u);
+        }
+        BOOST_TEST(last == size);
+    }
+
+    emulator plain(tls);
+    r = run_tool({"generate", "--prompt", "a kite", "--resolution", "1080p", "--out", plain.out_dir}, plain.env());
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    auto files = files_in(plain.out_dir);
+    BOOST_TEST_REQUIRE(files.size() == 1u);
+    const std::string size = std::to_string(fs::file_size(files[0]));
+    BOOST_TEST(r.out.find(" downloading 100% " + size + " of " + size + " bytes") != std::string::npos, r.out);
+}
+
+// ---- proxies from the environment (issue 16) --------------------------------------------------
+
+// HTTPS_PROXY: every https exchange through a CONNECT tunnel to the emulator; HTTP_PROXY: every
+// http exchange in absolute form. The lower-case form wins (the upper-case one points at a
+// port nothing listens on).
+BOOST_DATA_TEST_CASE(generate_through_the_environment_proxy, bdata::make(both_schemes), tls)
+{
+    emulator e(tls);
+    akool_test::forward_proxy proxy;
+    unsigned short nothing = 0;
+    {
+        akool_test::forward_proxy gone;
+        nothing = gone.port();
+    }
+    auto env = e.env();
+    const std::string var = tls ? "https_proxy" : "http_proxy";
+    env[var] = proxy.url();
+    env[tls ? "HTTPS_PROXY" : "HTTP_PROXY"] = "http://127.0.0.1:" + std::to_string(nothing);
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--out", e.out_dir}, env);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+    auto seen = proxy.seen();
+    const std::string origin = e.srv.base_url().substr(e.srv.base_url().find("://") + 3);
+    if (tls) {
+        BOOST_TEST(seen.connects.size() >= 1u);
+        for (const auto& c : seen.connects) BOOST_TEST(c == origin);
+        BOOST_TEST(seen.absolute_urls.empty());
+    } else {
+        BOOST_TEST(seen.connects.empty());
+        BOOST_TEST(seen.absolute_urls.size() == e.srv.get_stats().requests, "every exchange through the proxy");
+        for (const auto& u : seen.absolute_urls) BOOST_TEST(u.rfind("http://" + origin + "/", 0) == 0u, u);
+    }
+}
+
+// A proxy that refuses the tunnel, or is not there: exit 4 and one line naming the proxy.
+BOOST_AUTO_TEST_CASE(a_refusing_or_missing_proxy_exits_4)
+{
+    emulator e(true);
+    akool_test::forward_proxy proxy;
+    proxy.refuse_connect(true);
+    auto env = e.env();
+    env["HTTPS_PROXY"] = proxy.url();
+    auto r = run_tool({"status", "000000000000000000000000", "--timeout", "30"}, env);
+    BOOST_TEST(r.exit_code == 4, r.err);
+    check_one_line_reason(r, "refused with HTTP 403");
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+
+    unsigned short nothing = 0;
+    {
+        akool_test::forward_proxy gone;
+        nothing = gone.port();
+    }
+    env["HTTPS_PROXY"] = "http://user:proxy-pass-42@127.0.0.1:" + std::to_string(nothing);
+    r = run_tool({"status", "000000000000000000000000", "--timeout", "30"}, env);
+    BOOST_TEST(r.exit_code == 4, r.err);
+    check_one_line_reason(r, "cannot connect to proxy 127.0.0.1:" + std::to_string(nothing));
+    BOOST_TEST(r.err.find("proxy-pass-42") == std::string::npos, r.err);
+    BOOST_TEST(e.srv.get_stats().requests == 0u);
+}
+
+// NO_PROXY: the emulator's host is reached directly; a bad proxy URL is invalid configuration.
+BOOST_AUTO_TEST_CASE(no_proxy_and_a_bad_proxy_url)
+{
+    emulator e(true);
+    akool_test::forward_proxy proxy;
+    auto env = e.env();
+    env["HTTPS_PROXY"] = proxy.url();
+    env["no_proxy"] = "example.com,.127.0.0.1";
+    auto r = run_tool({"status", "000000000000000000000000"}, env);
+    BOOST_TEST(r.exit_code == 3, r.err);  // the emulator answered: unknown task
+    BOOST_TEST(proxy.seen().connects.empty());
+    BOOST_TEST(e.srv.get_stats().requests == 1u);
+
+    env.erase("no_proxy");
+    env["HTTPS_PROXY"] = "socks5://127.0.0.1:1080";
+    r = run_tool({"status", "000000000000000000000000"}, env);
+    BOOST_TEST(r.exit_code == 2, r.err);
+    check_one_line_reason(r, "HTTPS_PROXY: the proxy URL's scheme is not http");
+    BOOST_TEST(e.srv.get_stats().requests == 1u);
 }

@@ -128,7 +128,7 @@ public:
               request_kind kind)
             : timer(cs.transport.get_executor()),
               algo(std::move(req), build_ec, cs.gate, *this, cs.retry, kind, std::move(dec), cs.jitter(),
-                   user_diag ? *user_diag : own_diag)
+                   user_diag ? *user_diag : own_diag, &cs.opts.on_exchange)
         {
         }
         void cancel() noexcept override { timer.cancel(); }

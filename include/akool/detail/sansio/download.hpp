@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -110,7 +112,7 @@ class download_algo {
 public:
     download_algo(std::string url, const download_options& opts, download_target target)
         : redirects_(std::move(url)), max_bytes_(opts.max_bytes), require_image_(opts.require_image),
-          sync_to_disk_(opts.sync_to_disk), target_(std::move(target))
+          sync_to_disk_(opts.sync_to_disk), target_(std::move(target)), on_progress_(opts.on_progress)
     {
     }
     download_algo(const download_algo&) = delete;
@@ -121,7 +123,7 @@ public:
     http_request request(error_code& ec, diagnostics& diag)
     {
         http_request r = make_download_request(redirects_.url(), max_bytes_, ec, diag);
-        r.body_sink = {&download_algo::on_chunk, this};
+        r.body_sink = {&download_algo::on_chunk, this, on_progress_ ? &download_algo::on_length : nullptr};
         return r;
     }
 
@@ -190,6 +192,7 @@ private:
     {
         static_cast<download_algo*>(self)->write(chunk, ec);
     }
+    static void on_length(void* self, std::uint64_t bytes) { static_cast<download_algo*>(self)->total_ = bytes; }
 
     void write(std::string_view chunk, error_code& ec)
     {
@@ -205,10 +208,22 @@ private:
             std::size_t take = std::min(magic_bytes - head_.size(), chunk.size());
             head_.append(chunk.data(), take);
             chunk.remove_prefix(take);
-            if (head_.size() < magic_bytes) return;
+            if (head_.size() < magic_bytes) return report();
             if (!decide(ec)) return;
         }
         emit(chunk, ec);
+        report();
+    }
+
+    // The progress event of the bytes taken so far (none after a refusal).
+    void report() const
+    {
+        if (!on_progress_ || sink_ec_) return;
+        download_progress p;
+        p.received = size_;
+        p.total = total_;
+        p.path = target_.path;
+        on_progress_(p);
     }
 
     // The image check on the first bytes; opens the file and writes them.
@@ -256,6 +271,7 @@ private:
         data_.clear();
         head_.clear();
         size_ = 0;
+        total_.reset();
         decided_ = false;
         ext_ = {};
     }
@@ -271,6 +287,8 @@ private:
     std::string_view ext_;
     bool decided_ = false;
     std::uint64_t size_ = 0;
+    std::optional<std::uint64_t> total_;
+    std::function<void(const download_progress&)> on_progress_;
     std::string data_;
     atomic_file_writer file_;
     std::string path_;

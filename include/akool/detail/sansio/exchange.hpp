@@ -9,17 +9,23 @@
 // with the outcome. As Boost.MySQL's sansio algorithms: one algorithm, two drivers.
 // No Asio include here.
 
+#include <akool/client_options.hpp>
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
+#include <akool/detail/url.hpp>
 
 #include <boost/system/errc.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -80,8 +86,13 @@ struct has_see_reply<Decode, std::void_t<decltype(std::declval<const Decode&>().
                                  std::declval<const error_code&>(), std::declval<const http_response&>()))>>
     : std::true_type {};
 
+// The exchange log hook of client_options, as the algorithm takes it.
+using exchange_hook = std::function<void(const exchange_record&)>;
+
 // One exchange of a `Decode`d value with the service (create, get-result, token, download).
 // Resume it first with no outcome; then, after each action, with that action's outcome.
+// With a `hook` (client_options::on_exchange), each attempt is reported to it once classified;
+// a streamed body is then counted by a sink of its own in front of the request's.
 template <class Decode>
 class exchange_algo {
 public:
@@ -93,11 +104,12 @@ public:
     // `gate`, `waiter` and `diag` must outlive the algorithm.
     exchange_algo(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
                   const retry_policy& policy, request_kind kind, Decode decode, jitter_source jitter,
-                  diagnostics& diag)
+                  diagnostics& diag, const exchange_hook* hook = nullptr)
         : request_(std::move(request)), gate_(&gate), waiter_(&waiter), policy_(policy), kind_(kind),
           decode_(std::move(decode)), jitter_(jitter), diag_(&diag), ec_(build_ec),
-          replay_safe_(request_.replay_safe)
+          replay_safe_(request_.replay_safe), hook_(hook && *hook ? hook : nullptr)
     {
+        if (hook_) watch_request();
     }
 
     // Takes the next step. `ec` is the outcome of the last action: the transport's error after
@@ -123,11 +135,17 @@ public:
             reset_attempt(*diag_);
             if constexpr (has_see_reply<Decode>::value) decode_.see_reply(ec, response_);
             value_ = finish_exchange(ec, response_, replay_safe_, decode_, ec_, *diag_);
+            const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
             response_ = http_response{};
-            if (cancelled || !decide_retry(policy_, kind_, ec_, *diag_, retries_)) return finish();
             exchange_action a;
-            a.kind = exchange_action::sleep;
-            a.delay = policy_.backoff(retries_++, jitter_(), *diag_);
+            const bool retry = !cancelled && decide_retry(policy_, kind_, ec_, *diag_, retries_);
+            if (retry) {
+                a.kind = exchange_action::sleep;
+                a.delay = policy_.backoff(retries_, jitter_(), *diag_);
+            }
+            if (hook_) report(now, received, a.delay, retry);
+            if (!retry) return finish();
+            ++retries_;
             state_ = state::backing_off;
             return a;
         }
@@ -169,6 +187,8 @@ private:
         if (gate_->try_enter(now, waiter_, a.wake_at)) {
             a.kind = exchange_action::send;
             state_ = state::sending;
+            sent_at_ = now;
+            if (counter_) counter_->bytes = 0;
         } else {
             a.kind = exchange_action::wait_gate;
             state_ = state::gating;
@@ -179,6 +199,54 @@ private:
     {
         state_ = state::finished;
         return exchange_action{};
+    }
+
+    // For the hook: the request's method, host and path (never its query string or headers),
+    // and its body sink wrapped so that streamed bytes are counted.
+    void watch_request()
+    {
+        url_parts u;
+        if (parse_http_url(request_.url, u)) {
+            host_ = url_authority(u);
+            path_ = u.target.substr(0, u.target.find_first_of("?#"));
+        }
+        sent_bytes_ = request_.body.size();
+        if (request_.body_sink) {
+            // On the heap: the algorithm may move, the sink's context stays where it is.
+            counter_ = std::make_unique<sink_counter>();
+            counter_->inner = request_.body_sink;
+            request_.body_sink = {&sink_counter::write, counter_.get(),
+                                  counter_->inner.length ? &sink_counter::length : nullptr};
+        }
+    }
+    // The request's body sink, behind one that counts the bytes it passes on.
+    struct sink_counter {
+        http_body_sink inner;
+        std::uint64_t bytes = 0;
+        static void write(void* self, std::string_view chunk, error_code& ec)
+        {
+            auto* me = static_cast<sink_counter*>(self);
+            me->bytes += chunk.size();
+            me->inner.write(me->inner.ctx, chunk, ec);
+        }
+        static void length(void* self, std::uint64_t n) { static_cast<sink_counter*>(self)->inner.announce_length(n); }
+    };
+    void report(clock::time_point now, std::uint64_t received, std::chrono::milliseconds delay, bool retry) const
+    {
+        exchange_record r;
+        r.method = to_string(request_.method);
+        r.host = host_;
+        r.path = path_;
+        r.http_status = diag_->http_status;
+        r.api_code = diag_->api_code;
+        r.ec = ec_;
+        r.attempt = retries_ + 1;
+        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_);
+        r.bytes_sent = sent_bytes_;
+        r.bytes_received = received;
+        r.will_retry = retry;
+        r.retry_delay = retry ? delay : std::chrono::milliseconds(0);
+        (*hook_)(r);
     }
 
     http_request request_;
@@ -195,6 +263,11 @@ private:
     unsigned retries_ = 0;
     bool replay_safe_ = true;
     state state_ = state::start;
+    const exchange_hook* hook_ = nullptr;
+    std::string host_, path_;
+    std::uint64_t sent_bytes_ = 0;
+    clock::time_point sent_at_{};
+    std::unique_ptr<sink_counter> counter_;
 };
 
 } // namespace sansio
