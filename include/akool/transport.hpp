@@ -16,10 +16,10 @@
 ///    and later invokes `h(error_code, http_response)`. The transport owns `req` from the call on.
 ///  - `void t.send(const http_request& req, http_response& out, error_code& ec)`: the same
 ///    exchange on the calling thread, returning when it is over; `req` is only read. The
-///    client's synchronous create, get-result, get-token and download call it on the
-///    thread that called them, possibly from several threads at once: it must not run, poll
-///    or need the executor's execution context (the user's io_context may be stopped, or
-///    run by this very thread).
+///    client's synchronous forms (client.hpp says which) call it on the thread that called
+///    them, possibly from several threads at once: it must not run, poll or need the
+///    executor's execution context (the user's io_context may be stopped, or run by this
+///    very thread).
 ///
 /// @par Threads and executors
 /// The client calls `async_send` on the thread that started the operation or from one of its
@@ -42,7 +42,8 @@
 ///  - `error::request_not_sent` (or `errc::connection_refused`, `host_unreachable`, a name
 ///    resolution or TLS handshake error): no byte of the request left. Only these let the
 ///    client retry a create.
-///  - `error::timeout`: `http_request::timeout` elapsed (connect included).
+///  - `error::timeout`: `http_request::timeout` (connect included) or one of the transport's
+///    own timeouts elapsed.
 ///  - `error::response_too_large`: the reply's body exceeded `http_request::max_response_bytes`.
 ///  - `asio::error::operation_aborted`: cancelled through the handler's slot.
 ///  - the sink's error code, when `body_sink` refused a chunk; any other code for anything else
@@ -55,7 +56,7 @@
 /// that is not `replay_safe` with `maybe_sent` set into it.
 ///
 /// @par Replies the client reads
-/// `status`, `body`, and the headers `Retry-After` (delay seconds, on 408, 429, 503) and
+/// `status`, `body`, and the headers `Retry-After` (delay seconds, on a reply other than 200) and
 /// `Location` (a download's redirects), looked up case-insensitively with `header()`.
 ///
 /// @par Body sink
