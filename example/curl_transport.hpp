@@ -375,7 +375,8 @@ inline void curl_global_once()
 } // namespace detail
 
 /// The transport: copies share one multi handle. Not thread-safe: use it from the thread
-/// running its io_context (the blocking `send` may be called from any thread).
+/// running its io_context (the blocking `send` may be called from any thread). Like any Asio
+/// I/O object, it (and every copy) must go before its io_context.
 class curl_transport {
 public:
     using executor_type = net::io_context::executor_type;  ///< the client's io_context

@@ -2,17 +2,11 @@
 // Must not compile (run.sh): a transport without async_send
 // expect-c++17: missing `async_send(http_request&&, Handler&&)`
 // expect-c++20: transport_has_async_send
-#include <akool/client.hpp>
-#include <boost/asio/io_context.hpp>
-using ex_t = boost::asio::io_context::executor_type;
+#include "transport_check.hpp"
 struct bad_transport {
     using executor_type = ex_t;
     ex_t ex;
     ex_t get_executor() const { return ex; }
     void send(const akool::http_request&, akool::http_response&, akool::error_code&) {}
 };
-int main()
-{
-    boost::asio::io_context ioc;
-    akool::basic_client<bad_transport> client(bad_transport{ioc.get_executor()});
-}
+int main() { make_client<bad_transport>(); }

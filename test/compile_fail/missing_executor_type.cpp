@@ -2,9 +2,7 @@
 // Must not compile (run.sh): a transport without executor_type
 // expect-c++17: missing member type `executor_type`
 // expect-c++20: transport_has_executor_type
-#include <akool/client.hpp>
-#include <boost/asio/io_context.hpp>
-using ex_t = boost::asio::io_context::executor_type;
+#include "transport_check.hpp"
 struct bad_transport {
     ex_t ex;
     ex_t get_executor() const { return ex; }
@@ -12,8 +10,4 @@ struct bad_transport {
     void async_send(akool::http_request&&, H&&) {}
     void send(const akool::http_request&, akool::http_response&, akool::error_code&) {}
 };
-int main()
-{
-    boost::asio::io_context ioc;
-    akool::basic_client<bad_transport> client(bad_transport{ioc.get_executor()});
-}
+int main() { make_client<bad_transport>(); }

@@ -2,9 +2,7 @@
 // Must not compile (run.sh): a transport without get_executor()
 // expect-c++17: missing `executor_type get_executor()`
 // expect-c++20: transport_has_get_executor
-#include <akool/client.hpp>
-#include <boost/asio/io_context.hpp>
-using ex_t = boost::asio::io_context::executor_type;
+#include "transport_check.hpp"
 struct bad_transport {
     using executor_type = ex_t;
     ex_t ex;
@@ -12,8 +10,4 @@ struct bad_transport {
     void async_send(akool::http_request&&, H&&) {}
     void send(const akool::http_request&, akool::http_response&, akool::error_code&) {}
 };
-int main()
-{
-    boost::asio::io_context ioc;
-    akool::basic_client<bad_transport> client(bad_transport{ioc.get_executor()});
-}
+int main() { make_client<bad_transport>(); }

@@ -3,11 +3,7 @@
 // failures of the other files come from the member each one lacks.
 // expect-c++17:
 // expect-c++20:
-#include <akool/client.hpp>
-#include <boost/asio/io_context.hpp>
-using ex_t = boost::asio::io_context::executor_type;
-#include <boost/asio/append.hpp>
-#include <boost/asio/post.hpp>
+#include "transport_check.hpp"
 struct bad_transport {  // the name the other files use; nothing is wrong with this one
     using executor_type = ex_t;
     ex_t ex;
@@ -19,8 +15,4 @@ struct bad_transport {  // the name the other files use; nothing is wrong with t
     }
     void send(const akool::http_request&, akool::http_response&, akool::error_code&) {}
 };
-int main()
-{
-    boost::asio::io_context ioc;
-    akool::basic_client<bad_transport> client(bad_transport{ioc.get_executor()});
-}
+int main() { make_client<bad_transport>(); }

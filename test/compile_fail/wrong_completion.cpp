@@ -2,11 +2,7 @@
 // Must not compile (run.sh): a transport completing without error_code
 // expect-c++17: async_send must complete its handler with (error_code, http_response)
 // expect-c++20: async_send must complete its handler with (error_code, http_response)
-#include <akool/client.hpp>
-#include <boost/asio/io_context.hpp>
-using ex_t = boost::asio::io_context::executor_type;
-#include <boost/asio/append.hpp>
-#include <boost/asio/post.hpp>
+#include "transport_check.hpp"
 struct bad_transport {
     using executor_type = ex_t;
     ex_t ex;
@@ -18,8 +14,4 @@ struct bad_transport {
     }
     void send(const akool::http_request&, akool::http_response&, akool::error_code&) {}
 };
-int main()
-{
-    boost::asio::io_context ioc;
-    akool::basic_client<bad_transport> client(bad_transport{ioc.get_executor()});
-}
+int main() { make_client<bad_transport>(); }

@@ -213,6 +213,7 @@ BOOST_AUTO_TEST_CASE(timeouts_limits_sink_and_refusals)
     BOOST_TEST(ec == akool::error::timeout, ec.message());
 
     rig r;
+    curl_transport tr(r.ioc.get_executor());  // after `r`: a transport must not outlive its io_context
     auto tasks = r.client.create(akool::image_request::text_to_image("an image to fetch"), ec, r.diag);
     BOOST_REQUIRE(!ec);
     auto done = r.client.wait(tasks.front().id, fast_wait(), ec, r.diag);
@@ -220,8 +221,7 @@ BOOST_AUTO_TEST_CASE(timeouts_limits_sink_and_refusals)
     const std::string image = done.image_url.substr(r.srv.base_url().size());
     auto big = r.get(image);
     big.max_response_bytes = 100;
-    t = curl_transport(r.ioc.get_executor());
-    t.send(big, resp, ec);
+    tr.send(big, resp, ec);
     BOOST_TEST(ec == akool::error::response_too_large, ec.message());
 
     std::string streamed;
@@ -230,14 +230,14 @@ BOOST_AUTO_TEST_CASE(timeouts_limits_sink_and_refusals)
                           static_cast<std::string*>(ctx)->append(chunk.data(), chunk.size());
                       },
                       &streamed};
-    t.send(sunk, resp, ec);
+    tr.send(sunk, resp, ec);
     BOOST_TEST(!ec, ec.message() << " " << resp.failure_detail);
     BOOST_TEST(resp.status == 200);
     BOOST_TEST(resp.body.empty());
     BOOST_TEST(streamed.compare(0, 4, png_magic) == 0);
     streamed.clear();
     sunk.url = r.srv.base_url() + "/files/missing.png";  // not 200: the body stays in the response
-    t.send(sunk, resp, ec);
+    tr.send(sunk, resp, ec);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(resp.status == 404);
     BOOST_TEST(!resp.body.empty());
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(timeouts_limits_sink_and_refusals)
 
     auto refused = r.get("/");
     refused.url = "http://127.0.0.1:1/";  // nothing listens on port 1
-    t.async_send(std::move(refused), [&](akool::error_code e, akool::http_response rr) {
+    tr.async_send(std::move(refused), [&](akool::error_code e, akool::http_response rr) {
         ec = e;
         resp = std::move(rr);
     });

@@ -227,6 +227,20 @@ struct fixture {
         return w;
     }
 
+    auto create(style s, const akool::image_request& req)
+    {
+        return akool_test::run<std::vector<akool::image_task>>(
+            s, ioc, diag, [&](auto token) { return client.async_create(req, diag, std::move(token)); },
+            [&](akool::error_code& e) { return client.create(req, e, diag); }, [&] { return client.create(req); });
+    }
+    auto generate(style s, const akool::image_request& req, const akool::generate_options& g)
+    {
+        return akool_test::run<std::vector<akool::generated_image>>(
+            s, ioc, diag, [&](auto token) { return client.async_generate(req, g, diag, std::move(token)); },
+            [&](akool::error_code& e) { return client.generate(req, g, e, diag); },
+            [&] { return client.generate(req, g); });
+    }
+
     // Where each exchange ran: `async_send`'s on the worker thread, `send`'s on the caller.
     // `blocking_expected`: true when every exchange must have gone through `send`.
     void check_threads(style s, bool blocking_expected_for_sync)
@@ -254,9 +268,7 @@ BOOST_DATA_TEST_CASE(create_in_every_style, bdata::make(styles), s)
     fixture f(service(2));
     auto req = akool::image_request::text_to_image("two owls");
     req.batch_quantity = 2;
-    auto [ec, tasks] = akool_test::run<std::vector<akool::image_task>>(
-        s, f.ioc, f.diag, [&](auto token) { return f.client.async_create(req, f.diag, std::move(token)); },
-        [&](akool::error_code& e) { return f.client.create(req, e, f.diag); }, [&] { return f.client.create(req); });
+    auto [ec, tasks] = f.create(s, req);
     BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
     BOOST_REQUIRE_EQUAL(tasks.size(), 2u);
     BOOST_TEST(tasks[1].id == "task1");
@@ -276,9 +288,7 @@ BOOST_DATA_TEST_CASE(create_failure_from_the_worker_is_outcome_unknown, bdata::m
         return o;
     });
     auto req = akool::image_request::text_to_image("one owl");
-    auto [ec, tasks] = akool_test::run<std::vector<akool::image_task>>(
-        s, f.ioc, f.diag, [&](auto token) { return f.client.async_create(req, f.diag, std::move(token)); },
-        [&](akool::error_code& e) { return f.client.create(req, e, f.diag); }, [&] { return f.client.create(req); });
+    auto [ec, tasks] = f.create(s, req);
     BOOST_TEST(ec == akool::error::outcome_unknown, ec.message());
     BOOST_TEST(tasks.empty());
     BOOST_TEST(f.client.transport().records().size() == 1u, "a create that may have been processed was resent");
@@ -317,47 +327,27 @@ BOOST_DATA_TEST_CASE(wait_in_every_style, bdata::make(styles), s)
     f.check_threads(s, false);
 }
 
-BOOST_DATA_TEST_CASE(generate_with_download_to_memory_in_every_style, bdata::make(styles), s)
+// With the images downloaded to memory (through the body sink, on the worker thread) or not.
+BOOST_DATA_TEST_CASE(generate_in_every_style, bdata::make(styles) * bdata::make({true, false}), s, download)
 {
     fixture f(service(3));
     auto req = akool::image_request::text_to_image("three owls");
     req.batch_quantity = 3;
     akool::generate_options g;
     g.wait = fixture::fast_wait();
-    auto [ec, images] = akool_test::run<std::vector<akool::generated_image>>(
-        s, f.ioc, f.diag, [&](auto token) { return f.client.async_generate(req, g, f.diag, std::move(token)); },
-        [&](akool::error_code& e) { return f.client.generate(req, g, e, f.diag); },
-        [&] { return f.client.generate(req, g); });
+    g.download = download;
+    auto [ec, images] = f.generate(s, req, g);
     BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
     BOOST_REQUIRE_EQUAL(images.size(), 3u);
     for (std::size_t i = 0; i < images.size(); ++i) {
         BOOST_TEST(!images[i].ec, images[i].ec.message());
         BOOST_TEST(images[i].task.id == "task" + std::to_string(i));
+        BOOST_TEST((images[i].result.status == akool::image_status::completed));
         // Written by the body sink on the worker thread, read here after the completion.
-        BOOST_TEST(images[i].data == png + "https://cdn.example.test/task" + std::to_string(i) + ".png");
+        BOOST_TEST(images[i].data ==
+                   (download ? png + "https://cdn.example.test/task" + std::to_string(i) + ".png" : std::string()));
     }
-    BOOST_TEST(f.client.transport().records().size() == 1u + 3u * 3u + 3u);  // create, polls, downloads
-    f.check_threads(s, false);
-}
-
-BOOST_DATA_TEST_CASE(generate_without_download_in_every_style, bdata::make(styles), s)
-{
-    fixture f(service(2));
-    auto req = akool::image_request::text_to_image("two owls");
-    req.batch_quantity = 2;
-    akool::generate_options g;
-    g.wait = fixture::fast_wait();
-    g.download = false;
-    auto [ec, images] = akool_test::run<std::vector<akool::generated_image>>(
-        s, f.ioc, f.diag, [&](auto token) { return f.client.async_generate(req, g, f.diag, std::move(token)); },
-        [&](akool::error_code& e) { return f.client.generate(req, g, e, f.diag); },
-        [&] { return f.client.generate(req, g); });
-    BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
-    BOOST_REQUIRE_EQUAL(images.size(), 2u);
-    for (const auto& im : images) {
-        BOOST_TEST((im.result.status == akool::image_status::completed));
-        BOOST_TEST(im.data.empty());
-    }
-    BOOST_TEST(f.client.transport().records().size() == 1u + 2u * 3u);
+    // The create, three polls per task, and the downloads.
+    BOOST_TEST(f.client.transport().records().size() == 1u + 3u * 3u + (download ? 3u : 0u));
     f.check_threads(s, false);
 }
