@@ -38,6 +38,7 @@
 #endif
 #include <unistd.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,7 @@ struct transfer {
     akool::http_request req;
     akool::http_response resp;
     CURL* easy = curl_easy_init();
+    std::uint64_t serial = 0;  // tells this transfer from a later one at the same address
     curl_slist* headers = nullptr;
     std::size_t limit = 0, received = 0;
     bool request_started = false;  // curl was about to send it: from here on, maybe_sent
@@ -237,11 +239,13 @@ public:
         transfers_.emplace(easy, std::move(t));  // curl's timer callback starts it
     }
 
+    std::uint64_t next_serial() noexcept { return ++serial_; }
+
     // Abandons the transfer of `easy` (a cancellation): its connection goes with it.
-    void abort(CURL* easy)
+    void abort(CURL* easy, std::uint64_t serial)
     {
         auto it = transfers_.find(easy);
-        if (it == transfers_.end()) return;  // already completed
+        if (it == transfers_.end() || it->second->serial != serial) return;  // already completed
         auto t = std::move(it->second);
         transfers_.erase(it);
         curl_multi_remove_handle(multi_, easy);
@@ -364,6 +368,7 @@ private:
     net::steady_timer timer_;
     std::map<curl_socket_t, std::shared_ptr<watch>> watches_;
     std::map<CURL*, std::unique_ptr<transfer>> transfers_;
+    std::uint64_t serial_ = 0;
 };
 
 inline void curl_global_once()
@@ -393,11 +398,13 @@ public:
     void async_send(akool::http_request&& req, Handler&& handler)
     {
         auto t = std::make_unique<detail::transfer>(std::move(req), st_->options());
+        t->serial = st_->next_serial();
         auto slot = net::get_associated_cancellation_slot(handler);
         t->done = std::make_unique<completion<std::decay_t<Handler>>>(std::forward<Handler>(handler), ex_);
         if (slot.is_connected()) {
-            slot.assign([w = std::weak_ptr<detail::curl_multi_state>(st_), easy = t->easy](net::cancellation_type) {
-                if (auto sp = w.lock()) sp->abort(easy);
+            slot.assign([w = std::weak_ptr<detail::curl_multi_state>(st_), easy = t->easy,
+                         serial = t->serial](net::cancellation_type) {
+                if (auto sp = w.lock()) sp->abort(easy, serial);
             });
         }
         st_->start(std::move(t));
@@ -416,21 +423,24 @@ public:
     }
 
 private:
+    // Posts to the transport's executor, which dispatches the handler through its associated
+    // executor (as Asio's I/O objects do): the client's operation resumes on the io_context's
+    // thread even when that executor is use_future's (the system executor).
     template <class Handler>
     struct completion final : detail::transfer::completion {
         completion(Handler h, executor_type ex)
-            : handler(std::move(h)), work(net::make_work_guard(net::get_associated_executor(handler, ex)))
+            : handler(std::move(h)), io(ex), work(net::make_work_guard(net::get_associated_executor(handler, ex)))
         {
         }
         void complete(error_code ec, akool::http_response r, bool from_slot) override
         {
             auto slot = net::get_associated_cancellation_slot(handler);
             if (!from_slot && slot.is_connected()) slot.clear();
-            auto ex = work.get_executor();
-            net::post(ex, net::append(std::move(handler), ec, std::move(r)));
+            net::post(io, net::append(std::move(handler), ec, std::move(r)));
             work.reset();
         }
         Handler handler;
+        executor_type io;
         net::executor_work_guard<net::associated_executor_t<Handler, executor_type>> work;
     };
 

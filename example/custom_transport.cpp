@@ -6,7 +6,6 @@
 // Run: AKOOL_API_KEY=any AKOOL_BASE_URL=http://127.0.0.1:PORT ./custom_transport
 #include <akool/client.hpp>
 #include <boost/asio/append.hpp>
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <netdb.h>
@@ -21,14 +20,14 @@ public:
     explicit posix_transport(executor_type ex) : ex_(ex) {}
     executor_type get_executor() const { return ex_; }
 
-    // Does the exchange at once, then posts the outcome: the handler never runs inside async_send.
+    // Does the exchange at once, then posts the outcome to ex_, which runs the handler through its
+    // associated executor: never inside async_send.
     template <class Handler>
     void async_send(akool::http_request&& req, Handler&& handler)
     {
         akool::http_response resp;
         akool::error_code ec = exchange(req, resp);
-        auto ex = boost::asio::get_associated_executor(handler, ex_);
-        boost::asio::post(ex, boost::asio::append(std::forward<Handler>(handler), ec, std::move(resp)));
+        boost::asio::post(ex_, boost::asio::append(std::forward<Handler>(handler), ec, std::move(resp)));
     }
     // The same exchange on the calling thread, for the client's synchronous calls.
     void send(const akool::http_request& req, akool::http_response& r, akool::error_code& ec) { ec = exchange(req, r); }

@@ -22,18 +22,22 @@
 ///    very thread).
 ///
 /// @par Threads and executors
-/// The client calls `async_send` on the thread that started the operation or from one of its
-/// handlers (on the handler's associated executor, by default the client's), one exchange
-/// per call, several exchanges at once when operations overlap. The exchange's own I/O may
+/// The client calls `async_send` on the thread that started the operation or on a thread
+/// running the transport's executor (where its operations resume), one exchange per call,
+/// several exchanges at once when operations overlap. The exchange's own I/O may
 /// run anywhere: on the executor, or on a thread of the transport (libcurl workers, an
 /// engine's HTTP module).
 ///
 /// @par Completion
-/// `h` is invoked exactly once, never from inside `async_send` itself, and through the
-/// handler's associated executor (`asio::get_associated_executor(h, get_executor())`, then
-/// `asio::dispatch` or `asio::post` to it, as every Asio operation does). A transport that
-/// completes from a thread of its own must go through that executor too (the sync forms and
-/// strands rely on it). `h` is move-only. The handler's associated cancellation slot should be
+/// `h` is invoked exactly once, never from inside `async_send` itself, as Asio's I/O objects
+/// do: from the transport's executor, through the handler's associated executor.
+/// `asio::post(get_executor(), asio::append(std::move(h), ec, std::move(resp)))` does both,
+/// from any thread (a transport with threads of its own calls it from them). Posting straight
+/// to the handler's associated executor is not enough: for `use_future` it is the system
+/// executor, and the client's operation would resume on a thread of the system's pool (or
+/// the transport's), racing with the rest of it. Keep the executor's context busy until then
+/// (`asio::make_work_guard(get_executor())`) when no Asio operation of the transport is
+/// pending. `h` is move-only. The handler's associated cancellation slot should be
 /// honoured (at least terminal cancellation): abandon the exchange, close its connection and
 /// complete with `asio::error::operation_aborted`; without it the client relies on the
 /// request's timeout.

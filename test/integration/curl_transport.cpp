@@ -21,9 +21,11 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -129,6 +131,26 @@ BOOST_AUTO_TEST_CASE(sync_create_and_get_result)
     r.client.create(akool::image_request::text_to_image("refused"), ec, r.diag);
     BOOST_TEST(akool::is_api_error(ec), ec.message());
     BOOST_TEST(r.srv.get_stats().creates_processed == 1u);
+}
+
+// use_future's handlers have the system executor: the transport completes through its own
+// executor first, so the operation resumes on the thread running the io_context.
+BOOST_AUTO_TEST_CASE(wait_with_use_future)
+{
+    rig r;
+    akool::error_code ec;
+    auto tasks = r.client.create(akool::image_request::text_to_image("a future lighthouse"), ec, r.diag);
+    BOOST_REQUIRE(!ec);
+    const auto main_thread = std::this_thread::get_id();
+    std::vector<std::thread::id> progress;
+    auto w = fast_wait();
+    w.on_progress = [&](const akool::progress_event&) { progress.push_back(std::this_thread::get_id()); };
+    auto f = r.client.async_wait(tasks.front().id, w, r.diag, asio::use_future);
+    r.ioc.run();
+    auto result = f.get();
+    BOOST_TEST((result.status == akool::image_status::completed));
+    BOOST_TEST(!progress.empty());
+    for (auto id : progress) BOOST_TEST((id == main_thread), "the wait resumed off the io_context's thread");
 }
 
 // The connection drops after the emulator processed the create: outcome_unknown, and the

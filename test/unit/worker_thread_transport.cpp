@@ -1,9 +1,9 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
 // A transport that completes on a thread of its own (as libcurl workers or an engine's HTTP
 // module do): async_send hands the request to a worker thread, which does the exchange and
-// completes the handler through its associated executor; the blocking send does the exchange
-// on the calling thread. Every calling style of create, get-result, wait and generate works
-// over it (run under ASan and TSan by test/run.sh).
+// posts the completion to the transport's executor (which dispatches it to the handler's);
+// the blocking send does the exchange on the calling thread. Every calling style of create,
+// get-result, wait and generate works over it (run under ASan and TSan by test/run.sh).
 #define BOOST_TEST_MODULE worker_thread_transport
 #include <boost/test/unit_test.hpp>
 #include <boost/test/data/monomorphic.hpp>
@@ -12,8 +12,7 @@
 #include <akool/client.hpp>
 
 #include <boost/asio/append.hpp>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -106,12 +105,14 @@ public:
     worker_transport(executor_type ex, router r) : ex_(ex), st_(std::make_shared<state>(std::move(r))) {}
     executor_type get_executor() const { return ex_; }
 
-    // The exchange runs on the worker; the handler is completed through its associated
-    // executor (a dispatch from the worker thread: a post), work tracked until then.
+    // The exchange runs on the worker; the completion is posted to the transport's executor,
+    // which dispatches the handler through its associated executor (transport.hpp): posting
+    // straight to that executor would resume the client's operation on the worker thread when
+    // it is use_future's (the system executor). Work is tracked until then.
     template <class Handler>
     void async_send(akool::http_request&& req, Handler&& handler)
     {
-        auto work = asio::make_work_guard(asio::get_associated_executor(handler, ex_));
+        auto work = asio::make_work_guard(ex_);
         // std::function needs a copyable job: the move-only handler goes behind a shared_ptr.
         auto h = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
         // A plain pointer: the state joins the worker before it goes, so it outlives each job
@@ -120,7 +121,7 @@ public:
         st->pool.push([st, h, work, r = std::move(req)]() mutable {
             akool::http_response resp;
             akool::error_code ec = st->exchange(r, resp, false);
-            asio::dispatch(work.get_executor(), asio::append(std::move(*h), ec, std::move(resp)));
+            asio::post(work.get_executor(), asio::append(std::move(*h), ec, std::move(resp)));
         });
     }
     // The same exchange on the calling thread.
@@ -219,13 +220,20 @@ struct fixture {
         o.api_key = "key-abc";
         return o;
     }
-    static akool::wait_options fast_wait()
+    // Fast polls; each progress event records the thread the client's operation ran on.
+    akool::wait_options fast_wait()
     {
         akool::wait_options w;
         w.schedule = {std::chrono::milliseconds(1), 1.0, std::chrono::milliseconds(1), 0.0};
         w.deadline = std::chrono::milliseconds(5000);
+        w.on_progress = [this](const akool::progress_event&) {
+            std::lock_guard<std::mutex> lock(progress_mtx);
+            progress_threads.push_back(std::this_thread::get_id());
+        };
         return w;
     }
+    std::mutex progress_mtx;
+    std::vector<std::thread::id> progress_threads;
 
     auto create(style s, const akool::image_request& req)
     {
@@ -256,6 +264,10 @@ struct fixture {
             if (!sync) BOOST_TEST(!r.blocking, "an async form used the blocking send: " << r.url);
             if (sync && blocking_expected_for_sync) BOOST_TEST(r.blocking, "a sync form used async_send: " << r.url);
         }
+        // The client's operation itself never runs on the worker: it resumes on the thread
+        // running the io_context (here, in every style, this one), also under use_future.
+        std::lock_guard<std::mutex> lock(progress_mtx);
+        for (auto id : progress_threads) BOOST_TEST((id == main_thread), "the operation ran on another thread");
     }
 };
 
@@ -315,7 +327,7 @@ BOOST_DATA_TEST_CASE(get_result_in_every_style, bdata::make(styles), s)
 BOOST_DATA_TEST_CASE(wait_in_every_style, bdata::make(styles), s)
 {
     fixture f(service(1));
-    auto w = fixture::fast_wait();
+    auto w = f.fast_wait();
     auto [ec, result] = akool_test::run<akool::image_result>(
         s, f.ioc, f.diag, [&](auto token) { return f.client.async_wait("task0", w, f.diag, std::move(token)); },
         [&](akool::error_code& e) { return f.client.wait("task0", w, e, f.diag); },
@@ -324,6 +336,7 @@ BOOST_DATA_TEST_CASE(wait_in_every_style, bdata::make(styles), s)
     BOOST_TEST((result.status == akool::image_status::completed));
     BOOST_TEST(result.image_url == "https://cdn.example.test/task0.png");
     BOOST_TEST(f.client.transport().records().size() == 3u);  // queueing, processing, completed
+    BOOST_TEST(f.progress_threads.size() == 3u);
     f.check_threads(s, false);
 }
 
@@ -334,7 +347,7 @@ BOOST_DATA_TEST_CASE(generate_in_every_style, bdata::make(styles) * bdata::make(
     auto req = akool::image_request::text_to_image("three owls");
     req.batch_quantity = 3;
     akool::generate_options g;
-    g.wait = fixture::fast_wait();
+    g.wait = f.fast_wait();
     g.download = download;
     auto [ec, images] = f.generate(s, req, g);
     BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
@@ -349,5 +362,6 @@ BOOST_DATA_TEST_CASE(generate_in_every_style, bdata::make(styles) * bdata::make(
     }
     // The create, three polls per task, and the downloads.
     BOOST_TEST(f.client.transport().records().size() == 1u + 3u * 3u + (download ? 3u : 0u));
+    BOOST_TEST(f.progress_threads.size() == 3u * 3u);  // each task: queueing, processing, completed
     f.check_threads(s, false);
 }
