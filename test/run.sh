@@ -48,7 +48,7 @@ jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20-tsan meson-clang-cxx17 fuzz-clang mingw-syntax}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
-          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev
+          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev libcurl4-openssl-dev
           libclang-rt-14-dev g++-mingw-w64-x86-64-posix)
 
 install_packages() {

@@ -73,7 +73,7 @@ namespace akool {
 /// @tparam Transport a type that models `akool::transport` (transport.hpp, checked member by
 ///         member), e.g. `beast_transport` or `fake_transport`.
 /// @tparam Executor the default executor of completion handlers; the transport's by default.
-template <class Transport, class Executor = typename Transport::executor_type>
+template <class Transport, class Executor = typename detail::transport_executor<Transport>::type>
 #if AKOOL_HAS_CONCEPTS
     requires transport<Transport>
 #endif
@@ -98,6 +98,7 @@ public:
     explicit basic_client(Transport transport, client_options opts = {})
         : c_{nullptr, transport.get_executor()}  // the executor before the transport moves
     {
+        (void)&detail::probe_completion<Transport>;  // checks the handler's arguments (transport.hpp)
         c_.st = std::make_shared<state_type>(std::move(transport), std::move(opts));
     }
 
@@ -105,6 +106,7 @@ public:
     basic_client(const Executor& ex, Transport transport, client_options opts = {})
         : c_{std::make_shared<state_type>(std::move(transport), std::move(opts)), ex}
     {
+        (void)&detail::probe_completion<Transport>;
     }
 
     /// Moving a client is safe while its operations run: they share its state (transport,

@@ -5,35 +5,91 @@
 /// @file transport.hpp
 /// The Transport concept and the plain HTTP request/response values that cross it. No Asio,
 /// Beast or OpenSSL type appears here: a transport can sit on libcurl, WinHTTP, an engine's
-/// HTTP module or a test script.
+/// HTTP module or a test script. Every requirement of a transport is listed here.
 ///
-/// A type `T` models `akool::transport` when it has every member the client calls (nothing
-/// else is looked for):
-///  - `typename T::executor_type`, and `t.get_executor()` returning it: the executor of the
-///    client's timers and, by default, of its completion handlers;
-///  - `t.async_send(http_request&& req, Handler&& h)`, which sends `req` and later invokes
-///    `h(error_code, http_response)` exactly once, through the handler's associated executor
-///    (for example with `asio::post`/`asio::dispatch`, as every Asio operation does), never
-///    from inside `async_send` itself. The transport owns `req` from the call on. It should
-///    honour the handler's associated cancellation slot (at least terminal cancellation);
-///    the client relies on the request's timeout otherwise;
-///  - `t.send(const http_request& req, http_response& out, error_code& ec)`, which does the
-///    same exchange on the calling thread and returns when it is over (the client's
-///    synchronous forms call it). `req` is only read. It must not run the executor's
-///    execution context (the user's io_context): it blocks the calling thread instead.
-/// When `http_request::body_sink` is set, a transport must honour it: the body of a reply
-/// with status 200 goes to the sink, chunk by chunk in order as it arrives (one call with the
-/// whole body will do), and `http_response::body` stays empty; a reply with any other status
-/// keeps its body in `http_response::body`. A sink that sets its `error_code` ends the
-/// exchange: the transport stops reading, drops the connection and completes with that
-/// error. The sink runs on the thread doing the exchange (the transport's executor for
-/// `async_send`, the caller of `send`); a transport may resend a request on its own only
-/// before any byte reached the sink.
-/// On failure the transport sets `http_response::maybe_sent` when any byte of the request may
-/// have reached the server, and may describe the failed step in `failure_detail`.
-/// Under C++20 `akool::transport<T>` is a concept; under C++17 it is a constexpr bool with
-/// the same name, for `static_assert(akool::transport<T>)`. `basic_client` checks each
-/// requirement on its own, so that a missing member is named by the compiler's message.
+/// @par Members (nothing else is looked for)
+///  - `typename T::executor_type`: an I/O executor (of an io_context, a strand of one,
+///    `any_io_executor`): the client runs its timers (rate limits, backoff, poll delays) on
+///    it, and it is the default executor of the client's handlers.
+///  - `executor_type t.get_executor()`.
+///  - `void t.async_send(http_request&& req, Handler&& h)` (any return type): sends `req`
+///    and later invokes `h(error_code, http_response)`. The transport owns `req` from the call on.
+///  - `void t.send(const http_request& req, http_response& out, error_code& ec)`: the same
+///    exchange on the calling thread, returning when it is over; `req` is only read. The
+///    client's synchronous forms (client.hpp says which) call it on the thread that called
+///    them, possibly from several threads at once: it must not run, poll or need the
+///    executor's execution context (the user's io_context may be stopped, or run by this
+///    very thread).
+///
+/// @par Threads and executors
+/// The client calls `async_send` on the thread that started the operation or on a thread
+/// running the transport's executor (where its operations resume), one exchange per call,
+/// several exchanges at once when operations overlap. The exchange's own I/O may
+/// run anywhere: on the executor, or on a thread of the transport (libcurl workers, an
+/// engine's HTTP module).
+///
+/// @par Completion
+/// `h` is invoked exactly once, never from inside `async_send` itself, as Asio's I/O objects
+/// do: from the transport's executor, through the handler's associated executor.
+/// `asio::post(get_executor(), asio::append(std::move(h), ec, std::move(resp)))` does both,
+/// from any thread (a transport with threads of its own calls it from them). Posting straight
+/// to the handler's associated executor is not enough: for `use_future` it is the system
+/// executor, and the client's operation would resume on a thread of the system's pool (or
+/// the transport's), racing with the rest of it. Keep the executor's context busy until then
+/// (`asio::make_work_guard(get_executor())`) when no Asio operation of the transport is
+/// pending. `h` is move-only. The handler's associated cancellation slot should be
+/// honoured (at least terminal cancellation): abandon the exchange, close its connection and
+/// complete with `asio::error::operation_aborted`; without it the client relies on the
+/// request's timeout.
+///
+/// @par Errors to report
+///  - `error::request_not_sent` (or `errc::connection_refused`, `host_unreachable`, a name
+///    resolution or TLS handshake error): no byte of the request left. Only these let the
+///    client retry a create.
+///  - `error::timeout`: `http_request::timeout` (connect included) or one of the transport's
+///    own timeouts elapsed.
+///  - `error::response_too_large`: the reply's body exceeded `http_request::max_response_bytes`.
+///  - `asio::error::operation_aborted`: cancelled through the handler's slot.
+///  - the sink's error code, when `body_sink` refused a chunk; any other code for anything else
+///    (connection reset, malformed reply).
+/// A reply with any HTTP status is a success (`ec` clear, `status` set): the client decides
+/// what a 4xx or 5xx means. On failure set `http_response::maybe_sent` when any byte of the
+/// request may have reached the server (it was written, even in part, or its fate is
+/// unknown), and may describe the failed step in `failure_detail` (never a credential). The
+/// transport never reports `error::outcome_unknown`: the client turns a failure of a request
+/// that is not `replay_safe` with `maybe_sent` set into it.
+///
+/// @par Replies the client reads
+/// `status`, `body`, and the headers `Retry-After` (delay seconds, on a reply other than 200) and
+/// `Location` (a download's redirects), looked up case-insensitively with `header()`.
+///
+/// @par Body sink
+/// When `http_request::body_sink` is set, the body of a reply with status 200 goes to the
+/// sink, chunk by chunk in order as it arrives (one call with the whole body will do), and
+/// `http_response::body` stays empty; a reply with any other status keeps its body in
+/// `http_response::body`. A sink that sets its `error_code` ends the exchange: the transport
+/// stops reading, drops the connection and completes with that error. The sink is called by
+/// one thread at a time, before the completion: the thread doing the exchange.
+///
+/// @par Requests that must not be sent twice
+/// `replay_safe == false` (a create, which charges the account) forbids any resend by the
+/// transport. Several HTTP stacks resend on their own when a reused keep-alive connection
+/// turns out closed: libcurl before 8.16 resends a POST when a reused connection dies before
+/// the reply, and so can a WinHTTP or engine module with retries. Such a create may then be
+/// processed and charged twice. Prevent it: give such requests a connection that was never
+/// used and is not kept (libcurl: `CURLOPT_FRESH_CONNECT` and `CURLOPT_FORBID_REUSE`), and
+/// turn the stack's own retries off. A replay-safe request may be resent, only before any
+/// byte reached the sink.
+///
+/// @par Checks
+/// Under C++20 `akool::transport<T>` is a concept made of one named concept per member
+/// (`detail::transport_has_executor_type`, `..._get_executor`, `..._async_send`,
+/// `..._blocking_send`), so that the compiler's note names the one that fails; under C++17 it
+/// is a constexpr bool and `basic_client` has one `static_assert` per member. In both, the
+/// client instantiates `async_send` with a handler that fails to compile with a message
+/// ("akool transport: async_send must complete its handler with (error_code,
+/// http_response)") when the transport calls it with other arguments.
+/// example/custom_transport.cpp is a short transport; example/curl_transport.hpp a complete one.
 
 #include <akool/config.hpp>
 #include <akool/error.hpp>
@@ -150,12 +206,25 @@ private:
 
 namespace detail {
 
-/// The handler type the concept checks `async_send` against.
+/// The handler type the checks call `async_send` with. Calling it with anything but
+/// (error_code, http_response) fails to compile with a message saying so.
 struct transport_handler_archetype {
     transport_handler_archetype() = default;
     transport_handler_archetype(transport_handler_archetype&&) = default;
     transport_handler_archetype& operator=(transport_handler_archetype&&) = default;
-    void operator()(error_code, http_response) {}
+    template <class... Args>
+    void operator()(Args&&...)
+    {
+        static_assert(sizeof...(Args) == 2 && completes_with<Args...>::value,
+                      "akool transport: async_send must complete its handler with (error_code, http_response)");
+    }
+
+private:
+    template <class... Args>
+    struct completes_with : std::false_type {};
+    template <class E, class R>
+    struct completes_with<E, R>
+        : std::bool_constant<std::is_convertible_v<E, error_code> && std::is_convertible_v<R, http_response>> {};
 };
 
 /// True when `T::executor_type` names a type.
@@ -163,6 +232,17 @@ template <class T, class = void>
 struct has_executor_type : std::false_type {};
 template <class T>
 struct has_executor_type<T, std::void_t<typename T::executor_type>> : std::true_type {};
+
+/// `T::executor_type`, or `void` when it is missing (so that the checks, not a default
+/// template argument, report it).
+template <class T, class = void>
+struct transport_executor {
+    using type = void;
+};
+template <class T>
+struct transport_executor<T, std::void_t<typename T::executor_type>> {
+    using type = typename T::executor_type;
+};
 
 /// True when `t.get_executor()` returns something convertible to `T::executor_type`.
 template <class T, class = void>
@@ -209,19 +289,44 @@ struct check_transport {
     static constexpr bool value = true;
 };
 
+/// Instantiates `async_send` with `transport_handler_archetype` (never called): a transport
+/// that completes its handler with other arguments fails to compile with the archetype's
+/// message. basic_client's constructors take its address.
+template <class T>
+void probe_completion(T& t)
+{
+    t.async_send(http_request{}, transport_handler_archetype{});
+}
+
+#if AKOOL_HAS_CONCEPTS
+/// `T::executor_type` names a type (first requirement of `akool::transport`).
+template <class T>
+concept transport_has_executor_type = requires { typename T::executor_type; };
+/// `t.get_executor()` returns `T::executor_type` (second requirement).
+template <class T>
+concept transport_has_get_executor = requires(T& t) {
+    { t.get_executor() } -> std::convertible_to<typename T::executor_type>;
+};
+/// `t.async_send(http_request&&, handler)` is callable (third requirement).
+template <class T>
+concept transport_has_async_send = requires(T& t, http_request&& req, transport_handler_archetype&& h) {
+    t.async_send(std::move(req), std::move(h));
+};
+/// `t.send(const http_request&, http_response&, error_code&)` is callable (fourth requirement).
+template <class T>
+concept transport_has_blocking_send = requires(T& t, const http_request& req, http_response& out, error_code& ec) {
+    t.send(req, out, ec);
+};
+#endif
+
 } // namespace detail
 
 #if AKOOL_HAS_CONCEPTS
 /// A transport: sends one http_request, asynchronously or on the calling thread, and
 /// completes with (error_code, http_response). See the file comment for each member.
 template <class T>
-concept transport = requires(T& t, http_request&& req, const http_request& creq, http_response& out, error_code& ec,
-                             detail::transport_handler_archetype&& h) {
-    typename T::executor_type;
-    { t.get_executor() } -> std::convertible_to<typename T::executor_type>;
-    t.async_send(std::move(req), std::move(h));
-    t.send(creq, out, ec);
-};
+concept transport = detail::transport_has_executor_type<T> && detail::transport_has_get_executor<T> &&
+                    detail::transport_has_async_send<T> && detail::transport_has_blocking_send<T>;
 #else
 /// C++17 form of the concept: true when `T` models a transport.
 template <class T>
