@@ -40,6 +40,11 @@ std::atomic<unsigned long> alloc_count{0};
 std::atomic<unsigned long> alloc_bytes{0};
 } // namespace
 
+#if defined(__GNUC__) && !defined(__clang__)
+// The replacements pair malloc with free; g++ sees the inlined `free` of a pointer from
+// `operator new` and cannot tell that this operator new is malloc.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(std::size_t n)
 {
     alloc_count.fetch_add(1, std::memory_order_relaxed);
