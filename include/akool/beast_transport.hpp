@@ -262,6 +262,9 @@ bool take_reply(const http::header<false, Fields>& m, std::string&& body, http_r
     return true;
 }
 
+// True for an interim reply's status (1xx but 101 Switching Protocols, which the client never asks for).
+inline bool is_interim(unsigned status) noexcept { return status >= 100 && status < 200 && status != 101; }
+
 // True for the ways a server ends a connection (the request may or may not have been read).
 inline bool closed_by_peer(const error_code& ec) noexcept
 {
@@ -406,6 +409,7 @@ class beast_send_op : net::coroutine {
         net::ip::basic_resolver_results<tcp> resolved;
         bool reused = false, resent = false, resolve_timed_out = false;
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
+        int interim_replies = 0;   // 1xx replies read before the reply
         std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
         std::string hop_host;              // where the connection goes: the origin, or the proxy
         std::uint16_t hop_port = 0;
@@ -593,7 +597,8 @@ private:
                             net::async_write(*st.conn->plain, rest, std::move(self));
                     }
                 }
-                if (!ec) {
+                st.interim_replies = 0;
+                while (!ec) {
                     st.parser.emplace(std::piecewise_construct, std::make_tuple(),
                                       std::make_tuple(arena_allocator(&st.arena)));
                     st.length_told = false;
@@ -617,6 +622,15 @@ private:
                                             ec.message(),
                                         true);
                     } while (!ec && !st.parser->is_done());
+                    // An interim reply (1xx but 101, which a server may send unasked, RFC 9110
+                    // 15.2) is not the reply: read the next one, within the same deadline.
+                    if (ec || !is_interim(st.parser->get().result_int())) break;
+                    if (++st.interim_replies > 8) {
+                        ec = make_error_code(http::error::bad_status);
+                        return fail(self, ec,
+                                    "exchange with " + url_authority(st.url) + ": more than 8 interim (1xx) replies",
+                                    true);
+                    }
                 }
                 if (!ec) break;
                 if (ec == beast::error::timeout)

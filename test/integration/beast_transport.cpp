@@ -943,6 +943,35 @@ BOOST_DATA_TEST_CASE(status_below_100_is_refused, data::make({"000", "099"}), co
     BOOST_TEST(srv.requests() == 3);
 }
 
+// Interim replies (100 Continue, 103 Early Hints), which a server may send unasked, are read
+// past in both exchanges: the client gets the final reply; a stream of them is an error.
+BOOST_DATA_TEST_CASE(interim_replies_are_read_past, data::make({1, 2, 9}), interim)
+{
+    std::string head;
+    for (int i = 0; i < interim; ++i)
+        head += i % 2 ? "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n";
+    raw_server srv([&](int) { return head + full_reply; }, false);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
+    sent first = send_get(ioc, t, srv.base_url() + "/async");
+    akool::http_response out;
+    akool::error_code ec;
+    t.send(request_to(srv.base_url() + "/sync"), out, ec);
+    if (interim <= 8) {
+        BOOST_TEST(!first.ec, first.ec.message());
+        BOOST_TEST(first.res.status == 200);
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(out.status == 200);
+        BOOST_TEST(out.body == first.res.body);
+        BOOST_TEST(!out.body.empty());
+    } else {
+        BOOST_TEST(first.ec.failed());
+        BOOST_TEST(first.res.failure_detail.find("interim") != std::string::npos, first.res.failure_detail);
+        BOOST_TEST(ec.failed());
+        BOOST_TEST(out.status == 0);
+    }
+}
+
 // A kept-alive connection the server closes after reading the request: a GET is resent once
 // on a new connection (which the server closes too here: no third attempt), a POST is
 // reported as possibly processed, not resent.
