@@ -3,11 +3,21 @@
 #ifndef AKOOL_TEST_FAKE_REPLIES_HPP
 #define AKOOL_TEST_FAKE_REPLIES_HPP
 
+#include <akool/model.hpp>
 #include <akool/transport.hpp>
 
 #include <string>
 
 namespace akool_test {
+
+// A task's state as a get-result decodes it: `s`, and the image's URL when completed.
+inline akool::image_result result_of(akool::image_status s, std::string url = {})
+{
+    akool::image_result r;
+    r.status = s;
+    r.image_url = std::move(url);
+    return r;
+}
 
 // A 200 reply with this body.
 inline akool::http_response ok(std::string body)

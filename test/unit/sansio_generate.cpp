@@ -11,6 +11,8 @@
 
 #include <boost/system/errc.hpp>
 
+#include "fake_replies.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -30,13 +32,7 @@ using ms = std::chrono::milliseconds;
 
 namespace {
 
-akool::image_result result(image_status s, std::string url = {})
-{
-    akool::image_result r;
-    r.status = s;
-    r.image_url = std::move(url);
-    return r;
-}
+akool::image_result result(image_status s, std::string url = {}) { return akool_test::result_of(s, std::move(url)); }
 
 std::vector<akool::image_task> tasks(std::vector<std::string> ids)
 {

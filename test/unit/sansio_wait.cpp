@@ -12,6 +12,8 @@
 
 #include <boost/system/errc.hpp>
 
+#include "fake_replies.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -27,13 +29,7 @@ using ms = std::chrono::milliseconds;
 
 namespace {
 
-akool::image_result result(image_status s, std::string url = {})
-{
-    akool::image_result r;
-    r.status = s;
-    r.image_url = std::move(url);
-    return r;
-}
+akool::image_result result(image_status s, std::string url = {}) { return akool_test::result_of(s, std::move(url)); }
 
 // One wait with its options, diagnostics and the progress events it reported.
 struct rig {
