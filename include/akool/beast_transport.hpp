@@ -749,18 +749,14 @@ private:
     {
         auto& st = *st_;
         if (!st.proxy) return url_authority(st.url);
-        return "proxy " + host_port_text(st.hop_host, st.hop_port);
-    }
-    static std::string host_port_text(const std::string& host, std::uint16_t port)
-    {
-        return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+        return "proxy " + host_with_port(st.hop_host, st.hop_port);
     }
 
     // `CONNECT host:port`, with Proxy-Authorization when the proxy URL had credentials.
     void make_tunnel_request()
     {
         auto& st = *st_;
-        const std::string origin = host_port_text(st.url.host, st.url.port);
+        const std::string origin = host_with_port(st.url.host, st.url.port);
         st.tunnel_req.emplace(http::verb::connect, origin, 11);
         st.tunnel_req->set(http::field::host, origin);
         if (!st.transport->opts.user_agent.empty())
@@ -776,7 +772,7 @@ private:
     bool tunnel_established(error_code& ec, std::string& detail)
     {
         auto& st = *st_;
-        const std::string what = hop_name() + ", tunnel to " + host_port_text(st.url.host, st.url.port);
+        const std::string what = hop_name() + ", tunnel to " + host_with_port(st.url.host, st.url.port);
         if (ec) {
             detail = what + ": " + (ec == beast::error::timeout ? std::string("timed out") : ec.message());
             ec = make_error_code(ec == beast::error::timeout ? error::timeout : error::request_not_sent);

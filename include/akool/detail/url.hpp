@@ -194,12 +194,29 @@ inline bool is_http_url(std::string_view url)
     return parse_http_url(url, p);
 }
 
+// The host as an authority writes it: an IPv6 literal in brackets ("[::1]").
+inline std::string authority_host(std::string_view host)
+{
+    if (host.find(':') == std::string_view::npos) return std::string(host);
+    std::string s;
+    s.reserve(host.size() + 2);
+    s += '[';
+    s.append(host.data(), host.size());
+    s += ']';
+    return s;
+}
+
+// "host:port" with the port always ("[::1]:8080"), as CONNECT and messages name a peer.
+inline std::string host_with_port(std::string_view host, std::uint16_t port)
+{
+    return authority_host(host) + ":" + std::to_string(port);
+}
+
 // The authority as a Host header carries it: the host ([bracketed] when IPv6) and the port
 // when it is not the scheme's default.
 inline std::string url_authority(const url_parts& u)
 {
-    bool v6 = u.host.find(':') != std::string::npos;
-    std::string s = v6 ? "[" + u.host + "]" : u.host;
+    std::string s = authority_host(u.host);
     if (u.port != (u.tls ? 443 : 80)) s += ":" + std::to_string(u.port);
     return s;
 }
