@@ -5,6 +5,8 @@
 
 #include "emulator.hpp"
 
+#include <akool/webhook.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 

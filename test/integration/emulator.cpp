@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <regex>
 #include <set>
+#include <thread>
 #include <tuple>
 
 namespace bdata = boost::unit_test::data;

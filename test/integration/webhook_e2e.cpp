@@ -14,6 +14,7 @@
 #include <boost/test/data/monomorphic.hpp>
 
 #include "../../example/emulator/emulator.hpp"
+#include "../../example/emulator/webhook_sender.hpp"
 #include "../../example/webhook_receiver.hpp"
 #include "../common/http_test_client.hpp"
 #include "../common/localhost.hpp"
