@@ -2,16 +2,5 @@
 // Compile-time TU "core_json" (bench/compile-time.sh): core.cpp through <akool/json.hpp>,
 // which also declares (and in header-only mode defines) the Boost.JSON decoders.
 #include <akool/json.hpp>
-#include <akool/validate.hpp>
 
-#include <cstdio>
-
-int main()
-{
-    auto req = akool::image_request::text_to_image("A lighthouse in a storm");
-    req.batch_quantity = 2;
-    if (akool::has_errors(akool::validate(req))) return 1;
-    const std::string body = akool::encode_image_request(req);
-    std::fwrite(body.data(), 1, body.size(), stdout);
-    return 0;
-}
+#include "core.cpp"
