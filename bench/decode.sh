@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The create reply's decode time against simdjson ondemand (bench/decode_micro.cpp): builds it
 # with g++ -O2 in header-only mode and runs it; the last line is
-# `single_ns=A single_simdjson_ns=B single_ratio=A/B batch4_ns=... batch4_simdjson_ns=... batch4_ratio=...`.
+# `single_ns=A single_simdjson_ns=B single_ratio=R batch4_ns=... batch4_simdjson_ns=... batch4_ratio=...`
+# (medians of 7 alternating rounds; R is the median of the rounds' akool/simdjson ratios).
 # simdjson (Debian: libsimdjson-dev) is optional: without it the simdjson figures are n/a.
 # Knobs: ITERS (default 200000), AKOOL_INCLUDE (default include/ of this checkout, e.g. another
 # commit's include/ to compare), OUT (the binary, default a temporary file), CXX (default g++).
