@@ -3,7 +3,8 @@
 #define AKOOL_JSON_HPP
 
 /// @file json.hpp
-/// The wire codec (Boost.JSON): encodes request bodies and decodes the service's envelope
+/// The wire codec: the encoders of <akool/json_encode.hpp> (standard library only) and the
+/// decoders of <akool/json_decode.hpp> (Boost.JSON), which read the service's envelope
 /// `{code, msg, data}`. Decoders never throw and never crash, whatever the input: a reply
 /// that is not the documented JSON yields `error::bad_response` naming the field in
 /// `diagnostics::client_message`; a code other than 1000 yields the API error, with the
@@ -12,67 +13,7 @@
 /// Users of Boost.JSON header-only must include <boost/json/src.hpp> in one TU or link
 /// Boost::json; the CMake target `akool::akool` and the Meson dependency `akool` do the latter.
 
-#include <akool/config.hpp>
-#include <akool/diagnostics.hpp>
-#include <akool/error.hpp>
-#include <akool/model.hpp>
-
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace akool {
-
-/// The create body exactly as the service expects it; unset optional fields are left out.
-/// The result is always valid JSON: text that is not valid UTF-8 (which `validate` reports,
-/// so that the client never sends it) is written with each ill-formed sequence replaced by
-/// U+FFFD, as every encoder in this header does.
-AKOOL_DECL std::string encode_image_request(const image_request& req);
-
-/// Appends the create body to `out` (no allocation when `out` has the capacity).
-AKOOL_DECL void encode_image_request(const image_request& req, std::string& out);
-
-/// The getToken body: `{"clientId": ..., "clientSecret": ...}`.
-AKOOL_DECL std::string encode_token_request(const client_credentials& creds);
-
-/// Decodes a create reply. `data` may be an object (batch of 1) or an array: the result is
-/// always a sequence, in the service's order. On failure returns an empty vector.
-AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec, diagnostics& diag);
-
-/// Decodes a get-result reply.
-AKOOL_DECL image_result decode_result_response(std::string_view body, error_code& ec, diagnostics& diag);
-
-/// Decodes a getToken reply; the token sits at the top level, beside `code`.
-AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& ec, diagnostics& diag);
-
-/// Reads only the envelope's `code` and `msg` (for replies with an unexpected HTTP status).
-/// Returns true and sets `code`/`msg` when the body is a JSON object with an integer code.
-AKOOL_DECL bool peek_api_code(std::string_view body, int& code, std::string& msg);
-
-// --- The server side, for the emulator and for users' own fakes ---------------------------
-
-/// Decodes a create body as the service would. Every problem found is reported in
-/// `diag.issues` (wrong JSON types as `invalid_value` on their field) and `ec` is set to
-/// `error::validation_failed`; a body that is not a JSON object sets `error::bad_response`.
-/// The caller runs `validate` on the result for the value rules.
-AKOOL_DECL image_request decode_image_request(std::string_view body, error_code& ec, diagnostics& diag);
-
-/// A create reply: `data` is the task object when `as_array` is false, else an array.
-AKOOL_DECL std::string encode_create_response(const std::vector<image_task>& tasks, bool as_array);
-
-/// A get-result reply.
-AKOOL_DECL std::string encode_result_response(const image_result& result);
-
-/// A getToken reply.
-AKOOL_DECL std::string encode_token_response(std::string_view token);
-
-/// A failure reply `{"code": code, "msg": msg}`.
-AKOOL_DECL std::string encode_error_response(int code, std::string_view msg);
-
-} // namespace akool
-
-#ifdef AKOOL_HEADER_ONLY
-#include <akool/impl/json.ipp>
-#endif
+#include <akool/json_decode.hpp>
+#include <akool/json_encode.hpp>
 
 #endif

@@ -12,7 +12,8 @@
 
 #include <akool/impl/error.ipp>
 #include <akool/impl/validate.ipp>
-#include <akool/impl/json.ipp>
+#include <akool/impl/json_encode.ipp>
+#include <akool/impl/json_decode.ipp>
 #include <akool/impl/webhook.ipp>
 #include <akool/impl/batch_journal.ipp>
 

@@ -3,12 +3,12 @@
 #define AKOOL_VALIDATE_HPP
 
 /// @file validate.hpp
-/// Client-side validation of a create request: a pure function, no Boost beyond the error
-/// types, no I/O. The client runs it before sending; an error blocks sending, a warning does not.
+/// Client-side validation of a create request: a pure function, standard library only, no
+/// I/O. The client runs it before sending; an error blocks sending, a warning does not.
 
 #include <akool/config.hpp>
-#include <akool/diagnostics.hpp>
 #include <akool/model.hpp>
+#include <akool/validation_issue.hpp>
 
 #include <vector>
 

@@ -8,6 +8,7 @@
 #include <akool/json.hpp>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_to.hpp>
 
@@ -293,6 +294,25 @@ BOOST_AUTO_TEST_CASE(escape_forms)
                R"({"prompt":"a\"b\\c\nd\u0001"})");
     // UTF-8 passes through unescaped.
     BOOST_TEST(encode_image_request(image_request::text_to_image("\xc3\xa9")) == "{\"prompt\":\"\xc3\xa9\"}");
+}
+
+// The encoder escapes by hand (no Boost.JSON in json_encode.hpp): byte for byte what Boost.JSON's
+// serializer writes, for every ASCII byte alone, after text and before text, and for UTF-8.
+BOOST_AUTO_TEST_CASE(escapes_as_boost_json_does)
+{
+    std::vector<std::string> texts;
+    for (int c = 0; c < 0x80; ++c) {
+        std::string one(1, static_cast<char>(c));
+        texts.push_back(one);
+        texts.push_back("ab" + one + "cd");
+        texts.push_back(one + one + "x" + one);
+    }
+    texts.push_back("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\x7f");
+    texts.push_back(std::string(100, '\n') + std::string(100, 'x') + std::string(100, '"'));
+    for (const std::string& t : texts) {
+        std::string expected = "{\"code\":7,\"msg\":" + json::serialize(json::string_view(t.data(), t.size())) + "}";
+        BOOST_TEST(encode_error_response(7, t) == expected);
+    }
 }
 
 struct similar_case {

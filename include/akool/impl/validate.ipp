@@ -9,9 +9,11 @@
 #include <akool/detail/url.hpp>
 #include <akool/detail/utf8.hpp>
 
-#include <cmath>
+#include <charconv>
 #include <cstddef>
 #include <cstdio>
+#include <initializer_list>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +25,42 @@ namespace validation {
 
 // The most bytes of a user's value a message quotes.
 inline constexpr std::size_t max_quoted = 80;
+
+// Messages are built by `cat` from string_views rather than by chains of std::string
+// operator+: one out-of-line append loop instead of an inlined allocation per `+`, which
+// keeps the code generated for `validate` (inline in header-only mode) small.
+inline std::string cat(std::initializer_list<std::string_view> parts)
+{
+    std::size_t n = 0;
+    for (std::string_view p : parts) n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (std::string_view p : parts) out.append(p.data(), p.size());
+    return out;
+}
+
+// The decimal digits of an integer, as a string_view for `cat` (std::to_string without the
+// std::string).
+class decimal {
+public:
+    template <class Int>
+    explicit decimal(Int v) noexcept : size_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_))
+    {
+    }
+    operator std::string_view() const noexcept { return {buf_, size_}; }
+
+private:
+    char buf_[24];
+    std::size_t size_;
+};
+
+// NaN and the infinities without <cmath>.
+inline bool is_nan(double v) noexcept { return v != v; }
+inline bool is_inf(double v) noexcept
+{
+    return v == std::numeric_limits<double>::infinity() || v == -std::numeric_limits<double>::infinity();
+}
+inline bool is_finite(double v) noexcept { return !is_nan(v) && !is_inf(v); }
 
 inline bool is_space(char c) noexcept
 {
@@ -86,7 +124,7 @@ inline std::string url_problem(std::string_view url)
     if (sep == std::string_view::npos) return "is not an absolute URL (it has no scheme://host part)";
     std::string_view scheme = url.substr(0, sep);
     if (!ascii_iequals(scheme, "http") && !ascii_iequals(scheme, "https"))
-        return "uses the scheme " + quote(scheme) + "; only http and https are accepted";
+        return cat({"uses the scheme ", quote(scheme), "; only http and https are accepted"});
     std::string_view rest = url.substr(sep + 3);
     std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
     if (authority.empty()) return "has no host";
@@ -112,46 +150,45 @@ inline std::string redact_userinfo(std::string_view url)
     return out;
 }
 
-inline void add(std::vector<validation_issue>& out, std::string field, issue_code code, severity sev,
-                std::string message)
+// Adds a finding whose message is the concatenation of `message`.
+inline void add(std::vector<validation_issue>& out, std::string_view field, issue_code code, severity sev,
+                std::initializer_list<std::string_view> message)
 {
     validation_issue i;
-    i.field = std::move(field);
+    i.field = std::string(field);
     i.code = code;
     i.severity = sev;
-    i.message = std::move(message);
+    i.message = cat(message);
     out.push_back(std::move(i));
 }
 
 // Reports a `value` that is not valid UTF-8: the service cannot read it (its JSON parser
 // answers 1003), so nothing is sent. Names the field and the offset of the first bad byte.
-inline void check_utf8(std::vector<validation_issue>& out, const std::string& field, std::string_view value)
+inline void check_utf8(std::vector<validation_issue>& out, std::string_view field, std::string_view value)
 {
     std::size_t at = utf8_invalid_offset(value);
     if (at == std::string_view::npos) return;
     static constexpr char hex[] = "0123456789ABCDEF";
     auto b = static_cast<unsigned char>(value[at]);
-    std::string msg = field + " is not valid UTF-8: the byte at offset " + std::to_string(at) + " (0x";
-    msg += hex[b >> 4];
-    msg += hex[b & 15];
-    msg += ") does not start or continue a UTF-8 character; send text encoded as UTF-8";
-    add(out, field, issue_code::invalid_utf8, severity::error, std::move(msg));
+    const char byte[2] = {hex[b >> 4], hex[b & 15]};
+    add(out, field, issue_code::invalid_utf8, severity::error,
+        {field, " is not valid UTF-8: the byte at offset ", decimal(at), " (0x", std::string_view(byte, 2),
+         ") does not start or continue a UTF-8 character; send text encoded as UTF-8"});
 }
 
-inline void check_url(std::vector<validation_issue>& out, std::string field, std::string_view what,
+inline void check_url(std::vector<validation_issue>& out, std::string_view field, std::string_view what,
                       std::string_view url)
 {
     if (is_http_url(url)) return;
-    std::string msg(what);
-    if (!url.empty()) msg += ' ' + quote(redact_userinfo(url));
-    msg += ' ' + url_problem(url) + "; give an absolute http:// or https:// URL";
-    add(out, std::move(field), issue_code::invalid_url, severity::error, std::move(msg));
+    std::string quoted = url.empty() ? std::string() : " " + quote(redact_userinfo(url));
+    add(out, field, issue_code::invalid_url, severity::error,
+        {what, quoted, " ", url_problem(url), "; give an absolute http:// or https:// URL"});
 }
 
 inline std::string number(double v)
 {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "+infinity" : "-infinity";
+    if (is_nan(v)) return "NaN";
+    if (is_inf(v)) return v > 0 ? "+infinity" : "-infinity";
     char buf[32];
     int n = std::snprintf(buf, sizeof buf, "%g", v);
     if (n < 0) return "?";
@@ -170,10 +207,10 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
     // prompt
     if (req.prompt.empty())
         add(out, "prompt", issue_code::missing, severity::error,
-            "prompt is required: describe the image to generate");
+            {"prompt is required: describe the image to generate"});
     else if (is_blank(req.prompt))
         add(out, "prompt", issue_code::blank, severity::error,
-            "prompt holds only white space: describe the image to generate");
+            {"prompt holds only white space: describe the image to generate"});
     check_utf8(out, "prompt", req.prompt);
 
     // model_name
@@ -181,19 +218,19 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
         const std::string& m = *req.model_name;
         if (m.empty() || is_blank(m)) {
             add(out, "model_name", issue_code::blank, severity::error,
-                "model_name is set but " + std::string(m.empty() ? "empty" : "blank") +
-                    ": leave it unset to let the service choose by source_images, or name a model such as \"" +
-                    std::string(models::text_to_image) + "\"");
+                {"model_name is set but ", m.empty() ? "empty" : "blank",
+                 ": leave it unset to let the service choose by source_images, or name a model such as \"",
+                 models::text_to_image, "\""});
         } else if (auto mode = mode_of_model(m)) {
             if (*mode == generation_mode::text_to_image && image_mode)
                 add(out, "model_name", issue_code::mode_mismatch, severity::error,
-                    "model_name " + quote(m) + " is the text-to-image model but source_images is set: use \"" +
-                        std::string(models::image_to_image) + "\", leave model_name unset, or remove the source images");
+                    {"model_name ", quote(m), " is the text-to-image model but source_images is set: use \"",
+                     models::image_to_image, "\", leave model_name unset, or remove the source images"});
             else if (*mode == generation_mode::image_to_image && !image_mode)
                 add(out, "model_name", issue_code::mode_mismatch, severity::error,
-                    "model_name " + quote(m) + " is the image-to-image model but source_images is empty: add a "
-                        "source image URL, or use \"" + std::string(models::text_to_image) +
-                        "\" or leave model_name unset");
+                    {"model_name ", quote(m),
+                     " is the image-to-image model but source_images is empty: add a source image URL, or use \"",
+                     models::text_to_image, "\" or leave model_name unset"});
         }
         // Any other name is allowed: the service adds models.
         check_utf8(out, "model_name", m);
@@ -202,11 +239,11 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
     // source_images
     if (req.source_images.size() > 1)
         add(out, "source_images", issue_code::ignored, severity::warning,
-            "source_images holds " + std::to_string(req.source_images.size()) +
-                " URLs but the service uses only the first; send one request per source image instead");
+            {"source_images holds ", decimal(req.source_images.size()),
+             " URLs but the service uses only the first; send one request per source image instead"});
     for (std::size_t i = 0; i < req.source_images.size(); ++i) {
-        std::string field = "source_images[" + std::to_string(i) + "]";
-        std::string what = "source image " + std::to_string(i);
+        std::string field = cat({"source_images[", decimal(i), "]"});
+        std::string what = cat({"source image ", decimal(i)});
         check_url(out, field, what, req.source_images[i]);
         check_utf8(out, field, req.source_images[i]);
     }
@@ -216,44 +253,42 @@ AKOOL_DECL std::vector<validation_issue> validate(const image_request& req)
         image_scale s = *req.scale;
         if (to_string(s).empty())
             add(out, "scale", issue_code::invalid_value, severity::error,
-                "scale holds the value " + std::to_string(static_cast<int>(s)) +
-                    ", which is not a documented aspect ratio: use one of 1:1, 3:2, 4:3, 16:9, 2:3, 3:4, "
-                    "9:16, or Original for image-to-image");
+                {"scale holds the value ", decimal(static_cast<int>(s)),
+                 ", which is not a documented aspect ratio: use one of 1:1, 3:2, 4:3, 16:9, 2:3, 3:4, "
+                 "9:16, or Original for image-to-image"});
         else if (s == image_scale::original && !image_mode)
             add(out, "scale", issue_code::mode_mismatch, severity::error,
-                "scale \"Original\" keeps the source image's ratio and needs a source image: add one to "
-                "source_images or choose a ratio such as 1:1");
+                {"scale \"Original\" keeps the source image's ratio and needs a source image: add one to "
+                 "source_images or choose a ratio such as 1:1"});
     }
 
     // resolution
     if (req.resolution && to_string(*req.resolution).empty())
         add(out, "resolution", issue_code::invalid_value, severity::error,
-            "resolution holds the value " + std::to_string(static_cast<int>(*req.resolution)) +
-                ", which is not documented: use 1080p or 4k");
+            {"resolution holds the value ", decimal(static_cast<int>(*req.resolution)),
+             ", which is not documented: use 1080p or 4k"});
 
     // batch_quantity
     if (req.batch_quantity) {
         int n = *req.batch_quantity;
         if (n < 1 || n > 4)
             add(out, "batch_quantity", issue_code::out_of_range, severity::error,
-                "batch_quantity is " + std::to_string(n) +
-                    " but must be 1 to 4 (each image is charged separately)");
+                {"batch_quantity is ", decimal(n), " but must be 1 to 4 (each image is charged separately)"});
     }
 
     // similar
     if (req.similar) {
         double v = *req.similar;
-        if (!std::isfinite(v))
+        if (!is_finite(v))
             add(out, "similar", issue_code::not_finite, severity::error,
-                "similar is " + number(v) + " but must be a number from 0 to 1 (default 0.5)");
+                {"similar is ", number(v), " but must be a number from 0 to 1 (default 0.5)"});
         else if (!(v >= 0.0 && v <= 1.0))
             add(out, "similar", issue_code::out_of_range, severity::error,
-                "similar is " + number(v) +
-                    " but must be from 0 (more creative) to 1 (closer to the source image)");
+                {"similar is ", number(v), " but must be from 0 (more creative) to 1 (closer to the source image)"});
         if (!image_mode)
             add(out, "similar", issue_code::ignored, severity::warning,
-                "similar only applies to image-to-image requests and this one has no source_images: "
-                "the service ignores it");
+                {"similar only applies to image-to-image requests and this one has no source_images: "
+                 "the service ignores it"});
     }
 
     // negative_prompt: any UTF-8 string is accepted, the empty one included.

@@ -1,16 +1,16 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
-#ifndef AKOOL_IMPL_JSON_IPP
-#define AKOOL_IMPL_JSON_IPP
+#ifndef AKOOL_IMPL_JSON_DECODE_IPP
+#define AKOOL_IMPL_JSON_DECODE_IPP
 
-#include <akool/json.hpp>
+// The reply and request decoders (Boost.JSON's parser); the encoders are in json_encode.ipp.
+
+#include <akool/json_decode.hpp>
 #include <akool/detail/json_integer.hpp>
-#include <akool/detail/utf8.hpp>
 
 #include <boost/core/no_exceptions_support.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serializer.hpp>
 #include <boost/json/value_stack.hpp>
 #include <boost/json/value.hpp>
 
@@ -27,118 +27,6 @@ namespace detail {
 namespace json_codec {
 
 namespace bj = boost::json;
-
-// --- Writing ---------------------------------------------------------------------------------
-
-// Appends `s` as a quoted, escaped JSON string. Boost.JSON's serializer does the escaping; the
-// input is fed in chunks small enough for the worst case (6 bytes per input byte, plus quotes)
-// to fit the stack buffer, so the serializer never suspends and never allocates. The escaping
-// is byte-wise (bytes >= 0x80 pass through), so chunk boundaries do not matter. Text that is
-// not valid UTF-8 is written with each ill-formed sequence replaced by U+FFFD: the output is
-// always valid JSON (the validator reports such text before a request is sent).
-inline void append_string(std::string& out, std::string_view s)
-{
-    std::string repaired;
-    if (utf8_invalid_offset(s) != std::string_view::npos) {
-        repaired.reserve(s.size() + 8);
-        append_utf8_replacing(repaired, s);
-        s = repaired;
-    }
-    constexpr std::size_t chunk = 40;
-    char buf[chunk * 6 + 2];
-    out.push_back('"');
-    while (!s.empty()) {
-        std::string_view part = s.substr(0, chunk);
-        s.remove_prefix(part.size());
-        bj::serializer sr;
-        sr.reset(bj::string_view(part.data(), part.size()));
-        bj::string_view w = sr.read(buf, sizeof(buf));
-        BOOST_ASSERT(sr.done() && w.size() >= 2);
-        out.append(w.data() + 1, w.size() - 2);
-    }
-    out.push_back('"');
-}
-
-inline void append_int(std::string& out, std::int64_t v)
-{
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-// Shortest form that reads back as the same double ("0.7", "1", "1e-07"); `null` for NaN and
-// infinities, which JSON cannot express.
-inline void append_double(std::string& out, double v)
-{
-    if (!std::isfinite(v)) {
-        out.append("null");
-        return;
-    }
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-// Writes `{"k":v,...}` members, inserting the commas.
-class object_writer {
-public:
-    explicit object_writer(std::string& out) : out_(out) { out_.push_back('{'); }
-    void key(std::string_view k)
-    {
-        if (!first_) out_.push_back(',');
-        first_ = false;
-        out_.push_back('"');
-        out_.append(k.data(), k.size());
-        out_.append("\":");
-    }
-    void string(std::string_view k, std::string_view v)
-    {
-        key(k);
-        append_string(out_, v);
-    }
-    void integer(std::string_view k, std::int64_t v)
-    {
-        key(k);
-        append_int(out_, v);
-    }
-    void opt_integer(std::string_view k, const std::optional<std::int64_t>& v)
-    {
-        if (v) integer(k, *v);
-    }
-    void raw(std::string_view k, std::string_view v)
-    {
-        key(k);
-        out_.append(v.data(), v.size());
-    }
-    void close() { out_.push_back('}'); }
-    std::string& out() noexcept { return out_; }
-
-private:
-    std::string& out_;
-    bool first_ = true;
-};
-
-inline void write_task(std::string& out, const image_task& t)
-{
-    object_writer w(out);
-    w.string("_id", t.id);
-    w.opt_integer("uid", t.uid);
-    w.string("team_id", t.team_id);
-    w.opt_integer("create_time", t.create_time);
-    w.string("prompt", t.prompt);
-    w.string("origin_prompt", t.origin_prompt);
-    w.string("source_image", t.source_image);
-    w.integer("image_status", static_cast<int>(t.status));
-    w.opt_integer("image_sub_status", t.sub_status);
-    w.opt_integer("deduction_credit", t.deduction_credit);
-    w.string("model_name", t.model_name);
-    w.string("provider", t.provider);
-    w.opt_integer("type", t.type);
-    w.opt_integer("from", t.from);
-    if (t.sub_type) w.integer("sub_type", static_cast<int>(*t.sub_type));
-    w.string("file_name", t.file_name);
-    w.close();
-}
 
 // --- Reading ---------------------------------------------------------------------------------
 
@@ -761,58 +649,6 @@ private:
 } // namespace json_codec
 } // namespace detail
 
-AKOOL_DECL void encode_image_request(const image_request& req, std::string& out)
-{
-    detail::json_codec::object_writer w(out);
-    if (req.model_name) w.string("model_name", *req.model_name);
-    if (req.negative_prompt) w.string("negative_prompt", *req.negative_prompt);
-    w.string("prompt", req.prompt);
-    if (!req.source_images.empty()) {
-        w.key("source_images");
-        out.push_back('[');
-        bool first = true;
-        for (const std::string& s : req.source_images) {
-            if (!first) out.push_back(',');
-            first = false;
-            detail::json_codec::append_string(out, s);
-        }
-        out.push_back(']');
-    }
-    if (req.scale) w.string("scale", to_string(*req.scale));
-    if (req.resolution) w.string("resolution", to_string(*req.resolution));
-    if (req.similar) {
-        w.key("similar");
-        detail::json_codec::append_double(out, *req.similar);
-    }
-    if (req.batch_quantity) w.integer("batch_quantity", *req.batch_quantity);
-    if (req.webhook_url) w.string("webhookurl", *req.webhook_url);
-    w.close();
-}
-
-AKOOL_DECL std::string encode_image_request(const image_request& req)
-{
-    std::size_t estimate = 192 + req.prompt.size();
-    if (req.model_name) estimate += req.model_name->size();
-    if (req.negative_prompt) estimate += req.negative_prompt->size();
-    if (req.webhook_url) estimate += req.webhook_url->size();
-    for (const std::string& s : req.source_images) estimate += s.size() + 3;
-    std::string out;
-    out.reserve(estimate);
-    encode_image_request(req, out);
-    return out;
-}
-
-AKOOL_DECL std::string encode_token_request(const client_credentials& creds)
-{
-    std::string out;
-    out.reserve(40 + creds.client_id.size() + creds.client_secret.size());
-    detail::json_codec::object_writer w(out);
-    w.string("clientId", creds.client_id);
-    w.string("clientSecret", creds.client_secret);
-    w.close();
-    return out;
-}
-
 namespace detail {
 namespace json_codec {
 
@@ -1054,75 +890,6 @@ AKOOL_DECL image_request decode_image_request(std::string_view body, error_code&
         if (rd.count() != 0) ec = make_error_code(error::validation_failed);
     });
     return req;
-}
-
-AKOOL_DECL std::string encode_create_response(const std::vector<image_task>& tasks, bool as_array)
-{
-    std::string out;
-    out.reserve(64 + tasks.size() * 512);
-    out.append("{\"code\":1000,\"msg\":\"OK\",\"data\":");
-    if (as_array) {
-        out.push_back('[');
-        for (std::size_t i = 0; i < tasks.size(); ++i) {
-            if (i != 0) out.push_back(',');
-            detail::json_codec::write_task(out, tasks[i]);
-        }
-        out.push_back(']');
-    } else if (tasks.empty()) {
-        out.append("null");
-    } else {
-        detail::json_codec::write_task(out, tasks.front());
-    }
-    out.push_back('}');
-    return out;
-}
-
-AKOOL_DECL std::string encode_result_response(const image_result& result)
-{
-    std::string out;
-    out.reserve(256 + result.image_url.size());
-    out.append("{\"code\":1000,\"msg\":\"OK\",\"data\":");
-    detail::json_codec::object_writer w(out);
-    w.string("_id", result.id);
-    w.opt_integer("create_time", result.create_time);
-    w.opt_integer("uid", result.uid);
-    w.opt_integer("type", result.type);
-    w.integer("image_status", static_cast<int>(result.status));
-    if (!result.image_url.empty()) w.string("image", result.image_url);
-    w.opt_integer("deduction_credit", result.deduction_credit);
-    w.raw("buttons", "[]");
-    w.raw("used_buttons", "[]");
-    w.key("upscaled_urls");
-    out.push_back('[');
-    for (std::size_t i = 0; i < result.upscaled_urls.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        detail::json_codec::append_string(out, result.upscaled_urls[i]);
-    }
-    out.push_back(']');
-    w.close();
-    out.push_back('}');
-    return out;
-}
-
-AKOOL_DECL std::string encode_token_response(std::string_view token)
-{
-    std::string out;
-    out.reserve(40 + token.size());
-    out.append("{\"code\":1000,\"msg\":\"OK\",\"token\":");
-    detail::json_codec::append_string(out, token);
-    out.push_back('}');
-    return out;
-}
-
-AKOOL_DECL std::string encode_error_response(int code, std::string_view msg)
-{
-    std::string out;
-    out.reserve(32 + msg.size());
-    detail::json_codec::object_writer w(out);
-    w.integer("code", code);
-    w.string("msg", msg);
-    w.close();
-    return out;
 }
 
 } // namespace akool
