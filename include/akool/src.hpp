@@ -15,5 +15,6 @@
 #include <akool/impl/json.ipp>
 #include <akool/impl/webhook.ipp>
 #include <akool/impl/batch_journal.ipp>
+#include <akool/impl/blocking_client.ipp>
 
 #endif
