@@ -4,7 +4,7 @@
 
 /// @file akool.hpp
 /// Everything: the model, validator and codec, the client with the Beast transport, the
-/// generation workflow and the webhook verifier. Include the individual headers instead to
+/// generation workflow, the blocking facade and the webhook verifier. Include the individual headers instead to
 /// keep Asio (client.hpp), Beast (beast_transport.hpp) or OpenSSL (webhook.hpp) out of a TU.
 
 #include <akool/config.hpp>
@@ -19,5 +19,6 @@
 #include <akool/beast_transport.hpp>
 #include <akool/webhook.hpp>
 #include <akool/batch_journal.hpp>
+#include <akool/blocking_client.hpp>
 
 #endif

@@ -37,6 +37,8 @@
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <akool/beast_transport_options.hpp>
+
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -87,47 +89,6 @@
 #include <vector>
 
 namespace akool {
-
-/// Settings of the Beast transport. The defaults suit the real service.
-struct beast_transport_options {
-    /// Name resolution.
-    std::chrono::milliseconds resolve_timeout{std::chrono::seconds(10)};
-    /// TCP connect.
-    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
-    /// TLS handshake.
-    std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
-    /// Writing the request and reading the whole reply.
-    std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
-    /// Largest reply body when the request does not set its own limit.
-    std::size_t max_response_bytes = std::size_t(64) << 20;
-    /// Idle keep-alive connections kept per scheme, host and port.
-    std::size_t max_idle_per_host = 8;
-    /// Idle connections older than this are closed instead of reused.
-    std::chrono::milliseconds max_idle_time{std::chrono::seconds(15)};
-    /// Verify the server's certificate chain and name. Turn off only against a local test server.
-    bool verify_peer = true;
-    /// PEM file of trusted CAs, used instead of the system store when not empty.
-    std::string ca_file;
-    /// A TLS context of your own; when set, `verify_peer` and `ca_file` are not used (the host
-    /// name is still checked whenever the context verifies peers).
-    std::shared_ptr<boost::asio::ssl::context> ssl_context;
-    /// The User-Agent header of every request (none when empty).
-    std::string user_agent = "akool-cpp/" AKOOL_VERSION_STRING;
-    /// An HTTP proxy for every request: `http://[user:password@]host[:port]` (port 1080 when
-    /// none, as curl). https:// requests go through a CONNECT tunnel to the origin, whose TLS
-    /// certificate is then verified against the origin's host name (SNI and name check, as
-    /// without a proxy); http:// requests are sent to the proxy in absolute form. A user and
-    /// password (%-escaped) are sent as `Proxy-Authorization: Basic`, to the proxy only, and
-    /// never appear in a message. Empty: no proxy.
-    std::string proxy;
-    /// When set, the proxy of http:// requests instead of `proxy`; an empty string sends them
-    /// direct (as curl's http_proxy beside https_proxy).
-    std::optional<std::string> http_proxy;
-    /// Hosts reached without a proxy, as curl's NO_PROXY: a comma separated list of host
-    /// names, domain suffixes and IP addresses (no CIDR ranges), each with an optional
-    /// `:port`; a leading dot is ignored; "*" matches every host.
-    std::string no_proxy;
-};
 
 namespace detail {
 
@@ -1098,8 +1059,8 @@ using beast_transport = basic_beast_transport<>;
 /// The client most programs want: the Beast transport on an io_context.
 class client : public basic_client<beast_transport> {
 public:
-    /// A client on `ioc`'s executor. Handlers run there; the synchronous create, get-result
-    /// and get-token never run `ioc` (wait, generate and download still do).
+    /// A client on `ioc`'s executor. Handlers run there; the synchronous forms never run `ioc`
+    /// (they block on the calling thread).
     explicit client(boost::asio::io_context& ioc, client_options opts = {}, beast_transport_options topts = {})
         : basic_client<beast_transport>(beast_transport(ioc.get_executor(), std::move(topts)), std::move(opts))
     {

@@ -16,5 +16,6 @@
 #include <akool/impl/json_decode.ipp>
 #include <akool/impl/webhook.ipp>
 #include <akool/impl/batch_journal.ipp>
+#include <akool/impl/blocking_client.ipp>
 
 #endif

@@ -4,7 +4,8 @@
 #
 # usage: check_includes.sh CXX STD_FLAG AKOOL_INCLUDE_DIR EXTRA_INCLUDE_DIRS HEADER...
 #   EXTRA_INCLUDE_DIRS: ';'-separated (CMake list), may be empty
-#   HEADER: a name under akool/, e.g. model.hpp
+#   HEADER: a name under akool/, e.g. model.hpp; or -DNAME, which defines NAME for the
+#   headers after it (e.g. -DAKOOL_SEPARATE_COMPILATION blocking_client.hpp)
 set -euo pipefail
 if [ $# -lt 5 ]; then
   echo "usage: $0 CXX STD_FLAG AKOOL_INCLUDE_DIR EXTRA_INCLUDE_DIRS HEADER..." >&2
@@ -22,7 +23,9 @@ for d in "${dirs[@]}"; do
 done
 
 status=0
+defs=""
 for h in "$@"; do
+  if [[ $h == -D* ]]; then flags+=("$h"); defs+="$h "; continue; fi
   file=$inc/akool/$h
   # -M lists every header the preprocessor opens, system headers included.
   if ! deps=$("$cxx" "${flags[@]}" -x c++ -M "$file" 2>&1); then
@@ -38,7 +41,7 @@ for h in "$@"; do
     status=1
   else
     n=$(tr ' \\' '\n\n' <<< "$deps" | grep -c '\.h' || true)
-    echo "ok   akool/$h ($n headers, no Asio/Beast/OpenSSL)"
+    echo "ok   akool/$h ($n headers, no Asio/Beast/OpenSSL${defs:+; $defs})"
   fi
 done
 exit $status

@@ -1,0 +1,215 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMPL_BLOCKING_CLIENT_IPP
+#define AKOOL_IMPL_BLOCKING_CLIENT_IPP
+
+// blocking_client: the client's asynchronous operations, each started with a cancellation
+// slot and run to its end by the calling thread on a private io_context. cancel() posts the
+// terminal cancellation there, tagged with the call it was meant for, so that a late cancel
+// never reaches the next call.
+
+#include <akool/beast_transport.hpp>
+#include <akool/blocking_client.hpp>
+#include <akool/client.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <mutex>
+#include <utility>
+
+namespace akool {
+
+struct blocking_client::impl {
+    boost::asio::io_context ioc{1};
+    client c;
+    boost::asio::cancellation_signal signal;
+    std::mutex mtx;               // guards `call` and `running` against cancel()
+    std::uint64_t call = 0;       // the number of the running (or last) call
+    bool running = false;
+
+    impl(client_options opts, beast_transport_options topts) : c(ioc, std::move(opts), std::move(topts)) {}
+
+    // Starts one asynchronous operation with `start(handler)` and runs the io_context on this
+    // thread until its handler has run; returns the handler's value, the error in `ec`.
+    template <class R, class Start>
+    R run(Start&& start, error_code& ec)
+    {
+        R result{};
+        bool done = false;
+        ioc.restart();
+        {
+            // Before the start: a cancel() from now on is posted, and runs inside run_one below.
+            std::lock_guard<std::mutex> lock(mtx);
+            ++call;
+            running = true;
+        }
+        std::forward<Start>(start)(boost::asio::bind_cancellation_slot(signal.slot(), [&](error_code e, R r) {
+            ec = e;
+            result = std::move(r);
+            done = true;
+        }));
+        while (!done && ioc.run_one() != 0) {
+        }
+        {
+            std::lock_guard<std::mutex> lock(mtx);
+            running = false;
+        }
+        signal.slot().clear();
+        if (!done) ec = boost::asio::error::operation_aborted;  // cannot happen: the operation always completes
+        return result;
+    }
+
+    void cancel() noexcept
+    {
+        std::lock_guard<std::mutex> lock(mtx);
+        if (!running) return;
+        boost::asio::post(ioc, [this, which = call] {
+            // Runs on the calling thread, inside run(): emit only for the call cancel() saw.
+            std::uint64_t now;
+            {
+                std::lock_guard<std::mutex> l(mtx);
+                now = call;
+            }
+            if (now == which) signal.emit(boost::asio::cancellation_type::terminal);
+        });
+    }
+};
+
+namespace detail {
+
+// The throwing form of an (ec, diag) call.
+template <class R, class F>
+R blocking_or_throw(F&& f)
+{
+    error_code ec;
+    diagnostics diag;
+    R r = std::forward<F>(f)(ec, diag);
+    throw_on_error(ec, diag);
+    return r;
+}
+
+} // namespace detail
+
+AKOOL_DECL blocking_client::blocking_client(client_options opts, beast_transport_options topts)
+    : impl_(std::make_unique<impl>(std::move(opts), std::move(topts)))
+{
+}
+
+AKOOL_DECL blocking_client::~blocking_client() = default;
+AKOOL_DECL blocking_client::blocking_client(blocking_client&&) noexcept = default;
+AKOOL_DECL blocking_client& blocking_client::operator=(blocking_client&&) noexcept = default;
+
+AKOOL_DECL void blocking_client::set_api_key(std::string key) { impl_->c.set_api_key(std::move(key)); }
+AKOOL_DECL void blocking_client::set_token(std::string token) { impl_->c.set_token(std::move(token)); }
+AKOOL_DECL const retry_policy& blocking_client::get_retry_policy() const noexcept { return impl_->c.get_retry_policy(); }
+AKOOL_DECL void blocking_client::set_retry_policy(const retry_policy& p) { impl_->c.set_retry_policy(p); }
+
+AKOOL_DECL void blocking_client::cancel() noexcept
+{
+    if (impl_) impl_->cancel();
+}
+
+AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req, error_code& ec,
+                                                           diagnostics& diag)
+{
+    return impl_->run<std::vector<image_task>>([&](auto h) { impl_->c.async_create(req, diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req, error_code& ec)
+{
+    diagnostics diag;
+    return create(req, ec, diag);
+}
+
+AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req)
+{
+    return detail::blocking_or_throw<std::vector<image_task>>([&](error_code& ec, diagnostics& d) { return create(req, ec, d); });
+}
+
+AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
+{
+    return impl_->run<image_result>([&](auto h) { impl_->c.async_get_result(task_id, diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id, error_code& ec)
+{
+    diagnostics diag;
+    return get_result(task_id, ec, diag);
+}
+
+AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id)
+{
+    return detail::blocking_or_throw<image_result>([&](error_code& ec, diagnostics& d) { return get_result(task_id, ec, d); });
+}
+
+AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
+{
+    return impl_->run<std::string>([&](auto h) { impl_->c.async_get_token(creds, diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds)
+{
+    return detail::blocking_or_throw<std::string>([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
+}
+
+AKOOL_DECL image_result blocking_client::wait(std::string task_id, wait_options opts, error_code& ec,
+                                              diagnostics& diag)
+{
+    return impl_->run<image_result>(
+        [&](auto h) { impl_->c.async_wait(std::move(task_id), std::move(opts), diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL image_result blocking_client::wait(std::string task_id, wait_options opts)
+{
+    return detail::blocking_or_throw<image_result>(
+        [&](error_code& ec, diagnostics& d) { return wait(std::move(task_id), std::move(opts), ec, d); });
+}
+
+AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, generate_options opts,
+                                                                  error_code& ec, diagnostics& diag)
+{
+    return impl_->run<std::vector<generated_image>>(
+        [&](auto h) { impl_->c.async_generate(req, std::move(opts), diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, generate_options opts)
+{
+    return detail::blocking_or_throw<std::vector<generated_image>>(
+        [&](error_code& ec, diagnostics& d) { return generate(req, std::move(opts), ec, d); });
+}
+
+AKOOL_DECL std::string blocking_client::download(std::string url, download_options opts, error_code& ec,
+                                                 diagnostics& diag)
+{
+    return impl_->run<std::string>(
+        [&](auto h) { impl_->c.async_download(std::move(url), std::move(opts), diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL std::string blocking_client::download(std::string url, download_options opts)
+{
+    return detail::blocking_or_throw<std::string>(
+        [&](error_code& ec, diagnostics& d) { return download(std::move(url), std::move(opts), ec, d); });
+}
+
+AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, download_options opts,
+                                                           error_code& ec, diagnostics& diag)
+{
+    return impl_->run<std::uint64_t>(
+        [&](auto h) {
+            impl_->c.async_download_to_file(std::move(url), std::move(path), std::move(opts), diag, std::move(h));
+        },
+        ec);
+}
+
+AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, download_options opts)
+{
+    return detail::blocking_or_throw<std::uint64_t>([&](error_code& ec, diagnostics& d) {
+        return download_to_file(std::move(url), std::move(path), std::move(opts), ec, d);
+    });
+}
+
+} // namespace akool
+
+#endif

@@ -1,0 +1,254 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+// akool::blocking_client (the Asio-free facade) against the emulator over real sockets: every
+// call in its error_code and throwing forms, failures with the server's words, and cancel()
+// from another thread: a wait, a generate and a retry backoff end promptly with
+// operation_aborted (no file left behind), a cancel with no call running does not reach the
+// next call, and a create whose bytes were sent is never resent.
+#define BOOST_TEST_MODULE blocking_client
+#include <boost/test/unit_test.hpp>
+
+#include "../../example/emulator/emulator.hpp"
+
+#include <akool/blocking_client.hpp>
+
+#include <boost/asio/error.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+namespace emu = akool_emulator;
+namespace fs = std::filesystem;
+using ms = std::chrono::milliseconds;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+const std::string png_magic("\x89PNG", 4);
+
+struct rig {
+    emu::server srv;
+    akool::blocking_client client;
+
+    static emu::options emulator_options(ms queue)
+    {
+        emu::options o;
+        o.api_key = "facade-key";
+        o.queue_time = queue;
+        o.process_time = ms(0);
+        return o;
+    }
+    akool::client_options client_options() const
+    {
+        akool::client_options o;
+        o.base_url = srv.base_url();
+        o.api_key = "facade-key";
+        return o;
+    }
+    explicit rig(ms queue = ms(0)) : srv(emulator_options(queue)), client((srv.start(), client_options()))
+    {
+        akool::retry_policy fast;
+        fast.initial_backoff = ms(1);
+        fast.max_backoff = ms(2);
+        client.set_retry_policy(fast);
+    }
+};
+
+akool::wait_options fast_wait()
+{
+    akool::wait_options w;
+    w.schedule = {ms(5), 1.0, ms(5), 0.0};
+    w.deadline = ms(20000);
+    return w;
+}
+
+akool::image_request two_images()
+{
+    auto req = akool::image_request::text_to_image("two lighthouses");
+    req.batch_quantity = 2;
+    return req;
+}
+
+// Runs `call` on this thread and cancel() from another one after `delay`; returns how long
+// the call took after the cancel.
+template <class Call>
+ms cancel_after(akool::blocking_client& c, ms delay, Call&& call)
+{
+    steady::time_point cancelled_at;
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(delay);
+        cancelled_at = steady::now();
+        c.cancel();
+    });
+    call();
+    auto end = steady::now();
+    canceller.join();
+    return std::chrono::duration_cast<ms>(end - cancelled_at);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(every_call_with_error_codes)
+{
+    rig r;
+    akool::error_code ec;
+    akool::diagnostics diag;
+    auto tasks = r.client.create(two_images(), ec, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message() << " " << diag.summary());
+    BOOST_REQUIRE_EQUAL(tasks.size(), 2u);
+
+    auto first = r.client.get_result(tasks[0].id, ec, diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(first.id == tasks[0].id);
+
+    auto done = r.client.wait(tasks[1].id, fast_wait(), ec, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST((done.status == akool::image_status::completed));
+
+    std::string png = r.client.download(done.image_url, {}, ec, diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(png.compare(0, 4, png_magic) == 0);
+
+    fs::path dir = fs::temp_directory_path() / ("akool_facade_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::uint64_t n = r.client.download_to_file(done.image_url, (dir / "one.png").string(), {}, ec, diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(n == png.size());
+    BOOST_TEST(fs::file_size(dir / "one.png") == png.size());
+
+    akool::generate_options g;
+    g.wait = fast_wait();
+    g.output_dir = dir.string();
+    auto images = r.client.generate(two_images(), g, ec, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message() << " " << diag.summary());
+    BOOST_REQUIRE_EQUAL(images.size(), 2u);
+    for (const auto& im : images) BOOST_TEST(fs::exists(im.file_path));
+
+    std::string token = r.client.get_token({"client-id-16-chr", "secret"}, ec, diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(!token.empty());
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(throwing_forms_carry_the_servers_words)
+{
+    rig r;
+    auto tasks = r.client.create(two_images());
+    BOOST_REQUIRE_EQUAL(tasks.size(), 2u);
+    BOOST_TEST((r.client.wait(tasks[0].id, fast_wait()).status == akool::image_status::completed));
+
+    r.srv.answer_next(1101);  // invalid authorization
+    try {
+        r.client.get_result(tasks[0].id);
+        BOOST_FAIL("no exception");
+    } catch (const akool::error_with_diagnostics& e) {
+        BOOST_TEST((e.code() == akool::error::api_invalid_authorization));
+        BOOST_TEST(e.get_diagnostics().api_code == 1101);
+    }
+
+    auto bad = akool::image_request::text_to_image("   ");
+    BOOST_CHECK_THROW(r.client.create(bad), akool::error_with_diagnostics);
+    BOOST_TEST(r.srv.get_stats().creates_processed == 1u);  // the invalid request was never sent
+}
+
+BOOST_AUTO_TEST_CASE(cancel_ends_a_wait_promptly)
+{
+    rig r(ms(60000));  // a task that queues for a minute
+    auto tasks = r.client.create(two_images());
+    akool::error_code ec;
+    akool::diagnostics diag;
+    akool::wait_options w = fast_wait();
+    w.deadline = ms(10000);  // without the cancel: error::timeout after 10 s
+    ms late = cancel_after(r.client, ms(300), [&] { r.client.wait(tasks[0].id, w, ec, diag); });
+    BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
+    BOOST_TEST(late.count() < 1000);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_ends_a_generate_and_leaves_no_file)
+{
+    rig r(ms(60000));
+    fs::path dir = fs::temp_directory_path() / ("akool_facade_gen_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    akool::generate_options g;
+    g.wait = fast_wait();
+    g.wait.deadline = ms(10000);  // without the cancel: error::timeout after 10 s
+    g.output_dir = dir.string();
+    akool::error_code ec;
+    akool::diagnostics diag;
+    std::vector<akool::generated_image> images;
+    ms late = cancel_after(r.client, ms(300), [&] { images = r.client.generate(two_images(), g, ec, diag); });
+    BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
+    BOOST_TEST(late.count() < 1000);
+    std::size_t files = 0;
+    if (fs::exists(dir))
+        for (auto it = fs::directory_iterator(dir); it != fs::directory_iterator(); ++it) ++files;
+    BOOST_TEST(files == 0u);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_ends_a_retry_backoff)
+{
+    rig r;
+    akool::retry_policy slow;
+    slow.max_retries = 3;
+    slow.initial_backoff = ms(30000);
+    slow.max_backoff = ms(30000);
+    r.client.set_retry_policy(slow);
+    auto tasks = r.client.create(two_images());
+    r.srv.fail_next(emu::fault_kind::http_503, 10);
+    akool::error_code ec;
+    akool::diagnostics diag;
+    ms late = cancel_after(r.client, ms(300), [&] { r.client.get_result(tasks[0].id, ec, diag); });
+    BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
+    BOOST_TEST(late.count() < 1000);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_with_no_call_running_does_not_reach_the_next_call)
+{
+    rig r;
+    r.client.cancel();
+    r.client.cancel();
+    akool::error_code ec;
+    auto tasks = r.client.create(two_images(), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(tasks.size() == 2u);
+    akool::diagnostics diag;
+    auto res = r.client.wait(tasks[0].id, fast_wait(), ec, diag);
+    BOOST_TEST(((res.status == akool::image_status::completed)));
+    BOOST_TEST(!ec, ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_create_whose_bytes_were_sent_is_not_resent_after_cancel)
+{
+    rig r;
+    r.srv.set_faults([] {
+        emu::fault_plan p;
+        p.latency = ms(2000);  // the create is read and processed, its reply late
+        return p;
+    }());
+    akool::error_code ec;
+    akool::diagnostics diag;
+    cancel_after(r.client, ms(500), [&] { r.client.create(two_images(), ec, diag); });
+    BOOST_TEST((ec == akool::error::outcome_unknown), ec.message());
+    r.srv.clear_faults();
+    std::this_thread::sleep_for(ms(300));  // a resend would come within a few ms (backoff 1-2 ms)
+    BOOST_TEST(r.srv.get_stats().requests_on(std::string(emu::paths::create)) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(moves_keep_the_client_usable)
+{
+    rig r;
+    akool::blocking_client moved(std::move(r.client));
+    akool::error_code ec;
+    auto tasks = moved.create(two_images(), ec);
+    BOOST_TEST(!ec, ec.message());
+    akool::blocking_client assigned;
+    assigned = std::move(moved);
+    auto res = assigned.get_result(tasks[0].id, ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(res.id == tasks[0].id);
+}
