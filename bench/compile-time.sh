@@ -16,9 +16,11 @@
 #   curl_nlohmann      curl_nlohmann.cpp, copied unchanged from the same harness -> curl_nlohmann_s
 #                      (n/a without libcurl's and nlohmann's headers: Debian libcurl4-openssl-dev,
 #                      nlohmann-json3-dev)
-# facade_s and compiled_client_s are n/a: the blocking facade (<akool/blocking_client.hpp>) and
-# the compiled-mode akool::client come with issue 14's items 1 and 2; their TUs are added here
-# with them.
+#   facade             facade.cpp: <akool/blocking_client.hpp> and one generate, compiled
+#                      mode (-DAKOOL_SEPARATE_COMPILATION: no Asio, Beast or OpenSSL
+#                      header; <akool/src.hpp> is compiled once elsewhere)          -> facade_s
+# compiled_client_s is n/a: the compiled-mode akool::client comes with issue 14's item 1; its TU
+# is added here with it.
 #
 # Knobs: CXX (default g++), EXTRA_FLAGS (added to every compile). GNU time is /usr/bin/time
 # (Debian package `time`, installed here when missing and run as root).
@@ -62,6 +64,8 @@ compile() {
 compile core "$dir/core.cpp" -I"$root/include"
 core_s=$user_s
 compile core_json "$dir/core_json.cpp" -I"$root/include"
+compile facade "$dir/facade.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION
+facade_s=$user_s
 compile header_only_client "$dir/readme_tour.cpp" -I"$root/include"
 header_only_client_s=$user_s header_only_mb=$peak_mb
 compile beast_loop "$dir/beast_sync.cpp"
@@ -74,8 +78,7 @@ else
   echo "   curl_nlohmann: curl/curl.h or nlohmann/json.hpp not found (n/a)" >&2
   curl_nlohmann_s=n/a
 fi
-# Not built yet (issue 14, items 1 and 2): printed as n/a, never estimated.
-facade_s=n/a
+# Not built yet (issue 14, item 1): printed as n/a, never estimated.
 compiled_client_s=n/a
 
 echo "core_s=$core_s facade_s=$facade_s compiled_client_s=$compiled_client_s header_only_client_s=$header_only_client_s header_only_mb=$header_only_mb beast_loop_s=$beast_loop_s curl_nlohmann_s=$curl_nlohmann_s"

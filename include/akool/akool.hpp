@@ -4,8 +4,10 @@
 
 /// @file akool.hpp
 /// Everything: the model, validator and codec, the client with the Beast transport, the
-/// generation workflow, the blocking facade and the webhook verifier. Include the individual headers instead to
+/// generation workflow and the webhook verifier. Include the individual headers instead to
 /// keep Asio (client.hpp), Beast (beast_transport.hpp) or OpenSSL (webhook.hpp) out of a TU.
+/// The blocking facade, `<akool/blocking_client.hpp>`, is not included: it is its own entry
+/// point, for TUs that want no Asio at all.
 
 #include <akool/config.hpp>
 #include <akool/model.hpp>
@@ -19,6 +21,5 @@
 #include <akool/beast_transport.hpp>
 #include <akool/webhook.hpp>
 #include <akool/batch_journal.hpp>
-#include <akool/blocking_client.hpp>
 
 #endif
