@@ -34,7 +34,9 @@ namespace akool {
 /// throwing form (`error_with_diagnostics`, through `boost::throw_exception`).
 ///
 /// Thread safety: one call at a time (calls from several threads must be serialized by the
-/// caller); `cancel()` may be called from any thread at any time. Movable, not copyable.
+/// caller, and a callback must not call back into the same client); `cancel()` may be called
+/// from any thread at any time. An exception thrown by a callback of the options
+/// (`on_progress`, `on_exchange`) cancels the running call and leaves it. Movable, not copyable.
 class blocking_client {
 public:
     /// A client with `opts` (credentials, retries, limits) over the Beast transport set up by

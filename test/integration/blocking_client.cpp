@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -251,4 +252,18 @@ BOOST_AUTO_TEST_CASE(moves_keep_the_client_usable)
     auto res = assigned.get_result(tasks[0].id, ec);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(res.id == tasks[0].id);
+}
+
+BOOST_AUTO_TEST_CASE(a_callback_that_throws_ends_the_call_and_the_client_stays_usable)
+{
+    rig r;
+    auto tasks = r.client.create(two_images());
+    akool::wait_options w = fast_wait();
+    w.on_progress = [](const akool::progress_event&) { throw std::runtime_error("thrown by on_progress"); };
+    akool::error_code ec;
+    akool::diagnostics diag;
+    BOOST_CHECK_THROW(r.client.wait(tasks[0].id, w, ec, diag), std::runtime_error);
+    auto res = r.client.wait(tasks[1].id, fast_wait(), ec, diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST((res.status == akool::image_status::completed));
 }

@@ -50,15 +50,34 @@ struct blocking_client::impl {
             result = std::move(r);
             done = true;
         }));
-        while (!done && ioc.run_one() != 0) {
+        try {
+            while (!done && ioc.run_one() != 0) {
+            }
+        } catch (...) {
+            // A callback of the caller's (on_progress, on_exchange) threw out of run_one: end the
+            // operation, whose handler refers to this frame, before the exception leaves it.
+            signal.emit(boost::asio::cancellation_type::terminal);
+            for (;;) {
+                try {
+                    if (done || ioc.run_one() == 0) break;
+                } catch (...) {
+                }
+            }
+            finish();
+            throw;
         }
+        finish();
+        if (!done) ec = boost::asio::error::operation_aborted;  // cannot happen: the operation always completes
+        return result;
+    }
+
+    void finish()
+    {
         {
             std::lock_guard<std::mutex> lock(mtx);
             running = false;
         }
         signal.slot().clear();
-        if (!done) ec = boost::asio::error::operation_aborted;  // cannot happen: the operation always completes
-        return result;
     }
 
     void cancel() noexcept
