@@ -44,8 +44,10 @@ public:
     explicit blocking_client(client_options opts = {}, beast_transport_options topts = {});
     /// Closes the idle connections. Must not be called while a call runs.
     ~blocking_client();
-    blocking_client(blocking_client&&) noexcept;
-    blocking_client& operator=(blocking_client&&) noexcept;
+    /// Takes `other`'s connections and settings; `other` may only be destroyed or assigned to.
+    blocking_client(blocking_client&& other) noexcept;
+    /// Closes this client's connections, then takes `other`'s. Not while a call runs on either.
+    blocking_client& operator=(blocking_client&& other) noexcept;
     blocking_client(const blocking_client&) = delete;
     blocking_client& operator=(const blocking_client&) = delete;
 
