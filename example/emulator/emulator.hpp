@@ -39,6 +39,7 @@
 /// and its tasks exist, but no reply is sent), a truncated (malformed) JSON body with HTTP 200,
 /// and generation failure (the task ends with status 4).
 
+#include "emulator_config.hpp"
 #include "png.hpp"
 #include "webhook_options.hpp"
 
@@ -60,16 +61,6 @@
 #include <utility>
 #include <vector>
 
-/// Build mode of the emulator. By default every definition is inline in the headers
-/// (`server_impl.hpp` is included at the end of this one). With
-/// `AKOOL_EMULATOR_SEPARATE_COMPILATION` defined, this header declares `server` only and
-/// `emulator.cpp` compiles the server once (the test and bench builds link it as a library,
-/// so that each test file does not compile the Beast server again).
-#ifdef AKOOL_EMULATOR_SEPARATE_COMPILATION
-#define AKOOL_EMULATOR_DECL
-#else
-#define AKOOL_EMULATOR_DECL inline
-#endif
 
 namespace akool_emulator {
 

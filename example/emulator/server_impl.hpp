@@ -9,7 +9,7 @@
 
 #include "emulator.hpp"
 #include "png.hpp"
-#include "webhook_sender.hpp"
+#include "webhook_sender_impl.hpp"
 
 #include <akool/error.hpp>
 #include <akool/json.hpp>

@@ -3,6 +3,8 @@
 // akool-image as a child process against the emulator (in-process, over http and https) and a
 // scripted server: the generated files, the documented dry-run bodies, every exit code with its
 // cause, nothing sent on invalid input, no partial file on failure, no API key in any output.
+// The cases labelled "slow" (retry backoffs, several generations) run as their own ctest/meson
+// test, integration.cli.slow, beside the others (integration.cli): see test/CMakeLists.txt.
 
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
@@ -491,6 +493,7 @@ BOOST_DATA_TEST_CASE(every_api_code_exits_3_with_its_number, bdata::make(api_cod
 
 // ---- exit code 4: network, TLS, timeout ---------------------------------------------------
 
+BOOST_TEST_DECORATOR(*boost::unit_test::label("slow"))
 BOOST_AUTO_TEST_CASE(untrusted_certificate_exits_4_and_creates_nothing)
 {
     emulator e(true);
@@ -540,6 +543,7 @@ BOOST_AUTO_TEST_CASE(connection_refused_exits_4)
     check_one_line_reason(r, "connect");
 }
 
+BOOST_TEST_DECORATOR(*boost::unit_test::label("slow"))
 BOOST_AUTO_TEST_CASE(failed_download_leaves_no_partial_file)
 {
     emulator e;
@@ -552,6 +556,7 @@ BOOST_AUTO_TEST_CASE(failed_download_leaves_no_partial_file)
     BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
 }
 
+BOOST_TEST_DECORATOR(*boost::unit_test::label("slow"))
 BOOST_DATA_TEST_CASE(generate_follows_image_redirects, bdata::make(both_schemes) * bdata::make({false, true}), tls,
                      absolute)
 {
@@ -835,6 +840,7 @@ BOOST_DATA_TEST_CASE(every_code_of_the_error_table, bdata::make(table_codes), c)
 }
 
 // 1005 is a refusal before processing: retried like 429, the create too.
+BOOST_TEST_DECORATOR(*boost::unit_test::label("slow"))
 BOOST_AUTO_TEST_CASE(code_1005_is_retried)
 {
     emulator e;
@@ -883,6 +889,7 @@ std::vector<exchange_line> exchange_lines(const std::string& err)
 
 // One line per HTTP exchange attempt, retries included, matching what the emulator counted
 // path by path; the key appears nowhere (run_tool checks stdout and stderr).
+BOOST_TEST_DECORATOR(*boost::unit_test::label("slow"))
 BOOST_DATA_TEST_CASE(verbose_prints_one_line_per_exchange_the_emulator_counted, bdata::make(both_schemes), tls)
 {
     emulator e(tls);
@@ -949,6 +956,7 @@ std::uint64_t number(const boost::json::object& o, const char* key)
 // --json: "download" events, bytes received never decreasing, the total (Content-Length, from
 // the Beast transport) announced, the last event the saved file's size; plain output (not a
 // terminal): the same as lines.
+BOOST_TEST_DECORATOR(*boost::unit_test::label("slow"))
 BOOST_DATA_TEST_CASE(download_progress_events_end_at_the_file_size, bdata::make(both_schemes), tls)
 {
     emulator e(tls);
@@ -1023,6 +1031,7 @@ BOOST_DATA_TEST_CASE(generate_through_the_environment_proxy, bdata::make(both_sc
 }
 
 // A proxy that refuses the tunnel, or is not there: exit 4 and one line naming the proxy.
+BOOST_TEST_DECORATOR(*boost::unit_test::label("slow"))
 BOOST_AUTO_TEST_CASE(a_refusing_or_missing_proxy_exits_4)
 {
     emulator e(true);

@@ -1,3 +1,5 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
-// The library's non-template code, compiled once for compiled_mode.cpp.
+// The library's non-template code, compiled once for compiled_mode.cpp. Also the standalone
+// check of <akool/src.hpp>: it compiles on its own and survives a second inclusion.
+#include <akool/src.hpp>
 #include <akool/src.hpp>
