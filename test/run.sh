@@ -49,13 +49,18 @@
 #    failure). Exits non-zero when anything failed.
 #
 # Knobs: AKOOL_CI_CONFIGS="cmake-gcc-cxx17 meson-clang-cxx17" runs a subset; AKOOL_JOBS (default:
-# the number of cores); AKOOL_CI_DIR (default build/ci); AKOOL_NO_INSTALL=1 skips apt-get;
+# the number of cores); AKOOL_TEST_JOBS (tests at once in the CMake and Meson configurations,
+# default twice AKOOL_JOBS); AKOOL_CI_DIR (default build/ci); AKOOL_NO_INSTALL=1 skips apt-get;
 # AKOOL_FUZZ_SECONDS (default 20) per fuzz target.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ci_dir="${AKOOL_CI_DIR:-$root/build/ci}"
 jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+# Tests run twice as many at once as there are cores: the longest ones (integration.cli and
+# .cli.slow, beast_transport, cli_batch: 28-41 s each) mostly wait on retry backoffs, timeouts
+# and the emulator's generation times, not on the CPU.
+test_jobs="${AKOOL_TEST_JOBS:-$((jobs * 2))}"
 configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20-tsan meson-clang-cxx17-ubsan fuzz-clang mingw-syntax}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
@@ -108,7 +113,7 @@ run_cmake() {  # name cxx std [extra cmake args...]
   cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_STANDARD="$std" \
       -DCMAKE_CXX_STANDARD_REQUIRED=ON -DAKOOL_WERROR=ON "$@" &&
     cmake --build "$dir" -j "$jobs" &&
-    (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 600)
+    (cd "$dir" && ctest -j "$test_jobs" --output-on-failure --timeout 600)
 }
 
 run_meson() {  # name cxx std [extra meson setup args...]
@@ -117,7 +122,7 @@ run_meson() {  # name cxx std [extra meson setup args...]
   rm -rf "$dir"
   CXX=$cxx meson setup "$dir" "$root" --buildtype=plain -Dcpp_std="$std" -Dwerror=true "$@" &&
     ninja -C "$dir" -j "$jobs" &&
-    meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
+    meson test -C "$dir" --num-processes "$test_jobs" --print-errorlogs
 }
 
 run_fuzz() {  # name: builds test/fuzz only, ctest runs each target (test/fuzz/run_target.sh)
