@@ -4,7 +4,9 @@
 
 /// @file src.hpp
 /// Separate compilation: define AKOOL_SEPARATE_COMPILATION in every TU of your program and
-/// include this file in exactly one of them. It compiles the library's non-template code once.
+/// include this file in exactly one of them. It compiles the library's non-template code once:
+/// the core, the batch journal, `akool::client` and the blocking facade. The webhook verifier
+/// has its own file, `<akool/src_webhook.hpp>`.
 
 #ifndef AKOOL_SEPARATE_COMPILATION
 #error "define AKOOL_SEPARATE_COMPILATION in every TU before including <akool/src.hpp>"
@@ -14,7 +16,6 @@
 #include <akool/impl/validate.ipp>
 #include <akool/impl/json_encode.ipp>
 #include <akool/impl/json_decode.ipp>
-#include <akool/impl/webhook.ipp>
 #include <akool/impl/batch_journal.ipp>
 #include <akool/impl/blocking_client.ipp>
 

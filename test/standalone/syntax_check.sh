@@ -22,7 +22,7 @@ for cxx in $compilers; do
 done
 check_one() {  # cxx std header
   local cxx=$1 std=$2 h=$3 pre=""
-  [ "$h" = akool/src.hpp ] && pre="#define AKOOL_SEPARATE_COMPILATION"$'\n'
+  case $h in akool/src.hpp|akool/src_webhook.hpp) pre="#define AKOOL_SEPARATE_COMPILATION"$'\n' ;; esac
   if out=$(printf '%s#include <%s>\n#include <%s>\n' "$pre" "$h" "$h" |
            "$cxx" -std="$std" -fsyntax-only -Wall -Wextra -Werror -I"$inc" -x c++ - 2>&1); then
     echo "ok   $cxx -std=$std $h"
