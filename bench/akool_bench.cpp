@@ -21,6 +21,7 @@
 // allocations, and bytes, one create took after the first (the connection then kept alive):
 // `allocs_per_create=A bytes_per_create=B`, counted by this program's operator new.
 
+#include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
 
 #include <boost/asio/io_context.hpp>

@@ -19,8 +19,9 @@
 #   facade             facade.cpp: <akool/blocking_client.hpp> and one generate, compiled
 #                      mode (-DAKOOL_SEPARATE_COMPILATION: no Asio, Beast or OpenSSL
 #                      header; <akool/src.hpp> is compiled once elsewhere)          -> facade_s
-# compiled_client_s is n/a: the compiled-mode akool::client comes with issue 14's item 1; its TU
-# is added here with it.
+#   compiled_client    compiled_client.cpp: akool::client (<akool/beast_client.hpp>), one
+#                      create with a callback and one generate with use_awaitable, compiled
+#                      mode, -std=c++20 (coroutines)                                -> compiled_client_s
 #
 # Knobs: CXX (default g++), EXTRA_FLAGS (added to every compile). GNU time is /usr/bin/time
 # (Debian package `time`, installed here when missing and run as root).
@@ -66,6 +67,8 @@ core_s=$user_s
 compile core_json "$dir/core_json.cpp" -I"$root/include"
 compile facade "$dir/facade.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION
 facade_s=$user_s
+compile compiled_client "$dir/compiled_client.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION -std=c++20
+compiled_client_s=$user_s
 compile header_only_client "$dir/readme_tour.cpp" -I"$root/include"
 header_only_client_s=$user_s header_only_mb=$peak_mb
 compile beast_loop "$dir/beast_sync.cpp"
@@ -78,7 +81,5 @@ else
   echo "   curl_nlohmann: curl/curl.h or nlohmann/json.hpp not found (n/a)" >&2
   curl_nlohmann_s=n/a
 fi
-# Not built yet (issue 14, item 1): printed as n/a, never estimated.
-compiled_client_s=n/a
 
 echo "core_s=$core_s facade_s=$facade_s compiled_client_s=$compiled_client_s header_only_client_s=$header_only_client_s header_only_mb=$header_only_mb beast_loop_s=$beast_loop_s curl_nlohmann_s=$curl_nlohmann_s"

@@ -7,6 +7,7 @@
 //   AKOOL_API_KEY=x akool-wait-many http://127.0.0.1:PORT 1000
 // Last line: n=N secs=S peak_rss_kib=P baseline_rss_kib=B per_wait_bytes=W
 
+#include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
 
 #include <boost/asio/io_context.hpp>

@@ -6,6 +6,7 @@
 //
 // Usage: coroutine_generate PROMPT...   (AKOOL_BASE_URL, AKOOL_API_KEY, AKOOL_CA_FILE)
 
+#include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
 
 #include <boost/asio/as_tuple.hpp>

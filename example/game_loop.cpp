@@ -18,6 +18,7 @@
 // Try it against the emulator: akool-emulator --image-scale-down 1 --queue-ms 200 --process-ms 500 &
 //   AKOOL_BASE_URL=http://127.0.0.1:PORT AKOOL_API_KEY=dev ./game_loop --count 4 --resolution 4k --scale 16:9
 
+#include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
 
 #include <boost/asio/execution.hpp>

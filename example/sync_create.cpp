@@ -7,6 +7,7 @@
 // Optional: AKOOL_BASE_URL (default https://openapi.akool.com, e.g. an akool-emulator URL)
 // and AKOOL_CA_FILE (PEM of trusted CAs instead of the system store).
 
+#include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
 
 #include <boost/asio/io_context.hpp>

@@ -12,6 +12,7 @@
 #include "batch.hpp"
 
 #include <akool/batch_journal.hpp>
+#include <akool/beast_client.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -19,6 +19,7 @@
 #include <akool/transport.hpp>
 #include <akool/client.hpp>
 #include <akool/beast_transport.hpp>
+#include <akool/beast_client.hpp>
 #include <akool/webhook.hpp>
 #include <akool/batch_journal.hpp>
 

@@ -7,7 +7,7 @@
 /// `beast::ssl_stream` with `expires_after`, `http::async_write`/`write`,
 /// `http::response_parser<buffer_body>` with a body limit, read piece by piece with
 /// `http::async_read_some`: a request's body sink gets each piece of at most 64 KiB), TLS
-/// through OpenSSL, and the `client` alias that uses it.
+/// through OpenSSL. `akool::client` (beast_client.hpp) is the client over it.
 ///
 /// - TLS: peer verification on by default against the system store (or `ca_file`, or your
 ///   own `ssl_context`); SNI and host name (or IP address) checks on every connection. The
@@ -1055,23 +1055,6 @@ private:
 
 /// The Beast transport on an io_context.
 using beast_transport = basic_beast_transport<>;
-
-/// The client most programs want: the Beast transport on an io_context.
-class client : public basic_client<beast_transport> {
-public:
-    /// A client on `ioc`'s executor. Handlers run there; the synchronous forms never run `ioc`
-    /// (they block on the calling thread).
-    explicit client(boost::asio::io_context& ioc, client_options opts = {}, beast_transport_options topts = {})
-        : basic_client<beast_transport>(beast_transport(ioc.get_executor(), std::move(topts)), std::move(opts))
-    {
-    }
-    /// A client on the executor `ex` of an io_context.
-    explicit client(const boost::asio::io_context::executor_type& ex, client_options opts = {},
-                    beast_transport_options topts = {})
-        : basic_client<beast_transport>(beast_transport(ex, std::move(topts)), std::move(opts))
-    {
-    }
-};
 
 } // namespace akool
 

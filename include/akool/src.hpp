@@ -17,6 +17,7 @@
 #include <akool/impl/json_encode.ipp>
 #include <akool/impl/json_decode.ipp>
 #include <akool/impl/batch_journal.ipp>
+#include <akool/impl/beast_client.ipp>
 #include <akool/impl/blocking_client.ipp>
 
 #endif

@@ -6,6 +6,7 @@
 #define BOOST_TEST_MODULE beast_transport
 #include <boost/test/unit_test.hpp>
 
+#include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>

@@ -7,6 +7,7 @@
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 
+#include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
 
 #include "../../example/emulator/emulator.hpp"

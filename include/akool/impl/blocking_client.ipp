@@ -7,9 +7,8 @@
 // terminal cancellation there, tagged with the call it was meant for, so that a late cancel
 // never reaches the next call.
 
-#include <akool/beast_transport.hpp>
+#include <akool/beast_client.hpp>
 #include <akool/blocking_client.hpp>
-#include <akool/client.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>

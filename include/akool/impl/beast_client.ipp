@@ -1,0 +1,181 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_IMPL_BEAST_CLIENT_IPP
+#define AKOOL_IMPL_BEAST_CLIENT_IPP
+
+// akool::client: each member forwards to one basic_client over the Beast transport on an
+// any_io_executor, so the client's templates are instantiated here once, for one handler
+// type (any_completion_handler of each signature).
+
+#include <akool/beast_client.hpp>
+#include <akool/beast_transport.hpp>
+#include <akool/client.hpp>
+
+#include <utility>
+
+namespace akool {
+
+struct client::impl {
+    basic_client<basic_beast_transport<boost::asio::any_io_executor>, boost::asio::any_io_executor> c;
+
+    impl(executor_type ex, client_options opts, beast_transport_options topts)
+        : c(basic_beast_transport<boost::asio::any_io_executor>(std::move(ex), std::move(topts)), std::move(opts))
+    {
+    }
+};
+
+AKOOL_DECL client::client(executor_type ex, client_options opts, beast_transport_options topts)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(opts), std::move(topts)))
+{
+}
+
+AKOOL_DECL client::~client() = default;
+AKOOL_DECL client::client(client&&) noexcept = default;
+AKOOL_DECL client& client::operator=(client&&) noexcept = default;
+
+AKOOL_DECL client::executor_type client::get_executor() const noexcept { return impl_->c.get_executor(); }
+AKOOL_DECL basic_beast_transport<client::executor_type>& client::transport() noexcept { return impl_->c.transport(); }
+AKOOL_DECL const client_options& client::options() const noexcept { return impl_->c.options(); }
+AKOOL_DECL void client::set_api_key(std::string key) { impl_->c.set_api_key(std::move(key)); }
+AKOOL_DECL void client::set_token(std::string token) { impl_->c.set_token(std::move(token)); }
+AKOOL_DECL const retry_policy& client::get_retry_policy() const noexcept { return impl_->c.get_retry_policy(); }
+AKOOL_DECL void client::set_retry_policy(const retry_policy& p) { impl_->c.set_retry_policy(p); }
+AKOOL_DECL rate_limits client::get_limits() const { return impl_->c.get_limits(); }
+AKOOL_DECL void client::set_limits(const rate_limits& l) { impl_->c.set_limits(l); }
+AKOOL_DECL void client::seed_jitter(unsigned seed) { impl_->c.seed_jitter(seed); }
+AKOOL_DECL unsigned client::exchanges_in_flight() const { return impl_->c.exchanges_in_flight(); }
+
+// ---- asynchronous operations: the basic_client operation, with the erased handler -------
+
+AKOOL_DECL void client::launch_create(impl& st, handler<create_signature> h, const image_request& req,
+                                      diagnostics* diag)
+{
+    if (diag)
+        st.c.async_create(req, *diag, std::move(h));
+    else
+        st.c.async_create(req, std::move(h));
+}
+
+AKOOL_DECL void client::launch_get_result(impl& st, handler<result_signature> h, const std::string& task_id,
+                                          diagnostics* diag)
+{
+    if (diag)
+        st.c.async_get_result(task_id, *diag, std::move(h));
+    else
+        st.c.async_get_result(task_id, std::move(h));
+}
+
+AKOOL_DECL void client::launch_get_token(impl& st, handler<string_signature> h, const client_credentials& creds,
+                                         diagnostics* diag)
+{
+    if (diag)
+        st.c.async_get_token(creds, *diag, std::move(h));
+    else
+        st.c.async_get_token(creds, std::move(h));
+}
+
+AKOOL_DECL void client::launch_wait(impl& st, handler<result_signature> h, std::string task_id, wait_options opts,
+                                    diagnostics* diag)
+{
+    st.c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
+}
+
+AKOOL_DECL void client::launch_generate(impl& st, handler<generate_signature> h, const image_request& req,
+                                        generate_options opts, diagnostics* diag)
+{
+    st.c.async_generate(req, std::move(opts), *diag, std::move(h));
+}
+
+AKOOL_DECL void client::launch_download(impl& st, handler<string_signature> h, std::string url,
+                                        download_options opts, diagnostics* diag)
+{
+    st.c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
+}
+
+AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature> h, std::string url,
+                                                std::string path, download_options opts, diagnostics* diag)
+{
+    st.c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
+}
+
+// ---- synchronous operations ----------------------------------------------------------------
+
+AKOOL_DECL std::vector<image_task> client::create(const image_request& req, error_code& ec, diagnostics& diag)
+{
+    return impl_->c.create(req, ec, diag);
+}
+AKOOL_DECL std::vector<image_task> client::create(const image_request& req, error_code& ec)
+{
+    return impl_->c.create(req, ec);
+}
+AKOOL_DECL std::vector<image_task> client::create(const image_request& req) { return impl_->c.create(req); }
+
+AKOOL_DECL image_result client::get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
+{
+    return impl_->c.get_result(task_id, ec, diag);
+}
+AKOOL_DECL image_result client::get_result(std::string_view task_id, error_code& ec)
+{
+    return impl_->c.get_result(task_id, ec);
+}
+AKOOL_DECL image_result client::get_result(std::string_view task_id) { return impl_->c.get_result(task_id); }
+
+AKOOL_DECL std::string client::get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
+{
+    return impl_->c.get_token(creds, ec, diag);
+}
+AKOOL_DECL std::string client::get_token(const client_credentials& creds, error_code& ec)
+{
+    return impl_->c.get_token(creds, ec);
+}
+AKOOL_DECL std::string client::get_token(const client_credentials& creds) { return impl_->c.get_token(creds); }
+
+AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag)
+{
+    return impl_->c.wait(std::move(task_id), std::move(opts), ec, diag);
+}
+AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts, error_code& ec)
+{
+    return impl_->c.wait(std::move(task_id), std::move(opts), ec);
+}
+AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts)
+{
+    return impl_->c.wait(std::move(task_id), std::move(opts));
+}
+
+AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts,
+                                                         error_code& ec, diagnostics& diag)
+{
+    return impl_->c.generate(req, std::move(opts), ec, diag);
+}
+AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts,
+                                                         error_code& ec)
+{
+    return impl_->c.generate(req, std::move(opts), ec);
+}
+AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts)
+{
+    return impl_->c.generate(req, std::move(opts));
+}
+
+AKOOL_DECL std::string client::download(std::string url, download_options opts, error_code& ec, diagnostics& diag)
+{
+    return impl_->c.download(std::move(url), std::move(opts), ec, diag);
+}
+AKOOL_DECL std::string client::download(std::string url, download_options opts)
+{
+    return impl_->c.download(std::move(url), std::move(opts));
+}
+
+AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts,
+                                                  error_code& ec, diagnostics& diag)
+{
+    return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts), ec, diag);
+}
+AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts)
+{
+    return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts));
+}
+
+} // namespace akool
+
+#endif
