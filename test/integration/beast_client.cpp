@@ -4,7 +4,8 @@
 // sockets: a callback, use_future, deferred (launched after the client is gone), use_awaitable
 // (C++20), a handler bound to a strand runs there, per-operation cancellation reaches the
 // operation through the erased handler (terminal, partial and total on a wait), the overloads
-// without diagnostics, the synchronous and throwing forms, and a move while a wait runs.
+// without diagnostics, the synchronous and throwing forms, a client on a strand run by 4
+// threads, and a move while a wait runs.
 // In the compiled-mode configuration of test/run.sh the same file runs against the bodies
 // compiled once by <akool/src.hpp>.
 #define BOOST_TEST_MODULE beast_client
@@ -21,6 +22,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
@@ -30,6 +32,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #endif
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -282,6 +285,35 @@ BOOST_AUTO_TEST_CASE(synchronous_and_throwing_forms)
         BOOST_TEST(std::string(e.what()).find("wrong-key") == std::string::npos, "the key is in the message");
     }
     BOOST_TEST(r.client->transport().connections_opened() >= 1u);
+}
+
+// The client on a strand, the io_context run by 4 threads: 40 creates at once, every one
+// completing on the strand (the ThreadSanitizer configuration checks the rest).
+BOOST_AUTO_TEST_CASE(on_a_strand_with_four_threads)
+{
+    emu::server srv(emulator_options(ms(0)));
+    srv.start();
+    asio::io_context ioc;
+    auto strand = asio::make_strand(ioc);
+    akool::client_options o;
+    o.base_url = srv.base_url();
+    o.api_key = "client-key";
+    akool::client client(strand, o);
+    std::atomic<int> ok{0}, off_strand{0};
+    asio::post(strand, [&] {
+        for (int i = 0; i < 40; ++i)
+            client.async_create(akool::image_request::text_to_image("lighthouse " + std::to_string(i)),
+                                [&](akool::error_code ec, std::vector<akool::image_task> t) {
+                                    if (!strand.running_in_this_thread()) ++off_strand;
+                                    if (!ec && t.size() == 1u) ++ok;
+                                });
+    });
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) threads.emplace_back([&] { ioc.run(); });
+    for (auto& t : threads) t.join();
+    BOOST_TEST(ok.load() == 40);
+    BOOST_TEST(off_strand.load() == 0);
+    BOOST_TEST(srv.get_stats().creates_processed == 40u);
 }
 
 BOOST_AUTO_TEST_CASE(moving_the_client_while_a_wait_runs)
