@@ -4,7 +4,8 @@
 // Beast transport builds for a user without exceptions (an engine with its own transport), who calls
 // the error_code forms and provides boost::throw_exception. Boost 1.81's Beast itself does not
 // compile without exceptions (a bare `throw` in beast/core/impl/buffers_cat.hpp), so
-// beast_transport.hpp and akool.hpp are left out.
+// beast_transport.hpp, akool.hpp, beast_client.hpp and blocking_client.hpp (header-only: they
+// include the transport) are left out.
 #include <akool/batch_journal.hpp>
 #include <akool/client.hpp>
 #include <akool/diagnostics.hpp>
