@@ -12,15 +12,19 @@
 #                               sanitizer configurations rely on), and the consumer projects (test/consumer/check.sh:
 #                               add_subdirectory, find_package of an installed copy,
 #                               FetchContent and a Meson subproject from a git clone, and
-#                               pkg-config against copies installed by CMake and by Meson),
+#                               pkg-config against copies installed by CMake and by Meson;
+#                               each builds header-only programs and a compiled-mode one),
 #                               and the API reference (doc/build.sh: Doxygen, warnings fail)
 #      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer (leaks included): every test (no
 #                               examples, no standalone header TUs)
-#      cmake-clang-cxx20-tsan   clang++, C++20 under ThreadSanitizer: every test and tool (the
-#                               threaded client test, the emulator's and the webhook
-#                               receiver's threads, the blocking sends); the examples and the
-#                               standalone header TUs are built by cmake-gcc-cxx17 and
-#                               meson-clang-cxx17-ubsan
+#      cmake-clang-cxx20-tsan-compiled
+#                               clang++, C++20 under ThreadSanitizer, in compiled mode
+#                               (AKOOL_TEST_COMPILED: every test, tool and the emulator link
+#                               the static library akool::compiled, AKOOL_SEPARATE_COMPILATION
+#                               in every TU): every test and tool (the threaded client test, the
+#                               emulator's and the webhook receiver's threads, the blocking
+#                               sends); the examples and the standalone header TUs are built by
+#                               cmake-gcc-cxx17 and meson-clang-cxx17-ubsan
 #      meson-clang-cxx17-ubsan  Meson + Ninja, clang++, C++17, UndefinedBehaviorSanitizer (the
 #                               same tests and standalone header checks, the examples but not
 #                               the -O2 benchmarks, which cmake-gcc-cxx17 builds; no
@@ -41,9 +45,11 @@
 #      mingw-syntax             every public header through MinGW-w64 g++ (Windows), syntax
 #                               only, C++17 and C++20 (test/mingw)
 #    Together: g++ and clang++ each in C++17 and C++20 (g++ C++20 under ASan, clang++ C++20
-#    under TSan, clang++ C++17 through Meson under UBSan), the fuzz targets and the Windows compile
-#    check. cmake-clang-cxx17, cmake-clang-cxx20 (no sanitizer), cmake-gcc-cxx20,
-#    meson-gcc-cxx17, ... exist as knobs.
+#    under TSan, clang++ C++17 through Meson under UBSan), header-only and compiled mode (the
+#    TSan configuration; standalone.compiled_mode in cmake-gcc-cxx17 and
+#    meson-clang-cxx17-ubsan), the fuzz targets and the Windows compile check.
+#    cmake-clang-cxx17, cmake-clang-cxx20 (no sanitizer), cmake-gcc-cxx20, meson-gcc-cxx17, ...
+#    exist as knobs.
 # 3. Prints one line per configuration, and as its last line `N passed, M failed` (test
 #    counts over all configurations; a configuration that does not build counts as one
 #    failure). Exits non-zero when anything failed.
@@ -61,7 +67,7 @@ jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 # .cli.slow, beast_transport, cli_batch: 28-41 s each) mostly wait on retry backoffs, timeouts
 # and the emulator's generation times, not on the CPU.
 test_jobs="${AKOOL_TEST_JOBS:-$((jobs * 2))}"
-configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20-tsan meson-clang-cxx17-ubsan fuzz-clang mingw-syntax}"
+configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-gcc-cxx20-asan cmake-clang-cxx20-tsan-compiled meson-clang-cxx17-ubsan fuzz-clang mingw-syntax}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev libcurl4-openssl-dev
@@ -149,9 +155,10 @@ run_config() {
     cmake-gcc-cxx20)       run_cmake "$name" g++ 20 ;;
     cmake-clang-cxx17)     run_cmake "$name" clang++ 17 ;;
     cmake-clang-cxx20)     run_cmake "$name" clang++ 20 ;;
-    cmake-clang-cxx20-tsan) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    cmake-clang-cxx20-tsan-compiled) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
                              run_cmake "$name" clang++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
-                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF ;;
+                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF \
+                               -DAKOOL_TEST_COMPILED=ON ;;
     cmake-gcc-cxx20-asan)  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
                              run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=address -fno-omit-frame-pointer" \
                                -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF ;;
@@ -172,7 +179,7 @@ run_config() {
   read -r p f <<< "$counts"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # did not build, or the runner failed
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
-  summary+=("$(printf '%-22s %4d passed, %d failed, %ds' "$name" "$p" "$f" $((SECONDS - start)))")
+  summary+=("$(printf '%-31s %4d passed, %d failed, %ds' "$name" "$p" "$f" $((SECONDS - start)))")
   if [ "$rc" -ne 0 ]; then
     echo "run.sh: $name FAILED, last lines of $log:"
     tail -n 60 "$log" | sed 's/^/  | /'

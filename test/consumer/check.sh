@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds a separate project that uses akool, the ways a user does, and runs its core-only
-# program:
+# Builds a separate project that uses akool, the ways a user does, in one configure: README's
+# tour (header-only), a core-only program and a compiled-mode program (the static library
+# akool::compiled / akool-compiled, AKOOL_SEPARATE_COMPILATION from it); runs the last two:
 #   check.sh MODE WORKDIR [CXX]
 #   add_subdirectory   CMake, the source tree as a subdirectory
 #   find_package       CMake, a copy installed by `cmake --install` into WORKDIR/prefix
 #   fetchcontent       CMake, FetchContent_Declare(GIT_REPOSITORY file://<a clone>)
-#   pkg_config         `pkg-config --cflags --libs akool` (and akool-core), installed by CMake
+#   pkg_config         `pkg-config --cflags --libs akool` (and akool-core, akool-compiled),
+#                      installed by CMake
 #   pkg_config_meson   the same, installed by `meson install`
 #   meson_subproject   Meson, subprojects/akool.wrap (packaging/akool.wrap) naming a clone
 # The clone is a git repository made of this working tree (committed or not), so that the
@@ -21,12 +23,14 @@ rm -rf "$work" && mkdir -p "$work" && work="$(cd "$work" && pwd)"
 awk '/^```cpp$/{on=1; next} /^```$/{if(on) exit} on' "$root/README.md" > "$work/readme_example.cpp"
 grep -q 'akool/akool.hpp' "$work/readme_example.cpp" || { echo "no C++ example found in README.md" >&2; exit 1; }
 
-# Installs akool into WORKDIR/prefix with CMake or Meson (headers only: no tests, no tools).
+# Installs akool into WORKDIR/prefix with CMake or Meson (the headers and the compiled
+# library: no tests, no tools).
 install_akool() {
   if [ "$1" = cmake ]; then
     cmake -S "$root" -B "$work/akool-build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
       -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_BUILD_TOOLS=OFF -DAKOOL_INSTALL=ON \
       -DCMAKE_INSTALL_PREFIX="$work/configured-prefix" > "$work/install.log"
+    cmake --build "$work/akool-build" -j "${AKOOL_JOBS:-2}" >> "$work/install.log"
     # Installed elsewhere than configured, as packagers do: the files must not name the
     # configured prefix.
     cmake --install "$work/akool-build" --prefix "$work/prefix" >> "$work/install.log"
@@ -37,7 +41,10 @@ install_akool() {
     meson install -C "$work/akool-build" >> "$work/install.log"
   fi
   test -f "$work/prefix/include/akool/akool.hpp"
+  test -f "$work/prefix/include/akool/src.hpp"
   cmp "$root/LICENSE_1_0.txt" "$work/prefix/share/doc/akool/LICENSE_1_0.txt"
+  # The static library, in the libdir (lib, or Meson's lib/<multiarch> on Debian).
+  find "$work/prefix" -name libakool_compiled.a | grep -q . || { echo "no libakool_compiled.a installed" >&2; exit 1; }
 }
 
 # WORKDIR/akool.git: a repository of the working tree (build trees left out), tagged
@@ -75,28 +82,35 @@ case $mode in
     ;;
   pkg_config|pkg_config_meson)
     if [ "$mode" = pkg_config ]; then install_akool cmake; else install_akool meson; fi
-    export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig"
-    for pc in akool akool-core; do
+    # akool-compiled.pc is in the libdir's pkgconfig, the header-only ones in share/pkgconfig.
+    compiled_pc=$(find "$work/prefix" -name akool-compiled.pc)
+    [ "$(wc -l <<< "$compiled_pc")" -eq 1 ] && [ -n "$compiled_pc" ] || { echo "akool-compiled.pc: not one found" >&2; exit 1; }
+    export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig:$(dirname "$compiled_pc")"
+    for pc in akool akool-core akool-compiled; do
       [ "$(realpath -m "$(pkg-config --variable=includedir "$pc")")" = "$work/prefix/include" ] \
         || { echo "$pc.pc: includedir is not $work/prefix/include" >&2; exit 1; }
     done
+    test -f "$(pkg-config --variable=libdir akool-compiled)/libakool_compiled.a"
     echo "pkg-config --cflags --libs akool: $(pkg-config --cflags --libs akool)"
+    echo "pkg-config --cflags --libs akool-compiled: $(pkg-config --cflags --libs akool-compiled)"
     mkdir -p "$bin"
     # shellcheck disable=SC2046  # the flags are words
     "$cxx" -std=c++17 "$here/core_only.cpp" -o "$bin/core_only" $(pkg-config --cflags --libs akool-core)
     # shellcheck disable=SC2046
     "$cxx" -std=c++17 "$work/readme_example.cpp" -o "$bin/readme_example" $(pkg-config --cflags --libs akool)
+    # shellcheck disable=SC2046
+    "$cxx" -std=c++17 "$here/compiled.cpp" -o "$bin/compiled" $(pkg-config --cflags --libs akool-compiled)
     ;;
   meson_subproject)
     src="$work/consumer"
     mkdir -p "$src/subprojects"
-    cp "$here/meson.build" "$here/core_only.cpp" "$work/readme_example.cpp" "$src/"
+    cp "$here/meson.build" "$here/core_only.cpp" "$here/compiled.cpp" "$work/readme_example.cpp" "$src/"
     url=$(clone_akool)
     sed -e "s|^url = .*|url = $url|" -e 's|^revision = .*|revision = consumer-test|' \
       "$root/packaging/akool.wrap" > "$src/subprojects/akool.wrap"
     grep -qx "url = $url" "$src/subprojects/akool.wrap"
     # Forced to the subproject, even where an installed akool.pc would be found.
-    CXX=$cxx meson setup "$work/build" "$src" --force-fallback-for=akool,akool-core
+    CXX=$cxx meson setup "$work/build" "$src" --force-fallback-for=akool,akool-core,akool-compiled
     test -f "$src/subprojects/akool/include/akool/akool.hpp"   # meson cloned it
     ninja -C "$work/build" -j "${AKOOL_JOBS:-2}"
     ;;
@@ -111,4 +125,14 @@ grep -q '^prompt: ' <<< "$out"
 grep -q '^batch_quantity: ' <<< "$out"
 grep -q '^scale: ' <<< "$out"
 test -x "$bin/readme_example"
+
+# The compiled mode: the body as above, the refused connection as an error code.
+out=$("$bin/compiled") || { echo "$out"; echo "compiled: failed" >&2; exit 1; }
+echo "$out"
+grep -qx '{"prompt":"A lighthouse in a storm"}' <<< "$out"
+grep -q '^create: ' <<< "$out"
+# Its static link brought in src.hpp's object only: no webhook verifier.
+if nm -C "$bin/compiled" | grep 'akool::verify_webhook' > /dev/null; then
+  echo "compiled: the webhook object was linked" >&2; exit 1
+fi
 echo "consumer ($mode): ok"

@@ -1,9 +1,10 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
 // The compiled mode, linked and run: this file is built with AKOOL_SEPARATE_COMPILATION (its
 // includes reach no Asio, Beast or OpenSSL header: standalone.no_io_in_core checks the facade's
-// header) and linked with compiled_mode_src.cpp, which includes <akool/src.hpp> once. The
-// facade runs for real: a request that fails validation is never sent, a server that refuses
-// the connection is reported, cancel() with no call running does nothing.
+// header) and linked with the compiled library (CMake's akool::compiled, Meson's
+// akool-compiled), which compiles <akool/src.hpp> once. The facade runs for real: a request
+// that fails validation is never sent, a server that refuses the connection is reported,
+// cancel() with no call running does nothing.
 #define BOOST_TEST_MODULE compiled_mode
 #include <boost/test/unit_test.hpp>
 

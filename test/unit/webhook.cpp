@@ -10,6 +10,8 @@
 
 #include "webhook_vectors.hpp"
 
+#include <openssl/evp.h>
+
 #include <boost/system/system_error.hpp>
 
 #include <atomic>
@@ -101,12 +103,30 @@ webhook_envelope signed_envelope(const client_credentials& c, std::string ts, st
     return e;
 }
 
-// The dataEncrypt for an arbitrary plaintext (the vectors test the encryption independently).
+// The dataEncrypt for an arbitrary plaintext: AES-CBC with PKCS#7 padding, the cipher by the
+// secret's size, the client id as the IV. Through OpenSSL here: the library's detail::aes_cbc is
+// in impl/webhook.ipp, which a compiled-mode TU does not see (the vectors test the library's
+// encryption against the openssl tool).
 std::string encrypt_for(const client_credentials& c, const std::string& plaintext)
 {
-    std::string cipher;
-    BOOST_REQUIRE(akool::detail::aes_cbc(true, plaintext, c, cipher));
-    return akool::detail::base64_encode(cipher);
+    const std::size_t key = c.client_secret.size();
+    const EVP_CIPHER* cipher = key == 16 ? EVP_aes_128_cbc()
+                             : key == 24 ? EVP_aes_192_cbc()
+                             : key == 32 ? EVP_aes_256_cbc()
+                                         : nullptr;
+    BOOST_REQUIRE(cipher != nullptr);
+    BOOST_REQUIRE(c.client_id.size() == 16u);
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+    auto bytes = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); };
+    BOOST_REQUIRE(ctx != nullptr);
+    BOOST_REQUIRE(EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, bytes(c.client_secret), bytes(c.client_id)) == 1);
+    std::string out(plaintext.size() + 16, '\0');
+    auto* dst = reinterpret_cast<unsigned char*>(&out[0]);
+    int n1 = 0, n2 = 0;
+    BOOST_REQUIRE(EVP_EncryptUpdate(ctx.get(), dst, &n1, bytes(plaintext), static_cast<int>(plaintext.size())) == 1);
+    BOOST_REQUIRE(EVP_EncryptFinal_ex(ctx.get(), dst + n1, &n2) == 1);
+    out.resize(static_cast<std::size_t>(n1 + n2));
+    return akool::detail::base64_encode(out);
 }
 
 webhook_envelope base_envelope()
