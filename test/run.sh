@@ -16,7 +16,7 @@
 #                               each builds header-only programs and a compiled-mode one),
 #                               and the API reference (doc/build.sh: Doxygen, warnings fail)
 #      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer (leaks included): every test (no
-#                               examples, no standalone header TUs)
+#                               examples, no standalone header TUs, no compiled library)
 #      cmake-clang-cxx20-tsan-compiled
 #                               clang++, C++20 under ThreadSanitizer, in compiled mode
 #                               (AKOOL_TEST_COMPILED: every test, tool and the emulator link
@@ -161,7 +161,8 @@ run_config() {
                                -DAKOOL_TEST_COMPILED=ON ;;
     cmake-gcc-cxx20-asan)  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
                              run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=address -fno-omit-frame-pointer" \
-                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF ;;
+                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF \
+                               -DAKOOL_BUILD_COMPILED=OFF ;;
     meson-gcc-cxx17)       run_meson "$name" g++ c++17 ;;
     meson-gcc-cxx20)       run_meson "$name" g++ c++20 ;;
     meson-clang-cxx17)     run_meson "$name" clang++ c++17 ;;

@@ -4,7 +4,7 @@
 // with several threads running the io_context, give the transport a strand, and every
 // operation, timer and handler of the client runs on it. Four threads, one strand, 200
 // concurrent generates against the emulator over real sockets. The ThreadSanitizer
-// configuration of test/run.sh (cmake-clang-cxx20-tsan) runs this test too.
+// configuration of test/run.sh (cmake-clang-cxx20-tsan-compiled) runs this test too.
 
 #define BOOST_TEST_MODULE client_threads
 #include <boost/test/unit_test.hpp>
