@@ -22,6 +22,9 @@
 #   compiled_client    compiled_client.cpp: akool::client (<akool/beast_client.hpp>), one
 #                      create with a callback and one generate with use_awaitable, compiled
 #                      mode, -std=c++20 (coroutines)                                -> compiled_client_s
+#   asio_floor         asio_floor.cpp: the same shape with Asio alone (a timer with a callback,
+#                      a coroutine with use_awaitable), -std=c++20: the floor under
+#                      compiled_client (printed, not in the summary)
 #
 # Knobs: CXX (default g++), EXTRA_FLAGS (added to every compile). GNU time is /usr/bin/time
 # (Debian package `time`, installed here when missing and run as root).
@@ -69,6 +72,7 @@ compile facade "$dir/facade.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION
 facade_s=$user_s
 compile compiled_client "$dir/compiled_client.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION -std=c++20
 compiled_client_s=$user_s
+compile asio_floor "$dir/asio_floor.cpp" -std=c++20
 compile header_only_client "$dir/readme_tour.cpp" -I"$root/include"
 header_only_client_s=$user_s header_only_mb=$peak_mb
 compile beast_loop "$dir/beast_sync.cpp"
