@@ -101,12 +101,11 @@ public:
     /// Exchanges of this client in flight now.
     unsigned exchanges_in_flight() const;
 
-    /// Handler signatures of the asynchronous operations.
-    using create_signature = void(error_code, std::vector<image_task>);
-    using result_signature = void(error_code, image_result);        ///< get_result, wait
-    using string_signature = void(error_code, std::string);         ///< get_token, download
-    using generate_signature = void(error_code, std::vector<generated_image>);
-    using size_signature = void(error_code, std::uint64_t);         ///< download_to_file
+    using create_signature = void(error_code, std::vector<image_task>);          ///< create's handler
+    using result_signature = void(error_code, image_result);                     ///< get_result's, wait's
+    using string_signature = void(error_code, std::string);                      ///< get_token's, download's
+    using generate_signature = void(error_code, std::vector<generated_image>);   ///< generate's
+    using size_signature = void(error_code, std::uint64_t);                      ///< download_to_file's
 
     /// Starts a generation: `basic_client::async_create` (validated first; nothing is sent when
     /// invalid). Retried only where no byte can have reached the service.
