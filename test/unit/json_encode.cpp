@@ -322,6 +322,7 @@ struct similar_case {
 static const similar_case similar_table[] = {
     {0.7, "0.7"}, {0.5, "0.5"}, {1.0, "1"},    {0.0, "0"},          {0.25, "0.25"},
     {0.1, "0.1"}, {0.3, "0.3"}, {0.05, "0.05"}, {0.123456789, "0.123456789"}, {1.0 / 3, "0.3333333333333333"},
+    {-0.0, "0"},  // "-0" would read back as the integer 0 and encode again as "0"
 };
 
 BOOST_DATA_TEST_CASE(similar_formatting, bdata::xrange(std::size(similar_table)), index)
@@ -333,6 +334,21 @@ BOOST_DATA_TEST_CASE(similar_formatting, bdata::xrange(std::size(similar_table))
     BOOST_TEST(body.find(std::string("\"similar\":") + c.text + "}") != std::string::npos, body);
     // It reads back as the very same double.
     BOOST_TEST(json::parse(body).at("similar").to_number<double>() == c.value);
+}
+
+// test/fuzz/request_body.cpp's finding: a body whose similar is -0e7 (negative zero) encoded as
+// "-0", which decodes to 0 and encodes as "0": the encoding was not stable.
+BOOST_AUTO_TEST_CASE(negative_zero_similar_encodes_stably)
+{
+    akool::error_code ec;
+    akool::diagnostics diag;
+    image_request r = decode_image_request(R"({"prompt":"p","similar":-0e7,"batch_quantity":1})", ec, diag);
+    BOOST_TEST_REQUIRE(!ec, diag.summary());
+    BOOST_TEST_REQUIRE(r.similar.has_value());
+    const std::string once = encode_image_request(r);
+    image_request back = decode_image_request(once, ec, diag);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(encode_image_request(back) == once);
 }
 
 BOOST_AUTO_TEST_CASE(similar_not_finite_is_null)

@@ -76,13 +76,16 @@ inline void append_int(std::string& out, std::int64_t v)
 }
 
 // Shortest form that reads back as the same double ("0.7", "1", "1e-07"); `null` for NaN and
-// infinities, which JSON cannot express.
+// infinities, which JSON cannot express. Negative zero is written as 0: "-0" reads back as the
+// integer 0, so the body would not encode again to the same bytes (found by
+// test/fuzz/request_body.cpp).
 inline void append_double(std::string& out, double v)
 {
     if (v != v || v == std::numeric_limits<double>::infinity() || v == -std::numeric_limits<double>::infinity()) {
         out.append("null");
         return;
     }
+    if (v == 0) v = 0.0;  // -0.0 == 0 too
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof(buf), v);
     out.append(buf, static_cast<std::size_t>(r.ptr - buf));
