@@ -4,8 +4,8 @@
 
 /// @file beast_transport.hpp
 /// The default transport: HTTP/1.1 over Boost.Beast's own parts (`beast::basic_stream` and
-/// `beast::ssl_stream` with `expires_after`, `http::async_write`/`write`,
-/// `http::response_parser<buffer_body>` with a body limit, read piece by piece with
+/// `beast::ssl_stream` with `expires_after`, requests serialized by `http::request_serializer`
+/// and written with `net::async_write`, `http::response_parser<buffer_body>` with a body limit, read piece by piece with
 /// `http::async_read_some`: a request's body sink gets each piece of at most 64 KiB), TLS
 /// through OpenSSL. `akool::client` (beast_client.hpp) is the client over it.
 ///
@@ -374,9 +374,7 @@ class beast_send_op : net::coroutine {
         std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
         std::string hop_host;              // where the connection goes: the origin, or the proxy
         std::uint16_t hop_port = 0;
-        // The CONNECT of a tunnel through the proxy (https), Beast's messages.
-        std::optional<http::request<http::empty_body>> tunnel_req;
-        std::optional<http::response_parser<http::empty_body>> tunnel_res;
+        std::string tunnel_wire;  // the CONNECT of a tunnel through the proxy (https), as sent
         error_code refused;           // a request refused before any I/O
         std::string refused_detail;
         alignas(std::max_align_t) unsigned char arena_bytes[2048];
@@ -515,14 +513,22 @@ private:
                     st.transport->opened++;
                     if (st.proxy && st.conn->secure) {
                         // The tunnel: CONNECT host:port, then TLS with the origin through it.
+                        // Written and read with the exchange's own operations and parser type
+                        // (http::async_write and http::async_read of Beast's default messages
+                        // were a fifth of a client TU's object code).
                         make_tunnel_request();
                         st.conn->lowest().expires_after(clamp(opts.handshake_timeout));
-                        BOOST_ASIO_CORO_YIELD http::async_write(st.conn->lowest(), *st.tunnel_req, std::move(self));
+                        BOOST_ASIO_CORO_YIELD net::async_write(
+                            st.conn->lowest(), net::mutable_buffer(&st.tunnel_wire[0], st.tunnel_wire.size()),
+                            std::move(self));
                         if (!ec) {
-                            st.tunnel_res.emplace();
-                            st.tunnel_res->skip(true);  // a 2xx to CONNECT has no body: the tunnel follows
-                            BOOST_ASIO_CORO_YIELD http::async_read(st.conn->lowest(), st.conn->buffer, *st.tunnel_res,
-                                                                   std::move(self));
+                            st.parser.emplace(std::piecewise_construct, std::make_tuple(),
+                                              std::make_tuple(arena_allocator(&st.arena)));
+                            st.parser->skip(true);  // a 2xx to CONNECT has no body: the tunnel follows
+                            do {
+                                BOOST_ASIO_CORO_YIELD http::async_read_some(st.conn->lowest(), st.conn->buffer,
+                                                                            *st.parser, std::move(self));
+                            } while (!ec && !st.parser->is_done());
                         }
                         {
                             std::string detail;
@@ -718,12 +724,16 @@ private:
     {
         auto& st = *st_;
         const std::string origin = host_with_port(st.url.host, st.url.port);
-        st.tunnel_req.emplace(http::verb::connect, origin, 11);
-        st.tunnel_req->set(http::field::host, origin);
-        if (!st.transport->opts.user_agent.empty())
-            st.tunnel_req->set(http::field::user_agent, st.transport->opts.user_agent);
-        if (!st.proxy->authorization.empty())
-            st.tunnel_req->set(http::field::proxy_authorization, st.proxy->authorization);
+        http::request<http::empty_body, arena_fields> m(std::piecewise_construct, std::make_tuple(),
+                                                        std::make_tuple(arena_allocator(&st.arena)));
+        m.method(http::verb::connect);
+        m.target(origin);
+        m.version(11);
+        m.set(http::field::host, origin);
+        if (!st.transport->opts.user_agent.empty()) m.set(http::field::user_agent, st.transport->opts.user_agent);
+        if (!st.proxy->authorization.empty()) m.set(http::field::proxy_authorization, st.proxy->authorization);
+        st.tunnel_wire.clear();
+        serialize_header(m, st.tunnel_wire);
     }
 
     // The proxy's answer to CONNECT (after `ec`, the write's or the read's): true when the
@@ -739,7 +749,7 @@ private:
             ec = make_error_code(ec == beast::error::timeout ? error::timeout : error::request_not_sent);
             return false;
         }
-        auto& m = st.tunnel_res->get();
+        auto& m = st.parser->get();
         if (m.result_int() / 100 != 2) {
             detail = what + ": the proxy refused with HTTP " + std::to_string(m.result_int()) +
                      (m.reason().empty() ? std::string() : " " + std::string(m.reason()));
@@ -752,8 +762,8 @@ private:
             ec = make_error_code(error::request_not_sent);
             return false;
         }
-        st.tunnel_req.reset();
-        st.tunnel_res.reset();
+        st.parser.reset();
+        st.tunnel_wire = std::string();  // it may hold the proxy's credentials
         return true;
     }
 
