@@ -20,6 +20,7 @@
 
 #include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
+#include <akool/client.hpp>
 
 #include <boost/asio/execution.hpp>
 #include <boost/asio/execution_context.hpp>

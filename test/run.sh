@@ -10,10 +10,10 @@
 #                               checks (also every public header, syntax only, with g++ and
 #                               clang++ in C++20: test/standalone/syntax_check.sh, which the
 #                               sanitizer configurations rely on), and the consumer projects (test/consumer/check.sh:
-#                               add_subdirectory, find_package of an installed copy,
-#                               FetchContent and a Meson subproject from a git clone, and
-#                               pkg-config against copies installed by CMake and by Meson;
-#                               each builds header-only programs and a compiled-mode one),
+#                               add_subdirectory, FetchContent and a Meson subproject from a
+#                               git clone, find_package and pkg-config of one copy installed
+#                               by CMake, pkg-config of a copy installed by Meson; each builds
+#                               header-only programs and a compiled-mode one),
 #                               and the API reference (doc/build.sh: Doxygen, warnings fail)
 #      cmake-gcc-cxx20-asan     g++, C++20, AddressSanitizer (leaks included): every test (no
 #                               examples, no standalone header TUs, no compiled library)
@@ -163,6 +163,10 @@ run_config() {
                              run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=address -fno-omit-frame-pointer" \
                                -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF \
                                -DAKOOL_BUILD_COMPILED=OFF ;;
+    cmake-gcc-cxx20-asan-compiled) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+                             run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=address -fno-omit-frame-pointer" \
+                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF \
+                               -DAKOOL_TEST_COMPILED=ON ;;
     meson-gcc-cxx17)       run_meson "$name" g++ c++17 ;;
     meson-gcc-cxx20)       run_meson "$name" g++ c++20 ;;
     meson-clang-cxx17)     run_meson "$name" clang++ c++17 ;;

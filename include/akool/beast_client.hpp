@@ -122,7 +122,7 @@ public:
     template <class CompletionToken>
     auto async_create(const image_request& req, diagnostics& diag, CompletionToken&& token)
     {
-        return start<create_signature>(&client::launch_create, std::forward<CompletionToken>(token), req, &diag);
+        return start<create_signature>(&client::launch_create<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), req, &diag);
     }
     /// `async_create`, the details of a failure dropped.
     /// @par Handler signature
@@ -138,7 +138,7 @@ public:
     template <class CompletionToken>
     auto async_create(const image_request& req, CompletionToken&& token)
     {
-        return start<create_signature>(&client::launch_create, std::forward<CompletionToken>(token), req,
+        return start<create_signature>(&client::launch_create<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), req,
                                        static_cast<diagnostics*>(nullptr));
     }
     /// Reads a task's state: `basic_client::async_get_result`.
@@ -155,7 +155,7 @@ public:
     template <class CompletionToken>
     auto async_get_result(std::string_view task_id, diagnostics& diag, CompletionToken&& token)
     {
-        return start<result_signature>(&client::launch_get_result, std::forward<CompletionToken>(token),
+        return start<result_signature>(&client::launch_get_result<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token),
                                        std::string(task_id), &diag);
     }
     /// `async_get_result`, the details of a failure dropped.
@@ -172,7 +172,7 @@ public:
     template <class CompletionToken>
     auto async_get_result(std::string_view task_id, CompletionToken&& token)
     {
-        return start<result_signature>(&client::launch_get_result, std::forward<CompletionToken>(token),
+        return start<result_signature>(&client::launch_get_result<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token),
                                        std::string(task_id), static_cast<diagnostics*>(nullptr));
     }
     /// Exchanges client credentials for a bearer token: `basic_client::async_get_token`.
@@ -189,7 +189,7 @@ public:
     template <class CompletionToken>
     auto async_get_token(const client_credentials& creds, diagnostics& diag, CompletionToken&& token)
     {
-        return start<string_signature>(&client::launch_get_token, std::forward<CompletionToken>(token), creds, &diag);
+        return start<string_signature>(&client::launch_get_token<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), creds, &diag);
     }
     /// `async_get_token`, the details of a failure dropped.
     /// @par Handler signature
@@ -205,7 +205,7 @@ public:
     template <class CompletionToken>
     auto async_get_token(const client_credentials& creds, CompletionToken&& token)
     {
-        return start<string_signature>(&client::launch_get_token, std::forward<CompletionToken>(token), creds,
+        return start<string_signature>(&client::launch_get_token<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), creds,
                                        static_cast<diagnostics*>(nullptr));
     }
     /// Polls a task until it completes: `basic_client::async_wait`. `opts.on_progress` runs
@@ -223,7 +223,7 @@ public:
     template <class CompletionToken>
     auto async_wait(std::string task_id, wait_options opts, diagnostics& diag, CompletionToken&& token)
     {
-        return start<result_signature>(&client::launch_wait, std::forward<CompletionToken>(token), std::move(task_id),
+        return start<result_signature>(&client::launch_wait<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), std::move(task_id),
                                        std::move(opts), &diag);
     }
     /// Create, wait for every task and download each image: `basic_client::async_generate`.
@@ -240,7 +240,7 @@ public:
     template <class CompletionToken>
     auto async_generate(const image_request& req, generate_options opts, diagnostics& diag, CompletionToken&& token)
     {
-        return start<generate_signature>(&client::launch_generate, std::forward<CompletionToken>(token), req,
+        return start<generate_signature>(&client::launch_generate<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), req,
                                          std::move(opts), &diag);
     }
     /// Fetches an image into memory, following redirects: `basic_client::async_download`.
@@ -257,7 +257,7 @@ public:
     template <class CompletionToken>
     auto async_download(std::string url, download_options opts, diagnostics& diag, CompletionToken&& token)
     {
-        return start<string_signature>(&client::launch_download, std::forward<CompletionToken>(token), std::move(url),
+        return start<string_signature>(&client::launch_download<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), std::move(url),
                                        std::move(opts), &diag);
     }
     /// Fetches an image into `path`, atomically: `basic_client::async_download_to_file`.
@@ -275,7 +275,7 @@ public:
     auto async_download_to_file(std::string url, std::string path, download_options opts, diagnostics& diag,
                                 CompletionToken&& token)
     {
-        return start<size_signature>(&client::launch_download_to_file, std::forward<CompletionToken>(token),
+        return start<size_signature>(&client::launch_download_to_file<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token),
                                      std::move(url), std::move(path), std::move(opts), &diag);
     }
 
@@ -327,14 +327,26 @@ private:
     template <class Signature>
     using handler = boost::asio::any_completion_handler<Signature>;
 
-    // The compiled bodies: each starts the basic_client operation with the erased handler.
+    // The bodies: each starts the basic_client operation with the erased handler. Templates
+    // of one parameter, always void (`deferred_t<CompletionToken>` names it from the async_
+    // function): header-only, a TU compiles the body, and the client operation under it, only
+    // when it starts that operation; in compiled mode src.hpp instantiates each once.
+    template <class>
+    using deferred_t = void;
+    template <class Deferred>
     static void launch_create(impl&, handler<create_signature>, const image_request&, diagnostics*);
+    template <class Deferred>
     static void launch_get_result(impl&, handler<result_signature>, const std::string&, diagnostics*);
+    template <class Deferred>
     static void launch_get_token(impl&, handler<string_signature>, const client_credentials&, diagnostics*);
+    template <class Deferred>
     static void launch_wait(impl&, handler<result_signature>, std::string, wait_options, diagnostics*);
+    template <class Deferred>
     static void launch_generate(impl&, handler<generate_signature>, const image_request&, generate_options,
                                 diagnostics*);
+    template <class Deferred>
     static void launch_download(impl&, handler<string_signature>, std::string, download_options, diagnostics*);
+    template <class Deferred>
     static void launch_download_to_file(impl&, handler<size_signature>, std::string, std::string, download_options,
                                         diagnostics*);
 

@@ -28,7 +28,6 @@
 /// queries may be called from several threads at once; one operation's handlers run on its
 /// own executor.
 
-#include <akool/client.hpp>
 #include <akool/config.hpp>
 #include <akool/error.hpp>
 #include <akool/transport.hpp>
@@ -61,7 +60,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>

@@ -2,30 +2,38 @@
 # Builds a separate project that uses akool, the ways a user does, in one configure: README's
 # tour (header-only), a core-only program and a compiled-mode program (the static library
 # akool::compiled / akool-compiled, AKOOL_SEPARATE_COMPILATION from it); runs the last two:
-#   check.sh MODE WORKDIR [CXX]
+#   check.sh MODE WORKDIR [CXX [PREFIX]]
+#   install_cmake      only installs akool with CMake (`cmake --install`) into WORKDIR/prefix:
+#                      find_package and pkg_config given that prefix as PREFIX share it
 #   add_subdirectory   CMake, the source tree as a subdirectory
-#   find_package       CMake, a copy installed by `cmake --install` into WORKDIR/prefix
+#   find_package       CMake, a copy installed by `cmake --install` into WORKDIR/prefix (or PREFIX)
 #   fetchcontent       CMake, FetchContent_Declare(GIT_REPOSITORY file://<a clone>)
 #   pkg_config         `pkg-config --cflags --libs akool` (and akool-core, akool-compiled),
-#                      installed by CMake
+#                      installed by CMake (into WORKDIR/prefix, or PREFIX)
 #   pkg_config_meson   the same, installed by `meson install`
 #   meson_subproject   Meson, subprojects/akool.wrap (packaging/akool.wrap) naming a clone
 # The clone is a git repository made of this working tree (committed or not), so that the
 # test checks the files on disk and needs no network.
 set -euo pipefail
 shopt -s inherit_errexit   # a failure inside $(clone_akool) stops the script
-mode=$1 work=$2 cxx=${3:-c++}
+mode=$1 work=$2 cxx=${3:-c++} installed=${4:-}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 rm -rf "$work" && mkdir -p "$work" && work="$(cd "$work" && pwd)"
+prefix=$work/prefix
 
 # The README's first C++ block is the library tour.
 awk '/^```cpp$/{on=1; next} /^```$/{if(on) exit} on' "$root/README.md" > "$work/readme_example.cpp"
 grep -q 'akool/akool.hpp' "$work/readme_example.cpp" || { echo "no C++ example found in README.md" >&2; exit 1; }
 
 # Installs akool into WORKDIR/prefix with CMake or Meson (the headers and the compiled
-# library: no tests, no tools).
+# library: no tests, no tools); with PREFIX given to a CMake mode, checks that copy instead.
 install_akool() {
+  if [ "$1" = cmake ] && [ -n "$installed" ]; then
+    prefix=$(cd "$installed" && pwd)
+    test -f "$prefix/include/akool/akool.hpp" || { echo "no akool installed in $installed" >&2; exit 1; }
+    return 0
+  fi
   if [ "$1" = cmake ]; then
     cmake -S "$root" -B "$work/akool-build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
       -DAKOOL_BUILD_TESTS=OFF -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_BUILD_TOOLS=OFF -DAKOOL_INSTALL=ON \
@@ -67,11 +75,16 @@ clone_akool() {
 
 bin="$work/build"
 case $mode in
+  install_cmake)
+    install_akool cmake
+    echo "consumer ($mode): ok"
+    exit 0
+    ;;
   add_subdirectory|find_package|fetchcontent)
     args=(-G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DAKOOL_CONSUME="$mode" -DREADME_EXAMPLE="$work/readme_example.cpp")
     case $mode in
       add_subdirectory) args+=(-DAKOOL_SOURCE_DIR="$root") ;;
-      find_package) install_akool cmake; args+=(-DCMAKE_PREFIX_PATH="$work/prefix") ;;
+      find_package) install_akool cmake; args+=(-DCMAKE_PREFIX_PATH="$prefix") ;;
       fetchcontent) url=$(clone_akool); args+=(-DAKOOL_GIT_REPOSITORY="$url" -DAKOOL_GIT_TAG=consumer-test) ;;
     esac
     cmake -S "$here" -B "$work/build" "${args[@]}"
@@ -83,12 +96,12 @@ case $mode in
   pkg_config|pkg_config_meson)
     if [ "$mode" = pkg_config ]; then install_akool cmake; else install_akool meson; fi
     # akool-compiled.pc is in the libdir's pkgconfig, the header-only ones in share/pkgconfig.
-    compiled_pc=$(find "$work/prefix" -name akool-compiled.pc)
+    compiled_pc=$(find "$prefix" -name akool-compiled.pc)
     [ "$(wc -l <<< "$compiled_pc")" -eq 1 ] && [ -n "$compiled_pc" ] || { echo "akool-compiled.pc: not one found" >&2; exit 1; }
-    export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig:$(dirname "$compiled_pc")"
+    export PKG_CONFIG_PATH="$prefix/share/pkgconfig:$(dirname "$compiled_pc")"
     for pc in akool akool-core akool-compiled; do
-      [ "$(realpath -m "$(pkg-config --variable=includedir "$pc")")" = "$work/prefix/include" ] \
-        || { echo "$pc.pc: includedir is not $work/prefix/include" >&2; exit 1; }
+      [ "$(realpath -m "$(pkg-config --variable=includedir "$pc")")" = "$(realpath -m "$prefix/include")" ] \
+        || { echo "$pc.pc: includedir is not $prefix/include" >&2; exit 1; }
     done
     test -f "$(pkg-config --variable=libdir akool-compiled)/libakool_compiled.a"
     echo "pkg-config --cflags --libs akool: $(pkg-config --cflags --libs akool)"

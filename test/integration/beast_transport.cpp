@@ -8,6 +8,7 @@
 
 #include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
+#include <akool/json.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>

@@ -12,6 +12,7 @@
 #include "../../example/emulator/emulator.hpp"
 
 #include <akool/beast_transport.hpp>
+#include <akool/client.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>

@@ -14,6 +14,14 @@
 
 namespace akool {
 
+namespace detail {
+template <class Deferred, class T>
+T& deferred(T& t) noexcept
+{
+    return t;
+}
+} // namespace detail
+
 struct client::impl {
     basic_client<basic_beast_transport<boost::asio::any_io_executor>, boost::asio::any_io_executor> c;
 
@@ -45,56 +53,65 @@ AKOOL_DECL void client::seed_jitter(unsigned seed) { impl_->c.seed_jitter(seed);
 AKOOL_DECL unsigned client::exchanges_in_flight() const { return impl_->c.exchanges_in_flight(); }
 
 // ---- asynchronous operations: the basic_client operation, with the erased handler -------
+// `detail::deferred<Deferred>(st)` makes each call depend on the template parameter, so that
+// nothing under it is compiled before the body is instantiated.
 
+template <class Deferred>
 AKOOL_DECL void client::launch_create(impl& st, handler<create_signature> h, const image_request& req,
                                       diagnostics* diag)
 {
     if (diag)
-        st.c.async_create(req, *diag, std::move(h));
+        detail::deferred<Deferred>(st).c.async_create(req, *diag, std::move(h));
     else
-        st.c.async_create(req, std::move(h));
+        detail::deferred<Deferred>(st).c.async_create(req, std::move(h));
 }
 
+template <class Deferred>
 AKOOL_DECL void client::launch_get_result(impl& st, handler<result_signature> h, const std::string& task_id,
                                           diagnostics* diag)
 {
     if (diag)
-        st.c.async_get_result(task_id, *diag, std::move(h));
+        detail::deferred<Deferred>(st).c.async_get_result(task_id, *diag, std::move(h));
     else
-        st.c.async_get_result(task_id, std::move(h));
+        detail::deferred<Deferred>(st).c.async_get_result(task_id, std::move(h));
 }
 
+template <class Deferred>
 AKOOL_DECL void client::launch_get_token(impl& st, handler<string_signature> h, const client_credentials& creds,
                                          diagnostics* diag)
 {
     if (diag)
-        st.c.async_get_token(creds, *diag, std::move(h));
+        detail::deferred<Deferred>(st).c.async_get_token(creds, *diag, std::move(h));
     else
-        st.c.async_get_token(creds, std::move(h));
+        detail::deferred<Deferred>(st).c.async_get_token(creds, std::move(h));
 }
 
+template <class Deferred>
 AKOOL_DECL void client::launch_wait(impl& st, handler<result_signature> h, std::string task_id, wait_options opts,
                                     diagnostics* diag)
 {
-    st.c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
+    detail::deferred<Deferred>(st).c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
 }
 
+template <class Deferred>
 AKOOL_DECL void client::launch_generate(impl& st, handler<generate_signature> h, const image_request& req,
                                         generate_options opts, diagnostics* diag)
 {
-    st.c.async_generate(req, std::move(opts), *diag, std::move(h));
+    detail::deferred<Deferred>(st).c.async_generate(req, std::move(opts), *diag, std::move(h));
 }
 
+template <class Deferred>
 AKOOL_DECL void client::launch_download(impl& st, handler<string_signature> h, std::string url,
                                         download_options opts, diagnostics* diag)
 {
-    st.c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
+    detail::deferred<Deferred>(st).c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
 }
 
+template <class Deferred>
 AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature> h, std::string url,
                                                 std::string path, download_options opts, diagnostics* diag)
 {
-    st.c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
+    detail::deferred<Deferred>(st).c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
 }
 
 // ---- synchronous operations ----------------------------------------------------------------
@@ -175,6 +192,21 @@ AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string p
 {
     return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts));
 }
+
+#ifdef AKOOL_SEPARATE_COMPILATION
+// Compiled mode: each body once, here (header-only TUs instantiate the ones they start).
+template void client::launch_create<void>(impl&, handler<create_signature>, const image_request&, diagnostics*);
+template void client::launch_get_result<void>(impl&, handler<result_signature>, const std::string&, diagnostics*);
+template void client::launch_get_token<void>(impl&, handler<string_signature>, const client_credentials&,
+                                             diagnostics*);
+template void client::launch_wait<void>(impl&, handler<result_signature>, std::string, wait_options, diagnostics*);
+template void client::launch_generate<void>(impl&, handler<generate_signature>, const image_request&,
+                                            generate_options, diagnostics*);
+template void client::launch_download<void>(impl&, handler<string_signature>, std::string, download_options,
+                                            diagnostics*);
+template void client::launch_download_to_file<void>(impl&, handler<size_signature>, std::string, std::string,
+                                                    download_options, diagnostics*);
+#endif
 
 } // namespace akool
 
