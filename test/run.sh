@@ -163,10 +163,6 @@ run_config() {
                              run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=address -fno-omit-frame-pointer" \
                                -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF \
                                -DAKOOL_BUILD_COMPILED=OFF ;;
-    cmake-gcc-cxx20-asan-compiled) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-                             run_cmake "$name" g++ 20 -DCMAKE_CXX_FLAGS="-fsanitize=address -fno-omit-frame-pointer" \
-                               -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address" -DAKOOL_BUILD_EXAMPLES=OFF -DAKOOL_CHECK_HEADERS=OFF \
-                               -DAKOOL_TEST_COMPILED=ON ;;
     meson-gcc-cxx17)       run_meson "$name" g++ c++17 ;;
     meson-gcc-cxx20)       run_meson "$name" g++ c++20 ;;
     meson-clang-cxx17)     run_meson "$name" clang++ c++17 ;;

@@ -3,9 +3,10 @@
 #define AKOOL_BEAST_TRANSPORT_HPP
 
 /// @file beast_transport.hpp
-/// The default transport: HTTP/1.1 over Boost.Beast's own parts (`beast::basic_stream` and
-/// `beast::ssl_stream` with `expires_after`, requests serialized by `http::request_serializer`
-/// and written with `net::async_write`, `http::response_parser<buffer_body>` with a body limit, read piece by piece with
+/// The default transport: HTTP/1.1 over Boost.Beast's own parts (`beast::basic_stream` with
+/// `expires_after`, under Asio's `ssl::stream` for https; requests serialized by
+/// `http::request_serializer` and written with `net::async_write`;
+/// `http::response_parser<buffer_body>` with a body limit, read piece by piece with
 /// `http::async_read_some`: a request's body sink gets each piece of at most 64 KiB), TLS
 /// through OpenSSL. `akool::client` (beast_client.hpp) is the client over it.
 ///
@@ -62,7 +63,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -101,7 +102,9 @@ struct beast_connection {
     using stream_type = beast::basic_stream<tcp, Executor>;
     std::string key;  // "s|host|port" or "p|host|port"
     std::optional<stream_type> plain;
-    std::optional<beast::ssl_stream<stream_type>> secure;
+    // Asio's TLS stream, not beast::ssl_stream: the latter's flat_stream coalesces a write of
+    // several buffers into one record, and the transport writes one buffer.
+    std::optional<net::ssl::stream<stream_type>> secure;
     beast::flat_buffer buffer;
     std::chrono::steady_clock::time_point idle_since;
 
