@@ -186,7 +186,7 @@ private:
 // A private io_context for blocking sends, with its own connections; used by one thread at a time.
 struct blocking_lane {
     net::io_context ioc;
-    connection_pool<net::io_context::executor_type> pool;
+    connection_pool<net::any_io_executor> pool;
 };
 
 // True when `s` holds a byte that could break HTTP framing if written in a header (CR, LF, NUL).
@@ -1015,7 +1015,7 @@ public:
     void send(const http_request& req, http_response& out, error_code& ec)
     {
         auto lane = st_->take_lane();
-        using lane_executor = boost::asio::io_context::executor_type;
+        using lane_executor = boost::asio::any_io_executor;
         bool done = false;
         auto on_done = [&](error_code e, http_response r) {
             ec = e;
@@ -1024,11 +1024,14 @@ public:
         };
         // Started from inside the private io_context, so that the operation's memory comes
         // from Asio's per-thread recycling cache instead of the heap.
+        // The lane's executor as an any_io_executor: for akool::client's transport
+        // (Executor = any_io_executor) the operation is then the very type async_send runs, so
+        // a TU or a library with both forms compiles it once.
         boost::asio::post(lane->ioc, [&] {
-            detail::erased_send_handler h(on_done, lane->ioc.get_executor());
+            const lane_executor ex = lane->ioc.get_executor();
+            detail::erased_send_handler h(on_done, ex);
             boost::asio::async_compose<detail::erased_send_handler, void(error_code, http_response)>(
-                detail::beast_send_op<Executor, lane_executor>(st_, lane->pool, lane->ioc.get_executor(), req), h,
-                lane->ioc.get_executor());
+                detail::beast_send_op<Executor, lane_executor>(st_, lane->pool, ex, req), h, ex);
         });
         lane->ioc.restart();
         while (!done && lane->ioc.run_one() != 0) {
