@@ -122,7 +122,8 @@ public:
     template <class CompletionToken>
     auto async_create(const image_request& req, diagnostics& diag, CompletionToken&& token)
     {
-        return start<create_signature>(&client::launch_create<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), req, &diag);
+        return start<create_signature>(&client::launch_create<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), req, &diag);
     }
     /// `async_create`, the details of a failure dropped.
     /// @par Handler signature
@@ -138,8 +139,8 @@ public:
     template <class CompletionToken>
     auto async_create(const image_request& req, CompletionToken&& token)
     {
-        return start<create_signature>(&client::launch_create<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), req,
-                                       static_cast<diagnostics*>(nullptr));
+        return start<create_signature>(&client::launch_create<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), req, static_cast<diagnostics*>(nullptr));
     }
     /// Reads a task's state: `basic_client::async_get_result`.
     /// @par Handler signature
@@ -155,8 +156,8 @@ public:
     template <class CompletionToken>
     auto async_get_result(std::string_view task_id, diagnostics& diag, CompletionToken&& token)
     {
-        return start<result_signature>(&client::launch_get_result<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token),
-                                       std::string(task_id), &diag);
+        return start<result_signature>(&client::launch_get_result<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), std::string(task_id), &diag);
     }
     /// `async_get_result`, the details of a failure dropped.
     /// @par Handler signature
@@ -172,8 +173,9 @@ public:
     template <class CompletionToken>
     auto async_get_result(std::string_view task_id, CompletionToken&& token)
     {
-        return start<result_signature>(&client::launch_get_result<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token),
-                                       std::string(task_id), static_cast<diagnostics*>(nullptr));
+        return start<result_signature>(&client::launch_get_result<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), std::string(task_id),
+                                       static_cast<diagnostics*>(nullptr));
     }
     /// Exchanges client credentials for a bearer token: `basic_client::async_get_token`.
     /// @par Handler signature
@@ -189,7 +191,8 @@ public:
     template <class CompletionToken>
     auto async_get_token(const client_credentials& creds, diagnostics& diag, CompletionToken&& token)
     {
-        return start<string_signature>(&client::launch_get_token<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), creds, &diag);
+        return start<string_signature>(&client::launch_get_token<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), creds, &diag);
     }
     /// `async_get_token`, the details of a failure dropped.
     /// @par Handler signature
@@ -205,8 +208,8 @@ public:
     template <class CompletionToken>
     auto async_get_token(const client_credentials& creds, CompletionToken&& token)
     {
-        return start<string_signature>(&client::launch_get_token<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), creds,
-                                       static_cast<diagnostics*>(nullptr));
+        return start<string_signature>(&client::launch_get_token<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), creds, static_cast<diagnostics*>(nullptr));
     }
     /// Polls a task until it completes: `basic_client::async_wait`. `opts.on_progress` runs
     /// through the handler's executor.
@@ -223,8 +226,9 @@ public:
     template <class CompletionToken>
     auto async_wait(std::string task_id, wait_options opts, diagnostics& diag, CompletionToken&& token)
     {
-        return start<result_signature>(&client::launch_wait<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), std::move(task_id),
-                                       std::move(opts), &diag);
+        return start<result_signature>(&client::launch_wait<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), std::move(task_id), std::move(opts),
+                                       &diag);
     }
     /// Create, wait for every task and download each image: `basic_client::async_generate`.
     /// @par Handler signature
@@ -240,8 +244,8 @@ public:
     template <class CompletionToken>
     auto async_generate(const image_request& req, generate_options opts, diagnostics& diag, CompletionToken&& token)
     {
-        return start<generate_signature>(&client::launch_generate<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), req,
-                                         std::move(opts), &diag);
+        return start<generate_signature>(&client::launch_generate<deferred_t<CompletionToken>>,
+                                         std::forward<CompletionToken>(token), req, std::move(opts), &diag);
     }
     /// Fetches an image into memory, following redirects: `basic_client::async_download`.
     /// @par Handler signature
@@ -257,8 +261,8 @@ public:
     template <class CompletionToken>
     auto async_download(std::string url, download_options opts, diagnostics& diag, CompletionToken&& token)
     {
-        return start<string_signature>(&client::launch_download<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token), std::move(url),
-                                       std::move(opts), &diag);
+        return start<string_signature>(&client::launch_download<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), std::move(url), std::move(opts), &diag);
     }
     /// Fetches an image into `path`, atomically: `basic_client::async_download_to_file`.
     /// @par Handler signature
@@ -275,8 +279,9 @@ public:
     auto async_download_to_file(std::string url, std::string path, download_options opts, diagnostics& diag,
                                 CompletionToken&& token)
     {
-        return start<size_signature>(&client::launch_download_to_file<deferred_t<CompletionToken>>, std::forward<CompletionToken>(token),
-                                     std::move(url), std::move(path), std::move(opts), &diag);
+        return start<size_signature>(&client::launch_download_to_file<deferred_t<CompletionToken>>,
+                                     std::forward<CompletionToken>(token), std::move(url), std::move(path),
+                                     std::move(opts), &diag);
     }
 
     /// `basic_client::create`: blocks on the calling thread; never runs the executor.

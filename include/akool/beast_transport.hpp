@@ -516,7 +516,7 @@ private:
                         // The tunnel: CONNECT host:port, then TLS with the origin through it.
                         // Written and read with the exchange's own operations and parser type
                         // (http::async_write and http::async_read of Beast's default messages
-                        // were a fifth of a client TU's object code).
+                        // were over a quarter of a client TU's object code).
                         make_tunnel_request();
                         st.conn->lowest().expires_after(clamp(opts.handshake_timeout));
                         BOOST_ASIO_CORO_YIELD net::async_write(

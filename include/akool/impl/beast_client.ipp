@@ -111,7 +111,8 @@ template <class Deferred>
 AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature> h, std::string url,
                                                 std::string path, download_options opts, diagnostics* diag)
 {
-    detail::deferred<Deferred>(st).c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
+    detail::deferred<Deferred>(st).c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag,
+                                                            std::move(h));
 }
 
 // ---- synchronous operations ----------------------------------------------------------------
