@@ -53,66 +53,72 @@ AKOOL_DECL void client::seed_jitter(unsigned seed) { impl_->c.seed_jitter(seed);
 AKOOL_DECL unsigned client::exchanges_in_flight() const { return impl_->c.exchanges_in_flight(); }
 
 // ---- asynchronous operations: the basic_client operation, with the erased handler -------
-// `detail::deferred<Deferred>(st)` makes each call depend on the template parameter, so that
-// nothing under it is compiled before the body is instantiated.
+// `detail::deferred<Deferred>(st)` makes each body's calls depend on the template parameter,
+// so that nothing under them is compiled before the body is instantiated.
 
 template <class Deferred>
 AKOOL_DECL void client::launch_create(impl& st, handler<create_signature> h, const image_request& req,
                                       diagnostics* diag)
 {
+    auto& c = detail::deferred<Deferred>(st).c;
     if (diag)
-        detail::deferred<Deferred>(st).c.async_create(req, *diag, std::move(h));
+        c.async_create(req, *diag, std::move(h));
     else
-        detail::deferred<Deferred>(st).c.async_create(req, std::move(h));
+        c.async_create(req, std::move(h));
 }
 
 template <class Deferred>
 AKOOL_DECL void client::launch_get_result(impl& st, handler<result_signature> h, const std::string& task_id,
                                           diagnostics* diag)
 {
+    auto& c = detail::deferred<Deferred>(st).c;
     if (diag)
-        detail::deferred<Deferred>(st).c.async_get_result(task_id, *diag, std::move(h));
+        c.async_get_result(task_id, *diag, std::move(h));
     else
-        detail::deferred<Deferred>(st).c.async_get_result(task_id, std::move(h));
+        c.async_get_result(task_id, std::move(h));
 }
 
 template <class Deferred>
 AKOOL_DECL void client::launch_get_token(impl& st, handler<string_signature> h, const client_credentials& creds,
                                          diagnostics* diag)
 {
+    auto& c = detail::deferred<Deferred>(st).c;
     if (diag)
-        detail::deferred<Deferred>(st).c.async_get_token(creds, *diag, std::move(h));
+        c.async_get_token(creds, *diag, std::move(h));
     else
-        detail::deferred<Deferred>(st).c.async_get_token(creds, std::move(h));
+        c.async_get_token(creds, std::move(h));
 }
 
 template <class Deferred>
 AKOOL_DECL void client::launch_wait(impl& st, handler<result_signature> h, std::string task_id, wait_options opts,
                                     diagnostics* diag)
 {
-    detail::deferred<Deferred>(st).c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
+    auto& c = detail::deferred<Deferred>(st).c;
+    c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
 }
 
 template <class Deferred>
 AKOOL_DECL void client::launch_generate(impl& st, handler<generate_signature> h, const image_request& req,
                                         generate_options opts, diagnostics* diag)
 {
-    detail::deferred<Deferred>(st).c.async_generate(req, std::move(opts), *diag, std::move(h));
+    auto& c = detail::deferred<Deferred>(st).c;
+    c.async_generate(req, std::move(opts), *diag, std::move(h));
 }
 
 template <class Deferred>
 AKOOL_DECL void client::launch_download(impl& st, handler<string_signature> h, std::string url,
                                         download_options opts, diagnostics* diag)
 {
-    detail::deferred<Deferred>(st).c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
+    auto& c = detail::deferred<Deferred>(st).c;
+    c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
 }
 
 template <class Deferred>
 AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature> h, std::string url,
                                                 std::string path, download_options opts, diagnostics* diag)
 {
-    detail::deferred<Deferred>(st).c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag,
-                                                            std::move(h));
+    auto& c = detail::deferred<Deferred>(st).c;
+    c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
 }
 
 // ---- synchronous operations ----------------------------------------------------------------
