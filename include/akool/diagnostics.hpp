@@ -10,8 +10,6 @@
 #include <akool/error.hpp>
 #include <akool/validation_issue.hpp>
 
-#include <boost/throw_exception.hpp>
-
 #include <chrono>
 #include <optional>
 #include <string>
@@ -60,26 +58,7 @@ struct diagnostics {
 
     /// One line for a log or an exception: the client's and the server's words and the
     /// first validation error, if any.
-    std::string summary() const
-    {
-        std::string out;
-        auto add = [&out](const std::string& part) {
-            if (part.empty()) return;
-            if (!out.empty()) out += "; ";
-            out += part;
-        };
-        for (const auto& i : issues)
-            if (i.severity == severity::error) {
-                add(i.field + ": " + i.message);
-                break;
-            }
-        add(client_message);
-        if (!server_message.empty()) add("server: " + server_message);
-        if (api_code != 0) add("code " + std::to_string(api_code));
-        if (http_status != 0 && http_status != 200) add("HTTP " + std::to_string(http_status));
-        if (!task_id.empty()) add("task " + task_id);
-        return out;
-    }
+    AKOOL_DECL std::string summary() const;
 };
 
 /// The exception the throwing forms raise: an error_code plus the diagnostics.
@@ -98,11 +77,12 @@ private:
 };
 
 /// Throws `error_with_diagnostics` (through boost::throw_exception) when `ec` is set.
-inline void throw_on_error(const error_code& ec, const diagnostics& diag)
-{
-    if (ec) boost::throw_exception(error_with_diagnostics(ec, diag));
-}
+AKOOL_DECL void throw_on_error(const error_code& ec, const diagnostics& diag);
 
 } // namespace akool
+
+#ifdef AKOOL_HEADER_ONLY
+#include <akool/impl/diagnostics.ipp>
+#endif
 
 #endif

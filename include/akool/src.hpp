@@ -13,6 +13,7 @@
 #endif
 
 #include <akool/impl/error.ipp>
+#include <akool/impl/diagnostics.ipp>
 #include <akool/impl/validate.ipp>
 #include <akool/impl/json_encode.ipp>
 #include <akool/impl/json_decode.ipp>

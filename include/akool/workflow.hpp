@@ -14,9 +14,7 @@
 
 #include <boost/system/errc.hpp>
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -48,13 +46,19 @@ struct poll_schedule {
     /// pass a random number; 0.5 means no jitter.
     milliseconds delay(unsigned attempt, double unit) const noexcept
     {
+        // Plain comparisons instead of <algorithm> and <cmath> (this header is part of the
+        // Asio-free facade's TU). A NaN growth counts as 1, a NaN jitter as 0, a NaN unit as 0.5.
+        const double g = growth > 1.0 ? growth : 1.0;
+        const double j = jitter > 0.0 ? (jitter < 1.0 ? jitter : 1.0) : 0.0;
+        const double u = unit >= 0.0 ? (unit < 1.0 ? unit : 1.0) : (unit < 0.0 ? 0.0 : 0.5);
         double base = static_cast<double>(initial_delay.count());
-        double cap = static_cast<double>(max_delay.count());
-        for (unsigned i = 0; i < attempt && base < cap; ++i) base *= std::max(growth, 1.0);
-        base = std::min(base, cap);
-        double j = std::clamp(jitter, 0.0, 1.0);
-        double factor = 1.0 + j * (2.0 * std::clamp(unit, 0.0, 1.0) - 1.0);
-        return milliseconds(static_cast<std::int64_t>(std::llround(std::max(0.0, base * factor))));
+        const double cap = static_cast<double>(max_delay.count());
+        for (unsigned i = 0; g > 1.0 && i < attempt && base < cap; ++i) base *= g;
+        if (base > cap) base = cap;
+        double v = base * (1.0 + j * (2.0 * u - 1.0));
+        if (!(v > 0.0)) v = 0.0;
+        constexpr double limit = 9.2e18;  // below INT64_MAX: the conversion stays defined
+        return milliseconds(v + 0.5 < limit ? static_cast<std::int64_t>(v + 0.5) : static_cast<std::int64_t>(limit));
     }
 };
 
@@ -85,7 +89,7 @@ struct retry_policy {
     {
         poll_schedule s{initial_backoff, growth, max_backoff, jitter};
         milliseconds d = s.delay(retry, unit);
-        if (diag.retry_after) d = std::max(d, milliseconds(*diag.retry_after));
+        if (diag.retry_after && d < milliseconds(*diag.retry_after)) d = milliseconds(*diag.retry_after);
         return d;
     }
 };

@@ -12,6 +12,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include <limits>
 #include <ostream>
 
 namespace bdata = boost::unit_test::data;
@@ -44,6 +45,26 @@ BOOST_AUTO_TEST_CASE(poll_schedule_jitter_bounds)
     akool::poll_schedule odd{ms(100), 0.5, ms(50), 5.0};  // growth < 1 and jitter > 1 are clamped
     BOOST_TEST(odd.delay(3, 0.0).count() == 0);
     BOOST_TEST(odd.delay(3, 1.0).count() == 100);
+}
+
+BOOST_AUTO_TEST_CASE(poll_schedule_odd_numbers_give_defined_delays)
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    akool::poll_schedule s{ms(1000), 2.0, ms(8000), 0.5};
+    BOOST_TEST(s.delay(0, nan).count() == 1000, "a NaN unit is no jitter");
+    BOOST_TEST(s.delay(0, inf).count() == 1500, "a unit above 1 counts as 1");
+    BOOST_TEST(s.delay(0, -inf).count() == 500, "a unit below 0 counts as 0");
+    s.jitter = nan;
+    BOOST_TEST(s.delay(1, 0.0).count() == 2000, "a NaN jitter is no jitter");
+    s.growth = nan;
+    BOOST_TEST(s.delay(2, 0.0).count() == 1000, "a NaN growth counts as 1");
+    akool::poll_schedule negative{ms(-50), 2.0, ms(100), 0.0};
+    BOOST_TEST(negative.delay(0, 0.5).count() == 0, "a negative delay is none");
+    akool::poll_schedule huge{ms::max(), 2.0, ms::max(), 1.0};
+    const auto d = huge.delay(3, 1.0).count();
+    BOOST_TEST(d > 0, "twice a cap near the largest duration stays positive (no overflowing conversion)");
+    BOOST_TEST(d <= ms::max().count());
 }
 
 BOOST_AUTO_TEST_CASE(backoff_honours_retry_after)
