@@ -7,6 +7,8 @@
 # TUs:
 #   core               core.cpp: validate + encode a request (<akool/validate.hpp>,
 #                      <akool/json_encode.hpp>), header-only mode              -> core_s
+#   core_floor         core_floor.cpp: the standard headers the core is written with, no akool
+#                      header: the floor under core (printed, not in the summary)
 #   core_json          core_json.cpp: the same through <akool/json.hpp>, which also brings the
 #                      Boost.JSON decoders (printed, not in the summary)
 #   header_only_client readme_tour.cpp: README.md's library tour as written
@@ -19,6 +21,9 @@
 #   facade             facade.cpp: <akool/blocking_client.hpp> and one generate, compiled
 #                      mode (-DAKOOL_SEPARATE_COMPILATION: no Asio, Beast or OpenSSL
 #                      header; <akool/src.hpp> is compiled once elsewhere)          -> facade_s
+#   facade_floor       facade_floor.cpp: the headers the facade's interface needs
+#                      (boost::system::error_code, std::function, ...) and <iostream>, no
+#                      akool header: the floor under facade (printed, not in the summary)
 #   compiled_client    compiled_client.cpp: akool::client (<akool/beast_client.hpp>), one
 #                      create with a callback and one generate with use_awaitable, compiled
 #                      mode, -std=c++20 (coroutines)                                -> compiled_client_s
@@ -67,9 +72,11 @@ compile() {
 
 compile core "$dir/core.cpp" -I"$root/include"
 core_s=$user_s
+compile core_floor "$dir/core_floor.cpp"
 compile core_json "$dir/core_json.cpp" -I"$root/include"
 compile facade "$dir/facade.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION
 facade_s=$user_s
+compile facade_floor "$dir/facade_floor.cpp"
 compile compiled_client "$dir/compiled_client.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION -std=c++20
 compiled_client_s=$user_s
 compile asio_floor "$dir/asio_floor.cpp" -std=c++20
