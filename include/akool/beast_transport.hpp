@@ -5,7 +5,8 @@
 /// @file beast_transport.hpp
 /// The default transport: HTTP/1.1 over Boost.Beast's own parts (`beast::basic_stream` with
 /// `expires_after`, under Asio's `ssl::stream` for https; requests serialized by
-/// `http::request_serializer` and written with `net::async_write`;
+/// the header fields' own writer (`basic_fields::writer`, the part `http::serializer` uses for
+/// a header) and written with `net::async_write`;
 /// `http::response_parser<buffer_body>` with a body limit, read piece by piece with
 /// `http::async_read_some`: a request's body sink gets each piece of at most 64 KiB), TLS
 /// through OpenSSL. `akool::client` (beast_client.hpp) is the client over it.
@@ -61,7 +62,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
@@ -320,22 +321,14 @@ struct beast_transport_state {
 // One exchange on a connection of `Executor` (the transport's, or a blocking lane's): take
 // or open a connection (resolve, connect, TLS handshake, each with its timeout), write the
 // request, read the reply within the exchange timeout, give the connection back.
-// Appends a request header as Beast serializes it to `out` (the transport appends the body).
+// Appends a request header to `out` as Beast writes it: the fields' writer (the FieldsWriter
+// that http::serializer runs for a header) without the serializer's state machine, which an
+// empty_body does not need. The transport appends the body.
 template <class Fields>
-void serialize_header(http::request<http::empty_body, Fields>& m, std::string& out)
+void serialize_header(const http::request<http::empty_body, Fields>& m, std::string& out)
 {
-    http::request_serializer<http::empty_body, Fields> sr(m);
-    error_code ec;
-    while (!ec && !sr.is_done()) {
-        sr.next(ec, [&](error_code&, const auto& buffers) {
-            std::size_t n = 0;
-            for (auto b : beast::buffers_range_ref(buffers)) {
-                out.append(static_cast<const char*>(b.data()), b.size());
-                n += b.size();
-            }
-            sr.consume(n);
-        });
-    }
+    typename Fields::writer w(m, m.version(), m.method());
+    for (auto b : beast::buffers_range_ref(w.get())) out.append(static_cast<const char*>(b.data()), b.size());
 }
 
 // Beast's header fields (one allocation per field) in an exchange's arena: the request's and
