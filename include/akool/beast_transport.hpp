@@ -328,7 +328,8 @@ template <class Fields>
 void serialize_header(const http::request<http::empty_body, Fields>& m, std::string& out)
 {
     typename Fields::writer w(m, m.version(), m.method());
-    for (auto b : beast::buffers_range_ref(w.get())) out.append(static_cast<const char*>(b.data()), b.size());
+    const auto buffers = w.get();  // named: buffers_range_ref keeps a reference to it
+    for (auto b : beast::buffers_range_ref(buffers)) out.append(static_cast<const char*>(b.data()), b.size());
 }
 
 // Beast's header fields (one allocation per field) in an exchange's arena: the request's and
