@@ -318,9 +318,6 @@ struct beast_transport_state {
     }
 };
 
-// One exchange on a connection of `Executor` (the transport's, or a blocking lane's): take
-// or open a connection (resolve, connect, TLS handshake, each with its timeout), write the
-// request, read the reply within the exchange timeout, give the connection back.
 // Appends a request header to `out` as Beast writes it: the fields' writer (the FieldsWriter
 // that http::serializer runs for a header) without the serializer's state machine, which an
 // empty_body does not need. The transport appends the body.
@@ -337,6 +334,9 @@ void serialize_header(const http::request<http::empty_body, Fields>& m, std::str
 using arena_allocator = std::pmr::polymorphic_allocator<char>;
 using arena_fields = http::basic_fields<arena_allocator>;
 
+// One exchange on a connection of `Executor` (the transport's, or a blocking lane's): take
+// or open a connection (resolve, connect, TLS handshake, each with its timeout), write the
+// request, read the reply within the exchange timeout, give the connection back.
 template <class TransportExecutor, class Executor>
 class beast_send_op : net::coroutine {
     using connection = beast_connection<Executor>;
