@@ -19,6 +19,7 @@
 #include <memory>
 #include <random>
 #include <stdexcept>
+#include <system_error>
 #include <string>
 
 namespace akool_test {
@@ -177,12 +178,34 @@ inline std::string make_temp_dir(const std::string& prefix = "akool-test-")
     throw std::runtime_error("make_temp_dir: cannot create a directory");
 }
 
+/// A directory from `make_temp_dir`, removed with everything in it when this object ends.
+class temp_dir {
+public:
+    explicit temp_dir(const std::string& prefix = "akool-test-") : path_(make_temp_dir(prefix)) {}
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    ~temp_dir()
+    {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    std::string path_;
+};
+
 /// The test program's PKI: made on the first call, in a new directory named with `prefix`
-/// (later calls return the same one, whatever their prefix).
+/// (later calls return the same one, whatever their prefix), removed when the program exits.
 inline const test_pki& shared_test_pki(const std::string& prefix = "akool-test-")
 {
-    static const test_pki p = make_test_pki(make_temp_dir(prefix));
-    return p;
+    struct owned {
+        temp_dir dir;
+        test_pki pki;
+        explicit owned(const std::string& prefix) : dir(prefix), pki(make_test_pki(dir.path())) {}
+    };
+    static const owned o(prefix);
+    return o.pki;
 }
 
 } // namespace akool_test

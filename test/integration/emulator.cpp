@@ -817,8 +817,8 @@ BOOST_AUTO_TEST_CASE(start_reports_a_busy_port)
 
 BOOST_AUTO_TEST_CASE(tls_with_the_test_ca)
 {
-    auto dir = akool_test::make_temp_dir("akool-emulator-pki-");
-    auto pki = akool_test::make_test_pki(dir);
+    akool_test::temp_dir dir("akool-emulator-pki-");
+    auto pki = akool_test::make_test_pki(dir.path());
     emu::options o = test_options();
     o.tls_cert_file = pki.server_cert;
     o.tls_key_file = pki.server_key;
@@ -861,7 +861,6 @@ BOOST_AUTO_TEST_CASE(tls_with_the_test_ca)
         bc.request(akool_test::http::verb::get, std::string(emu::paths::stats), {}, {}, ec);
         BOOST_TEST(ec.failed(), cert);
     }
-    std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(tls_start_fails_on_a_missing_certificate)
