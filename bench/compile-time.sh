@@ -31,9 +31,13 @@
 #                      a coroutine with use_awaitable), -std=c++20: the floor under
 #                      compiled_client (printed, not in the summary)
 #
-# Knobs: CXX (default g++), EXTRA_FLAGS (added to every compile). GNU time is /usr/bin/time
-# (Debian package `time`, installed here when missing and run as root).
-# usage: bash bench/compile-time.sh     (from anywhere; about a minute on the 2-core machine)
+# Rounds: the machine's speed drifts (up to 1.5x within an hour here), so every TU is compiled
+# ROUNDS times (default 3), the rounds interleaved (round 1 compiles every TU, then round 2,
+# ...) so that a slow minute falls on all TUs alike. Each row gives the median over the rounds
+# and every round's figure; the summary line holds the medians. ROUNDS=1 is a single pass.
+# Knobs: CXX (default g++), EXTRA_FLAGS (added to every compile), ROUNDS. GNU time is
+# /usr/bin/time (Debian package `time`, installed here when missing and run as root).
+# usage: bash bench/compile-time.sh     (from anywhere; about 3 minutes on the 2-core machine)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/bench/compile_time
@@ -49,48 +53,71 @@ if [ ! -x /usr/bin/time ]; then
   fi
 fi
 
-echo "== $($cxx --version | head -n 1); flags: ${flags[*]} -c; one TU at a time"
-printf '%-20s %8s %8s\n' tu user_s peak_mb
+rounds=${ROUNDS:-3}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive integer" >&2; exit 2; }
 
-# compile NAME FILE [FLAGS...]: sets the globals user_s and peak_mb ("n/a" when it fails).
+echo "== $($cxx --version | head -n 1); flags: ${flags[*]} -c; one TU at a time, $rounds interleaved round(s)"
+
+# The TUs in print order: NAME FILE FLAGS... (one line each).
+tus=(
+  "core $dir/core.cpp -I$root/include"
+  "core_floor $dir/core_floor.cpp"
+  "core_json $dir/core_json.cpp -I$root/include"
+  "facade $dir/facade.cpp -I$root/include -DAKOOL_SEPARATE_COMPILATION"
+  "facade_floor $dir/facade_floor.cpp"
+  "compiled_client $dir/compiled_client.cpp -I$root/include -DAKOOL_SEPARATE_COMPILATION -std=c++20"
+  "asio_floor $dir/asio_floor.cpp -std=c++20"
+  "header_only_client $dir/readme_tour.cpp -I$root/include"
+  "beast_loop $dir/beast_sync.cpp"
+)
+if echo '#include <curl/curl.h>
+#include <nlohmann/json.hpp>' | "$cxx" -x c++ -std=c++17 -fsyntax-only - 2> /dev/null; then
+  tus+=("curl_nlohmann $dir/curl_nlohmann.cpp")
+else
+  echo "   curl_nlohmann: curl/curl.h or nlohmann/json.hpp not found (n/a)" >&2
+fi
+
+# compile NAME FILE [FLAGS...]: appends "user_s peak_mb" (or "n/a n/a" when it fails) to
+# $results/NAME.
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
 compile() {
   local name=$1 file=$2
   shift 2
-  local log
-  log=$(mktemp)
+  local log=$results/log
   if /usr/bin/time -f '%U %M' -o "$log.time" "$cxx" "${flags[@]}" "$@" -c "$file" -o /dev/null 2> "$log"; then
+    local user_s kb
     read -r user_s kb < "$log.time"
-    peak_mb=$(( (kb + 512) / 1024 ))
+    echo "$user_s $(( (kb + 512) / 1024 ))" >> "$results/$name"
   else
     echo "   $name failed to compile:" >&2
     head -n 5 "$log" >&2
-    user_s=n/a peak_mb=n/a
+    echo "n/a n/a" >> "$results/$name"
   fi
-  rm -f "$log" "$log.time"
-  printf '%-20s %8s %8s\n' "$name" "$user_s" "$peak_mb"
 }
 
-compile core "$dir/core.cpp" -I"$root/include"
-core_s=$user_s
-compile core_floor "$dir/core_floor.cpp"
-compile core_json "$dir/core_json.cpp" -I"$root/include"
-compile facade "$dir/facade.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION
-facade_s=$user_s
-compile facade_floor "$dir/facade_floor.cpp"
-compile compiled_client "$dir/compiled_client.cpp" -I"$root/include" -DAKOOL_SEPARATE_COMPILATION -std=c++20
-compiled_client_s=$user_s
-compile asio_floor "$dir/asio_floor.cpp" -std=c++20
-compile header_only_client "$dir/readme_tour.cpp" -I"$root/include"
-header_only_client_s=$user_s header_only_mb=$peak_mb
-compile beast_loop "$dir/beast_sync.cpp"
-beast_loop_s=$user_s
-if echo '#include <curl/curl.h>
-#include <nlohmann/json.hpp>' | "$cxx" -x c++ -std=c++17 -fsyntax-only - 2> /dev/null; then
-  compile curl_nlohmann "$dir/curl_nlohmann.cpp"
-  curl_nlohmann_s=$user_s
-else
-  echo "   curl_nlohmann: curl/curl.h or nlohmann/json.hpp not found (n/a)" >&2
-  curl_nlohmann_s=n/a
-fi
+for ((r = 1; r <= rounds; r++)); do
+  echo "   round $r of $rounds" >&2
+  for tu in "${tus[@]}"; do
+    # shellcheck disable=SC2086  # the line is NAME FILE FLAGS..., split on purpose
+    compile $tu
+  done
+done
 
-echo "core_s=$core_s facade_s=$facade_s compiled_client_s=$compiled_client_s header_only_client_s=$header_only_client_s header_only_mb=$header_only_mb beast_loop_s=$beast_loop_s curl_nlohmann_s=$curl_nlohmann_s"
+# median COLUMN FILE: the median of a column ("n/a" if any round failed).
+median() {
+  cut -d' ' -f"$1" "$2" | sort -g | awk '{ if ($1 == "n/a") bad = 1; v[NR] = $1 } END {
+    if (bad || NR == 0) { print "n/a"; exit }
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+printf '%-20s %8s %8s   %s\n' tu user_s peak_mb "rounds (user_s)"
+declare -A sec mb
+for tu in "${tus[@]}"; do
+  name=${tu%% *}
+  sec[$name]=$(median 1 "$results/$name")
+  mb[$name]=$(median 2 "$results/$name")
+  printf '%-20s %8s %8s   %s\n' "$name" "${sec[$name]}" "${mb[$name]}" "$(cut -d' ' -f1 "$results/$name" | tr '\n' ' ')"
+done
+
+echo "core_s=${sec[core]} facade_s=${sec[facade]} compiled_client_s=${sec[compiled_client]} header_only_client_s=${sec[header_only_client]} header_only_mb=${mb[header_only_client]} beast_loop_s=${sec[beast_loop]} curl_nlohmann_s=${sec[curl_nlohmann]:-n/a}"
