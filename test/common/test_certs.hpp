@@ -13,13 +13,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "temp_dir.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <random>
 #include <stdexcept>
-#include <system_error>
 #include <string>
 
 namespace akool_test {
@@ -164,36 +165,6 @@ inline test_pki make_test_pki(const std::string& dir)
     detail::write_key(p.self_signed_key, self_key.get());
     return p;
 }
-
-/// A fresh, unique directory under the system temp dir (not removed automatically).
-inline std::string make_temp_dir(const std::string& prefix = "akool-test-")
-{
-    namespace fs = std::filesystem;
-    std::random_device rd;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        fs::path p = fs::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(attempt));
-        std::error_code ec;
-        if (fs::create_directory(p, ec)) return p.string();
-    }
-    throw std::runtime_error("make_temp_dir: cannot create a directory");
-}
-
-/// A directory from `make_temp_dir`, removed with everything in it when this object ends.
-class temp_dir {
-public:
-    explicit temp_dir(const std::string& prefix = "akool-test-") : path_(make_temp_dir(prefix)) {}
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    ~temp_dir()
-    {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::string& path() const noexcept { return path_; }
-
-private:
-    std::string path_;
-};
 
 /// The test program's PKI: made on the first call, in a new directory named with `prefix`
 /// (later calls return the same one, whatever their prefix), removed when the program exits.

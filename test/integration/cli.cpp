@@ -132,7 +132,8 @@ const akool_test::test_pki& pki() { return akool_test::shared_test_pki("akool-cl
 /// An emulator with a required API key and short timings, over http or https.
 struct emulator {
     emu::server srv;
-    std::string out_dir = akool_test::make_temp_dir("akool-cli-out-");
+    akool_test::temp_dir out{"akool-cli-out-"};
+    const std::string out_dir = out.path();
 
     static emu::options make_options(bool tls, unsigned redirects = 0, bool absolute = false)
     {
@@ -154,11 +155,6 @@ struct emulator {
         : srv(make_options(tls, redirects, absolute))
     {
         srv.start();
-    }
-    ~emulator()
-    {
-        std::error_code ec;
-        fs::remove_all(out_dir, ec);
     }
 
     /// The environment of a correctly configured tool.
@@ -480,7 +476,8 @@ BOOST_DATA_TEST_CASE(every_api_code_exits_3_with_its_number, bdata::make(api_cod
         a.body = reply;
         return a;
     });
-    std::string out_dir = akool_test::make_temp_dir("akool-cli-out-");
+    akool_test::temp_dir out("akool-cli-out-");
+    const std::string& out_dir = out.path();
     auto r = run_tool({"generate", "--prompt", "x", "--out", out_dir},
                       {{"AKOOL_BASE_URL", srv.base_url()}, {"AKOOL_API_KEY", api_key}});
     BOOST_TEST(r.exit_code == 3);
@@ -488,7 +485,6 @@ BOOST_DATA_TEST_CASE(every_api_code_exits_3_with_its_number, bdata::make(api_cod
     check_one_line_reason(r, c.msg);  // the service's own words
     BOOST_TEST(files_in(out_dir).empty());
     BOOST_TEST(srv.requests() >= 1);
-    fs::remove_all(out_dir);
 }
 
 // ---- exit code 4: network, TLS, timeout ---------------------------------------------------

@@ -60,7 +60,8 @@ bool is_png(const std::string& bytes) { return bytes.compare(0, 8, "\x89PNG\r\n\
 /// An emulator with short timings and a work directory (manifest, output, journal).
 struct fixture {
     emu::server srv;
-    std::string dir = akool_test::make_temp_dir("akool-batch-");
+    akool_test::temp_dir work{"akool-batch-"};
+    std::string dir = work.path();
     std::string out = dir + "/out";
     std::string manifest = dir + "/manifest.jsonl";
 
@@ -78,11 +79,6 @@ struct fixture {
     }
 
     explicit fixture(double fail_rate = 0) : srv(make_options(fail_rate)) { srv.start(); }
-    ~fixture()
-    {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
 
     std::map<std::string, std::string> env() const
     {

@@ -154,8 +154,8 @@ AKOOL_COLD inline std::string redact_userinfo(std::string_view url)
 }
 
 // Adds a finding whose message is the concatenation of `message`.
-AKOOL_COLD inline void add(std::vector<validation_issue>& out, std::string_view field, issue_code code, severity sev,
-                std::initializer_list<std::string_view> message)
+AKOOL_COLD inline void add(std::vector<validation_issue>& out, std::string_view field, issue_code code,
+                           severity sev, std::initializer_list<std::string_view> message)
 {
     validation_issue i;
     i.field = std::string(field);
