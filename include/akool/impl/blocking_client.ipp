@@ -110,6 +110,13 @@ R blocking_or_throw(F&& f)
 
 } // namespace detail
 
+AKOOL_DECL blocking_client::blocking_client() : blocking_client(client_options{}, beast_transport_options{}) {}
+
+AKOOL_DECL blocking_client::blocking_client(client_options opts)
+    : blocking_client(std::move(opts), beast_transport_options{})
+{
+}
+
 AKOOL_DECL blocking_client::blocking_client(client_options opts, beast_transport_options topts)
     : impl_(std::make_unique<impl>(std::move(opts), std::move(topts)))
 {
@@ -172,59 +179,59 @@ AKOOL_DECL std::string blocking_client::get_token(const client_credentials& cred
     return detail::blocking_or_throw<std::string>([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
 }
 
-AKOOL_DECL image_result blocking_client::wait(std::string task_id, wait_options opts, error_code& ec,
+AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts, error_code& ec,
                                               diagnostics& diag)
 {
     return impl_->run<image_result>(
-        [&](auto h) { impl_->c.async_wait(std::move(task_id), std::move(opts), diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_wait(std::move(task_id), opts, diag, std::move(h)); }, ec);
 }
 
-AKOOL_DECL image_result blocking_client::wait(std::string task_id, wait_options opts)
+AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts)
 {
     return detail::blocking_or_throw<image_result>(
-        [&](error_code& ec, diagnostics& d) { return wait(std::move(task_id), std::move(opts), ec, d); });
+        [&](error_code& ec, diagnostics& d) { return wait(std::move(task_id), opts, ec, d); });
 }
 
-AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, generate_options opts,
+AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, const generate_options& opts,
                                                                   error_code& ec, diagnostics& diag)
 {
     return impl_->run<std::vector<generated_image>>(
-        [&](auto h) { impl_->c.async_generate(req, std::move(opts), diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_generate(req, opts, diag, std::move(h)); }, ec);
 }
 
-AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, generate_options opts)
+AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, const generate_options& opts)
 {
     return detail::blocking_or_throw<std::vector<generated_image>>(
-        [&](error_code& ec, diagnostics& d) { return generate(req, std::move(opts), ec, d); });
+        [&](error_code& ec, diagnostics& d) { return generate(req, opts, ec, d); });
 }
 
-AKOOL_DECL std::string blocking_client::download(std::string url, download_options opts, error_code& ec,
+AKOOL_DECL std::string blocking_client::download(std::string url, const download_options& opts, error_code& ec,
                                                  diagnostics& diag)
 {
     return impl_->run<std::string>(
-        [&](auto h) { impl_->c.async_download(std::move(url), std::move(opts), diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_download(std::move(url), opts, diag, std::move(h)); }, ec);
 }
 
-AKOOL_DECL std::string blocking_client::download(std::string url, download_options opts)
+AKOOL_DECL std::string blocking_client::download(std::string url, const download_options& opts)
 {
     return detail::blocking_or_throw<std::string>(
-        [&](error_code& ec, diagnostics& d) { return download(std::move(url), std::move(opts), ec, d); });
+        [&](error_code& ec, diagnostics& d) { return download(std::move(url), opts, ec, d); });
 }
 
-AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, download_options opts,
+AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, const download_options& opts,
                                                            error_code& ec, diagnostics& diag)
 {
     return impl_->run<std::uint64_t>(
         [&](auto h) {
-            impl_->c.async_download_to_file(std::move(url), std::move(path), std::move(opts), diag, std::move(h));
+            impl_->c.async_download_to_file(std::move(url), std::move(path), opts, diag, std::move(h));
         },
         ec);
 }
 
-AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, download_options opts)
+AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, const download_options& opts)
 {
     return detail::blocking_or_throw<std::uint64_t>([&](error_code& ec, diagnostics& d) {
-        return download_to_file(std::move(url), std::move(path), std::move(opts), ec, d);
+        return download_to_file(std::move(url), std::move(path), opts, ec, d);
     });
 }
 

@@ -47,12 +47,17 @@ AKOOL_COLD inline std::string cat(std::initializer_list<std::string_view> parts)
 class decimal {
 public:
     template <class Int>
-    explicit decimal(Int v) noexcept : size_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_))
+    explicit decimal(Int v) noexcept : decimal(static_cast<long long>(v), 0)
     {
     }
     operator std::string_view() const noexcept { return {buf_, size_}; }
 
 private:
+    // One conversion for every integer type (the values are sizes and small enums).
+    AKOOL_COLD decimal(long long v, int) noexcept
+        : size_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_))
+    {
+    }
     char buf_[24];
     std::size_t size_;
 };
