@@ -13,6 +13,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "../../example/emulator/emulator.hpp"
+#include "temp_dir.hpp"
 
 #include <akool/beast_client.hpp>
 #include <akool/beast_transport.hpp>
@@ -263,9 +264,8 @@ BOOST_AUTO_TEST_CASE(synchronous_and_throwing_forms)
     BOOST_REQUIRE_MESSAGE(!ec, ec.message());
     BOOST_TEST(r.client->get_result(tasks[1].id).image_url == result.image_url);
 
-    fs::path dir = fs::temp_directory_path() / ("akool-beast-client-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    akool_test::temp_dir tmp;
+    const fs::path dir = tmp.path();
     auto size = r.client->download_to_file(result.image_url, (dir / "one.png").string(), {}, ec, diag);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(size == fs::file_size(dir / "one.png"));
@@ -274,7 +274,6 @@ BOOST_AUTO_TEST_CASE(synchronous_and_throwing_forms)
     auto images = r.client->generate(two_images(), g);
     BOOST_REQUIRE(images.size() == 2u);
     for (auto& i : images) BOOST_TEST(fs::exists(i.file_path));
-    fs::remove_all(dir);
 
     r.client->set_api_key("wrong-key");
     try {

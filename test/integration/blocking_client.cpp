@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "../../example/emulator/emulator.hpp"
+#include "temp_dir.hpp"
 
 #include <akool/blocking_client.hpp>
 
@@ -114,8 +115,8 @@ BOOST_AUTO_TEST_CASE(every_call_with_error_codes)
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(png.compare(0, 4, png_magic) == 0);
 
-    fs::path dir = fs::temp_directory_path() / ("akool_facade_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    akool_test::temp_dir tmp;
+    const fs::path dir = tmp.path();
     std::uint64_t n = r.client.download_to_file(done.image_url, (dir / "one.png").string(), {}, ec, diag);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(n == png.size());
@@ -132,7 +133,6 @@ BOOST_AUTO_TEST_CASE(every_call_with_error_codes)
     std::string token = r.client.get_token({"client-id-16-chr", "secret"}, ec, diag);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(!token.empty());
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(throwing_forms_carry_the_servers_words)
@@ -172,8 +172,8 @@ BOOST_AUTO_TEST_CASE(cancel_ends_a_wait_promptly)
 BOOST_AUTO_TEST_CASE(cancel_ends_a_generate_and_leaves_no_file)
 {
     rig r(ms(60000));
-    fs::path dir = fs::temp_directory_path() / ("akool_facade_gen_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
+    akool_test::temp_dir tmp;
+    const fs::path dir = fs::path(tmp.path()) / "out";  // absent: the generate creates it
     akool::generate_options g;
     g.wait = fast_wait();
     g.wait.deadline = ms(10000);  // without the cancel: error::timeout after 10 s
@@ -188,7 +188,6 @@ BOOST_AUTO_TEST_CASE(cancel_ends_a_generate_and_leaves_no_file)
     if (fs::exists(dir))
         for (auto it = fs::directory_iterator(dir); it != fs::directory_iterator(); ++it) ++files;
     BOOST_TEST(files == 0u);
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(cancel_ends_a_retry_backoff)

@@ -12,6 +12,7 @@
 #include <akool/fake_transport.hpp>
 
 #include "fake_replies.hpp"
+#include "temp_dir.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -21,7 +22,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <type_traits>
 
@@ -188,9 +188,8 @@ BOOST_DATA_TEST_CASE(download_survives_its_client, bdata::make(fates), f)
 BOOST_DATA_TEST_CASE(download_to_file_survives_its_client, bdata::make(fates), f)
 {
     fixture fx;
-    auto dir = fs::temp_directory_path() / ("akool_client_move_" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir);
-    auto path = (dir / "x.png").string();
+    akool_test::temp_dir dir;
+    auto path = (fs::path(dir.path()) / "x.png").string();
     bool finished = false;
     akool::error_code got;
     std::uint64_t size = 0;
@@ -212,5 +211,4 @@ BOOST_DATA_TEST_CASE(download_to_file_survives_its_client, bdata::make(fates), f
     std::ifstream in(path, std::ios::binary);
     std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     BOOST_TEST(on_disk == png);
-    fs::remove_all(dir);
 }

@@ -16,11 +16,11 @@
 #include "calling_styles.hpp"
 
 #include "fake_replies.hpp"
+#include "temp_dir.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <random>
 
 namespace bdata = boost::unit_test::data;
 namespace asio = boost::asio;
@@ -115,14 +115,6 @@ struct fixture {
 };
 
 const std::vector<style> styles = akool_test::all_styles();
-
-std::string temp_dir()
-{
-    std::random_device rd;
-    auto p = fs::temp_directory_path() / ("akool-wf-" + std::to_string(rd()));
-    fs::create_directories(p);
-    return p.string();
-}
 
 } // namespace
 
@@ -267,7 +259,8 @@ BOOST_AUTO_TEST_CASE(generate_saves_files_atomically)
 {
     fixture f;
     f.serve_batch(2);
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     auto req = akool::image_request::text_to_image("two dogs");
     req.batch_quantity = 2;
     akool::generate_options g;
@@ -289,7 +282,6 @@ BOOST_AUTO_TEST_CASE(generate_saves_files_atomically)
         BOOST_TEST(e.path().string().find(".part-") == std::string::npos, "no temporary file is left");
     }
     BOOST_TEST(files == 2);
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(generate_reports_the_failed_task_and_keeps_the_others)
@@ -335,7 +327,8 @@ BOOST_DATA_TEST_CASE(generate_refuses_task_ids_that_cannot_name_a_file,
         if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), 3));
         return ok(png);
     });
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     auto outside = fs::path(dir).parent_path();
     auto req = akool::image_request::text_to_image("x");
     req.batch_quantity = 2;
@@ -348,7 +341,6 @@ BOOST_DATA_TEST_CASE(generate_refuses_task_ids_that_cannot_name_a_file,
     if (s != style::future)
         BOOST_TEST(f.diag.summary().find("not used as a file name") != std::string::npos, f.diag.summary());
     if (s == style::sync_throw || s == style::future) {  // no result beside the exception
-        fs::remove_all(dir);
         return;
     }
     BOOST_REQUIRE_EQUAL(images.size(), 2u);
@@ -370,7 +362,6 @@ BOOST_DATA_TEST_CASE(generate_refuses_task_ids_that_cannot_name_a_file,
     // The message quotes the id safely: no raw control byte, at most about 40 of its bytes.
     for (unsigned char c : images[1].diag.summary()) BOOST_TEST(c >= 0x20u);
     BOOST_TEST(images[1].diag.summary().size() < 400u);
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(task_id_shape)
@@ -414,7 +405,8 @@ BOOST_AUTO_TEST_CASE(generate_gives_each_image_its_outcome)
         if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), id_of(r) == "a" ? 3 : 4));
         return ok(png);
     });
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     akool::generate_options g;
     g.wait = f.fast_wait();
     g.output_dir = dir;
@@ -433,7 +425,6 @@ BOOST_AUTO_TEST_CASE(generate_gives_each_image_its_outcome)
         BOOST_TEST(images[i].diag.task_id == images[i].task.id);
         BOOST_TEST(images[i].file_path.empty());
     }
-    fs::remove_all(dir);
 }
 
 // An enveloped 429 or 503 on a poll or a create is retried (the HTTP status decides), in
@@ -498,8 +489,8 @@ BOOST_DATA_TEST_CASE(generate_checks_its_output_directory_before_the_create, bda
 {
     fixture f;
     f.serve_batch(1);
-    auto base = fs::temp_directory_path() / ("akool_outdir_" + std::to_string(std::random_device{}()));
-    fs::create_directories(base);
+    akool_test::temp_dir tmp;
+    const fs::path base = tmp.path();
     std::ofstream(base / "a-file") << "x";
     akool::generate_options g;
     g.wait = f.fast_wait();
@@ -524,7 +515,6 @@ BOOST_DATA_TEST_CASE(generate_checks_its_output_directory_before_the_create, bda
     for (auto& e : fs::directory_iterator(g.output_dir))
         if (e.path().filename().string().rfind(".akool-write-check", 0) == 0) ++leftovers;
     BOOST_TEST(leftovers == 0u, "the write check leaves no file");
-    fs::remove_all(base);
 }
 
 BOOST_DATA_TEST_CASE(cancellation_stops_a_wait_promptly, bdata::make(styles), s)
@@ -601,7 +591,8 @@ BOOST_AUTO_TEST_CASE(download_checks_content_and_size)
 BOOST_AUTO_TEST_CASE(download_to_file_leaves_nothing_on_failure)
 {
     fixture f;
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     auto path = (fs::path(dir) / "out.png").string();
     f.script.push_reply(200, "<html>error page</html>");
     akool::error_code ec;
@@ -620,7 +611,6 @@ BOOST_AUTO_TEST_CASE(download_to_file_leaves_nothing_on_failure)
     f.client.download_to_file("https://cdn.example.test/x.png", dir + "/missing-dir/out.png", {}, ec, f.diag);
     BOOST_TEST(ec);
     BOOST_TEST(f.diag.client_message.find("missing-dir") != std::string::npos, f.diag.client_message);
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(in_flight_cap_is_respected_by_concurrent_waits)
@@ -751,7 +741,8 @@ BOOST_AUTO_TEST_CASE(size_limit_mid_stream_leaves_no_file)
 {
     fixture f;
     f.script.set_sink_chunk(8);
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     auto path = (fs::path(dir) / "out.png").string();
     fs::copy_file(fs::path(AKOOL_TEST_SOURCE_DIR) / "README.md", path);  // an older file stays as it was
     auto before = fs::file_size(path);
@@ -764,14 +755,14 @@ BOOST_AUTO_TEST_CASE(size_limit_mid_stream_leaves_no_file)
     BOOST_TEST(fs::file_size(path) == before, "the target is replaced only on success");
     BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1, "no temporary file left");
     BOOST_TEST(f.script.sent().size() == 1u, "a size limit is final: not retried");
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(image_check_on_the_first_chunk)
 {
     fixture f;
     f.script.set_sink_chunk(12);
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     auto path = (fs::path(dir) / "out.png").string();
     f.script.push_reply(200, "<html>" + std::string(100000, 'x') + "</html>");
     akool::error_code ec;
@@ -785,7 +776,6 @@ BOOST_AUTO_TEST_CASE(image_check_on_the_first_chunk)
     BOOST_TEST(done);
     BOOST_TEST(ec == akool::error::not_an_image);
     BOOST_TEST(fs::is_empty(dir));
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(generate_follows_a_redirect_to_its_file)
@@ -799,7 +789,8 @@ BOOST_AUTO_TEST_CASE(generate_follows_a_redirect_to_its_file)
         if (r.url == "https://cdn.example.test/stored/t1.png") return ok(png);
         return redirect(404, "");
     });
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     akool::generate_options g;
     g.wait = f.fast_wait();
     g.output_dir = dir;
@@ -809,7 +800,6 @@ BOOST_AUTO_TEST_CASE(generate_follows_a_redirect_to_its_file)
     BOOST_REQUIRE_EQUAL(images.size(), 1u);
     BOOST_TEST(images[0].file_path == (fs::path(dir) / "t1.png").string());
     BOOST_TEST(fs::file_size(images[0].file_path) == png.size());
-    fs::remove_all(dir);
 }
 
 // The synchronous wait and generate poll and download on the calling thread through the

@@ -11,11 +11,12 @@
 #include <akool/client.hpp>
 #include <akool/fake_transport.hpp>
 
+#include "temp_dir.hpp"
+
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
 #include <cstdio>
-#include <unistd.h>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -142,9 +143,8 @@ BOOST_DATA_TEST_CASE(a_file_download_names_its_target, bdata::make({false, true}
     fixture f;
     f.script.set_sink_chunk(64);
     f.script.push_reply(200, png);
-    auto dir = std::filesystem::temp_directory_path() / ("akool-progress-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    const std::string path = (dir / "x.png").string();
+    akool_test::temp_dir dir;
+    const std::string path = (std::filesystem::path(dir.path()) / "x.png").string();
     akool::error_code ec;
     std::uint64_t n = 0;
     if (async) {
@@ -162,5 +162,4 @@ BOOST_DATA_TEST_CASE(a_file_download_names_its_target, bdata::make({false, true}
     BOOST_TEST(f.events.size() == 2u);
     check_monotonic(f.events, png.size());
     for (const auto& e : f.events) BOOST_TEST(e.path == path);
-    std::filesystem::remove_all(dir);
 }

@@ -11,10 +11,11 @@
 
 #include <akool/detail/sansio/download.hpp>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <iterator>
 #include <ostream>
-#include <random>
 #include <string>
 
 namespace akool {
@@ -32,13 +33,6 @@ namespace {
 
 const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDRfake-png-body", 29);
 const error_code http_status = make_error_code(akool::error::http_status);
-
-std::string temp_dir()
-{
-    auto d = fs::temp_directory_path() / ("akool-sansio-dl-" + std::to_string(std::random_device{}()));
-    fs::create_directories(d);
-    return d.string();
-}
 
 // Feeds `body` to a request's sink in chunks of `chunk` bytes; the sink's error, if any.
 error_code feed(const akool::http_request& r, const std::string& body, std::size_t chunk)
@@ -209,7 +203,8 @@ BOOST_AUTO_TEST_CASE(the_image_check_reads_the_first_bytes)
 
 BOOST_AUTO_TEST_CASE(the_size_limit_stops_mid_stream_and_leaves_no_file)
 {
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     auto path = (fs::path(dir) / "out.png").string();
     akool::download_options o;
     o.max_bytes = 20;
@@ -226,12 +221,12 @@ BOOST_AUTO_TEST_CASE(the_size_limit_stops_mid_stream_and_leaves_no_file)
     BOOST_TEST(ec == akool::error::response_too_large);
     BOOST_TEST(diag.client_message.find("limit of 20 bytes") != std::string::npos, diag.client_message);
     BOOST_TEST(fs::is_empty(dir));
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(a_file_is_streamed_then_renamed_only_on_success)
 {
-    auto dir = temp_dir();
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
     auto base = (fs::path(dir) / "task1").string();
     akool::download_options o;
     o.sync_to_disk = false;
@@ -265,5 +260,4 @@ BOOST_AUTO_TEST_CASE(a_file_is_streamed_then_renamed_only_on_success)
     f.finish(ec, diag);
     BOOST_TEST(!fs::exists(other));
     BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
-    fs::remove_all(dir);
 }

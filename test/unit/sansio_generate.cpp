@@ -12,6 +12,7 @@
 #include <boost/system/errc.hpp>
 
 #include "fake_replies.hpp"
+#include "temp_dir.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -19,8 +20,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace sansio = akool::detail::sansio;
 namespace fs = std::filesystem;
@@ -81,8 +80,8 @@ BOOST_AUTO_TEST_SUITE(sansio_generate)
 
 BOOST_AUTO_TEST_CASE(a_directory_that_takes_no_files_ends_it_before_the_create)
 {
-    const fs::path base = fs::temp_directory_path() / ("akool-sansio-generate-" + std::to_string(::getpid()));
-    fs::create_directories(base);
+    akool_test::temp_dir tmp;
+    const fs::path base = tmp.path();
     std::ofstream(base / "a-file") << "x";
     rig r(true, (base / "a-file" / "images").string());
     BOOST_TEST(r.algo->start().kind == action::done, "no create");
@@ -92,7 +91,6 @@ BOOST_AUTO_TEST_CASE(a_directory_that_takes_no_files_ends_it_before_the_create)
 
     rig to_memory(false, (base / "a-file" / "images").string());
     BOOST_TEST(to_memory.algo->start().kind == action::create, "no download: the directory is not used");
-    fs::remove_all(base);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_create_ends_it_with_the_creates_error)
@@ -184,7 +182,8 @@ BOOST_AUTO_TEST_CASE(the_first_failure_in_request_order_decides_and_every_image_
 
 BOOST_AUTO_TEST_CASE(a_task_id_that_cannot_name_a_file_is_neither_polled_nor_written)
 {
-    const fs::path dir = fs::temp_directory_path() / ("akool-sansio-ids-" + std::to_string(::getpid()));
+    akool_test::temp_dir tmp;
+    const fs::path dir = fs::path(tmp.path()) / "out";
     rig r(true, dir.string());
     action a = r.created({"../evil", "good_1"});
     BOOST_TEST((a.kind == action::poll && a.task == 1u), "only the good id is polled");
@@ -199,7 +198,6 @@ BOOST_AUTO_TEST_CASE(a_task_id_that_cannot_name_a_file_is_neither_polled_nor_wri
     BOOST_TEST((r.algo->error() == akool::error::invalid_task_id));
     BOOST_TEST(r.algo->value()[1].file_path == (dir / "good_1.png").string());
     BOOST_TEST(r.diag.client_message.find("not used as a file name") != std::string::npos, r.diag.client_message);
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(without_download_a_completed_task_is_done)
