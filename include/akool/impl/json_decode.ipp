@@ -11,6 +11,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/parser.hpp>
 #include <boost/json/value_stack.hpp>
 #include <boost/json/value.hpp>
 
@@ -308,8 +309,8 @@ private:
     std::string number_;
 };
 
-// boost::json::parse with exact doubles: the whole of `body` is one JSON document, its value
-// allocated from `mr`.
+// boost::json::parse with exact doubles, for requests (replies: parse_reply): the whole of
+// `body` is one JSON document, its value allocated from `mr`.
 inline bj::value parse(std::string_view body, error_code& parse_ec, bj::monotonic_resource& mr)
 {
     unsigned char temp[BOOST_JSON_STACK_BUFFER_SIZE];
@@ -319,6 +320,21 @@ inline bj::value parse(std::string_view body, error_code& parse_ec, bj::monotoni
     if (!parse_ec && n < body.size()) parse_ec = make_error_code(bj::error::extra_data);
     if (parse_ec) return nullptr;
     return p.handler().st.release();
+}
+
+// A reply's JSON value, from boost::json::parser: compiled in libboost_json, so a TU that
+// decodes replies compiles no second instance of Boost.JSON's parser beside the create
+// reply's (decode_create_fast). Replies hold no double whose last bit matters (their numbers
+// are integers, read exactly either way); a request's `similar` is one, and
+// decode_image_request reads requests with `parse`. Same options, limits and errors.
+inline bj::value parse_reply(std::string_view body, error_code& parse_ec, bj::monotonic_resource& mr)
+{
+    unsigned char temp[BOOST_JSON_STACK_BUFFER_SIZE];
+    bj::parser p(bj::storage_ptr(), bj::parse_options{}, temp, sizeof(temp));
+    p.reset(bj::storage_ptr(&mr));
+    p.write(body.data(), body.size(), parse_ec);
+    if (parse_ec) return nullptr;
+    return p.release();
 }
 
 // --- The create reply, straight into image_task ----------------------------------------------
@@ -662,7 +678,7 @@ inline std::vector<image_task> decode_create_dom(std::string_view body, error_co
         unsigned char buf[jc::parse_buffer_size];
         boost::json::monotonic_resource mr(buf, sizeof(buf));
         error_code parse_ec;
-        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        boost::json::value jv = jc::parse_reply(body, parse_ec, mr);
         jc::reply_reader rd(ec, diag);
         const boost::json::object* root = rd.root(body, jv, parse_ec);
         if (!root || !rd.envelope(*root)) return;
@@ -719,7 +735,7 @@ AKOOL_DECL image_result decode_result_response(std::string_view body, error_code
         unsigned char buf[jc::parse_buffer_size];
         boost::json::monotonic_resource mr(buf, sizeof(buf));
         error_code parse_ec;
-        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        boost::json::value jv = jc::parse_reply(body, parse_ec, mr);
         jc::reply_reader rd(ec, diag);
         const boost::json::object* root = rd.root(body, jv, parse_ec);
         if (!root || !rd.envelope(*root)) return;
@@ -743,7 +759,7 @@ AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& 
         unsigned char buf[1024];
         boost::json::monotonic_resource mr(buf, sizeof(buf));
         error_code parse_ec;
-        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        boost::json::value jv = jc::parse_reply(body, parse_ec, mr);
         jc::reply_reader rd(ec, diag);
         const boost::json::object* root = rd.root(body, jv, parse_ec);
         if (!root || !rd.envelope(*root)) return;
@@ -772,7 +788,7 @@ AKOOL_DECL bool peek_api_code(std::string_view body, int& code, std::string& msg
         unsigned char buf[1024];
         boost::json::monotonic_resource mr(buf, sizeof(buf));
         error_code parse_ec;
-        boost::json::value jv = jc::parse(body, parse_ec, mr);
+        boost::json::value jv = jc::parse_reply(body, parse_ec, mr);
         if (parse_ec || !jv.is_object()) return;
         const boost::json::object& o = jv.get_object();
         const boost::json::value* c = o.if_contains("code");
