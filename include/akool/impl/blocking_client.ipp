@@ -192,14 +192,16 @@ AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_op
         [&](error_code& ec, diagnostics& d) { return wait(std::move(task_id), opts, ec, d); });
 }
 
-AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, const generate_options& opts,
-                                                                  error_code& ec, diagnostics& diag)
+AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req,
+                                                                  const generate_options& opts, error_code& ec,
+                                                                  diagnostics& diag)
 {
     return impl_->run<std::vector<generated_image>>(
         [&](auto h) { impl_->c.async_generate(req, opts, diag, std::move(h)); }, ec);
 }
 
-AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req, const generate_options& opts)
+AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req,
+                                                                  const generate_options& opts)
 {
     return detail::blocking_or_throw<std::vector<generated_image>>(
         [&](error_code& ec, diagnostics& d) { return generate(req, opts, ec, d); });
@@ -218,8 +220,9 @@ AKOOL_DECL std::string blocking_client::download(std::string url, const download
         [&](error_code& ec, diagnostics& d) { return download(std::move(url), opts, ec, d); });
 }
 
-AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, const download_options& opts,
-                                                           error_code& ec, diagnostics& diag)
+AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path,
+                                                           const download_options& opts, error_code& ec,
+                                                           diagnostics& diag)
 {
     return impl_->run<std::uint64_t>(
         [&](auto h) {
@@ -228,7 +231,8 @@ AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std:
         ec);
 }
 
-AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path, const download_options& opts)
+AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path,
+                                                           const download_options& opts)
 {
     return detail::blocking_or_throw<std::uint64_t>([&](error_code& ec, diagnostics& d) {
         return download_to_file(std::move(url), std::move(path), opts, ec, d);
