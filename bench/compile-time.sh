@@ -11,6 +11,8 @@
 #                      header: the floor under core (printed, not in the summary)
 #   core_json          core_json.cpp: the same through <akool/json.hpp>, which also brings the
 #                      Boost.JSON decoders (printed, not in the summary)
+#   decode_replies     decode_replies.cpp: decodes a create and a get-result reply
+#                      (<akool/json.hpp>), header-only mode (printed, not in the summary)
 #   header_only_client readme_tour.cpp: README.md's library tour as written
 #                      (<akool/akool.hpp>, one generate), header-only mode      -> header_only_client_s, _mb
 #   beast_loop         beast_sync.cpp, copied unchanged from the peers harness
@@ -63,6 +65,7 @@ tus=(
   "core $dir/core.cpp -I$root/include"
   "core_floor $dir/core_floor.cpp"
   "core_json $dir/core_json.cpp -I$root/include"
+  "decode_replies $dir/decode_replies.cpp -I$root/include"
   "facade $dir/facade.cpp -I$root/include -DAKOOL_SEPARATE_COMPILATION"
   "facade_floor $dir/facade_floor.cpp"
   "compiled_client $dir/compiled_client.cpp -I$root/include -DAKOOL_SEPARATE_COMPILATION -std=c++20"
