@@ -11,7 +11,6 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/json/value_stack.hpp>
 #include <boost/json/value.hpp>
 
@@ -322,19 +321,14 @@ inline bj::value parse(std::string_view body, error_code& parse_ec, bj::monotoni
     return p.handler().st.release();
 }
 
-// A reply's JSON value, from boost::json::parser: compiled in libboost_json, so a TU that
+// A reply's JSON value, from boost::json::parse: compiled in libboost_json, so a TU that
 // decodes replies compiles no second instance of Boost.JSON's parser beside the create
 // reply's (decode_create_fast). Replies hold no double whose last bit matters (their numbers
 // are integers, read exactly either way); a request's `similar` is one, and
 // decode_image_request reads requests with `parse`. Same options, limits and errors.
 inline bj::value parse_reply(std::string_view body, error_code& parse_ec, bj::monotonic_resource& mr)
 {
-    unsigned char temp[BOOST_JSON_STACK_BUFFER_SIZE];
-    bj::parser p(bj::storage_ptr(), bj::parse_options{}, temp, sizeof(temp));
-    p.reset(bj::storage_ptr(&mr));
-    p.write(body.data(), body.size(), parse_ec);
-    if (parse_ec) return nullptr;
-    return p.release();
+    return bj::parse(bj::string_view(body.data(), body.size()), parse_ec, bj::storage_ptr(&mr));
 }
 
 // --- The create reply, straight into image_task ----------------------------------------------
