@@ -20,7 +20,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -38,7 +37,8 @@ struct rig {
     emu::server srv;
     asio::io_context ioc;
     akool::client client;
-    std::string dir;
+    akool_test::temp_dir tmp{"akool-downloads-"};
+    const std::string dir = tmp.path();
 
     static emu::options emulator_options(unsigned redirects, bool absolute, bool tls)
     {
@@ -72,13 +72,6 @@ struct rig {
         : srv(emulator_options(redirects, absolute, tls)), client(ioc, (srv.start(), client_options()),
                                                                   transport_options(tls))
     {
-        dir = (fs::temp_directory_path() / ("akool-downloads-" + std::to_string(std::random_device{}()))).string();
-        fs::create_directories(dir);
-    }
-    ~rig()
-    {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
     }
 
     // The URL of a completed image.
