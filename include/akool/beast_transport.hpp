@@ -366,6 +366,7 @@ class beast_send_op : net::coroutine {
         bool reused = false, resent = false, resolve_timed_out = false;
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         int interim_replies = 0;   // 1xx replies read before the reply
+        bool parsed_now = false;   // the last piece came from the buffer, without a read
         std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
         std::string hop_host;              // where the connection goes: the origin, or the proxy
         std::uint16_t hop_port = 0;
@@ -571,11 +572,25 @@ private:
                     // until the message is done (need_buffer: the room is full).
                     do {
                         make_room();
-                        BOOST_ASIO_CORO_YIELD {
-                            if (st.conn->secure)
-                                http::async_read_some(*st.conn->secure, st.conn->buffer, *st.parser, std::move(self));
-                            else
-                                http::async_read_some(*st.conn->plain, st.conn->buffer, *st.parser, std::move(self));
+                        // The bytes the header's read left in the buffer (most often the whole
+                        // body) are parsed here: http::async_read_some would parse them too,
+                        // but complete through a post, one more turn of the event loop.
+                        st.parsed_now = false;
+                        if (st.parser->is_header_done() && st.conn->buffer.size() != 0) {
+                            ec = {};
+                            st.conn->buffer.consume(st.parser->put(st.conn->buffer.data(), ec));
+                            st.parsed_now = ec != http::error::need_more;
+                            if (!st.parsed_now) ec = {};
+                        }
+                        if (!st.parsed_now) {
+                            BOOST_ASIO_CORO_YIELD {
+                                if (st.conn->secure)
+                                    http::async_read_some(*st.conn->secure, st.conn->buffer, *st.parser,
+                                                          std::move(self));
+                                else
+                                    http::async_read_some(*st.conn->plain, st.conn->buffer, *st.parser,
+                                                          std::move(self));
+                            }
                         }
                         if (ec == http::error::need_buffer) ec = {};
                         if (!ec && !take_body_piece(ec))
@@ -617,13 +632,18 @@ private:
 
     static constexpr std::size_t sink_room = 64 * 1024;  // a download's buffer of body bytes
 
-    // Room in `body` after the bytes kept for the buffer_body to read into.
+    // Room in `body` after the bytes kept for the buffer_body to read into: none before the
+    // header is parsed (the parser reads the header alone first), and never more than a
+    // Content-Length says is left, so that a small reply costs a small buffer.
     void make_room()
     {
         auto& st = *st_;
         auto& b = st.parser->get().body();
         if (b.size != 0 && b.data) return;  // room left from the last read
+        if (!st.parser->is_header_done()) return;
         std::size_t room = st.req->body_sink ? sink_room : std::max<std::size_t>(16 * 1024, st.body_used);
+        if (auto left = st.parser->content_length_remaining())
+            room = static_cast<std::size_t>(std::min<std::uint64_t>(room, *left));
         st.body.resize(st.body_used + room);
         b.data = &st.body[st.body_used];
         b.size = room;
@@ -635,7 +655,7 @@ private:
     {
         auto& st = *st_;
         auto& b = st.parser->get().body();
-        std::size_t got = static_cast<std::size_t>(static_cast<char*>(b.data) - &st.body[st.body_used]);
+        std::size_t got = b.data ? static_cast<std::size_t>(static_cast<char*>(b.data) - &st.body[st.body_used]) : 0;
         st.body_used += got;
         if (b.size == 0) b.data = nullptr;  // full: make_room gives more
         if (!st.req->body_sink || !st.parser->is_header_done() || st.parser->get().result_int() != 200 ||
@@ -1016,18 +1036,20 @@ public:
             out = std::move(r);
             done = true;
         };
-        // Started from inside the private io_context, so that the operation's memory comes
-        // from Asio's per-thread recycling cache instead of the heap.
+        // Started here, on the calling thread, rather than posted to the private io_context: a
+        // post would cost one more turn of its event loop (a system call) per exchange and
+        // one heap allocation, as many as the operation's own state saves from Asio's
+        // per-thread cache by starting inside it.
         // The lane's executor as an any_io_executor: for akool::client's transport
         // (Executor = any_io_executor) the operation is then the very type async_send runs, so
         // a TU or a library with both forms compiles it once.
-        boost::asio::post(lane->ioc, [&] {
+        lane->ioc.restart();
+        {
             const lane_executor ex = lane->ioc.get_executor();
             detail::erased_send_handler h(on_done, ex);
             boost::asio::async_compose<detail::erased_send_handler, void(error_code, http_response)>(
                 detail::beast_send_op<Executor, lane_executor>(st_, lane->pool, ex, req), h, ex);
-        });
-        lane->ioc.restart();
+        }
         while (!done && lane->ioc.run_one() != 0) {
         }
         if (!done) {

@@ -925,6 +925,58 @@ BOOST_DATA_TEST_CASE(blocking_send_outcomes, data::xrange(9) * data::make({false
     BOOST_TEST(srv.requests() == 3);
 }
 
+// Bodies longer than the first read's room (a Content-Length, or chunked; each in three writes
+// 80 ms apart) and an empty one, read whole by both sends: the body's room grows with the bytes
+// that arrive, never past what a Content-Length says is left, and the bytes the header's read
+// left in the buffer are parsed before the next read.
+BOOST_DATA_TEST_CASE(long_and_empty_bodies_are_read_whole, data::make({"length", "chunked", "empty"}) *
+                                                             data::make({false, true}),
+                     framing, blocking)
+{
+    BOOST_TEST_MESSAGE(framing << (blocking ? " (send)" : " (async_send)"));
+    std::string body(300000, 'x');
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n";
+    const std::string& pause = raw_server::pause_marker;
+    std::string reply;
+    if (std::string(framing) == "length") {
+        reply = head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 1000) + pause +
+                body.substr(1000, 100000) + pause + body.substr(101000);
+    } else if (std::string(framing) == "chunked") {
+        auto chunk = [](const std::string& part) {
+            std::ostringstream o;
+            o << std::hex << part.size() << "\r\n" << part << "\r\n";
+            return o.str();
+        };
+        reply = head + "Transfer-Encoding: chunked\r\n\r\n" + chunk(body.substr(0, 1000)) + pause +
+                chunk(body.substr(1000, 100000)) + pause + chunk(body.substr(101000)) + "0\r\n\r\n";
+    } else {
+        body.clear();
+        reply = head + "Content-Length: 0\r\n\r\n";
+    }
+    raw_server srv([&](int) { return reply; }, false);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
+    for (int round = 0; round < 2; ++round) {  // a new connection, then the kept-alive one
+        akool::http_response out;
+        akool::error_code ec;
+        if (blocking) {
+            t.send(request_to(srv.base_url() + "/long"), out, ec);
+        } else {
+            sent s = send_get(ioc, t, srv.base_url() + "/long");
+            BOOST_REQUIRE(s.done);
+            ec = s.ec;
+            out = std::move(s.res);
+        }
+        BOOST_TEST(!ec, ec.message() << " " << out.failure_detail);
+        BOOST_TEST(out.status == 200);
+        BOOST_TEST(out.body.size() == body.size());
+        BOOST_TEST((out.body == body), "the body arrived whole and in order");
+        BOOST_TEST(t.idle_connections() == 1u);
+    }
+    BOOST_TEST(srv.connections() == 1, "both requests went over one kept-alive connection");
+}
+
 // A status code below 100 (Beast reads any three digits) is a malformed reply in both
 // exchanges, never a reply of status 0 (a fuzzing finding, test/fuzz/response_head.cpp).
 BOOST_DATA_TEST_CASE(status_below_100_is_refused, data::make({"000", "099"}), code)
