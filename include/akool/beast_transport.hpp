@@ -184,10 +184,48 @@ private:
     std::vector<std::unique_ptr<connection>> idle_;
 };
 
+// The exchange's deadline of a blocking send. The thread that runs the lane's io_context waits
+// for its next event no longer than `at` (run_one_until), so an exchange needs no stream timer
+// of its own: that timer cost a system call to arm and a cancelled wait to run, per exchange.
+// When `at` passes, the thread cancels the socket's operations and they end in
+// beast::error::timeout, as the stream timer's would.
+struct lane_deadline {
+    using clock = std::chrono::steady_clock;
+    clock::time_point at = clock::time_point::max();  // max: none (the stream timers apply)
+    void* socket = nullptr;                           // the exchange's connection's socket
+    void (*cancel_socket)(void*) = nullptr;
+    bool passed = false;
+
+    template <class Socket>
+    void set(std::chrono::milliseconds after, Socket& s) noexcept
+    {
+        at = clock::now() + after;
+        socket = &s;
+        cancel_socket = [](void* p) {
+            error_code ignored;
+            static_cast<Socket*>(p)->cancel(ignored);
+        };
+        passed = false;
+    }
+    // Called when `at` has passed: ends the exchange's socket operations.
+    void expire() noexcept
+    {
+        passed = true;
+        if (socket) cancel_socket(socket);
+    }
+    void clear() noexcept { *this = lane_deadline{}; }
+    // An operation of the exchange that ended with `ec`: its timeout when the deadline passed.
+    void map(error_code& ec) const noexcept
+    {
+        if (passed && ec == net::error::operation_aborted) ec = beast::error::timeout;
+    }
+};
+
 // A private io_context for blocking sends, with its own connections; used by one thread at a time.
 struct blocking_lane {
     net::io_context ioc;
     connection_pool<net::any_io_executor> pool;
+    lane_deadline deadline;
 };
 
 // True when `s` holds a byte that could break HTTP framing if written in a header (CR, LF, NUL).
@@ -367,6 +405,7 @@ class beast_send_op : net::coroutine {
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         int interim_replies = 0;   // 1xx replies read before the reply
         bool parsed_now = false;   // the last piece came from the buffer, without a read
+        lane_deadline* deadline = nullptr;  // a blocking send's (its lane's), else none
         std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
         std::string hop_host;              // where the connection goes: the origin, or the proxy
         std::uint16_t hop_port = 0;
@@ -391,10 +430,13 @@ class beast_send_op : net::coroutine {
 
 public:
     // `req` must stay alive until the operation completes.
+    // `deadline`: a blocking send's lane deadline, which then replaces the stream's timer for
+    // the exchange (the one who runs the lane's io_context keeps to it).
     beast_send_op(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>& pool,
-                  const Executor& ex, const http_request& req)
+                  const Executor& ex, const http_request& req, lane_deadline* deadline = nullptr)
         : st_(std::make_shared<op_state>(std::move(t), &pool, ex, req))
     {
+        st_->deadline = deadline;
     }
     // The operation owns `req`.
     beast_send_op(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>& pool,
@@ -430,6 +472,7 @@ private:
     void fail(Self& self, error_code ec, std::string detail, bool maybe_sent)
     {
         auto& st = *st_;
+        if (st.deadline) st.deadline->clear();
         if (st.conn) st.conn->close();
         st.conn.reset();
         if (ec == beast::error::timeout) ec = make_error_code(error::timeout);
@@ -444,6 +487,7 @@ private:
     void step(Self& self, error_code ec)
     {
         auto& st = *st_;
+        if (st.deadline) st.deadline->map(ec);
         auto& opts = st.transport->opts;
         BOOST_ASIO_CORO_REENTER(this)
         {
@@ -546,8 +590,14 @@ private:
                     }
                 }
 
-                // One deadline for writing the request and reading the whole reply.
-                st.conn->lowest().expires_after(clamp(opts.request_timeout));
+                // One deadline for writing the request and reading the whole reply: the
+                // stream's timer, or a blocking send's lane's.
+                if (st.deadline) {
+                    st.conn->lowest().expires_never();
+                    st.deadline->set(clamp(opts.request_timeout), st.conn->lowest().socket());
+                } else {
+                    st.conn->lowest().expires_after(clamp(opts.request_timeout));
+                }
                 st.written = 0;
                 ec = {};
                 write_now(ec);
@@ -617,6 +667,7 @@ private:
                 // Resend only what is replay-safe, once, on a new connection.
                 if (st.reused && !st.resent && st.req->replay_safe && closed_by_peer(ec) &&
                     !(st.parser && st.parser->got_some())) {
+                    if (st.deadline) st.deadline->clear();
                     st.conn->close();
                     st.conn.reset();
                     st.parser.reset();
@@ -865,6 +916,7 @@ private:
     void finish(Self& self)
     {
         auto& st = *st_;
+        if (st.deadline) st.deadline->clear();
         st.conn->lowest().expires_never();
         auto& m = st.parser->get();
         const bool keep = m.keep_alive();
@@ -1048,10 +1100,20 @@ public:
             const lane_executor ex = lane->ioc.get_executor();
             detail::erased_send_handler h(on_done, ex);
             boost::asio::async_compose<detail::erased_send_handler, void(error_code, http_response)>(
-                detail::beast_send_op<Executor, lane_executor>(st_, lane->pool, ex, req), h, ex);
+                detail::beast_send_op<Executor, lane_executor>(st_, lane->pool, ex, req, &lane->deadline), h, ex);
         }
-        while (!done && lane->ioc.run_one() != 0) {
+        // Runs the lane until the send is done, waiting no longer than the exchange's deadline;
+        // when it passes, the exchange's socket operations are cancelled (they end in timeout).
+        auto& deadline = lane->deadline;
+        while (!done) {
+            if (deadline.at == detail::lane_deadline::clock::time_point::max() || deadline.passed) {
+                if (lane->ioc.run_one() == 0) break;
+            } else if (lane->ioc.run_one_until(deadline.at) == 0) {
+                if (lane->ioc.stopped()) break;
+                if (detail::lane_deadline::clock::now() >= deadline.at) deadline.expire();
+            }
         }
+        deadline.clear();
         if (!done) {
             ec = boost::asio::error::shut_down;
             out = http_response{};
