@@ -404,7 +404,6 @@ class beast_send_op : net::coroutine {
         bool reused = false, resent = false, resolve_timed_out = false;
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         int interim_replies = 0;   // 1xx replies read before the reply
-        bool parsed_now = false;   // the last piece came from the buffer, without a read
         lane_deadline* deadline = nullptr;  // a blocking send's (its lane's), else none
         std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
         std::string hop_host;              // where the connection goes: the origin, or the proxy
@@ -472,7 +471,6 @@ private:
     void fail(Self& self, error_code ec, std::string detail, bool maybe_sent)
     {
         auto& st = *st_;
-        if (st.deadline) st.deadline->clear();
         if (st.conn) st.conn->close();
         st.conn.reset();
         if (ec == beast::error::timeout) ec = make_error_code(error::timeout);
@@ -622,17 +620,7 @@ private:
                     // until the message is done (need_buffer: the room is full).
                     do {
                         make_room();
-                        // The bytes the header's read left in the buffer (most often the whole
-                        // body) are parsed here: http::async_read_some would parse them too,
-                        // but complete through a post, one more turn of the event loop.
-                        st.parsed_now = false;
-                        if (st.parser->is_header_done() && st.conn->buffer.size() != 0) {
-                            ec = {};
-                            st.conn->buffer.consume(st.parser->put(st.conn->buffer.data(), ec));
-                            st.parsed_now = ec != http::error::need_more;
-                            if (!st.parsed_now) ec = {};
-                        }
-                        if (!st.parsed_now) {
+                        if (!parse_buffered(ec)) {
                             BOOST_ASIO_CORO_YIELD {
                                 if (st.conn->secure)
                                     http::async_read_some(*st.conn->secure, st.conn->buffer, *st.parser,
@@ -682,6 +670,21 @@ private:
     }
 
     static constexpr std::size_t sink_room = 64 * 1024;  // a download's buffer of body bytes
+
+    // Parses the bytes the header's read left in the buffer (most often the whole body)
+    // without a read: http::async_read_some would parse them too, but complete through a
+    // post, one more turn of the event loop. False when a read is needed (nothing parsed, or
+    // the parser needs more); true otherwise, with `ec` saying how the parse went.
+    bool parse_buffered(error_code& ec)
+    {
+        auto& st = *st_;
+        if (!st.parser->is_header_done() || st.conn->buffer.size() == 0) return false;
+        ec = {};
+        st.conn->buffer.consume(st.parser->put(st.conn->buffer.data(), ec));
+        if (ec != http::error::need_more) return true;
+        ec = {};
+        return false;
+    }
 
     // Room in `body` after the bytes kept for the buffer_body to read into: none before the
     // header is parsed (the parser reads the header alone first), and never more than a
@@ -916,7 +919,6 @@ private:
     void finish(Self& self)
     {
         auto& st = *st_;
-        if (st.deadline) st.deadline->clear();
         st.conn->lowest().expires_never();
         auto& m = st.parser->get();
         const bool keep = m.keep_alive();
@@ -1113,7 +1115,7 @@ public:
                 if (detail::lane_deadline::clock::now() >= deadline.at) deadline.expire();
             }
         }
-        deadline.clear();
+        deadline.clear();  // the one place it is cleared when the send ends (done or not)
         if (!done) {
             ec = boost::asio::error::shut_down;
             out = http_response{};
