@@ -13,7 +13,7 @@ LINES=${LINES:-200}
 CONCURRENCY=${CONCURRENCY:-16}
 EMULATOR_ARGS=${EMULATOR_ARGS:-"--latency-ms 100 --queue-ms 1000 --process-ms 3000"}
 
-[[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time: apt-get install time" >&2; exit 2; }
+. "$REPO/bench/need-gnu-time.sh"
 if [[ $# -ge 1 ]]; then
   BIN=$(cd "$1" && pwd)
 else

@@ -46,14 +46,7 @@ dir=$root/bench/compile_time
 cxx=${CXX:-g++}
 flags=(-std=c++17 -O2 ${EXTRA_FLAGS:-})
 
-if [ ! -x /usr/bin/time ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
-    apt-get install -y time > /dev/null
-  else
-    echo "GNU time (/usr/bin/time, Debian package 'time') is missing; install it and run again" >&2
-    exit 2
-  fi
-fi
+. "$root/bench/need-gnu-time.sh"
 
 rounds=${ROUNDS:-3}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive integer" >&2; exit 2; }

@@ -22,14 +22,7 @@ BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
 ROUNDS=${ROUNDS:-3}
 LAYOUT=${LAYOUT:-shared}
 
-if [ ! -x /usr/bin/time ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
-    apt-get install -y time > /dev/null
-  else
-    echo "GNU time (/usr/bin/time, Debian package 'time') is missing; install it and run again" >&2
-    exit 2
-  fi
-fi
+. "$REPO/bench/need-gnu-time.sh"
 
 echo "== building game_loop, akool-image, akool-emulator (Release) in $BUILD_DIR"
 cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAKOOL_BUILD_TESTS=OFF \
