@@ -2,7 +2,7 @@
 # The frame and memory figures of a generate, against the emulator: 4 images at 4k 16:9
 # (25 MB PNGs: akool-emulator --image-scale-down 1 --queue-ms 200 --process-ms 500).
 #
-#   bash bench/game-loop.sh            (about a minute after the build)
+#   bash bench/game-loop.sh            (about 2 minutes after the build, 3 rounds)
 #
 # Prints, ROUNDS times each (default 3), then the medians:
 #   frame   example/game_loop, the io_context polled once per 16 ms frame: its last line,
@@ -54,6 +54,7 @@ echo "== emulator at $url, layout $LAYOUT, $ROUNDS round(s), $(nproc) CPUs"
 
 # field NAME LINE: the value of NAME=... in LINE.
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<< "$2"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }  # KiB -> MiB
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -a p99 maxf fsecs tsecs rss csecs
@@ -75,11 +76,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
     --count 4 --resolution 4k --scale 16:9 --out "$work/out" > /dev/null
   [[ $(find "$work/out" -name '*.png' | wc -l) == 4 ]] || { echo "akool-image did not save 4 images" >&2; exit 1; }
   read -r kb secs < "$work/time"
-  echo "cli    peak_rss_mib=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }') secs=$secs"
+  echo "cli    peak_rss_mib=$(mib "$kb") secs=$secs"
   rss+=("$kb") csecs+=("$secs")
 done
 
 m() { printf '%s\n' "$@" | median; }
 echo "game_loop_p99_ms=$(m "${p99[@]}") game_loop_max_ms=$(m "${maxf[@]}") game_loop_s=$(m "${fsecs[@]}")" \
-  "run_thread_s=$(m "${tsecs[@]}") cli_peak_rss_mib=$(awk -v k="$(m "${rss[@]}")" 'BEGIN { printf "%.1f", k / 1024 }')" \
+  "run_thread_s=$(m "${tsecs[@]}") cli_peak_rss_mib=$(mib "$(m "${rss[@]}")")" \
   "cli_s=$(m "${csecs[@]}") layout=$LAYOUT"
