@@ -3,8 +3,8 @@
 #define AKOOL_BEAST_TRANSPORT_HPP
 
 /// @file beast_transport.hpp
-/// The default transport: HTTP/1.1 over Boost.Beast's own parts (`beast::basic_stream` with
-/// `expires_after`, under Asio's `ssl::stream` for https; requests serialized by
+/// The default transport: HTTP/1.1 over Boost.Beast's own parts (an Asio TCP socket, under
+/// Asio's `ssl::stream` for https, with one timer per operation; requests serialized by
 /// the header fields' own writer (`basic_fields::writer`, the part `http::serializer` uses for
 /// a header) and written with `net::async_write`;
 /// `http::response_parser<buffer_body>` with a body limit, read piece by piece with
@@ -45,6 +45,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/compose.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -55,7 +56,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/basic_stream.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -97,10 +98,11 @@ namespace http = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-// One kept-alive connection: a Beast stream (its timeouts with expires_after) and its buffer.
+// One kept-alive connection: a socket (TLS over it for https) and its buffer. Its timeouts
+// are the operation's (beast_send_op's timer, or a blocking send's lane deadline).
 template <class Executor>
 struct beast_connection {
-    using stream_type = beast::basic_stream<tcp, Executor>;
+    using stream_type = net::basic_stream_socket<tcp, Executor>;
     std::string key;  // "s|host|port" or "p|host|port"
     std::optional<stream_type> plain;
     // Asio's TLS stream, not beast::ssl_stream: the latter's flat_stream coalesces a write of
@@ -109,13 +111,13 @@ struct beast_connection {
     beast::flat_buffer buffer;
     std::chrono::steady_clock::time_point idle_since;
 
-    stream_type& lowest() noexcept { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+    stream_type& lowest() noexcept { return secure ? secure->next_layer() : *plain; }
 
     // True when the idle connection can carry a request: the server has not closed it, sent
     // anything unasked (a TLS alert, a stray byte), or reset it. One non-blocking peek.
     bool looks_alive() noexcept
     {
-        auto& sock = lowest().socket();
+        auto& sock = lowest();
         if (!sock.is_open()) return false;
 #if defined(_WIN32)
         error_code ec;
@@ -133,8 +135,8 @@ struct beast_connection {
     {
         if (!plain && !secure) return;  // never opened (TLS setup failed)
         error_code ignored;
-        lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-        lowest().socket().close(ignored);
+        lowest().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest().close(ignored);
     }
 };
 
@@ -399,9 +401,15 @@ class beast_send_op : net::coroutine {
         std::size_t body_used = 0;
         std::unique_ptr<connection> conn;
         std::optional<net::ip::basic_resolver<tcp, Executor>> resolver;
-        std::optional<timer_type> resolve_timer;
+        // The deadline of the step under way (resolve, connect, tunnel, TLS handshake, and
+        // the exchange of an async_send): when it passes, the resolver is cancelled and the
+        // socket closed, and the step ends in beast::error::timeout. `timer_gen` tells an
+        // expiry of the step's own arming from a stale one (the step ended as it expired).
+        std::optional<timer_type> timer;
+        unsigned timer_gen = 0;
+        bool timed_out = false;
         net::ip::basic_resolver_results<tcp> resolved;
-        bool reused = false, resent = false, resolve_timed_out = false;
+        bool reused = false, resent = false;
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         int interim_replies = 0;   // 1xx replies read before the reply
         lane_deadline* deadline = nullptr;  // a blocking send's (its lane's), else none
@@ -429,8 +437,8 @@ class beast_send_op : net::coroutine {
 
 public:
     // `req` must stay alive until the operation completes.
-    // `deadline`: a blocking send's lane deadline, which then replaces the stream's timer for
-    // the exchange (the one who runs the lane's io_context keeps to it).
+    // `deadline`: a blocking send's lane deadline, which then replaces the operation's timer
+    // for the exchange (the one who runs the lane's io_context keeps to it).
     beast_send_op(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>& pool,
                   const Executor& ex, const http_request& req, lane_deadline* deadline = nullptr)
         : st_(std::make_shared<op_state>(std::move(t), &pool, ex, req))
@@ -471,6 +479,7 @@ private:
     void fail(Self& self, error_code ec, std::string detail, bool maybe_sent)
     {
         auto& st = *st_;
+        disarm();
         if (st.conn) st.conn->close();
         st.conn.reset();
         if (ec == beast::error::timeout) ec = make_error_code(error::timeout);
@@ -486,6 +495,7 @@ private:
     {
         auto& st = *st_;
         if (st.deadline) st.deadline->map(ec);
+        if (st.timed_out) ec = beast::error::timeout;  // even if the step's own completion came first
         auto& opts = st.transport->opts;
         BOOST_ASIO_CORO_REENTER(this)
         {
@@ -521,21 +531,20 @@ private:
                     }
                     if (!endpoint_from_literal()) {
                         st.resolver.emplace(st.ex);
-                        arm_resolve_timeout(clamp(opts.resolve_timeout));
+                        arm(clamp(opts.resolve_timeout));
                         BOOST_ASIO_CORO_YIELD st.resolver->async_resolve(st.hop_host, std::to_string(st.hop_port),
                                                                          std::move(self));
-                        st.resolve_timer->cancel();
-                        if (st.resolve_timed_out)
-                            return fail(self, make_error_code(error::timeout), "timed out resolving " + st.hop_host,
-                                        false);
+                        st.resolver.reset();
+                        if (ec == beast::error::timeout)
+                            return fail(self, ec, "timed out resolving " + st.hop_host, false);
                         if (ec) return fail(self, ec, "cannot resolve " + st.hop_host + ": " + ec.message(), false);
                         // The resolver takes no cancellation signal: one that came meanwhile ends it here.
                         if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
                             return fail(self, net::error::operation_aborted,
                                         "cancelled while resolving " + st.hop_host, false);
                     }
-                    st.conn->lowest().expires_after(clamp(opts.connect_timeout));
-                    BOOST_ASIO_CORO_YIELD st.conn->lowest().async_connect(st.resolved, std::move(self));
+                    arm(clamp(opts.connect_timeout));
+                    BOOST_ASIO_CORO_YIELD net::async_connect(st.conn->lowest(), st.resolved, std::move(self));
                     if (ec)
                         return fail(self, ec,
                                     "cannot connect to " + hop_name() + ": " +
@@ -543,10 +552,10 @@ private:
                                     false);
                     {
                         error_code ignored;
-                        st.conn->lowest().socket().set_option(tcp::no_delay(true), ignored);
+                        st.conn->lowest().set_option(tcp::no_delay(true), ignored);
                         // Synchronous calls on the socket fail instead of waiting (write_now);
                         // asynchronous operations are not affected.
-                        st.conn->lowest().socket().non_blocking(true, ignored);
+                        st.conn->lowest().non_blocking(true, ignored);
                     }
                     st.transport->opened++;
                     if (st.proxy && st.conn->secure) {
@@ -555,7 +564,7 @@ private:
                         // (http::async_write and http::async_read of Beast's default messages
                         // were over a quarter of a client TU's object code).
                         make_tunnel_request();
-                        st.conn->lowest().expires_after(clamp(opts.handshake_timeout));
+                        arm(clamp(opts.handshake_timeout));
                         BOOST_ASIO_CORO_YIELD net::async_write(
                             st.conn->lowest(), net::mutable_buffer(&st.tunnel_wire[0], st.tunnel_wire.size()),
                             std::move(self));
@@ -574,7 +583,7 @@ private:
                         }
                     }
                     if (st.conn->secure) {
-                        st.conn->lowest().expires_after(clamp(opts.handshake_timeout));
+                        arm(clamp(opts.handshake_timeout));
                         BOOST_ASIO_CORO_YIELD st.conn->secure->async_handshake(net::ssl::stream_base::client,
                                                                                std::move(self));
                         if (ec == beast::error::timeout)
@@ -589,12 +598,12 @@ private:
                 }
 
                 // One deadline for writing the request and reading the whole reply: the
-                // stream's timer, or a blocking send's lane's.
+                // operation's timer, or a blocking send's lane's.
                 if (st.deadline) {
-                    st.conn->lowest().expires_never();
-                    st.deadline->set(clamp(opts.request_timeout), st.conn->lowest().socket());
+                    disarm();
+                    st.deadline->set(clamp(opts.request_timeout), st.conn->lowest());
                 } else {
-                    st.conn->lowest().expires_after(clamp(opts.request_timeout));
+                    arm(clamp(opts.request_timeout));
                 }
                 st.written = 0;
                 ec = {};
@@ -656,6 +665,7 @@ private:
                 if (st.reused && !st.resent && st.req->replay_safe && closed_by_peer(ec) &&
                     !(st.parser && st.parser->got_some())) {
                     if (st.deadline) st.deadline->clear();
+                    disarm();
                     st.conn->close();
                     st.conn.reset();
                     st.parser.reset();
@@ -882,20 +892,35 @@ private:
         return true;
     }
 
-    // The resolver has no timeout of its own: one timer cancels it.
-    void arm_resolve_timeout(std::chrono::milliseconds d)
+    // Gives the step under way `d` (replacing the last step's deadline): when it passes, the
+    // resolver is cancelled and the socket closed, as basic_stream's timer would, so that the
+    // step's operation ends at once and nothing is left on the connection.
+    void arm(std::chrono::milliseconds d)
     {
         auto& st = *st_;
-        st.resolve_timed_out = false;
-        st.resolve_timer.emplace(st.ex);
-        st.resolve_timer->expires_after(d);
+        st.timed_out = false;
+        if (!st.timer) st.timer.emplace(st.ex);
+        st.timer->expires_after(d);
         std::weak_ptr<op_state> weak = st_;
-        st.resolve_timer->async_wait([weak](error_code ec) {
+        st.timer->async_wait([weak, gen = ++st.timer_gen](error_code ec) {
             auto s = weak.lock();
-            if (ec || !s || !s->resolver) return;
-            s->resolve_timed_out = true;
-            s->resolver->cancel();
+            if (ec || !s || s->timer_gen != gen) return;
+            s->timed_out = true;
+            if (s->resolver) s->resolver->cancel();
+            if (s->conn && (s->conn->plain || s->conn->secure)) {
+                error_code ignored;
+                s->conn->lowest().close(ignored);
+            }
         });
+    }
+    // No deadline (the step is over, or a lane keeps the next one).
+    void disarm()
+    {
+        auto& st = *st_;
+        st.timed_out = false;
+        if (!st.timer) return;
+        ++st.timer_gen;
+        st.timer->cancel();
     }
 
     // Writes what the socket takes at once (on a kept-alive connection: inside async_send,
@@ -919,7 +944,7 @@ private:
     void finish(Self& self)
     {
         auto& st = *st_;
-        st.conn->lowest().expires_never();
+        disarm();
         auto& m = st.parser->get();
         const bool keep = m.keep_alive();
         http_response out;

@@ -612,6 +612,56 @@ BOOST_DATA_TEST_CASE(request_timeout_on_a_connected_socket, data::make({false, t
     BOOST_TEST(t.idle_connections() == 1u);
 }
 
+// The steps before the exchange end at their own deadlines, in both sends (the operation's
+// timer; the lane's deadline covers only the exchange): a listener whose accept queue is full,
+// so that the kernel drops the SYN (connect), and a TLS port that accepts TCP but never answers
+// (handshake). The failure names the step, comes not before its timeout and not long after,
+// and nothing was sent.
+BOOST_DATA_TEST_CASE(connect_and_handshake_timeouts,
+                     data::make({std::string("connect"), std::string("handshake")}) * data::make({false, true}), step,
+                     blocking)
+{
+    asio::io_context lioc;  // never run: the kernel alone answers (or not)
+    asio::ip::tcp::acceptor listener(lioc);
+    const asio::ip::tcp::endpoint local(asio::ip::make_address("127.0.0.1"), 0);
+    listener.open(local.protocol());
+    listener.bind(local);
+    listener.listen(step == "connect" ? 0 : asio::socket_base::max_listen_connections);
+    std::list<asio::ip::tcp::socket> fillers;  // fill the accept queue (one fits with a backlog of 0)
+    for (int i = 0; step == "connect" && i < 3; ++i) {
+        fillers.emplace_back(lioc);
+        fillers.back().async_connect(listener.local_endpoint(), [](akool::error_code) {});
+    }
+    const std::string port = std::to_string(listener.local_endpoint().port());
+    asio::io_context ioc;
+    auto opts = transport_options(step == "handshake");
+    opts.connect_timeout = std::chrono::milliseconds(200);
+    opts.handshake_timeout = std::chrono::milliseconds(200);
+    akool::beast_transport t(ioc.get_executor(), opts);
+    const std::string url = (step == "connect" ? "http://127.0.0.1:" : "https://127.0.0.1:") + port + "/x";
+
+    auto start = std::chrono::steady_clock::now();
+    sent out;
+    if (blocking) {
+        akool::http_request req;
+        req.url = url;
+        t.send(req, out.res, out.ec);
+        out.done = true;
+    } else {
+        out = send_get(ioc, t, url);
+    }
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(out.ec == akool::error::timeout, out.ec.message() << " " << out.res.failure_detail);
+    const std::string says = step == "connect" ? "cannot connect to 127.0.0.1:" + port + ": timed out"
+                                               : "handshake timed out";
+    BOOST_TEST(out.res.failure_detail.find(says) != std::string::npos, out.res.failure_detail);
+    BOOST_TEST(!out.res.maybe_sent);
+    BOOST_TEST((took >= std::chrono::milliseconds(190)), "not before the step's timeout");
+    BOOST_TEST((took < std::chrono::milliseconds(2500)), "bounded by the step's timeout");
+    BOOST_TEST(t.idle_connections() == 0u);
+}
+
 BOOST_DATA_TEST_CASE(keep_alive_reuse, data::make({false, true}), tls)
 {
     std::optional<server> srv;
