@@ -598,16 +598,16 @@ private:
                 }
 
                 // One deadline for writing the request and reading the whole reply: the
-                // operation's timer, or a blocking send's lane's.
+                // operation's timer (armed after write_now, which does not wait), or a
+                // blocking send's lane's.
                 if (st.deadline) {
                     disarm();
                     st.deadline->set(clamp(opts.request_timeout), st.conn->lowest());
-                } else {
-                    arm(clamp(opts.request_timeout));
                 }
                 st.written = 0;
                 ec = {};
                 write_now(ec);
+                if (!st.deadline) arm(clamp(opts.request_timeout));
                 if (!ec && st.written < st.wire.size()) {
                     BOOST_ASIO_CORO_YIELD {
                         auto rest = net::buffer(st.wire) + st.written;
