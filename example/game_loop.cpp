@@ -228,6 +228,7 @@ int main(int argc, char** argv)
     }
     double secs = std::chrono::duration<double>(clock::now() - start).count();
     std::cout << std::fixed << std::setprecision(2) << "frames=" << frame << " saved=" << saved
-              << " max_frame_ms=" << stats.max() << " p99_frame_ms=" << stats.p99() << " secs=" << secs << " cpu_max_frame_ms=" << cpu.max() << " cpu_p99_frame_ms=" << cpu.p99() << "\n";
+              << " max_frame_ms=" << stats.max() << " p99_frame_ms=" << stats.p99() << " secs=" << secs
+              << " cpu_max_frame_ms=" << cpu.max() << " cpu_p99_frame_ms=" << cpu.p99() << "\n";
     return diag.summary().empty() ? 0 : 1;
 }
