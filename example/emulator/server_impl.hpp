@@ -140,6 +140,7 @@ struct reply {
     http::status status = http::status::ok;
     std::string content_type = "application/json; charset=utf-8";
     std::string body;
+    std::shared_ptr<const std::string> file;  // an image's bytes, served as they are kept (body unused)
     std::optional<std::chrono::seconds> retry_after;
     std::string location;  // the Location of a redirect
 };
@@ -770,7 +771,7 @@ private:
         }
         detail::reply r;
         r.content_type = "image/png";
-        r.body = *png;
+        r.file = std::move(png);  // not copied: 25 MB at 4k
         return r;
     }
 
@@ -915,7 +916,10 @@ private:
         }
         detail::reply r = srv_.handle(req_, path_, query_);
         if (plan_.fault == fault_kind::drop_after) return close_now();
-        if (plan_.fault == fault_kind::malformed_json) r.body.resize(r.body.size() / 2);  // a cut JSON object
+        if (plan_.fault == fault_kind::malformed_json) {  // a cut JSON object (or a cut file)
+            if (r.file) r.body = *std::exchange(r.file, nullptr);
+            r.body.resize(r.body.size() / 2);
+        }
         send(std::move(r));
     }
 
@@ -928,7 +932,8 @@ private:
         res_.set(http::field::content_type, r.content_type);
         if (r.retry_after) res_.set(http::field::retry_after, std::to_string(r.retry_after->count()));
         if (!r.location.empty()) res_.set(http::field::location, r.location);
-        res_.body() = std::move(r.body);
+        body_ = r.file ? std::move(r.file) : std::make_shared<const std::string>(std::move(r.body));
+        res_.body() = {body_->data(), body_->size()};
         res_.keep_alive(keep_alive_);
         res_.prepare_payload();
         beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
@@ -955,7 +960,8 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> req_;
-    http::response<http::string_body> res_;
+    std::shared_ptr<const std::string> body_;         // the bytes res_'s body refers to
+    http::response<http::span_body<const char>> res_;
     std::string path_, query_;
     detail::request_plan plan_;
     bool keep_alive_ = true;

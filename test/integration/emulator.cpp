@@ -17,6 +17,7 @@
 #include <boost/crc.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -584,6 +585,89 @@ BOOST_AUTO_TEST_CASE(png_writer_rejects_inconsistent_sizes)
     auto one = emu::encode_png_rgb(1, 1, {255, 0, 0});
     auto info = check_png(one);
     BOOST_TEST(info.pixels == std::string("\0\xff\0\0", 4));
+}
+
+// The picture make_picture_png draws, pixel by pixel as its comment describes it: a diagonal
+// gradient from c0 to c1, then four circles in order. The emulator draws it by rows (a looked-up
+// gradient, one run per circle and row); this is the plain form it must agree with.
+std::string reference_scanlines(std::uint64_t seed, std::uint32_t width, std::uint32_t height)
+{
+    std::uint64_t s = emu::splitmix64(seed);
+    auto next = [&s] { return s = emu::splitmix64(s); };
+    unsigned char c0[3], c1[3];
+    for (int i = 0; i < 3; ++i) {
+        c0[i] = static_cast<unsigned char>(next() & 0xFFu);
+        c1[i] = static_cast<unsigned char>(next() & 0xFFu);
+    }
+    struct circle {
+        long cx, cy, r;
+        unsigned char c[3];
+    } circles[4];
+    for (auto& c : circles) {
+        c.cx = static_cast<long>(next() % width);
+        c.cy = static_cast<long>(next() % height);
+        c.r = static_cast<long>(next() % (std::max(width, height) / 4 + 1)) + 2;
+        for (auto& k : c.c) k = static_cast<unsigned char>(next() & 0xFFu);
+    }
+    const std::uint64_t span = std::uint64_t(width) + height;
+    std::string out;
+    for (std::uint32_t y = 0; y < height; ++y) {
+        out.push_back('\0');  // filter type 0
+        for (std::uint32_t x = 0; x < width; ++x) {
+            unsigned char p[3];
+            for (int i = 0; i < 3; ++i)
+                p[i] = static_cast<unsigned char>((c0[i] * (span - (x + y)) + c1[i] * (x + y)) / span);
+            for (const auto& c : circles) {
+                const long dx = static_cast<long>(x) - c.cx, dy = static_cast<long>(y) - c.cy;
+                if (dx * dx + dy * dy <= c.r * c.r) std::copy_n(c.c, 3, p);
+            }
+            out.append(reinterpret_cast<const char*>(p), 3);
+        }
+    }
+    return out;
+}
+
+BOOST_DATA_TEST_CASE(pictures_are_the_described_drawing,
+                     bdata::make({1u, 2u, 7u, 192u, 384u, 1000u}) ^ bdata::make({1u, 3u, 5u, 108u, 216u, 17u}), width,
+                     height)
+{
+    for (std::uint64_t seed : {0ull, 42ull, 0xdeadbeefull}) {
+        auto info = check_png(emu::make_picture_png(seed, width, height));
+        BOOST_TEST(info.width == width);
+        BOOST_TEST(info.height == height);
+        BOOST_TEST((info.pixels == reference_scanlines(seed, width, height)), "seed " << seed);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(checksums_match_their_check_values)
+{
+    // The standard check values, then long inputs against boost::crc and a per-byte Adler-32:
+    // the emulator computes CRC-32 eight bytes a step and reduces Adler-32 once per 5552 bytes.
+    const std::string digits = "123456789";
+    auto bytes = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); };
+    BOOST_TEST(emu::crc32(bytes(digits), digits.size()) == 0xCBF43926u);
+    BOOST_TEST(emu::adler32(bytes(std::string("Wikipedia")), 9) == 0x11E60398u);
+    std::string data;
+    std::uint64_t s = 1;
+    for (int i = 0; i < 100003; ++i) data.push_back(static_cast<char>((s = emu::splitmix64(s)) & 0xFFu));
+    boost::crc_32_type crc;
+    crc.process_bytes(data.data(), data.size());
+    BOOST_TEST(emu::crc32(bytes(data), data.size()) == crc.checksum());
+    // Continued from a first part of an odd size: the same as in one go.
+    BOOST_TEST(emu::crc32(bytes(data) + 1001, data.size() - 1001, emu::crc32(bytes(data), 1001)) == crc.checksum());
+    std::uint32_t a = 1, b = 0;
+    for (unsigned char c : data) {
+        a = (a + c) % 65521;
+        b = (b + a) % 65521;
+    }
+    BOOST_TEST(emu::adler32(bytes(data), data.size()) == ((b << 16) | a));
+    std::string ones(100000, '\xff');  // the largest sums: no overflow between reductions
+    a = 1, b = 0;
+    for (unsigned char c : ones) {
+        a = (a + c) % 65521;
+        b = (b + a) % 65521;
+    }
+    BOOST_TEST(emu::adler32(bytes(ones), ones.size()) == ((b << 16) | a));
 }
 
 // --- faults -----------------------------------------------------------------------------------
