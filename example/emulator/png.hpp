@@ -203,7 +203,7 @@ inline std::string make_picture_png(std::uint64_t seed, std::uint32_t width, std
     const std::uint64_t span = std::uint64_t(width) + height;
     std::vector<unsigned char> gradient(span * 3);  // the colour at x + y = t
     for (std::uint64_t t = 0; t + 1 < span; ++t)
-        for (int i = 0; i < 3; ++i)
+        for (std::size_t i = 0; i < 3; ++i)
             gradient[t * 3 + i] = static_cast<unsigned char>((c0[i] * (span - t) + c1[i] * t) / span);
     for (std::uint32_t y = 0; y < height; ++y) {
         unsigned char* row = &raw[std::size_t(y) * stride + 1];
