@@ -168,6 +168,39 @@ inline std::string encode_png_rgb(std::uint32_t width, std::uint32_t height, con
     return encode_png_scanlines(width, height, raw);
 }
 
+/// What a seed draws (make_picture_png): a diagonal gradient from `c0` (top left) to `c1`,
+/// its colour at (x, y) `(c0 * (w + h - (x + y)) + c1 * (x + y)) / (w + h)` per channel, then
+/// four circles, each over the pixels with dx * dx + dy * dy <= r * r, in order.
+struct picture_plan {
+    unsigned char c0[3], c1[3];
+    struct circle {
+        long cx, cy, r;
+        unsigned char c[3];
+    } circles[4];
+};
+
+/// The plan of the picture for `seed` at `width` x `height` (both non-zero).
+inline picture_plan plan_picture(std::uint64_t seed, std::uint32_t width, std::uint32_t height)
+{
+    picture_plan p;
+    std::uint64_t s = splitmix64(seed);
+    auto next = [&s] {
+        s = splitmix64(s);
+        return s;
+    };
+    for (int i = 0; i < 3; ++i) {
+        p.c0[i] = static_cast<unsigned char>(next() & 0xFFu);
+        p.c1[i] = static_cast<unsigned char>(next() & 0xFFu);
+    }
+    for (auto& c : p.circles) {
+        c.cx = static_cast<long>(next() % width);
+        c.cy = static_cast<long>(next() % height);
+        c.r = static_cast<long>(next() % (std::max<std::uint32_t>(width, height) / 4 + 1)) + 2;
+        for (auto& k : c.c) k = static_cast<unsigned char>(next() & 0xFFu);
+    }
+    return p;
+}
+
 /// A deterministic picture for `seed`: a two-colour diagonal gradient with a few circles, so
 /// that different seeds give visibly (and byte-wise) different images. The gradient's colour
 /// depends on x + y alone and is looked up; each circle covers one run of pixels per row.
@@ -179,27 +212,9 @@ inline std::string make_picture_png(std::uint64_t seed, std::uint32_t width, std
     // The scanlines themselves: each row's filter-type byte (0, none), then its pixels.
     const std::size_t stride = std::size_t(width) * 3 + 1;
     std::vector<unsigned char> raw(stride * height);
-    std::uint64_t s = splitmix64(seed);
-    auto next = [&s] {
-        s = splitmix64(s);
-        return s;
-    };
-    unsigned char c0[3], c1[3];
-    for (int i = 0; i < 3; ++i) {
-        c0[i] = static_cast<unsigned char>(next() & 0xFFu);
-        c1[i] = static_cast<unsigned char>(next() & 0xFFu);
-    }
-    struct circle {
-        long cx, cy, r;
-        unsigned char c[3];
-    };
-    circle circles[4];
-    for (auto& c : circles) {
-        c.cx = static_cast<long>(next() % width);
-        c.cy = static_cast<long>(next() % height);
-        c.r = static_cast<long>(next() % (std::max<std::uint32_t>(width, height) / 4 + 1)) + 2;
-        for (auto& k : c.c) k = static_cast<unsigned char>(next() & 0xFFu);
-    }
+    const picture_plan plan = plan_picture(seed, width, height);
+    const auto& c0 = plan.c0;
+    const auto& c1 = plan.c1;
     const std::uint64_t span = std::uint64_t(width) + height;
     std::vector<unsigned char> gradient(span * 3);  // the colour at x + y = t
     for (std::uint64_t t = 0; t + 1 < span; ++t)
@@ -208,7 +223,7 @@ inline std::string make_picture_png(std::uint64_t seed, std::uint32_t width, std
     for (std::uint32_t y = 0; y < height; ++y) {
         unsigned char* row = &raw[std::size_t(y) * stride + 1];
         std::copy_n(&gradient[std::size_t(y) * 3], std::size_t(width) * 3, row);
-        for (const auto& c : circles) {
+        for (const auto& c : plan.circles) {
             // The pixels with dx * dx + dy * dy <= r * r: |dx| <= the largest d with d * d <= left.
             const long dy = static_cast<long>(y) - c.cy, left = c.r * c.r - dy * dy;
             if (left < 0) continue;

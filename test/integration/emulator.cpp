@@ -587,28 +587,12 @@ BOOST_AUTO_TEST_CASE(png_writer_rejects_inconsistent_sizes)
     BOOST_TEST(info.pixels == std::string("\0\xff\0\0", 4));
 }
 
-// The picture make_picture_png draws, pixel by pixel as its comment describes it: a diagonal
+// The picture make_picture_png draws, pixel by pixel as picture_plan describes it: a diagonal
 // gradient from c0 to c1, then four circles in order. The emulator draws it by rows (a looked-up
 // gradient, one run per circle and row); this is the plain form it must agree with.
 std::string reference_scanlines(std::uint64_t seed, std::uint32_t width, std::uint32_t height)
 {
-    std::uint64_t s = emu::splitmix64(seed);
-    auto next = [&s] { return s = emu::splitmix64(s); };
-    unsigned char c0[3], c1[3];
-    for (int i = 0; i < 3; ++i) {
-        c0[i] = static_cast<unsigned char>(next() & 0xFFu);
-        c1[i] = static_cast<unsigned char>(next() & 0xFFu);
-    }
-    struct circle {
-        long cx, cy, r;
-        unsigned char c[3];
-    } circles[4];
-    for (auto& c : circles) {
-        c.cx = static_cast<long>(next() % width);
-        c.cy = static_cast<long>(next() % height);
-        c.r = static_cast<long>(next() % (std::max(width, height) / 4 + 1)) + 2;
-        for (auto& k : c.c) k = static_cast<unsigned char>(next() & 0xFFu);
-    }
+    const emu::picture_plan plan = emu::plan_picture(seed, width, height);
     const std::uint64_t span = std::uint64_t(width) + height;
     std::string out;
     for (std::uint32_t y = 0; y < height; ++y) {
@@ -616,8 +600,8 @@ std::string reference_scanlines(std::uint64_t seed, std::uint32_t width, std::ui
         for (std::uint32_t x = 0; x < width; ++x) {
             unsigned char p[3];
             for (int i = 0; i < 3; ++i)
-                p[i] = static_cast<unsigned char>((c0[i] * (span - (x + y)) + c1[i] * (x + y)) / span);
-            for (const auto& c : circles) {
+                p[i] = static_cast<unsigned char>((plan.c0[i] * (span - (x + y)) + plan.c1[i] * (x + y)) / span);
+            for (const auto& c : plan.circles) {
                 const long dx = static_cast<long>(x) - c.cx, dy = static_cast<long>(y) - c.cy;
                 if (dx * dx + dy * dy <= c.r * c.r) std::copy_n(c.c, 3, p);
             }
