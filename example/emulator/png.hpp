@@ -106,9 +106,11 @@ inline void put_chunk(std::string& out, const char (&type)[5], const std::string
 
 /// Encodes PNG scanlines `raw` (each row: a filter-type byte, then width*3 RGB bytes) as an
 /// 8-bit RGB PNG. Builds the file in one buffer: a fresh 25 MB buffer costs ~6,000 page faults,
-/// which on this machine took longer than the checksums.
+/// which on this machine took longer than the checksums. Returns an empty string when the sizes
+/// do not agree or a dimension is zero.
 inline std::string encode_png_scanlines(std::uint32_t width, std::uint32_t height, const std::vector<unsigned char>& raw)
 {
+    if (width == 0 || height == 0 || raw.size() != (std::size_t(width) * 3 + 1) * height) return {};
     std::string ihdr;
     detail::put_u32(ihdr, width);
     detail::put_u32(ihdr, height);
@@ -119,7 +121,7 @@ inline std::string encode_png_scanlines(std::uint32_t width, std::uint32_t heigh
     ihdr.push_back(0);  // no interlace
 
     // zlib stream: header (deflate, 32K window, no dictionary, check bits), stored blocks, Adler-32.
-    const std::size_t blocks = raw.size() / 65535 + 1;
+    const std::size_t blocks = (raw.size() + 65534) / 65535;  // stored blocks of at most 65535 bytes
     const std::size_t z_size = 2 + raw.size() + blocks * 5 + 4;
     std::string out("\x89PNG\r\n\x1a\n", 8);
     out.reserve(8 + (12 + ihdr.size()) + (12 + z_size) + 12);

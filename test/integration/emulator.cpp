@@ -582,6 +582,8 @@ BOOST_AUTO_TEST_CASE(png_writer_rejects_inconsistent_sizes)
 {
     BOOST_TEST(emu::encode_png_rgb(0, 1, {}).empty());
     BOOST_TEST(emu::encode_png_rgb(2, 2, std::vector<unsigned char>(11)).empty());
+    BOOST_TEST(emu::encode_png_scanlines(2, 2, std::vector<unsigned char>(13)).empty());
+    BOOST_TEST(emu::encode_png_scanlines(0, 1, std::vector<unsigned char>(1)).empty());
     auto one = emu::encode_png_rgb(1, 1, {255, 0, 0});
     auto info = check_png(one);
     BOOST_TEST(info.pixels == std::string("\0\xff\0\0", 4));
@@ -611,9 +613,11 @@ std::string reference_scanlines(std::uint64_t seed, std::uint32_t width, std::ui
     return out;
 }
 
+// 171 x 255: the scanlines (514 bytes a row) fill exactly two stored deflate blocks.
 BOOST_DATA_TEST_CASE(pictures_are_the_described_drawing,
-                     bdata::make({1u, 2u, 7u, 192u, 384u, 1000u}) ^ bdata::make({1u, 3u, 5u, 108u, 216u, 17u}), width,
-                     height)
+                     bdata::make({1u, 2u, 7u, 192u, 384u, 1000u, 171u, 171u}) ^
+                         bdata::make({1u, 3u, 5u, 108u, 216u, 17u, 85u, 255u}),
+                     width, height)
 {
     for (std::uint64_t seed : {0ull, 42ull, 0xdeadbeefull}) {
         auto info = check_png(emu::make_picture_png(seed, width, height));
