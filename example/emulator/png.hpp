@@ -206,8 +206,8 @@ inline picture_plan plan_picture(std::uint64_t seed, std::uint32_t width, std::u
 /// A deterministic picture for `seed`: a two-colour diagonal gradient with a few circles, so
 /// that different seeds give visibly (and byte-wise) different images. The gradient's colour
 /// depends on x + y alone and is looked up; each circle covers one run of pixels per row.
-/// (A 3840x2160 picture took ~430 ms drawn pixel by pixel with three divisions each, on the
-/// emulator's server thread while a client downloads; the bytes are the same.)
+/// (A 3840x2160 picture took 430-500 ms drawn pixel by pixel with three divisions each, on
+/// the emulator's server thread while a client downloads; the bytes are the same.)
 inline std::string make_picture_png(std::uint64_t seed, std::uint32_t width, std::uint32_t height)
 {
     if (width == 0 || height == 0) return {};
