@@ -1,0 +1,339 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_DETAIL_BEAST_CONNECTION_HPP
+#define AKOOL_DETAIL_BEAST_CONNECTION_HPP
+
+// What the Beast transport's exchanges run over (beast_transport.hpp): a kept-alive
+// connection and the pools of idle ones, a blocking send's private io_context (its lane) and
+// deadline, the state every copy of a transport shares (options, the TLS context, the pools),
+// and the small checks of a request and a reply. The exchange itself: beast_send_op.hpp.
+
+#include <akool/beast_transport_options.hpp>
+#include <akool/config.hpp>
+#include <akool/error.hpp>
+#include <akool/transport.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#if !defined(_WIN32)
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <cerrno>
+#endif
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <memory_resource>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace akool {
+namespace detail {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// One kept-alive connection: a socket (TLS over it for https) and its buffer. Its timeouts
+// are the operation's (beast_send_op's timer, or a blocking send's lane deadline).
+template <class Executor>
+struct beast_connection {
+    using stream_type = net::basic_stream_socket<tcp, Executor>;
+    std::string key;  // "s|host|port" or "p|host|port"
+    std::optional<stream_type> plain;
+    // Asio's TLS stream, not beast::ssl_stream: the latter's flat_stream coalesces a write of
+    // several buffers into one record, and the transport writes one buffer.
+    std::optional<net::ssl::stream<stream_type>> secure;
+    beast::flat_buffer buffer;
+    std::chrono::steady_clock::time_point idle_since;
+
+    stream_type& lowest() noexcept { return secure ? secure->next_layer() : *plain; }
+
+    // True when the idle connection can carry a request: the server has not closed it, sent
+    // anything unasked (a TLS alert, a stray byte), or reset it. One non-blocking peek.
+    bool looks_alive() noexcept
+    {
+        auto& sock = lowest();
+        if (!sock.is_open()) return false;
+#if defined(_WIN32)
+        error_code ec;
+        char byte;
+        sock.receive(net::buffer(&byte, 1), net::socket_base::message_peek, ec);  // the socket is non-blocking
+        return ec == net::error::would_block;
+#else
+        char byte;
+        auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+#endif
+    }
+
+    void close() noexcept
+    {
+        if (!plain && !secure) return;  // never opened (TLS setup failed)
+        error_code ignored;
+        lowest().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest().close(ignored);
+    }
+};
+
+// Idle connections of one executor, by key, most recent last.
+template <class Executor>
+class connection_pool {
+public:
+    using connection = beast_connection<Executor>;
+
+    std::unique_ptr<connection> take(const std::string& key, std::chrono::milliseconds max_idle)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        auto now = std::chrono::steady_clock::now();
+        for (std::size_t i = idle_.size(); i-- > 0;) {
+            if (idle_[i]->key != key) continue;
+            std::unique_ptr<connection> c = std::move(idle_[i]);
+            idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+            if (now - c->idle_since <= max_idle && c->looks_alive()) return c;
+            c->close();
+        }
+        return nullptr;
+    }
+    void give_back(std::unique_ptr<connection> c, std::size_t max_per_key)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        std::size_t same = 0;
+        for (auto& i : idle_)
+            if (i->key == c->key) ++same;
+        if (same >= max_per_key) return c->close();
+        c->idle_since = std::chrono::steady_clock::now();
+        idle_.push_back(std::move(c));
+    }
+    std::size_t size() const
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        return idle_.size();
+    }
+    void close_all()
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        for (auto& c : idle_) c->close();
+        idle_.clear();
+    }
+
+private:
+    mutable std::mutex mtx_;
+    std::vector<std::unique_ptr<connection>> idle_;
+};
+
+// The exchange's deadline of a blocking send. The thread that runs the lane's io_context waits
+// for its next event no longer than `at` (run_one_until), so an exchange needs no stream timer
+// of its own: that timer cost a system call to arm and a cancelled wait to run, per exchange.
+// When `at` passes, the thread cancels the socket's operations and they end in
+// beast::error::timeout, as the stream timer's would.
+struct lane_deadline {
+    using clock = std::chrono::steady_clock;
+    clock::time_point at = clock::time_point::max();  // max: none (the stream timers apply)
+    void* socket = nullptr;                           // the exchange's connection's socket
+    void (*cancel_socket)(void*) = nullptr;
+    bool passed = false;
+
+    template <class Socket>
+    void set(std::chrono::milliseconds after, Socket& s) noexcept
+    {
+        at = clock::now() + after;
+        socket = &s;
+        cancel_socket = [](void* p) {
+            error_code ignored;
+            static_cast<Socket*>(p)->cancel(ignored);
+        };
+        passed = false;
+    }
+    // Called when `at` has passed: ends the exchange's socket operations.
+    void expire() noexcept
+    {
+        passed = true;
+        if (socket) cancel_socket(socket);
+    }
+    void clear() noexcept { *this = lane_deadline{}; }
+    // An operation of the exchange that ended with `ec`: its timeout when the deadline passed.
+    void map(error_code& ec) const noexcept
+    {
+        if (passed && ec == net::error::operation_aborted) ec = beast::error::timeout;
+    }
+};
+
+// A private io_context for blocking sends, with its own connections; used by one thread at a time.
+struct blocking_lane {
+    net::io_context ioc;
+    connection_pool<net::any_io_executor> pool;
+    lane_deadline deadline;
+};
+
+// True when `s` holds a byte that could break HTTP framing if written in a header (CR, LF, NUL).
+inline bool breaks_framing(std::string_view s) noexcept
+{
+    for (char c : s)
+        if (c == '\r' || c == '\n' || c == '\0') return true;
+    return false;
+}
+
+// True when a header of `req` is empty-named or could break the request framing.
+inline bool refuses_headers(const http_request& req) noexcept
+{
+    for (auto& h : req.headers)
+        if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty()) return true;
+    return false;
+}
+
+// The reply as the client sees it, from the header Beast's response_parser read and the body
+// read after it: false, with `ec` and `detail`, for a status below 100 (Beast reads any three
+// digits). `body` is moved into `out`.
+template <class Fields>
+bool take_reply(const http::header<false, Fields>& m, std::string&& body, http_response& out, error_code& ec,
+                std::string& detail)
+{
+    if (m.result_int() < 100) {
+        ec = make_error_code(http::error::bad_status);
+        detail = "reply status " + std::to_string(m.result_int()) + " is below 100";
+        return false;
+    }
+    out.status = static_cast<int>(m.result_int());
+    out.headers.reserve(static_cast<std::size_t>(std::distance(m.begin(), m.end())));
+    for (auto& f : m) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    out.body = std::move(body);
+    return true;
+}
+
+// True for an interim reply's status (1xx but 101 Switching Protocols, which the client never asks for).
+inline bool is_interim(unsigned status) noexcept { return status >= 100 && status < 200 && status != 101; }
+
+// True for the ways a server ends a connection (the request may or may not have been read).
+inline bool closed_by_peer(const error_code& ec) noexcept
+{
+    return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated ||
+           ec == http::error::partial_message;
+}
+
+// A step's timeout, bounded by the request's own timeout when it has one.
+inline std::chrono::milliseconds clamp_timeout(std::chrono::milliseconds step, std::chrono::milliseconds request) noexcept
+{
+    return request.count() > 0 && request < step ? request : step;
+}
+
+inline std::string tls_failure_detail(SSL* ssl, const error_code& ec)
+{
+    long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+    if (v != X509_V_OK) return std::string("certificate verification failed: ") + X509_verify_cert_error_string(v);
+    return "TLS handshake failed: " + ec.message();
+}
+
+// What every copy of a transport shares: options, the TLS context, the pools.
+template <class Executor>
+struct beast_transport_state {
+    Executor ex;
+    beast_transport_options opts;
+    std::mutex mtx;
+    std::shared_ptr<net::ssl::context> ssl_ctx;
+    error_code ssl_ctx_error;
+    connection_pool<Executor> pool;                     // async_send's connections
+    std::vector<std::unique_ptr<blocking_lane>> lanes;  // send's, while not in use
+    std::atomic<std::size_t> opened{0};
+
+    beast_transport_state(const Executor& e, beast_transport_options o) : ex(e), opts(std::move(o)) {}
+
+    // The TLS context, built once. Loading the system store costs ~20 ms: never per request.
+    std::shared_ptr<net::ssl::context> tls_context(error_code& ec, std::string& detail)
+    {
+        std::lock_guard<std::mutex> lock(mtx);
+        if (ssl_ctx || ssl_ctx_error) {
+            ec = ssl_ctx_error;
+            if (ec) detail = "TLS setup failed: " + ec.message();
+            return ssl_ctx;
+        }
+        if (opts.ssl_context) return ssl_ctx = opts.ssl_context;
+        auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+        ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                             net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1,
+                         ec);
+        if (!ec) {
+            if (opts.verify_peer) {
+                ctx->set_verify_mode(net::ssl::verify_peer, ec);
+                if (!ec) {
+                    if (opts.ca_file.empty())
+                        ctx->set_default_verify_paths(ec);
+                    else
+                        ctx->load_verify_file(opts.ca_file, ec);
+                }
+            } else {
+                ctx->set_verify_mode(net::ssl::verify_none, ec);
+            }
+        }
+        if (ec) {
+            ssl_ctx_error = ec;
+            detail = opts.ca_file.empty() ? "TLS setup failed: " + ec.message()
+                                          : "cannot load CA file " + opts.ca_file + ": " + ec.message();
+            return nullptr;
+        }
+        return ssl_ctx = std::move(ctx);
+    }
+
+    std::unique_ptr<blocking_lane> take_lane()
+    {
+        {
+            std::lock_guard<std::mutex> lock(mtx);
+            if (!lanes.empty()) {
+                auto l = std::move(lanes.back());
+                lanes.pop_back();
+                return l;
+            }
+        }
+        return std::make_unique<blocking_lane>();
+    }
+    void give_back_lane(std::unique_ptr<blocking_lane> l)
+    {
+        std::lock_guard<std::mutex> lock(mtx);
+        lanes.push_back(std::move(l));
+    }
+};
+
+// Appends a request header to `out` as Beast writes it: the fields' writer (the FieldsWriter
+// that http::serializer runs for a header) without the serializer's state machine, which an
+// empty_body does not need. The transport appends the body.
+template <class Fields>
+void serialize_header(const http::request<http::empty_body, Fields>& m, std::string& out)
+{
+    typename Fields::writer w(m, m.version(), m.method());
+    const auto buffers = w.get();  // named: buffers_range_ref keeps a reference to it
+    for (auto b : beast::buffers_range_ref(buffers)) out.append(static_cast<const char*>(b.data()), b.size());
+}
+
+// Beast's header fields (one allocation per field) in an exchange's arena: the request's and
+// the reply's fields of a usual exchange fit in it, so they cost no allocation of their own.
+using arena_allocator = std::pmr::polymorphic_allocator<char>;
+using arena_fields = http::basic_fields<arena_allocator>;
+
+} // namespace detail
+} // namespace akool
+
+#endif

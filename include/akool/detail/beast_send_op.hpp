@@ -1,0 +1,721 @@
+// Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
+#ifndef AKOOL_DETAIL_BEAST_SEND_OP_HPP
+#define AKOOL_DETAIL_BEAST_SEND_OP_HPP
+
+// The Beast transport's one exchange (beast_transport.hpp), as an Asio composed operation
+// that both `async_send` and the blocking `send` run, and the one handler type it is compiled
+// for. What it runs over (connections, pools, lanes, the shared state): beast_connection.hpp.
+
+#include <akool/detail/beast_connection.hpp>
+#include <akool/detail/proxy.hpp>
+#include <akool/detail/url.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/coroutine.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/basic_resolver.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/recycling_allocator.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace akool {
+namespace detail {
+
+// One exchange on a connection of `Executor` (the transport's, or a blocking lane's): take
+// or open a connection (resolve, connect, TLS handshake, each with its timeout), write the
+// request, read the reply within the exchange timeout, give the connection back.
+template <class TransportExecutor, class Executor>
+class beast_send_op : net::coroutine {
+    using connection = beast_connection<Executor>;
+    using timer_type =
+        net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>;
+
+    struct op_state {
+        std::shared_ptr<beast_transport_state<TransportExecutor>> transport;
+        connection_pool<Executor>* pool;
+        Executor ex;
+        std::optional<http_request> owned;  // set when the request was handed over by value
+        const http_request* req;            // *owned, or the caller's
+        url_parts url;
+        std::string key;
+        std::string wire;        // the request as sent: Beast's serialization of the header, then the body
+        std::size_t written = 0; // bytes of `wire` already written
+        // Beast's parser with a buffer_body: the body is read piece by piece into `body` (at
+        // most `sink_room` bytes at a time when the request has a body sink, which then gets
+        // each piece; the whole body otherwise).
+        std::optional<http::response_parser<http::buffer_body, arena_allocator>> parser;
+        std::string body;
+        std::size_t body_used = 0;
+        std::unique_ptr<connection> conn;
+        std::optional<net::ip::basic_resolver<tcp, Executor>> resolver;
+        // The deadline of the step under way (resolve, connect, tunnel, TLS handshake, and
+        // the exchange of an async_send): when it passes, the resolver is cancelled and the
+        // socket closed, and the step ends in beast::error::timeout. `timer_gen` tells an
+        // expiry of the step's own arming from a stale one (the step ended as it expired).
+        std::optional<timer_type> timer;
+        unsigned timer_gen = 0;
+        bool timed_out = false;
+        net::ip::basic_resolver_results<tcp> resolved;
+        bool reused = false, resent = false;
+        bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
+        int interim_replies = 0;   // 1xx replies read before the reply
+        lane_deadline* deadline = nullptr;  // a blocking send's (its lane's), else none
+        std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
+        std::string hop_host;              // where the connection goes: the origin, or the proxy
+        std::uint16_t hop_port = 0;
+        std::string tunnel_wire;  // the CONNECT of a tunnel through the proxy (https), as sent
+        error_code refused;           // a request refused before any I/O
+        std::string refused_detail;
+        alignas(std::max_align_t) unsigned char arena_bytes[2048];
+        std::pmr::monotonic_buffer_resource arena{arena_bytes, sizeof arena_bytes};  // header fields
+
+        op_state(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>* p,
+                 const Executor& e, const http_request& r)
+            : transport(std::move(t)), pool(p), ex(e), req(&r)
+        {
+        }
+        op_state(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>* p,
+                 const Executor& e, http_request&& r)
+            : transport(std::move(t)), pool(p), ex(e), owned(std::move(r)), req(&*owned)
+        {
+        }
+    };
+    std::shared_ptr<op_state> st_;
+
+public:
+    // `req` must stay alive until the operation completes.
+    // `deadline`: a blocking send's lane deadline, which then replaces the operation's timer
+    // for the exchange (the one who runs the lane's io_context keeps to it).
+    beast_send_op(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>& pool,
+                  const Executor& ex, const http_request& req, lane_deadline* deadline = nullptr)
+        : st_(std::make_shared<op_state>(std::move(t), &pool, ex, req))
+    {
+        st_->deadline = deadline;
+    }
+    // The operation owns `req`.
+    beast_send_op(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>& pool,
+                  const Executor& ex, http_request&& req)
+        : st_(std::make_shared<op_state>(std::move(t), &pool, ex, std::move(req)))
+    {
+    }
+
+    template <class Self>
+    void operator()(Self& self, error_code ec = {}, std::size_t = 0)
+    {
+        step(self, ec);
+    }
+    template <class Self>
+    void operator()(Self& self, error_code ec, const tcp::endpoint&)
+    {
+        step(self, ec);
+    }
+    template <class Self>
+    void operator()(Self& self, error_code ec, const net::ip::basic_resolver_results<tcp>& results)
+    {
+        st_->resolved = results;
+        step(self, ec);
+    }
+
+private:
+    std::chrono::milliseconds clamp(std::chrono::milliseconds step) const noexcept
+    {
+        return clamp_timeout(step, st_->req->timeout);
+    }
+
+    template <class Self>
+    void fail(Self& self, error_code ec, std::string detail, bool maybe_sent)
+    {
+        auto& st = *st_;
+        disarm();
+        if (st.conn) st.conn->close();
+        st.conn.reset();
+        if (ec == beast::error::timeout) ec = make_error_code(error::timeout);
+        if (ec == http::error::body_limit) ec = make_error_code(error::response_too_large);
+        http_response r;
+        r.maybe_sent = maybe_sent;
+        r.failure_detail = std::move(detail);
+        self.complete(ec, std::move(r));
+    }
+
+    template <class Self>
+    void step(Self& self, error_code ec)
+    {
+        auto& st = *st_;
+        if (st.deadline) st.deadline->map(ec);
+        if (st.timed_out) ec = beast::error::timeout;  // even if the step's own completion came first
+        auto& opts = st.transport->opts;
+        BOOST_ASIO_CORO_REENTER(this)
+        {
+            // Every type reaches the step under way; the client keeps a create's send to
+            // terminal cancellation (its filter), as a create may not be sent twice.
+            self.reset_cancellation_state(net::enable_total_cancellation());
+            if (!parse_http_url(st.req->url, st.url)) {
+                st.refused = make_error_code(error::invalid_url);
+                st.refused_detail = "not an absolute http(s) URL";
+            } else if (refuses_headers(*st.req)) {
+                st.refused = make_error_code(boost::system::errc::invalid_argument);
+                st.refused_detail = "a request header name or value is empty or contains CR, LF or NUL";
+            }
+            if (!st.refused) choose_proxy();
+            if (st.refused) {
+                // Never complete inside async_send (the concept's rule): the handler runs after
+                // this call has returned.
+                BOOST_ASIO_CORO_YIELD net::post(st.ex, std::move(self));
+                return fail(self, st.refused, std::move(st.refused_detail), false);
+            }
+            st.key = (st.url.tls ? "s|" : "p|") + st.url.host + "|" + std::to_string(st.url.port);
+            if (st.proxy)  // a tunnel serves one origin; a plain proxy connection serves any
+                st.key = (st.url.tls ? "S|" + st.url.host + "|" + std::to_string(st.url.port) + "|" : "P|") +
+                         st.proxy->host + "|" + std::to_string(st.proxy->port);
+            build_message();
+            st.conn = st.pool->take(st.key, opts.max_idle_time);
+            st.reused = st.conn != nullptr;
+            for (;;) {
+                if (!st.conn) {
+                    {
+                        std::string detail;
+                        if (!open_connection(ec, detail)) return fail(self, ec, std::move(detail), false);
+                    }
+                    if (!endpoint_from_literal()) {
+                        st.resolver.emplace(st.ex);
+                        arm(clamp(opts.resolve_timeout));
+                        BOOST_ASIO_CORO_YIELD st.resolver->async_resolve(st.hop_host, std::to_string(st.hop_port),
+                                                                         std::move(self));
+                        st.resolver.reset();
+                        if (ec == beast::error::timeout)
+                            return fail(self, ec, "timed out resolving " + st.hop_host, false);
+                        if (ec) return fail(self, ec, "cannot resolve " + st.hop_host + ": " + ec.message(), false);
+                        // The resolver takes no cancellation signal: one that came meanwhile ends it here.
+                        if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+                            return fail(self, net::error::operation_aborted,
+                                        "cancelled while resolving " + st.hop_host, false);
+                    }
+                    arm(clamp(opts.connect_timeout));
+                    BOOST_ASIO_CORO_YIELD net::async_connect(st.conn->lowest(), st.resolved, std::move(self));
+                    if (ec)
+                        return fail(self, ec,
+                                    "cannot connect to " + hop_name() + ": " +
+                                        (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
+                                    false);
+                    {
+                        error_code ignored;
+                        st.conn->lowest().set_option(tcp::no_delay(true), ignored);
+                        // Synchronous calls on the socket fail instead of waiting (write_now);
+                        // asynchronous operations are not affected.
+                        st.conn->lowest().non_blocking(true, ignored);
+                    }
+                    st.transport->opened++;
+                    if (st.proxy && st.conn->secure) {
+                        // The tunnel: CONNECT host:port, then TLS with the origin through it.
+                        // Written and read with the exchange's own operations and parser type
+                        // (http::async_write and http::async_read of Beast's default messages
+                        // were over a quarter of a client TU's object code).
+                        make_tunnel_request();
+                        arm(clamp(opts.handshake_timeout));
+                        BOOST_ASIO_CORO_YIELD net::async_write(
+                            st.conn->lowest(), net::mutable_buffer(&st.tunnel_wire[0], st.tunnel_wire.size()),
+                            std::move(self));
+                        if (!ec) {
+                            st.parser.emplace(std::piecewise_construct, std::make_tuple(),
+                                              std::make_tuple(arena_allocator(&st.arena)));
+                            st.parser->skip(true);  // a 2xx to CONNECT has no body: the tunnel follows
+                            do {
+                                BOOST_ASIO_CORO_YIELD http::async_read_some(st.conn->lowest(), st.conn->buffer,
+                                                                            *st.parser, std::move(self));
+                            } while (!ec && !st.parser->is_done());
+                        }
+                        {
+                            std::string detail;
+                            if (!tunnel_established(ec, detail)) return fail(self, ec, std::move(detail), false);
+                        }
+                    }
+                    if (st.conn->secure) {
+                        arm(clamp(opts.handshake_timeout));
+                        BOOST_ASIO_CORO_YIELD st.conn->secure->async_handshake(net::ssl::stream_base::client,
+                                                                               std::move(self));
+                        if (ec == beast::error::timeout)
+                            return fail(self, make_error_code(error::timeout),
+                                        "TLS with " + url_authority(st.url) + ": handshake timed out", false);
+                        if (ec)
+                            return fail(self, ec,
+                                        "TLS with " + url_authority(st.url) + ": " +
+                                            tls_failure_detail(st.conn->secure->native_handle(), ec),
+                                        false);
+                    }
+                }
+
+                // One deadline for writing the request and reading the whole reply: the
+                // operation's timer (armed after write_now, which does not wait), or a
+                // blocking send's lane's.
+                if (st.deadline) {
+                    disarm();
+                    st.deadline->set(clamp(opts.request_timeout), st.conn->lowest());
+                }
+                st.written = 0;
+                ec = {};
+                write_now(ec);
+                if (!st.deadline) arm(clamp(opts.request_timeout));
+                if (!ec && st.written < st.wire.size()) {
+                    BOOST_ASIO_CORO_YIELD {
+                        auto rest = net::buffer(st.wire) + st.written;
+                        if (st.conn->secure)
+                            net::async_write(*st.conn->secure, rest, std::move(self));
+                        else
+                            net::async_write(*st.conn->plain, rest, std::move(self));
+                    }
+                }
+                st.interim_replies = 0;
+                while (!ec) {
+                    st.parser.emplace(std::piecewise_construct, std::make_tuple(),
+                                      std::make_tuple(arena_allocator(&st.arena)));
+                    st.length_told = false;
+                    st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
+                                                                     : opts.max_response_bytes);
+                    st.body_used = 0;
+                    // Beast's incremental body read: read_some into the buffer_body's room
+                    // until the message is done (need_buffer: the room is full).
+                    do {
+                        make_room();
+                        if (!parse_buffered(ec)) {
+                            BOOST_ASIO_CORO_YIELD {
+                                if (st.conn->secure)
+                                    http::async_read_some(*st.conn->secure, st.conn->buffer, *st.parser,
+                                                          std::move(self));
+                                else
+                                    http::async_read_some(*st.conn->plain, st.conn->buffer, *st.parser,
+                                                          std::move(self));
+                            }
+                        }
+                        if (ec == http::error::need_buffer) ec = {};
+                        if (!ec && !take_body_piece(ec))
+                            return fail(self, ec,
+                                        "exchange with " + url_authority(st.url) + ": the body sink refused a chunk: " +
+                                            ec.message(),
+                                        true);
+                    } while (!ec && !st.parser->is_done());
+                    // An interim reply (1xx but 101, which a server may send unasked, RFC 9110
+                    // 15.2) is not the reply: read the next one, within the same deadline.
+                    if (ec || !is_interim(st.parser->get().result_int())) break;
+                    if (++st.interim_replies > 8) {
+                        ec = make_error_code(http::error::bad_status);
+                        return fail(self, ec,
+                                    "exchange with " + url_authority(st.url) + ": more than 8 interim (1xx) replies",
+                                    true);
+                    }
+                }
+                if (!ec) break;
+                if (ec == beast::error::timeout)
+                    return fail(self, ec, "timed out waiting for the reply from " + url_authority(st.url), true);
+                // A reused connection that the server closed before answering: the request
+                // was not processed only if the server closed first, which we cannot know.
+                // Resend only what is replay-safe, once, on a new connection.
+                if (st.reused && !st.resent && st.req->replay_safe && closed_by_peer(ec) &&
+                    !(st.parser && st.parser->got_some())) {
+                    if (st.deadline) st.deadline->clear();
+                    disarm();
+                    st.conn->close();
+                    st.conn.reset();
+                    st.parser.reset();
+                    st.reused = false;
+                    st.resent = true;
+                    continue;
+                }
+                return fail(self, ec, "exchange with " + url_authority(st.url) + ": " + ec.message(), true);
+            }
+            finish(self);
+        }
+    }
+
+    static constexpr std::size_t sink_room = 64 * 1024;  // a download's buffer of body bytes
+
+    // Parses the bytes the header's read left in the buffer (most often the whole body)
+    // without a read: http::async_read_some would parse them too, but complete through a
+    // post, one more turn of the event loop. False when a read is needed (nothing parsed, or
+    // the parser needs more); true otherwise, with `ec` saying how the parse went.
+    bool parse_buffered(error_code& ec)
+    {
+        auto& st = *st_;
+        if (!st.parser->is_header_done() || st.conn->buffer.size() == 0) return false;
+        ec = {};
+        st.conn->buffer.consume(st.parser->put(st.conn->buffer.data(), ec));
+        if (ec != http::error::need_more) return true;
+        ec = {};
+        return false;
+    }
+
+    // Room in `body` after the bytes kept for the buffer_body to read into: none before the
+    // header is parsed (the parser reads the header alone first), and never more than a
+    // Content-Length says is left, so that a small reply costs a small buffer.
+    void make_room()
+    {
+        auto& st = *st_;
+        auto& b = st.parser->get().body();
+        if (b.size != 0 && b.data) return;  // room left from the last read
+        if (!st.parser->is_header_done()) return;
+        std::size_t room = st.req->body_sink ? sink_room : std::max<std::size_t>(16 * 1024, st.body_used);
+        if (auto left = st.parser->content_length_remaining())
+            room = static_cast<std::size_t>(std::min<std::uint64_t>(room, *left));
+        st.body.resize(st.body_used + room);
+        b.data = &st.body[st.body_used];
+        b.size = room;
+    }
+
+    // Counts what the last read put into `body`; with a body sink and a 200 reply, hands it
+    // over. False when the sink refused it (`ec` set).
+    bool take_body_piece(error_code& ec)
+    {
+        auto& st = *st_;
+        auto& b = st.parser->get().body();
+        std::size_t got = b.data ? static_cast<std::size_t>(static_cast<char*>(b.data) - &st.body[st.body_used]) : 0;
+        st.body_used += got;
+        if (b.size == 0) b.data = nullptr;  // full: make_room gives more
+        if (!st.req->body_sink || !st.parser->is_header_done() || st.parser->get().result_int() != 200 ||
+            st.body_used == 0)
+            return true;
+        if (!st.length_told) {  // the reply's Content-Length, once, before the first chunk
+            st.length_told = true;
+            if (auto n = st.parser->content_length()) st.req->body_sink.announce_length(*n);
+        }
+        st.req->body_sink(std::string_view(st.body.data(), st.body_used), ec);
+        st.body_used = 0;
+        b.data = nullptr;  // the room starts again at the front
+        return !ec;
+    }
+
+    // The request as a Beast message: Host and User-Agent unless the request sets its own;
+    // Content-Length always the transport's (for a POST or a body). Beast serializes the
+    // header once into `wire`, the body follows: the streams then only write one buffer
+    // (http::async_write over both stream types cost a client TU 2 s of compile time).
+    void build_message()
+    {
+        auto& st = *st_;
+        http::request<http::empty_body, arena_fields> m(std::piecewise_construct, std::make_tuple(),
+                                                        std::make_tuple(arena_allocator(&st.arena)));
+        m.method(st.req->method == http_method::post ? http::verb::post : http::verb::get);
+        // Through a proxy (not a tunnel), the absolute form: the proxy reads the origin from it.
+        m.target(st.proxy && !st.url.tls ? "http://" + url_authority(st.url) + st.url.target : st.url.target);
+        if (st.proxy && !st.url.tls && !st.proxy->authorization.empty())
+            m.set(http::field::proxy_authorization, st.proxy->authorization);
+        m.version(11);
+        m.set(http::field::host, url_authority(st.url));
+        if (!st.transport->opts.user_agent.empty()) m.set(http::field::user_agent, st.transport->opts.user_agent);
+        for (auto& h : st.req->headers) {
+            if (ascii_iequals(h.name, "content-length") || ascii_iequals(h.name, "transfer-encoding")) continue;
+            if (ascii_iequals(h.name, "host") || ascii_iequals(h.name, "user-agent"))
+                m.set(h.name, h.value);
+            else
+                m.insert(h.name, h.value);
+        }
+        if (st.req->method == http_method::post || !st.req->body.empty()) m.content_length(st.req->body.size());
+        st.wire.clear();
+        st.wire.reserve(1024 + st.req->body.size());  // one allocation for header and body
+        serialize_header(m, st.wire);
+        st.wire += st.req->body;
+    }
+
+    // Whether the request goes through a proxy (options `proxy`, `http_proxy`, `no_proxy`):
+    // sets `proxy` and where to connect (`hop_host`, `hop_port`), or `refused` for a proxy
+    // URL that cannot be used.
+    void choose_proxy()
+    {
+        auto& st = *st_;
+        auto& opts = st.transport->opts;
+        st.hop_host = st.url.host;
+        st.hop_port = st.url.port;
+        const std::string& url = !st.url.tls && opts.http_proxy ? *opts.http_proxy : opts.proxy;
+        if (url.empty() || no_proxy_matches(opts.no_proxy, st.url.host, st.url.port)) return;
+        proxy_parts p;
+        std::string why;
+        if (!parse_proxy_url(url, p, why)) {
+            st.refused = make_error_code(error::invalid_url);
+            st.refused_detail = why;
+            return;
+        }
+        st.hop_host = p.host;
+        st.hop_port = p.port;
+        st.proxy = std::move(p);
+    }
+
+    // The peer a connection goes to, for messages: "host:port", or "proxy host:port" (never
+    // the proxy's user or password).
+    std::string hop_name() const
+    {
+        auto& st = *st_;
+        if (!st.proxy) return url_authority(st.url);
+        return "proxy " + host_with_port(st.hop_host, st.hop_port);
+    }
+
+    // `CONNECT host:port`, with Proxy-Authorization when the proxy URL had credentials.
+    void make_tunnel_request()
+    {
+        auto& st = *st_;
+        const std::string origin = host_with_port(st.url.host, st.url.port);
+        http::request<http::empty_body, arena_fields> m(std::piecewise_construct, std::make_tuple(),
+                                                        std::make_tuple(arena_allocator(&st.arena)));
+        m.method(http::verb::connect);
+        m.target(origin);
+        m.version(11);
+        m.set(http::field::host, origin);
+        if (!st.transport->opts.user_agent.empty()) m.set(http::field::user_agent, st.transport->opts.user_agent);
+        if (!st.proxy->authorization.empty()) m.set(http::field::proxy_authorization, st.proxy->authorization);
+        st.tunnel_wire.clear();
+        serialize_header(m, st.tunnel_wire);
+    }
+
+    // The proxy's answer to CONNECT (after `ec`, the write's or the read's): true when the
+    // tunnel is open (a 2xx and nothing after its header). A refusal (403, 407, 502, ...) is
+    // errc::connection_refused; a failed exchange with the proxy, request_not_sent. Either
+    // way nothing reached the origin.
+    bool tunnel_established(error_code& ec, std::string& detail)
+    {
+        auto& st = *st_;
+        const std::string what = hop_name() + ", tunnel to " + host_with_port(st.url.host, st.url.port);
+        if (ec) {
+            detail = what + ": " + (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+            ec = make_error_code(ec == beast::error::timeout ? error::timeout : error::request_not_sent);
+            return false;
+        }
+        auto& m = st.parser->get();
+        if (m.result_int() / 100 != 2) {
+            detail = what + ": the proxy refused with HTTP " + std::to_string(m.result_int()) +
+                     (m.reason().empty() ? std::string() : " " + std::string(m.reason()));
+            if (m.result_int() == 407) detail += " (proxy authentication required or wrong)";
+            ec = make_error_code(boost::system::errc::connection_refused);
+            return false;
+        }
+        if (st.conn->buffer.size() != 0) {
+            detail = what + ": the proxy sent bytes after its 2xx to CONNECT";
+            ec = make_error_code(error::request_not_sent);
+            return false;
+        }
+        st.parser.reset();
+        st.tunnel_wire = std::string();  // it may hold the proxy's credentials
+        return true;
+    }
+
+    // A new connection: its stream, TLS set up (SNI, host name or IP check) when https.
+    bool open_connection(error_code& ec, std::string& detail)
+    {
+        auto& st = *st_;
+        st.conn = std::make_unique<connection>();
+        st.conn->key = st.key;
+        // Beast reads at most the buffer's free capacity: room for a large body in few reads.
+        st.conn->buffer.reserve(32 * 1024);
+        if (!st.url.tls) {
+            st.conn->plain.emplace(st.ex);
+            return true;
+        }
+        auto ctx = st.transport->tls_context(ec, detail);
+        if (!ctx) return false;
+        st.conn->secure.emplace(st.ex, *ctx);
+        SSL* ssl = st.conn->secure->native_handle();
+        error_code aec;
+        net::ip::make_address(st.url.host, aec);
+        bool is_ip = !aec;
+        if (!is_ip && SSL_set_tlsext_host_name(ssl, st.url.host.c_str()) != 1) {
+            ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+            detail = "TLS setup failed: " + ec.message();
+            return false;
+        }
+        int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), st.url.host.c_str())
+                       : SSL_set1_host(ssl, st.url.host.c_str());
+        if (ok != 1) {
+            ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+            detail = "TLS setup failed: " + ec.message();
+            return false;
+        }
+        return true;
+    }
+
+    // An IP literal needs no resolver: fills `resolved` and returns true.
+    bool endpoint_from_literal()
+    {
+        auto& st = *st_;
+        error_code ec;
+        auto addr = net::ip::make_address(st.hop_host, ec);
+        if (ec) return false;
+        st.resolved = net::ip::basic_resolver_results<tcp>::create(tcp::endpoint(addr, st.hop_port), st.hop_host,
+                                                                   std::to_string(st.hop_port));
+        return true;
+    }
+
+    // Gives the step under way `d` (replacing the last step's deadline): when it passes, the
+    // resolver is cancelled and the socket closed, as basic_stream's timer would, so that the
+    // step's operation ends at once and nothing is left on the connection.
+    void arm(std::chrono::milliseconds d)
+    {
+        auto& st = *st_;
+        st.timed_out = false;
+        if (!st.timer) st.timer.emplace(st.ex);
+        st.timer->expires_after(d);
+        std::weak_ptr<op_state> weak = st_;
+        st.timer->async_wait([weak, gen = ++st.timer_gen](error_code ec) {
+            auto s = weak.lock();
+            if (ec || !s || s->timer_gen != gen) return;
+            s->timed_out = true;
+            if (s->resolver) s->resolver->cancel();
+            if (s->conn && (s->conn->plain || s->conn->secure)) {
+                error_code ignored;
+                s->conn->lowest().close(ignored);
+            }
+        });
+    }
+    // No deadline (the step is over, or a lane keeps the next one).
+    void disarm()
+    {
+        auto& st = *st_;
+        st.timed_out = false;
+        if (!st.timer) return;
+        ++st.timer_gen;
+        st.timer->cancel();
+    }
+
+    // Writes what the socket takes at once (on a kept-alive connection: inside async_send,
+    // before the executor runs), sparing a completion; async_write sends the rest. Over TLS
+    // only a request that fits one record (the socket's send buffer is empty at the start of
+    // an exchange); an error there leaves the stream unusable and fails the exchange as a
+    // failed write does (maybe_sent).
+    void write_now(error_code& ec)
+    {
+        auto& st = *st_;
+        if (st.conn->secure) {
+            if (st.wire.size() > 16 * 1024) return;
+            st.written = net::write(*st.conn->secure, net::buffer(st.wire), ec);
+            return;
+        }
+        st.written = net::write(*st.conn->plain, net::buffer(st.wire), ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    }
+
+    template <class Self>
+    void finish(Self& self)
+    {
+        auto& st = *st_;
+        disarm();
+        auto& m = st.parser->get();
+        const bool keep = m.keep_alive();
+        http_response out;
+        {
+            error_code ec;
+            std::string detail;
+            st.body.resize(st.body_used);
+            if (!take_reply(m, std::move(st.body), out, ec, detail))
+                return fail(self, ec, "exchange with " + url_authority(st.url) + ": " + detail, true);
+        }
+        st.parser.reset();
+        if (keep)
+            st.pool->give_back(std::move(st.conn), st.transport->opts.max_idle_per_host);
+        else
+            st.conn->close();
+        st.conn.reset();
+        self.complete(error_code{}, std::move(out));
+    }
+};
+
+// The one handler type the Beast operation is compiled for. Each caller of `async_send` has
+// its own handler type (every client operation, the blocking `send`, the concept check), and
+// an operation compiled per caller multiplied the resolve/connect/TLS/write/read code in every
+// client TU (21.6 s instead of 9.7 s with clang++ -O0 for example/sync_create.cpp). The
+// caller's handler keeps its executor (a work guard; the result is dispatched to it) and its
+// cancellation slot. Its associated allocator is not used: the holder, and through this
+// handler's allocator the state of Beast's stream operations, come from Asio's per-thread
+// recycling allocator, so a steady stream of exchanges does not reach the heap for them.
+class erased_send_handler {
+    struct base {
+        virtual void complete(error_code ec, http_response&& r) = 0;  // frees *this, then calls
+        virtual void destroy() noexcept = 0;                          // frees *this, no call
+    protected:
+        ~base() = default;
+    };
+
+    template <class Handler, class IoExecutor>
+    struct holder final : base {
+        using allocator_type = net::recycling_allocator<holder>;
+        using work_guard = net::executor_work_guard<net::associated_executor_t<Handler, IoExecutor>>;
+        Handler handler;
+        work_guard work;
+
+        template <class H>
+        holder(H&& h, const IoExecutor& ex)
+            : handler(std::forward<H>(h)), work(net::get_associated_executor(handler, ex))
+        {
+        }
+        static void free(holder* p) noexcept
+        {
+            allocator_type a;
+            p->~holder();
+            a.deallocate(p, 1);
+        }
+        void complete(error_code ec, http_response&& r) override
+        {
+            // Asio's rule: the operation's memory is freed before the handler is called.
+            Handler h(std::move(handler));
+            work_guard w(std::move(work));
+            free(this);
+            auto ex = w.get_executor();
+            net::dispatch(ex, [h = std::move(h), ec, r = std::move(r)]() mutable { std::move(h)(ec, std::move(r)); });
+        }
+        void destroy() noexcept override { free(this); }
+    };
+
+    base* p_ = nullptr;
+    net::cancellation_slot slot_;
+
+public:
+    template <class Handler, class IoExecutor>
+    erased_send_handler(Handler&& h, const IoExecutor& ex)
+    {
+        using handler_type = std::decay_t<Handler>;
+        using holder_type = holder<handler_type, IoExecutor>;
+        if constexpr (std::is_same_v<net::associated_cancellation_slot_t<handler_type>, net::cancellation_slot>)
+            slot_ = net::get_associated_cancellation_slot(h);
+        typename holder_type::allocator_type a;
+        holder_type* mem = a.allocate(1);
+        struct release_on_throw {  // no try/catch: the header also serves -fno-exceptions builds
+            holder_type* p;
+            ~release_on_throw() { if (p) typename holder_type::allocator_type().deallocate(p, 1); }
+        } guard{mem};
+        p_ = ::new (static_cast<void*>(mem)) holder_type(std::forward<Handler>(h), ex);
+        guard.p = nullptr;
+    }
+    erased_send_handler(erased_send_handler&& o) noexcept : p_(std::exchange(o.p_, nullptr)), slot_(o.slot_) {}
+    erased_send_handler& operator=(erased_send_handler&&) = delete;
+    ~erased_send_handler()
+    {
+        if (p_) p_->destroy();
+    }
+
+    using cancellation_slot_type = net::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return slot_; }
+    /// Beast's stream operations allocate through it: Asio's per-thread recycling cache.
+    using allocator_type = net::recycling_allocator<void>;
+    allocator_type get_allocator() const noexcept { return {}; }
+
+    void operator()(error_code ec, http_response r) { std::exchange(p_, nullptr)->complete(ec, std::move(r)); }
+};
+
+
+} // namespace detail
+} // namespace akool
+
+#endif
