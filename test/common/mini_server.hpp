@@ -71,6 +71,13 @@ public:
     }
     int requests() const { return requests_.load(); }
     int connections() const { return connections_.load(); }
+    // The SNI host name of each TLS connection the server completed a handshake on, in order
+    // ("" when the client sent none).
+    std::vector<std::string> server_names() const
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        return server_names_;
+    }
 
     // Closes every open connection from the server side (as an idle timeout would).
     void close_connections()
@@ -119,7 +126,14 @@ private:
             net::ssl::stream<tcp::socket> stream(std::move(sock), *ssl_);
             boost::system::error_code ec;
             stream.handshake(net::ssl::stream_base::server, ec);
-            if (!ec) session(stream);
+            if (!ec) {
+                const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+                {
+                    std::lock_guard<std::mutex> lock(mtx_);
+                    server_names_.push_back(sni ? sni : "");
+                }
+                session(stream);
+            }
         } else {
             session(sock);
         }
@@ -164,8 +178,9 @@ private:
     std::atomic<bool> stopped_{false};
     std::atomic<int> requests_{0};
     std::atomic<int> connections_{0};
-    std::mutex mtx_;
+    mutable std::mutex mtx_;
     std::vector<int> fds_;
+    std::vector<std::string> server_names_;
     std::list<std::thread> threads_;
 };
 

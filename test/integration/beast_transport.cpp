@@ -332,6 +332,10 @@ BOOST_AUTO_TEST_CASE(tls_with_trusted_ca_for_ip_and_name)
             BOOST_TEST(tasks.size() == 1u);
         }
         BOOST_TEST(c.transport().connections_opened() == 1u);
+        // SNI carries a host name, never an IP literal (RFC 6066 3).
+        auto names = srv.server_names();
+        BOOST_TEST_REQUIRE(!names.empty());
+        BOOST_TEST(names.back() == (std::string(host) == "localhost" ? "localhost" : ""));
     }
 }
 

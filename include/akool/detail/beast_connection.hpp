@@ -86,7 +86,11 @@ struct beast_connection {
 #else
         char byte;
         auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+#if EAGAIN == EWOULDBLOCK  // one value on Linux: comparing both draws -Wlogical-op
+        return n < 0 && errno == EAGAIN;
+#else
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+#endif
 #endif
     }
 

@@ -6,6 +6,7 @@
 // that both `async_send` and the blocking `send` run, and the one handler type it is compiled
 // for. What it runs over (connections, pools, lanes, the shared state): beast_connection.hpp.
 
+#include <akool/detail/asio_coroutine.hpp>
 #include <akool/detail/beast_connection.hpp>
 #include <akool/detail/proxy.hpp>
 #include <akool/detail/url.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/coroutine.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/basic_resolver.hpp>
@@ -44,6 +44,7 @@ namespace detail {
 // One exchange on a connection of `Executor` (the transport's, or a blocking lane's): take
 // or open a connection (resolve, connect, TLS handshake, each with its timeout), write the
 // request, read the reply within the exchange timeout, give the connection back.
+AKOOL_DETAIL_CORO_WARNINGS_PUSH
 template <class TransportExecutor, class Executor>
 class beast_send_op : net::coroutine {
     using connection = beast_connection<Executor>;
@@ -532,7 +533,9 @@ private:
         error_code aec;
         net::ip::make_address(st.url.host, aec);
         bool is_ip = !aec;
-        if (!is_ip && SSL_set_tlsext_host_name(ssl, st.url.host.c_str()) != 1) {
+        // SNI: what the macro SSL_set_tlsext_host_name expands to, without its C cast (-Wold-style-cast).
+        if (!is_ip && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                               static_cast<void*>(const_cast<char*>(st.url.host.c_str()))) != 1) {
             ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             detail = "TLS setup failed: " + ec.message();
             return false;
@@ -631,6 +634,7 @@ private:
         self.complete(error_code{}, std::move(out));
     }
 };
+AKOOL_DETAIL_CORO_WARNINGS_POP
 
 // The one handler type the Beast operation is compiled for. Each caller of `async_send` has
 // its own handler type (every client operation, the blocking `send`, the concept check), and

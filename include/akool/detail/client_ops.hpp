@@ -13,6 +13,7 @@
 #include <akool/model.hpp>
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
+#include <akool/detail/asio_coroutine.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
 #include <akool/detail/sansio/download.hpp>
@@ -28,7 +29,6 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
-#include <boost/asio/coroutine.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
@@ -287,6 +287,8 @@ private:
 
 // Each hop one exchange (client->start_fetch); the algorithm decides whether to follow a
 // redirect, and its body sink has written the body as it arrived.
+AKOOL_DETAIL_CORO_WARNINGS_PUSH
+
 template <class Client, class Result>
 class download_op : net::coroutine {
 public:
@@ -450,6 +452,8 @@ private:
 
     std::unique_ptr<state> st_;
 };
+
+AKOOL_DETAIL_CORO_WARNINGS_POP
 
 } // namespace detail
 } // namespace akool

@@ -7,12 +7,21 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace akool {
 namespace detail {
 
+// boost::system::error_category's destructor is protected and not virtual, by design; g++'s
+// -Wnon-virtual-dtor still names it in a user's build (Boost's own categories are quiet only
+// as system headers). This class is final: nothing is deleted through a base pointer.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+#endif
 class journal_category_impl final : public boost::system::error_category {
 public:
     constexpr journal_category_impl() noexcept : boost::system::error_category(0x3b1e5f0a7c92d481ULL) {}
@@ -31,6 +40,9 @@ public:
         return "unknown batch journal error " + std::to_string(v);
     }
 };
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 inline constexpr int journal_version = 1;
 
@@ -45,8 +57,8 @@ AKOOL_DECL const boost::system::error_category& get_journal_error_category() noe
 AKOOL_DECL std::string manifest_digest(std::string_view manifest)
 {
     std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (unsigned char c : manifest) {
-        h ^= c;
+    for (char c : manifest) {
+        h ^= static_cast<unsigned char>(c);
         h *= 0x100000001b3ULL;
     }
     char buf[17];
@@ -99,8 +111,15 @@ inline bool decode_journal_entry(std::string_view text, std::string& event, std:
     auto ln = o.find("line");
     if (ln == o.end() || !(ln->value().is_int64() || ln->value().is_uint64())) return false;
     if (ln->value().is_int64() && ln->value().get_int64() < 1) return false;
-    line = ln->value().is_int64() ? static_cast<std::size_t>(ln->value().get_int64())
-                                  : static_cast<std::size_t>(ln->value().get_uint64());
+    if (ln->value().is_int64()) {
+        line = static_cast<std::size_t>(ln->value().get_int64());
+    } else {
+        const std::uint64_t n = ln->value().get_uint64();
+        if constexpr (std::is_same_v<std::uint64_t, std::size_t>)  // no cast to its own type (-Wuseless-cast)
+            line = n;
+        else
+            line = static_cast<std::size_t>(n);
+    }
     if (!str("event", event, true)) return false;
     if (event == "sending") return true;
     if (event == "created") {
