@@ -24,7 +24,7 @@ struct diagnostics {
     std::vector<validation_issue> issues;
     /// The service's business code (`code`), 0 when no reply carried one.
     int api_code = 0;
-    /// The service's `msg`, verbatim.
+    /// The service's `msg`, verbatim (`summary()` shows it escaped and cut).
     std::string server_message;
     /// The HTTP status of the reply, 0 when no reply arrived.
     int http_status = 0;
@@ -57,7 +57,9 @@ struct diagnostics {
     }
 
     /// One line for a log or an exception: the client's and the server's words and the
-    /// first validation error, if any.
+    /// first validation error, if any. Control characters (C0, DEL, C1) and bytes of no
+    /// UTF-8 character are shown as hexadecimal escapes, and the server's message is cut
+    /// after 300 bytes, so a hostile reply cannot break the line or drive a terminal.
     AKOOL_DECL std::string summary() const;
 };
 

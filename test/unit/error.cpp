@@ -271,4 +271,46 @@ BOOST_AUTO_TEST_CASE(throw_on_error_behaviour)
     BOOST_TEST(caught);
 }
 
+// A summary goes to logs and terminals: whatever the service put in its message (or a task
+// id holds), the line has no control byte, no C1 control, no byte outside UTF-8, and keeps
+// printable text, escaped where it was not.
+BOOST_AUTO_TEST_CASE(summary_is_one_printable_line_whatever_the_server_sent)
+{
+    diagnostics d;
+    d.client_message = "the service refused the request";
+    d.server_message = std::string("bad\r\nFAKE LOG LINE\x1b[31mred\x7f\xc2\x9b") + "2J caf\xc3\xa9 \xff\xfe end";
+    d.api_code = 1003;
+    d.http_status = 400;
+    d.task_id = "id\nwith\tcontrols";
+    const std::string s = d.summary();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto u = static_cast<unsigned char>(s[i]);
+        BOOST_TEST((u >= 0x20u && u != 0x7fu), "byte " << i << " of " << s);
+        if (u == 0xc2u && i + 1 < s.size()) BOOST_TEST(static_cast<unsigned char>(s[i + 1]) > 0x9fu);
+        BOOST_TEST((u != 0xffu && u != 0xfeu));
+    }
+    BOOST_TEST(s.find("bad\\x0d\\x0aFAKE LOG LINE\\x1b[31mred\\x7f\\u009b2J caf\xc3\xa9 \\xff\\xfe end") !=
+               std::string::npos, s);
+    BOOST_TEST(s == "the service refused the request; server: bad\\x0d\\x0aFAKE LOG LINE\\x1b[31mred\\x7f\\u009b2J "
+                    "caf\xc3\xa9 \\xff\\xfe end; code 1003; HTTP 400; task id\\x0awith\\x09controls");
+    // The message itself stays as the server sent it.
+    BOOST_TEST(d.server_message.find("\r\nFAKE") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(summary_cuts_a_long_server_message_between_characters)
+{
+    diagnostics d;
+    d.server_message = std::string(10000, 'a');
+    std::string s = d.summary();
+    BOOST_TEST(s == "server: " + std::string(300, 'a') + "... (10000 bytes)");
+    BOOST_TEST(d.server_message.size() == 10000u);
+    // A two-byte character across the 300th byte is dropped whole, never split.
+    d.server_message = std::string(299, 'b') + "\xc3\xa9" + "tail";
+    s = d.summary();
+    BOOST_TEST(s == "server: " + std::string(299, 'b') + "... (305 bytes)");
+    // Exactly 300 bytes: shown whole, no ellipsis.
+    d.server_message = std::string(298, 'c') + "\xc3\xa9";
+    BOOST_TEST(d.summary() == "server: " + d.server_message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

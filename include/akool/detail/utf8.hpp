@@ -84,6 +84,36 @@ inline void append_utf8_replacing(std::string& out, std::string_view s)
     }
 }
 
+// Appends `s` as one printable line for a log or a terminal, whatever its bytes: C0 controls
+// (CR, LF, ESC, ...) and DEL as \xNN, the C1 controls U+0080-U+009F (which some terminals
+// obey as ESC sequences) as \u00NN, a byte of no well-formed UTF-8 sequence as \xNN, the rest
+// as it is. At most `max_bytes` of `s` are shown (a character is kept or dropped whole); a
+// longer `s` ends in "... (N bytes)".
+inline void append_printable(std::string& out, std::string_view s, std::size_t max_bytes = std::string_view::npos)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    auto escape = [&out](const char* prefix, unsigned char b) {
+        out += prefix;
+        out += hex[b >> 4];
+        out += hex[b & 15];
+    };
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0) n = 1;
+        if (i + n > max_bytes) break;
+        if (b < 0x20 || b == 0x7f || (n == 1 && b >= 0x80))
+            escape("\\x", b);
+        else if (n == 2 && b == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F)
+            escape("\\u00", static_cast<unsigned char>(s[i + 1]));
+        else
+            out.append(s.data() + i, n);
+        i += n;
+    }
+    if (i < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
+}
+
 } // namespace detail
 } // namespace akool
 

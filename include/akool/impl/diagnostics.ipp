@@ -6,31 +6,40 @@
 // compiles the summary's string building nor includes <boost/throw_exception.hpp>.
 
 #include <akool/diagnostics.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include <boost/throw_exception.hpp>
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace akool {
 
+// Every part goes through detail::append_printable: the server's message and a task id are
+// the service's (or a file's) bytes, and a summary is printed to logs and terminals, so it
+// stays one line without control characters. The server's message is shown up to
+// `max_server_message` bytes (all of it stays in `server_message`).
 AKOOL_DECL std::string diagnostics::summary() const
 {
+    constexpr std::size_t max_server_message = 300;
     std::string out;
-    auto add = [&out](const std::string& part) {
+    auto add = [&out](std::string_view label, std::string_view part, std::size_t max_bytes = std::string_view::npos) {
         if (part.empty()) return;
         if (!out.empty()) out += "; ";
-        out += part;
+        out += label;
+        detail::append_printable(out, part, max_bytes);
     };
     for (const auto& i : issues)
         if (i.severity == severity::error) {
-            add(i.field + ": " + i.message);
+            add("", i.field + ": " + i.message);
             break;
         }
-    add(client_message);
-    if (!server_message.empty()) add("server: " + server_message);
-    if (api_code != 0) add("code " + std::to_string(api_code));
-    if (http_status != 0 && http_status != 200) add("HTTP " + std::to_string(http_status));
-    if (!task_id.empty()) add("task " + task_id);
+    add("", client_message);
+    add("server: ", server_message, max_server_message);
+    if (api_code != 0) add("", "code " + std::to_string(api_code));
+    if (http_status != 0 && http_status != 200) add("", "HTTP " + std::to_string(http_status));
+    add("task ", task_id);
     return out;
 }
 
