@@ -8,11 +8,14 @@
 //    bad_response and a message;
 //  - a decoder that fails returns nothing; one that succeeds leaves no message behind;
 //  - the create reply's SAX fast path, when it accepts a body, returns exactly what the JSON
-//    value reader returns.
+//    value reader returns;
+//  - the diagnostics' summary, whatever the reply's message held, is one line of valid UTF-8
+//    with no control character (C0, DEL, C1), and shows at most 300 bytes of that message.
 
 #include "fuzz_common.hpp"
 
 #include <akool/json.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -23,11 +26,27 @@ using namespace akool;
 
 namespace {
 
+// The summary a log or a terminal gets: printable, one line, bounded by the client's own words.
+void check_summary(const char* decoder, const diagnostics& diag)
+{
+    (void)decoder;
+    const std::string s = diag.summary();
+    AKOOL_FUZZ_CHECK(detail::utf8_invalid_offset(s) == std::string_view::npos, decoder);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        AKOOL_FUZZ_CHECK(u >= 0x20 && u != 0x7f, decoder);
+        if (u == 0xc2 && i + 1 < s.size()) AKOOL_FUZZ_CHECK(static_cast<unsigned char>(s[i + 1]) > 0x9f, decoder);
+    }
+    // A byte shown escaped takes at most 4 (a C0 control or a bad byte as backslash-x-NN).
+    AKOOL_FUZZ_CHECK(s.size() <= 4 * diag.client_message.size() + 4 * 300 + 200, decoder);
+}
+
 // The envelope outcome of one decoder against peek_api_code's reading.
 void check_envelope(const char* decoder, bool peeked, int code, const std::string& msg, const error_code& ec,
                     const diagnostics& diag)
 {
     (void)decoder;
+    check_summary(decoder, diag);
     if (!peeked) {
         AKOOL_FUZZ_CHECK(ec == make_error_code(error::bad_response), decoder);
         AKOOL_FUZZ_CHECK(!diag.client_message.empty(), decoder);
