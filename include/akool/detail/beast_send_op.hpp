@@ -6,7 +6,7 @@
 // that both `async_send` and the blocking `send` run, and the one handler type it is compiled
 // for. What it runs over (connections, pools, lanes, the shared state): beast_connection.hpp.
 
-#include <akool/detail/asio_coroutine.hpp>
+#include <akool/detail/warnings.hpp>
 #include <akool/detail/beast_connection.hpp>
 #include <akool/detail/proxy.hpp>
 #include <akool/detail/url.hpp>
@@ -16,6 +16,7 @@
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/coroutine.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/basic_resolver.hpp>

@@ -13,7 +13,7 @@
 #include <akool/model.hpp>
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
-#include <akool/detail/asio_coroutine.hpp>
+#include <akool/detail/warnings.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
 #include <akool/detail/sansio/download.hpp>
@@ -29,6 +29,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/coroutine.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 

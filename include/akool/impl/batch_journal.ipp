@@ -3,25 +3,19 @@
 #define AKOOL_IMPL_BATCH_JOURNAL_IPP
 
 #include <akool/batch_journal.hpp>
+#include <akool/detail/warnings.hpp>
 
 #include <boost/json.hpp>
 
 #include <cstdio>
 #include <cstdint>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 namespace akool {
 namespace detail {
 
-// boost::system::error_category's destructor is protected and not virtual, by design; g++'s
-// -Wnon-virtual-dtor still names it in a user's build (Boost's own categories are quiet only
-// as system headers). This class is final: nothing is deleted through a base pointer.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-#endif
+AKOOL_DETAIL_CATEGORY_WARNINGS_PUSH
 class journal_category_impl final : public boost::system::error_category {
 public:
     constexpr journal_category_impl() noexcept : boost::system::error_category(0x3b1e5f0a7c92d481ULL) {}
@@ -40,9 +34,7 @@ public:
         return "unknown batch journal error " + std::to_string(v);
     }
 };
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+AKOOL_DETAIL_CATEGORY_WARNINGS_POP
 
 inline constexpr int journal_version = 1;
 
@@ -111,14 +103,10 @@ inline bool decode_journal_entry(std::string_view text, std::string& event, std:
     auto ln = o.find("line");
     if (ln == o.end() || !(ln->value().is_int64() || ln->value().is_uint64())) return false;
     if (ln->value().is_int64() && ln->value().get_int64() < 1) return false;
-    if (ln->value().is_int64()) {
-        line = static_cast<std::size_t>(ln->value().get_int64());
-    } else {
-        const std::uint64_t n = ln->value().get_uint64();
-        if constexpr (std::is_same_v<std::uint64_t, std::size_t>)  // no cast to its own type (-Wuseless-cast)
-            line = n;
-        else
-            line = static_cast<std::size_t>(n);
+    {
+        boost::system::error_code nec;  // Boost.JSON's checked conversion: no cast, no truncation
+        line = ln->value().to_number<std::size_t>(nec);
+        if (nec) return false;
     }
     if (!str("event", event, true)) return false;
     if (event == "sending") return true;

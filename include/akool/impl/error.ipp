@@ -3,6 +3,7 @@
 #define AKOOL_IMPL_ERROR_IPP
 
 #include <akool/error.hpp>
+#include <akool/detail/warnings.hpp>
 
 #include <cstdio>
 #include <string>
@@ -63,13 +64,7 @@ inline const char* error_message(int v) noexcept
     return nullptr;
 }
 
-// boost::system::error_category's destructor is protected and not virtual, by design; g++'s
-// -Wnon-virtual-dtor still names it in a user's build (Boost's own categories are quiet only
-// as system headers). This class is final: nothing is deleted through a base pointer.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-#endif
+AKOOL_DETAIL_CATEGORY_WARNINGS_PUSH
 class error_category_impl final : public boost::system::error_category {
 public:
     // A fixed id makes categories from different TUs and shared objects compare equal.
@@ -93,9 +88,7 @@ public:
         return buf;
     }
 };
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+AKOOL_DETAIL_CATEGORY_WARNINGS_POP
 
 } // namespace detail
 
