@@ -7,6 +7,7 @@
 /// including this header pulls in no Boost, Asio or OpenSSL header.
 
 #include <akool/config.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include <array>
 #include <cstdint>
@@ -222,30 +223,9 @@ constexpr bool is_valid_task_id(std::string_view id) noexcept
 
 namespace detail {
 
-/// A task id as a message may quote it: in double quotes, control and non-ASCII bytes as
-/// \xNN, quotes and backslashes escaped, cut after 40 bytes with its length appended.
-inline std::string quote_task_id(std::string_view id)
-{
-    static constexpr char hex[] = "0123456789abcdef";
-    constexpr std::size_t shown = 40;
-    std::string out = "\"";
-    for (std::size_t i = 0; i < id.size() && i < shown; ++i) {
-        auto u = static_cast<unsigned char>(id[i]);
-        if (id[i] == '"' || id[i] == '\\') {
-            out += '\\';
-            out += id[i];
-        } else if (u < 0x20 || u >= 0x7f) {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 15];
-        } else {
-            out += id[i];
-        }
-    }
-    out += '"';
-    if (id.size() > shown) out += "... (" + std::to_string(id.size()) + " bytes)";
-    return out;
-}
+/// A task id as a message may quote it: in double quotes, printable (quote_printable),
+/// cut after 40 bytes with its length appended.
+inline std::string quote_task_id(std::string_view id) { return quote_printable(id, 40); }
 
 } // namespace detail
 

@@ -430,6 +430,18 @@ BOOST_AUTO_TEST_CASE(control_characters_in_a_quoted_value_are_escaped)
     BOOST_TEST(m.find("\\x0d\\x0a") != std::string::npos, m);
 }
 
+// A quoted value is shown the way diagnostics::summary shows the service's words
+// (detail::quote_printable): besides C0 controls, the C1 controls some terminals obey and bytes
+// of no UTF-8 character are escaped, and so are quotes, so the value's end is unambiguous.
+BOOST_AUTO_TEST_CASE(quoted_value_escapes_c1_controls_bad_bytes_and_quotes)
+{
+    image_request r = text_request();
+    r.webhook_url = std::string("ftp://h/\xc2\x9b" "2J\xff\"q\\caf\xc3\xa9");
+    auto issues = check(r, {"webhookurl invalid_url error", "webhookurl invalid_utf8 error"});
+    const std::string& m = issues.at(0).message;
+    BOOST_TEST(m.find("\"ftp://h/\\u009b2J\\xff\\\"q\\\\caf\xc3\xa9\"") != std::string::npos, m);
+}
+
 BOOST_AUTO_TEST_CASE(webhook_unset_gives_no_finding)
 {
     image_request r = text_request();

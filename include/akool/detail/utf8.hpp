@@ -6,7 +6,8 @@
 // JSON writer replaces invalid sequences so that it never emits a body that is not JSON.
 // Valid means well-formed as the Unicode Standard's table 3-7 defines it (no overlong forms,
 // no surrogates, nothing above U+10FFFF), which is what a JSON parser such as Boost.JSON's
-// accepts. Standard library only.
+// accepts. And the one way a message shows untrusted text (append_printable, quote_printable):
+// one printable line whatever the bytes. Standard library only.
 
 #include <cstddef>
 #include <string>
@@ -86,10 +87,11 @@ inline void append_utf8_replacing(std::string& out, std::string_view s)
 
 // Appends `s` as one printable line for a log or a terminal, whatever its bytes: C0 controls
 // (CR, LF, ESC, ...) and DEL as \xNN, the C1 controls U+0080-U+009F (which some terminals
-// obey as ESC sequences) as \u00NN, a byte of no well-formed UTF-8 sequence as \xNN, the rest
-// as it is. At most `max_bytes` of `s` are shown (a character is kept or dropped whole); a
-// longer `s` ends in "... (N bytes)".
-inline void append_printable(std::string& out, std::string_view s, std::size_t max_bytes = std::string_view::npos)
+// obey as ESC sequences) as \u00NN, a byte of no well-formed UTF-8 sequence as \xNN, with
+// `escape_quotes` also `"` and `\` as \" and \\, the rest as it is. At most `max_bytes` of
+// `s` are shown (a character is kept or dropped whole). Returns how many bytes of `s` were shown.
+inline std::size_t append_printable_part(std::string& out, std::string_view s, std::size_t max_bytes,
+                                         bool escape_quotes)
 {
     static constexpr char hex[] = "0123456789abcdef";
     auto escape = [&out](const char* prefix, unsigned char b) {
@@ -107,11 +109,39 @@ inline void append_printable(std::string& out, std::string_view s, std::size_t m
             escape("\\x", b);
         else if (n == 2 && b == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F)
             escape("\\u00", static_cast<unsigned char>(s[i + 1]));
-        else
+        else if (escape_quotes && (b == '"' || b == '\\')) {
+            out += '\\';
+            out += s[i];
+        } else
             out.append(s.data() + i, n);
         i += n;
     }
-    if (i < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
+    return i;
+}
+
+// The text a cut value ends with: its whole length.
+inline void append_cut_note(std::string& out, std::size_t shown, std::size_t size)
+{
+    if (shown < size) out += "... (" + std::to_string(size) + " bytes)";
+}
+
+// `s` as one printable line (append_printable_part); a longer `s` than `max_bytes` ends in
+// "... (N bytes)".
+inline void append_printable(std::string& out, std::string_view s, std::size_t max_bytes = std::string_view::npos)
+{
+    append_cut_note(out, append_printable_part(out, s, max_bytes, false), s.size());
+}
+
+// `s` for a message that quotes a value: in double quotes, printable (append_printable_part,
+// quotes and backslashes escaped), cut after `max_bytes` with "... (N bytes)" after the
+// closing quote.
+inline std::string quote_printable(std::string_view s, std::size_t max_bytes)
+{
+    std::string out = "\"";
+    const std::size_t shown = append_printable_part(out, s, max_bytes, true);
+    out += '"';
+    append_cut_note(out, shown, s.size());
+    return out;
 }
 
 } // namespace detail

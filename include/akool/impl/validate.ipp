@@ -84,40 +84,9 @@ inline bool is_blank(std::string_view s) noexcept
     return true;
 }
 
-// `s` in double quotes, for a message: control characters, quotes and backslashes escaped so
-// that the message stays one printable line, and cut after `max_quoted` bytes (never inside a
-// UTF-8 sequence) with "..." appended.
-AKOOL_COLD inline std::string quote(std::string_view s)
-{
-    static constexpr char hex[] = "0123456789abcdef";
-    bool cut = false;
-    if (s.size() > max_quoted) {
-        std::size_t n = max_quoted;
-        // Back off over continuation bytes so that a multi-byte character is kept or dropped whole.
-        while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-        s = s.substr(0, n);
-        cut = true;
-    }
-    std::string out;
-    out.reserve(s.size() + 8);
-    out += '"';
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20 || u == 0x7f) {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 15];
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    if (cut) out += "...";
-    return out;
-}
+// `s` in double quotes, for a message: one printable line (detail::quote_printable), cut
+// after `max_quoted` bytes.
+AKOOL_COLD inline std::string quote(std::string_view s) { return quote_printable(s, max_quoted); }
 
 // Why `url` is not an absolute http(s) URL, as the end of a sentence ("is empty", ...).
 // Only called for a URL that detail::is_http_url refused.
