@@ -125,14 +125,21 @@ public:
     /// The options given to the constructor, as changed by `set_api_key` and `set_token`.
     const client_options& options() const noexcept { return c_.st->opts; }
 
-    /// Authenticates with an API key from now on (`x-api-key`), dropping any token.
+    /// Authenticates with an API key from now on (`x-api-key`), dropping any token (also one
+    /// the client got with `client_options::credentials`).
     void set_api_key(std::string key)
     {
         c_.st->opts.api_key = std::move(key);
         c_.st->opts.token.clear();
+        c_.st->renewed.set({});
     }
-    /// Authenticates with a bearer token from now on; it takes precedence over the API key.
-    void set_token(std::string token) { c_.st->opts.token = std::move(token); }
+    /// Authenticates with a bearer token from now on; it takes precedence over the API key,
+    /// and replaces a token the client got with `client_options::credentials`.
+    void set_token(std::string token)
+    {
+        c_.st->opts.token = std::move(token);
+        c_.st->renewed.set({});
+    }
 
     /// The retry policy of operations started from now on.
     const retry_policy& get_retry_policy() const noexcept { return c_.st->retry; }
@@ -726,8 +733,8 @@ private:
         http_request request = build(build_ec, diag);
         detail::blocking_waiter waiter;
         detail::sansio::exchange_algo<Decode> algo(std::move(request), build_ec, cs.gate, waiter, cs.retry, kind,
-                                                   std::move(decode), cs.jitter(), diag,
-                                                   &cs.opts.on_exchange);
+                                                   std::move(decode), cs.jitter(), diag, &cs.opts.on_exchange,
+                                                   detail::renews_token<Decode> ? &cs.opts : nullptr, &cs.renewed);
         detail::run_blocking(cs.transport, algo, waiter);
         ec = algo.error();
         return std::move(algo.value());

@@ -7,11 +7,13 @@
 
 #include <akool/config.hpp>
 #include <akool/error.hpp>
+#include <akool/model.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -55,6 +57,15 @@ struct client_options {
     std::string api_key;
     /// Sent as `Authorization: Bearer ...`; the service prefers it over the API key.
     std::string token;
+    /// When set, the client renews its token itself, as the service asks of a client: a create
+    /// or get-result (a wait's polls too) that the service refuses with 1101 (invalid or
+    /// expired token) or 1102 (no authorization) gets a new token with these credentials
+    /// (getToken, an exchange of its own with the same gate, retries and `on_exchange`) and is
+    /// sent once more with it; a second refusal is reported, and so is a failure to get the
+    /// token. The client keeps that token for its later requests, in place of `token` and
+    /// `api_key`, until `set_token` or `set_api_key` is called (it does not change `token`
+    /// itself). Downloads never carry credentials.
+    std::optional<client_credentials> credentials;
     /// Largest API reply accepted, in bytes (0: the transport's default).
     std::size_t max_response_bytes = 8u << 20;
     /// The exchange log hook: when set, called once per attempt of every exchange (retries

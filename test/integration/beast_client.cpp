@@ -146,6 +146,72 @@ BOOST_AUTO_TEST_CASE(a_callback_runs_on_the_clients_executor)
     BOOST_TEST(r.srv.get_stats().creates_processed == 1u);
 }
 
+// API.md: tokens expire (1101) and a client should get a new one and retry once. With
+// credentials and neither key nor token, the first request meets 1102 and gets the first token;
+// the client keeps it; once it expires, a poll of an async wait meets 1101 and gets another.
+BOOST_AUTO_TEST_CASE(with_credentials_the_client_gets_and_renews_its_token)
+{
+    emu::options o = emulator_options(ms(0));
+    o.client_id = "renewal-client-id";
+    o.client_secret = "renewal-client-secret";
+    o.token_ttl = ms(300);
+    emu::server srv(o);
+    srv.start();
+    asio::io_context ioc;
+    akool::client_options opts;
+    opts.base_url = srv.base_url();
+    opts.credentials = akool::client_credentials{o.client_id, o.client_secret};
+    akool::client client(ioc, opts);
+
+    akool::error_code ec;
+    akool::diagnostics diag;
+    auto tasks = client.create(two_images(), ec, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message() << " " << diag.summary());
+    BOOST_TEST_REQUIRE(tasks.size() == 2u);
+    BOOST_TEST(srv.get_stats().tokens_issued == 1u);
+    BOOST_TEST(srv.get_stats().creates_processed == 1u, "the create refused with 1102 was not processed");
+    client.get_result(tasks[0].id, ec, diag);
+    BOOST_TEST(!ec, ec.message() << " " << diag.summary());
+    BOOST_TEST(srv.get_stats().tokens_issued == 1u, "the kept token serves the next request");
+
+    std::this_thread::sleep_for(ms(400));  // the token expires
+    akool::image_result done;
+    ec = akool::error::timeout;
+    client.async_wait(tasks[1].id, fast_wait(), diag, [&](akool::error_code e, akool::image_result r) {
+        ec = e;
+        done = std::move(r);
+    });
+    ioc.run();
+    BOOST_TEST(!ec, ec.message() << " " << diag.summary());
+    BOOST_TEST((done.status == akool::image_status::completed));
+    BOOST_TEST(srv.get_stats().tokens_issued == 2u);
+    BOOST_TEST(client.options().token.empty(), "the options stay as given");
+}
+
+BOOST_AUTO_TEST_CASE(with_wrong_credentials_the_failure_to_get_a_token_is_reported)
+{
+    emu::options o = emulator_options(ms(0));
+    o.client_id = "renewal-client-id";
+    o.client_secret = "renewal-client-secret";
+    emu::server srv(o);
+    srv.start();
+    asio::io_context ioc;
+    akool::client_options opts;
+    opts.base_url = srv.base_url();
+    opts.token = "not-a-token-of-the-service";
+    opts.credentials = akool::client_credentials{o.client_id, "a-wrong-secret"};
+    akool::client client(ioc, opts);
+    akool::error_code ec;
+    akool::diagnostics diag;
+    auto tasks = client.create(two_images(), ec, diag);
+    BOOST_TEST((ec == akool::error::api_invalid_authorization), ec.message());
+    BOOST_TEST(tasks.empty());
+    BOOST_TEST(diag.client_message.find("getting a new token failed") != std::string::npos, diag.summary());
+    BOOST_TEST(diag.summary().find("a-wrong-secret") == std::string::npos, "no secret in a message");
+    BOOST_TEST(srv.get_stats().tokens_issued == 0u);
+    BOOST_TEST(srv.get_stats().creates_processed == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(use_future_with_the_io_context_on_another_thread)
 {
     rig r;

@@ -9,6 +9,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include <akool/detail/sansio/exchange.hpp>
+#include <akool/detail/protocol.hpp>
 
 #include <boost/system/errc.hpp>
 
@@ -16,6 +17,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace bdata = boost::unit_test::data;
 namespace sansio = akool::detail::sansio;
@@ -89,6 +91,7 @@ struct rig {
 
 namespace akool {
 inline std::ostream& boost_test_print_type(std::ostream& os, error e) { return os << "akool::error(" << int(e) << ")"; }
+inline std::ostream& boost_test_print_type(std::ostream& os, request_kind k) { return os << "request_kind(" << int(k) << ")"; }
 } // namespace akool
 
 BOOST_AUTO_TEST_CASE(success_on_the_first_attempt)
@@ -286,4 +289,165 @@ BOOST_AUTO_TEST_CASE(the_request_is_copied_while_a_retry_may_follow_and_moved_on
     akool::http_request last = r.algo->take_request();
     BOOST_TEST(last.body == "payload");
     BOOST_TEST(last.url == "https://api.example.test/x");
+}
+
+// ---- a new token when the service refuses the credentials (client_options::credentials) ----
+
+namespace {
+
+// An exchange whose request carries a bearer token, made by a client with credentials.
+struct renewal_rig {
+    akool::detail::exchange_gate gate;
+    counting_waiter waiter;
+    akool::diagnostics diag;
+    akool::retry_policy policy;
+    akool::client_options opts;
+    sansio::renewed_token store;
+    // Each attempt reported to the hook, its views (valid during the call only) copied.
+    struct attempt {
+        std::string path;
+        int api_code;
+        error_code ec;
+        unsigned number;
+        bool will_retry;
+    };
+    std::vector<attempt> log;
+    sansio::exchange_hook hook = [this](const akool::exchange_record& r) {
+        log.push_back({std::string(r.path), r.api_code, r.ec, r.attempt, r.will_retry});
+    };
+    clk::time_point now = clk::time_point() + std::chrono::hours(1);
+    std::optional<sansio::exchange_algo<echo_decode>> algo;
+
+    explicit renewal_rig(bool with_credentials = true, request_kind kind = request_kind::read, unsigned max_retries = 0)
+    {
+        gate.set_limits({0, 0});
+        policy.max_retries = max_retries;
+        policy.jitter = 0;
+        opts.base_url = "https://api.example.test";
+        opts.token = "old-token";
+        if (with_credentials) opts.credentials = akool::client_credentials{"id", "secret"};
+        akool::http_request req;
+        req.method = kind == request_kind::create ? akool::http_method::post : akool::http_method::get;
+        req.url = "https://api.example.test/x";
+        req.body = "payload";
+        req.replay_safe = kind == request_kind::read;
+        req.headers = {{"Authorization", "Bearer old-token"}, {"Accept", "application/json"}};
+        algo.emplace(std::move(req), error_code{}, gate, waiter, policy, kind, echo_decode{}, sansio::jitter_source{},
+                     diag, &hook, &opts, &store);
+    }
+    action reply(int status, std::string body)
+    {
+        auto& r = algo->response();
+        r.status = status;
+        r.body = std::move(body);
+        return algo->resume(now);
+    }
+    std::string authorization() const
+    {
+        for (auto& h : algo->request().headers)
+            if (h.name == "Authorization" || h.name == "x-api-key") return h.name + ": " + h.value;
+        return "";
+    }
+};
+
+const std::string expired = R"({"code":1101,"msg":"the request token has expired"})";
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(a_refused_token_is_renewed_and_the_request_sent_once_more,
+                     bdata::make({1101, 1102}) * bdata::make({request_kind::read, request_kind::create}), code, kind)
+{
+    renewal_rig r(true, kind);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(r.authorization() == "Authorization: Bearer old-token");
+    action a = r.reply(401, "{\"code\":" + std::to_string(code) + ",\"msg\":\"no\"}");
+    // The token exchange: its request is the one to send now.
+    BOOST_TEST_REQUIRE(a.kind == action::send);
+    BOOST_TEST(r.algo->request().url == "https://api.example.test/api/open/v3/getToken");
+    BOOST_TEST(r.algo->request().body.find("\"clientSecret\":\"secret\"") != std::string::npos);
+    BOOST_TEST(r.algo->request().replay_safe, "a token request may be cancelled and resent");
+    BOOST_TEST(r.gate.in_flight() == 1u, "the token exchange passes the gate too");
+    a = r.reply(200, R"({"code":1000,"token":"new-token"})");
+    // The request again, with the new token, even a create (the service refused it: it was not processed).
+    BOOST_TEST_REQUIRE(a.kind == action::send);
+    BOOST_TEST(r.algo->request().url == "https://api.example.test/x");
+    BOOST_TEST(r.algo->request().body == "payload");
+    BOOST_TEST(r.authorization() == "Authorization: Bearer new-token");
+    BOOST_TEST(r.store.get() == "new-token", "kept for the client's later requests");
+    a = r.reply(200, "ok: done");
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(!r.algo->error());
+    BOOST_TEST(r.algo->value() == "ok: done");
+    BOOST_TEST(r.diag.api_code == 0, "the diagnostics are the last attempt's");
+    BOOST_TEST(r.gate.in_flight() == 0u);
+    // Three attempts reported: the refused one, the token's, the one sent again.
+    BOOST_TEST_REQUIRE(r.log.size() == 3u);
+    BOOST_TEST(r.log[0].api_code == code);
+    BOOST_TEST(r.log[0].will_retry);
+    BOOST_TEST(r.log[1].path == "/api/open/v3/getToken");
+    BOOST_TEST(r.log[2].number == 2u);
+    BOOST_TEST(!r.log[2].ec);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_refusal_after_a_new_token_is_reported)
+{
+    renewal_rig r;
+    r.algo->resume(r.now);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);
+    BOOST_TEST(r.reply(200, R"({"code":1000,"token":"new-token"})").kind == action::send);
+    BOOST_TEST(r.reply(401, expired).kind == action::done, "a token is asked for once per exchange");
+    BOOST_TEST(r.algo->error() == akool::error::api_invalid_authorization);
+    BOOST_TEST(r.diag.api_code == 1101);
+}
+
+BOOST_AUTO_TEST_CASE(a_failure_to_get_a_token_is_reported_with_the_token_exchange_words)
+{
+    renewal_rig r;
+    r.algo->resume(r.now);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);
+    action a = r.reply(200, R"({"code":1200,"msg":"the account has been banned"})");
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::api_account_banned);
+    BOOST_TEST(r.diag.api_code == 1200);
+    BOOST_TEST(r.diag.server_message == "the account has been banned");
+    BOOST_TEST(r.diag.client_message.find("refused the credentials (1101)") != std::string::npos, r.diag.client_message);
+    BOOST_TEST(r.store.get().empty());
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(without_credentials_a_refusal_is_reported_at_once)
+{
+    renewal_rig r(false);
+    r.algo->resume(r.now);
+    BOOST_TEST(r.reply(401, expired).kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::api_invalid_authorization);
+    BOOST_TEST(r.log.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_kept_token_replaces_the_built_credentials_from_the_first_attempt)
+{
+    renewal_rig r(true);
+    r.store.set("kept-token");
+    // The rig's algorithm was made before: make another one, which reads the store when it starts.
+    akool::http_request req;
+    req.url = "https://api.example.test/x";
+    req.headers = {{"x-api-key", "key"}, {"Accept", "application/json"}};
+    r.algo.emplace(std::move(req), error_code{}, r.gate, r.waiter, r.policy, request_kind::read, echo_decode{},
+                   sansio::jitter_source{}, r.diag, &r.hook, &r.opts, &r.store);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(r.authorization() == "Authorization: Bearer kept-token");
+    BOOST_TEST(r.algo->request().headers.size() == 2u, "the API key is replaced, not sent beside the token");
+}
+
+BOOST_AUTO_TEST_CASE(cancellation_during_the_token_exchange_ends_the_exchange)
+{
+    renewal_rig r(true, request_kind::create);
+    r.algo->resume(r.now);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);
+    const error_code aborted = make_error_code(boost::system::errc::operation_canceled);
+    r.algo->response().maybe_sent = true;
+    action a = r.algo->resume(r.now, aborted, true);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == aborted, "the create was refused, so its outcome is known: not outcome_unknown");
+    BOOST_TEST(r.gate.in_flight() == 0u);
 }

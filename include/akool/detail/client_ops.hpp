@@ -51,26 +51,6 @@ namespace detail {
 namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 
-// ---- decoders: body -> value ----------------------------------------------------------
-
-struct decode_create {
-    std::vector<image_task> operator()(std::string& body, error_code& ec, diagnostics& diag) const
-    {
-        return decode_create_response(body, ec, diag);
-    }
-};
-struct decode_result {
-    image_result operator()(std::string& body, error_code& ec, diagnostics& diag) const
-    {
-        return decode_result_response(body, ec, diag);
-    }
-};
-struct decode_token {
-    std::string operator()(std::string& body, error_code& ec, diagnostics& diag) const
-    {
-        return decode_token_response(body, ec, diag);
-    }
-};
 // ---- what every operation of one client shares ---------------------------------------
 
 template <class Transport>
@@ -82,6 +62,7 @@ struct client_state {
     client_options opts;
     retry_policy retry;
     exchange_gate gate;
+    sansio::renewed_token renewed;  // the token got with opts.credentials, when there is one
     std::mutex rng_mtx;
     std::minstd_rand rng{std::random_device{}()};
 
@@ -129,7 +110,8 @@ public:
               request_kind kind)
             : timer(cs.transport.get_executor()),
               algo(std::move(req), build_ec, cs.gate, *this, cs.retry, kind, std::move(dec), cs.jitter(),
-                   user_diag ? *user_diag : own_diag, &cs.opts.on_exchange)
+                   user_diag ? *user_diag : own_diag, &cs.opts.on_exchange,
+                   renews_token<Decode> ? &cs.opts : nullptr, &cs.renewed)
         {
         }
         void cancel() noexcept override { timer.cancel(); }

@@ -20,7 +20,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace akool {
 
@@ -155,6 +157,41 @@ inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v)
         s = s * 10 + (c - '0');
     }
     return std::chrono::seconds(s);
+}
+
+// The decoders of the service's replies, body -> value, as an exchange takes them.
+struct decode_create {
+    std::vector<image_task> operator()(std::string& body, error_code& ec, diagnostics& diag) const
+    {
+        return decode_create_response(body, ec, diag);
+    }
+};
+struct decode_result {
+    image_result operator()(std::string& body, error_code& ec, diagnostics& diag) const
+    {
+        return decode_result_response(body, ec, diag);
+    }
+};
+struct decode_token {
+    std::string operator()(std::string& body, error_code& ec, diagnostics& diag) const
+    {
+        return decode_token_response(body, ec, diag);
+    }
+};
+// True for the exchanges whose request carries the client's credentials, and that may get a
+// new token and be sent again when the service refuses them (client_options::credentials).
+template <class Decode>
+inline constexpr bool renews_token = std::is_same_v<Decode, decode_create> || std::is_same_v<Decode, decode_result>;
+
+// Replaces the credentials header of `req` (built by add_common_headers) with the bearer `token`.
+inline void set_bearer_token(http_request& req, const std::string& token)
+{
+    for (auto it = req.headers.begin(); it != req.headers.end();)
+        if (ascii_iequals(it->name, "authorization") || ascii_iequals(it->name, "x-api-key"))
+            it = req.headers.erase(it);
+        else
+            ++it;
+    req.headers.insert(req.headers.begin(), {"Authorization", "Bearer " + token});
 }
 
 /// Turns a transport outcome into the operation's result. `decode` is one of the json.hpp

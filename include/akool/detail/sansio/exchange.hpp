@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -89,10 +90,37 @@ struct has_see_reply<Decode, std::void_t<decltype(std::declval<const Decode&>().
 // The exchange log hook of client_options, as the algorithm takes it.
 using exchange_hook = std::function<void(const exchange_record&)>;
 
+// The token a client got by itself (client_options::credentials), which every later request
+// of the client carries. Its exchanges may run on several threads at once (the synchronous
+// forms), hence the lock.
+class renewed_token {
+public:
+    std::string get() const
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        return token_;
+    }
+    void set(std::string token)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        token_ = std::move(token);
+    }
+
+private:
+    mutable std::mutex mtx_;
+    std::string token_;
+};
+
+struct token_renewal;
+
 // One exchange of a `Decode`d value with the service (create, get-result, token, download).
 // Resume it first with no outcome; then, after each action, with that action's outcome.
 // With a `hook` (client_options::on_exchange), each attempt is reported to it once classified;
 // a streamed body is then counted by a sink of its own in front of the request's.
+// With `auth` (the client's options, for a request that carries its credentials) and
+// `auth->credentials` set, the request carries the token in `store` when there is one, and a
+// refusal with 1101 or 1102 runs a token exchange (an algorithm of its own, whose actions this
+// one passes on), keeps the new token in `store`, and sends the request once more with it.
 template <class Decode>
 class exchange_algo {
 public:
@@ -104,10 +132,12 @@ public:
     // `gate`, `waiter` and `diag` must outlive the algorithm.
     exchange_algo(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
                   const retry_policy& policy, request_kind kind, Decode decode, jitter_source jitter,
-                  diagnostics& diag, const exchange_hook* hook = nullptr)
+                  diagnostics& diag, const exchange_hook* hook = nullptr, const client_options* auth = nullptr,
+                  renewed_token* store = nullptr)
         : request_(std::move(request)), gate_(&gate), waiter_(&waiter), policy_(policy), kind_(kind),
           decode_(std::move(decode)), jitter_(jitter), diag_(&diag), ec_(build_ec),
-          replay_safe_(request_.replay_safe), hook_(hook && *hook ? hook : nullptr)
+          replay_safe_(request_.replay_safe), hook_(hook && *hook ? hook : nullptr),
+          auth_(auth && auth->credentials && store ? auth : nullptr), store_(store)
     {
         if (hook_) watch_request();
     }
@@ -121,6 +151,10 @@ public:
         switch (state_) {
         case state::start:
             if (ec_) return finish();
+            if (auth_) {
+                std::string token = store_->get();
+                if (!token.empty()) set_bearer_token(request_, token);
+            }
             return enter(now);
         case state::gating:
             if (cancelled) {
@@ -137,6 +171,12 @@ public:
             value_ = finish_exchange(ec, response_, replay_safe_, decode_, ec_, *diag_);
             const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
             response_ = http_response{};
+            if (may_renew() && !cancelled &&
+                (diag_->api_code == static_cast<int>(error::api_invalid_authorization) ||
+                 diag_->api_code == static_cast<int>(error::api_authorization_empty))) {
+                if (hook_) report(now, received, std::chrono::milliseconds(0), true);
+                return renew(now);
+            }
             exchange_action a;
             const bool retry = !cancelled && decide_retry(policy_, kind_, ec_, *diag_, retries_);
             if (retry) {
@@ -156,21 +196,19 @@ public:
                 return finish();
             }
             return enter(now);
+        case state::renewing: return step_renewal(now, ec, cancelled);
         case state::finished: break;
         }
         return exchange_action{};
     }
 
-    // The request to send now: the kept one itself when no retry can follow (moved out), else
-    // a copy. For a transport that takes the request over (async_send).
-    http_request take_request()
-    {
-        return retries_ < policy_.max_retries ? request_ : std::move(request_);
-    }
+    // The request to send now: the kept one itself when it cannot be sent again (moved out),
+    // else a copy. For a transport that takes the request over (async_send).
+    http_request take_request();
     // The request, for a transport that only reads it (the blocking send).
-    const http_request& request() const noexcept { return request_; }
+    const http_request& request() const noexcept;
     // Where the driver puts the reply of a `send`.
-    http_response& response() noexcept { return response_; }
+    http_response& response() noexcept;
 
     // The outcome, once `done`.
     const error_code& error() const noexcept { return ec_; }
@@ -179,7 +217,12 @@ public:
     unsigned retries() const noexcept { return retries_; }
 
 private:
-    enum class state { start, gating, sending, backing_off, finished };
+    enum class state { start, gating, sending, backing_off, renewing, finished };
+
+    // True while a refusal of the credentials may still be answered with a new token.
+    bool may_renew() const noexcept { return auth_ && !renewed_; }
+    exchange_action renew(clock::time_point now);
+    exchange_action step_renewal(clock::time_point now, error_code ec, bool cancelled);
 
     exchange_action enter(clock::time_point now)
     {
@@ -240,7 +283,7 @@ private:
         r.http_status = diag_->http_status;
         r.api_code = diag_->api_code;
         r.ec = ec_;
-        r.attempt = retries_ + 1;
+        r.attempt = retries_ + (renewed_ ? 2 : 1);
         r.duration = std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_);
         r.bytes_sent = sent_bytes_;
         r.bytes_received = received;
@@ -268,7 +311,85 @@ private:
     std::uint64_t sent_bytes_ = 0;
     clock::time_point sent_at_{};
     std::unique_ptr<sink_counter> counter_;
+    const client_options* auth_ = nullptr;   // the credentials and the service's URL; null: no renewal
+    renewed_token* store_ = nullptr;
+    bool renewed_ = false;                   // a token was asked for (once per exchange)
+    std::unique_ptr<token_renewal> renewal_; // the token exchange under way
 };
+
+// A token exchange run inside another exchange, with its own diagnostics; on the heap, so that
+// the algorithm that runs it may move.
+struct token_renewal {
+    diagnostics diag;
+    exchange_algo<decode_token> algo;
+
+    token_renewal(const client_options& opts, exchange_gate& gate, gate_waiter& waiter, const retry_policy& policy,
+                  jitter_source jitter, const exchange_hook* hook)
+        : algo(build(opts, diag), diag.issues.empty() ? error_code() : make_error_code(error::validation_failed),
+               gate, waiter, policy, request_kind::read, decode_token{}, jitter, diag, hook)
+    {
+    }
+    static http_request build(const client_options& opts, diagnostics& d)
+    {
+        error_code ec;
+        return make_token_request(opts, *opts.credentials, ec, d);
+    }
+};
+
+template <class Decode>
+http_request exchange_algo<Decode>::take_request()
+{
+    if (renewal_) return renewal_->algo.take_request();
+    return retries_ < policy_.max_retries || may_renew() ? request_ : std::move(request_);
+}
+template <class Decode>
+const http_request& exchange_algo<Decode>::request() const noexcept
+{
+    return renewal_ ? renewal_->algo.request() : request_;
+}
+template <class Decode>
+http_response& exchange_algo<Decode>::response() noexcept
+{
+    return renewal_ ? renewal_->algo.response() : response_;
+}
+
+template <class Decode>
+exchange_action exchange_algo<Decode>::renew(clock::time_point now)
+{
+    renewed_ = true;
+    state_ = state::renewing;
+    renewal_ = std::make_unique<token_renewal>(*auth_, *gate_, *waiter_, policy_, jitter_, hook_);
+    return step_renewal(now, {}, false);
+}
+
+// Passes an action of the token exchange on; once it is done, sends the request again with
+// the new token, or ends with the token exchange's failure.
+template <class Decode>
+exchange_action exchange_algo<Decode>::step_renewal(clock::time_point now, error_code ec, bool cancelled)
+{
+    exchange_action a = renewal_->algo.resume(now, ec, cancelled);
+    if (a.kind != exchange_action::done) return a;
+    std::unique_ptr<token_renewal> r = std::move(renewal_);
+    if (r->algo.error()) {
+        const int refused_code = diag_->api_code;
+        ec_ = r->algo.error();
+        diag_->api_code = r->diag.api_code;
+        diag_->server_message = std::move(r->diag.server_message);
+        diag_->http_status = r->diag.http_status;
+        diag_->retry_after = r->diag.retry_after;
+        for (auto& i : r->diag.issues) diag_->issues.push_back(std::move(i));
+        diag_->client_message = "the service refused the credentials (" + std::to_string(refused_code) +
+                                ") and getting a new token failed" +
+                                (r->diag.client_message.empty() ? std::string() : ": " + r->diag.client_message);
+        value_ = result_type{};
+        return finish();
+    }
+    set_bearer_token(request_, r->algo.value());
+    store_->set(std::move(r->algo.value()));
+    ec_ = {};
+    value_ = result_type{};
+    return enter(now);
+}
 
 } // namespace sansio
 } // namespace detail
