@@ -451,3 +451,16 @@ BOOST_AUTO_TEST_CASE(cancellation_during_the_token_exchange_ends_the_exchange)
     BOOST_TEST(r.algo->error() == aborted, "the create was refused, so its outcome is known: not outcome_unknown");
     BOOST_TEST(r.gate.in_flight() == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(credentials_without_a_client_id_end_the_exchange_without_a_token_request)
+{
+    renewal_rig r;
+    r.opts.credentials->client_id.clear();
+    r.algo->resume(r.now);
+    action a = r.reply(401, expired);
+    BOOST_TEST(a.kind == action::done, "nothing more is sent");
+    BOOST_TEST(r.algo->error() == akool::error::validation_failed);
+    BOOST_TEST_REQUIRE(r.diag.issues.size() == 1u);
+    BOOST_TEST(r.diag.issues[0].field == "clientId");
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}

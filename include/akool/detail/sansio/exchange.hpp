@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -321,36 +322,33 @@ private:
 // the algorithm that runs it may move.
 struct token_renewal {
     diagnostics diag;
-    exchange_algo<decode_token> algo;
+    std::optional<exchange_algo<decode_token>> algo;
 
     token_renewal(const client_options& opts, exchange_gate& gate, gate_waiter& waiter, const retry_policy& policy,
                   jitter_source jitter, const exchange_hook* hook)
-        : algo(build(opts, diag), diag.issues.empty() ? error_code() : make_error_code(error::validation_failed),
-               gate, waiter, policy, request_kind::read, decode_token{}, jitter, diag, hook)
     {
-    }
-    static http_request build(const client_options& opts, diagnostics& d)
-    {
-        error_code ec;
-        return make_token_request(opts, *opts.credentials, ec, d);
+        error_code build_ec;
+        http_request req = make_token_request(opts, *opts.credentials, build_ec, diag);
+        algo.emplace(std::move(req), build_ec, gate, waiter, policy, request_kind::read, decode_token{}, jitter, diag,
+                     hook);
     }
 };
 
 template <class Decode>
 http_request exchange_algo<Decode>::take_request()
 {
-    if (renewal_) return renewal_->algo.take_request();
+    if (renewal_) return renewal_->algo->take_request();
     return retries_ < policy_.max_retries || may_renew() ? request_ : std::move(request_);
 }
 template <class Decode>
 const http_request& exchange_algo<Decode>::request() const noexcept
 {
-    return renewal_ ? renewal_->algo.request() : request_;
+    return renewal_ ? renewal_->algo->request() : request_;
 }
 template <class Decode>
 http_response& exchange_algo<Decode>::response() noexcept
 {
-    return renewal_ ? renewal_->algo.response() : response_;
+    return renewal_ ? renewal_->algo->response() : response_;
 }
 
 template <class Decode>
@@ -367,12 +365,12 @@ exchange_action exchange_algo<Decode>::renew(clock::time_point now)
 template <class Decode>
 exchange_action exchange_algo<Decode>::step_renewal(clock::time_point now, error_code ec, bool cancelled)
 {
-    exchange_action a = renewal_->algo.resume(now, ec, cancelled);
+    exchange_action a = renewal_->algo->resume(now, ec, cancelled);
     if (a.kind != exchange_action::done) return a;
     std::unique_ptr<token_renewal> r = std::move(renewal_);
-    if (r->algo.error()) {
+    if (r->algo->error()) {
         const int refused_code = diag_->api_code;
-        ec_ = r->algo.error();
+        ec_ = r->algo->error();
         diag_->api_code = r->diag.api_code;
         diag_->server_message = std::move(r->diag.server_message);
         diag_->http_status = r->diag.http_status;
@@ -384,8 +382,8 @@ exchange_action exchange_algo<Decode>::step_renewal(clock::time_point now, error
         value_ = result_type{};
         return finish();
     }
-    set_bearer_token(request_, r->algo.value());
-    store_->set(std::move(r->algo.value()));
+    set_bearer_token(request_, r->algo->value());
+    store_->set(std::move(r->algo->value()));
     ec_ = {};
     value_ = result_type{};
     return enter(now);
