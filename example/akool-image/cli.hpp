@@ -74,7 +74,9 @@ inline const char* const usage =
     "  NO_PROXY                       hosts reached directly: host names, domain suffixes (a\n"
     "                                 leading dot is ignored), addresses, optional :port, or *;\n"
     "                                 the lower-case form of each variable wins\n"
-    "  AKOOL_CLIENT_ID, AKOOL_CLIENT_SECRET   webhook decode: the account's client id (16\n"
+    "  AKOOL_CLIENT_ID, AKOOL_CLIENT_SECRET   the account's client id and secret: without a key\n"
+    "                                 or token the tool gets a token with them, and a new one\n"
+    "                                 when it expires (1101); webhook decode: the id (16\n"
     "                                 characters, the AES IV) and secret (16, 24 or 32: AES-128,\n"
     "                                 192 or 256); --max-age 0 skips the age check\n"
     "\n"
@@ -450,7 +452,7 @@ inline boost::json::object download_object(const std::string& id, std::size_t in
 inline std::vector<std::string> secrets_from_env()
 {
     std::vector<std::string> out;
-    for (const char* name : {"AKOOL_API_KEY", "AKOOL_TOKEN"}) {
+    for (const char* name : {"AKOOL_API_KEY", "AKOOL_TOKEN", "AKOOL_CLIENT_SECRET"}) {
         const char* v = std::getenv(name);
         if (v && *v) out.emplace_back(v);
     }

@@ -8,7 +8,8 @@
 //   akool-image webhook decode [--max-age S]       verify and decrypt a callback read on stdin
 //   akool-image batch MANIFEST --out DIR [...]     a manifest of requests, resumable (batch_command.hpp)
 //
-// Configuration comes from the environment: AKOOL_API_KEY or AKOOL_TOKEN, AKOOL_BASE_URL,
+// Configuration comes from the environment: AKOOL_API_KEY or AKOOL_TOKEN (or AKOOL_CLIENT_ID
+// and AKOOL_CLIENT_SECRET: a token got and renewed by the client), AKOOL_BASE_URL,
 // AKOOL_CA_FILE. Exit codes: 0 done, 2 invalid input (nothing sent), 3 refused by the service or
 // generation failed, 4 network, TLS or timeout, 1 anything else. See `usage` below.
 
@@ -319,8 +320,12 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
     }
     env.client.api_key = get("AKOOL_API_KEY");
     env.client.token = get("AKOOL_TOKEN");
-    if (need_credentials && env.client.api_key.empty() && env.client.token.empty()) {
-        f = {cli::exit_invalid, "no credentials: set AKOOL_API_KEY (or AKOOL_TOKEN)"};
+    // With the account's client id and secret the client gets (and renews) a token itself.
+    std::string id = get("AKOOL_CLIENT_ID"), secret = get("AKOOL_CLIENT_SECRET");
+    if (!id.empty() && !secret.empty()) env.client.credentials = akool::client_credentials{id, secret};
+    if (need_credentials && env.client.api_key.empty() && env.client.token.empty() && !env.client.credentials) {
+        f = {cli::exit_invalid,
+             "no credentials: set AKOOL_API_KEY (or AKOOL_TOKEN, or AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET)"};
         return false;
     }
     if (!read_proxy_environment(env.transport, f)) return false;

@@ -58,8 +58,7 @@ inline boost::json::object webhook_payload_object(const akool::webhook_payload& 
 /// `out` and the one-line reason (prefixed "akool-image: ") on `err`. Returns the exit code.
 inline int run_webhook(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err)
 {
-    std::vector<std::string> secrets = secrets_from_env();
-    if (const char* v = std::getenv("AKOOL_CLIENT_SECRET"); v && *v) secrets.emplace_back(v);
+    const std::vector<std::string> secrets = secrets_from_env();  // AKOOL_CLIENT_SECRET among them
     auto fail = [&](int code, const std::string& reason) {
         std::string s = scrub("akool-image: " + reason, secrets);
         for (char& c : s)

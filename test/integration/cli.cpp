@@ -404,6 +404,25 @@ BOOST_AUTO_TEST_CASE(missing_configuration_exits_2_and_sends_nothing)
     BOOST_TEST(e.srv.get_stats().requests == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(client_id_and_secret_alone_get_a_token_and_generate)
+{
+    emulator e;
+    auto env = e.env();
+    env.erase("AKOOL_API_KEY");
+    env["AKOOL_CLIENT_ID"] = "cli-client-id-16";
+    env["AKOOL_CLIENT_SECRET"] = "cli-client-secret-24-chr";
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir, "--verbose"}, env);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, "stderr: " << r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+    BOOST_TEST(e.srv.get_stats().tokens_issued == 1u);
+    BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+    // --verbose shows the refused create (1102), the token exchange and the create sent again.
+    BOOST_TEST(r.err.find("/api/open/v3/getToken") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("1102") != std::string::npos, r.err);
+    BOOST_TEST(r.out.find("cli-client-secret") == std::string::npos);
+    BOOST_TEST(r.err.find("cli-client-secret") == std::string::npos);
+}
+
 // ---- exit code 3: the service refused, or the generation failed -----------------------------
 
 BOOST_AUTO_TEST_CASE(wrong_api_key_exits_3_with_1101)
