@@ -511,6 +511,12 @@ BOOST_AUTO_TEST_CASE(token_replies)
         {R"({"code":1000,"token":5})", "token: expected a string"},
         {R"({"code":1000,"token":""})", "token: expected a non-empty string"},
         {R"({"code":1000,"data":{"token":null}})", "data.token: expected a string"},
+        // The token becomes a header: CR LF, a space, a control or a non-ASCII byte, or a
+        // huge value is refused before any request carries it.
+        {R"({"code":1000,"token":"abc\r\nX-Injected: 1"})", "token: not usable in a header"},
+        {R"({"code":1000,"token":"two words"})", "token: not usable in a header"},
+        {R"({"code":1000,"data":{"token":"caf\u00e9"}})", "token: not usable in a header"},
+        {R"({"code":1000,"token":"a\u0000b"})", "token: not usable in a header"},
     };
     for (const bad& b : bads) {
         diagnostics d;
@@ -518,6 +524,15 @@ BOOST_AUTO_TEST_CASE(token_replies)
         BOOST_TEST((ec == error::bad_response), b.body);
         BOOST_TEST(contains(d.client_message, b.part), d.client_message);
     }
+    const std::string huge = R"({"code":1000,"token":")" + std::string(4097, 'a') + "\"}";
+    diagnostics d;
+    BOOST_TEST(decode_token_response(huge, ec, d).empty());
+    BOOST_TEST((ec == error::bad_response));
+    BOOST_TEST(contains(d.client_message, "at most 4096 bytes"), d.client_message);
+    BOOST_TEST(d.client_message.find("aaaa") == std::string::npos, "the token is not quoted");
+    const std::string longest = std::string(4096, 'a');
+    BOOST_TEST(decode_token_response(R"({"code":1000,"token":")" + longest + "\"}", ec, d) == longest);
+    BOOST_TEST(!ec);
 }
 
 BOOST_AUTO_TEST_CASE(peek_code)

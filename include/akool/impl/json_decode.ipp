@@ -757,13 +757,20 @@ AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& 
         jc::reply_reader rd(ec, diag);
         const boost::json::object* root = rd.root(body, jv, parse_ec);
         if (!root || !rd.envelope(*root)) return;
+        // The token goes into an Authorization header of every later request: only visible
+        // ASCII (RFC 6750's token68 and more), at most 4096 bytes. Never quoted in the message.
+        auto check = [&rd, &token] {
+            bool ok = token.size() <= 4096;
+            for (char c : token) ok = ok && c > 0x20 && c < 0x7f;
+            if (!ok) rd.fail("token: not usable in a header (visible ASCII only, at most 4096 bytes)");
+        };
         if (root->contains("token")) {
-            rd.req_string(*root, "", "token", token);
+            if (rd.req_string(*root, "", "token", token)) check();
             return;
         }
         const boost::json::value* data = root->if_contains("data");
         if (data && data->is_object() && data->get_object().contains("token")) {
-            rd.req_string(data->get_object(), "data", "token", token);
+            if (rd.req_string(data->get_object(), "data", "token", token)) check();
             return;
         }
         rd.fail("token: missing");
