@@ -38,11 +38,14 @@ inline std::string join_url(std::string_view base, std::string_view path)
     return url;
 }
 
+// The header that carries a bearer token.
+inline http_field bearer_header(const std::string& token) { return {"Authorization", "Bearer " + token}; }
+
 inline void add_common_headers(const client_options& opts, http_request& req)
 {
     req.headers.reserve(4);
     if (!opts.token.empty())
-        req.headers.push_back({"Authorization", "Bearer " + opts.token});
+        req.headers.push_back(bearer_header(opts.token));
     else if (!opts.api_key.empty())
         req.headers.push_back({"x-api-key", opts.api_key});
     req.headers.push_back({"Accept", "application/json"});
@@ -191,7 +194,7 @@ inline void set_bearer_token(http_request& req, const std::string& token)
             it = req.headers.erase(it);
         else
             ++it;
-    req.headers.insert(req.headers.begin(), {"Authorization", "Bearer " + token});
+    req.headers.insert(req.headers.begin(), bearer_header(token));
 }
 
 /// Turns a transport outcome into the operation's result. `decode` is one of the json.hpp
