@@ -3,7 +3,8 @@
 // call in its error_code and throwing forms, failures with the server's words, and cancel()
 // from another thread: a wait, a generate and a retry backoff end promptly with
 // operation_aborted (no file left behind), a cancel with no call running does not reach the
-// next call, and a create whose bytes were sent is never resent.
+// next call, and a create whose bytes were sent is never resent. With credentials alone
+// (client_options::credentials) it gets a token, and a new one when that expires.
 #define BOOST_TEST_MODULE blocking_client
 #include <boost/test/unit_test.hpp>
 
@@ -265,4 +266,37 @@ BOOST_AUTO_TEST_CASE(a_callback_that_throws_ends_the_call_and_the_client_stays_u
     auto res = r.client.wait(tasks[1].id, fast_wait(), ec, diag);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST((res.status == akool::image_status::completed));
+}
+
+BOOST_AUTO_TEST_CASE(with_credentials_alone_it_gets_and_renews_its_token)
+{
+    emu::options o = rig::emulator_options(ms(0));
+    o.client_id = "facade-client-id";
+    o.client_secret = "facade-client-secret";
+    o.token_ttl = ms(300);
+    emu::server srv(o);
+    srv.start();
+    akool::client_options opts;
+    opts.base_url = srv.base_url();
+    opts.credentials = akool::client_credentials{o.client_id, o.client_secret};
+    akool::blocking_client client(opts);
+
+    akool_test::temp_dir tmp;
+    akool::generate_options g;
+    g.wait = fast_wait();
+    g.output_dir = tmp.path();
+    akool::error_code ec;
+    akool::diagnostics diag;
+    auto images = client.generate(two_images(), g, ec, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message() << " " << diag.summary());
+    BOOST_TEST(images.size() == 2u);
+    BOOST_TEST(srv.get_stats().tokens_issued == 1u, "one token for the create, the polls and the downloads");
+    BOOST_TEST(srv.get_stats().creates_processed == 1u);
+
+    std::this_thread::sleep_for(ms(400));  // the token expires
+    auto r = client.get_result(images[0].task.id, ec, diag);
+    BOOST_TEST(!ec, ec.message() << " " << diag.summary());
+    BOOST_TEST(r.id == images[0].task.id);
+    BOOST_TEST(srv.get_stats().tokens_issued == 2u);
+    BOOST_TEST(diag.summary().find(o.client_secret) == std::string::npos);
 }

@@ -439,6 +439,49 @@ BOOST_AUTO_TEST_CASE(a_kept_token_replaces_the_built_credentials_from_the_first_
     BOOST_TEST(r.algo->request().headers.size() == 2u, "the API key is replaced, not sent beside the token");
 }
 
+BOOST_AUTO_TEST_CASE(an_exchange_refused_after_another_renewed_the_token_uses_that_token)
+{
+    renewal_rig r;
+    // A second exchange of the same client, started before the first one's renewal.
+    akool::http_request req;
+    req.url = "https://api.example.test/y";
+    req.headers = {{"Authorization", "Bearer old-token"}};
+    sansio::exchange_algo<echo_decode> second(std::move(req), error_code{}, r.gate, r.waiter, r.policy,
+                                              request_kind::read, echo_decode{}, sansio::jitter_source{}, r.diag,
+                                              &r.hook, &r.opts, &r.store);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(second.resume(r.now).kind == action::send);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);
+    BOOST_TEST(r.reply(200, R"({"code":1000,"token":"new-token"})").kind == action::send);
+    // The second one is refused with the old token: it sends again with the new one, asking for none.
+    second.response().status = 401;
+    second.response().body = expired;
+    action a = second.resume(r.now);
+    BOOST_TEST_REQUIRE(a.kind == action::send);
+    BOOST_TEST(second.request().url == "https://api.example.test/y");
+    BOOST_TEST(second.request().headers.size() == 1u);
+    BOOST_TEST(second.request().headers[0].value == "Bearer new-token");
+    second.response().status = 200;
+    second.response().body = "ok: second";
+    BOOST_TEST(second.resume(r.now).kind == action::done);
+    BOOST_TEST(!second.error());
+    BOOST_TEST(second.value() == "ok: second");
+    std::size_t token_requests = 0;
+    for (auto& l : r.log) token_requests += l.path == "/api/open/v3/getToken";
+    BOOST_TEST(token_requests == 1u, "one token for both exchanges");
+    // Refused with that newer token too: reported, no token asked for.
+    akool::http_request req3;
+    req3.url = "https://api.example.test/z";
+    sansio::exchange_algo<echo_decode> third(std::move(req3), error_code{}, r.gate, r.waiter, r.policy,
+                                             request_kind::read, echo_decode{}, sansio::jitter_source{}, r.diag,
+                                             &r.hook, &r.opts, &r.store);
+    BOOST_TEST(third.resume(r.now).kind == action::send);
+    third.response().status = 401;
+    third.response().body = expired;
+    BOOST_TEST(third.resume(r.now).kind == action::send, "a token is asked for: the one it sent was the newest");
+    BOOST_TEST(third.request().url == "https://api.example.test/api/open/v3/getToken");
+}
+
 BOOST_AUTO_TEST_CASE(cancellation_during_the_token_exchange_ends_the_exchange)
 {
     renewal_rig r(true, request_kind::create);

@@ -3,7 +3,8 @@
 #define AKOOL_DETAIL_SANSIO_EXCHANGE_HPP
 
 // The exchange algorithm, without I/O: gate admission, send, classify the outcome
-// (finish_exchange), retry with backoff (decide_retry), done. It never waits, sends or
+// (finish_exchange), retry with backoff (decide_retry), a new token and one more send when
+// the service refuses the credentials (client_options::credentials), done. It never waits, sends or
 // reads; `resume` says what to do next and the drivers (the async composed op in
 // client_ops.hpp, the blocking driver in blocking_driver.hpp) carry that out and resume it
 // with the outcome. As Boost.MySQL's sansio algorithms: one algorithm, two drivers.
@@ -93,23 +94,28 @@ using exchange_hook = std::function<void(const exchange_record&)>;
 
 // The token a client got by itself (client_options::credentials), which every later request
 // of the client carries. Its exchanges may run on several threads at once (the synchronous
-// forms), hence the lock.
+// forms), hence the lock. Each `set` starts a new generation: an exchange refused with the
+// token of an older one sends again with the newer token instead of asking for one more.
 class renewed_token {
 public:
-    std::string get() const
+    // The token (empty: none) and, when `generation` is given, the generation it belongs to.
+    std::string get(std::uint64_t* generation = nullptr) const
     {
         std::lock_guard<std::mutex> lock(mtx_);
+        if (generation) *generation = generation_;
         return token_;
     }
     void set(std::string token)
     {
         std::lock_guard<std::mutex> lock(mtx_);
         token_ = std::move(token);
+        ++generation_;
     }
 
 private:
     mutable std::mutex mtx_;
     std::string token_;
+    std::uint64_t generation_ = 0;
 };
 
 struct token_renewal;
@@ -120,8 +126,9 @@ struct token_renewal;
 // a streamed body is then counted by a sink of its own in front of the request's.
 // With `auth` (the client's options, for a request that carries its credentials) and
 // `auth->credentials` set, the request carries the token in `store` when there is one, and a
-// refusal with 1101 or 1102 runs a token exchange (an algorithm of its own, whose actions this
-// one passes on), keeps the new token in `store`, and sends the request once more with it.
+// refusal with 1101 or 1102 sends the request once more with a newer token: the one `store`
+// got since the exchange started, if any (another exchange renewed it), else one from a token
+// exchange (an algorithm of its own, whose actions this one passes on), kept in `store`.
 template <class Decode>
 class exchange_algo {
 public:
@@ -153,7 +160,7 @@ public:
         case state::start:
             if (ec_) return finish();
             if (auth_) {
-                std::string token = store_->get();
+                std::string token = store_->get(&token_generation_);
                 if (!token.empty()) set_bearer_token(request_, token);
             }
             return enter(now);
@@ -314,7 +321,8 @@ private:
     std::unique_ptr<sink_counter> counter_;
     const client_options* auth_ = nullptr;   // the credentials and the service's URL; null: no renewal
     renewed_token* store_ = nullptr;
-    bool renewed_ = false;                   // a token was asked for (once per exchange)
+    std::uint64_t token_generation_ = 0;     // the store's generation when the exchange started
+    bool renewed_ = false;                   // a newer token was tried (once per exchange)
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
 };
 
@@ -351,10 +359,20 @@ http_response& exchange_algo<Decode>::response() noexcept
     return renewal_ ? renewal_->algo->response() : response_;
 }
 
+// A newer token than the one refused: the one another exchange of the client got meanwhile,
+// else one asked for now.
 template <class Decode>
 exchange_action exchange_algo<Decode>::renew(clock::time_point now)
 {
     renewed_ = true;
+    std::uint64_t generation = 0;
+    std::string newer = store_->get(&generation);
+    if (generation != token_generation_ && !newer.empty()) {
+        set_bearer_token(request_, newer);
+        ec_ = {};
+        value_ = result_type{};
+        return enter(now);
+    }
     state_ = state::renewing;
     renewal_ = std::make_unique<token_renewal>(*auth_, *gate_, *waiter_, policy_, jitter_, hook_);
     return step_renewal(now, {}, false);
