@@ -11,7 +11,7 @@
 // fragment; a relative one keeps the scheme, and one without "//" also the host and port; an
 // absolute one is kept as sent; a followed redirect never goes from https to http, never to
 // a URL already fetched, and not past 5 hops; a refused one fails with bad_redirect,
-// insecure_redirect or too_many_redirects and a message without CR, LF or NUL.
+// insecure_redirect or too_many_redirects and a message without CR, LF, NUL or a query string.
 
 #include "fuzz_common.hpp"
 
@@ -106,6 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                              "a refused redirect with another error");
             AKOOL_FUZZ_CHECK(algo.message().find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos,
                              "CR, LF or NUL in the message");
+            for (auto q = algo.message().find('?'); q != std::string::npos; q = algo.message().find('?', q + 1))
+                AKOOL_FUZZ_CHECK(algo.message().compare(q, 4, "?...") == 0, "a query string in the message");
             break;
         }
         AKOOL_FUZZ_CHECK(action == sansio::redirect_action::follow, "a redirect neither followed nor refused");

@@ -115,6 +115,22 @@ BOOST_AUTO_TEST_CASE(five_hops_are_followed_and_a_sixth_is_refused)
     BOOST_TEST(r.url() == "http://h.test/5");
 }
 
+BOOST_AUTO_TEST_CASE(a_refused_redirect_names_its_urls_without_their_query_strings)
+{
+    // A pre-signed URL's signature is a credential: messages name scheme, host and path only.
+    sansio::redirect_algo r("https://cdn.example.test/img/1.png?X-Amz-Signature=first-secret&X-Amz-Expires=60");
+    BOOST_TEST(int(r.resume(http_status, 302, "http://cdn.example.test/1.png?sig=second-secret")) ==
+               int(redirect_action::fail));
+    BOOST_TEST(r.error() == akool::error::insecure_redirect);
+    BOOST_TEST(r.message() == "refused a redirect from https to plain http, to http://cdn.example.test/1.png?... "
+                              "(HTTP 302 from https://cdn.example.test/img/1.png?..., redirect 1)");
+
+    sansio::redirect_algo loop("http://h.test:8080/a?token=third-secret");
+    BOOST_TEST(int(loop.resume(http_status, 301, "/a?token=third-secret#frag")) == int(redirect_action::fail));
+    BOOST_TEST(loop.message() == "a redirect loop: http://h.test:8080/a?... was already fetched "
+                                 "(HTTP 301 from http://h.test:8080/a?..., redirect 1)");
+}
+
 BOOST_AUTO_TEST_CASE(a_loop_is_refused)
 {
     sansio::redirect_algo r("http://h.test/a");

@@ -221,6 +221,17 @@ inline std::string url_authority(const url_parts& u)
     return s;
 }
 
+// An http(s) URL as a message may show it: scheme, authority and path, its query string (a
+// pre-signed URL's signature, a token) replaced by "?...". `url` must parse (parse_http_url).
+inline std::string url_for_message(std::string_view url)
+{
+    url_parts u;
+    if (!parse_http_url(url, u)) return "(an unusable URL)";
+    const auto q = u.target.find('?');
+    return (u.tls ? "https://" : "http://") + url_authority(u) + u.target.substr(0, q) +
+           (q == std::string::npos ? "" : "?...");
+}
+
 // RFC 3986 5.2.4 on an absolute path ("/a/b/../c" -> "/a/c").
 inline std::string remove_dot_segments(std::string_view path)
 {

@@ -61,8 +61,9 @@ public:
     redirect_action resume(const error_code& ec, int status, std::string_view location)
     {
         if (ec != error::http_status || !is_redirect_status(status)) return redirect_action::done;
-        const std::string hop = " (HTTP " + std::to_string(status) + " from " + url_ + ", redirect " +
-                                std::to_string(hops_ + 1) + ")";
+        // URLs are named without their query strings (url_for_message).
+        const std::string hop = " (HTTP " + std::to_string(status) + " from " + url_for_message(url_) +
+                                ", redirect " + std::to_string(hops_ + 1) + ")";
         std::string next;
         if (location.empty()) return fail(error::bad_redirect, "a redirect without a Location header" + hop);
         if (!resolve_url_reference(url_, location, next))
@@ -71,12 +72,15 @@ public:
         parse_http_url(url_, from);
         parse_http_url(next, to);
         if (from.tls && !to.tls)
-            return fail(error::insecure_redirect, "refused a redirect from https to plain http, to " + next + hop);
+            return fail(error::insecure_redirect,
+                        "refused a redirect from https to plain http, to " + url_for_message(next) + hop);
         if (next == url_ || std::find(seen_.begin(), seen_.end(), next) != seen_.end())
-            return fail(error::too_many_redirects, "a redirect loop: " + next + " was already fetched" + hop);
+            return fail(error::too_many_redirects,
+                        "a redirect loop: " + url_for_message(next) + " was already fetched" + hop);
         if (hops_ >= max_hops)
             return fail(error::too_many_redirects, "more than " + std::to_string(max_hops) +
-                                                       " redirects; the next one pointed at " + next + hop);
+                                                       " redirects; the next one pointed at " +
+                                                       url_for_message(next) + hop);
         seen_.push_back(std::move(url_));
         url_ = std::move(next);
         ++hops_;
