@@ -34,8 +34,15 @@ struct beast_transport_options {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
     /// TLS handshake.
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
-    /// Writing the request and reading the whole reply.
+    /// Writing the request and reading the whole reply (a body arriving at `min_body_rate` or
+    /// faster gets more time).
     std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+    /// Bytes per second: each byte of a reply's body moves the exchange's deadline 1/rate s
+    /// later, so that a large image on a slow link is not cut off at `request_timeout` while a
+    /// server that stalls or trickles still is (after `request_timeout`, the body must keep an
+    /// average of this rate). Not for a request with a timeout of its own (a wait's polls);
+    /// 0: the whole reply within `request_timeout`.
+    std::size_t min_body_rate = 16 * 1024;
     /// Largest reply body when the request does not set its own limit.
     std::size_t max_response_bytes = std::size_t(64) << 20;
     /// Idle keep-alive connections kept per scheme, host and port.

@@ -1181,3 +1181,47 @@ BOOST_AUTO_TEST_CASE(sync_forms_send_nothing_for_an_invalid_request)
     BOOST_TEST(srv.requests() == 2);
     BOOST_TEST(srv.connections() == 1);
 }
+
+// A body that keeps arriving earns time past request_timeout (min_body_rate); one that
+// trickles, or a transport with the rate at 0, ends at the deadline. Both sends (the async
+// one's timer, the blocking one's lane deadline), over http and https.
+BOOST_DATA_TEST_CASE(a_slow_body_earns_time_and_a_trickle_does_not,
+                     data::make({"steady", "steady, rate 0", "trickle"}) * data::make({false, true}) *
+                         data::make({false, true}),
+                     which, blocking, tls)
+{
+    const std::string kind = which;
+    const std::string piece(16 * 1024, 'p');
+    std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: " +
+                        std::to_string(kind == "trickle" ? 4096 : 8 * piece.size()) + "\r\n\r\n";
+    if (kind == "trickle") {
+        for (int i = 0; i < 12; ++i) reply += "t" + raw_server::pause_marker;  // 1 byte per 80 ms
+    } else {
+        for (int i = 0; i < 8; ++i) reply += (i ? raw_server::pause_marker : "") + piece;  // ~560 ms in all
+    }
+    raw_server srv([&](int) { return reply; }, tls);
+    asio::io_context ioc;
+    auto opts = transport_options(tls);
+    opts.request_timeout = std::chrono::milliseconds(250);
+    opts.min_body_rate = kind == "steady, rate 0" ? 0 : 64 * 1024;  // 16 KiB earns 250 ms
+    akool::beast_transport t(ioc.get_executor(), opts);
+
+    const auto start = std::chrono::steady_clock::now();
+    sent out;
+    if (blocking) {
+        t.send(request_to(srv.base_url() + "/image.png"), out.res, out.ec);
+    } else {
+        out = send_get(ioc, t, srv.base_url() + "/image.png");
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (kind == "steady") {
+        BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
+        BOOST_TEST(out.res.body.size() == 8 * piece.size());
+        BOOST_TEST((took > std::chrono::milliseconds(400)), "the body took longer than request_timeout");
+    } else {
+        BOOST_TEST(out.ec == akool::error::timeout, out.ec.message() << " " << out.res.failure_detail);
+        BOOST_TEST((took >= std::chrono::milliseconds(240)), "not before the deadline");
+        // The trickle lasts 960 ms: a deadline moved by whole steps per read would outlast it.
+        BOOST_TEST((took < std::chrono::milliseconds(900)), "a trickle earns next to nothing");
+    }
+}

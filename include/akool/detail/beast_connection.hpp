@@ -153,7 +153,8 @@ private:
 // for its next event no longer than `at` (run_one_until), so an exchange needs no stream timer
 // of its own: that timer cost a system call to arm and a cancelled wait to run, per exchange.
 // When `at` passes, the thread cancels the socket's operations and they end in
-// beast::error::timeout, as the stream timer's would.
+// beast::error::timeout, as the stream timer's would. A reply body that keeps arriving moves
+// `at` later (min_body_rate); the thread reads it before each wait.
 struct lane_deadline {
     using clock = std::chrono::steady_clock;
     clock::time_point at = clock::time_point::max();  // max: none (the stream timers apply)

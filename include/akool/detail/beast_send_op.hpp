@@ -77,6 +77,10 @@ class beast_send_op : net::coroutine {
         std::optional<timer_type> timer;
         unsigned timer_gen = 0;
         bool timed_out = false;
+        // The exchange's deadline (an async_send's; a blocking send's is its lane's), and the
+        // time the reply's body has earned since it was last moved (min_body_rate).
+        std::chrono::steady_clock::time_point exchange_deadline{};
+        std::chrono::nanoseconds body_credit{0};
         net::ip::basic_resolver_results<tcp> resolved;
         bool reused = false, resent = false;
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
@@ -274,9 +278,13 @@ private:
                     st.deadline->set(clamp(opts.request_timeout), st.conn->lowest());
                 }
                 st.written = 0;
+                st.body_credit = {};
                 ec = {};
                 write_now(ec);
-                if (!st.deadline) arm(clamp(opts.request_timeout));
+                if (!st.deadline) {
+                    st.exchange_deadline = std::chrono::steady_clock::now() + clamp(opts.request_timeout);
+                    arm_until(st.exchange_deadline);
+                }
                 if (!ec && st.written < st.wire.size()) {
                     BOOST_ASIO_CORO_YIELD {
                         auto rest = net::buffer(st.wire) + st.written;
@@ -390,6 +398,7 @@ private:
         auto& b = st.parser->get().body();
         std::size_t got = b.data ? static_cast<std::size_t>(static_cast<char*>(b.data) - &st.body[st.body_used]) : 0;
         st.body_used += got;
+        credit_body(got);
         if (b.size == 0) b.data = nullptr;  // full: make_room gives more
         if (!st.req->body_sink || !st.parser->is_header_done() || st.parser->get().result_int() != 200 ||
             st.body_used == 0)
@@ -563,15 +572,39 @@ private:
         return true;
     }
 
+    // A reply body that keeps arriving earns time (beast_transport_options::min_body_rate):
+    // each of its `n` bytes moves the exchange's deadline 1/min_body_rate s later, unless the
+    // request has a timeout of its own. The timer is moved once 100 ms have been earned, so a
+    // small reply never moves it; a lane's deadline is a number, moved every time.
+    void credit_body(std::size_t n)
+    {
+        auto& st = *st_;
+        const std::size_t rate = st.transport->opts.min_body_rate;
+        if (rate == 0 || n == 0 || st.req->timeout.count() > 0) return;
+        // n / rate seconds in integers (a rate over 1 GB/s counts as 1 GB/s: under 1 ns a byte).
+        const std::uint64_t r = std::min<std::uint64_t>(rate, 1000000000u);
+        const std::uint64_t ns = n / r * 1000000000u + n % r * 1000000000u / r;
+        st.body_credit += std::chrono::nanoseconds(static_cast<std::int64_t>(ns));
+        if (st.deadline) {
+            if (st.deadline->at != lane_deadline::clock::time_point::max()) st.deadline->at += st.body_credit;
+        } else {
+            if (st.body_credit < std::chrono::milliseconds(100)) return;
+            st.exchange_deadline += st.body_credit;
+            arm_until(st.exchange_deadline);
+        }
+        st.body_credit = {};
+    }
+
     // Gives the step under way `d` (replacing the last step's deadline): when it passes, the
     // resolver is cancelled and the socket closed, as basic_stream's timer would, so that the
     // step's operation ends at once and nothing is left on the connection.
-    void arm(std::chrono::milliseconds d)
+    void arm(std::chrono::milliseconds d) { arm_until(std::chrono::steady_clock::now() + d); }
+    void arm_until(std::chrono::steady_clock::time_point at)
     {
         auto& st = *st_;
         st.timed_out = false;
         if (!st.timer) st.timer.emplace(st.ex);
-        st.timer->expires_after(d);
+        st.timer->expires_at(at);
         std::weak_ptr<op_state> weak = st_;
         st.timer->async_wait([weak, gen = ++st.timer_gen](error_code ec) {
             auto s = weak.lock();
