@@ -82,6 +82,10 @@ struct retry_policy {
     double jitter = 0.2;                ///< +/- this fraction of each wait, at random (0 to 1)
     /// Retry a create whose outcome is unknown. Off: such a create is reported, not repeated.
     bool retry_ambiguous_creates = false;
+    /// The longest Retry-After the client waits for. A reply asking for longer is reported at
+    /// once (its `diagnostics::retry_after` says how long), not slept on: the reply is the
+    /// server's, and "Retry-After: 999999999" would otherwise hold a call for 31 years.
+    std::chrono::seconds max_retry_after{60};
 
     /// The wait before retry number `retry` (0-based), for a uniform `unit` in [0, 1); a
     /// Retry-After from the service, when longer, wins.
@@ -156,11 +160,13 @@ inline failure_class classify_failure(request_kind kind, const error_code& ec, c
 
 /// The retry decision: should an exchange of `kind` that failed with `ec` (and `diag`) be
 /// tried again, given `retries_done` retries so far? Cancellation, validation failures,
-/// and the service's refusals (1003, 1101, 1102, 1200, ...) are never retried.
+/// the service's refusals (1003, 1101, 1102, 1200, ...) and a reply whose Retry-After is over
+/// `p.max_retry_after` are never retried.
 inline bool should_retry(const retry_policy& p, request_kind kind, const error_code& ec, const diagnostics& diag,
                          unsigned retries_done) noexcept
 {
     if (!ec || retries_done >= p.max_retries) return false;
+    if (diag.retry_after && *diag.retry_after > p.max_retry_after) return false;
     switch (classify_failure(kind, ec, diag)) {
     case failure_class::final: return false;
     case failure_class::not_processed: return true;
@@ -179,6 +185,13 @@ inline bool decide_retry(const retry_policy& p, request_kind kind, const error_c
                          unsigned retries_done)
 {
     if (should_retry(p, kind, ec, diag, retries_done)) return true;
+    if (ec && retries_done < p.max_retries && diag.retry_after && *diag.retry_after > p.max_retry_after &&
+        classify_failure(kind, ec, diag) != failure_class::final) {
+        if (!diag.client_message.empty()) diag.client_message += "; ";
+        diag.client_message += "not retried: the reply asked to wait " + std::to_string(diag.retry_after->count()) +
+                               " s (Retry-After), over retry_policy::max_retry_after (" +
+                               std::to_string(p.max_retry_after.count()) + " s)";
+    }
     if (ec && kind == request_kind::create && classify_failure(kind, ec, diag) == failure_class::ambiguous) {
         if (!diag.client_message.empty()) diag.client_message += "; ";
         diag.client_message += retries_done == 0

@@ -147,6 +147,18 @@ BOOST_AUTO_TEST_CASE(retry_after_from_the_service_lengthens_the_backoff)
     BOOST_TEST(a.delay.count() == 3000);
 }
 
+BOOST_AUTO_TEST_CASE(a_retry_after_over_the_cap_ends_the_exchange_at_once)
+{
+    rig r;
+    r.algo->resume(r.now);
+    action a = r.reply(503, "busy", {{"Retry-After", "3600"}});
+    BOOST_TEST(a.kind == action::done, "no hour-long sleep");
+    BOOST_TEST(r.algo->error() == akool::error::http_status);
+    BOOST_TEST_REQUIRE(r.diag.retry_after.has_value());
+    BOOST_TEST(r.diag.retry_after->count() == 3600, "the caller can still wait, if it likes");
+    BOOST_TEST(r.diag.client_message.find("Retry-After") != std::string::npos, r.diag.client_message);
+}
+
 BOOST_AUTO_TEST_CASE(retries_stop_at_the_policy_limit)
 {
     rig r(request_kind::read, {}, 2);

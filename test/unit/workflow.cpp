@@ -81,6 +81,25 @@ BOOST_AUTO_TEST_CASE(backoff_honours_retry_after)
     BOOST_TEST(p.backoff(0, 0.3, d).count() == 5000, "a shorter Retry-After does not shorten the backoff");
 }
 
+BOOST_AUTO_TEST_CASE(a_retry_after_over_the_policy_cap_is_reported_not_slept_on)
+{
+    akool::retry_policy p;  // max_retry_after: 60 s
+    akool::diagnostics d;
+    d.http_status = 429;
+    const akool::error_code busy = akool::make_error_code(akool::error::http_status);
+    d.retry_after = std::chrono::seconds(60);
+    BOOST_TEST(akool::should_retry(p, akool::request_kind::read, busy, d, 0), "60 s is waited for");
+    d.retry_after = std::chrono::seconds(999999999);
+    BOOST_TEST(!akool::should_retry(p, akool::request_kind::read, busy, d, 0));
+    BOOST_TEST(!akool::detail::decide_retry(p, akool::request_kind::create, busy, d, 0));
+    BOOST_TEST(d.client_message ==
+                   "not retried: the reply asked to wait 999999999 s (Retry-After), over "
+                   "retry_policy::max_retry_after (60 s)",
+               d.client_message);
+    p.max_retry_after = std::chrono::hours(24 * 365 * 40);
+    BOOST_TEST(akool::should_retry(p, akool::request_kind::read, busy, d, 0), "a cap of the user's own");
+}
+
 namespace {
 
 struct retry_case {
