@@ -211,7 +211,8 @@ public:
     {
         return start_exchange<detail::decode_create>(
             c_, [&](error_code& ec, diagnostics& d) { return detail::make_create_request(c_.st->opts, req, ec, d); },
-            nullptr, request_kind::create, {}, std::forward<CompletionToken>(token));
+            nullptr, request_kind::create, detail::decode_create{image_count(req)},
+            std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_create`: blocks until done (see client.hpp). A failure is
     /// reported in `ec` and `diag`, never thrown.
@@ -219,7 +220,8 @@ public:
     {
         diag.clear();
         return exchange_blocking<detail::decode_create>(
-            [&](error_code& e, diagnostics& d) { return detail::make_create_request(c_.st->opts, req, e, d); }, diag, request_kind::create, ec);
+            [&](error_code& e, diagnostics& d) { return detail::make_create_request(c_.st->opts, req, e, d); }, diag,
+            request_kind::create, ec, detail::decode_create{image_count(req)});
     }
     /// Synchronous `async_create`, without diagnostics; a failure is reported in `ec`.
     std::vector<image_task> create(const image_request& req, error_code& ec)
@@ -646,7 +648,7 @@ private:
     {
         return start_exchange<detail::decode_create>(
             c, [&](error_code& ec, diagnostics& d) { return detail::make_create_request(c.st->opts, req, ec, d); },
-            &diag, request_kind::create, {}, std::forward<CompletionToken>(token));
+            &diag, request_kind::create, detail::decode_create{image_count(req)}, std::forward<CompletionToken>(token));
     }
 
     template <class CompletionToken>

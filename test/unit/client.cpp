@@ -150,6 +150,37 @@ BOOST_DATA_TEST_CASE(create_batch_returns_every_task_in_order, bdata::make(style
     for (int i = 0; i < 4; ++i) BOOST_TEST(tasks[i].id == "6650a1b2c3d4e5f6a7b8c9d" + std::to_string(i));
 }
 
+// The service's reply never sets how many tasks a generate polls, downloads and writes.
+BOOST_DATA_TEST_CASE(a_reply_with_more_tasks_than_the_batch_is_refused, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.push_reply(200, batch_reply(3));
+    auto req = seed_text_request();
+    req.batch_quantity = 2;
+    auto [ec, tasks] = f.create(s, req);
+    BOOST_TEST(ec == akool::error::bad_response, ec.message());
+    BOOST_TEST(tasks.empty());
+    BOOST_TEST(f.script.sent().size() == 1u, "a create is never resent");
+}
+
+BOOST_AUTO_TEST_CASE(a_reply_with_more_tasks_than_the_batch_says_so)
+{
+    fixture f;
+    f.script.push_reply(200, batch_reply(4));
+    akool::error_code ec;
+    f.client.create(seed_text_request(), ec, f.diag);  // batch_quantity 1
+    BOOST_TEST(ec == akool::error::bad_response);
+    BOOST_TEST(f.diag.client_message ==
+                   "data: 4 tasks for a batch of 1 (the create was processed; its tasks are not used)",
+               f.diag.client_message);
+    f.script.push_reply(200, batch_reply(1));
+    auto req = seed_text_request();
+    req.batch_quantity = 3;
+    auto tasks = f.client.create(req, ec, f.diag);
+    BOOST_TEST(!ec, "fewer tasks than asked for are taken: " << ec.message());
+    BOOST_TEST(tasks.size() == 1u);
+}
+
 BOOST_DATA_TEST_CASE(invalid_request_sends_nothing, bdata::make(styles), s)
 {
     fixture f;

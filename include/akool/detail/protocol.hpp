@@ -163,10 +163,21 @@ inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v)
 }
 
 // The decoders of the service's replies, body -> value, as an exchange takes them.
+// A create's: a reply listing more tasks than the request's batch asked for is refused
+// (bad_response), so that the service's reply never sets how many tasks a generate polls,
+// downloads and writes.
 struct decode_create {
+    int batch = 4;  // the request's image_count
     std::vector<image_task> operator()(std::string& body, error_code& ec, diagnostics& diag) const
     {
-        return decode_create_response(body, ec, diag);
+        std::vector<image_task> tasks = decode_create_response(body, ec, diag);
+        if (!ec && tasks.size() > static_cast<std::size_t>(batch)) {
+            ec = make_error_code(error::bad_response);
+            diag.client_message = "data: " + std::to_string(tasks.size()) + " tasks for a batch of " +
+                                  std::to_string(batch) + " (the create was processed; its tasks are not used)";
+            tasks.clear();
+        }
+        return tasks;
     }
 };
 struct decode_result {
