@@ -158,15 +158,19 @@ inline failure_class classify_failure(request_kind kind, const error_code& ec, c
     return kind == request_kind::read ? failure_class::transient : failure_class::final;
 }
 
-/// The retry decision: should an exchange of `kind` that failed with `ec` (and `diag`) be
-/// tried again, given `retries_done` retries so far? Cancellation, validation failures,
-/// the service's refusals (1003, 1101, 1102, 1200, ...) and a reply whose Retry-After is over
-/// `p.max_retry_after` are never retried.
-inline bool should_retry(const retry_policy& p, request_kind kind, const error_code& ec, const diagnostics& diag,
-                         unsigned retries_done) noexcept
+namespace detail {
+
+// True when a reply asked for a longer wait (Retry-After) than `p` allows.
+inline bool retry_after_over_cap(const retry_policy& p, const diagnostics& diag) noexcept
+{
+    return diag.retry_after && *diag.retry_after > p.max_retry_after;
+}
+
+// should_retry, whatever the Retry-After.
+inline bool may_retry_after_any_wait(const retry_policy& p, request_kind kind, const error_code& ec,
+                                     const diagnostics& diag, unsigned retries_done) noexcept
 {
     if (!ec || retries_done >= p.max_retries) return false;
-    if (diag.retry_after && *diag.retry_after > p.max_retry_after) return false;
     switch (classify_failure(kind, ec, diag)) {
     case failure_class::final: return false;
     case failure_class::not_processed: return true;
@@ -174,6 +178,18 @@ inline bool should_retry(const retry_policy& p, request_kind kind, const error_c
     case failure_class::transient: return kind == request_kind::read;
     }
     return false;
+}
+
+} // namespace detail
+
+/// The retry decision: should an exchange of `kind` that failed with `ec` (and `diag`) be
+/// tried again, given `retries_done` retries so far? Cancellation, validation failures,
+/// the service's refusals (1003, 1101, 1102, 1200, ...) and a reply whose Retry-After is over
+/// `p.max_retry_after` are never retried.
+inline bool should_retry(const retry_policy& p, request_kind kind, const error_code& ec, const diagnostics& diag,
+                         unsigned retries_done) noexcept
+{
+    return !detail::retry_after_over_cap(p, diag) && detail::may_retry_after_any_wait(p, kind, ec, diag, retries_done);
 }
 
 namespace detail {
@@ -185,8 +201,7 @@ inline bool decide_retry(const retry_policy& p, request_kind kind, const error_c
                          unsigned retries_done)
 {
     if (should_retry(p, kind, ec, diag, retries_done)) return true;
-    if (ec && retries_done < p.max_retries && diag.retry_after && *diag.retry_after > p.max_retry_after &&
-        classify_failure(kind, ec, diag) != failure_class::final) {
+    if (retry_after_over_cap(p, diag) && may_retry_after_any_wait(p, kind, ec, diag, retries_done)) {
         if (!diag.client_message.empty()) diag.client_message += "; ";
         diag.client_message += "not retried: the reply asked to wait " + std::to_string(diag.retry_after->count()) +
                                " s (Retry-After), over retry_policy::max_retry_after (" +

@@ -4,8 +4,8 @@
 
 // The exchange algorithm, without I/O: gate admission, send, classify the outcome
 // (finish_exchange), retry with backoff (decide_retry), a new token and one more send when
-// the service refuses the credentials (client_options::credentials), done. It never waits, sends or
-// reads; `resume` says what to do next and the drivers (the async composed op in
+// the service refuses the credentials (client_options::credentials), done. It never waits,
+// sends or reads; `resume` says what to do next and the drivers (the async composed op in
 // client_ops.hpp, the blocking driver in blocking_driver.hpp) carry that out and resume it
 // with the outcome. As Boost.MySQL's sansio algorithms: one algorithm, two drivers.
 // No Asio include here.
