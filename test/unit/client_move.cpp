@@ -145,7 +145,8 @@ BOOST_DATA_TEST_CASE(generate_survives_its_client, bdata::make(fates), f)
     akool::generate_options g;
     g.wait = fx.fast_wait();
     akool::image_request req;
-    req.prompt = "a lighthouse";
+    req.prompt = "two lighthouses";
+    req.batch_quantity = 2;  // the scripted reply lists two tasks
     fx.client->async_generate(req, g, fx.diag, [&](akool::error_code ec, std::vector<akool::generated_image> v) {
         finished = true;
         got = ec;

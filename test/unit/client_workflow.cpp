@@ -814,7 +814,9 @@ BOOST_AUTO_TEST_CASE(sync_wait_and_generate_never_run_the_clients_io_context)
     akool::generate_options g;
     g.wait = f.fast_wait();
     akool::error_code ec;
-    auto images = f.client.generate(akool::image_request::text_to_image("a lighthouse"), g, ec, f.diag);
+    auto req = akool::image_request::text_to_image("two lighthouses");
+    req.batch_quantity = 2;
+    auto images = f.client.generate(req, g, ec, f.diag);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST_REQUIRE(images.size() == 2u);
     BOOST_TEST(images[1].data == png + "https://cdn.example.test/task1.png");
@@ -825,7 +827,8 @@ BOOST_AUTO_TEST_CASE(sync_wait_and_generate_never_run_the_clients_io_context)
 
     std::vector<akool::generated_image> inner;
     akool::error_code inner_ec;
-    asio::post(f.ioc, [&] { inner = f.client.generate(akool::image_request::text_to_image("a boat"), g, inner_ec); });
+    req.prompt = "two boats";
+    asio::post(f.ioc, [&] { inner = f.client.generate(req, g, inner_ec); });
     f.ioc.run();
     BOOST_TEST(queued_ran);
     BOOST_TEST(!inner_ec, inner_ec.message());
