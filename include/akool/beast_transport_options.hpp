@@ -12,9 +12,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace boost {
 namespace asio {
@@ -26,12 +28,27 @@ class context;
 
 namespace akool {
 
+/// A host's addresses, used instead of name resolution (`beast_transport_options::resolve`).
+struct host_addresses {
+    std::string host;                    ///< a host name as in URLs (ASCII case ignored)
+    std::uint16_t port = 0;              ///< its port; 0: every port
+    std::vector<std::string> addresses;  ///< IP addresses, tried in this order
+};
+
 /// Settings of the Beast transport. The defaults suit the real service.
 struct beast_transport_options {
     /// Name resolution.
     std::chrono::milliseconds resolve_timeout{std::chrono::seconds(10)};
-    /// TCP connect.
+    /// TCP connect, over all of a host's addresses: they are tried in turn, each within an
+    /// equal share of what is left (two addresses: the first gets half), so that one that
+    /// never answers leaves time for the next.
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+    /// Addresses to connect to for a host instead of resolving its name, as curl's
+    /// `--resolve`: to pin the service's addresses, or to reach a staging server under the
+    /// real name. TLS still checks the certificate against the URL's host name. A proxy's
+    /// host is looked up here too. An address that is not an IP literal fails the request
+    /// (`errc::invalid_argument`) before anything is sent.
+    std::vector<host_addresses> resolve;
     /// TLS handshake.
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
     /// Writing the request and reading the whole reply (a body arriving at `min_body_rate` or

@@ -616,6 +616,40 @@ BOOST_DATA_TEST_CASE(request_timeout_on_a_connected_socket, data::make({false, t
     BOOST_TEST(t.idle_connections() == 1u);
 }
 
+// A listener the kernel answers alone (its io_context never runs). With `drop_syns`, its accept
+// queue is full, so that the kernel drops a connect's SYN: the connect never completes (an
+// address that never answers); else connects complete and nothing more happens.
+struct unanswered_listener {
+    asio::io_context ioc;
+    asio::ip::tcp::acceptor acceptor{ioc};
+    std::list<asio::ip::tcp::socket> fillers;
+
+    unanswered_listener(const char* address, unsigned short port, bool drop_syns)
+    {
+        const asio::ip::tcp::endpoint local(asio::ip::make_address(address), port);
+        acceptor.open(local.protocol());
+        acceptor.bind(local);
+        acceptor.listen(drop_syns ? 0 : asio::socket_base::max_listen_connections);
+        for (int i = 0; drop_syns && i < 3; ++i) {  // one fits with a backlog of 0
+            fillers.emplace_back(ioc);
+            fillers.back().async_connect(acceptor.local_endpoint(), [](akool::error_code) {});
+        }
+    }
+    unsigned short port() const { return acceptor.local_endpoint().port(); }
+};
+
+// send_get, or the blocking send when `blocking`.
+sent send_either(asio::io_context& ioc, akool::beast_transport& t, const std::string& url, bool blocking)
+{
+    if (!blocking) return send_get(ioc, t, url);
+    sent out;
+    akool::http_request req;
+    req.url = url;
+    t.send(req, out.res, out.ec);
+    out.done = true;
+    return out;
+}
+
 // The steps before the exchange end at their own deadlines, in both sends (the operation's
 // timer; the lane's deadline covers only the exchange): a listener whose accept queue is full,
 // so that the kernel drops the SYN (connect), and a TLS port that accepts TCP but never answers
@@ -625,18 +659,8 @@ BOOST_DATA_TEST_CASE(connect_and_handshake_timeouts,
                      data::make({std::string("connect"), std::string("handshake")}) * data::make({false, true}), step,
                      blocking)
 {
-    asio::io_context lioc;  // never run: the kernel alone answers (or not)
-    asio::ip::tcp::acceptor listener(lioc);
-    const asio::ip::tcp::endpoint local(asio::ip::make_address("127.0.0.1"), 0);
-    listener.open(local.protocol());
-    listener.bind(local);
-    listener.listen(step == "connect" ? 0 : asio::socket_base::max_listen_connections);
-    std::list<asio::ip::tcp::socket> fillers;  // fill the accept queue (one fits with a backlog of 0)
-    for (int i = 0; step == "connect" && i < 3; ++i) {
-        fillers.emplace_back(lioc);
-        fillers.back().async_connect(listener.local_endpoint(), [](akool::error_code) {});
-    }
-    const std::string port = std::to_string(listener.local_endpoint().port());
+    unanswered_listener listener("127.0.0.1", 0, step == "connect");
+    const std::string port = std::to_string(listener.port());
     asio::io_context ioc;
     auto opts = transport_options(step == "handshake");
     opts.connect_timeout = std::chrono::milliseconds(200);
@@ -645,15 +669,7 @@ BOOST_DATA_TEST_CASE(connect_and_handshake_timeouts,
     const std::string url = (step == "connect" ? "http://127.0.0.1:" : "https://127.0.0.1:") + port + "/x";
 
     auto start = std::chrono::steady_clock::now();
-    sent out;
-    if (blocking) {
-        akool::http_request req;
-        req.url = url;
-        t.send(req, out.res, out.ec);
-        out.done = true;
-    } else {
-        out = send_get(ioc, t, url);
-    }
+    sent out = send_either(ioc, t, url, blocking);
     auto took = std::chrono::steady_clock::now() - start;
     BOOST_REQUIRE(out.done);
     BOOST_TEST(out.ec == akool::error::timeout, out.ec.message() << " " << out.res.failure_detail);
@@ -664,6 +680,72 @@ BOOST_DATA_TEST_CASE(connect_and_handshake_timeouts,
     BOOST_TEST((took >= std::chrono::milliseconds(190)), "not before the step's timeout");
     BOOST_TEST((took < std::chrono::milliseconds(2500)), "bounded by the step's timeout");
     BOOST_TEST(t.idle_connections() == 0u);
+}
+
+// A host with several addresses (beast_transport_options::resolve here; a resolver's answer
+// takes the same path): one that never answers takes its share of the connect timeout and
+// no more, and the next is tried; TLS is checked against the URL's name. Several that never
+// answer end together within the one connect timeout, the message counting them.
+BOOST_DATA_TEST_CASE(an_address_that_never_answers_leaves_time_for_the_next,
+                     data::make({false, true}) * data::make({false, true}), blocking, tls)
+{
+    std::optional<server> srv;  // on 127.0.0.1
+    if (tls)
+        srv.emplace(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
+    else
+        srv.emplace(reply_for);
+    unanswered_listener dead2("127.0.0.2", srv->port(), true);
+    unanswered_listener dead3("127.0.0.3", srv->port(), true);
+    asio::io_context ioc;
+    auto opts = transport_options(tls);
+    opts.connect_timeout = std::chrono::milliseconds(600);
+    opts.resolve = {{"LocalHost", srv->port(), {"127.0.0.2", "127.0.0.1"}},
+                    {"dead.test", 0, {"127.0.0.2", "127.0.0.3"}}};
+    akool::beast_transport t(ioc.get_executor(), opts);
+
+    auto start = std::chrono::steady_clock::now();
+    sent out = send_either(ioc, t, srv->base_url("localhost") + "/x", blocking);
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
+    BOOST_TEST(out.res.status == 200);
+    BOOST_TEST(srv->requests() == 1);
+    BOOST_TEST((took >= std::chrono::milliseconds(290)), "the first address had its half");
+    BOOST_TEST((took < std::chrono::milliseconds(590)), "and no more");
+    if (tls) BOOST_TEST(srv->server_names() == std::vector<std::string>{"localhost"}, "SNI is the URL's name");
+
+    const std::string port = std::to_string(srv->port());
+    start = std::chrono::steady_clock::now();
+    out = send_either(ioc, t, std::string(tls ? "https" : "http") + "://dead.test:" + port + "/x", blocking);
+    took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(out.ec == akool::error::timeout, out.ec.message() << " " << out.res.failure_detail);
+    BOOST_TEST(out.res.failure_detail == "cannot connect to dead.test:" + port + " (2 addresses): timed out");
+    BOOST_TEST(!out.res.maybe_sent);
+    BOOST_TEST((took >= std::chrono::milliseconds(590)), "both addresses had their share");
+    BOOST_TEST((took < std::chrono::milliseconds(1500)), "within the one connect timeout");
+    BOOST_TEST(srv->requests() == 1);
+}
+
+// An address in beast_transport_options::resolve that is not an IP literal fails the request
+// before anything is sent, naming the host (not the value).
+BOOST_DATA_TEST_CASE(a_resolve_entry_that_is_not_an_address_is_refused, data::make({false, true}), blocking)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.resolve = {{"api.test", 0, {"127.0.0.1", "not-an-address"}}, {"none.test", 0, {}}};
+    akool::beast_transport t(ioc.get_executor(), opts);
+    const std::string port = std::to_string(srv.port());
+    sent out = send_either(ioc, t, "http://api.test:" + port + "/x", blocking);
+    BOOST_TEST(out.ec == boost::system::errc::invalid_argument, out.ec.message());
+    BOOST_TEST(out.res.failure_detail ==
+               "beast_transport_options::resolve: an address of api.test is not an IP address");
+    BOOST_TEST(!out.res.maybe_sent);
+    out = send_either(ioc, t, "http://none.test:" + port + "/x", blocking);
+    BOOST_TEST(out.ec == boost::system::errc::invalid_argument, out.ec.message());
+    BOOST_TEST(out.res.failure_detail == "beast_transport_options::resolve: no address for none.test");
+    BOOST_TEST(srv.connections() == 0);
+    BOOST_TEST(t.connections_opened() == 0u);
 }
 
 BOOST_DATA_TEST_CASE(keep_alive_reuse, data::make({false, true}), tls)

@@ -15,7 +15,6 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/cancellation_state.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -31,6 +30,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +38,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace akool {
 namespace detail {
@@ -82,6 +83,9 @@ class beast_send_op : net::coroutine {
         std::chrono::steady_clock::time_point exchange_deadline{};
         std::chrono::nanoseconds body_credit{0};
         net::ip::basic_resolver_results<tcp> resolved;
+        bool resolved_given = false;  // `resolved` came without the resolver
+        net::ip::basic_resolver_results<tcp>::const_iterator next_address;  // the one being connected to
+        std::chrono::steady_clock::time_point connect_until{};               // the connect timeout's end
         bool reused = false, resent = false;
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         int interim_replies = 0;   // 1xx replies read before the reply
@@ -127,11 +131,6 @@ public:
 
     template <class Self>
     void operator()(Self& self, error_code ec = {}, std::size_t = 0)
-    {
-        step(self, ec);
-    }
-    template <class Self>
-    void operator()(Self& self, error_code ec, const tcp::endpoint&)
     {
         step(self, ec);
     }
@@ -202,7 +201,12 @@ private:
                         std::string detail;
                         if (!open_connection(ec, detail)) return fail(self, ec, std::move(detail), false);
                     }
-                    if (!endpoint_from_literal()) {
+                    {
+                        std::string detail;
+                        addresses_without_resolver(ec, detail);
+                        if (ec) return fail(self, ec, std::move(detail), false);
+                    }
+                    if (!st.resolved_given) {
                         st.resolver.emplace(st.ex);
                         arm(clamp(opts.resolve_timeout));
                         BOOST_ASIO_CORO_YIELD st.resolver->async_resolve(st.hop_host, std::to_string(st.hop_port),
@@ -216,13 +220,30 @@ private:
                             return fail(self, net::error::operation_aborted,
                                         "cancelled while resolving " + st.hop_host, false);
                     }
-                    arm(clamp(opts.connect_timeout));
-                    BOOST_ASIO_CORO_YIELD net::async_connect(st.conn->lowest(), st.resolved, std::move(self));
-                    if (ec)
-                        return fail(self, ec,
-                                    "cannot connect to " + hop_name() + ": " +
-                                        (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
-                                    false);
+                    // Each address in turn, each given an equal share of what is left of the
+                    // connect timeout: one that never answers (a blackholed IPv6 route, a dead
+                    // server behind a round-robin name) leaves time for the next.
+                    st.connect_until = std::chrono::steady_clock::now() + clamp(opts.connect_timeout);
+                    st.next_address = st.resolved.begin();
+                    for (;;) {
+                        arm_until(connect_share());
+                        BOOST_ASIO_CORO_YIELD st.conn->lowest().async_connect(st.next_address->endpoint(),
+                                                                              std::move(self));
+                        if (!ec) break;
+                        if (self.get_cancellation_state().cancelled() != net::cancellation_type::none ||
+                            ++st.next_address == st.resolved.end() ||
+                            std::chrono::steady_clock::now() >= st.connect_until)
+                            return fail(self, ec,
+                                        "cannot connect to " + hop_name() +
+                                            (st.resolved.size() > 1
+                                                 ? " (" + std::to_string(st.resolved.size()) + " addresses)"
+                                                 : std::string()) +
+                                            ": " +
+                                            (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
+                                        false);
+                        error_code ignored;
+                        st.conn->lowest().close(ignored);  // a failed connect leaves the socket unusable
+                    }
                     {
                         error_code ignored;
                         st.conn->lowest().set_option(tcp::no_delay(true), ignored);
@@ -560,16 +581,54 @@ private:
         return true;
     }
 
-    // An IP literal needs no resolver: fills `resolved` and returns true.
-    bool endpoint_from_literal()
+    // The addresses of `hop_host` when no resolver is needed (an IP literal, or an entry of
+    // beast_transport_options::resolve): fills `resolved` and sets `resolved_given`; `ec` and
+    // `detail` say why an entry cannot be used.
+    void addresses_without_resolver(error_code& ec, std::string& detail)
     {
         auto& st = *st_;
-        error_code ec;
+        const std::string service = std::to_string(st.hop_port);
+        st.resolved_given = true;
         auto addr = net::ip::make_address(st.hop_host, ec);
-        if (ec) return false;
-        st.resolved = net::ip::basic_resolver_results<tcp>::create(tcp::endpoint(addr, st.hop_port), st.hop_host,
-                                                                   std::to_string(st.hop_port));
-        return true;
+        if (!ec) {
+            st.resolved = net::ip::basic_resolver_results<tcp>::create(tcp::endpoint(addr, st.hop_port),
+                                                                       st.hop_host, service);
+            return;
+        }
+        ec = {};
+        for (const auto& entry : st.transport->opts.resolve) {
+            if ((entry.port != 0 && entry.port != st.hop_port) || !ascii_iequals(entry.host, st.hop_host)) continue;
+            std::vector<tcp::endpoint> endpoints;
+            for (const auto& a : entry.addresses) {
+                addr = net::ip::make_address(a, ec);
+                if (ec) {
+                    ec = make_error_code(boost::system::errc::invalid_argument);
+                    detail = "beast_transport_options::resolve: an address of " + st.hop_host + " is not an IP address";
+                    return;
+                }
+                endpoints.emplace_back(addr, st.hop_port);
+            }
+            if (endpoints.empty()) {
+                ec = make_error_code(boost::system::errc::invalid_argument);
+                detail = "beast_transport_options::resolve: no address for " + st.hop_host;
+                return;
+            }
+            st.resolved = net::ip::basic_resolver_results<tcp>::create(endpoints.begin(), endpoints.end(),
+                                                                       st.hop_host, service);
+            return;
+        }
+        st.resolved_given = false;
+    }
+
+    // Until when the connect attempt to `next_address` may run: an equal share, among the
+    // addresses not tried yet, of what is left of the connect timeout.
+    std::chrono::steady_clock::time_point connect_share() const
+    {
+        auto& st = *st_;
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= st.connect_until) return now;
+        const auto left = std::distance(st.next_address, st.resolved.end());
+        return now + (st.connect_until - now) / (left > 0 ? left : 1);
     }
 
     // A reply body that keeps arriving earns time (beast_transport_options::min_body_rate):
