@@ -188,6 +188,35 @@ BOOST_AUTO_TEST_CASE(with_credentials_the_client_gets_and_renews_its_token)
     BOOST_TEST(client.options().token.empty(), "the options stay as given");
 }
 
+// Requests refused together (four creates started at once, before the client has a token):
+// one of them asks for a token, the others wait for it and send again with it.
+BOOST_AUTO_TEST_CASE(requests_refused_together_share_one_token_request)
+{
+    emu::options o = emulator_options(ms(0));
+    o.client_id = "renewal-client-id";
+    o.client_secret = "renewal-client-secret";
+    emu::server srv(o);
+    srv.start();
+    asio::io_context ioc;
+    akool::client_options opts;
+    opts.base_url = srv.base_url();
+    opts.credentials = akool::client_credentials{o.client_id, o.client_secret};
+    akool::client client(ioc, opts);
+    std::vector<akool::error_code> outcomes;
+    std::size_t tasks = 0;
+    for (int i = 0; i < 4; ++i)
+        client.async_create(two_images(), [&](akool::error_code e, std::vector<akool::image_task> t) {
+            outcomes.push_back(e);
+            tasks += t.size();
+        });
+    ioc.run();
+    BOOST_TEST_REQUIRE(outcomes.size() == 4u);
+    for (auto& e : outcomes) BOOST_TEST(!e, e.message());
+    BOOST_TEST(tasks == 8u);
+    BOOST_TEST(srv.get_stats().tokens_issued == 1u, "one token for the four");
+    BOOST_TEST(srv.get_stats().creates_processed == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(with_wrong_credentials_the_failure_to_get_a_token_is_reported)
 {
     emu::options o = emulator_options(ms(0));

@@ -494,6 +494,111 @@ BOOST_AUTO_TEST_CASE(an_exchange_refused_after_another_renewed_the_token_uses_th
     BOOST_TEST(third.request().url == "https://api.example.test/api/open/v3/getToken");
 }
 
+namespace {
+
+// A second exchange of renewal_rig's client, with a waiter of its own, sent and refused with
+// the old token while the rig's exchange asks for a new one.
+struct second_exchange {
+    counting_waiter waiter;
+    sansio::exchange_algo<echo_decode> algo;
+
+    explicit second_exchange(renewal_rig& r)
+        : algo(request(), error_code{}, r.gate, waiter, r.policy, request_kind::read, echo_decode{},
+               sansio::jitter_source{}, r.diag, &r.hook, &r.opts, &r.store)
+    {
+    }
+    static akool::http_request request()
+    {
+        akool::http_request req;
+        req.url = "https://api.example.test/y";
+        req.headers = {{"Authorization", "Bearer old-token"}};
+        return req;
+    }
+    action reply(int status, std::string body)
+    {
+        algo.response().status = status;
+        algo.response().body = std::move(body);
+        return algo.resume(clk::time_point() + std::chrono::hours(1));
+    }
+};
+
+std::size_t token_requests(const renewal_rig& r)
+{
+    std::size_t n = 0;
+    for (auto& l : r.log) n += l.path == "/api/open/v3/getToken";
+    return n;
+}
+
+} // namespace
+
+// Two exchanges refused at the same time: the first asks for a token, the second waits for it
+// (a wait_gate whose end only bounds a lost wake-up) and sends again with it: one token request.
+BOOST_AUTO_TEST_CASE(exchanges_refused_together_share_one_token_request)
+{
+    renewal_rig r;
+    second_exchange second(r);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(second.algo.resume(r.now).kind == action::send);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);  // the token request
+    action a = second.reply(401, expired);
+    BOOST_TEST_REQUIRE(a.kind == action::wait_gate, "no second token request");
+    BOOST_TEST((a.wake_at == r.now + std::chrono::seconds(1)));
+    // Woken early by its timer: the token is still coming, so it waits again.
+    a = second.algo.resume(r.now + std::chrono::seconds(1));
+    BOOST_TEST_REQUIRE(a.kind == action::wait_gate);
+    BOOST_TEST(second.waiter.wakes == 0);
+    BOOST_TEST(r.reply(200, R"({"code":1000,"token":"new-token"})").kind == action::send);
+    BOOST_TEST(second.waiter.wakes == 1, "woken once when the token came");
+    a = second.algo.resume(r.now, make_error_code(boost::system::errc::operation_canceled));  // the wake-up
+    BOOST_TEST_REQUIRE(a.kind == action::send);
+    BOOST_TEST(second.algo.request().url == "https://api.example.test/y");
+    BOOST_TEST(second.algo.request().headers[0].value == "Bearer new-token");
+    BOOST_TEST(second.reply(200, "ok: second").kind == action::done);
+    BOOST_TEST(!second.algo.error());
+    BOOST_TEST(token_requests(r) == 1u);
+}
+
+// The exchange asking for a token fails to get one, or goes away unfinished: the waiting one is
+// woken and asks itself.
+BOOST_DATA_TEST_CASE(a_waiting_exchange_asks_itself_when_the_other_gets_no_token, bdata::make({false, true}),
+                     destroyed)
+{
+    renewal_rig r;
+    second_exchange second(r);
+    r.algo->resume(r.now);
+    second.algo.resume(r.now);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);
+    BOOST_TEST_REQUIRE(second.reply(401, expired).kind == action::wait_gate);
+    if (destroyed)
+        r.algo.reset();  // an operation destroyed in the middle of its token request
+    else
+        BOOST_TEST(r.reply(200, R"({"code":1200,"msg":"the account has been banned"})").kind == action::done);
+    BOOST_TEST(second.waiter.wakes == 1);
+    action a = second.algo.resume(r.now, make_error_code(boost::system::errc::operation_canceled));
+    BOOST_TEST_REQUIRE(a.kind == action::send);
+    BOOST_TEST(second.algo.request().url == "https://api.example.test/api/open/v3/getToken");
+    BOOST_TEST(second.reply(200, R"({"code":1000,"token":"its-token"})").kind == action::send);
+    BOOST_TEST(second.algo.request().headers[0].value == "Bearer its-token");
+    BOOST_TEST(r.store.get() == "its-token");
+}
+
+// A waiting exchange that is cancelled ends at once and is forgotten: the token's arrival
+// wakes nothing.
+BOOST_AUTO_TEST_CASE(a_waiting_exchange_cancelled_ends_and_is_forgotten)
+{
+    renewal_rig r;
+    second_exchange second(r);
+    r.algo->resume(r.now);
+    second.algo.resume(r.now);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);
+    BOOST_TEST_REQUIRE(second.reply(401, expired).kind == action::wait_gate);
+    const error_code aborted = make_error_code(boost::system::errc::operation_canceled);
+    BOOST_TEST(second.algo.resume(r.now, aborted, true).kind == action::done);
+    BOOST_TEST(second.algo.error() == aborted);
+    BOOST_TEST(r.reply(200, R"({"code":1000,"token":"new-token"})").kind == action::send);
+    BOOST_TEST(second.waiter.wakes == 0);
+}
+
 BOOST_AUTO_TEST_CASE(cancellation_during_the_token_exchange_ends_the_exchange)
 {
     renewal_rig r(true, request_kind::create);

@@ -4,7 +4,8 @@
 
 // The exchange algorithm, without I/O: gate admission, send, classify the outcome
 // (finish_exchange), retry with backoff (decide_retry), a new token and one more send when
-// the service refuses the credentials (client_options::credentials), done. It never waits,
+// the service refuses the credentials (client_options::credentials; one exchange of a client
+// asks at a time, the others refused meanwhile wait for its token), done. It never waits,
 // sends or reads; `resume` says what to do next and the drivers (the async composed op in
 // client_ops.hpp, the blocking driver in blocking_driver.hpp) carry that out and resume it
 // with the outcome. As Boost.MySQL's sansio algorithms: one algorithm, two drivers.
@@ -21,6 +22,7 @@
 
 #include <boost/system/errc.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -31,6 +33,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace akool {
 namespace detail {
@@ -96,8 +99,13 @@ using exchange_hook = std::function<void(const exchange_record&)>;
 // of the client carries. Its exchanges may run on several threads at once (the synchronous
 // forms), hence the lock. Each `set` starts a new generation: an exchange refused with the
 // token of an older one sends again with the newer token instead of asking for one more.
+// One exchange at a time asks for a token; the others refused meanwhile wait for its end
+// (their waiter's `cancel` wakes them) and take its token, or ask themselves if it got none.
 class renewed_token {
 public:
+    // What an exchange refused with its token does next (`after_refusal`).
+    enum class next { use_newer, wait, renew };
+
     // The token (empty: none) and, when `generation` is given, the generation it belongs to.
     std::string get(std::uint64_t* generation = nullptr) const
     {
@@ -112,10 +120,93 @@ public:
         ++generation_;
     }
 
+    // For an exchange refused with the token of generation `refused`: use_newer (`newer` is
+    // a token got since), wait (another exchange is asking for one; `w` is woken when it
+    // ends), or renew (this exchange asks, and must call `end_renewal`).
+    next after_refusal(std::uint64_t refused, gate_waiter* w, std::string& newer)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        if (generation_ != refused && !token_.empty()) {
+            newer = token_;
+            return next::use_newer;
+        }
+        if (!renewing_) {
+            renewing_ = true;
+            return next::renew;
+        }
+        if (std::find(waiters_.begin(), waiters_.end(), w) == waiters_.end()) waiters_.push_back(w);
+        return next::wait;
+    }
+    // Ends the renewal `after_refusal` handed out, keeping `token` (null: none was got), and
+    // wakes the exchanges waiting for it.
+    void end_renewal(std::string* token) noexcept
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        if (token) {
+            token_ = std::move(*token);
+            ++generation_;
+        }
+        renewing_ = false;
+        for (gate_waiter* w : waiters_) w->cancel();
+        waiters_.clear();
+    }
+    // Forgets a waiting exchange (it was cancelled, or ended).
+    void forget(gate_waiter* w) noexcept
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), w), waiters_.end());
+    }
+
 private:
     mutable std::mutex mtx_;
     std::string token_;
     std::uint64_t generation_ = 0;
+    bool renewing_ = false;
+    std::vector<gate_waiter*> waiters_;
+};
+
+// An exchange's part in its client's renewal (renewed_token::after_refusal): the one asking
+// for a token, or one waiting. Released when the exchange moves on or ends, however it ends
+// (an operation destroyed unfinished included), so that no renewal is left open and no
+// waiter is woken after it has gone.
+class renewal_claim {
+public:
+    renewal_claim() = default;
+    renewal_claim(renewed_token* store, gate_waiter* waiter, bool renewing) noexcept
+        : store_(store), waiter_(waiter), renewing_(renewing)
+    {
+    }
+    renewal_claim(renewal_claim&& o) noexcept
+        : store_(std::exchange(o.store_, nullptr)), waiter_(o.waiter_), renewing_(o.renewing_)
+    {
+    }
+    renewal_claim& operator=(renewal_claim&& o) noexcept
+    {
+        if (this != &o) {
+            release(nullptr);
+            store_ = std::exchange(o.store_, nullptr);
+            waiter_ = o.waiter_;
+            renewing_ = o.renewing_;
+        }
+        return *this;
+    }
+    ~renewal_claim() { release(nullptr); }
+
+    // Ends the renewal (with `token`, null: none) or the wait.
+    void release(std::string* token) noexcept
+    {
+        renewed_token* s = std::exchange(store_, nullptr);
+        if (!s) return;
+        if (renewing_)
+            s->end_renewal(token);
+        else
+            s->forget(waiter_);
+    }
+
+private:
+    renewed_token* store_ = nullptr;
+    gate_waiter* waiter_ = nullptr;
+    bool renewing_ = false;
 };
 
 struct token_renewal;
@@ -127,7 +218,8 @@ struct token_renewal;
 // With `auth` (the client's options, for a request that carries its credentials) and
 // `auth->credentials` set, the request carries the token in `store` when there is one, and a
 // refusal with 1101 or 1102 sends the request once more with a newer token: the one `store`
-// got since the exchange started, if any (another exchange renewed it), else one from a token
+// got since the exchange started, if any (another exchange renewed it), else the one another
+// exchange's token request under way gets (waited for as a `wait_gate`), else one from a token
 // exchange (an algorithm of its own, whose actions this one passes on), kept in `store`.
 template <class Decode>
 class exchange_algo {
@@ -205,6 +297,14 @@ public:
             }
             return enter(now);
         case state::renewing: return step_renewal(now, ec, cancelled);
+        case state::awaiting_token:
+            claim_.release(nullptr);
+            if (cancelled) {
+                ec_ = ec ? ec : make_error_code(boost::system::errc::operation_canceled);
+                value_ = result_type{};
+                return finish();
+            }
+            return after_refusal(now);
         case state::finished: break;
         }
         return exchange_action{};
@@ -225,11 +325,12 @@ public:
     unsigned retries() const noexcept { return retries_; }
 
 private:
-    enum class state { start, gating, sending, backing_off, renewing, finished };
+    enum class state { start, gating, sending, backing_off, renewing, awaiting_token, finished };
 
     // True while a refusal of the credentials may still be answered with a new token.
     bool may_renew() const noexcept { return auth_ && !renewed_; }
     exchange_action renew(clock::time_point now);
+    exchange_action after_refusal(clock::time_point now);
     exchange_action step_renewal(clock::time_point now, error_code ec, bool cancelled);
 
     exchange_action enter(clock::time_point now)
@@ -324,6 +425,7 @@ private:
     std::uint64_t token_generation_ = 0;     // the store's generation when the exchange started
     bool renewed_ = false;                   // a newer token was tried (once per exchange)
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
+    renewal_claim claim_;                    // while asking for a token, or waiting for another's
 };
 
 // A token exchange run inside another exchange, with its own diagnostics; on the heap, so that
@@ -359,20 +461,39 @@ http_response& exchange_algo<Decode>::response() noexcept
     return renewal_ ? renewal_->algo->response() : response_;
 }
 
-// A newer token than the one refused: the one another exchange of the client got meanwhile,
-// else one asked for now.
+// After a refusal of the credentials: a newer token than the one refused (another exchange of
+// the client got it meanwhile), else the end of another's token exchange under way, else a
+// token exchange of this one.
 template <class Decode>
 exchange_action exchange_algo<Decode>::renew(clock::time_point now)
 {
     renewed_ = true;
-    std::uint64_t generation = 0;
-    std::string newer = store_->get(&generation);
-    if (generation != token_generation_ && !newer.empty()) {
+    return after_refusal(now);
+}
+
+template <class Decode>
+exchange_action exchange_algo<Decode>::after_refusal(clock::time_point now)
+{
+    std::string newer;
+    switch (store_->after_refusal(token_generation_, waiter_, newer)) {
+    case renewed_token::next::use_newer:
         set_bearer_token(request_, newer);
         ec_ = {};
         value_ = result_type{};
         return enter(now);
+    case renewed_token::next::wait: {
+        // Woken by the store when the other exchange ends; the wake-up time only bounds a
+        // wake-up lost between threads (the waiter's wait starts after this returns).
+        claim_ = renewal_claim(store_, waiter_, false);
+        state_ = state::awaiting_token;
+        exchange_action a;
+        a.kind = exchange_action::wait_gate;
+        a.wake_at = now + std::chrono::seconds(1);
+        return a;
     }
+    case renewed_token::next::renew: break;
+    }
+    claim_ = renewal_claim(store_, waiter_, true);
     state_ = state::renewing;
     renewal_ = std::make_unique<token_renewal>(*auth_, *gate_, *waiter_, policy_, jitter_, hook_);
     return step_renewal(now, {}, false);
@@ -398,10 +519,11 @@ exchange_action exchange_algo<Decode>::step_renewal(clock::time_point now, error
                                 ") and getting a new token failed" +
                                 (r->diag.client_message.empty() ? std::string() : ": " + r->diag.client_message);
         value_ = result_type{};
+        claim_.release(nullptr);
         return finish();
     }
     set_bearer_token(request_, r->algo->value());
-    store_->set(std::move(r->algo->value()));
+    claim_.release(&r->algo->value());
     ec_ = {};
     value_ = result_type{};
     return enter(now);
