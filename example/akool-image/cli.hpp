@@ -6,12 +6,14 @@
 /// The pure parts of `akool-image`: argument parsing (by hand, no dependency), building the
 /// request, exit codes, messages and the JSON lines. No I/O here.
 
+#include <akool/beast_transport_options.hpp>
 #include <akool/client_options.hpp>
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 #include <akool/model.hpp>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <boost/system/errc.hpp>
 
@@ -69,6 +71,9 @@ inline const char* const usage =
     "  AKOOL_API_KEY or AKOOL_TOKEN   credentials (the token wins when both are set)\n"
     "  AKOOL_BASE_URL                 default https://openapi.akool.com\n"
     "  AKOOL_CA_FILE                  PEM file of trusted CAs instead of the system store\n"
+    "  AKOOL_RESOLVE                  HOST:PORT:ADDRESS[,ADDRESS...] (space separated; PORT *:\n"
+    "                                 any; IPv6 in brackets): addresses used for a host instead\n"
+    "                                 of DNS, as curl's --resolve (TLS still checks HOST)\n"
     "  HTTPS_PROXY, HTTP_PROXY        http://[user:password@]host[:port] proxy of https:// and\n"
     "                                 http:// URLs (https through a CONNECT tunnel), as curl\n"
     "  NO_PROXY                       hosts reached directly: host names, domain suffixes (a\n"
@@ -154,6 +159,50 @@ inline bool set_flag(const std::string& arg, const std::optional<std::string>& i
 }
 
 } // namespace detail
+
+/// Parses AKOOL_RESOLVE into `out`: entries `HOST:PORT:ADDRESS[,ADDRESS...]` separated by
+/// spaces, as curl's --resolve (PORT `*`: every port; an IPv6 address in brackets). False,
+/// with `message` naming the entry, when one is malformed.
+inline bool parse_resolve(std::string_view text, std::vector<akool::host_addresses>& out, std::string& message)
+{
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        if (text[pos] == ' ') {
+            ++pos;
+            continue;
+        }
+        const std::size_t end = std::min(text.find(' ', pos), text.size());
+        const std::string entry(text.substr(pos, end - pos));
+        pos = end;
+        const std::size_t c1 = entry.find(':');
+        const std::size_t c2 = c1 == std::string::npos ? c1 : entry.find(':', c1 + 1);
+        akool::host_addresses h;
+        int port = 0;
+        const std::string port_text = c2 == std::string::npos ? "" : entry.substr(c1 + 1, c2 - c1 - 1);
+        if (c2 == std::string::npos || c1 == 0 || c2 + 1 == entry.size() ||
+            (port_text != "*" && (!detail::parse_int(port_text, port) || port < 1 || port > 65535))) {
+            message = "AKOOL_RESOLVE: '" + entry + "' is not HOST:PORT:ADDRESS[,ADDRESS...]";
+            return false;
+        }
+        h.host = entry.substr(0, c1);
+        h.port = static_cast<std::uint16_t>(port);
+        std::string_view list = std::string_view(entry).substr(c2 + 1);
+        while (!list.empty()) {
+            std::string_view a = list.substr(0, list.find(','));
+            list.remove_prefix(std::min(list.size(), a.size() + 1));
+            if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
+            boost::system::error_code ec;
+            boost::asio::ip::make_address(std::string(a), ec);
+            if (ec) {
+                message = "AKOOL_RESOLVE: '" + std::string(a) + "' in '" + entry + "' is not an IP address";
+                return false;
+            }
+            h.addresses.emplace_back(a);
+        }
+        out.push_back(std::move(h));
+    }
+    return true;
+}
 
 /// Parses `argv`. On `error`, `message` says what is wrong.
 inline parse_result parse(int argc, char** argv, options& o, std::string& message)

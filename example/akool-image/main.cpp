@@ -329,6 +329,13 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
         return false;
     }
     if (!read_proxy_environment(env.transport, f)) return false;
+    {
+        std::string bad;
+        if (!cli::parse_resolve(get("AKOOL_RESOLVE"), env.transport.resolve, bad)) {
+            f = {cli::exit_invalid, bad};
+            return false;
+        }
+    }
     env.transport.ca_file = get("AKOOL_CA_FILE");
     if (!env.transport.ca_file.empty()) {
         std::FILE* file = std::fopen(env.transport.ca_file.c_str(), "rb");

@@ -404,6 +404,30 @@ BOOST_AUTO_TEST_CASE(missing_configuration_exits_2_and_sends_nothing)
     BOOST_TEST(e.srv.get_stats().requests == 0u);
 }
 
+// AKOOL_RESOLVE gives a host's addresses instead of DNS: a base URL under a name no resolver
+// knows reaches the emulator; a malformed entry exits 2 before anything is sent.
+BOOST_AUTO_TEST_CASE(akool_resolve_reaches_a_host_by_the_given_address)
+{
+    emulator e;
+    const std::string port = std::to_string(e.srv.port());
+    auto env = e.env();
+    env["AKOOL_BASE_URL"] = "http://api.akool.test:" + port;
+    env["AKOOL_RESOLVE"] = "other.test:*:[::1]  api.akool.test:" + port + ":127.0.0.1";
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, env);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, "stderr: " << r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+
+    const std::vector<std::string> bad_entries = {"api.akool.test:" + port, "api.akool.test:0:127.0.0.1",
+                                                  ":80:127.0.0.1", "api.akool.test:*:127.0.0.1,localhost"};
+    for (const std::string& bad : bad_entries) {
+        env["AKOOL_RESOLVE"] = bad;
+        r = run_tool({"status", "abc"}, env);
+        BOOST_TEST(r.exit_code == 2, bad);
+        check_one_line_reason(r, "AKOOL_RESOLVE");
+    }
+    BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(client_id_and_secret_alone_get_a_token_and_generate)
 {
     emulator e;
