@@ -15,10 +15,12 @@
 #include <akool/client.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,4 +80,53 @@ BOOST_AUTO_TEST_CASE(two_hundred_generates_on_one_strand_with_four_threads)
     auto st = srv.get_stats();
     BOOST_TEST(st.creates_processed == static_cast<std::uint64_t>(n), "no create was sent twice or lost");
     BOOST_TEST(st.images_served == static_cast<std::uint64_t>(n));
+}
+
+// The rule's other half: the synchronous forms may be called from any thread, even while the
+// client's asynchronous operations run on another. They share the client's limits: here one
+// exchange in flight at a time, so that each side's exchanges wait in the gate for the
+// other's and are woken from the other thread (the wake-up reaches an asynchronous one on its
+// own executor). 20 asynchronous get-results on a thread running the io_context, 20 blocking
+// ones on this thread at the same time: all complete, none is left waiting.
+BOOST_AUTO_TEST_CASE(sync_forms_on_another_thread_share_the_in_flight_cap)
+{
+    emu::options eo;
+    eo.api_key = "threads-key";
+    emu::server srv(eo);
+    srv.start();
+
+    asio::io_context ioc(1);
+    akool::client_options co;
+    co.base_url = srv.base_url();
+    co.api_key = "threads-key";
+    akool::basic_client<akool::beast_transport> client(akool::beast_transport(ioc.get_executor()), co);
+    client.set_limits({1, 0});
+    const auto tasks = client.create(akool::image_request::text_to_image("a lighthouse at dusk"));
+    BOOST_TEST_REQUIRE(tasks.size() == 1u);
+
+    constexpr int n = 40;
+    std::atomic<int> async_ok{0}, sync_ok{0};
+    // Four asynchronous chains started on the io_context's thread, each starting its next
+    // get-result from the last one's handler, so that they queue in the gate from there while
+    // this thread's blocking get-results queue from here.
+    std::function<void(int)> chain = [&](int left) {
+        if (left == 0) return;
+        client.async_get_result(tasks[0].id, [&, left](akool::error_code ec, akool::image_result r) {
+            if (!ec && r.id == tasks[0].id) ++async_ok;
+            chain(left - 1);
+        });
+    };
+    asio::post(ioc, [&] {
+        for (int c = 0; c < 4; ++c) chain(n / 4);
+    });
+    std::thread runner([&] { ioc.run(); });
+    for (int i = 0; i < n; ++i) {
+        akool::error_code ec;
+        auto r = client.get_result(tasks[0].id, ec);
+        if (!ec && r.id == tasks[0].id) ++sync_ok;
+    }
+    runner.join();
+    BOOST_TEST(async_ok.load() == n);
+    BOOST_TEST(sync_ok.load() == n);
+    BOOST_TEST(client.exchanges_in_flight() == 0u);
 }

@@ -30,9 +30,11 @@
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/coroutine.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -99,12 +101,13 @@ public:
     using algo_type = sansio::exchange_algo<Decode>;
     using result_type = typename algo_type::result_type;
 
-    struct state final : gate_waiter {
+    struct state final : gate_waiter, std::enable_shared_from_this<state> {
         diagnostics own_diag;
         typename cstate::timer_type timer;
         algo_type algo;
         sansio::exchange_action::kind_t pending = sansio::exchange_action::done;
         bool terminal_only = false;  // the cancellation filter of a send that must not repeat
+        std::atomic<unsigned> waits_ended{0};  // gate and token waits ended so far
 
         state(cstate& cs, diagnostics* user_diag, http_request req, error_code build_ec, Decode dec,
               request_kind kind)
@@ -114,10 +117,21 @@ public:
                    renews_token<Decode> ? &cs.opts : nullptr, &cs.renewed)
         {
         }
-        void cancel() noexcept override { timer.cancel(); }
+        // Wakes the gate or token wait under way, or about to start (the request gate's
+        // `leave`, the end of another exchange's token request), from any thread: a blocking
+        // exchange on another thread calls it too. The timer is touched on the operation's
+        // executor only (inline when already there), and only while that wait lasts.
+        void cancel() noexcept override
+        {
+            net::dispatch(timer.get_executor(), [weak = this->weak_from_this(), n = waits_ended.load()] {
+                auto s = weak.lock();
+                if (s && s->waits_ended.load() == n && s->pending == sansio::exchange_action::wait_gate)
+                    s->timer.cancel();
+            });
+        }
     };
 
-    exchange_op(std::shared_ptr<cstate> cs, std::unique_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st)) {}
+    exchange_op(std::shared_ptr<cstate> cs, std::shared_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st)) {}
 
     // Start. Every cancellation type applies until a request that must not be sent twice (a
     // create) is handed to the transport; while it is out, only terminal does (see act).
@@ -141,6 +155,7 @@ public:
         auto& st = *st_;
         switch (st.pending) {
         case sansio::exchange_action::wait_gate:
+            ++st.waits_ended;
             return act(self, st.algo.resume(steady::now(), net::error::operation_aborted, was_cancelled(self)));
         case sansio::exchange_action::sleep: return act(self, st.algo.resume(steady::now(), ec));
         default: return act(self, sansio::exchange_action{});
@@ -186,7 +201,7 @@ private:
     }
 
     std::shared_ptr<cstate> cs_;  // shared with the client: moving or destroying it is safe
-    std::unique_ptr<state> st_;
+    std::shared_ptr<state> st_;  // shared: a wake-up posted to the executor holds it weakly
 };
 
 // ---- wait: the async driver of sansio::wait_algo -------------------------------------------
