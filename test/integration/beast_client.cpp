@@ -86,6 +86,24 @@ struct rig {
     }
 };
 
+// The emulator with an account's client id and secret.
+emu::options credentials_emulator_options()
+{
+    emu::options o = emulator_options(ms(0));
+    o.client_id = "renewal-client-id";
+    o.client_secret = "renewal-client-secret";
+    return o;
+}
+
+// Options of a client of `srv` with the account's credentials alone (no key, no token).
+akool::client_options credentials_only(const emu::server& srv, const emu::options& o)
+{
+    akool::client_options opts;
+    opts.base_url = srv.base_url();
+    opts.credentials = akool::client_credentials{o.client_id, o.client_secret};
+    return opts;
+}
+
 akool::wait_options fast_wait(ms deadline = ms(20000))
 {
     akool::wait_options w;
@@ -151,17 +169,12 @@ BOOST_AUTO_TEST_CASE(a_callback_runs_on_the_clients_executor)
 // the client keeps it; once it expires, a poll of an async wait meets 1101 and gets another.
 BOOST_AUTO_TEST_CASE(with_credentials_the_client_gets_and_renews_its_token)
 {
-    emu::options o = emulator_options(ms(0));
-    o.client_id = "renewal-client-id";
-    o.client_secret = "renewal-client-secret";
+    emu::options o = credentials_emulator_options();
     o.token_ttl = ms(300);
     emu::server srv(o);
     srv.start();
     asio::io_context ioc;
-    akool::client_options opts;
-    opts.base_url = srv.base_url();
-    opts.credentials = akool::client_credentials{o.client_id, o.client_secret};
-    akool::client client(ioc, opts);
+    akool::client client(ioc, credentials_only(srv, o));
 
     akool::error_code ec;
     akool::diagnostics diag;
@@ -192,16 +205,11 @@ BOOST_AUTO_TEST_CASE(with_credentials_the_client_gets_and_renews_its_token)
 // one of them asks for a token, the others wait for it and send again with it.
 BOOST_AUTO_TEST_CASE(requests_refused_together_share_one_token_request)
 {
-    emu::options o = emulator_options(ms(0));
-    o.client_id = "renewal-client-id";
-    o.client_secret = "renewal-client-secret";
+    const emu::options o = credentials_emulator_options();
     emu::server srv(o);
     srv.start();
     asio::io_context ioc;
-    akool::client_options opts;
-    opts.base_url = srv.base_url();
-    opts.credentials = akool::client_credentials{o.client_id, o.client_secret};
-    akool::client client(ioc, opts);
+    akool::client client(ioc, credentials_only(srv, o));
     std::vector<akool::error_code> outcomes;
     std::size_t tasks = 0;
     for (int i = 0; i < 4; ++i)
@@ -219,16 +227,13 @@ BOOST_AUTO_TEST_CASE(requests_refused_together_share_one_token_request)
 
 BOOST_AUTO_TEST_CASE(with_wrong_credentials_the_failure_to_get_a_token_is_reported)
 {
-    emu::options o = emulator_options(ms(0));
-    o.client_id = "renewal-client-id";
-    o.client_secret = "renewal-client-secret";
+    const emu::options o = credentials_emulator_options();
     emu::server srv(o);
     srv.start();
     asio::io_context ioc;
-    akool::client_options opts;
-    opts.base_url = srv.base_url();
+    akool::client_options opts = credentials_only(srv, o);
     opts.token = "not-a-token-of-the-service";
-    opts.credentials = akool::client_credentials{o.client_id, "a-wrong-secret"};
+    opts.credentials->client_secret = "a-wrong-secret";
     akool::client client(ioc, opts);
     akool::error_code ec;
     akool::diagnostics diag;

@@ -522,6 +522,19 @@ struct second_exchange {
     }
 };
 
+// Both sent, and refused with the old token: the rig's exchange asks for a token (its request
+// is the one to send), the second waits for it.
+void refuse_both(renewal_rig& r, second_exchange& second)
+{
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(second.algo.resume(r.now).kind == action::send);
+    BOOST_TEST(r.reply(401, expired).kind == action::send);
+    BOOST_TEST(r.algo->request().url == "https://api.example.test/api/open/v3/getToken");
+    action a = second.reply(401, expired);
+    BOOST_TEST_REQUIRE(a.kind == action::wait_gate, "no second token request");
+    BOOST_TEST((a.wake_at == r.now + std::chrono::seconds(1)));
+}
+
 std::size_t token_requests(const renewal_rig& r)
 {
     std::size_t n = 0;
@@ -537,14 +550,9 @@ BOOST_AUTO_TEST_CASE(exchanges_refused_together_share_one_token_request)
 {
     renewal_rig r;
     second_exchange second(r);
-    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
-    BOOST_TEST(second.algo.resume(r.now).kind == action::send);
-    BOOST_TEST(r.reply(401, expired).kind == action::send);  // the token request
-    action a = second.reply(401, expired);
-    BOOST_TEST_REQUIRE(a.kind == action::wait_gate, "no second token request");
-    BOOST_TEST((a.wake_at == r.now + std::chrono::seconds(1)));
-    // Woken early by its timer: the token is still coming, so it waits again.
-    a = second.algo.resume(r.now + std::chrono::seconds(1));
+    refuse_both(r, second);
+    // Woken by its timer: the token is still coming, so it waits again.
+    action a = second.algo.resume(r.now + std::chrono::seconds(1));
     BOOST_TEST_REQUIRE(a.kind == action::wait_gate);
     BOOST_TEST(second.waiter.wakes == 0);
     BOOST_TEST(r.reply(200, R"({"code":1000,"token":"new-token"})").kind == action::send);
@@ -565,10 +573,7 @@ BOOST_DATA_TEST_CASE(a_waiting_exchange_asks_itself_when_the_other_gets_no_token
 {
     renewal_rig r;
     second_exchange second(r);
-    r.algo->resume(r.now);
-    second.algo.resume(r.now);
-    BOOST_TEST(r.reply(401, expired).kind == action::send);
-    BOOST_TEST_REQUIRE(second.reply(401, expired).kind == action::wait_gate);
+    refuse_both(r, second);
     if (destroyed)
         r.algo.reset();  // an operation destroyed in the middle of its token request
     else
@@ -588,10 +593,7 @@ BOOST_AUTO_TEST_CASE(a_waiting_exchange_cancelled_ends_and_is_forgotten)
 {
     renewal_rig r;
     second_exchange second(r);
-    r.algo->resume(r.now);
-    second.algo.resume(r.now);
-    BOOST_TEST(r.reply(401, expired).kind == action::send);
-    BOOST_TEST_REQUIRE(second.reply(401, expired).kind == action::wait_gate);
+    refuse_both(r, second);
     const error_code aborted = make_error_code(boost::system::errc::operation_canceled);
     BOOST_TEST(second.algo.resume(r.now, aborted, true).kind == action::done);
     BOOST_TEST(second.algo.error() == aborted);

@@ -482,8 +482,8 @@ exchange_action exchange_algo<Decode>::after_refusal(clock::time_point now)
         value_ = result_type{};
         return enter(now);
     case renewed_token::next::wait: {
-        // Woken by the store when the other exchange ends; the wake-up time only bounds a
-        // wake-up lost between threads (the waiter's wait starts after this returns).
+        // Woken by the store when the other exchange ends; the wake-up time is only a safety
+        // net (the exchange then looks again, and waits again while the token is coming).
         claim_ = renewal_claim(store_, waiter_, false);
         state_ = state::awaiting_token;
         exchange_action a;
