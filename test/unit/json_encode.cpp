@@ -6,6 +6,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include <akool/json.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -313,6 +314,28 @@ BOOST_AUTO_TEST_CASE(escapes_as_boost_json_does)
         std::string expected = "{\"code\":7,\"msg\":" + json::serialize(json::string_view(t.data(), t.size())) + "}";
         BOOST_TEST(encode_error_response(7, t) == expected);
     }
+}
+
+// The encoder and the UTF-8 check scan eight bytes at a time: every byte value is found at
+// every offset, within a word, at its edges and in the tail after the last whole word.
+BOOST_DATA_TEST_CASE(each_byte_at_each_offset_of_the_word_scans, bdata::xrange(27), offset)
+{
+    const std::size_t at = static_cast<std::size_t>(offset);
+    for (int c = 0; c < 0x100; ++c) {
+        std::string t(27, 'a');
+        t[at] = static_cast<char>(c);
+        std::string shown = t;  // a lone byte >= 0x80 is not UTF-8: it becomes U+FFFD
+        if (c >= 0x80) shown.replace(at, 1, "\xef\xbf\xbd");
+        const std::string expected =
+            "{\"code\":7,\"msg\":" + json::serialize(json::string_view(shown.data(), shown.size())) + "}";
+        BOOST_TEST(encode_error_response(7, t) == expected, "byte " << c << " at " << at);
+        BOOST_TEST(akool::detail::utf8_invalid_offset(t) == (c >= 0x80 ? at : std::string_view::npos),
+                   "byte " << c << " at " << at);
+    }
+    std::string t(27, 'a');
+    t.replace(at, 2, "\xc3\xa9");  // a well-formed two-byte character there is kept as it is
+    BOOST_TEST(akool::detail::utf8_invalid_offset(t) == std::string_view::npos);
+    BOOST_TEST(encode_error_response(7, t) == "{\"code\":7,\"msg\":\"" + t + "\"}");
 }
 
 struct similar_case {

@@ -10,6 +10,8 @@
 // one printable line whatever the bytes. Standard library only.
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -51,14 +53,55 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i, std::
     return 0;
 }
 
+// Eight bytes of `p` as one word, and the word with each of its bytes set to `b`: the scans
+// below test eight bytes at a time (a prompt is mostly ASCII), then the byte that stopped them.
+inline std::uint64_t load_word(const char* p) noexcept
+{
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+constexpr std::uint64_t every_byte(unsigned char b) noexcept { return 0x0101010101010101ull * b; }
+// Whether any byte of `w` is below `n` (n <= 0x80): the classic test, exact as to whether one
+// is (not which); with n = 1, whether a byte is zero.
+constexpr bool has_byte_below(std::uint64_t w, unsigned char n) noexcept
+{
+    return ((w - every_byte(n)) & ~w & every_byte(0x80)) != 0;
+}
+
+// The offset of the first byte at or after `i` that is not ASCII (>= 0x80); s.size() if none.
+inline std::size_t skip_ascii(std::string_view s, std::size_t i) noexcept
+{
+    while (i + 8 <= s.size() && (load_word(s.data() + i) & every_byte(0x80)) == 0) i += 8;
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    return i;
+}
+
+// The offset of the first byte at or after `i` that a JSON string cannot hold as it is or that
+// is not ASCII: a control below 0x20, `"`, `\`, or a byte >= 0x80; s.size() if none.
+inline std::size_t skip_json_plain(std::string_view s, std::size_t i) noexcept
+{
+    for (; i + 8 <= s.size(); i += 8) {
+        const std::uint64_t w = load_word(s.data() + i);
+        // A high bit, a byte below 0x20, or a byte equal to '"' or '\\' (zero after the XOR).
+        if ((w & every_byte(0x80)) != 0 || has_byte_below(w, 0x20) || has_byte_below(w ^ every_byte('"'), 1) ||
+            has_byte_below(w ^ every_byte('\\'), 1))
+            break;
+    }
+    for (; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+    }
+    return i;
+}
+
 // The offset of the first byte of `s` that is not part of a well-formed UTF-8 sequence;
 // npos when `s` is valid UTF-8.
 inline std::size_t utf8_invalid_offset(std::string_view s) noexcept
 {
     std::size_t i = 0;
     while (i < s.size()) {
-        // ASCII runs first: the common case.
-        while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+        i = skip_ascii(s, i);  // ASCII runs first: the common case
         if (i == s.size()) break;
         std::size_t n = utf8_sequence_length(s, i);
         if (n == 0) return i;

@@ -466,27 +466,25 @@ private:
     }
     static field task_field(std::string_view k) noexcept
     {
-        static constexpr std::pair<std::string_view, field> names[] = {
-            {"_id", field::id},
-            {"image_status", field::image_status},
-            {"uid", field::uid},
-            {"team_id", field::team_id},
-            {"create_time", field::create_time},
-            {"prompt", field::prompt},
-            {"origin_prompt", field::origin_prompt},
-            {"source_image", field::source_image},
-            {"image_sub_status", field::image_sub_status},
-            {"deduction_credit", field::deduction_credit},
-            {"model_name", field::model_name},
-            {"provider", field::provider},
-            {"type", field::type},
-            {"from", field::from},
-            {"sub_type", field::sub_type},
-            {"file_name", field::file_name},
-        };
-        for (const auto& n : names)
-            if (n.first == k) return n.second;
-        return field::unknown;
+        // By length first, then at most two comparisons: a task has 16 keys, a batch 64.
+        auto is = [k](std::string_view name, field f, field otherwise) { return k == name ? f : otherwise; };
+        constexpr field unknown = field::unknown;
+        switch (k.size()) {
+        case 3: return is("_id", field::id, is("uid", field::uid, unknown));
+        case 4: return is("type", field::type, is("from", field::from, unknown));
+        case 6: return is("prompt", field::prompt, unknown);
+        case 7: return is("team_id", field::team_id, unknown);
+        case 8: return is("provider", field::provider, is("sub_type", field::sub_type, unknown));
+        case 9: return is("file_name", field::file_name, unknown);
+        case 10: return is("model_name", field::model_name, unknown);
+        case 11: return is("create_time", field::create_time, unknown);
+        case 12: return is("image_status", field::image_status, is("source_image", field::source_image, unknown));
+        case 13: return is("origin_prompt", field::origin_prompt, unknown);
+        case 16:
+            return is("image_sub_status", field::image_sub_status,
+                      is("deduction_credit", field::deduction_credit, unknown));
+        default: return unknown;
+        }
     }
 
     bool stop(error_code& ec)

@@ -31,20 +31,27 @@ namespace json_codec {
 // the output is always valid JSON (the validator reports such text before a request is sent).
 inline void append_string(std::string& out, std::string_view s)
 {
+    std::size_t plain = skip_json_plain(s, 0);  // the bytes before it need no escape, nor a check
+    if (plain == s.size()) {
+        out.push_back('"');
+        out.append(s.data(), s.size());
+        out.push_back('"');
+        return;
+    }
     std::string repaired;
-    if (utf8_invalid_offset(s) != std::string_view::npos) {
+    if (utf8_invalid_offset(s.substr(plain)) != std::string_view::npos) {
         repaired.reserve(s.size() + 8);
         append_utf8_replacing(repaired, s);
         s = repaired;
     }
     static constexpr char hex[] = "0123456789abcdef";
     out.push_back('"');
-    std::size_t plain = 0;  // start of the run of bytes not yet appended, which need no escape
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t run = 0;  // start of the run of bytes not yet appended, which need no escape
+    for (std::size_t i = plain; i < s.size(); ++i) {  // (the plain prefix is the same in `repaired`)
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c != '"' && c != '\\') continue;
-        out.append(s.data() + plain, i - plain);
-        plain = i + 1;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
         char esc[6] = {'\\', static_cast<char>(c), 0, 0, 0, 0};
         std::size_t n = 2;
         switch (c) {
@@ -65,7 +72,7 @@ inline void append_string(std::string& out, std::string_view s)
         }
         out.append(esc, n);
     }
-    out.append(s.data() + plain, s.size() - plain);
+    out.append(s.data() + run, s.size() - run);
     out.push_back('"');
 }
 
