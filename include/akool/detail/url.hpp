@@ -37,7 +37,7 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
-// The bytes a URL may hold as they are: printable ASCII but for `"<>\\^`{|}` (no controls,
+// The bytes a URL may hold as they are: printable ASCII except " < > \\ ^ ` { | } (no controls,
 // space, DEL or non-ASCII). A table: every request's URL goes through it.
 struct url_char_table {
     bool allowed[256] = {};

@@ -466,7 +466,7 @@ private:
     }
     static field task_field(std::string_view k) noexcept
     {
-        // By length first, then at most two comparisons: a task has 16 keys, a batch 64.
+        // By length first, then at most two comparisons (a reply of four tasks has 64 keys).
         auto is = [k](std::string_view name, field f, field otherwise) { return k == name ? f : otherwise; };
         constexpr field unknown = field::unknown;
         switch (k.size()) {
