@@ -213,6 +213,7 @@ struct stats {
     std::uint64_t tasks_created = 0;       ///< tasks (images) created
     std::uint64_t tokens_issued = 0;
     std::uint64_t images_served = 0;       ///< PNG files sent
+    std::uint64_t images_rendered = 0;     ///< PNG files rendered (the last 8 are kept; an older one is rendered again)
     std::uint64_t webhooks_sent = 0;       ///< callbacks answered with HTTP 200
     std::uint64_t webhooks_failed = 0;     ///< callbacks given up (attempts exhausted, bad URL or credentials)
     std::map<std::string, std::uint64_t> requests_by_path;    ///< path without query -> count

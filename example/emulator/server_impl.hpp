@@ -332,6 +332,7 @@ public:
         o["tasks_created"] = s.tasks_created;
         o["tokens_issued"] = s.tokens_issued;
         o["images_served"] = s.images_served;
+        o["images_rendered"] = s.images_rendered;
         o["webhooks_sent"] = s.webhooks_sent;
         o["webhooks_failed"] = s.webhooks_failed;
         o["max_creates_per_body"] = s.max_creates_per_body();
@@ -367,7 +368,6 @@ private:
         std::uint64_t picture_seed = 0;
         std::uint32_t width = 1, height = 1;
         std::string webhook_url;
-        std::shared_ptr<const std::string> png;
     };
 
     struct pending_fault {
@@ -754,16 +754,19 @@ private:
             auto it = tasks_.find(id);
             if (it == tasks_.end() || status_at(it->second, std::chrono::steady_clock::now()) != akool::image_status::completed)
                 return text_reply(http::status::not_found, "Not Found\n");
-            png = it->second.png;
+            png = recent_png(id);
             seed = it->second.picture_seed;
             w = it->second.width;
             h = it->second.height;
         }
-        if (!png) {
+        if (!png) {  // rendered again after it left the cache: the same bytes (seed, size)
             png = std::make_shared<const std::string>(make_picture_png(seed, w, h));
             std::lock_guard<std::mutex> lock(mtx_);
-            auto it = tasks_.find(id);
-            if (it != tasks_.end()) it->second.png = png;
+            stats_.images_rendered++;
+            if (!recent_png(id)) {
+                recent_pngs_.emplace_back(id, png);
+                if (recent_pngs_.size() > max_recent_pngs) recent_pngs_.pop_front();
+            }
         }
         {
             std::lock_guard<std::mutex> lock(mtx_);
@@ -775,8 +778,20 @@ private:
         return r;
     }
 
+    // The picture of task `id` if it is among the last ones rendered (under mtx_).
+    std::shared_ptr<const std::string> recent_png(const std::string& id) const
+    {
+        for (const auto& p : recent_pngs_)
+            if (p.first == id) return p.second;
+        return nullptr;
+    }
+
     options opts_;
     mutable std::mutex mtx_;
+    // The last pictures rendered, oldest first: a 4k one is 25 MB, so keeping every task's
+    // would grow the emulator by 100 MB per batch of four for as long as it runs.
+    static constexpr std::size_t max_recent_pngs = 8;
+    std::deque<std::pair<std::string, std::shared_ptr<const std::string>>> recent_pngs_;
     std::mt19937_64 rng_;
     fault_plan plan_;
     std::optional<fault_plan> create_plan_;

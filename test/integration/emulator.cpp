@@ -584,6 +584,24 @@ BOOST_AUTO_TEST_CASE(pngs_are_deterministic_and_differ_within_a_batch)
     BOOST_TEST(client->get("/files/nope.png").status == 404);
 }
 
+// The emulator keeps only the last 8 pictures it rendered (a 4k one is 25 MB): it used to keep
+// every task's, growing by 100 MB per batch of four at 4k for as long as it ran. An older
+// picture is rendered again, with the same bytes.
+BOOST_AUTO_TEST_CASE(only_the_last_eight_pictures_are_kept)
+{
+    std::vector<std::string> ids, first;
+    for (int i = 0; i < 10; ++i) {
+        ids.push_back(create_one(R"({"prompt":"kept or not","resolution":"1080p"})"));
+        first.push_back(client->get("/files/" + ids.back() + ".png").body);
+        check_png(first.back());
+    }
+    BOOST_TEST(srv.get_stats().images_rendered == 10u);
+    // The last 8 are served from memory; the first two were dropped and are rendered again.
+    for (int i = 9; i >= 0; --i) BOOST_TEST(client->get("/files/" + ids[i] + ".png").body == first[i], i);
+    BOOST_TEST(srv.get_stats().images_rendered == 12u);
+    BOOST_TEST(srv.get_stats().images_served == 20u);
+}
+
 BOOST_AUTO_TEST_CASE(png_writer_rejects_inconsistent_sizes)
 {
     BOOST_TEST(emu::encode_png_rgb(0, 1, {}).empty());
