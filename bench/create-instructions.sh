@@ -47,6 +47,7 @@ NGINX_CPU= ./start-nginx.sh > /dev/null
 
 P=/api/open/v4/content/image/createBySourcePrompt
 AKOOL=$BUILD_DIR/bin/akool-bench
+export AKOOL_CA_FILE=$WORK/tls/ca.crt CA=$WORK/tls/ca.crt  # akool-bench's and beast_sync's CA for https
 instructions() {  # instructions N CMD... : what callgrind counted for CMD with N creates
   local n=$1
   shift
@@ -65,7 +66,6 @@ summary=()
 printf '%-6s %-12s %12s %10s\n' proto client instr/create /beast_sync
 for proto in http https; do
   if [[ $proto == http ]]; then url=http://127.0.0.1:18080$P; else url=https://127.0.0.1:18443$P; fi
-  export AKOOL_CA_FILE=$WORK/tls/ca.crt CA=$WORK/tls/ca.crt
   beast=$(per_create bin/beast_sync "$url")
   sync=$(per_create "$AKOOL" "$url")
   export AKOOL_BENCH_MODE=async  # (not through env(1): callgrind would count env, not the child)

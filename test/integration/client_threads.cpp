@@ -86,8 +86,9 @@ BOOST_AUTO_TEST_CASE(two_hundred_generates_on_one_strand_with_four_threads)
 // client's asynchronous operations run on another. They share the client's limits: here one
 // exchange in flight at a time, so that each side's exchanges wait in the gate for the
 // other's and are woken from the other thread (the wake-up reaches an asynchronous one on its
-// own executor). 20 asynchronous get-results on a thread running the io_context, 20 blocking
-// ones on this thread at the same time: all complete, none is left waiting.
+// own executor). 40 asynchronous get-results (four chains of 10) on a thread running the
+// io_context, 40 blocking ones on this thread at the same time: all complete, none is left
+// waiting.
 BOOST_AUTO_TEST_CASE(sync_forms_on_another_thread_share_the_in_flight_cap)
 {
     emu::options eo;
