@@ -1,7 +1,7 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
 // Moving (or destroying) a client while its operations run: wait, generate and the downloads
 // share the client's state, never the basic_client object, so they finish as if nothing had
-// happened. Under AddressSanitizer (cmake-gcc-cxx20-asan) a pointer to the old object would
+// happened. Under AddressSanitizer (cmake-clang-cxx20-asan) a pointer to the old object would
 // be a use after free; without it, a null dereference.
 #define BOOST_TEST_MODULE client_move
 #include <boost/test/unit_test.hpp>
