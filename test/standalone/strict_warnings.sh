@@ -16,12 +16,12 @@ examples=$(cd "$inc/.." && pwd)/example
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-check_one() {  # cxx source: prints "ok ..." or "FAIL ..." with the reason
-  local cxx=$1 src=$2 out rc ours extra
+check_one() {  # cxx family source: prints "ok ..." or "FAIL ..." with the reason
+  local cxx=$1 family=$2 src=$3 out rc ours extra
   local common=(-Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wold-style-cast -Wnon-virtual-dtor
                 -Woverloaded-virtual -Wdouble-promotion -Wcast-qual -Wextra-semi -Wzero-as-null-pointer-constant
                 -Wundef -Wimplicit-fallthrough)
-  if "$cxx" --version | grep -qi clang; then
+  if [[ $family == clang ]]; then
     extra=(-Wshadow-all -Wcomma -Wnewline-eof -Wdeprecated)
   else
     extra=(-Wshadow -Wuseless-cast -Wduplicated-cond -Wlogical-op)
@@ -44,14 +44,22 @@ export inc std examples
 # One job per compiler and source, each job's report written whole to its own file.
 jobs_list=() n=0
 for cxx in $compilers; do
+  family=gcc
+  "$cxx" --version | grep -qi clang && family=clang
   for src in "$@"; do
     n=$((n + 1))
-    jobs_list+=("$cxx" "$src" "$work/$n.out")
+    jobs_list+=("$cxx" "$family" "$src" "$work/$n.out")
   done
 done
-printf '%s\0' "${jobs_list[@]}" | xargs -0 -n 3 -P "$jobs" bash -c 'check_one "$1" "$2" > "$3"' _
+printf '%s\0' "${jobs_list[@]}" | xargs -0 -n 4 -P "$jobs" bash -c 'check_one "$1" "$2" "$3" > "$4"' _
 fails=0
 for ((i = 1; i <= n; i++)); do
+  # A job that left no verdict (it never ran, or died) is a failure too.
+  if ! grep -qE '^(ok|FAIL) ' "$work/$i.out" 2>/dev/null; then
+    echo "FAIL job $i of $n (${jobs_list[4 * (i - 1)]} ${jobs_list[4 * (i - 1) + 2]}): no verdict"
+    fails=$((fails + 1))
+    continue
+  fi
   cat "$work/$i.out"
   grep -q '^FAIL' "$work/$i.out" && fails=$((fails + 1))
 done
