@@ -17,8 +17,9 @@
 #                               and the API reference (doc/build.sh: Doxygen, warnings fail)
 #      cmake-clang-cxx20-asan   clang++, C++20, AddressSanitizer (leaks included): every test (no
 #                               examples, no standalone header TUs, no compiled library). With
-#                               clang++ rather than g++: the same build took 199 s, about 470 s
-#                               (g++ 12 compiles a test file about twice as slowly with ASan);
+#                               clang++ rather than g++: the build took 199 s, against about
+#                               470 s with g++ (which compiles a test file about twice as slowly
+#                               with ASan);
 #                               g++ in C++20 is left to the syntax-only checks (every public
 #                               header, and the examples under the strict warning set, which
 #                               instantiate the client, the transports and the coroutine paths).
