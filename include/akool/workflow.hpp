@@ -107,7 +107,7 @@ enum class request_kind {
 /// True when `ec` is a failure no byte of the request can have survived: the connection
 /// was never established (refused, unreachable, name not resolved) or TLS failed before
 /// the request was written. A transport reports anything later with its own code and
-/// `maybe_sent`; the client turns that into outcome_unknown for a create (finish_exchange).
+/// `maybe_sent`; the client turns that into outcome_unknown for a create (classify_reply).
 inline bool is_not_sent_failure(const error_code& ec) noexcept
 {
     namespace errc = boost::system::errc;

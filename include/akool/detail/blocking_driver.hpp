@@ -49,8 +49,8 @@ private:
 };
 
 // Runs `algo` to its end on the calling thread; `waiter` is the one `algo` was made with.
-template <class Transport, class Decode>
-void run_blocking(Transport& transport, sansio::exchange_algo<Decode>& algo, blocking_waiter& waiter)
+template <class Transport>
+void run_blocking(Transport& transport, sansio::exchange_core& algo, blocking_waiter& waiter)
 {
     using clock = std::chrono::steady_clock;
     sansio::exchange_action a = algo.resume(clock::now());

@@ -208,14 +208,13 @@ inline void set_bearer_token(http_request& req, const std::string& token)
     req.headers.insert(req.headers.begin(), bearer_header(token));
 }
 
-/// Turns a transport outcome into the operation's result. `decode` is one of the json.hpp
-/// decoders. A failure of a request that is not replay-safe after bytes may have been sent
-/// becomes error::outcome_unknown: the caller must not resend it blindly.
-template <class Decode>
-auto finish_exchange(const error_code& transport_ec, http_response& resp, bool replay_safe, Decode&& decode,
-                     error_code& ec, diagnostics& diag) -> decltype(decode(resp.body, ec, diag))
+// Classifies a transport outcome (the exchange algorithm's step after a send): true when the
+// reply is a 200 whose body the operation's decoder (json.hpp) then reads; false with `ec` and
+// `diag` set otherwise. A failure of a request that is not replay-safe after bytes may have
+// been sent becomes error::outcome_unknown: the caller must not resend it blindly.
+inline bool classify_reply(const error_code& transport_ec, http_response& resp, bool replay_safe, error_code& ec,
+                           diagnostics& diag)
 {
-    using result_type = decltype(decode(resp.body, ec, diag));
     if (transport_ec) {
         diag.client_message = resp.failure_detail.empty() ? transport_ec.message() : resp.failure_detail;
         if (transport_ec == boost::system::errc::operation_canceled && !replay_safe && resp.maybe_sent) {
@@ -231,7 +230,7 @@ auto finish_exchange(const error_code& transport_ec, http_response& resp, bool r
         } else {
             ec = transport_ec;
         }
-        return result_type{};
+        return false;
     }
     diag.http_status = resp.status;
     if (resp.status != 200) {
@@ -246,9 +245,9 @@ auto finish_exchange(const error_code& transport_ec, http_response& resp, bool r
             ec = make_error_code(error::http_status);
             diag.client_message = "the service answered HTTP " + std::to_string(resp.status);
         }
-        return result_type{};
+        return false;
     }
-    return decode(resp.body, ec, diag);
+    return true;
 }
 
 } // namespace detail

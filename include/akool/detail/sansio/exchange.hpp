@@ -3,7 +3,7 @@
 #define AKOOL_DETAIL_SANSIO_EXCHANGE_HPP
 
 // The exchange algorithm, without I/O: gate admission, send, classify the outcome
-// (finish_exchange), retry with backoff (decide_retry), a new token and one more send when
+// (classify_reply), retry with backoff (decide_retry), a new token and one more send when
 // the service refuses the credentials (client_options::credentials; one exchange of a client
 // asks at a time, the others refused meanwhile wait for its token), done. It never waits,
 // sends or reads; `resume` says what to do next and the drivers (the async composed op in
@@ -211,7 +211,8 @@ private:
 
 struct token_renewal;
 
-// One exchange of a `Decode`d value with the service (create, get-result, token, download).
+// One exchange with the service (create, get-result, token, download), all but the decoding
+// of its reply (exchange_algo<Decode> below): compiled once, whatever the decoder.
 // Resume it first with no outcome; then, after each action, with that action's outcome.
 // With a `hook` (client_options::on_exchange), each attempt is reported to it once classified;
 // a streamed body is then counted by a sink of its own in front of the request's.
@@ -221,26 +222,25 @@ struct token_renewal;
 // got since the exchange started, if any (another exchange renewed it), else the one another
 // exchange's token request under way gets (waited for as a `wait_gate`), else one from a token
 // exchange (an algorithm of its own, whose actions this one passes on), kept in `store`.
-template <class Decode>
-class exchange_algo {
+class exchange_core {
 public:
     using clock = std::chrono::steady_clock;
-    using result_type = decltype(std::declval<Decode&>()(std::declval<std::string&>(), std::declval<error_code&>(),
-                                                         std::declval<diagnostics&>()));
 
     // `request` was built with `build_ec` (when set, the exchange ends at once with it);
     // `gate`, `waiter` and `diag` must outlive the algorithm.
-    exchange_algo(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
-                  const retry_policy& policy, request_kind kind, Decode decode, jitter_source jitter,
-                  diagnostics& diag, const exchange_hook* hook = nullptr, const client_options* auth = nullptr,
-                  renewed_token* store = nullptr)
+    exchange_core(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
+                  const retry_policy& policy, request_kind kind, jitter_source jitter, diagnostics& diag,
+                  const exchange_hook* hook, const client_options* auth, renewed_token* store)
         : request_(std::move(request)), gate_(&gate), waiter_(&waiter), policy_(policy), kind_(kind),
-          decode_(std::move(decode)), jitter_(jitter), diag_(&diag), ec_(build_ec),
-          replay_safe_(request_.replay_safe), hook_(hook && *hook ? hook : nullptr),
-          auth_(auth && auth->credentials && store ? auth : nullptr), store_(store)
+          jitter_(jitter), hook_(hook && *hook ? hook : nullptr),
+          auth_(auth && auth->credentials && store ? auth : nullptr), store_(store), diag_(&diag), ec_(build_ec),
+          replay_safe_(request_.replay_safe)
     {
         if (hook_) watch_request();
     }
+    virtual ~exchange_core();
+    exchange_core(exchange_core&&) = default;
+    exchange_core& operator=(exchange_core&&);
 
     // Takes the next step. `ec` is the outcome of the last action: the transport's error after
     // `send`, the wait's after `sleep` (set: cancelled, and the exchange ends with it).
@@ -260,15 +260,14 @@ public:
             if (cancelled) {
                 gate_->forget(waiter_);
                 ec_ = ec ? ec : make_error_code(boost::system::errc::operation_canceled);
-                value_ = result_type{};
+                clear_value();
                 return finish();
             }
             return enter(now);
         case state::sending: {
             gate_->leave();
             reset_attempt(*diag_);
-            if constexpr (has_see_reply<Decode>::value) decode_.see_reply(ec, response_);
-            value_ = finish_exchange(ec, response_, replay_safe_, decode_, ec_, *diag_);
+            take_reply(ec);
             const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
             response_ = http_response{};
             if (may_renew() && !cancelled &&
@@ -301,7 +300,7 @@ public:
             claim_.release(nullptr);
             if (cancelled) {
                 ec_ = ec ? ec : make_error_code(boost::system::errc::operation_canceled);
-                value_ = result_type{};
+                clear_value();
                 return finish();
             }
             return after_refusal(now);
@@ -318,11 +317,17 @@ public:
     // Where the driver puts the reply of a `send`.
     http_response& response() noexcept;
 
-    // The outcome, once `done`.
+    // The outcome, once `done` (the value: exchange_algo::value).
     const error_code& error() const noexcept { return ec_; }
-    result_type& value() noexcept { return value_; }
     // Retries made so far.
     unsigned retries() const noexcept { return retries_; }
+
+protected:
+    // The decoder's part: reads the reply in `response_` after a send that ended with
+    // `transport_ec` (classify_reply, then the decoder for a 200), setting `ec_` and the value.
+    virtual void take_reply(const error_code& transport_ec) = 0;
+    // Drops the value (a failed attempt's, or the one an earlier attempt decoded).
+    virtual void clear_value() = 0;
 
 private:
     enum class state { start, gating, sending, backing_off, renewing, awaiting_token, finished };
@@ -402,18 +407,12 @@ private:
     }
 
     http_request request_;
-    http_response response_;
     exchange_gate* gate_;
     gate_waiter* waiter_;
     retry_policy policy_;
     request_kind kind_;
-    Decode decode_;
     jitter_source jitter_;
-    diagnostics* diag_;
-    error_code ec_;
-    result_type value_{};
     unsigned retries_ = 0;
-    bool replay_safe_ = true;
     state state_ = state::start;
     const exchange_hook* hook_ = nullptr;
     std::string host_, path_;
@@ -426,6 +425,48 @@ private:
     bool renewed_ = false;                   // a newer token was tried (once per exchange)
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
     renewal_claim claim_;                    // while asking for a token, or waiting for another's
+
+protected:
+    http_response response_;  // the last attempt's reply
+    diagnostics* diag_;
+    error_code ec_;
+    bool replay_safe_ = true;
+};
+
+// One exchange of a `Decode`d value: exchange_core with the decoder, which gives the value
+// (`Decode` is called as `decode(body, ec, diag)`; with `see_reply`, it also sees each
+// attempt's reply before it is classified).
+template <class Decode>
+class exchange_algo final : public exchange_core {
+public:
+    using result_type = decltype(std::declval<Decode&>()(std::declval<std::string&>(), std::declval<error_code&>(),
+                                                         std::declval<diagnostics&>()));
+
+    exchange_algo(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
+                  const retry_policy& policy, request_kind kind, Decode decode, jitter_source jitter,
+                  diagnostics& diag, const exchange_hook* hook = nullptr, const client_options* auth = nullptr,
+                  renewed_token* store = nullptr)
+        : exchange_core(std::move(request), build_ec, gate, waiter, policy, kind, jitter, diag, hook, auth, store),
+          decode_(std::move(decode))
+    {
+    }
+
+    // The outcome's value, once `done`.
+    result_type& value() noexcept { return value_; }
+
+private:
+    void take_reply(const error_code& transport_ec) override
+    {
+        if constexpr (has_see_reply<Decode>::value) decode_.see_reply(transport_ec, response_);
+        if (classify_reply(transport_ec, response_, replay_safe_, ec_, *diag_))
+            value_ = decode_(response_.body, ec_, *diag_);
+        else
+            value_ = result_type{};
+    }
+    void clear_value() override { value_ = result_type{}; }
+
+    Decode decode_;
+    result_type value_{};
 };
 
 // A token exchange run inside another exchange, with its own diagnostics; on the heap, so that
@@ -444,19 +485,20 @@ struct token_renewal {
     }
 };
 
-template <class Decode>
-http_request exchange_algo<Decode>::take_request()
+// Out of the class: they destroy a token_renewal, complete only here.
+inline exchange_core::~exchange_core() = default;
+inline exchange_core& exchange_core::operator=(exchange_core&&) = default;
+
+inline http_request exchange_core::take_request()
 {
     if (renewal_) return renewal_->algo->take_request();
     return retries_ < policy_.max_retries || may_renew() ? request_ : std::move(request_);
 }
-template <class Decode>
-const http_request& exchange_algo<Decode>::request() const noexcept
+inline const http_request& exchange_core::request() const noexcept
 {
     return renewal_ ? renewal_->algo->request() : request_;
 }
-template <class Decode>
-http_response& exchange_algo<Decode>::response() noexcept
+inline http_response& exchange_core::response() noexcept
 {
     return renewal_ ? renewal_->algo->response() : response_;
 }
@@ -464,22 +506,20 @@ http_response& exchange_algo<Decode>::response() noexcept
 // After a refusal of the credentials: a newer token than the one refused (another exchange of
 // the client got it meanwhile), else the end of another's token exchange under way, else a
 // token exchange of this one.
-template <class Decode>
-exchange_action exchange_algo<Decode>::renew(clock::time_point now)
+inline exchange_action exchange_core::renew(clock::time_point now)
 {
     renewed_ = true;
     return after_refusal(now);
 }
 
-template <class Decode>
-exchange_action exchange_algo<Decode>::after_refusal(clock::time_point now)
+inline exchange_action exchange_core::after_refusal(clock::time_point now)
 {
     std::string newer;
     switch (store_->after_refusal(token_generation_, waiter_, newer)) {
     case renewed_token::next::use_newer:
         set_bearer_token(request_, newer);
         ec_ = {};
-        value_ = result_type{};
+        clear_value();
         return enter(now);
     case renewed_token::next::wait: {
         // Woken by the store when the other exchange ends; the wake-up time is only a safety
@@ -501,8 +541,7 @@ exchange_action exchange_algo<Decode>::after_refusal(clock::time_point now)
 
 // Passes an action of the token exchange on; once it is done, sends the request again with
 // the new token, or ends with the token exchange's failure.
-template <class Decode>
-exchange_action exchange_algo<Decode>::step_renewal(clock::time_point now, error_code ec, bool cancelled)
+inline exchange_action exchange_core::step_renewal(clock::time_point now, error_code ec, bool cancelled)
 {
     exchange_action a = renewal_->algo->resume(now, ec, cancelled);
     if (a.kind != exchange_action::done) return a;
@@ -518,14 +557,14 @@ exchange_action exchange_algo<Decode>::step_renewal(clock::time_point now, error
         diag_->client_message = "the service refused the credentials (" + std::to_string(refused_code) +
                                 ") and getting a new token failed" +
                                 (r->diag.client_message.empty() ? std::string() : ": " + r->diag.client_message);
-        value_ = result_type{};
+        clear_value();
         claim_.release(nullptr);
         return finish();
     }
     set_bearer_token(request_, r->algo->value());
     claim_.release(&r->algo->value());
     ec_ = {};
-    value_ = result_type{};
+    clear_value();
     return enter(now);
 }
 
