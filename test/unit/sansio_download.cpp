@@ -18,6 +18,11 @@
 #include <ostream>
 #include <string>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <csignal>
+#include <sys/resource.h>
+#endif
+
 namespace akool {
 // Lets BOOST_TEST print `ec == akool::error::x` (calling_styles.hpp has it, with Asio).
 inline std::ostream& boost_test_print_type(std::ostream& os, error e) { return os << make_error_code(e).message(); }
@@ -277,3 +282,40 @@ BOOST_AUTO_TEST_CASE(a_file_is_streamed_then_renamed_only_on_success)
     BOOST_TEST(!fs::exists(other));
     BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
 }
+
+#if defined(__unix__) || defined(__APPLE__)
+// A write that fails (here: the process's file size limit, as a full disk would) ends the
+// download at the chunk that failed, not when the file is committed, and leaves nothing.
+BOOST_AUTO_TEST_CASE(a_failed_write_stops_the_stream_at_once_and_leaves_no_file)
+{
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
+    auto path = (fs::path(dir) / "out.png").string();
+    akool::download_options o;
+    o.sync_to_disk = false;
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png", o, {path});
+    error_code ec;
+    auto req = d.request(ec, diag);
+
+    rlimit old{};
+    BOOST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+    rlimit small = old;
+    small.rlim_cur = 16;  // bytes: the third chunk of 8 goes past it
+    auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead
+    BOOST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    ec = feed(req, png, 8);
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+
+    BOOST_TEST((ec == std::errc::file_too_large), ec.message());
+    BOOST_TEST(fs::is_empty(dir), "the temporary file is removed as soon as a write fails");
+    d.see_reply(ec, {});
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    BOOST_TEST((ec == std::errc::file_too_large), ec.message());
+    BOOST_TEST(diag.client_message.find("cannot write") != std::string::npos, diag.client_message);
+    BOOST_TEST(!fs::exists(path));
+    BOOST_TEST(fs::is_empty(dir));
+}
+#endif

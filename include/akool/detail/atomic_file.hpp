@@ -41,11 +41,15 @@ public:
         size_ = 0;
         f_ = std::fopen(tmp_.c_str(), "wb");
         if (!f_) return fail_errno("cannot create", ec, detail);
+        // Unbuffered: the pieces come in tens of KiB (a download's reads), and through the C
+        // library's buffer each one cost two write(2) calls (the buffer's remainder, then the
+        // rest) instead of one.
+        std::setvbuf(f_, nullptr, _IONBF, 0);
         return true;
     }
     bool is_open() const noexcept { return f_ != nullptr; }
 
-    // Appends `data` (through the C library's small buffer).
+    // Appends `data`: one write(2), or more when the system takes part of it.
     bool write(std::string_view data, error_code& ec, std::string& detail)
     {
         if (data.empty()) return true;
