@@ -212,8 +212,8 @@ inline void set_bearer_token(http_request& req, const std::string& token)
 // reply is a 200 whose body the operation's decoder (json.hpp) then reads; false with `ec` and
 // `diag` set otherwise. A failure of a request that is not replay-safe after bytes may have
 // been sent becomes error::outcome_unknown: the caller must not resend it blindly.
-inline bool classify_reply(const error_code& transport_ec, http_response& resp, bool replay_safe, error_code& ec,
-                           diagnostics& diag)
+inline bool classify_reply(const error_code& transport_ec, const http_response& resp, bool replay_safe,
+                           error_code& ec, diagnostics& diag)
 {
     if (transport_ec) {
         diag.client_message = resp.failure_detail.empty() ? transport_ec.message() : resp.failure_detail;
