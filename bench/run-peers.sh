@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs akool-bench next to the peer clients (wrk, beast_sync, curl_nlohmann, python requests)
 # of the peers harness, interleaved, in both CPU layouts, and prints the median tables and
-# the akool ratios.
+# the akool ratios. One peer is added to the harness's: beast_timeout (bench/beast_timeout.cpp),
+# beast_sync's loop with Beast's own timeouts (tcp_stream::expires_after, async write and read),
+# since beast_sync's blocking calls have none and akool puts one on every wait.
 #
 #   bench/run-peers.sh [PEERS_DIR]       (default: ../shared/peers relative to the repo root)
 #
@@ -34,14 +36,19 @@ cp -r "$PEERS/." "$WORK/"
 rm -rf "$WORK/results" "$WORK/run"
 mkdir -p "$WORK/bin"
 cp "$BUILD_DIR/bin/akool-bench" "$WORK/bin/akool-bench"
+# Built as the harness's Makefile builds beast_sync.
+${CXX:-g++} -O2 -std=c++17 -Wall -o "$WORK/bin/beast_timeout" "$REPO/bench/beast_timeout.cpp" -lboost_json -lssl -lcrypto -pthread
 
-# Two akool rows after the curl_nlohmann row of each protocol ($N, $H and $S stay literal:
-# run-all.sh expands them; it runs the command word-split, hence env).
+# Two akool rows after the curl_nlohmann row of each protocol, and beast_timeout after
+# beast_sync ($N, $H and $S stay literal: run-all.sh expands them; it runs the command
+# word-split, hence env).
 cd "$WORK"
 rows() {  # rows URLVAR
   printf '%s' "  \"akool|$2|\$N|bin/akool-bench \$$1 \$N\"\n  \"akool_async|$2|\$N|env AKOOL_BENCH_MODE=async bin/akool-bench \$$1 \$N\""
 }
-sed -i -e "/^  \"curl_nlohmann|http|/a\\$(rows H http)" -e "/^  \"curl_nlohmann|https|/a\\$(rows S https)" run-all.sh
+sed -i -e "/^  \"curl_nlohmann|http|/a\\$(rows H http)" -e "/^  \"curl_nlohmann|https|/a\\$(rows S https)" \
+  -e '/^  "beast_sync|http|/a\  "beast_timeout|http|$N|bin/beast_timeout $H $N"' \
+  -e '/^  "beast_sync|https|/a\  "beast_timeout|https|$N|bin/beast_timeout $S $N"' run-all.sh
 if [[ ${NO_PY:-0} == 1 ]]; then sed -i '/^  "py_requests/d' run-all.sh; fi
 if [[ ${NO_SERVER_MAX:-0} == 1 ]]; then sed -i '/^  "wrk -t2 -c64|/d' run-all.sh; fi
 # The harness's JSON micro-benchmark needs simdjson (Debian: libsimdjson-dev); without it the
@@ -51,7 +58,8 @@ if ! echo '#include <simdjson.h>' | ${CXX:-g++} -x c++ -fsyntax-only - 2> /dev/n
   sed -i 's|^all: \(.*\) bin/json_micro|all: \1|' Makefile
   sed -i '/json_micro/d' run-all.sh
 fi
-[[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_async|' run-all.sh) == 2 ]] ||
+[[ $(grep -c '^  "akool|' run-all.sh) == 2 && $(grep -c '^  "akool_async|' run-all.sh) == 2 &&
+   $(grep -c '^  "beast_timeout|' run-all.sh) == 2 ]] ||
   { echo "could not add the akool rows to run-all.sh" >&2; exit 1; }
 if [[ ${NO_ASYNC:-0} == 1 ]]; then sed -i '/^  "akool_async/d' run-all.sh; fi
 
@@ -66,24 +74,25 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 med = {}
 for key in {(r["layout"], r["client"], r["proto"]) for r in rows}:
     med[key] = statistics.median(float(r["rps"]) for r in rows if (r["layout"], r["client"], r["proto"]) == key)
-print("| layout | proto | client | req/s | /wrk (bar 0.90) | /beast_sync | /curl (bar 1.40) |")
-print("|---|---|---|--:|--:|--:|--:|")
+print("| layout | proto | client | req/s | /wrk (bar 0.90) | /beast_sync (bar 0.95) | /beast_timeout | /curl (bar 1.40) |")
+print("|---|---|---|--:|--:|--:|--:|--:|")
 for layout in dict.fromkeys(r["layout"] for r in rows):
     for proto in ("http", "https"):
-        for client in ("akool", "akool_async"):
+        for client in ("akool", "akool_async", "beast_timeout"):
             a = med.get((layout, client, proto))
             if a is None:
                 continue
             f = lambda c: f"{a / med[(layout, c, proto)]:.2f}" if (layout, c, proto) in med else "-"
-            print(f"| {layout} | {proto} | {client} | {a:,.0f} | {f('wrk -t1 -c1')} | {f('beast_sync')} | {f('curl_nlohmann')} |")
+            bt = f('beast_timeout') if client != "beast_timeout" else "-"
+            print(f"| {layout} | {proto} | {client} | {a:,.0f} | {f('wrk -t1 -c1')} | {f('beast_sync')} | {bt} | {f('curl_nlohmann')} |")
 
 # Paired: the ratio within each round, then the median (and range) over the rounds.
 rps = {(r["layout"], r["client"], r["proto"], r["round"]): float(r["rps"]) for r in rows}
 rounds = sorted({r["round"] for r in rows}, key=int)
 print()
 print(f"paired ratios over {len(rounds)} rounds: median (min-max), rounds meeting the bar")
-print("| layout | proto | client | /wrk (bar 0.90) | met | /curl (bar 1.40) | met | wrk/curl |")
-print("|---|---|---|--:|--:|--:|--:|--:|")
+print("| layout | proto | client | /wrk (bar 0.90) | met | /curl (bar 1.40) | met | /beast_sync (bar 0.95) | met | /beast_timeout | wrk/curl |")
+print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 def paired(layout, proto, num, den):
     return [rps[(layout, num, proto, k)] / rps[(layout, den, proto, k)] for k in rounds
             if (layout, num, proto, k) in rps and (layout, den, proto, k) in rps]
@@ -94,11 +103,13 @@ def cell(v, bar):
 for layout in dict.fromkeys(r["layout"] for r in rows):
     for proto in ("http", "https"):
         wc = paired(layout, proto, "wrk -t1 -c1", "curl_nlohmann")
-        for client in ("akool", "akool_async", "beast_sync"):
+        for client in ("akool", "akool_async", "beast_sync", "beast_timeout"):
             if (layout, client, proto, rounds[0]) not in rps:
                 continue
             w, wm = cell(paired(layout, proto, client, "wrk -t1 -c1"), 0.90)
             c, cm = cell(paired(layout, proto, client, "curl_nlohmann"), 1.40)
-            print(f"| {layout} | {proto} | {client} | {w} | {wm} | {c} | {cm} | {cell(wc, 1.40)[0]} |")
+            b, bm = cell(paired(layout, proto, client, "beast_sync"), 0.95) if client != "beast_sync" else ("-", "-")
+            t = cell(paired(layout, proto, client, "beast_timeout"), 0)[0] if client.startswith("akool") else "-"
+            print(f"| {layout} | {proto} | {client} | {w} | {wm} | {c} | {cm} | {b} | {bm} | {t} | {cell(wc, 1.40)[0]} |")
 PY
 echo "results in $WORK/$OUT"
