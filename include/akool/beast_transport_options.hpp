@@ -39,10 +39,16 @@ struct host_addresses {
 struct beast_transport_options {
     /// Name resolution.
     std::chrono::milliseconds resolve_timeout{std::chrono::seconds(10)};
-    /// TCP connect, over all of a host's addresses: they are tried in turn, each within an
-    /// equal share of what is left (two addresses: the first gets half), so that one that
-    /// never answers leaves time for the next.
+    /// TCP connect, over all of a host's addresses (Happy Eyeballs, RFC 8305): they are tried
+    /// in turn, IPv6 and IPv4 alternating in a resolver's answer; an attempt that has not
+    /// connected after `connect_attempt_delay` goes on while the next address is tried too, one
+    /// that fails starts the next at once, and the first connection made is used (the others
+    /// are closed). An address that never answers thus delays a connect by
+    /// `connect_attempt_delay`, not by the connect timeout.
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+    /// How long a connect attempt runs alone before the next address is tried beside it
+    /// (RFC 8305's Connection Attempt Delay; it recommends 250 ms).
+    std::chrono::milliseconds connect_attempt_delay{250};
     /// Addresses to connect to for a host instead of resolving its name, as curl's
     /// `--resolve`: to pin the service's addresses, or to reach a staging server under the
     /// real name. TLS still checks the certificate against the URL's host name. A proxy's

@@ -13,6 +13,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "../../example/emulator/emulator.hpp"
+#include "cancellation_names.hpp"
 #include "temp_dir.hpp"
 
 #include <akool/beast_client.hpp>
@@ -134,14 +135,6 @@ akool::image_request invalid_request()
 }
 
 } // namespace
-
-// Data-driven cases name the cancellation type they run with.
-namespace boost::asio {
-inline std::ostream& operator<<(std::ostream& os, cancellation_type t)
-{
-    return os << (t == cancellation_type::terminal ? "terminal" : t == cancellation_type::partial ? "partial" : "total");
-}
-} // namespace boost::asio
 
 BOOST_AUTO_TEST_SUITE(beast_client)
 

@@ -18,6 +18,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include "calling_styles.hpp"
+#include "cancellation_names.hpp"
 #include "localhost.hpp"
 #include "mini_server.hpp"
 #include "test_certs.hpp"
@@ -683,10 +684,11 @@ BOOST_DATA_TEST_CASE(connect_and_handshake_timeouts,
 }
 
 // A host with several addresses (beast_transport_options::resolve here; a resolver's answer
-// takes the same path): one that never answers takes its share of the connect timeout and
-// no more, and the next is tried; TLS is checked against the URL's name. Several that never
-// answer end together within the one connect timeout, the message counting them.
-BOOST_DATA_TEST_CASE(an_address_that_never_answers_leaves_time_for_the_next,
+// takes the same path, its families alternated first): Happy Eyeballs. One that never answers
+// delays the connect by the attempt delay only, the next address being tried beside it; TLS is
+// checked against the URL's name. Several that never answer end together at the one connect
+// timeout, the message counting them.
+BOOST_DATA_TEST_CASE(an_address_that_never_answers_delays_the_connect_by_the_attempt_delay,
                      data::make({false, true}) * data::make({false, true}), blocking, tls)
 {
     std::optional<server> srv;  // on 127.0.0.1
@@ -698,7 +700,8 @@ BOOST_DATA_TEST_CASE(an_address_that_never_answers_leaves_time_for_the_next,
     unanswered_listener dead3("127.0.0.3", srv->port(), true);
     asio::io_context ioc;
     auto opts = transport_options(tls);
-    opts.connect_timeout = std::chrono::milliseconds(600);
+    opts.connect_timeout = std::chrono::milliseconds(1500);  // sequential shares would give the first 750 ms
+    opts.connect_attempt_delay = std::chrono::milliseconds(150);
     opts.resolve = {{"LocalHost", srv->port(), {"127.0.0.2", "127.0.0.1"}},
                     {"dead.test", 0, {"127.0.0.2", "127.0.0.3"}}};
     akool::beast_transport t(ioc.get_executor(), opts);
@@ -710,20 +713,116 @@ BOOST_DATA_TEST_CASE(an_address_that_never_answers_leaves_time_for_the_next,
     BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
     BOOST_TEST(out.res.status == 200);
     BOOST_TEST(srv->requests() == 1);
-    BOOST_TEST((took >= std::chrono::milliseconds(290)), "the first address had its half");
-    BOOST_TEST((took < std::chrono::milliseconds(590)), "and no more");
+    BOOST_TEST((took >= std::chrono::milliseconds(145)), "the first address ran alone for the attempt delay");
+    BOOST_TEST((took < std::chrono::milliseconds(450)), "then the second connected beside it");
+    BOOST_TEST(t.connections_opened() == 1u);
     if (tls) BOOST_TEST(srv->server_names() == std::vector<std::string>{"localhost"}, "SNI is the URL's name");
 
     const std::string port = std::to_string(srv->port());
+    opts.connect_timeout = std::chrono::milliseconds(600);
+    akool::beast_transport short_wait(ioc.get_executor(), opts);
     start = std::chrono::steady_clock::now();
-    out = send_either(ioc, t, std::string(tls ? "https" : "http") + "://dead.test:" + port + "/x", blocking);
+    out = send_either(ioc, short_wait, std::string(tls ? "https" : "http") + "://dead.test:" + port + "/x", blocking);
     took = std::chrono::steady_clock::now() - start;
     BOOST_TEST(out.ec == akool::error::timeout, out.ec.message() << " " << out.res.failure_detail);
     BOOST_TEST(out.res.failure_detail == "cannot connect to dead.test:" + port + " (2 addresses): timed out");
     BOOST_TEST(!out.res.maybe_sent);
-    BOOST_TEST((took >= std::chrono::milliseconds(590)), "both addresses had their share");
-    BOOST_TEST((took < std::chrono::milliseconds(1500)), "within the one connect timeout");
+    BOOST_TEST((took >= std::chrono::milliseconds(590)), "the attempts had the whole connect timeout");
+    BOOST_TEST((took < std::chrono::milliseconds(1500)), "and no more");
     BOOST_TEST(srv->requests() == 1);
+}
+
+// A connect with attempts under way (two addresses that never answer) ends at once on every
+// cancellation type, and closes them: nothing is left on the io_context (run() returns, where
+// a pending connect to such an address would wait for the kernel's SYN retries).
+BOOST_DATA_TEST_CASE(cancellation_ends_a_connect_and_its_attempts,
+                     data::make({asio::cancellation_type::terminal, asio::cancellation_type::partial,
+                                 asio::cancellation_type::total}),
+                     type)
+{
+    unanswered_listener dead2("127.0.0.2", 0, true);
+    unanswered_listener dead3("127.0.0.3", dead2.port(), true);
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.connect_timeout = std::chrono::seconds(20);
+    opts.connect_attempt_delay = std::chrono::milliseconds(50);
+    opts.resolve = {{"dead.test", 0, {"127.0.0.2", "127.0.0.3"}}};
+    akool::beast_transport t(ioc.get_executor(), opts);
+    const std::string port = std::to_string(dead2.port());
+
+    asio::cancellation_signal sig;
+    sent out;
+    akool::http_request req;
+    req.url = "http://dead.test:" + port + "/x";
+    t.async_send(std::move(req), asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code e, akool::http_response r) {
+                     out.ec = e;
+                     out.res = std::move(r);
+                     out.done = true;
+                 }));
+    asio::steady_timer timer(ioc, std::chrono::milliseconds(300));  // both attempts are under way
+    timer.async_wait([&](akool::error_code) { sig.emit(type); });
+    const auto start = std::chrono::steady_clock::now();
+    ioc.run();
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)), "run() returned: nothing left");
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(out.ec == asio::error::operation_aborted, out.ec.message());
+    BOOST_TEST(out.res.failure_detail == "cannot connect to dead.test:" + port + " (2 addresses): " +
+                                             make_error_code(asio::error::operation_aborted).message());
+    BOOST_TEST(!out.res.maybe_sent);
+    BOOST_TEST(t.connections_opened() == 0u);
+}
+
+// An address that refuses (nothing listens there) starts the next attempt at once, not after
+// the attempt delay; when every address refuses, the last refusal is the error.
+BOOST_DATA_TEST_CASE(an_address_that_refuses_starts_the_next_at_once, data::make({false, true}), blocking)
+{
+    server srv(reply_for);  // on 127.0.0.1; nothing on 127.0.0.4 and 127.0.0.5
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.connect_attempt_delay = std::chrono::seconds(5);
+    opts.resolve = {{"api.test", 0, {"127.0.0.4", "127.0.0.1"}}, {"none.test", 0, {"127.0.0.4", "127.0.0.5"}}};
+    akool::beast_transport t(ioc.get_executor(), opts);
+    const std::string port = std::to_string(srv.port());
+
+    auto start = std::chrono::steady_clock::now();
+    sent out = send_either(ioc, t, "http://api.test:" + port + "/x", blocking);
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
+    BOOST_TEST(out.res.status == 200);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)), "not after the attempt delay");
+
+    start = std::chrono::steady_clock::now();
+    out = send_either(ioc, t, "http://none.test:" + port + "/x", blocking);
+    BOOST_TEST(out.ec == asio::error::connection_refused, out.ec.message());
+    BOOST_TEST(out.res.failure_detail == "cannot connect to none.test:" + port +
+                                             " (2 addresses): " + make_error_code(asio::error::connection_refused).message());
+    BOOST_TEST(!out.res.maybe_sent);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)));
+    BOOST_TEST(srv.requests() == 1);
+}
+
+// A resolver's answer is reordered so that the families alternate, from the first address's,
+// each family in its order (RFC 8305, section 4).
+BOOST_AUTO_TEST_CASE(a_resolver_answer_alternates_address_families)
+{
+    auto results = [](std::vector<const char*> addresses) {
+        std::vector<asio::ip::tcp::endpoint> eps;
+        for (auto a : addresses) eps.emplace_back(asio::ip::make_address(a), 443);
+        return asio::ip::tcp::resolver::results_type::create(eps.begin(), eps.end(), "api.test", "443");
+    };
+    auto order = [](const asio::ip::tcp::resolver::results_type& r) {
+        std::vector<std::string> out;
+        for (const auto& e : r) out.push_back(e.endpoint().address().to_string());
+        BOOST_TEST(r.begin()->host_name() == "api.test");
+        return out;
+    };
+    using v = std::vector<std::string>;
+    BOOST_TEST(order(akool::detail::interleave_families(results({"::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3"}))) ==
+               (v{"::1", "10.0.0.1", "::2", "10.0.0.2", "10.0.0.3"}));
+    BOOST_TEST(order(akool::detail::interleave_families(results({"10.0.0.1", "10.0.0.2", "::1"}))) ==
+               (v{"10.0.0.1", "::1", "10.0.0.2"}));
+    BOOST_TEST(order(akool::detail::interleave_families(results({"10.0.0.2", "10.0.0.1"}))) ==
+               (v{"10.0.0.2", "10.0.0.1"}));
 }
 
 // An address in beast_transport_options::resolve that is not an IP literal fails the request

@@ -16,6 +16,8 @@
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "cancellation_names.hpp"
+
 #include <chrono>
 #include <ostream>
 #include <string>
@@ -27,19 +29,6 @@ using fake = akool::basic_fake_transport<asio::io_context::executor_type>;
 using test_client = akool::basic_client<fake>;
 using ms = std::chrono::milliseconds;
 using ctype = asio::cancellation_type;
-
-namespace boost {
-namespace asio {
-// For the data test cases' names and messages.
-inline std::ostream& operator<<(std::ostream& os, cancellation_type t)
-{
-    return os << (t == cancellation_type::terminal  ? "terminal"
-                  : t == cancellation_type::partial ? "partial"
-                  : t == cancellation_type::total   ? "total"
-                                                    : "other");
-}
-} // namespace asio
-} // namespace boost
 
 namespace {
 

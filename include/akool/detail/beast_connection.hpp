@@ -194,6 +194,26 @@ struct blocking_lane {
     lane_deadline deadline;
 };
 
+// A resolver's answer reordered so that IPv6 and IPv4 alternate, from the first address's
+// family, each family in its own order (RFC 8305, section 4): when one family's route is dead,
+// the second connect attempt already tries the other.
+inline net::ip::basic_resolver_results<tcp> interleave_families(const net::ip::basic_resolver_results<tcp>& r)
+{
+    if (r.empty()) return r;
+    const bool v6 = r.begin()->endpoint().address().is_v6();
+    std::vector<tcp::endpoint> first, other;
+    for (const auto& e : r) (e.endpoint().address().is_v6() == v6 ? first : other).push_back(e.endpoint());
+    if (other.empty()) return r;
+    std::vector<tcp::endpoint> out;
+    out.reserve(first.size() + other.size());
+    for (std::size_t i = 0; i < first.size() || i < other.size(); ++i) {
+        if (i < first.size()) out.push_back(first[i]);
+        if (i < other.size()) out.push_back(other[i]);
+    }
+    return net::ip::basic_resolver_results<tcp>::create(out.begin(), out.end(), r.begin()->host_name(),
+                                                        r.begin()->service_name());
+}
+
 // True when `s` holds a byte that could break HTTP framing if written in a header (CR, LF, NUL).
 inline bool breaks_framing(std::string_view s) noexcept
 {

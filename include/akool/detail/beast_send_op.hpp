@@ -84,8 +84,21 @@ class beast_send_op : net::coroutine {
         std::chrono::nanoseconds body_credit{0};
         net::ip::basic_resolver_results<tcp> resolved;
         bool resolved_given = false;  // `resolved` came without the resolver
-        net::ip::basic_resolver_results<tcp>::const_iterator next_address;  // the one being connected to
-        std::chrono::steady_clock::time_point connect_until{};               // the connect timeout's end
+        // The connect (Happy Eyeballs): the attempts under way or ended, each on its own
+        // socket; the next address to try, and when; the connect timeout's end; the last
+        // attempt's failure. `connect_gen` tells an attempt's completion from a stale one (the
+        // connect ended, its sockets are gone).
+        struct connect_attempt {
+            explicit connect_attempt(const Executor& e) : socket(e) {}
+            typename connection::stream_type socket;
+            bool done = false;
+            error_code ec;
+        };
+        std::vector<std::unique_ptr<connect_attempt>> attempts;
+        unsigned connect_gen = 0;
+        net::ip::basic_resolver_results<tcp>::const_iterator next_address;
+        std::chrono::steady_clock::time_point next_attempt_at{}, connect_until{};
+        error_code connect_ec;
         bool reused = false, resent = false;
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         int interim_replies = 0;   // 1xx replies read before the reply
@@ -219,30 +232,24 @@ private:
                         if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
                             return fail(self, net::error::operation_aborted,
                                         "cancelled while resolving " + st.hop_host, false);
+                        st.resolved = interleave_families(st.resolved);
                     }
-                    // Each address in turn, each given an equal share of what is left of the
-                    // connect timeout: one that never answers (a blackholed IPv6 route, a dead
-                    // server behind a round-robin name) leaves time for the next.
-                    st.connect_until = std::chrono::steady_clock::now() + clamp(opts.connect_timeout);
-                    st.next_address = st.resolved.begin();
+                    // The addresses in turn, each attempt going on while the next starts
+                    // (Happy Eyeballs, RFC 8305): the first connection made is used.
+                    begin_connect();
                     for (;;) {
-                        arm_until(connect_share());
-                        BOOST_ASIO_CORO_YIELD st.conn->lowest().async_connect(st.next_address->endpoint(),
-                                                                              std::move(self));
-                        if (!ec) break;
-                        if (self.get_cancellation_state().cancelled() != net::cancellation_type::none ||
-                            ++st.next_address == st.resolved.end() ||
-                            std::chrono::steady_clock::now() >= st.connect_until)
-                            return fail(self, ec,
-                                        "cannot connect to " + hop_name() +
-                                            (st.resolved.size() > 1
-                                                 ? " (" + std::to_string(st.resolved.size()) + " addresses)"
-                                                 : std::string()) +
-                                            ": " +
-                                            (ec == beast::error::timeout ? std::string("timed out") : ec.message()),
-                                        false);
-                        error_code ignored;
-                        st.conn->lowest().close(ignored);  // a failed connect leaves the socket unusable
+                        {
+                            std::string detail;
+                            const connect_step next = connect_next(
+                                self.get_cancellation_state().cancelled() != net::cancellation_type::none, ec, detail);
+                            if (next == connect_step::failed) return fail(self, ec, std::move(detail), false);
+                            if (next == connect_step::connected) {
+                                ec = {};  // the wake-up's operation_aborted
+                                break;
+                            }
+                        }
+                        // Until the next attempt is due, or an attempt ends (it cancels the wait).
+                        BOOST_ASIO_CORO_YIELD st.timer->async_wait(std::move(self));
                     }
                     {
                         error_code ignored;
@@ -622,15 +629,93 @@ private:
         st.resolved_given = false;
     }
 
-    // Until when the connect attempt to `next_address` may run: an equal share, among the
-    // addresses not tried yet, of what is left of the connect timeout.
-    std::chrono::steady_clock::time_point connect_share() const
+    enum class connect_step { wait, connected, failed };
+
+    // A new connect: no attempt yet, the first address next, the connect timeout from now. The
+    // step timer is the connect's wake-up (connect_next sets it).
+    void begin_connect()
+    {
+        auto& st = *st_;
+        disarm();
+        if (!st.timer) st.timer.emplace(st.ex);
+        ++st.connect_gen;
+        st.attempts.clear();
+        st.connect_ec = {};
+        st.next_address = st.resolved.begin();
+        st.connect_until = std::chrono::steady_clock::now() + clamp(st.transport->opts.connect_timeout);
+        st.next_attempt_at = {};
+    }
+
+    // The connect's next move, after a wake-up: `connected` (the winner's socket is the
+    // connection's, the other attempts closed), `failed` (`ec` and `detail` say why: the
+    // operation was cancelled, even if an attempt connected meanwhile; the connect timeout
+    // passed; or every address refused), or `wait`
+    // (a new attempt was started when one is due: at once when none is under way, else every
+    // connect_attempt_delay; the timer is set for the next one, or the timeout).
+    connect_step connect_next(bool cancelled, error_code& ec, std::string& detail)
     {
         auto& st = *st_;
         const auto now = std::chrono::steady_clock::now();
-        if (now >= st.connect_until) return now;
-        const auto left = std::distance(st.next_address, st.resolved.end());
-        return now + (st.connect_until - now) / (left > 0 ? left : 1);
+        std::size_t running = 0;
+        for (auto& a : st.attempts) {
+            if (!a->done) {
+                ++running;
+            } else if (!a->ec && !cancelled) {
+                st.conn->lowest() = std::move(a->socket);
+                end_connect();
+                return connect_step::connected;
+            }
+        }
+        bool more = st.next_address != st.resolved.end();
+        if (cancelled)
+            ec = net::error::operation_aborted;
+        else if (now >= st.connect_until)
+            ec = beast::error::timeout;
+        else if (running == 0 && !more)
+            ec = st.connect_ec ? st.connect_ec : make_error_code(net::error::host_not_found);
+        else {
+            if (more && (running == 0 || now >= st.next_attempt_at)) {
+                start_attempt(now);
+                more = st.next_address != st.resolved.end();
+            }
+            st.timer->expires_at(more ? (std::min)(st.next_attempt_at, st.connect_until) : st.connect_until);
+            return connect_step::wait;
+        }
+        end_connect();
+        detail = "cannot connect to " + hop_name() +
+                 (st.resolved.size() > 1 ? " (" + std::to_string(st.resolved.size()) + " addresses)" : std::string()) +
+                 ": " + (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+        return connect_step::failed;
+    }
+
+    // Connects a new socket to `next_address`; its end is recorded and wakes connect_next.
+    void start_attempt(std::chrono::steady_clock::time_point now)
+    {
+        auto& st = *st_;
+        const std::size_t i = st.attempts.size();
+        st.attempts.push_back(std::make_unique<typename op_state::connect_attempt>(st.ex));
+        st.next_attempt_at = now + st.transport->opts.connect_attempt_delay;
+        // Held weakly: the operation (waiting on the timer) keeps the state; a completion queued
+        // in a blocking lane's io_context after the send ended must not keep the transport.
+        std::weak_ptr<op_state> weak = st_;
+        st.attempts.back()->socket.async_connect(st.next_address->endpoint(),
+                                                 [weak, gen = st.connect_gen, i](error_code e) {
+                                                     auto s = weak.lock();
+                                                     if (!s || s->connect_gen != gen) return;  // the connect is over
+                                                     s->attempts[i]->done = true;
+                                                     s->attempts[i]->ec = e;
+                                                     if (e) s->connect_ec = e;
+                                                     s->timer->cancel();
+                                                 });
+        ++st.next_address;
+    }
+
+    // Closes the attempts still under way (their completions find the connect over).
+    void end_connect()
+    {
+        auto& st = *st_;
+        ++st.connect_gen;
+        st.attempts.clear();
     }
 
     // A reply body that keeps arriving earns time (beast_transport_options::min_body_rate):
