@@ -13,6 +13,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
@@ -799,6 +800,34 @@ BOOST_DATA_TEST_CASE(an_address_that_refuses_starts_the_next_at_once, data::make
     BOOST_TEST(!out.res.maybe_sent);
     BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)));
     BOOST_TEST(srv.requests() == 1);
+}
+
+// An exchange started on a thread that does not run the io_context (a use_future caller's)
+// connects on the io_context's thread: an attempt that ends at once is never lost to the
+// connect's wait, still being set up on the caller's thread (it cost the connect timeout,
+// and TSan reports the race). Each send opens a new connection (no pool).
+BOOST_AUTO_TEST_CASE(a_send_started_outside_the_io_context_connects_at_once)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.connect_timeout = std::chrono::seconds(5);
+    opts.max_idle_per_host = 0;
+    akool::beast_transport t(ioc.get_executor(), opts);
+    auto guard = asio::make_work_guard(ioc);
+    std::thread runner([&] { ioc.run(); });
+    for (int i = 0; i < 20; ++i) {
+        akool::http_request req;
+        req.url = srv.base_url() + "/x";
+        const auto start = std::chrono::steady_clock::now();
+        auto res = t.async_send(std::move(req), asio::use_future).get();
+        BOOST_TEST(res.status == 200);
+        BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(3)),
+                   "send " << i << " not held to the connect timeout");
+    }
+    guard.reset();
+    runner.join();
+    BOOST_TEST(t.connections_opened() == 20u);
 }
 
 // A resolver's answer is reordered so that the families alternate, from the first address's,

@@ -14,6 +14,7 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -234,6 +235,11 @@ private:
                                         "cancelled while resolving " + st.hop_host, false);
                         st.resolved = interleave_families(st.resolved);
                     }
+                    // The attempts end on the executor while the connect waits on the timer:
+                    // an operation started on a thread not running it (a use_future caller's)
+                    // moves there first, else an attempt could end before its wait is set up
+                    // (a lost wake-up, and a data race). Inline when already there.
+                    BOOST_ASIO_CORO_YIELD net::dispatch(net::bind_executor(st.ex, std::move(self)));
                     // The addresses in turn, each attempt going on while the next starts
                     // (Happy Eyeballs, RFC 8305): the first connection made is used.
                     begin_connect();
