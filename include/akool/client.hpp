@@ -67,8 +67,11 @@ namespace akool {
 /// strand, or on an io_context that one thread runs. With several threads on the io_context,
 /// give the transport a strand (`basic_beast_transport<asio::strand<io_context::executor_type>>`):
 /// the client's timers, exchanges and, by default, its handlers then all run on it; start
-/// operations and call the setters from that strand. The synchronous forms may be called
-/// from any thread at once (they share only the request gate and the transport, which lock). See client.hpp for the three forms of each operation.
+/// operations and call the setters from that strand. With one thread on the io_context, an
+/// operation may also be started from another thread (a `use_future` caller) while no other
+/// operation of the client runs. The synchronous forms may be called from any thread at once
+/// (they share only the request gate and the transport, which lock). See client.hpp for the
+/// three forms of each operation.
 ///
 /// @tparam Transport a type that models `akool::transport` (transport.hpp, checked member by
 ///         member), e.g. `beast_transport` or `fake_transport`.
