@@ -63,6 +63,8 @@ inline const char* const usage =
     "common options:\n"
     "  --json                one JSON object per line on stdout\n"
     "  --timeout SECONDS     give up after this long (default 900)\n"
+    "  --max-retry-after S   the longest Retry-After (429, 503) waited for before a retry\n"
+    "                        (default 60); a longer one is reported at once\n"
     "  --verbose             one line per HTTP exchange (each attempt) on stderr: method, host,\n"
     "                        path (no query string), status, API code, attempt, time, bytes, retry\n"
     "  --help                this text\n"
@@ -108,6 +110,7 @@ struct options {
     bool verbose = false;
     double timeout_seconds = 900;
     std::chrono::milliseconds timeout{900000};
+    std::optional<std::chrono::seconds> max_retry_after;  ///< unset: the library's default
     std::vector<std::string> ids;
 };
 
@@ -271,6 +274,15 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
                 return parse_result::error;
             }
             o.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(o.timeout_seconds * 1000)));
+        } else if (arg == "--max-retry-after") {
+            std::string v;
+            int seconds = 0;
+            ok = value(v);
+            if (ok && (!detail::parse_int(v, seconds) || seconds < 0 || seconds > 86400 * 7)) {
+                message = "--max-retry-after: not a whole number of seconds from 0 to 604800: '" + v + "'";
+                return parse_result::error;
+            }
+            o.max_retry_after = std::chrono::seconds(seconds);
         } else if (arg == "--out" && o.cmd != command::status) {
             ok = value(o.out_dir);
             o.out_dir_given = true;

@@ -362,6 +362,7 @@ const std::vector<invalid_case> invalid_cases = {
     {"unknown_option", {"generate", "--prompt", "x", "--colour", "red"}, "--colour"},
     {"missing_value", {"generate", "--prompt"}, "--prompt needs a value"},
     {"bad_timeout", {"generate", "--prompt", "x", "--timeout", "-1"}, "--timeout"},
+    {"bad_max_retry_after", {"generate", "--prompt", "x", "--max-retry-after", "1.5"}, "--max-retry-after"},
     {"unknown_command", {"paint", "--prompt", "x"}, "paint"},
     {"status_without_id", {"status", "--json"}, "task id"},
     {"wait_generate_option", {"wait", "abc", "--prompt", "x"}, "--prompt"},
@@ -812,6 +813,35 @@ BOOST_AUTO_TEST_CASE(enveloped_429_and_503_are_retried)
     BOOST_TEST(s.faults(emu::fault_kind::http_429) == 2u);
     BOOST_TEST(s.faults(emu::fault_kind::http_503) == 1u);
     BOOST_TEST(s.creates_processed == 1u);
+}
+
+// --max-retry-after: a Retry-After longer than it is reported at once, not slept on, and the
+// create is not resent; without it, the library's 60 s lets the same 2 s wait and retry.
+BOOST_AUTO_TEST_CASE(max_retry_after_bounds_the_wait_for_a_retry_after)
+{
+    emulator e;
+    emu::fault_plan plan;
+    plan.envelope_http_errors = true;
+    plan.retry_after = std::chrono::seconds(2);
+    e.srv.set_faults(plan);
+    e.srv.fail_next(emu::fault_kind::http_429, 1, std::string(emu::paths::create));
+    auto start = std::chrono::steady_clock::now();
+    auto r = run_tool({"generate", "--prompt", "x", "--resolution", "1080p", "--max-retry-after", "1", "--out",
+                       e.out_dir},
+                      e.env());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 1800ms), "not slept on");
+    BOOST_TEST(r.exit_code == 4, r.err);
+    check_one_line_reason(r, "Retry-After");
+    BOOST_TEST(files_in(e.out_dir).empty());
+    BOOST_TEST(e.srv.get_stats().requests_on(std::string(emu::paths::create)) == 1u);
+
+    e.srv.fail_next(emu::fault_kind::http_429, 1, std::string(emu::paths::create));
+    start = std::chrono::steady_clock::now();
+    r = run_tool({"generate", "--prompt", "x", "--resolution", "1080p", "--out", e.out_dir}, e.env());
+    BOOST_TEST((std::chrono::steady_clock::now() - start >= 1900ms), "the Retry-After was waited for");
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+    BOOST_TEST(e.srv.get_stats().requests_on(std::string(emu::paths::create)) == 3u);
 }
 
 // An ambiguous create (500 with or without an envelope) is not resent, and says so.
