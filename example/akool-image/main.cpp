@@ -348,8 +348,7 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
     return true;
 }
 
-/// `--verbose`: each exchange attempt as one line on stderr.
-// --max-retry-after, when given, in the client's retry policy.
+/// `--max-retry-after`, when given, in the client's retry policy.
 void apply_retry_options(akool::client& client, const cli::options& o)
 {
     if (!o.max_retry_after) return;
@@ -358,6 +357,7 @@ void apply_retry_options(akool::client& client, const cli::options& o)
     client.set_retry_policy(r);
 }
 
+/// `--verbose`: each exchange attempt as one line on stderr.
 void log_exchanges(environment& env, printer& p, bool verbose)
 {
     if (!verbose) return;
