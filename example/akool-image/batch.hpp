@@ -25,7 +25,7 @@ namespace akool_cli {
 
 inline const char* const batch_usage =
     "usage: akool-image batch MANIFEST --out DIR [--concurrency N] [--journal FILE]\n"
-    "                         [--resend-unknown] [--json]\n"
+    "                         [--max-retry-after S] [--resend-unknown] [--json]\n"
     "  MANIFEST is JSON Lines: one create body per line (prompt, source_images, scale,\n"
     "  resolution, batch_quantity, similar, negative_prompt, model_name, webhookurl) and an\n"
     "  optional \"name\", the stem of the output files (1 to 64 of A-Z a-z 0-9 _ -; a batch of\n"
@@ -34,6 +34,8 @@ inline const char* const batch_usage =
     "  --out DIR             where the images go (required)\n"
     "  --concurrency N       lines in progress at once, 1 to 256 (default 4)\n"
     "  --journal FILE        the resume journal (default DIR/.akool-batch.jsonl)\n"
+    "  --max-retry-after S   the longest Retry-After (429, 503) waited for before a retry\n"
+    "                        (default 60); a line whose reply asks for longer fails at once\n"
     "  --resend-unknown      send again the lines whose create was sent without a recorded\n"
     "                        reply (they may have been charged already)\n"
     "  --json                one JSON event per line on stdout, a summary object last\n"
@@ -49,6 +51,7 @@ struct batch_options {
     std::string out_dir;
     std::string journal;  ///< empty: out_dir/.akool-batch.jsonl
     int concurrency = 4;
+    std::optional<std::chrono::seconds> max_retry_after;  ///< unset: the library's default
     bool resend_unknown = false;
     bool json = false;
 };
@@ -98,6 +101,9 @@ inline parse_result parse_batch(int argc, char** argv, batch_options& o, std::st
                 message = "--concurrency: not an integer from 1 to 256: '" + v + "'";
                 return parse_result::error;
             }
+        } else if (arg == "--max-retry-after") {
+            std::string v;
+            ok = value(v) && detail::parse_max_retry_after(v, o.max_retry_after, message);
         } else if (arg == "--resend-unknown") {
             ok = flag(o.resend_unknown);
         } else if (arg == "--json") {

@@ -487,6 +487,7 @@ inline int run_batch(int argc, char** argv)
     akool::rate_limits limits = client.get_limits();
     limits.max_in_flight = static_cast<unsigned>(std::max(o.concurrency, 1));
     client.set_limits(limits);
+    apply_retry_options(client, o.max_retry_after);
     runner r(o, p, ioc, client, m, journal, file);
     return r.run();
 }

@@ -138,6 +138,20 @@ inline bool parse_int(const std::string& text, int& out)
     return true;
 }
 
+/// The value of `--max-retry-after` (generate, status, wait and batch): a whole number of
+/// seconds from 0 to 604800 (a week). False, with `message`, otherwise.
+inline bool parse_max_retry_after(const std::string& text, std::optional<std::chrono::seconds>& out,
+                                  std::string& message)
+{
+    int seconds = 0;
+    if (!parse_int(text, seconds) || seconds < 0 || seconds > 86400 * 7) {
+        message = "--max-retry-after: not a whole number of seconds from 0 to 604800: '" + text + "'";
+        return false;
+    }
+    out = std::chrono::seconds(seconds);
+    return true;
+}
+
 /// Splits `--name=value` into `arg` = "--name" and the returned value; nullopt otherwise.
 inline std::optional<std::string> split_inline_value(std::string& arg)
 {
@@ -276,13 +290,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
             o.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(o.timeout_seconds * 1000)));
         } else if (arg == "--max-retry-after") {
             std::string v;
-            int seconds = 0;
-            ok = value(v);
-            if (ok && (!detail::parse_int(v, seconds) || seconds < 0 || seconds > 86400 * 7)) {
-                message = "--max-retry-after: not a whole number of seconds from 0 to 604800: '" + v + "'";
-                return parse_result::error;
-            }
-            o.max_retry_after = std::chrono::seconds(seconds);
+            ok = value(v) && detail::parse_max_retry_after(v, o.max_retry_after, message);
         } else if (arg == "--out" && o.cmd != command::status) {
             ok = value(o.out_dir);
             o.out_dir_given = true;

@@ -349,11 +349,11 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
 }
 
 /// `--max-retry-after`, when given, in the client's retry policy.
-void apply_retry_options(akool::client& client, const cli::options& o)
+void apply_retry_options(akool::client& client, const std::optional<std::chrono::seconds>& max_retry_after)
 {
-    if (!o.max_retry_after) return;
+    if (!max_retry_after) return;
     akool::retry_policy r = client.get_retry_policy();
-    r.max_retry_after = *o.max_retry_after;
+    r.max_retry_after = *max_retry_after;
     client.set_retry_policy(r);
 }
 
@@ -478,7 +478,7 @@ int run_generate(const cli::options& o)
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
-    apply_retry_options(client, o);
+    apply_retry_options(client, o.max_retry_after);
     const int count = akool::image_count(req);
     progress_view view(p, static_cast<std::size_t>(count));
     const auto start = steady::now();
@@ -576,7 +576,7 @@ int run_status(const cli::options& o)
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
-    apply_retry_options(client, o);
+    apply_retry_options(client, o.max_retry_after);
     failure first;
     for (const auto& id : o.ids) {
         akool::diagnostics diag;
@@ -624,7 +624,7 @@ int run_wait(const cli::options& o)
 
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
-    apply_retry_options(client, o);
+    apply_retry_options(client, o.max_retry_after);
     progress_view view(p, o.ids.size());
     view.announce_ids(false);
     for (std::size_t i = 0; i < o.ids.size(); ++i) view.set_id(i, o.ids[i]);

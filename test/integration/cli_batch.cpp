@@ -325,6 +325,7 @@ BOOST_AUTO_TEST_CASE(options_are_checked)
     fixture f;
     write_file(f.manifest, make_manifest(1));
     for (std::vector<std::string> bad : {std::vector<std::string>{"--concurrency", "0"}, {"--concurrency", "x"},
+                                         {"--max-retry-after", "1.5"}, {"--max-retry-after", "-1"},
                                          {"--bogus"}, {"second-manifest"}}) {
         auto r = f.run(bad);
         BOOST_TEST(r.exit_code == 2, bad[0] << ": " << r.err);
@@ -332,6 +333,34 @@ BOOST_AUTO_TEST_CASE(options_are_checked)
     auto r = akool_test::run_process(tool_path(), {"batch", f.manifest}, f.env(), "/dev/null", 10s);
     BOOST_TEST(r.exit_code == 2);
     BOOST_TEST(r.err.find("--out") != std::string::npos, r.err);
+}
+
+// --max-retry-after, as generate's: with 1, a 429 asking for 2 s fails its line at once, and
+// the line stays sendable (a 429 creates nothing); without it, the same 429 is waited for.
+BOOST_AUTO_TEST_CASE(max_retry_after_bounds_the_wait_for_a_retry_after)
+{
+    fixture f;
+    write_file(f.manifest, make_manifest(1));
+    emu::fault_plan plan = fixture::make_options(0).faults;
+    plan.envelope_http_errors = true;
+    plan.retry_after = 2s;
+    f.srv.set_faults(plan);
+    f.srv.fail_next(emu::fault_kind::http_429, 1, std::string(emu::paths::create));
+    auto start = std::chrono::steady_clock::now();
+    auto r = f.run({"--max-retry-after", "1"});
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 1800ms), "not slept on");
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.find("line 1:") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("Retry-After") != std::string::npos, r.err);
+    BOOST_TEST(f.creates() == 0u);
+    BOOST_TEST((f.journal(1).next(1, false) == akool::line_action::create), "nothing created: safe to send");
+
+    f.srv.fail_next(emu::fault_kind::http_429, 1, std::string(emu::paths::create));
+    start = std::chrono::steady_clock::now();
+    r = f.run({});
+    BOOST_TEST((std::chrono::steady_clock::now() - start >= 1900ms), "the Retry-After was waited for");
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(f.creates() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_dead_service_exits_4_and_the_lines_stay_sendable)
