@@ -186,6 +186,9 @@ struct options {
     std::uint64_t seed = 0x5eedu;             ///< seeds the fault RNG, ids and tokens
     std::size_t body_limit = 1024 * 1024;     ///< largest request body accepted (413 beyond)
     std::chrono::seconds idle_timeout{60};    ///< keep-alive connections idle this long are closed
+    /// Tasks remembered: beyond it the oldest is forgotten (its get-result then answers 1003
+    /// "no such task", its image 404), so that a long run's memory stays bounded.
+    std::size_t max_tasks = 100000;
     fault_plan faults;
     webhook_handler on_status_change;
     webhook_sender_options webhooks;          ///< delivery of callbacks to `webhookurl` (`enabled` by default)

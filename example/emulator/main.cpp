@@ -50,6 +50,7 @@ const char* usage =
     "                          (Akool's documented message for N), processing nothing\n"
     "  --task-id ID            the id of the next task created (repeatable, used in order)\n"
     "  --body-limit N          largest request body in bytes (default 1048576)\n"
+    "  --max-tasks N           tasks remembered; the oldest beyond N is forgotten (default 100000)\n"
     "  --seed N                seed of the fault RNG, ids and tokens\n"
     "  --help                  this text\n";
 
@@ -126,6 +127,7 @@ int main(int argc, char** argv)
         else if (arg == "--api-code") { need_number(-1e9, 1e9); api_code = static_cast<int>(num); }
         else if (arg == "--task-id") task_ids.push_back(value);
         else if (arg == "--body-limit") { need_number(1, 1e9); opts.body_limit = static_cast<std::size_t>(num); }
+        else if (arg == "--max-tasks") { need_number(1, 1e9); opts.max_tasks = static_cast<std::size_t>(num); }
         else if (arg == "--seed") { need_number(0, 1.8e19); opts.seed = static_cast<std::uint64_t>(num); }
         else {
             std::cerr << "akool-emulator: unknown option " << arg << "\n" << usage;

@@ -27,6 +27,7 @@
 #include <boost/system/system_error.hpp>
 #include <boost/throw_exception.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -612,7 +613,12 @@ private:
             if (ir.webhook_url) t.webhook_url = *ir.webhook_url;
             out.push_back(info);
             if (!t.webhook_url.empty()) schedule_webhooks(t);
-            tasks_.emplace(info.id, std::move(t));
+            auto placed = tasks_.emplace(info.id, std::move(t));  // `info` is t's: moved from now
+            if (placed.second) task_order_.push_back(placed.first->first);
+        }
+        while (tasks_.size() > std::max<std::size_t>(opts_.max_tasks, 1) && !task_order_.empty()) {
+            tasks_.erase(task_order_.front());
+            task_order_.pop_front();
         }
         stats_.creates_processed++;
         stats_.tasks_created += static_cast<std::uint64_t>(count);
@@ -801,6 +807,7 @@ private:
     webhook_handler webhook_;
     stats stats_;
     std::map<std::string, task_state> tasks_;
+    std::deque<std::string> task_order_;  // the ids of tasks_, oldest first (options::max_tasks)
     std::map<std::string, token_state> tokens_;
     std::uint64_t id_counter_ = 0;
 

@@ -1017,6 +1017,57 @@ BOOST_AUTO_TEST_CASE(program_fail_rate_and_bad_options)
     }
 }
 
+// --max-tasks N bounds the emulator's memory over a long run: beyond N tasks the oldest is
+// forgotten (get-result answers 1003 "no such task", its image 404); the newest N stay.
+BOOST_AUTO_TEST_CASE(program_forgets_the_oldest_task_beyond_max_tasks)
+{
+    std::string exe = emulator_program();
+    if (exe.empty()) {
+        BOOST_WARN_MESSAGE(false, "akool-emulator not built next to the tests (AKOOL_BIN_DIR): skipped");
+        return;
+    }
+    program p(exe, {"--max-tasks", "3", "--queue-ms", "0", "--process-ms", "0", "--image-scale-down", "20"});
+    std::string line = p.first_line();
+    BOOST_TEST_REQUIRE(line.rfind("listening on ", 0) == 0u, line);
+    const std::string url = line.substr(std::strlen("listening on "));
+    auto call = [&url](akool_test::http::verb v, const std::string& target, const std::string& body) {
+        http_test_client c(url);
+        boost::system::error_code ec;
+        auto r = c.request(v, target, body, {{"x-api-key", "k"}}, ec);
+        BOOST_TEST_REQUIRE(!ec, target << ": " << ec.message());
+        return r;
+    };
+    std::vector<std::string> ids;
+    // One task, then a batch of two, then two more: five in all.
+    for (const char* body : {R"({"prompt":"a"})", R"({"prompt":"b","batch_quantity":2})", R"({"prompt":"c"})",
+                             R"({"prompt":"d"})"}) {
+        json::object o = parse_object(call(akool_test::http::verb::post, create_path, body).body);
+        BOOST_TEST_REQUIRE(code_of(o) == 1000, o);
+        const json::value& d = o.at("data");
+        if (d.is_array())
+            for (const auto& t : d.as_array()) ids.push_back(std::string(t.at("_id").as_string()));
+        else
+            ids.push_back(std::string(d.at("_id").as_string()));
+    }
+    BOOST_TEST_REQUIRE(ids.size() == 5u);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        json::object r = parse_object(call(akool_test::http::verb::get, result_path + "?image_model_id=" + ids[i], "").body);
+        auto file = call(akool_test::http::verb::get, "/files/" + ids[i] + ".png", "");
+        if (i < 2) {
+            BOOST_TEST(code_of(r) == 1003, i);
+            BOOST_TEST(msg_of(r).find("no such task") != std::string::npos, msg_of(r));
+            BOOST_TEST(file.status == 404, i);
+        } else {
+            BOOST_TEST(code_of(r) == 1000, i);
+            BOOST_TEST(r.at("data").at("image_status").as_int64() == 3, i);
+            BOOST_TEST(file.status == 200, i);
+        }
+    }
+    BOOST_TEST(p.stop_with(SIGTERM) == 0);
+    program bad(exe, {"--max-tasks", "0"});
+    BOOST_TEST(bad.stop_with(0) == 2);
+}
+
 // The switches of issue 15: an API code for every request, hostile task ids, enveloped errors.
 BOOST_AUTO_TEST_CASE(program_api_code_task_id_and_envelopes)
 {
