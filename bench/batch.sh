@@ -14,6 +14,7 @@ CONCURRENCY=${CONCURRENCY:-16}
 EMULATOR_ARGS=${EMULATOR_ARGS:-"--latency-ms 100 --queue-ms 1000 --process-ms 3000"}
 
 . "$REPO/bench/need-gnu-time.sh"
+. "$REPO/bench/emulator-url.sh"
 if [[ $# -ge 1 ]]; then
   BIN=$(cd "$1" && pwd)
 else
@@ -35,12 +36,7 @@ trap cleanup EXIT
 # shellcheck disable=SC2086
 "$BIN/akool-emulator" $EMULATOR_ARGS >"$WORK/emu.out" 2>"$WORK/emu.err" &
 EMU_PID=$!
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$WORK/emu.out" 2>/dev/null && break
-  sleep 0.05
-done
-URL=$(sed -n 's/^listening on //p' "$WORK/emu.out")
-[[ -n $URL ]] || { echo "the emulator did not start" >&2; cat "$WORK/emu.err" >&2; exit 1; }
+URL=$(emulator_url "$EMU_PID" "$WORK/emu.out" "$WORK/emu.err")
 
 for i in $(seq "$LINES"); do
   printf '{"prompt":"bench picture %d","resolution":"1080p"}\n' "$i"

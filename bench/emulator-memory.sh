@@ -17,6 +17,7 @@ counts=("$@")
 for n in "${counts[@]}"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive integer: $n" >&2; exit 2; }
 done
+. "$REPO/bench/emulator-url.sh"
 extra=()
 [[ -z ${MAX_TASKS:-} ]] || extra=(--max-tasks "$MAX_TASKS")
 
@@ -33,13 +34,7 @@ trap 'stop; rm -rf "$work"' EXIT
 for n in "${counts[@]}"; do
   "$bin/akool-emulator" --port 0 "${extra[@]}" > "$work/emulator.log" 2>&1 &
   emulator_pid=$!
-  url=""
-  for _ in $(seq 1 100); do
-    url=$(sed -n 's/^listening on //p' "$work/emulator.log" | head -n 1)
-    [[ -n $url ]] && break
-    sleep 0.1
-  done
-  [[ -n $url ]] || { echo "the emulator did not start" >&2; cat "$work/emulator.log" >&2; exit 1; }
+  url=$(emulator_url "$emulator_pid" "$work/emulator.log")
   last=$(AKOOL_API_KEY=bench-key-0123456789 "$bin/akool-bench" "$url" "$n" | tail -n 1)
   peak_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$emulator_pid/status")
   stop

@@ -25,6 +25,7 @@ ROUNDS=${ROUNDS:-3}
 LAYOUT=${LAYOUT:-shared}
 
 . "$REPO/bench/need-gnu-time.sh"
+. "$REPO/bench/emulator-url.sh"
 
 echo "== building game_loop, akool-image, akool-emulator (Release) in $BUILD_DIR"
 cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAKOOL_BUILD_TESTS=OFF \
@@ -44,13 +45,7 @@ log=$work/emulator.log
   > "$log" 2>&1 &
 emulator_pid=$!
 trap 'kill $emulator_pid 2> /dev/null; wait $emulator_pid 2> /dev/null; rm -rf "$work"' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening on //p' "$log" | head -n 1)
-  [[ -n $url ]] && break
-  sleep 0.1
-done
-[[ -n $url ]] || { echo "the emulator did not start" >&2; cat "$log" >&2; exit 1; }
+url=$(emulator_url "$emulator_pid" "$log")
 export AKOOL_BASE_URL=$url AKOOL_API_KEY=bench-key-0123456789
 echo "== emulator at $url, layout $LAYOUT, $ROUNDS round(s), $(nproc) CPUs"
 
