@@ -187,7 +187,10 @@ struct options {
     std::size_t body_limit = 1024 * 1024;     ///< largest request body accepted (413 beyond)
     std::chrono::seconds idle_timeout{60};    ///< keep-alive connections idle this long are closed
     /// Tasks remembered: beyond it the oldest is forgotten (its get-result then answers 1003
-    /// "no such task", its image 404), so that a long run's memory stays bounded.
+    /// "no such task", its image 404), so that a long run's memory stays bounded. The same
+    /// bound holds for tokens (with `api_key` set, a forgotten one is refused with 1101) and for the keys of the
+    /// `stats` counters per body, per `Idempotency-Key` and per path (the documented paths
+    /// are always kept).
     std::size_t max_tasks = 100000;
     fault_plan faults;
     webhook_handler on_status_change;

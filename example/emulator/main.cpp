@@ -50,7 +50,9 @@ const char* usage =
     "                          (Akool's documented message for N), processing nothing\n"
     "  --task-id ID            the id of the next task created (repeatable, used in order)\n"
     "  --body-limit N          largest request body in bytes (default 1048576)\n"
-    "  --max-tasks N           tasks remembered; the oldest beyond N is forgotten (default 100000)\n"
+    "  --max-tasks N           tasks remembered; the oldest beyond N is forgotten (default 100000);\n"
+    "                          the same bound for tokens and the stats' per-body, per-key and\n"
+    "                          per-path counters\n"
     "  --seed N                seed of the fault RNG, ids and tokens\n"
     "  --help                  this text\n";
 

@@ -146,6 +146,31 @@ struct reply {
     std::string location;  // the Location of a redirect
 };
 
+// Drops the oldest keys of `m` (`order` holds them, oldest first) until at most `cap` (at
+// least 1) remain: what keeps every per-task, per-token and per-key record of a long run bounded
+// (options::max_tasks). Keys of `m` not in `order` are never dropped.
+template <class Map>
+void keep_newest(Map& m, std::deque<std::string>& order, std::size_t cap)
+{
+    while (order.size() > std::max<std::size_t>(cap, 1)) {
+        m.erase(order.front());
+        order.pop_front();
+    }
+}
+
+// Counts one more `key` in `m`; a key seen for the first time is remembered in `order`, and
+// beyond `cap` such keys the oldest is dropped (keep_newest). A `pinned` key is counted
+// without being remembered, so it is never dropped.
+inline void count_bounded(std::map<std::string, std::uint64_t>& m, std::deque<std::string>& order,
+                          std::size_t cap, std::string key, bool pinned = false)
+{
+    auto placed = m.try_emplace(key, 0);
+    ++placed.first->second;
+    if (!placed.second || pinned) return;
+    order.push_back(std::move(key));
+    keep_newest(m, order, cap);
+}
+
 } // namespace detail
 
 template <class Stream>
@@ -321,6 +346,9 @@ public:
     {
         std::lock_guard<std::mutex> lock(mtx_);
         stats_ = stats{};
+        path_order_.clear();
+        body_order_.clear();
+        idempotency_key_order_.clear();
     }
 
     std::string stats_json() const
@@ -424,7 +452,11 @@ private:
     {
         detail::request_plan p;
         stats_.requests++;
-        stats_.requests_by_path[path]++;
+        // The documented paths are kept for good; the others (an image's, a hostile client's)
+        // are among the newest options::max_tasks.
+        const bool documented = path == paths::create || path == paths::result || path == paths::token ||
+                                path == paths::stats;
+        detail::count_bounded(stats_.requests_by_path, path_order_, opts_.max_tasks, path, documented);
         for (auto it = pending_.begin(); it != pending_.end(); ++it) {
             if (path.compare(0, it->prefix.size(), it->prefix) != 0) continue;
             p.fault = it->kind;
@@ -616,15 +648,15 @@ private:
             auto placed = tasks_.emplace(info.id, std::move(t));  // `info` is t's: moved from now
             if (placed.second) task_order_.push_back(placed.first->first);
         }
-        while (tasks_.size() > std::max<std::size_t>(opts_.max_tasks, 1) && !task_order_.empty()) {
-            tasks_.erase(task_order_.front());
-            task_order_.pop_front();
-        }
+        detail::keep_newest(tasks_, task_order_, opts_.max_tasks);
         stats_.creates_processed++;
         stats_.tasks_created += static_cast<std::uint64_t>(count);
-        stats_.creates_by_body[detail::to_hex(fnv1a(req.body()), 16)]++;
+        detail::count_bounded(stats_.creates_by_body, body_order_, opts_.max_tasks,
+                              detail::to_hex(fnv1a(req.body()), 16));
         std::string_view idem = req["Idempotency-Key"];
-        if (!idem.empty()) stats_.creates_by_idempotency_key[std::string(idem)]++;
+        if (!idem.empty())
+            detail::count_bounded(stats_.creates_by_idempotency_key, idempotency_key_order_, opts_.max_tasks,
+                                  std::string(idem));
         return json_reply(akool::encode_create_response(out, count > 1));
     }
 
@@ -722,6 +754,8 @@ private:
         std::string token = "emu" + detail::to_hex(splitmix64(rng_()), 16) + detail::to_hex(splitmix64(rng_()), 16) +
                             detail::to_hex(id_counter_++, 8);
         tokens_[token] = token_state{std::chrono::steady_clock::now() + opts_.token_ttl};
+        token_order_.push_back(token);  // a new token: ids and the counter make each one unique
+        detail::keep_newest(tokens_, token_order_, opts_.max_tasks);
         stats_.tokens_issued++;
         return json_reply(akool::encode_token_response(token));
     }
@@ -809,6 +843,9 @@ private:
     std::map<std::string, task_state> tasks_;
     std::deque<std::string> task_order_;  // the ids of tasks_, oldest first (options::max_tasks)
     std::map<std::string, token_state> tokens_;
+    std::deque<std::string> token_order_;  // the same for tokens_
+    // The same for stats_'s counters (a documented path is not in path_order_: kept for good).
+    std::deque<std::string> path_order_, body_order_, idempotency_key_order_;
     std::uint64_t id_counter_ = 0;
 
     std::string base_url_;

@@ -478,6 +478,53 @@ BOOST_AUTO_TEST_CASE(tokens_expire)
     BOOST_TEST(msg_of(last).find("expired") != std::string::npos);
 }
 
+// options::max_tasks bounds the other records a long run piles up as well: tokens, and the keys
+// of the counters per body, per Idempotency-Key and per path (the documented paths stay).
+BOOST_AUTO_TEST_CASE(max_tasks_bounds_tokens_and_counters)
+{
+    emu::options o = test_options();
+    o.max_tasks = 2;
+    emu::server s(o);
+    s.start();
+    http_test_client c(s.base_url());
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 3; ++i) {
+        auto ok = parse_object(
+            c.post(token_path, R"({"clientId":")" + client_id + R"(","clientSecret":")" + client_secret + R"("})")
+                .body);
+        BOOST_TEST_REQUIRE(code_of(ok) == 1000);
+        tokens.push_back(std::string(ok.at("token").as_string()));
+    }
+    auto with_token = [&](const std::string& t, const std::string& body) {
+        return code_of(parse_object(c.post(create_path, body, {{"Authorization", "Bearer " + t}}).body));
+    };
+    BOOST_TEST(with_token(tokens[0], R"({"prompt":"a"})") == 1101);  // the oldest: forgotten
+    BOOST_TEST(with_token(tokens[1], R"({"prompt":"b"})") == 1000);
+    BOOST_TEST(with_token(tokens[2], R"({"prompt":"c"})") == 1000);
+    BOOST_TEST(with_token(tokens[2], R"({"prompt":"c"})") == 1000);  // a duplicate: counted twice
+
+    for (const char* k : {"k1", "k2", "k3"})
+        BOOST_TEST(code_of(parse_object(
+                       c.post(create_path, R"({"prompt":"d"})", {{"x-api-key", api_key}, {"Idempotency-Key", k}})
+                           .body)) == 1000);
+    for (int i = 0; i < 3; ++i) BOOST_TEST(c.get("/files/missing-" + std::to_string(i) + ".png").status == 404);
+
+    auto st = s.get_stats();
+    BOOST_TEST(st.tokens_issued == 3u);
+    // Bodies "b", "c" (twice) then "d" (three times): the newest two are kept, "d" counted 3.
+    BOOST_TEST(st.creates_by_body.size() == 2u);
+    BOOST_TEST(st.max_creates_per_body() == 3u);
+    BOOST_TEST(st.creates_by_idempotency_key.size() == 2u);
+    BOOST_TEST(st.creates_by_idempotency_key.count("k1") == 0u);
+    BOOST_TEST(st.creates_by_idempotency_key.at("k3") == 1u);
+    // The documented paths are kept with their full counts; of the three image paths the newest two.
+    BOOST_TEST(st.requests_on(create_path) == 7u);
+    BOOST_TEST(st.requests_on(token_path) == 3u);
+    BOOST_TEST(st.requests_on("/files/missing-0.png") == 0u);
+    BOOST_TEST(st.requests_on("/files/missing-2.png") == 1u);
+    BOOST_TEST(st.requests_by_path.size() == 4u);
+}
+
 // --- get result -------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(status_follows_the_configured_timings)
