@@ -66,8 +66,11 @@ struct client_options {
     /// `api_key`, until `set_token` or `set_api_key` is called (it does not change `token`
     /// itself). Downloads never carry credentials.
     std::optional<client_credentials> credentials;
-    /// Largest API reply accepted, in bytes (0: the transport's default).
-    std::size_t max_response_bytes = 8u << 20;
+    /// Largest API reply accepted, in bytes (0: the transport's default). The service's
+    /// replies take a few KiB; decoding a JSON reply can hold ~35 times its size (a hostile
+    /// array of empty strings), so the default of 1 MiB bounds that near 40 MB.
+    /// Downloads have their own limit (`download_options::max_bytes`).
+    std::size_t max_response_bytes = 1u << 20;
     /// The exchange log hook: when set, called once per attempt of every exchange (retries
     /// included, each with its `attempt` number and retry decision), right after the attempt
     /// is classified, on the thread doing the exchange (the client's executor for the async

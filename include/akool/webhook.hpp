@@ -29,6 +29,12 @@
 /// can be swapped); the age check, and within the window `webhook_replay_guard` (keyed on the
 /// signature), refuse such a replay.
 ///
+/// Answer every failed check alike (same status, same body, as the example receiver's 401):
+/// AES-CBC carries no MAC and anyone who knows the client id can sign a body, so a receiver
+/// whose answer tells a padding failure (`webhook_decrypt_failed`) from a JSON one is a
+/// padding oracle, through which a forger can decrypt a captured callback. Log the error on
+/// your side only.
+///
 /// Uses OpenSSL (libcrypto) and Boost.JSON; the model, validator and JSON codec headers do
 /// not include this one. No function here throws except the overloads documented as such,
 /// and none crashes on any input.

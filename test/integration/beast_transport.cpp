@@ -1241,6 +1241,62 @@ BOOST_DATA_TEST_CASE(long_and_empty_bodies_are_read_whole, data::make({"length",
     BOOST_TEST(srv.connections() == 1, "both requests went over one kept-alive connection");
 }
 
+// With a body sink (a download), a reply other than 200 keeps only the start of its body (the
+// client needs a Location or an API code, not a hostile server's megabytes): the rest is read
+// past, so the connection stays usable, and the sink gets nothing.
+BOOST_DATA_TEST_CASE(an_error_body_beside_a_sink_keeps_its_first_64_kib, data::make({"length", "chunked"}) *
+                                                                           data::make({false, true}),
+                     framing, blocking)
+{
+    std::string body(1 << 20, 'x');
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+    std::string reply = "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n";
+    if (std::string(framing) == "length") {
+        reply += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    } else {
+        std::ostringstream o;
+        for (std::size_t at = 0; at < body.size(); at += 100000) {
+            std::string part = body.substr(at, 100000);
+            o << std::hex << part.size() << "\r\n" << part << "\r\n";
+        }
+        reply += "Transfer-Encoding: chunked\r\n\r\n" + o.str() + "0\r\n\r\n";
+    }
+    raw_server srv([&](int) { return reply; }, false);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
+    std::size_t sunk = 0;
+    for (int round = 0; round < 2; ++round) {  // a new connection, then the kept-alive one
+        akool::http_request req = request_to(srv.base_url() + "/missing.png");
+        req.max_response_bytes = 8u << 20;
+        req.body_sink = {[](void* ctx, std::string_view chunk, akool::error_code&) {
+                             *static_cast<std::size_t*>(ctx) += chunk.size();
+                         },
+                         &sunk};
+        akool::http_response out;
+        akool::error_code ec;
+        if (blocking) {
+            t.send(req, out, ec);
+        } else {
+            bool done = false;
+            t.async_send(std::move(req), [&](akool::error_code e, akool::http_response r) {
+                ec = e;
+                out = std::move(r);
+                done = true;
+            });
+            ioc.restart();
+            ioc.run();
+            BOOST_REQUIRE(done);
+        }
+        BOOST_TEST(!ec, ec.message() << " " << out.failure_detail);
+        BOOST_TEST(out.status == 404);
+        BOOST_TEST(out.body.size() == 65536u);
+        BOOST_TEST((out.body == body.substr(0, 65536)), "the start of the body, in order");
+        BOOST_TEST(sunk == 0u, "the sink only gets a 200's body");
+        BOOST_TEST(t.idle_connections() == 1u);
+    }
+    BOOST_TEST(srv.connections() == 1, "the rest of the body was read past, the connection kept");
+}
+
 // A status code below 100 (Beast reads any three digits) is a malformed reply in both
 // exchanges, never a reply of status 0 (a fuzzing finding, test/fuzz/response_head.cpp).
 BOOST_DATA_TEST_CASE(status_below_100_is_refused, data::make({"000", "099"}), code)

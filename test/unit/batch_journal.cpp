@@ -243,8 +243,40 @@ const std::vector<refusal> refusals = [] {
     v.push_back({"hostile task id",
                  header + good + "{\"line\":1,\"event\":\"created\",\"task_ids\":[\"../../x\"]}\n" + good,
                  journal_error::out_of_order, "A-Za-z0-9_-"});
+    v.push_back({"a task id twice",
+                 header + good + "{\"line\":1,\"event\":\"created\",\"task_ids\":[\"a\",\"b\",\"a\"]}\n" + good,
+                 journal_error::out_of_order, "the task id \"a\" twice"});
+    // A header's manifest is file content: quoted printable and cut in the message.
+    v.push_back({"another manifest, hostile",
+                 "{\"akool_batch_journal\":1,\"manifest\":\"\\u001b]0;x\\u0007" + std::string(5000, 'x') +
+                     "\",\"lines\":4}\n",
+                 journal_error::other_manifest, "(digest \"\\x1b]0;x\\x07xxx"});
     return v;
 }();
+
+BOOST_AUTO_TEST_CASE(a_refused_manifest_digest_is_quoted_and_cut)
+{
+    const std::string text = "{\"akool_batch_journal\":1,\"manifest\":\"\\u001b[2J\\r" + std::string(1 << 16, 'x') +
+                             "\",\"lines\":4}\n";
+    akool::journal_replay_report report;
+    akool::error_code ec;
+    std::string message;
+    replay(text, report, ec, message);
+    BOOST_TEST(ec == akool::make_error_code(journal_error::other_manifest), ec.message());
+    BOOST_TEST(message.size() < 300u, message);
+    BOOST_TEST(message.find('\x1b') == std::string::npos, message);
+    BOOST_TEST(message.find('\r') == std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(a_create_with_a_repeated_task_id_is_not_recorded)
+{
+    batch_journal j(akool::manifest_digest(manifest), 4);
+    BOOST_TEST(!j.sending(1).empty());
+    BOOST_TEST(j.created(1, {"t1", "t1"}).empty(), "the event is refused");
+    BOOST_TEST((j.at(1).state == akool::line_state::unknown), "sent, no usable reply");
+    BOOST_TEST(!j.created(1, {"t1", "t2"}).empty());
+    BOOST_TEST((j.at(1).state == akool::line_state::created));
+}
 
 BOOST_DATA_TEST_CASE(refused_journals, bdata::make(refusals), r)
 {

@@ -306,6 +306,32 @@ BOOST_AUTO_TEST_CASE(generate_reports_the_failed_task_and_keeps_the_others)
     BOOST_TEST(images[0].data == png, "the image that finished is still returned");
 }
 
+// One id twice in a create reply would name one file for two images (the second rename
+// replacing the first): the reply is refused before anything is polled or written.
+BOOST_DATA_TEST_CASE(generate_refuses_a_create_reply_with_a_repeated_task_id, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos)
+            return ok(R"({"code":1000,"msg":"OK","data":[{"_id":"a","image_status":1},{"_id":"same","image_status":1},)"
+                      R"({"_id":"same","image_status":1}]})");
+        if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), 3));
+        return ok(png);
+    });
+    akool_test::temp_dir tmp;
+    auto req = akool::image_request::text_to_image("three dogs");
+    req.batch_quantity = 3;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = tmp.path();
+    auto [ec, images] = f.generate(s, req, g);
+    BOOST_TEST(ec == akool::error::bad_response);
+    BOOST_TEST(f.diag.client_message == R"(data[2]._id: "same" repeats data[1]._id; each task has its own id)");
+    BOOST_TEST(images.empty());
+    BOOST_TEST(f.script.sent().size() == 1u, "nothing is polled or downloaded");
+    BOOST_TEST(fs::is_empty(tmp.path()), "nothing is written");
+}
+
 // Task ids are service data: only the documented shape becomes a file name.
 const std::vector<std::string> hostile_ids = {
     "..", "../../x", "/tmp/akool-abs", "a/b", "a\\b", std::string("a\0b", 3), std::string(10000, 'a'),
@@ -566,6 +592,21 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_every_task_of_a_generate)
     BOOST_TEST(got == asio::error::operation_aborted, got.message());
 }
 
+// API replies are a few KiB and decoding one holds tens of times its size: by default a
+// reply past 1 MiB is refused by the transport (downloads have their own limit, above).
+BOOST_AUTO_TEST_CASE(api_replies_are_limited_to_1_mib_by_default)
+{
+    fixture f;
+    f.serve_batch(1);
+    akool::error_code ec;
+    auto tasks = f.client.create(akool::image_request::text_to_image("a cat"), ec, f.diag);
+    BOOST_TEST(!ec, ec.message());
+    f.client.get_result(tasks.at(0).id, ec, f.diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_REQUIRE_EQUAL(f.script.sent().size(), 2u);
+    for (const auto& r : f.script.sent()) BOOST_TEST(r.max_response_bytes == 1u << 20, r.url);
+}
+
 BOOST_AUTO_TEST_CASE(download_checks_content_and_size)
 {
     fixture f;
@@ -671,22 +712,29 @@ std::string async_download(fixture& f, const std::string& url, akool::download_o
 const int redirect_statuses[] = {301, 302, 303, 307, 308};
 const bool relative_location[] = {false, true};
 const bool async_form[] = {false, true};
+// The status decides, whatever the body: one shaped like an API reply is followed too.
+const char* const redirect_bodies[] = {"", "<html>moved</html>", R"({"code":302,"msg":"Found"})",
+                                       R"({"code":1003,"msg":"moved"})"};
 
 } // namespace
 
 BOOST_DATA_TEST_CASE(downloads_follow_redirects,
-                     bdata::make(redirect_statuses) * bdata::make(relative_location) * bdata::make(async_form), status,
-                     rel, async)
+                     bdata::make(redirect_statuses) * bdata::make(relative_location) * bdata::make(async_form) *
+                         bdata::make(redirect_bodies),
+                     status, rel, async, body)
 {
     fixture f;
-    f.script.push(fake::step{{}, redirect(status, rel ? "/signed/x.png?sig=1" : "https://store.example.test/x.png"),
-                             {}, false});
+    auto hop = redirect(status, rel ? "/signed/x.png?sig=1" : "https://store.example.test/x.png");
+    hop.body = body;
+    f.script.push(fake::step{{}, std::move(hop), {}, false});
     f.script.push_reply(200, png);
     akool::error_code ec;
     std::string bytes = async ? async_download(f, "https://cdn.example.test/x.png", {}, ec)
                               : f.client.download("https://cdn.example.test/x.png", {}, ec, f.diag);
     BOOST_TEST(!ec, ec.message() << " " << f.diag.summary());
     BOOST_TEST(bytes == png);
+    BOOST_TEST(f.diag.api_code == 0, "what the redirect's body said is forgotten");
+    BOOST_TEST(f.diag.server_message.empty());
     auto sent = f.script.sent();
     BOOST_REQUIRE_EQUAL(sent.size(), 2u);
     BOOST_TEST(sent[1].url == (rel ? "https://cdn.example.test/signed/x.png?sig=1" : "https://store.example.test/x.png"));

@@ -297,6 +297,17 @@ BOOST_AUTO_TEST_CASE(summary_is_one_printable_line_whatever_the_server_sent)
     BOOST_TEST(d.server_message.find("\r\nFAKE") != std::string::npos);
 }
 
+// Characters that end a line or reorder what a terminal shows around them are escaped too;
+// their neighbours (same lead bytes) are not.
+BOOST_AUTO_TEST_CASE(summary_escapes_line_separators_and_bidi_controls)
+{
+    diagnostics d;
+    d.server_message = "a\u2028b\u2029c\u202Ed\u2066e\u2069f\u200Fg\u061Ch"
+                       "\u2027\u202F\u2065\u206A\u2014\u061B";
+    BOOST_TEST(d.summary() == "server: a\\u2028b\\u2029c\\u202ed\\u2066e\\u2069f\\u200fg\\u061ch"
+                              "\u2027\u202F\u2065\u206A\u2014\u061B");
+}
+
 BOOST_AUTO_TEST_CASE(summary_cuts_a_long_server_message_between_characters)
 {
     diagnostics d;

@@ -301,6 +301,54 @@ BOOST_DATA_TEST_CASE(malformed_create_replies, bdata::xrange(std::size(bad_cases
     }
 }
 
+// A task id is a file name and a journal key: one create reply must not hold it twice,
+// whether the fast decoder or the reader takes the reply.
+BOOST_AUTO_TEST_CASE(create_reply_with_a_repeated_task_id)
+{
+    const std::pair<std::string, std::string> cases[] = {
+        {R"({"code":1000,"data":[{"_id":"t1","image_status":1},{"_id":"t1","image_status":1}]})",
+         R"(data[1]._id: "t1" repeats data[0]._id; each task has its own id)"},
+        // unknown keys and a float status send it past the fast decoder: the same verdict
+        {R"({"code":1000,"x":[1],"data":[{"_id":"a","image_status":1.0},{"_id":"b","image_status":1},)"
+         R"({"_id":"a","image_status":1},{"_id":"b","image_status":1}]})",
+         R"(data[2]._id: "a" repeats data[0]._id; each task has its own id)"},
+        {R"({"code":1000,"data":[{"_id":"a","image_status":1},{"_id":"b","image_status":1},)"
+         R"({"_id":"b","image_status":1},{"_id":"a","image_status":1}]})",
+         R"(data[2]._id: "b" repeats data[1]._id; each task has its own id)"},
+    };
+    for (const auto& c : cases) {
+        error_code ec;
+        diagnostics diag;
+        auto tasks = decode_create_response(c.first, ec, diag);
+        BOOST_TEST((ec == error::bad_response), c.first);
+        BOOST_TEST(tasks.empty());
+        BOOST_TEST(diag.client_message == c.second);
+    }
+    // Ids that differ are fine, however alike.
+    error_code ec;
+    diagnostics diag;
+    auto tasks = decode_create_response(
+        R"({"code":1000,"data":[{"_id":"a","image_status":1},{"_id":"A","image_status":1},{"_id":"a_","image_status":1}]})",
+        ec, diag);
+    BOOST_TEST(!ec, diag.client_message);
+    BOOST_TEST(tasks.size() == 3u);
+}
+
+// A long array of bad elements fails at its first, without making room for the rest.
+BOOST_AUTO_TEST_CASE(create_reply_with_many_bad_elements)
+{
+    std::string body = R"({"code":1000,"data":[0)";
+    for (int i = 0; i < 100000; ++i) body += ",0";
+    body += "]}";
+    error_code ec;
+    diagnostics diag;
+    auto tasks = decode_create_response(body, ec, diag);
+    BOOST_TEST((ec == error::bad_response));
+    BOOST_TEST(tasks.empty());
+    BOOST_TEST(tasks.capacity() == 0u);
+    BOOST_TEST(diag.client_message == "data[0]: expected an object, got a number");
+}
+
 // The same bodies through the other decoders: a set error, never an exception.
 BOOST_DATA_TEST_CASE(malformed_replies_other_decoders, bdata::xrange(std::size(bad_cases)), index)
 {

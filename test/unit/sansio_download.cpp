@@ -74,6 +74,11 @@ BOOST_AUTO_TEST_CASE(references_resolve_against_the_current_url)
     BOOST_TEST(out == "https://cdn.example.test/a/c/d.png");
     BOOST_TEST(akool::detail::resolve_url_reference(base, "?sig=2", out));
     BOOST_TEST(out == "https://cdn.example.test/a/b/img.png?sig=2");
+    // Only a fragment: the base itself, its query kept (RFC 3986 5.2.2), so a redirect there is a loop.
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "#x", out));
+    BOOST_TEST(out == base);
+    BOOST_TEST(akool::detail::resolve_url_reference(base, "#", out));
+    BOOST_TEST(out == base);
     BOOST_TEST(akool::detail::resolve_url_reference("http://[::1]:8080/i/1", "2", out));
     BOOST_TEST(out == "http://[::1]:8080/i/2");
     BOOST_TEST(!akool::detail::resolve_url_reference(base, "ftp://other.test/x", out));
@@ -105,6 +110,44 @@ BOOST_DATA_TEST_CASE(other_statuses_are_the_exchanges_own_outcome, bdata::make(n
     BOOST_TEST(r.url() == "https://cdn.example.test/1.png");
     // A transport failure is never a redirect, whatever it reports.
     BOOST_TEST(int(r.resume(make_error_code(akool::error::timeout), 0, "")) == int(redirect_action::done));
+}
+
+// The status decides: a redirect whose body looks like an API reply ({"code":302}, which the
+// exchange classifies as an API error) is followed like one with an HTML body.
+const int api_codes_in_a_redirect_body[] = {302, 1003, 1101};
+
+BOOST_DATA_TEST_CASE(a_redirect_with_an_api_code_in_its_body_is_followed, bdata::make(api_codes_in_a_redirect_body),
+                     code)
+{
+    sansio::redirect_algo r("https://cdn.example.test/1.png");
+    BOOST_TEST(int(r.resume(akool::make_api_error(code), 302, "https://cdn2.example.test/1.png")) ==
+               int(redirect_action::follow));
+    BOOST_TEST(r.url() == "https://cdn2.example.test/1.png");
+
+    // The download forgets what the redirect's body said.
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png", {}, {});
+    error_code ec;
+    d.request(ec, diag);
+    d.see_reply({}, reply(302, "https://cdn2.example.test/1.png"));
+    ec = akool::make_api_error(code);
+    diag.api_code = code;
+    diag.server_message = "Found";
+    diag.http_status = 302;
+    BOOST_TEST(d.resume(ec, diag));
+    BOOST_TEST(!ec);
+    BOOST_TEST(diag.api_code == 0);
+    BOOST_TEST(diag.server_message.empty());
+    BOOST_TEST(d.request(ec, diag).url == "https://cdn2.example.test/1.png");
+}
+
+BOOST_AUTO_TEST_CASE(a_fragment_only_location_is_a_loop)
+{
+    sansio::redirect_algo r("https://h.test/img.png?X-Amz-Signature=abc");
+    BOOST_TEST(int(r.resume(http_status, 302, "#x")) == int(redirect_action::fail));
+    BOOST_TEST(r.error() == akool::error::too_many_redirects);
+    BOOST_TEST(r.message().find("loop") != std::string::npos, r.message());
+    BOOST_TEST(r.url() == "https://h.test/img.png?X-Amz-Signature=abc");
 }
 
 BOOST_AUTO_TEST_CASE(five_hops_are_followed_and_a_sixth_is_refused)

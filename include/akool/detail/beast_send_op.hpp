@@ -434,9 +434,17 @@ private:
         st.body_used += got;
         credit_body(got);
         if (b.size == 0) b.data = nullptr;  // full: make_room gives more
-        if (!st.req->body_sink || !st.parser->is_header_done() || st.parser->get().result_int() != 200 ||
-            st.body_used == 0)
+        if (!st.req->body_sink || !st.parser->is_header_done() || st.body_used == 0) return true;
+        if (st.parser->get().result_int() != 200) {
+            // Not the body the sink waits for (a redirect, an error): its start is kept for the
+            // client (a Location, an API code), the rest is read past, so that a download holds
+            // `sink_room` bytes whatever the reply.
+            if (st.body_used > sink_room) {
+                st.body_used = sink_room;
+                b.data = nullptr;
+            }
             return true;
+        }
         if (!st.length_told) {  // the reply's Content-Length, once, before the first chunk
             st.length_told = true;
             if (auto n = st.parser->content_length()) st.req->body_sink.announce_length(*n);

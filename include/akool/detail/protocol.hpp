@@ -208,6 +208,17 @@ inline void set_bearer_token(http_request& req, const std::string& token)
     req.headers.insert(req.headers.begin(), bearer_header(token));
 }
 
+// Clears what one attempt of an exchange reports, keeping the operation's context
+// (validation findings, task id).
+inline void reset_attempt(diagnostics& d)
+{
+    d.api_code = 0;
+    d.server_message.clear();
+    d.http_status = 0;
+    d.retry_after.reset();
+    d.client_message.clear();
+}
+
 // Classifies a transport outcome (the exchange algorithm's step after a send): true when the
 // reply is a 200 whose body the operation's decoder (json.hpp) then reads; false with `ec` and
 // `diag` set otherwise. A failure of a request that is not replay-safe after bytes may have

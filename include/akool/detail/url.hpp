@@ -285,7 +285,9 @@ inline bool resolve_url_reference(std::string_view base, std::string_view ref, s
         std::string_view target = b.target;
         std::string_view path = target.substr(0, target.find('?'));
         std::string merged;
-        if (ref.empty() || ref.front() == '?') {
+        if (ref.empty()) {  // only a fragment: the base itself, query kept (RFC 3986 5.2.2)
+            merged.assign(target.data(), target.size());
+        } else if (ref.front() == '?') {
             merged.assign(path.data(), path.size());
         } else if (ref.front() == '/') {
             merged.clear();

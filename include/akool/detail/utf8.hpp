@@ -128,9 +128,27 @@ inline void append_utf8_replacing(std::string& out, std::string_view s)
     }
 }
 
+// Whether the well-formed sequence of `n` bytes at `s[i]` is a character that breaks a line
+// or reorders the text around it on screen (the "Trojan Source" attack): U+061C, U+200E,
+// U+200F, U+2028-U+202E (line and paragraph separators, bidi embeddings and overrides),
+// U+2066-U+2069 (bidi isolates). Sets `cp` to it.
+inline bool is_layout_control(std::string_view s, std::size_t i, std::size_t n, unsigned& cp) noexcept
+{
+    auto at = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(s[i + k])); };
+    if (n == 2)
+        cp = ((at(0) & 0x1Fu) << 6) | (at(1) & 0x3Fu);
+    else if (n == 3)
+        cp = ((at(0) & 0x0Fu) << 12) | ((at(1) & 0x3Fu) << 6) | (at(2) & 0x3Fu);
+    else
+        return false;
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 // Appends `s` as one printable line for a log or a terminal, whatever its bytes: C0 controls
 // (CR, LF, ESC, ...) and DEL as \xNN, the C1 controls U+0080-U+009F (which some terminals
-// obey as ESC sequences) as \u00NN, a byte of no well-formed UTF-8 sequence as \xNN, with
+// obey as ESC sequences) as \u00NN, line separators and bidi controls (is_layout_control) as
+// \uNNNN, a byte of no well-formed UTF-8 sequence as \xNN, with
 // `escape_quotes` also `"` and `\` as \" and \\, the rest as it is. At most `max_bytes` of
 // `s` are shown (a character is kept or dropped whole). Returns how many bytes of `s` were shown.
 inline std::size_t append_printable_part(std::string& out, std::string_view s, std::size_t max_bytes,
@@ -152,6 +170,10 @@ inline std::size_t append_printable_part(std::string& out, std::string_view s, s
             escape("\\x", b);
         else if (n == 2 && b == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F)
             escape("\\u00", static_cast<unsigned char>(s[i + 1]));
+        else if (unsigned cp = 0; is_layout_control(s, i, n, cp)) {
+            escape("\\u", static_cast<unsigned char>(cp >> 8));
+            escape("", static_cast<unsigned char>(cp & 0xFF));
+        }
         else if (escape_quotes && (b == '"' || b == '\\')) {
             out += '\\';
             out += s[i];

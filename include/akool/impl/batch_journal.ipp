@@ -177,9 +177,10 @@ AKOOL_DECL batch_journal batch_journal::replay(std::string_view text, std::strin
                                    static_cast<std::uint64_t>(n->get_int64()) == line_count) ||
                                   (n->is_uint64() && n->get_uint64() == line_count));
             if (their != j.digest_ || !count_ok)
-                return fail(journal_error::other_manifest, "written for another manifest (digest " +
-                                                               (their.empty() ? std::string("missing") : their) +
-                                                               ", this one is " + j.digest_ + ")");
+                return fail(journal_error::other_manifest,
+                            "written for another manifest (digest " +
+                                (their.empty() ? std::string("missing") : detail::quote_printable(their, 64)) +
+                                ", this one is " + j.digest_ + ")");
             report.valid_bytes = next_pos;
             pos = next_pos;
             continue;
@@ -255,6 +256,11 @@ AKOOL_DECL bool batch_journal::apply(const entry& e, std::string& why)
         }
         if (e.task_ids.empty()) {
             why = where + "a create reply without task ids";
+            return false;
+        }
+        std::size_t first = 0, second = 0;
+        if (detail::find_repeated_id({e.task_ids.begin(), e.task_ids.end()}, first, second)) {
+            why = where + "a create reply with the task id " + detail::quote_task_id(e.task_ids[second]) + " twice";
             return false;
         }
         l.tasks.clear();

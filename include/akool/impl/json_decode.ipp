@@ -693,12 +693,14 @@ inline std::vector<image_task> decode_create_dom(std::string_view body, error_co
             rd.fail("data: empty array, expected at least one task");
             return;
         }
-        tasks.resize(arr.size());
+        // Grown as elements pass: a reply of many bad elements allocates nothing for them.
         for (std::size_t i = 0; i < arr.size(); ++i) {
-            if (!rd.task(arr[i], "data[" + std::to_string(i) + "]", tasks[i])) {
+            image_task t;
+            if (!rd.task(arr[i], "data[" + std::to_string(i) + "]", t)) {
                 tasks.clear();
                 return;
             }
+            tasks.push_back(std::move(t));
         }
     });
     if (ec) tasks.clear();
@@ -711,11 +713,23 @@ inline std::vector<image_task> decode_create_dom(std::string_view body, error_co
 AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec, diagnostics& diag)
 {
     std::vector<image_task> tasks;
-    if (detail::json_codec::decode_create_fast(body, tasks)) {
+    if (detail::json_codec::decode_create_fast(body, tasks))
         ec.clear();
-        return tasks;
+    else
+        tasks = detail::json_codec::decode_create_dom(body, ec, diag);
+    if (tasks.size() > 1) {  // each task of a create has its own id
+        std::vector<std::string_view> ids;
+        ids.reserve(tasks.size());
+        for (const auto& t : tasks) ids.push_back(t.id);
+        std::size_t first = 0, second = 0;
+        if (detail::find_repeated_id(ids, first, second)) {
+            ec = make_error_code(error::bad_response);
+            diag.client_message = "data[" + std::to_string(second) + "]._id: " + detail::quote_task_id(ids[second]) +
+                                  " repeats data[" + std::to_string(first) + "]._id; each task has its own id";
+            tasks.clear();
+        }
     }
-    return detail::json_codec::decode_create_dom(body, ec, diag);
+    return tasks;
 }
 
 AKOOL_DECL image_result decode_result_response(std::string_view body, error_code& ec, diagnostics& diag)

@@ -56,11 +56,12 @@ public:
     // Redirects followed so far.
     unsigned hops() const noexcept { return hops_; }
 
-    // The exchange of url() ended with `ec` (error::http_status for a status that is not 200)
-    // after a reply with `status` (0 when none) and `location` (its Location header).
+    // The exchange of url() ended with `ec` after a reply with `status` (0 when none came) and
+    // `location` (its Location header). The status decides, not the body: a redirect whose
+    // body looks like an API reply (`{"code":302}`) is followed like any other.
     redirect_action resume(const error_code& ec, int status, std::string_view location)
     {
-        if (ec != error::http_status || !is_redirect_status(status)) return redirect_action::done;
+        if (!ec || !is_redirect_status(status)) return redirect_action::done;
         // URLs are named without their query strings (url_for_message).
         const std::string hop = " (HTTP " + std::to_string(status) + " from " + url_for_message(url_) +
                                 ", redirect " + std::to_string(hops_ + 1) + ")";
@@ -153,6 +154,8 @@ public:
         switch (redirects_.resume(ec, status_, location_)) {
         case redirect_action::follow:
             restart();
+            ec.clear();
+            reset_attempt(diag);  // what the redirect's reply said is not the download's outcome
             return true;
         case redirect_action::fail:
             ec = redirects_.error();

@@ -50,17 +50,6 @@ protected:
 // The gate every exchange of one client passes.
 using exchange_gate = request_gate<gate_waiter>;
 
-// Clears what one attempt of an exchange reports, keeping the operation's context
-// (validation findings, task id).
-inline void reset_attempt(diagnostics& d)
-{
-    d.api_code = 0;
-    d.server_message.clear();
-    d.http_status = 0;
-    d.retry_after.reset();
-    d.client_message.clear();
-}
-
 namespace sansio {
 
 // What a driver does next.
