@@ -8,9 +8,11 @@
 //    bad_response and a message;
 //  - a decoder that fails returns nothing; one that succeeds leaves no message behind;
 //  - the create reply's SAX fast path, when it accepts a body, returns exactly what the JSON
-//    value reader returns;
+//    value reader returns, and so does decode_create_response, unless a task id is given
+//    twice: then it fails with bad_response;
 //  - the diagnostics' summary, whatever the reply's message held, is one line of valid UTF-8
-//    with no control character (C0, DEL, C1), and shows at most 300 bytes of that message.
+//    with no control character (C0, DEL, C1), line separator or bidi control, and shows at
+//    most 300 bytes of that message.
 
 #include "fuzz_common.hpp"
 
@@ -36,6 +38,12 @@ void check_summary(const char* decoder, const diagnostics& diag)
         const auto u = static_cast<unsigned char>(s[i]);
         AKOOL_FUZZ_CHECK(u >= 0x20 && u != 0x7f, decoder);
         if (u == 0xc2 && i + 1 < s.size()) AKOOL_FUZZ_CHECK(static_cast<unsigned char>(s[i + 1]) > 0x9f, decoder);
+    }
+    // No line separator or bidi control either (a line break, or text reordered on screen).
+    for (std::size_t i = 0, n = 0; i < s.size(); i += n ? n : 1) {
+        unsigned cp = 0;
+        n = detail::utf8_sequence_length(s, i);
+        AKOOL_FUZZ_CHECK(!detail::is_layout_control(s, i, n, cp), decoder);
     }
     // A byte shown escaped takes at most 4 (a C0 control or a bad byte as backslash-x-NN).
     AKOOL_FUZZ_CHECK(s.size() <= 4 * diag.client_message.size() + 4 * 300 + 200, decoder);
@@ -90,7 +98,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::vector<image_task> dom = detail::json_codec::decode_create_dom(body, dom_ec, dom_diag);
             AKOOL_FUZZ_CHECK(!dom_ec, "create: the fast path accepted a reply the reader refuses");
             AKOOL_FUZZ_CHECK(akool_fuzz::same_tasks(fast, dom), "create: fast path and reader disagree");
-            AKOOL_FUZZ_CHECK(akool_fuzz::same_tasks(fast, tasks), "create: decode_create_response is not the fast path");
+            // ... and decode_create_response is the fast path, but for a task id given twice.
+            std::vector<std::string_view> ids;
+            for (const image_task& t : fast) ids.push_back(t.id);
+            std::size_t first = 0, second = 0;
+            if (detail::find_repeated_id(ids, first, second))
+                AKOOL_FUZZ_CHECK(ec == error::bad_response && first < second && ids[first] == ids[second],
+                                 "create: a repeated task id was not refused");
+            else
+                AKOOL_FUZZ_CHECK(akool_fuzz::same_tasks(fast, tasks), "create: decode_create_response is not the fast path");
         }
     }
     {
