@@ -50,7 +50,8 @@ enum class error : int {
     webhook_duplicate,        ///< a valid callback already accepted (same signature) by the
                               ///< `webhook_options::replay_guard`
     invalid_task_id,          ///< a task id is not 1 to 64 characters of [A-Za-z0-9_-]
-                              ///< (`is_valid_task_id`); it was not used as a file name
+                              ///< (`is_valid_task_id`), or differs from another task's of the
+                              ///< batch only in letter case; it was not used as a file name
     too_many_redirects,       ///< a download was redirected more than 5 times, or in a loop
     insecure_redirect,        ///< a download over https was redirected to plain http (refused)
     bad_redirect,             ///< a redirect had no Location, or one that is not an http(s) URL

@@ -276,7 +276,9 @@ struct generate_options {
     /// Directory for downloaded images; the file name is the task id plus the extension its
     /// content implies. Written atomically (a temporary file, then a rename). A task id that is
     /// not of the documented shape (`is_valid_task_id`) is never used as a file name: that
-    /// image fails with `error::invalid_task_id` before it is polled, nothing written.
+    /// image fails with `error::invalid_task_id` before it is polled, nothing written. So
+    /// does the later of two ids that differ only in letter case (one file on a
+    /// case-insensitive file system).
     /// Created when absent, and checked to accept new files before the create: a directory
     /// that cannot be used fails the generate before anything is sent (no credit spent).
     std::string output_dir;

@@ -112,6 +112,27 @@ struct fixture {
             [&](akool::error_code& ec) { return client.generate(req, g, ec, diag); },
             [&] { return client.generate(req, g); });
     }
+
+    // A generate of a batch of `ids.size()` into `dir` (empty: to memory), from a service
+    // whose create answers tasks of these ids, each completed at its first poll.
+    auto generate_ids(style s, const std::vector<std::string>& ids, const std::string& dir)
+    {
+        std::string create = R"({"code":1000,"msg":"OK","data":[)";
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            create += std::string(i ? "," : "") + R"({"_id":")" + ids[i] + R"(","image_status":1})";
+        create += "]}";
+        script.set_fallback([create](const akool::http_request& r) {
+            if (r.url.find("createBySourcePrompt") != std::string::npos) return ok(create);
+            if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), 3));
+            return ok(png);
+        });
+        auto req = akool::image_request::text_to_image("x");
+        req.batch_quantity = static_cast<int>(ids.size());
+        akool::generate_options g;
+        g.wait = fast_wait();
+        g.output_dir = dir;
+        return generate(s, req, g);
+    }
 };
 
 const std::vector<style> styles = akool_test::all_styles();
@@ -311,20 +332,8 @@ BOOST_AUTO_TEST_CASE(generate_reports_the_failed_task_and_keeps_the_others)
 BOOST_DATA_TEST_CASE(generate_refuses_a_create_reply_with_a_repeated_task_id, bdata::make(styles), s)
 {
     fixture f;
-    f.script.set_fallback([](const akool::http_request& r) {
-        if (r.url.find("createBySourcePrompt") != std::string::npos)
-            return ok(R"({"code":1000,"msg":"OK","data":[{"_id":"a","image_status":1},{"_id":"same","image_status":1},)"
-                      R"({"_id":"same","image_status":1}]})");
-        if (r.url.find("infobymodelid") != std::string::npos) return ok(result_json(id_of(r), 3));
-        return ok(png);
-    });
     akool_test::temp_dir tmp;
-    auto req = akool::image_request::text_to_image("three dogs");
-    req.batch_quantity = 3;
-    akool::generate_options g;
-    g.wait = f.fast_wait();
-    g.output_dir = tmp.path();
-    auto [ec, images] = f.generate(s, req, g);
+    auto [ec, images] = f.generate_ids(s, {"a", "same", "same"}, tmp.path());
     BOOST_TEST(ec == akool::error::bad_response);
     BOOST_TEST(f.diag.client_message == R"(data[2]._id: "same" repeats data[1]._id; each task has its own id)");
     BOOST_TEST(images.empty());
@@ -418,6 +427,44 @@ BOOST_AUTO_TEST_CASE(generate_to_memory_takes_any_id)
     BOOST_TEST(!ec, ec.message());
     BOOST_REQUIRE_EQUAL(images.size(), 1u);
     BOOST_TEST(images[0].data == png);
+}
+
+// Two ids that differ only in letter case would be one file on a case-insensitive file
+// system (macOS, Windows): the later one is not written, the others are; in memory all are.
+BOOST_DATA_TEST_CASE(generate_writes_one_of_two_ids_that_differ_only_in_case, bdata::make(styles), s)
+{
+    for (bool to_files : {true, false}) {
+        fixture f;
+        akool_test::temp_dir tmp;
+        auto [ec, images] = f.generate_ids(s, {"Task-a", "b", "task-A"}, to_files ? tmp.path() : std::string());
+        if (!to_files) {
+            BOOST_TEST(!ec, ec.message());
+            BOOST_REQUIRE_EQUAL(images.size(), 3u);
+            for (const auto& im : images) BOOST_TEST(im.data == png);
+            continue;
+        }
+        BOOST_TEST(ec == akool::error::invalid_task_id);
+        if (s != style::future) {
+            BOOST_TEST(f.diag.task_id == "task-A");
+            BOOST_TEST(f.diag.client_message.find(R"("task-A" differs from "Task-a" only in letter case)") !=
+                           std::string::npos,
+                       f.diag.client_message);
+        }
+        if (s != style::sync_throw && s != style::future) {  // else no result beside the exception
+            BOOST_REQUIRE_EQUAL(images.size(), 3u);
+            BOOST_TEST(!images[0].ec);
+            BOOST_TEST(!images[1].ec);
+            BOOST_TEST(images[2].ec == akool::error::invalid_task_id);
+            BOOST_TEST(images[2].task.id == "task-A", "the id is still reported");
+        }
+        int files = 0;
+        for (auto& e : fs::directory_iterator(tmp.path())) {
+            ++files;
+            BOOST_TEST((e.path().filename() == "Task-a.png" || e.path().filename() == "b.png"), e.path());
+        }
+        BOOST_TEST(files == 2);
+        for (const auto& r : f.script.sent()) BOOST_TEST(r.url.find("task-A") == std::string::npos, r.url);
+    }
 }
 
 // A batch where one task fails: each image carries its own outcome.

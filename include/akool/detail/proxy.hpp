@@ -99,13 +99,7 @@ inline bool parse_proxy_url(std::string_view url, proxy_parts& out, std::string&
 // ranges (CIDR) are not supported: an address matches only itself.
 inline bool no_proxy_matches(std::string_view list, std::string_view host, std::uint16_t port)
 {
-    auto lower = [](std::string_view s) {
-        std::string r(s);
-        for (char& c : r)
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        return r;
-    };
-    const std::string h = lower(host);
+    const std::string h = lowercase_ascii(host);
     // An IP address matches only itself, never as a "suffix".
     const bool is_ip = h.find(':') != std::string::npos || h.find_first_not_of("0123456789.") == std::string::npos;
     while (!list.empty()) {
@@ -136,7 +130,7 @@ inline bool no_proxy_matches(std::string_view list, std::string_view host, std::
         while (!name.empty() && name.front() == '.') name.remove_prefix(1);
         while (!name.empty() && name.back() == '.') name.remove_suffix(1);
         if (name.empty()) continue;
-        const std::string n = lower(name);
+        const std::string n = lowercase_ascii(name);
         if (h == n) return true;
         if (!is_ip && h.size() > n.size() && h.compare(h.size() - n.size(), n.size(), n) == 0 &&
             h[h.size() - n.size() - 1] == '.')

@@ -10,6 +10,8 @@
 // address (RFC 3986 `IPv6address`, optionally ending in a dotted IPv4 address, no zone id):
 // `IPvFuture` (`[v1.x]`) is refused, as nothing can connect to it.
 
+#include <akool/detail/utf8.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,12 +30,8 @@ struct url_parts {
 inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept
 {
     if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     return true;
 }
 

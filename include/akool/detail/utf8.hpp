@@ -128,6 +128,17 @@ inline void append_utf8_replacing(std::string& out, std::string_view s)
     }
 }
 
+// ASCII letters in lower case, other bytes as they are (host names, header names, hex
+// signatures, file names compared as a case-insensitive file system would).
+inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+inline std::string lowercase_ascii(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out) c = ascii_lower(c);
+    return out;
+}
+
 // Whether the well-formed sequence of `n` bytes at `s[i]` is a character that breaks a line
 // or reorders the text around it on screen (the "Trojan Source" attack): U+061C, U+200E,
 // U+200F, U+2028-U+202E (line and paragraph separators, bidi embeddings and overrides),

@@ -121,15 +121,6 @@ inline std::string json_integer_text(const boost::json::value& v)
     return v.is_uint64() ? std::to_string(v.get_uint64()) : std::to_string(v.get_int64());
 }
 
-inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-inline std::string lowercase_ascii(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out) c = ascii_lower(c);
-    return out;
-}
-
 inline std::int64_t webhook_now_ms(const webhook_options& opts)
 {
     if (opts.now_ms) return opts.now_ms();

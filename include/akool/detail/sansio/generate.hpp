@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,10 +89,15 @@ public:
             if (opts_->wait.on_progress)
                 opts_->wait.on_progress({out_[i].task.id, i, out_[i].task.status, milliseconds(0)});
         }
+        const bool to_files = opts_->download && !opts_->output_dir.empty();
+        // Ids that differ only in letter case name one file on a case-insensitive file system
+        // (macOS's and Windows's defaults): the later task of such a pair is not written.
+        // (Equal ids are refused with the create reply.)
+        std::map<std::string, std::size_t> file_stems;  // the id in lower case -> its task
         for (std::size_t i = 0; i < n; ++i) {
             task_state& t = tasks_[i];
             const image_task& task = out_[i].task;
-            if (opts_->download && !opts_->output_dir.empty() && !is_valid_task_id(task.id)) {
+            if (to_files && !is_valid_task_id(task.id)) {
                 // Service data never becomes a path: a task whose id cannot name a file is not
                 // polled (its id may not even fit in a URL), downloaded or written.
                 t.diag.task_id = quote_task_id(task.id);
@@ -100,6 +106,18 @@ public:
                                         "a file name, nothing was written (the task exists on the service)";
                 end(i, make_error_code(error::invalid_task_id));
                 continue;
+            }
+            if (to_files) {
+                auto named = file_stems.emplace(lowercase_ascii(task.id), i);
+                if (!named.second) {
+                    t.diag.task_id = task.id;
+                    t.diag.client_message = "the service's task id " + quote_task_id(task.id) + " differs from " +
+                                            quote_task_id(out_[named.first->second].task.id) +
+                                            " only in letter case: on a case-insensitive file system both would "
+                                            "name one file, so it was not written (the task exists on the service)";
+                    end(i, make_error_code(error::invalid_task_id));
+                    continue;
+                }
             }
             t.wait.emplace(task.id, i, opts_->wait, task.status, jitter_, t.diag, now);
             t.at = stage::due;
