@@ -14,6 +14,7 @@
 #include "temp_dir.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <ostream>
 #include <string>
@@ -360,5 +361,48 @@ BOOST_AUTO_TEST_CASE(a_failed_write_stops_the_stream_at_once_and_leaves_no_file)
     BOOST_TEST(diag.client_message.find("cannot write") != std::string::npos, diag.client_message);
     BOOST_TEST(!fs::exists(path));
     BOOST_TEST(fs::is_empty(dir));
+}
+#endif
+
+#if defined(__unix__) || defined(__APPLE__)
+// A name planted where a temporary file goes (here a link to a file elsewhere) is never
+// opened, followed or removed: the writer takes another name, and gives up after 8.
+BOOST_AUTO_TEST_CASE(the_temporary_file_is_always_a_new_file)
+{
+    akool_test::temp_dir tmp;
+    const std::string base = (fs::path(tmp.path()) / "img").string();
+    const std::string victim = (fs::path(tmp.path()) / "victim").string();
+    auto content = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    std::ofstream(victim) << "keep";
+    fs::create_symlink(victim, base + ".part-7");
+    unsigned next = 7;
+    error_code ec;
+    std::string detail;
+    {
+        akool::detail::atomic_file_writer w;
+        BOOST_TEST(w.open(base, ec, detail, [&] { return next++; }), detail);
+        BOOST_TEST(w.temp_path() == base + ".part-8");
+        BOOST_TEST(w.write("new", ec, detail));
+        BOOST_TEST(w.commit(base + ".png", false, ec, detail), detail);
+    }
+    BOOST_TEST(content(base + ".png") == "new");
+    BOOST_TEST(content(victim) == "keep");
+    BOOST_TEST(fs::is_symlink(base + ".part-7"));
+
+    for (unsigned i = 20; i < 28; ++i) fs::create_symlink(victim, base + ".part-" + std::to_string(i));
+    next = 20;
+    {
+        akool::detail::atomic_file_writer w;
+        BOOST_TEST(!w.open(base, ec, detail, [&] { return next++; }));
+        BOOST_TEST(ec == boost::system::errc::file_exists, ec.message());
+        BOOST_TEST(detail.find("cannot create " + base + ".part-27") != std::string::npos, detail);
+        BOOST_TEST(w.temp_path().empty());
+    }
+    BOOST_TEST(next == 28u);
+    for (unsigned i = 20; i < 28; ++i) BOOST_TEST(fs::is_symlink(base + ".part-" + std::to_string(i)), i);
+    BOOST_TEST(content(victim) == "keep");
 }
 #endif

@@ -10,6 +10,7 @@
 
 #include <akool/error.hpp>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <system_error>
 
 #if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
 #include <unistd.h>
 #endif
 
@@ -32,15 +34,32 @@ public:
     atomic_file_writer& operator=(const atomic_file_writer&) = delete;
     ~atomic_file_writer() { abort(); }
 
-    // Creates the temporary file `base` + ".part-<random>" (in base's directory).
+    // Creates the temporary file `base` + ".part-<random>" (in base's directory), as a new
+    // file: a name that exists, a symbolic link included, is never opened, followed or
+    // removed; another random name is tried (8 in all).
     bool open(const std::string& base, error_code& ec, std::string& detail)
     {
-        abort();
         std::random_device rd;
-        tmp_ = base + ".part-" + std::to_string(rd());
+        return open(base, ec, detail, [&rd] { return rd(); });
+    }
+
+    // Same, the random numbers from `random()` (tests).
+    template <class Random>
+    bool open(const std::string& base, error_code& ec, std::string& detail, Random&& random)
+    {
+        abort();
         size_ = 0;
-        f_ = std::fopen(tmp_.c_str(), "wb");
-        if (!f_) return fail_errno("cannot create", ec, detail);
+        for (int attempt = 1;; ++attempt) {
+            tmp_ = base + ".part-" + std::to_string(random());
+            f_ = create_new(tmp_.c_str());
+            if (f_ || errno != EEXIST || attempt == 8) break;
+        }
+        if (!f_) {
+            ec = error_code(errno, boost::system::generic_category());
+            detail = "cannot create " + tmp_ + ": " + ec.message();
+            tmp_.clear();  // not ours: left as it is
+            return false;
+        }
         // Unbuffered: the pieces come in tens of KiB (a download's reads), and through the C
         // library's buffer each one cost two write(2) calls (the buffer's remainder, then the
         // rest) instead of one.
@@ -97,6 +116,25 @@ public:
     const std::string& temp_path() const noexcept { return tmp_; }
 
 private:
+    // Opens `path` for writing only if this call creates it (O_EXCL: never through a link).
+    static std::FILE* create_new(const char* path) noexcept
+    {
+#if defined(__unix__) || defined(__APPLE__)
+        const int fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0) return nullptr;
+        std::FILE* f = ::fdopen(fd, "wb");
+        if (!f) {
+            const int saved = errno;
+            ::close(fd);
+            std::remove(path);
+            errno = saved;
+        }
+        return f;
+#else
+        return std::fopen(path, "wbx");  // C11 "x": exclusive creation
+#endif
+    }
+
     bool fail_errno(const char* what, error_code& ec, std::string& detail)
     {
         ec = error_code(errno, boost::system::generic_category());
