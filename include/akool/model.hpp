@@ -9,13 +9,11 @@
 #include <akool/config.hpp>
 #include <akool/detail/utf8.hpp>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace akool {
@@ -228,25 +226,6 @@ namespace detail {
 /// A task id as a message may quote it: in double quotes, printable (quote_printable),
 /// cut after 40 bytes with its length appended.
 inline std::string quote_task_id(std::string_view id) { return quote_printable(id, 40); }
-
-/// Whether two of `ids` are equal (a task id becomes a file name and a journal key, so one
-/// batch must not hold it twice). When they are, `first < second` index the repeat that
-/// `second` makes earliest. O(n log n).
-inline bool find_repeated_id(const std::vector<std::string_view>& ids, std::size_t& first, std::size_t& second)
-{
-    std::vector<std::pair<std::string_view, std::size_t>> sorted;
-    sorted.reserve(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) sorted.emplace_back(ids[i], i);
-    std::sort(sorted.begin(), sorted.end());  // equal ids sit together, by index
-    bool found = false;
-    for (std::size_t i = 1; i < sorted.size(); ++i) {
-        if (sorted[i].first != sorted[i - 1].first || (found && sorted[i].second >= second)) continue;
-        first = sorted[i - 1].second;  // equal ids sorted by index: i - 1 is the nearest earlier one
-        second = sorted[i].second;
-        found = true;
-    }
-    return found;
-}
 
 } // namespace detail
 

@@ -139,27 +139,27 @@ inline std::string lowercase_ascii(std::string_view s)
     return out;
 }
 
-// Whether the well-formed sequence of `n` bytes at `s[i]` is a character that breaks a line
-// or reorders the text around it on screen (the "Trojan Source" attack): U+061C, U+200E,
-// U+200F, U+2028-U+202E (line and paragraph separators, bidi embeddings and overrides),
-// U+2066-U+2069 (bidi isolates). Sets `cp` to it.
-inline bool is_layout_control(std::string_view s, std::size_t i, std::size_t n, unsigned& cp) noexcept
+// The code point of the well-formed sequence of `n` bytes at `s[i]` when a message shows it
+// escaped as \uNNNN, else 0: a C1 control (U+0080-U+009F, which some terminals obey as ESC
+// sequences), or a character that breaks a line or reorders the text around it on screen
+// (the "Trojan Source" attack): U+061C, U+200E, U+200F, U+2028-U+202E (line and paragraph
+// separators, bidi embeddings and overrides), U+2066-U+2069 (bidi isolates).
+inline unsigned escaped_code_point(std::string_view s, std::size_t i, std::size_t n) noexcept
 {
-    auto at = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(s[i + k])); };
-    if (n == 2)
-        cp = ((at(0) & 0x1Fu) << 6) | (at(1) & 0x3Fu);
-    else if (n == 3)
-        cp = ((at(0) & 0x0Fu) << 12) | ((at(1) & 0x3Fu) << 6) | (at(2) & 0x3Fu);
-    else
-        return false;
-    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069);
+    const unsigned b0 = static_cast<unsigned char>(s[i]);
+    if (!((n == 2 && (b0 == 0xC2 || b0 == 0xD8)) || (n == 3 && b0 == 0xE2))) return 0;  // U+00xx, U+06xx, U+20xx
+    const unsigned b1 = static_cast<unsigned char>(s[i + 1]) & 0x3Fu;
+    const unsigned cp = n == 2 ? ((b0 & 0x1Fu) << 6) | b1
+                               : ((b0 & 0x0Fu) << 12) | (b1 << 6) | (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+    const bool escaped = cp <= 0x9F || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+                         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    return escaped ? cp : 0;
 }
 
 // Appends `s` as one printable line for a log or a terminal, whatever its bytes: C0 controls
 // (CR, LF, ESC, ...) and DEL as \xNN, the C1 controls U+0080-U+009F (which some terminals
-// obey as ESC sequences) as \u00NN, line separators and bidi controls (is_layout_control) as
-// \uNNNN, a byte of no well-formed UTF-8 sequence as \xNN, with
+// obey as ESC sequences), line separators and bidi controls as \uNNNN (escaped_code_point),
+// a byte of no well-formed UTF-8 sequence as \xNN, with
 // `escape_quotes` also `"` and `\` as \" and \\, the rest as it is. At most `max_bytes` of
 // `s` are shown (a character is kept or dropped whole). Returns how many bytes of `s` were shown.
 inline std::size_t append_printable_part(std::string& out, std::string_view s, std::size_t max_bytes,
@@ -179,11 +179,9 @@ inline std::size_t append_printable_part(std::string& out, std::string_view s, s
         if (i + n > max_bytes) break;
         if (b < 0x20 || b == 0x7f || (n == 1 && b >= 0x80))
             escape("\\x", b);
-        else if (n == 2 && b == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F)
-            escape("\\u00", static_cast<unsigned char>(s[i + 1]));
-        else if (unsigned cp = 0; is_layout_control(s, i, n, cp)) {
-            escape("\\u", static_cast<unsigned char>(cp >> 8));
-            escape("", static_cast<unsigned char>(cp & 0xFF));
+        else if (const unsigned cp = escaped_code_point(s, i, n)) {
+            const char u[6] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15], hex[cp & 15]};
+            out.append(u, sizeof(u));
         }
         else if (escape_quotes && (b == '"' || b == '\\')) {
             out += '\\';

@@ -3,6 +3,7 @@
 #define AKOOL_IMPL_BATCH_JOURNAL_IPP
 
 #include <akool/batch_journal.hpp>
+#include <akool/detail/repeated_id.hpp>
 #include <akool/detail/warnings.hpp>
 
 #include <boost/json.hpp>

@@ -6,6 +6,7 @@
 
 #include <akool/json_decode.hpp>
 #include <akool/detail/json_integer.hpp>
+#include <akool/detail/repeated_id.hpp>
 
 #include <boost/core/no_exceptions_support.hpp>
 #include <boost/json/basic_parser_impl.hpp>
