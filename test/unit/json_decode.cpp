@@ -334,6 +334,33 @@ BOOST_AUTO_TEST_CASE(create_reply_with_a_repeated_task_id)
     BOOST_TEST(tasks.size() == 3u);
 }
 
+// Replies longer than a batch (a hostile service): the same verdict, at both sides of the
+// length where the check stops comparing pair by pair and sorts.
+BOOST_DATA_TEST_CASE(a_long_create_reply_with_a_repeated_task_id, bdata::make({15, 16, 17, 40}), n)
+{
+    auto reply = [](const std::vector<std::string>& ids) {
+        std::string body = R"({"code":1000,"data":[)";
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            body += (i ? "," : "") + std::string(R"({"_id":")") + ids[i] + R"(","image_status":1})";
+        return body + "]}";
+    };
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) ids.push_back("t" + std::to_string(i));
+    error_code ec;
+    diagnostics diag;
+    BOOST_TEST(decode_create_response(reply(ids), ec, diag).size() == static_cast<std::size_t>(n));
+    BOOST_TEST(!ec, diag.client_message);
+    // Three repeats, the last two of earlier ids: the one that comes first is reported.
+    ids[static_cast<std::size_t>(n - 1)] = "t1";
+    ids[static_cast<std::size_t>(n - 2)] = "t4";
+    ids[static_cast<std::size_t>(n - 4)] = "t2";
+    auto tasks = decode_create_response(reply(ids), ec, diag);
+    BOOST_TEST((ec == error::bad_response));
+    BOOST_TEST(tasks.empty());
+    BOOST_TEST(diag.client_message == "data[" + std::to_string(n - 4) + R"(]._id: "t2" repeats data[2]._id; )"
+                                                                         "each task has its own id");
+}
+
 // A long array of bad elements fails at its first, without making room for the rest.
 BOOST_AUTO_TEST_CASE(create_reply_with_many_bad_elements)
 {

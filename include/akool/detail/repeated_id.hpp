@@ -14,14 +14,28 @@
 namespace akool {
 namespace detail {
 
-// Whether two of `ids` are equal (a task id becomes a file name and a journal key, so one
-// batch must not hold it twice). When they are, `first < second` index the repeat that
-// `second` makes earliest. O(n log n).
-inline bool find_repeated_id(const std::vector<std::string_view>& ids, std::size_t& first, std::size_t& second)
+// Whether two of the `n` ids `id_at(0)` ... `id_at(n - 1)` are equal (a task id becomes a file
+// name and a journal key, so one batch must not hold it twice). When they are, `first <
+// second` index the repeat that `second` makes earliest, `first` the nearest earlier one.
+// A batch the service makes (at most 4) is compared pair by pair, without allocating; a
+// longer list (a hostile reply) is sorted, O(n log n).
+template <class IdAt>
+bool find_repeated_id(std::size_t n, IdAt id_at, std::size_t& first, std::size_t& second)
 {
+    constexpr std::size_t pairwise_up_to = 16;
+    if (n <= pairwise_up_to) {
+        for (std::size_t s = 1; s < n; ++s)
+            for (std::size_t f = s; f-- > 0;)
+                if (std::string_view(id_at(f)) == std::string_view(id_at(s))) {
+                    first = f;
+                    second = s;
+                    return true;
+                }
+        return false;
+    }
     std::vector<std::pair<std::string_view, std::size_t>> sorted;
-    sorted.reserve(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) sorted.emplace_back(ids[i], i);
+    sorted.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) sorted.emplace_back(id_at(i), i);
     std::sort(sorted.begin(), sorted.end());  // equal ids sit together, by index
     bool found = false;
     for (std::size_t i = 1; i < sorted.size(); ++i) {

@@ -260,7 +260,8 @@ AKOOL_DECL bool batch_journal::apply(const entry& e, std::string& why)
             return false;
         }
         std::size_t first = 0, second = 0;
-        if (detail::find_repeated_id({e.task_ids.begin(), e.task_ids.end()}, first, second)) {
+        if (detail::find_repeated_id(
+                e.task_ids.size(), [&](std::size_t i) -> const std::string& { return e.task_ids[i]; }, first, second)) {
             why = where + "a create reply with the task id " + detail::quote_task_id(e.task_ids[second]) + " twice";
             return false;
         }

@@ -718,17 +718,13 @@ AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body,
         ec.clear();
     else
         tasks = detail::json_codec::decode_create_dom(body, ec, diag);
-    if (tasks.size() > 1) {  // each task of a create has its own id
-        std::vector<std::string_view> ids;
-        ids.reserve(tasks.size());
-        for (const auto& t : tasks) ids.push_back(t.id);
-        std::size_t first = 0, second = 0;
-        if (detail::find_repeated_id(ids, first, second)) {
-            ec = make_error_code(error::bad_response);
-            diag.client_message = "data[" + std::to_string(second) + "]._id: " + detail::quote_task_id(ids[second]) +
-                                  " repeats data[" + std::to_string(first) + "]._id; each task has its own id";
-            tasks.clear();
-        }
+    std::size_t first = 0, second = 0;  // each task of a create has its own id
+    if (detail::find_repeated_id(
+            tasks.size(), [&](std::size_t i) -> const std::string& { return tasks[i].id; }, first, second)) {
+        ec = make_error_code(error::bad_response);
+        diag.client_message = "data[" + std::to_string(second) + "]._id: " + detail::quote_task_id(tasks[second].id) +
+                              " repeats data[" + std::to_string(first) + "]._id; each task has its own id";
+        tasks.clear();
     }
     return tasks;
 }
