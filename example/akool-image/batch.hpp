@@ -29,7 +29,8 @@ inline const char* const batch_usage =
     "  MANIFEST is JSON Lines: one create body per line (prompt, source_images, scale,\n"
     "  resolution, batch_quantity, similar, negative_prompt, model_name, webhookurl) and an\n"
     "  optional \"name\", the stem of the output files (1 to 64 of A-Z a-z 0-9 _ -; a batch of\n"
-    "  several images adds -1, -2, ...; without a name, the task id). Blank lines are skipped.\n"
+    "  several images adds -1, -2, ...; without a name, the task id; letter case aside, each\n"
+    "  file name goes to one image). Blank lines are skipped.\n"
     "  Every line is validated before anything is sent.\n"
     "  --out DIR             where the images go (required)\n"
     "  --concurrency N       lines in progress at once, 1 to 256 (default 4)\n"
@@ -133,12 +134,47 @@ struct manifest_line {
     std::vector<akool::validation_issue> warnings;
 };
 
+/// The output stems of one output directory and the image that holds each: a manifest line's
+/// names, and the task ids of the lines without one as they become known. Stems with one
+/// `akool::file_stem_key` are one claim: on a case-insensitive file system they name one file.
+class stem_claims {
+public:
+    /// Who holds a stem: task `index` (0-based) of manifest line `line`.
+    struct holder {
+        std::string stem;
+        std::size_t line = 0;
+        std::size_t index = 0;
+    };
+
+    /// Gives `stem` to task `index` of line `line`. Returns null when it is now theirs (or
+    /// already was), else the other image that holds it.
+    const holder* claim(std::string_view stem, std::size_t line, std::size_t index)
+    {
+        auto [it, fresh] = held_.try_emplace(akool::file_stem_key(stem), holder{std::string(stem), line, index});
+        if (fresh || (it->second.line == line && it->second.index == index)) return nullptr;
+        return &it->second;
+    }
+
+    /// "the file STEM of line N", and how `stem` differs from it when only in letter case.
+    static std::string describe(std::string_view stem, const holder& h)
+    {
+        std::string s = "the file " + h.stem + " of line " + std::to_string(h.line);
+        if (h.stem != stem) s += " (the same name but for letter case: one file on a case-insensitive file system)";
+        return s;
+    }
+
+private:
+    std::map<std::string, holder> held_;
+};
+
 /// A manifest read and validated: `lines` holds every non-blank line; `errors` one text per
-/// bad line ("line N: field: message; field: message"), `line_count` the file's lines.
+/// bad line ("line N: field: message; field: message"), `line_count` the file's lines;
+/// `stems` the output stems its names claim.
 struct manifest {
     std::vector<manifest_line> lines;
     std::vector<std::string> errors;
     std::size_t line_count = 0;
+    stem_claims stems;
 };
 
 /// The output stem of task `index` (0-based) of `count` tasks of a line: the manifest `name`
@@ -156,7 +192,6 @@ inline std::string output_stem(const std::string& name, const std::string& task_
 inline manifest read_manifest(std::string_view text)
 {
     manifest m;
-    std::map<std::string, std::size_t> stems;  // output stem -> line that claims it
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t nl = text.find('\n', pos);
@@ -192,11 +227,10 @@ inline manifest read_manifest(std::string_view text)
         if (!line.name.empty()) {
             const std::size_t count = static_cast<std::size_t>(std::max(1, akool::image_count(line.request)));
             for (std::size_t k = 0; k < count && k < 4; ++k) {
-                auto [it, fresh] = stems.emplace(output_stem(line.name, "", k, count), line.number);
-                if (!fresh) {
+                const std::string stem = output_stem(line.name, "", k, count);
+                if (const stem_claims::holder* other = m.stems.claim(stem, line.number, k)) {
                     issues.push_back({"name", akool::issue_code::invalid_value, akool::severity::error,
-                                      "'" + line.name + "' gives the file " + it->first + " of line " +
-                                          std::to_string(it->second)});
+                                      "'" + line.name + "' gives " + stem_claims::describe(stem, *other)});
                     break;
                 }
             }

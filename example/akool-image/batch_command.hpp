@@ -111,13 +111,21 @@ public:
     runner(const cli::batch_options& o, printer& p, asio::io_context& ioc, akool::client& client,
            const cli::manifest& m, akool::batch_journal& journal, journal_file& file)
         : o_(o), p_(p), ioc_(ioc), client_(client), m_(m), j_(journal), file_(file), ticker_(ioc),
-          runs_(m.lines.size()), start_(steady::now())
+          runs_(m.lines.size()), stems_(m.stems), start_(steady::now())
     {
     }
 
     /// Runs every line to its end; returns the exit code.
     int run()
     {
+        // The stems of the tasks the journal knows: saved ones first, as they hold their file.
+        for (bool saved : {true, false})
+            for (std::size_t i = 0; i < m_.lines.size() && !fatal_; ++i) {
+                const auto& tasks = j_.at(line(i).number).tasks;
+                for (std::size_t k = 0; k < tasks.size() && !fatal_; ++k)
+                    if (tasks[k].saved == saved && !tasks[k].failed) claim_stem(i, k, tasks[k].id);
+            }
+        if (fatal_) return finish();
         for (std::size_t i = 0; i < m_.lines.size(); ++i) {
             const std::size_t n = m_.lines[i].number;
             switch (j_.next(n, o_.resend_unknown)) {
@@ -216,8 +224,27 @@ private:
                 o["task_ids"] = std::move(a);
                 p_.object(o);
             }
+            for (std::size_t k = 0; k < ids.size(); ++k)
+                if (!claim_stem(i, k, ids[k]) && fatal_) return;
             wait_tasks(i);
         });
+    }
+
+    // Gives task `k` of line `i` (a line without a name: its files are named by task id) its
+    // output stem. When another image holds the stem (the same id, or one that differs only in
+    // letter case), a task not yet saved is recorded as failed and never written, and false is
+    // returned. A manifest's names are claimed as it is read.
+    bool claim_stem(std::size_t i, std::size_t k, const std::string& id)
+    {
+        if (!line(i).name.empty()) return true;
+        const cli::stem_claims::holder* other = stems_.claim(id, line(i).number, k);
+        if (!other) return true;
+        if (j_.at(line(i).number).tasks[k].saved) return false;  // written by an earlier run: nothing to undo
+        const std::string reason = "task " + id + ": its id gives " + cli::stem_claims::describe(id, *other) +
+                                   ", so its image was not written (the task exists on the service)";
+        if (!record(j_.task_failed(line(i).number, id, reason))) return false;
+        fail_line(i, reason, cli::exit_other);
+        return false;
     }
 
     void wait_tasks(std::size_t i)
@@ -423,6 +450,7 @@ private:
     journal_file& file_;
     asio::steady_timer ticker_;
     std::vector<line_run> runs_;
+    cli::stem_claims stems_;  // the output directory's file stems: the manifest's names, then task ids
     std::deque<std::size_t> queue_;
     std::size_t active_ = 0, finished_ = 0, to_run_ = 0, saved_ = 0;
     bool progress_ = false;

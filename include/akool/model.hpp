@@ -221,6 +221,12 @@ constexpr bool is_valid_task_id(std::string_view id) noexcept
     return true;
 }
 
+/// The key under which file name stems are compared: `stem` with its ASCII letters in lower
+/// case. Stems with one key name one file on a case-insensitive file system (macOS's and
+/// Windows's defaults): `generate` with an output directory, and `akool-image batch` in its
+/// directory, give each key to one image.
+inline std::string file_stem_key(std::string_view stem) { return detail::lowercase_ascii(stem); }
+
 namespace detail {
 
 /// A task id as a message may quote it: in double quotes, printable (quote_printable),

@@ -21,8 +21,10 @@
 
 #include <akool/batch_journal.hpp>
 
+#include <boost/algorithm/string/join.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -284,6 +286,80 @@ BOOST_AUTO_TEST_CASE(lines_with_task_ids_are_waited_on_without_a_new_create)
     BOOST_TEST(is_png(read_file(f.out + "/" + id + ".png")));
 }
 
+// Task ids name files in one directory: an id that differs from another image's stem only in
+// letter case (one file on macOS's and Windows's default file systems), or that equals a
+// manifest name, is not written; its task is journaled as failed, and a rerun keeps it so.
+BOOST_AUTO_TEST_CASE(a_task_id_that_names_another_images_file_is_not_written)
+{
+    fixture f;
+    write_file(f.manifest, "{\"prompt\":\"one\",\"resolution\":\"1080p\"}\n"
+                           "{\"prompt\":\"two\",\"resolution\":\"1080p\"}\n"
+                           "{\"prompt\":\"three\",\"resolution\":\"1080p\"}\n"
+                           "{\"prompt\":\"four\",\"resolution\":\"1080p\",\"name\":\"sunset\"}\n");
+    f.srv.set_next_task_ids({"pic-a", "PIC-A", "Sunset", "line-4-task"});
+    auto r = f.run({"--concurrency", "1"});
+    BOOST_TEST(r.exit_code == 3, r.out << r.err);
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(f.out)) files.push_back(e.path().filename().string());
+    std::sort(files.begin(), files.end());
+    BOOST_TEST(files == (std::vector<std::string>{".akool-batch.jsonl", "pic-a.png", "sunset.png"}),
+               boost::algorithm::join(files, " "));
+    const std::string all = r.out + r.err;
+    for (const char* part : {"line 2: task PIC-A: its id gives the file pic-a of line 1 (the same name but for letter case",
+                             "line 3: task Sunset: its id gives the file sunset of line 4 (the same name but for letter case"})
+        BOOST_TEST(all.find(part) != std::string::npos, "'" << part << "' not in " << all);
+    auto j = f.journal(4);
+    for (std::size_t n : {2u, 3u}) {
+        BOOST_TEST((j.at(n).state == akool::line_state::failed));
+        BOOST_TEST_REQUIRE(j.at(n).tasks.size() == 1u);
+        BOOST_TEST(j.at(n).tasks[0].failed);
+    }
+    BOOST_TEST((j.at(1).state == akool::line_state::done));
+    BOOST_TEST((j.at(4).state == akool::line_state::done));
+    BOOST_TEST(f.creates() == 4u);
+
+    // A rerun sends nothing, writes nothing, and reports the two lines again.
+    r = f.run({"--concurrency", "1"});
+    BOOST_TEST(r.exit_code == 3, r.out << r.err);
+    BOOST_TEST(f.creates() == 4u);
+    BOOST_TEST(!fs::exists(f.out + "/PIC-A.png"));
+    BOOST_TEST(!fs::exists(f.out + "/Sunset.png"));
+    BOOST_TEST((r.out + r.err).find("line 2: task PIC-A") != std::string::npos, r.out << r.err);
+}
+
+// A journal written without that check: the saved image (line 2's) keeps its file, and the
+// other task (line 1's, not saved) is failed before anything is waited on.
+BOOST_AUTO_TEST_CASE(a_journaled_task_whose_id_names_a_saved_file_is_not_written)
+{
+    fixture f;
+    const std::string manifest = make_manifest(2);
+    write_file(f.manifest, manifest);
+    f.srv.set_next_task_ids({"SAME-STEM", "same-stem"});
+    for (const char* prompt : {"batch picture number 1", "batch picture number 2"}) {
+        auto r0 = akool_test::run_process(tool_path(), {"generate", "--prompt", prompt, "--resolution", "1080p", "--no-wait"},
+                                          f.env(), "/dev/null", 30s);
+        BOOST_TEST_REQUIRE(r0.exit_code == 0, r0.err);
+    }
+    fs::create_directories(f.out);
+    write_file(f.out + "/same-stem.png", "saved by an earlier run");
+    akool::batch_journal j(akool::manifest_digest(manifest), 2);
+    std::string text = j.header();
+    text += j.sending(1) + j.sending(2);
+    text += j.created(1, {"SAME-STEM"}) + j.created(2, {"same-stem"});
+    text += j.saved(2, "same-stem", f.out + "/same-stem.png");
+    write_file(f.out + "/.akool-batch.jsonl", text);
+
+    auto r = f.run({});
+    BOOST_TEST(r.exit_code == 3, r.out << r.err);
+    BOOST_TEST(read_file(f.out + "/same-stem.png") == "saved by an earlier run");
+    BOOST_TEST(!fs::exists(f.out + "/SAME-STEM.png"));
+    BOOST_TEST((r.out + r.err).find("line 1: task SAME-STEM: its id gives the file same-stem of line 2") !=
+                   std::string::npos,
+               r.out << r.err);
+    BOOST_TEST(f.creates() == 2u, "the two by hand, none by the batch");
+    BOOST_TEST(f.journal(2).at(1).tasks.at(0).failed);
+}
+
 BOOST_AUTO_TEST_CASE(another_manifests_journal_is_refused)
 {
     fixture f;
@@ -308,11 +384,13 @@ BOOST_AUTO_TEST_CASE(an_invalid_manifest_exits_2_naming_each_line_and_field)
                            "{\"prompt\":\"y\",\"name\":\"../../etc/x\"}\n"
                            "not json\n"
                            "{\"prompt\":\"z\",\"name\":\"a\"}\n"
-                           "{\"prompt\":\"\",\"batch_quantity\":9}\n");
+                           "{\"prompt\":\"\",\"batch_quantity\":9}\n"
+                           "{\"prompt\":\"w\",\"name\":\"A\"}\n");
     auto r = f.run({});
     BOOST_TEST(r.exit_code == 2);
     for (const char* part : {"line 2: scale", "line 4: name", "line 5: ", "line 6: name: 'a' gives the file a of line 1",
-                             "line 7: prompt", "batch_quantity"})
+                             "line 7: prompt", "batch_quantity",
+                             "line 8: name: 'A' gives the file a of line 1 (the same name but for letter case"})
         BOOST_TEST(r.err.find(part) != std::string::npos, "'" << part << "' not in " << r.err);
     BOOST_TEST(r.err.find("line 1:") == std::string::npos, r.err);
     auto by_path = f.stats().at("requests_by_path").as_object();

@@ -93,7 +93,7 @@ public:
         // Ids that differ only in letter case name one file on a case-insensitive file system
         // (macOS's and Windows's defaults): the later task of such a pair is not written.
         // (Equal ids are refused with the create reply.)
-        std::map<std::string, std::size_t> file_stems;  // the id in lower case -> its task
+        std::map<std::string, std::size_t> file_stems;  // file_stem_key(id) -> its task
         for (std::size_t i = 0; i < n; ++i) {
             task_state& t = tasks_[i];
             const image_task& task = out_[i].task;
@@ -108,7 +108,7 @@ public:
                 continue;
             }
             if (to_files) {
-                auto named = file_stems.emplace(lowercase_ascii(task.id), i);
+                auto named = file_stems.emplace(file_stem_key(task.id), i);
                 if (!named.second) {
                     t.diag.task_id = task.id;
                     t.diag.client_message = "the service's task id " + quote_task_id(task.id) + " differs from " +
