@@ -6,7 +6,8 @@
 //   AKOOL_CLIENT_ID=... AKOOL_CLIENT_SECRET=... akool-webhook-receiver [--host H] [--port N] [--max-age S]
 //
 // Prints "listening on URL" first (give that URL as `webhookurl`), then on stdout, per valid
-// callback: "callback task=ID status=NAME url=URL". An invalid callback gets 401 and a line on
+// callback: "callback task=ID status=NAME url=URL" (ID and URL escaped; a line that cannot be
+// written gets 503, so the service sends it again). An invalid callback gets 401 and a line on
 // stderr with the reason only ("rejected: ..."), never its content; a valid one received
 // before (a resend or a replay) gets 200 and an "ignored: ..." line. Stops on SIGINT or SIGTERM.
 // Exit codes: 0 stopped by a signal, 2 bad arguments or credentials, 1 cannot listen.
@@ -100,12 +101,8 @@ int main(int argc, char** argv)
 
     std::mutex out_mtx;
     opts.on_callback = [&out_mtx](const akool::webhook_payload& p) {
-        std::string line = "callback task=" + p.id + " status=" + std::string(akool::to_string(p.status)) +
-                           " url=" + p.url + "\n";
         std::lock_guard<std::mutex> lock(out_mtx);
-        std::fputs(line.c_str(), stdout);
-        std::fflush(stdout);
-        return boost::beast::http::status::ok;
+        return akool_receiver::print_callback(stdout, p);
     };
     opts.on_rejected = [&out_mtx](const akool::error_code& ec) {
         // The reason only: the body may be anyone's and is never echoed.

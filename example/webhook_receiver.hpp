@@ -7,10 +7,13 @@
 /// checked with `akool::verify_webhook` (signature, age, decryption, payload). A valid one is
 /// handed to `on_callback` and answered 200 at once (the handler decides the status, for
 /// tests); an invalid one is answered 401 and reported to `on_rejected` with the error only,
-/// never the body. A valid callback accepted before (same signature: a resend or a replay,
-/// `akool::webhook_replay_guard`) is answered 200 without reaching `on_callback` and reported
+/// never the body. A valid callback accepted before (same ciphertext: a resend or a replay,
+/// signed anew or not; `akool::webhook_replay_guard`) is answered 200 without reaching `on_callback` and reported
 /// to `on_rejected` as `webhook_duplicate`; a callback `on_callback` did not answer 200 is
 /// forgotten, so that its resend is handled. Other methods get 405, bodies over `body_limit` 413.
+/// At most `max_connections` are open at once (a further one is closed unread), each request
+/// is read within `read_timeout`, and a failed accept (out of file descriptors) is retried
+/// after 100 ms.
 ///
 /// The server runs on its own thread and io_context, like the emulator: construct, `start()`,
 /// point `webhookurl` at `url()`, `stop()` (or destroy). The handlers run on that thread.
@@ -23,14 +26,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/system/system_error.hpp>
 #include <boost/throw_exception.hpp>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -64,6 +70,7 @@ struct options {
     bool reject_duplicates = true;            ///< give `verify` a replay guard if it has none
     std::size_t body_limit = 64 * 1024;       ///< larger bodies get 413
     std::chrono::seconds read_timeout{10};    ///< to read one request (and idle keep-alive)
+    std::size_t max_connections = 256;        ///< open at once; a connection past it is closed unread
     callback_handler on_callback;             ///< empty: answer 200
     rejected_handler on_rejected;
 };
@@ -74,7 +81,25 @@ struct counters {
     std::uint64_t accepted = 0;  ///< valid callbacks (whatever `on_callback` answered)
     std::uint64_t rejected = 0;  ///< answered 401
     std::uint64_t duplicates = 0;  ///< valid but accepted before: answered 200, not handled again
+    std::uint64_t refused_connections = 0;  ///< closed unread, `max_connections` being open
 };
+
+/// Writes "callback task=ID status=NAME url=URL" and a newline to `out` and flushes it. The
+/// id and URL are the sender's data even once decrypted: they are written escaped
+/// (`akool::printable`), so that no byte of theirs moves a terminal or starts a log line.
+/// Returns 200 when written, else 503: a callback not written is not delivered, and the
+/// service sends it again.
+inline http::status print_callback(std::FILE* out, const akool::webhook_payload& p)
+{
+    const std::string line = "callback task=" + akool::printable(p.id, 256) +
+                             " status=" + std::string(akool::to_string(p.status)) + " url=" + akool::printable(p.url) +
+                             "\n";
+    if (std::fputs(line.c_str(), out) < 0 || std::fflush(out) != 0) {
+        std::clearerr(out);
+        return http::status::service_unavailable;
+    }
+    return http::status::ok;
+}
 
 /// The receiver. Every public member is thread-safe.
 class server {
@@ -129,6 +154,7 @@ public:
         asio::post(ioc_, [this] {
             error_code ignored;
             acceptor_.close(ignored);
+            accept_retry_.cancel();
             for (auto& w : sessions_)
                 if (auto s = w.lock()) s->socket().close(ignored);
             ioc_.stop();
@@ -253,7 +279,7 @@ private:
             return duplicate ? http::status::ok : http::status::unauthorized;
         }
         http::status answer = on_callback ? on_callback(p) : http::status::ok;
-        if (answer != http::status::ok && verify.replay_guard) verify.replay_guard->forget(env.signature);
+        if (answer != http::status::ok && verify.replay_guard) verify.replay_guard->forget(env);
         return answer;
     }
 
@@ -262,15 +288,27 @@ private:
         acceptor_.async_accept([this](error_code ec, asio::ip::tcp::socket sock) {
             if (ec) {
                 if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-                return do_accept();
+                // Out of file descriptors (EMFILE, ENFILE) or another failure that the next
+                // accept would meet at once: try again a little later, not in a spin.
+                accept_retry_.expires_after(std::chrono::milliseconds(100));
+                return accept_retry_.async_wait([this](error_code wec) {
+                    if (!wec && acceptor_.is_open()) do_accept();
+                });
             }
-            auto s = std::make_shared<session>(*this, std::move(sock));
             std::vector<std::weak_ptr<session>> live;
             for (auto& w : sessions_)
                 if (!w.expired()) live.push_back(std::move(w));
-            live.push_back(s);
             sessions_ = std::move(live);
-            s->read();
+            if (sessions_.size() >= std::max<std::size_t>(opts_.max_connections, 1)) {
+                error_code ignored;  // full: the sender retries later; memory stays bounded
+                sock.close(ignored);
+                std::lock_guard<std::mutex> lock(mtx_);
+                counters_.refused_connections++;
+            } else {
+                auto s = std::make_shared<session>(*this, std::move(sock));
+                sessions_.push_back(s);
+                s->read();
+            }
             do_accept();
         });
     }
@@ -285,6 +323,7 @@ private:
     // Destroyed before the state above: pending handlers (sessions) go first.
     asio::io_context ioc_{1};
     asio::ip::tcp::acceptor acceptor_{ioc_};
+    asio::steady_timer accept_retry_{ioc_};
     std::vector<std::weak_ptr<session>> sessions_;  // server thread only
     std::thread thread_;
 };

@@ -47,7 +47,7 @@ enum class error : int {
     webhook_missing_field,    ///< a callback or its payload lacks a required field
     webhook_bad_credentials,  ///< client id or secret has a length AES-CBC cannot use (secret
                               ///< 16, 24 or 32 bytes; client id 16 bytes, the IV)
-    webhook_duplicate,        ///< a valid callback already accepted (same signature) by the
+    webhook_duplicate,        ///< a valid callback already accepted (same ciphertext) by the
                               ///< `webhook_options::replay_guard`
     invalid_task_id,          ///< a task id is not 1 to 64 characters of [A-Za-z0-9_-]
                               ///< (`is_valid_task_id`), or differs from another task's of the

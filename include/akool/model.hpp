@@ -227,6 +227,18 @@ constexpr bool is_valid_task_id(std::string_view id) noexcept
 /// directory, give each key to one image.
 inline std::string file_stem_key(std::string_view stem) { return detail::lowercase_ascii(stem); }
 
+/// `text` as one printable line, for a log or a terminal: control characters (CR, LF, ESC,
+/// DEL, the C1 range), line separators, bidi controls and bytes of no UTF-8 character become
+/// escapes (`\xNN`, `\uNNNN`); a `text` longer than `max_bytes` is cut, with a note of its
+/// size. The escaping of `diagnostics::summary()`, for service data you print yourself (a
+/// callback's task id or URL).
+inline std::string printable(std::string_view text, std::size_t max_bytes = std::string_view::npos)
+{
+    std::string out;
+    detail::append_printable(out, text, max_bytes);
+    return out;
+}
+
 namespace detail {
 
 /// A task id as a message may quote it: in double quotes, printable (quote_printable),

@@ -26,8 +26,9 @@
 /// edits by anyone who does not know the client id. What ties a callback to the account is
 /// that its payload decrypts, with the secret, to the expected JSON. Keep both checks. The
 /// sort also means the signature does not bind each string to its role (nonce and timestamp
-/// can be swapped); the age check, and within the window `webhook_replay_guard` (keyed on the
-/// signature), refuse such a replay.
+/// can be swapped). So anyone who knows the client id can sign a captured callback anew, with
+/// a fresh timestamp and nonce: the age check does not stop that replay. `webhook_replay_guard`
+/// does, as it is keyed on the ciphertext, which only the secret's holder can make.
 ///
 /// Answer every failed check alike (same status, same body, as the example receiver's 401):
 /// AES-CBC carries no MAC and anyone who knows the client id can sign a body, so a receiver
@@ -75,15 +76,20 @@ struct webhook_payload {
 /// Remembers the callbacks `verify_webhook` accepted, so that a second delivery of one (a
 /// replay, or the service resending a callback whose answer it did not get) is recognised:
 /// with `webhook_options::replay_guard` set, `verify_webhook` fails with `webhook_duplicate`
-/// for a valid callback whose signature it accepted before. Answer such a callback 200 and do
-/// not act on it again. Only fully verified callbacks are recorded, so forged ones take no room.
+/// for a valid callback whose ciphertext (`dataEncrypt`) it accepted before. Answer such a
+/// callback 200 and do not act on it again. Only fully verified callbacks are recorded, so
+/// forged ones take no room.
 ///
-/// An entry is kept while the age check would still accept its timestamp (older ones are
-/// refused as `webhook_stale` anyway). When `capacity` entries are kept, the one with the
-/// oldest timestamp goes first; with the age check disabled that is the only way out, and a
-/// replay older than every entry kept is no longer recognised. A callback the service signs
-/// anew before resending (another nonce or timestamp) is a new callback to the guard.
-/// Every member is thread-safe; share one guard between the threads of a receiver.
+/// The key is the ciphertext, not the signature: the signature takes no secret, so a replay
+/// signed anew (another timestamp or nonce) would pass as new. The encryption is
+/// deterministic (the IV is the client id), so the service's resend of one payload has one
+/// ciphertext; base64 here accepts one encoding per byte string. A digest of it (SHA-256,
+/// 32 bytes) is kept, whatever the callback's size.
+///
+/// An entry stays until `capacity` later callbacks are recorded, or it is forgotten: not
+/// until its timestamp is past the age window, as a replay can carry a fresh timestamp. When
+/// `capacity` entries are kept, the one recorded first goes. Every member is thread-safe;
+/// share one guard between the threads of a receiver.
 class webhook_replay_guard {
 public:
     /// Keeps at most `capacity` callbacks (at least 1).
@@ -91,27 +97,26 @@ public:
     webhook_replay_guard(const webhook_replay_guard&) = delete;
     webhook_replay_guard& operator=(const webhook_replay_guard&) = delete;
 
-    /// Records the callback with this signature (compared case-insensitively) and timestamp,
-    /// after dropping the entries whose timestamp is more than `max_age` before `now_ms`
-    /// (none when `max_age` is not positive). Returns false, changing nothing, when the
-    /// signature is recorded already.
-    AKOOL_DECL bool record(std::string_view signature, std::int64_t timestamp_ms, std::int64_t now_ms,
-                           std::chrono::milliseconds max_age);
+    /// Records the callback `env` carries (its `data_encrypt`), after dropping the one recorded
+    /// first when `capacity` are kept. Returns false, changing nothing, when it is recorded
+    /// already.
+    AKOOL_DECL bool record(const webhook_envelope& env);
 
-    /// Forgets the callback with this signature, if recorded: for a callback that was
-    /// accepted but could not be processed (answered other than 200), so that the service's
-    /// resend of it is accepted.
-    AKOOL_DECL void forget(std::string_view signature);
+    /// Forgets the callback `env` carries, if recorded: for a callback that was accepted but
+    /// could not be processed (answered other than 200), so that the service's resend of it
+    /// is accepted.
+    AKOOL_DECL void forget(const webhook_envelope& env);
 
     /// The number of callbacks recorded.
     AKOOL_DECL std::size_t size() const;
 
 private:
-    using by_time_map = std::multimap<std::int64_t, std::string>;
+    using by_order_map = std::map<std::uint64_t, std::string>;
     mutable std::mutex mtx_;
     std::size_t capacity_;
-    by_time_map by_time_;                                             // timestamp -> signature
-    std::unordered_map<std::string, by_time_map::iterator> by_signature_;  // lowercase signature
+    std::uint64_t recorded_ = 0;                                     // callbacks recorded so far
+    by_order_map by_order_;                                          // record number -> key
+    std::unordered_map<std::string, by_order_map::iterator> by_key_;  // SHA-256 of data_encrypt
 };
 
 /// How `verify_webhook` judges a callback's age, and whether it has seen it before.

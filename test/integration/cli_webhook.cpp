@@ -179,6 +179,25 @@ BOOST_AUTO_TEST_CASE(a_fresh_body_from_the_builder_decodes)
     BOOST_TEST(o.size() == 4u);
 }
 
+// A decoded callback that cannot be written (stdout on a full device) is a failure: exit 1
+// and the reason on stderr, never exit 0 with the callback lost.
+BOOST_AUTO_TEST_CASE(a_result_that_cannot_be_written_exits_1)
+{
+    BOOST_TEST_REQUIRE(fs::exists("/dev/full"));
+    static int counter = 0;
+    const fs::path in_file =
+        fs::temp_directory_path() / ("akool-cli-webhook-full-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    {
+        std::ofstream f(in_file, std::ios::binary);
+        f << built_body();
+    }
+    auto r = akool_test::run_process("/bin/sh", {"-c", "exec \"$0\" webhook decode > /dev/full", tool_path()},
+                                     creds_env(), in_file.string(), 30s);
+    fs::remove(in_file);
+    BOOST_TEST(r.exit_code == 1, "exit " << r.exit_code << ", stderr: " << r.err);
+    BOOST_TEST(r.err.find("cannot write the result to stdout") != std::string::npos, r.err);
+}
+
 BOOST_DATA_TEST_CASE(every_openssl_vector_decodes_with_max_age_0, bdata::make(vectors()), v)
 {
     auto r = run_tool({"webhook", "decode", "--max-age", "0"}, v.body + "\n", creds_env(v.client_id, v.client_secret));

@@ -22,10 +22,12 @@
 #include "../common/test_certs.hpp"
 
 #include <akool/akool.hpp>
+#include <akool/detail/url.hpp>
 
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -485,6 +487,108 @@ BOOST_AUTO_TEST_CASE(receiver_handles_a_callback_delivered_twice_once)
     BOOST_TEST_REQUIRE(rec.rejections.size() == 2u);
     for (const auto& ec : rec.rejections)
         BOOST_TEST((ec == akool::make_error_code(akool::error::webhook_duplicate)), ec.message());
+}
+
+// The signature takes no secret: a captured callback signed anew (fresh timestamp and nonce)
+// by anyone who knows the client id passes every check but the replay guard's, which keys on
+// the ciphertext. Handled once.
+BOOST_AUTO_TEST_CASE(receiver_handles_a_callback_signed_anew_once)
+{
+    recorder rec;
+    rcv::server receiver(receiver_options(rec));
+    receiver.start();
+    const std::string body = fresh_body("65f8ac1d1f5b2a0001a1b2d5", akool::image_status::completed, "79");
+    akool_test::http_test_client http(origin_of(receiver));
+    BOOST_TEST(http.post("/akool/hook", body).status == 200);
+    akool::error_code ec;
+    const akool::webhook_envelope captured = akool::parse_webhook_body(body, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    for (int i = 0; i < 3; ++i) {
+        const std::string ts = std::to_string(std::stoll(captured.timestamp) + 1000 * (i + 1));
+        const std::string nonce = "forged-" + std::to_string(i);
+        boost::json::object o;
+        o["signature"] = akool::webhook_signature(client_id, ts, nonce, captured.data_encrypt);
+        o["dataEncrypt"] = captured.data_encrypt;
+        o["timestamp"] = ts;
+        o["nonce"] = nonce;
+        BOOST_TEST(http.post("/akool/hook", boost::json::serialize(o)).status == 200);
+    }
+    receiver.stop();
+    BOOST_TEST(rec.snapshot().size() == 1u);
+    auto c = receiver.get_counters();
+    BOOST_TEST(c.accepted == 1u);
+    BOOST_TEST(c.duplicates == 3u);
+}
+
+// A flood of idle connections holds at most max_connections sessions: a further connection
+// is closed unread (counted), and once one closes, a callback gets through again.
+BOOST_AUTO_TEST_CASE(receiver_keeps_at_most_max_connections_open)
+{
+    recorder rec;
+    auto o = receiver_options(rec);
+    o.max_connections = 3;
+    rcv::server receiver(std::move(o));
+    receiver.start();
+    akool::detail::url_parts url;
+    BOOST_TEST_REQUIRE(akool::detail::parse_http_url(receiver.url(), url));
+    boost::asio::io_context ioc;
+    const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(url.host), url.port);
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> idle;
+    for (int i = 0; i < 3; ++i) {
+        idle.push_back(std::make_unique<boost::asio::ip::tcp::socket>(ioc));
+        idle.back()->connect(ep);
+    }
+    // Sessions are counted as the server accepts them: wait until it has the three.
+    const auto until = steady::now() + 5s;
+    boost::asio::ip::tcp::socket extra(ioc);
+    for (;;) {
+        extra = boost::asio::ip::tcp::socket(ioc);
+        extra.connect(ep);
+        char byte;
+        boost::system::error_code rec_ec;
+        extra.read_some(boost::asio::buffer(&byte, 1), rec_ec);  // the server closes it unread
+        BOOST_TEST((rec_ec == boost::asio::error::eof || rec_ec == boost::asio::error::connection_reset),
+                   rec_ec.message());
+        if (receiver.get_counters().refused_connections >= 1 || steady::now() > until) break;
+    }
+    BOOST_TEST(receiver.get_counters().refused_connections == 1u);
+    idle.front()->close();
+    // Room again (the closed session ends when the server sees the close).
+    int status = 0;
+    const std::string body = fresh_body("65f8ac1d1f5b2a0001a1b2d6", akool::image_status::completed, "80");
+    for (auto limit = steady::now() + 5s; status != 200 && steady::now() < limit;) {
+        akool_test::http_test_client http(origin_of(receiver));
+        boost::system::error_code ec;  // closed unread while the session is not gone yet
+        status = http.request(boost::beast::http::verb::post, "/akool/hook", body, {}, ec).status;
+        if (status != 200) std::this_thread::sleep_for(20ms);
+    }
+    BOOST_TEST(status == 200);
+    receiver.stop();
+    BOOST_TEST(rec.snapshot().size() == 1u);
+}
+
+// The program's line for a callback: one line, the sender's bytes escaped; 503 when it cannot
+// be written, so that the service sends the callback again.
+BOOST_AUTO_TEST_CASE(print_callback_escapes_and_reports_a_failed_write)
+{
+    akool::webhook_payload p;
+    p.id = "task\x1b]0;pwned\x07\x1b[2J\ncallback task=FORGED";
+    p.status = akool::image_status::completed;
+    p.url = "https://cdn.example.com/a.png\r\n\xc2\x9b" "2J";
+    std::FILE* f = std::tmpfile();
+    BOOST_TEST_REQUIRE(f != nullptr);
+    BOOST_TEST((rcv::print_callback(f, p) == boost::beast::http::status::ok));
+    std::rewind(f);
+    std::string text(4096, '\0');
+    text.resize(std::fread(&text[0], 1, text.size(), f));
+    std::fclose(f);
+    BOOST_TEST(text == "callback task=task\\x1b]0;pwned\\x07\\x1b[2J\\x0acallback task=FORGED status=completed "
+                       "url=https://cdn.example.com/a.png\\x0d\\x0a\\u009b2J\n");
+
+    std::FILE* full = std::fopen("/dev/full", "w");
+    BOOST_TEST_REQUIRE(full != nullptr);
+    BOOST_TEST((rcv::print_callback(full, p) == boost::beast::http::status::service_unavailable));
+    std::fclose(full);
 }
 
 BOOST_AUTO_TEST_CASE(receiver_without_the_duplicate_check_handles_every_delivery)

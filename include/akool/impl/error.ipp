@@ -36,7 +36,7 @@ inline const char* error_message(int v) noexcept
     case error::webhook_bad_credentials:
         return "the webhook credentials cannot decrypt: the client secret must be 16, 24 or 32 bytes (AES-128, 192 "
                "or 256) and the client id 16 bytes (the IV)";
-    case error::webhook_duplicate: return "the webhook callback was already accepted (same signature): a resend or a replay";
+    case error::webhook_duplicate: return "the webhook callback was already accepted (same ciphertext): a resend or a replay";
     case error::invalid_task_id:
         return "the task id is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -, or differs from another task's "
                "only in letter case; it was not used as a file name";

@@ -139,6 +139,18 @@ inline bool webhook_fresh(std::int64_t now, std::int64_t ts, std::chrono::millis
     return diff <= static_cast<std::uint64_t>(max_age.count());
 }
 
+// The replay guard's key for a callback: the SHA-256 of its ciphertext as sent (one base64
+// encoding per byte string is accepted), 32 bytes; the ciphertext itself should the digest
+// fail.
+inline std::string webhook_replay_key(const webhook_envelope& env)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (EVP_Digest(env.data_encrypt.data(), env.data_encrypt.size(), md, &md_len, EVP_sha256(), nullptr) != 1)
+        return env.data_encrypt;
+    return std::string(reinterpret_cast<const char*>(md), md_len);
+}
+
 inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_code& ec)
 {
     boost::system::error_code jec;
@@ -319,9 +331,7 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
         ec = make_error_code(error::webhook_bad_json);
         return {};
     }
-    const bool need_clock = opts.max_age.count() != 0 || opts.replay_guard;
-    const std::int64_t now = need_clock ? detail::webhook_now_ms(opts) : 0;
-    if (opts.max_age.count() != 0 && !detail::webhook_fresh(now, ts, opts.max_age)) {
+    if (opts.max_age.count() != 0 && !detail::webhook_fresh(detail::webhook_now_ms(opts), ts, opts.max_age)) {
         ec = make_error_code(error::webhook_stale);
         return {};
     }
@@ -338,60 +348,52 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
     }
     webhook_payload payload = detail::decode_webhook_payload(plain, ec);
     if (ec) return {};
-    if (opts.replay_guard && !opts.replay_guard->record(env.signature, ts, now, opts.max_age)) {
+    if (opts.replay_guard && !opts.replay_guard->record(env)) {
         ec = make_error_code(error::webhook_duplicate);
         return {};
     }
     return payload;
 }
 
-AKOOL_DECL bool webhook_replay_guard::record(std::string_view signature, std::int64_t timestamp_ms,
-                                             std::int64_t now_ms, std::chrono::milliseconds max_age)
+AKOOL_DECL bool webhook_replay_guard::record(const webhook_envelope& env)
 {
-    std::string key = detail::lowercase_ascii(signature);
+    std::string key = detail::webhook_replay_key(env);
     std::lock_guard<std::mutex> lock(mtx_);
-    if (by_signature_.count(key)) return false;
-    if (max_age.count() > 0) {
-        // Drop what the age check refuses now: timestamps more than max_age before now.
-        while (!by_time_.empty() && !detail::webhook_fresh(now_ms, by_time_.begin()->first, max_age) &&
-               by_time_.begin()->first < now_ms) {
-            by_signature_.erase(by_time_.begin()->second);
-            by_time_.erase(by_time_.begin());
-        }
-    }
-    while (by_time_.size() >= capacity_) {
-        by_signature_.erase(by_time_.begin()->second);
-        by_time_.erase(by_time_.begin());
+    if (by_key_.count(key)) return false;
+    while (by_order_.size() >= capacity_) {
+        by_key_.erase(by_order_.begin()->second);
+        by_order_.erase(by_order_.begin());
     }
     // Both maps or neither: should the second insertion throw, the first is undone.
     struct undo_on_exit {
-        by_time_map& map;
-        by_time_map::iterator it;
+        by_order_map& map;
+        by_order_map::iterator it;
         bool armed = true;
         ~undo_on_exit()
         {
             if (armed) map.erase(it);
         }
-    } undo{by_time_, by_time_.emplace(timestamp_ms, key)};
-    by_signature_.emplace(std::move(key), undo.it);
+    } undo{by_order_, by_order_.emplace_hint(by_order_.end(), recorded_, key)};
+    by_key_.emplace(std::move(key), undo.it);
     undo.armed = false;
+    ++recorded_;
     return true;
 }
 
-AKOOL_DECL void webhook_replay_guard::forget(std::string_view signature)
+AKOOL_DECL void webhook_replay_guard::forget(const webhook_envelope& env)
 {
-    std::string key = detail::lowercase_ascii(signature);
+    const std::string key = detail::webhook_replay_key(env);
     std::lock_guard<std::mutex> lock(mtx_);
-    auto it = by_signature_.find(key);
-    if (it == by_signature_.end()) return;
-    by_time_.erase(it->second);
-    by_signature_.erase(it);
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) return;
+    by_order_.erase(it->second);
+    by_key_.erase(it);
 }
 
 AKOOL_DECL std::size_t webhook_replay_guard::size() const
 {
     std::lock_guard<std::mutex> lock(mtx_);
-    return by_signature_.size();
+    return by_key_.size();
 }
 
 AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
