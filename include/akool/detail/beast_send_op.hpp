@@ -64,6 +64,9 @@ class beast_send_op : net::coroutine {
         std::string key;
         std::string wire;        // the request as sent: Beast's serialization of the header, then the body
         std::size_t written = 0; // bytes of `wire` already written
+        // The parser's header fields, declared before the parser so that they outlive it.
+        alignas(std::max_align_t) unsigned char arena_bytes[2048];
+        std::pmr::monotonic_buffer_resource arena{arena_bytes, sizeof arena_bytes};
         // Beast's parser with a buffer_body: the body is read piece by piece into `body` (at
         // most `sink_room` bytes at a time when the request has a body sink, which then gets
         // each piece; the whole body otherwise).
@@ -110,8 +113,6 @@ class beast_send_op : net::coroutine {
         std::string tunnel_wire;  // the CONNECT of a tunnel through the proxy (https), as sent
         error_code refused;           // a request refused before any I/O
         std::string refused_detail;
-        alignas(std::max_align_t) unsigned char arena_bytes[2048];
-        std::pmr::monotonic_buffer_resource arena{arena_bytes, sizeof arena_bytes};  // header fields
 
         op_state(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>* p,
                  const Executor& e, const http_request& r)
@@ -168,6 +169,7 @@ private:
         disarm();
         if (st.conn) st.conn->close();
         st.conn.reset();
+        st.parser.reset();
         if (ec == beast::error::timeout) ec = make_error_code(error::timeout);
         if (ec == http::error::body_limit) ec = make_error_code(error::response_too_large);
         http_response r;
