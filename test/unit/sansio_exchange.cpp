@@ -401,6 +401,48 @@ BOOST_DATA_TEST_CASE(a_refused_token_is_renewed_and_the_request_sent_once_more,
     BOOST_TEST(!r.log[2].ec);
 }
 
+// 1101 in a 500, 502 or 504: the status says the request may have been processed, so no
+// token is asked for and nothing is sent again (a create twice: helper-14's audit); a 503's
+// refusal (not processed) is renewed as a 401's is.
+BOOST_DATA_TEST_CASE(a_refusal_in_a_reply_that_may_have_been_processed_is_not_renewed,
+                     bdata::make({500, 502, 504, 503}) * bdata::make({request_kind::read, request_kind::create}), status,
+                     kind)
+{
+    renewal_rig r(true, kind);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    action a = r.reply(status, expired);
+    if (status == 503) {
+        BOOST_TEST_REQUIRE(a.kind == action::send);
+        BOOST_TEST(r.algo->request().url == "https://api.example.test/api/open/v3/getToken");
+        return;
+    }
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error());
+    BOOST_TEST(r.log.size() == 1u);
+    BOOST_TEST(r.store.get().empty());
+    if (kind == request_kind::create)
+        BOOST_TEST((akool::classify_failure(kind, r.algo->error(), r.diag) == akool::failure_class::ambiguous),
+                   r.algo->error().message());
+}
+
+// set_api_key or set_token while a token request is under way (the store's `set`): the token
+// it brings is not kept, so that the exchanges started after the change carry the user's new
+// credentials, not a token asked for with the old ones (helper-14's audit).
+BOOST_AUTO_TEST_CASE(a_token_got_after_the_credentials_changed_is_not_kept)
+{
+    renewal_rig r;
+    r.algo->resume(r.now);
+    BOOST_TEST_REQUIRE(r.reply(401, expired).kind == action::send);  // the token request
+    r.store.set({});  // the user's set_api_key, meanwhile
+    std::uint64_t generation_after_set = 0;
+    r.store.get(&generation_after_set);
+    BOOST_TEST_REQUIRE(r.reply(200, R"({"code":1000,"token":"token-of-the-old-account"})").kind == action::send);
+    BOOST_TEST(r.store.get().empty(), r.store.get());
+    std::uint64_t generation = 0;
+    r.store.get(&generation);
+    BOOST_TEST(generation == generation_after_set);
+}
+
 BOOST_AUTO_TEST_CASE(a_second_refusal_after_a_new_token_is_reported)
 {
     renewal_rig r;

@@ -121,17 +121,19 @@ public:
         }
         if (!renewing_) {
             renewing_ = true;
+            renewal_generation_ = generation_;
             return next::renew;
         }
         if (std::find(waiters_.begin(), waiters_.end(), w) == waiters_.end()) waiters_.push_back(w);
         return next::wait;
     }
-    // Ends the renewal `after_refusal` handed out, keeping `token` (null: none was got), and
-    // wakes the exchanges waiting for it.
+    // Ends the renewal `after_refusal` handed out, keeping `token` (null: none was got) unless
+    // `set` ran meanwhile (the user's new key or token wins over one asked for with the old
+    // credentials), and wakes the exchanges waiting for it.
     void end_renewal(std::string* token) noexcept
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        if (token) {
+        if (token && generation_ == renewal_generation_) {
             token_ = std::move(*token);
             ++generation_;
         }
@@ -150,6 +152,7 @@ private:
     mutable std::mutex mtx_;
     std::string token_;
     std::uint64_t generation_ = 0;
+    std::uint64_t renewal_generation_ = 0;  // generation_ when the renewal under way began
     bool renewing_ = false;
     std::vector<gate_waiter*> waiters_;
 };
@@ -259,9 +262,13 @@ public:
             take_reply(ec);
             const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
             response_ = http_response{};
+            // A refusal of the credentials is the service's word that nothing was processed;
+            // in a reply whose status says the request may have been (500, 502, 504), the
+            // status decides: no new token, and a create is not sent again.
             if (may_renew() && !cancelled &&
                 (diag_->api_code == static_cast<int>(error::api_invalid_authorization) ||
-                 diag_->api_code == static_cast<int>(error::api_authorization_empty))) {
+                 diag_->api_code == static_cast<int>(error::api_authorization_empty)) &&
+                classify_failure(kind_, ec_, *diag_) != failure_class::ambiguous) {
                 if (hook_) report(now, received, std::chrono::milliseconds(0), true);
                 return renew(now);
             }
