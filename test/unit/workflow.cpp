@@ -7,12 +7,16 @@
 #include <boost/test/data/test_case.hpp>
 
 #include <akool/workflow.hpp>
+#include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include <chrono>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <ostream>
 
 namespace bdata = boost::unit_test::data;
@@ -65,6 +69,42 @@ BOOST_AUTO_TEST_CASE(poll_schedule_odd_numbers_give_defined_delays)
     const auto d = huge.delay(3, 1.0).count();
     BOOST_TEST(d > 0, "twice a cap near the largest duration stays positive (no overflowing conversion)");
     BOOST_TEST(d <= ms::max().count());
+}
+
+// Retry-After as sent: seconds (a longer wait than the parser keeps saturates, so that a
+// reply asking for it is over any cap instead of ignored and retried soon), an HTTP-date
+// against the clock, or something else that is ignored.
+BOOST_AUTO_TEST_CASE(retry_after_values)
+{
+    using std::chrono::seconds;
+    const auto now = std::chrono::system_clock::time_point(seconds(784111777 - 100));  // 100 s before the date below
+    const std::pair<const char*, std::optional<seconds>> cases[] = {
+        {"7", seconds(7)},
+        {" 12\t", seconds(12)},
+        {"0", seconds(0)},
+        {"999999999", seconds(999999999)},
+        {"1000000000", seconds(999999999)},
+        {"99999999999999999999999999", seconds(999999999)},
+        {"Sun, 06 Nov 1994 08:49:37 GMT", seconds(100)},
+        {"Sun, 06 Nov 1994 08:46:00 GMT", seconds(0)},  // in the past
+        {"Wed, 21 Oct 2099 07:28:00 GMT", seconds(999999999)},
+        {"Sun, 06 Nov 1994 08:49:37 UTC", std::nullopt},
+        {"Sun, 06 Xyz 1994 08:49:37 GMT", std::nullopt},
+        {"Sunday, 06-Nov-94 08:49:37 GMT", std::nullopt},
+        {"-1", std::nullopt},
+        {"1.5", std::nullopt},
+        {"", std::nullopt},
+        {"soon", std::nullopt},
+    };
+    for (const auto& c : cases) {
+        const auto got = akool::detail::parse_retry_after(c.first, now);
+        BOOST_TEST(got.has_value() == c.second.has_value(), c.first);
+        if (got && c.second) BOOST_TEST(got->count() == c.second->count(), c.first);
+    }
+    // 2099-10-21 07:28:00 is 4,096,250,880 s after the epoch.
+    BOOST_TEST(*akool::detail::parse_imf_fixdate("Wed, 21 Oct 2099 07:28:00 GMT") == 4096250880);
+    BOOST_TEST(*akool::detail::parse_imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT") == 0);
+    BOOST_TEST(*akool::detail::parse_imf_fixdate("Tue, 29 Feb 2000 12:00:00 GMT") == 951825600);
 }
 
 BOOST_AUTO_TEST_CASE(backoff_honours_retry_after)

@@ -17,6 +17,7 @@
 #include <boost/system/errc.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -148,18 +149,61 @@ inline http_request make_download_request(std::string_view url, std::size_t max_
     return req;
 }
 
-/// Parses a Retry-After value in seconds (the HTTP-date form is not used by APIs like this).
-inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) noexcept
+/// Seconds since the epoch of an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110
+/// 5.6.7, the form HTTP-dates are sent in), or nullopt.
+inline std::optional<std::int64_t> parse_imf_fixdate(std::string_view v) noexcept
 {
+    if (v.size() != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' || v[19] != ':' ||
+        v[22] != ':' || v.substr(25) != " GMT")
+        return std::nullopt;
+    auto number = [v](std::size_t at, std::size_t n, int& out) {
+        out = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (v[i] < '0' || v[i] > '9') return false;
+            out = out * 10 + (v[i] - '0');
+        }
+        return true;
+    };
+    int day = 0, year = 0, hour = 0, minute = 0, second = 0, month = 0;
+    if (!number(5, 2, day) || !number(12, 4, year) || !number(17, 2, hour) || !number(20, 2, minute) ||
+        !number(23, 2, second))
+        return std::nullopt;
+    constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    for (int i = 0; i < 12; ++i)
+        if (v.substr(8, 3) == months.substr(static_cast<std::size_t>(3 * i), 3)) month = i + 1;
+    if (month == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    const int y = year - (month <= 2 ? 1 : 0);
+    const int era = y / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const std::int64_t days = std::int64_t(era) * 146097 + doe - 719468;
+    return days * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+/// Parses a Retry-After value: seconds, or an HTTP-date (IMF-fixdate) that `now` is taken
+/// from (a past date is 0). A longer wait than 999,999,999 s (about 31 years) is that
+/// (over any cap, so a reply asking for it fails at once instead of being retried soon);
+/// anything else (a negative or fractional number, text) is nullopt.
+inline std::optional<std::chrono::seconds>
+parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) noexcept
+{
+    constexpr std::int64_t most = 999999999;
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    if (v.empty() || v.size() > 9) return std::nullopt;
-    long s = 0;
-    for (char c : v) {
-        if (c < '0' || c > '9') return std::nullopt;
-        s = s * 10 + (c - '0');
+    if (v.empty()) return std::nullopt;
+    if (v.find_first_not_of("0123456789") == std::string_view::npos) {
+        std::int64_t s = 0;
+        for (char c : v) s = s > most / 10 ? most : (s * 10 + (c - '0') > most ? most : s * 10 + (c - '0'));
+        return std::chrono::seconds(s);
     }
-    return std::chrono::seconds(s);
+    if (auto at = parse_imf_fixdate(v)) {
+        const std::int64_t from = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+        const std::int64_t wait = *at - from;
+        return std::chrono::seconds(wait < 0 ? 0 : wait > most ? most : wait);
+    }
+    return std::nullopt;
 }
 
 // The decoders of the service's replies, body -> value, as an exchange takes them.
