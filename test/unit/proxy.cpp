@@ -59,6 +59,18 @@ const std::vector<no_proxy_case> no_proxy_cases = {
     {"localhost", "localhost", 80, true},
     {"localhost", "127.0.0.1", 80, false},                  // names are not resolved
     {" * ", "anything.test", 1, true},
+    // A trailing dot on the host names the same host (curl agrees; helper-14's audit: the
+    // proxy saw the API key for http://localhost.:port/ with NO_PROXY=localhost).
+    {"localhost", "localhost.", 80, true},
+    {"example.com", "api.example.com.", 443, true},
+    {"example.com", "notexample.com.", 443, false},
+    // IPv6 addresses compare as addresses, whatever their spelling.
+    {"::1", "0:0:0:0:0:0:0:1", 443, true},
+    {"[0:0::1]:443", "::1", 443, true},
+    {"::ffff:127.0.0.1", "::ffff:7f00:1", 80, true},
+    {"fe80::1", "FE80:0:0:0:0:0:0:1", 80, true},
+    {"::1", "::2", 443, false},
+    {"fe80::1", "fe80::1:0", 80, false},
 };
 
 } // namespace

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <ostream>
+#include <array>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -229,6 +231,33 @@ BOOST_DATA_TEST_CASE(refused_url, data::make(refused_urls), url)
     url_parts p;
     BOOST_TEST(!parse_http_url(url, p));
     BOOST_TEST(!is_http_url(url));
+}
+
+// An IPv6 literal's groups, one value for each spelling (NO_PROXY compares them).
+BOOST_AUTO_TEST_CASE(ipv6_literals_give_their_groups)
+{
+    using words = std::array<std::uint16_t, 8>;
+    const std::pair<const char*, words> cases[] = {
+        {"::", {0, 0, 0, 0, 0, 0, 0, 0}},
+        {"::1", {0, 0, 0, 0, 0, 0, 0, 1}},
+        {"0:0:0:0:0:0:0:1", {0, 0, 0, 0, 0, 0, 0, 1}},
+        {"1::", {1, 0, 0, 0, 0, 0, 0, 0}},
+        {"1::8", {1, 0, 0, 0, 0, 0, 0, 8}},
+        {"1:2:3:4:5:6:7::", {1, 2, 3, 4, 5, 6, 7, 0}},
+        {"::2:3:4:5:6:7:8", {0, 2, 3, 4, 5, 6, 7, 8}},
+        {"FE80::aBcD", {0xfe80, 0, 0, 0, 0, 0, 0, 0xabcd}},
+        {"::ffff:192.0.2.1", {0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201}},
+        {"1:2:3:4:5:6:1.2.3.4", {1, 2, 3, 4, 5, 6, 0x0102, 0x0304}},
+        {"0000:00:0::0", {0, 0, 0, 0, 0, 0, 0, 0}},
+    };
+    for (const auto& c : cases) {
+        words w{};
+        BOOST_TEST(akool::detail::is_ipv6_address(c.first, w.data()), c.first);
+        BOOST_TEST((w == c.second), c.first);
+    }
+    for (const char* bad : {"", ":", ":::", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", "1:2:3:4:5:6:7:1.2.3.4", "::g",
+                            "1:", ":1", "1.2.3.4"})
+        BOOST_TEST(!akool::detail::is_ipv6_address(bad), bad);
 }
 
 BOOST_AUTO_TEST_CASE(embedded_nul_is_refused)

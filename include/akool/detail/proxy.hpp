@@ -9,6 +9,7 @@
 #include <akool/detail/base64.hpp>
 #include <akool/detail/url.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -95,13 +96,17 @@ inline bool parse_proxy_url(std::string_view url, proxy_parts& out, std::string&
 // separated list of host names, domain suffixes and IP addresses, each with an optional
 // `:port` (then only that port matches); a leading dot is ignored ("example.com" and
 // ".example.com" both match example.com and its subdomains, not notexample.com); "*" alone
-// matches every host; case does not matter; IPv6 addresses with or without brackets. IP
-// ranges (CIDR) are not supported: an address matches only itself.
+// matches every host; case does not matter, nor a trailing dot on the host ("localhost."
+// is localhost); IPv6 addresses with or without brackets, compared as addresses (::1 is
+// 0:0:0:0:0:0:0:1). IP ranges (CIDR) are not supported: an address matches only itself.
 inline bool no_proxy_matches(std::string_view list, std::string_view host, std::uint16_t port)
 {
-    const std::string h = lowercase_ascii(host);
+    std::string h = lowercase_ascii(host);
     // An IP address matches only itself, never as a "suffix".
     const bool is_ip = h.find(':') != std::string::npos || h.find_first_not_of("0123456789.") == std::string::npos;
+    if (!is_ip && !h.empty() && h.back() == '.') h.pop_back();  // the root of the DNS: the same host
+    std::uint16_t host_v6[8];
+    const bool host_is_v6 = is_ipv6_address(h, host_v6);
     while (!list.empty()) {
         auto comma = list.find(',');
         std::string_view entry = list.substr(0, comma);
@@ -132,6 +137,8 @@ inline bool no_proxy_matches(std::string_view list, std::string_view host, std::
         if (name.empty()) continue;
         const std::string n = lowercase_ascii(name);
         if (h == n) return true;
+        std::uint16_t entry_v6[8];
+        if (host_is_v6 && is_ipv6_address(n, entry_v6) && std::equal(host_v6, host_v6 + 8, entry_v6)) return true;
         if (!is_ip && h.size() > n.size() && h.compare(h.size() - n.size(), n.size(), n) == 0 &&
             h[h.size() - n.size() - 1] == '.')
             return true;

@@ -78,7 +78,7 @@ inline bool is_reg_name(std::string_view host) noexcept
 }
 
 // RFC 3986 IPv4address: four dec-octets (0 to 255, no leading zero) separated by dots.
-inline bool is_ipv4_address(std::string_view s) noexcept
+inline bool is_ipv4_address(std::string_view s, unsigned char* octets = nullptr) noexcept
 {
     for (int octet = 0; octet < 4; ++octet) {
         if (octet != 0) {
@@ -89,32 +89,41 @@ inline bool is_ipv4_address(std::string_view s) noexcept
         unsigned v = 0;
         while (n < s.size() && n < 4 && s[n] >= '0' && s[n] <= '9') v = v * 10 + static_cast<unsigned>(s[n++] - '0');
         if (n == 0 || n > 3 || v > 255 || (n > 1 && s.front() == '0')) return false;
+        if (octets) octets[octet] = static_cast<unsigned char>(v);
         s.remove_prefix(n);
     }
     return s.empty();
 }
 
 // RFC 3986 IPv6address: eight groups of 1 to 4 hex digits, or fewer with one `::` standing
-// for at least one zero group; the last two groups may be written as an IPv4 address.
-inline bool is_ipv6_address(std::string_view s) noexcept
+// for at least one zero group; the last two groups may be written as an IPv4 address. With
+// `words`, the address's eight 16-bit groups (one value for every spelling of an address).
+inline bool is_ipv6_address(std::string_view s, std::uint16_t* words = nullptr) noexcept
 {
-    std::size_t groups = 0, i = 0;
+    std::uint16_t got[8] = {};
+    std::size_t groups = 0, i = 0, gap = 8;  // gap: where the `::` stands, in groups
     bool compressed = false;
     if (s.substr(0, 2) == "::") {
         compressed = true;
+        gap = 0;
         i = 2;
-        if (i == s.size()) return true;
     }
-    for (;;) {
+    while (i < s.size() || !compressed) {
         std::size_t j = i;
-        while (j < s.size() && is_hex_digit(s[j])) ++j;
+        unsigned v = 0;
+        while (j < s.size() && is_hex_digit(s[j]) && j - i < 5) {
+            const char c = s[j++];
+            v = v * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        }
         if (j < s.size() && s[j] == '.') {  // the IPv4 tail: the rest of the literal
-            if (!is_ipv4_address(s.substr(i))) return false;
-            groups += 2;
+            unsigned char o[4];
+            if (groups > 6 || !is_ipv4_address(s.substr(i), o)) return false;
+            got[groups++] = static_cast<std::uint16_t>(o[0] << 8 | o[1]);
+            got[groups++] = static_cast<std::uint16_t>(o[2] << 8 | o[3]);
             break;
         }
-        if (j == i || j - i > 4) return false;
-        ++groups;
+        if (j == i || j - i > 4 || groups >= 8) return false;
+        got[groups++] = static_cast<std::uint16_t>(v);
         i = j;
         if (i == s.size()) break;
         if (s[i] != ':') return false;
@@ -122,11 +131,17 @@ inline bool is_ipv6_address(std::string_view s) noexcept
         if (s[i] == ':') {
             if (compressed) return false;
             compressed = true;
+            gap = groups;
             if (++i == s.size()) break;
         }
-        if (groups >= 8) return false;
     }
-    return compressed ? groups <= 7 : groups == 8;
+    if (compressed ? groups > 7 : groups != 8) return false;
+    if (words) {
+        const std::size_t zeros = 8 - groups;
+        for (std::size_t k = 0, from = 0; k < 8; ++k)
+            words[k] = (k >= gap && k < gap + zeros) ? 0 : got[from++];
+    }
+    return true;
 }
 
 // Splits an absolute http:// or https:// URL. Returns false for anything else: another
