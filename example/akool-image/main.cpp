@@ -274,10 +274,12 @@ struct environment {
     akool::beast_transport_options transport;
 };
 
-/// The proxy variables as curl reads them: HTTPS_PROXY for https:// URLs, HTTP_PROXY for
+/// The proxy variables as curl reads them: HTTPS_PROXY for https:// URLs, http_proxy for
 /// http:// ones (each direct when unset or empty), NO_PROXY for the hosts reached directly; the
-/// lower-case form of each wins over the upper-case one. False (and `f`) for a proxy URL
-/// that is not http://[user:password@]host[:port].
+/// lower-case form of each wins over the upper-case one. HTTP_PROXY in upper case is not read,
+/// as curl does not read it: a CGI program's environment gets it from a request's `Proxy:`
+/// header ("httpoxy"). False (and `f`) for a proxy URL that is not
+/// http://[user:password@]host[:port].
 bool read_proxy_environment(akool::beast_transport_options& t, failure& f)
 {
     struct variable {
@@ -286,11 +288,11 @@ bool read_proxy_environment(akool::beast_transport_options& t, failure& f)
     };
     auto get = [](const char* lower, const char* upper) {
         for (const char* n : {lower, upper})
-            if (const char* v = std::getenv(n); v && *v) return variable{n, v};
-        return variable{upper, ""};
+            if (const char* v = n ? std::getenv(n) : nullptr; v && *v) return variable{n, v};
+        return variable{lower, ""};
     };
     const variable https = get("https_proxy", "HTTPS_PROXY");
-    const variable http = get("http_proxy", "HTTP_PROXY");
+    const variable http = get("http_proxy", nullptr);
     for (const variable* v : {&https, &http}) {
         akool::detail::proxy_parts parts;
         std::string why;
@@ -577,13 +579,31 @@ int run_status(const cli::options& o)
     asio::io_context ioc;
     akool::client client(ioc, env.client, env.transport);
     apply_retry_options(client, o.max_retry_after);
-    failure first;
-    for (const auto& id : o.ids) {
+    // Every task's state at once, within one --timeout for the whole command (retries and
+    // their waits included); printed in the order given.
+    struct outcome {
         akool::diagnostics diag;
         error_code ec;
-        akool::image_result r = client.get_result(id, ec, diag);
+        akool::image_result r;
+    };
+    std::vector<outcome> outcomes(o.ids.size());
+    deadline_runner runner(ioc, o.timeout, {});
+    for (std::size_t i = 0; i < o.ids.size(); ++i)
+        client.async_get_result(o.ids[i], outcomes[i].diag,
+                                asio::bind_cancellation_slot(runner.slot(), [&, i](error_code ec, akool::image_result r) {
+                                    outcomes[i].ec = ec;
+                                    outcomes[i].r = std::move(r);
+                                    runner.done();
+                                }));
+    if (!o.ids.empty()) runner.run(static_cast<int>(o.ids.size()));
+    failure first;
+    for (std::size_t i = 0; i < o.ids.size(); ++i) {
+        const std::string& id = o.ids[i];
+        akool::diagnostics& diag = outcomes[i].diag;
+        const error_code ec = outcomes[i].ec;
+        const akool::image_result& r = outcomes[i].r;
         if (ec) {
-            failure e = failure_of(("status " + id).c_str(), ec, diag, false, o.timeout_seconds);
+            failure e = failure_of(("status " + id).c_str(), ec, diag, runner.expired(), o.timeout_seconds);
             if (p.json()) p.object(cli::error_object(id, e.code, e.reason));
             if (first.code == 0) first = e;
             else p.reason(e.reason);

@@ -569,6 +569,22 @@ BOOST_AUTO_TEST_CASE(slow_service_exits_4_on_timeout)
     BOOST_TEST(files_in(e.out_dir).empty());
 }
 
+// --timeout bounds the whole status command, its retries and their waits included (helper-14's
+// audit: `status --timeout 4` ran four attempts of 4 s and the backoff between them, 19.6 s).
+BOOST_AUTO_TEST_CASE(status_keeps_to_its_timeout)
+{
+    emulator e;
+    emu::fault_plan slow;
+    slow.latency = 5s;
+    e.srv.set_faults(slow);
+    const auto start = std::chrono::steady_clock::now();
+    auto r = run_tool({"status", "000000000000000000000000", "000000000000000000000001", "--timeout", "1"}, e.env());
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.find("timed out") != std::string::npos, r.err);
+    BOOST_TEST((took < 3500ms), std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+}
+
 BOOST_AUTO_TEST_CASE(connection_refused_exits_4)
 {
     // A port that was just free: bind, read the port, close.
@@ -1097,6 +1113,24 @@ BOOST_DATA_TEST_CASE(generate_through_the_environment_proxy, bdata::make(both_sc
         BOOST_TEST(seen.absolute_urls.size() == e.srv.get_stats().requests, "every exchange through the proxy");
         for (const auto& u : seen.absolute_urls) BOOST_TEST(u.rfind("http://" + origin + "/", 0) == 0u, u);
     }
+}
+
+// HTTP_PROXY in upper case is not read, as curl does not read it ("httpoxy": a CGI program's
+// environment gets it from a request's Proxy: header); http:// goes direct (helper-14's audit:
+// the proxy saw every request and its x-api-key).
+BOOST_AUTO_TEST_CASE(upper_case_http_proxy_is_ignored)
+{
+    emulator e(false);
+    akool_test::forward_proxy proxy;
+    auto env = e.env();
+    env["HTTP_PROXY"] = proxy.url();
+    auto r = run_tool({"generate", "--prompt", "a lighthouse", "--resolution", "1080p", "--out", e.out_dir}, env);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(files_in(e.out_dir).size() == 1u);
+    auto seen = proxy.seen();
+    BOOST_TEST(seen.absolute_urls.empty());
+    BOOST_TEST(seen.connects.empty());
+    BOOST_TEST(e.srv.get_stats().requests >= 3u, "create, result and image, direct");
 }
 
 // A proxy that refuses the tunnel, or is not there: exit 4 and one line naming the proxy.
