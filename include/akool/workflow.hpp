@@ -134,6 +134,9 @@ enum class failure_class {
 inline failure_class classify_failure(request_kind kind, const error_code& ec, const diagnostics& diag) noexcept
 {
     if (!ec || ec == boost::system::errc::operation_canceled) return failure_class::final;
+    // A request the transport refused before any I/O (a header with CR or LF, an address
+    // that is not one): the same request is refused again.
+    if (ec == boost::system::errc::invalid_argument) return failure_class::final;
     if (ec == error::validation_failed || ec == error::invalid_url || ec == error::response_too_large ||
         ec == error::not_an_image || ec == error::generation_failed || ec == error::invalid_task_id)
         return failure_class::final;

@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <list>
 #include <sstream>
@@ -650,6 +651,29 @@ sent send_either(asio::io_context& ioc, akool::beast_transport& t, const std::st
     t.send(req, out.res, out.ec);
     out.done = true;
     return out;
+}
+
+// A CA file that holds no certificate: every request says which file, not only the first
+// (the context is built once and its failure kept).
+BOOST_AUTO_TEST_CASE(an_empty_ca_file_is_named_on_every_request)
+{
+    server srv(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
+    const std::string empty = (std::filesystem::temp_directory_path() /
+                               ("akool-empty-ca-" + std::to_string(::getpid()) + ".pem"))
+                                  .string();
+    { std::ofstream(empty, std::ios::binary); }
+    asio::io_context ioc;
+    akool::beast_transport_options t;
+    t.ca_file = empty;
+    akool::beast_transport tr(ioc.get_executor(), t);
+    for (bool blocking : {false, true, false}) {
+        sent out = send_either(ioc, tr, srv.base_url() + "/x", blocking);
+        BOOST_TEST(out.ec);
+        BOOST_TEST(out.res.failure_detail.find("cannot load CA file " + empty) != std::string::npos,
+                   out.res.failure_detail);
+    }
+    std::filesystem::remove(empty);
+    BOOST_TEST(srv.connections() == 0);
 }
 
 // A reply header larger than the operation's 2 KiB arena for header fields (300 fields, about

@@ -201,6 +201,10 @@ const outcome_case outcome_cases[] = {
      akool::error::outcome_unknown},
     {"timeout after sending", 0, make_error_code(akool::error::timeout), true, false, true,
      akool::error::outcome_unknown},
+    // Refused by the transport before any I/O (a header with CR): the same request would be
+    // refused again (helper-14's audit: 4 attempts).
+    {"refused before sending", 0, make_error_code(boost::system::errc::invalid_argument), false, false, false,
+     akool::error{}},
 };
 
 BOOST_DATA_TEST_CASE(each_outcome_is_retried_or_final, bdata::make(outcome_cases) * bdata::make({false, true}), c,

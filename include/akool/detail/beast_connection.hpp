@@ -281,6 +281,7 @@ struct beast_transport_state {
     std::mutex mtx;
     std::shared_ptr<net::ssl::context> ssl_ctx;
     error_code ssl_ctx_error;
+    std::string ssl_ctx_detail;  // why it failed, the CA file named: said again on each request
     connection_pool<Executor> pool;                     // async_send's connections
     std::vector<std::unique_ptr<blocking_lane>> lanes;  // send's, while not in use
     std::atomic<std::size_t> opened{0};
@@ -293,7 +294,7 @@ struct beast_transport_state {
         std::lock_guard<std::mutex> lock(mtx);
         if (ssl_ctx || ssl_ctx_error) {
             ec = ssl_ctx_error;
-            if (ec) detail = "TLS setup failed: " + ec.message();
+            if (ec) detail = ssl_ctx_detail;
             return ssl_ctx;
         }
         if (opts.ssl_context) return ssl_ctx = opts.ssl_context;
@@ -316,8 +317,9 @@ struct beast_transport_state {
         }
         if (ec) {
             ssl_ctx_error = ec;
-            detail = opts.ca_file.empty() ? "TLS setup failed: " + ec.message()
-                                          : "cannot load CA file " + opts.ca_file + ": " + ec.message();
+            ssl_ctx_detail = opts.ca_file.empty() ? "TLS setup failed: " + ec.message()
+                                                  : "cannot load CA file " + opts.ca_file + ": " + ec.message();
+            detail = ssl_ctx_detail;
             return nullptr;
         }
         return ssl_ctx = std::move(ctx);
