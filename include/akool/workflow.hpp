@@ -317,7 +317,8 @@ inline std::string_view image_extension(std::string_view bytes) noexcept
 /// one client.
 struct rate_limits {
     unsigned max_in_flight = 16;          ///< exchanges in flight at once (0: unlimited)
-    double max_requests_per_second = 0;   ///< exchanges started per second (0: unlimited)
+    double max_requests_per_second = 0;   ///< exchanges started per second (0: unlimited; below
+                                          ///< 10^-6, one per 10^6 s)
 };
 
 } // namespace akool

@@ -350,6 +350,22 @@ BOOST_AUTO_TEST_CASE(gate_spaces_request_starts)
     BOOST_TEST(!g.try_enter(t0 + ms(1000), &t, wake));
 }
 
+// A rate so small that its interval would overflow the clock's integer nanoseconds (undefined
+// behaviour; UBSan's float-cast-overflow) is one start per 10^6 s.
+BOOST_AUTO_TEST_CASE(a_tiny_rate_spaces_starts_by_at_most_a_million_seconds)
+{
+    for (double rate : {1e-12, 1e-300, 5e-324}) {
+        gate_t g;
+        g.set_limits({0, rate});
+        fake_timer t;
+        clk::time_point wake{};
+        const auto t0 = clk::now();
+        BOOST_TEST(g.try_enter(t0, &t, wake));
+        BOOST_TEST(!g.try_enter(t0 + ms(1), &t, wake));
+        BOOST_TEST(std::chrono::duration_cast<std::chrono::seconds>(wake - t0).count() == 1000000, rate);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(unlimited_gate_never_blocks)
 {
     gate_t g;

@@ -95,8 +95,11 @@ private:
                 wake_at = next_start_;
                 return false;
             }
+            // At most 10^6 s (about 11.6 days) between starts: a tinier rate would overflow
+            // the clock's integer duration (undefined behaviour, and in practice no limit).
+            const double seconds = 1.0 / limits_.max_requests_per_second;
             auto interval = std::chrono::duration_cast<clock::duration>(
-                std::chrono::duration<double>(1.0 / limits_.max_requests_per_second));
+                std::chrono::duration<double>(seconds < 1e6 ? seconds : 1e6));
             next_start_ = std::max(now, next_start_) + interval;
         }
         ++in_flight_;
