@@ -99,11 +99,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             AKOOL_FUZZ_CHECK(!dom_ec, "create: the fast path accepted a reply the reader refuses");
             AKOOL_FUZZ_CHECK(akool_fuzz::same_tasks(fast, dom), "create: fast path and reader disagree");
             // ... and decode_create_response is the fast path, but for a task id given twice.
-            std::vector<std::string_view> ids;
-            for (const image_task& t : fast) ids.push_back(t.id);
             std::size_t first = 0, second = 0;
-            if (detail::find_repeated_id(ids, first, second))
-                AKOOL_FUZZ_CHECK(ec == error::bad_response && first < second && ids[first] == ids[second],
+            if (detail::find_repeated_id(
+                    fast.size(), [&](std::size_t i) -> const std::string& { return fast[i].id; }, first, second))
+                AKOOL_FUZZ_CHECK(ec == error::bad_response && first < second && fast[first].id == fast[second].id,
                                  "create: a repeated task id was not refused");
             else
                 AKOOL_FUZZ_CHECK(akool_fuzz::same_tasks(fast, tasks), "create: decode_create_response is not the fast path");
