@@ -28,7 +28,8 @@
 /// sort also means the signature does not bind each string to its role (nonce and timestamp
 /// can be swapped). So anyone who knows the client id can sign a captured callback anew, with
 /// a fresh timestamp and nonce: the age check does not stop that replay. `webhook_replay_guard`
-/// does, as it is keyed on the ciphertext, which only the secret's holder can make.
+/// does, as it is keyed on the ciphertext, which a replay carries unchanged (another one that
+/// decrypts to a valid payload takes the secret, or the attacks the next paragraph warns of).
 ///
 /// Answer every failed check alike (same status, same body, as the example receiver's 401):
 /// AES-CBC carries no MAC and anyone who knows the client id can sign a body, so a receiver

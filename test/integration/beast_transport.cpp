@@ -654,7 +654,8 @@ sent send_either(asio::io_context& ioc, akool::beast_transport& t, const std::st
 }
 
 // A CA file that holds no certificate: every request says which file, not only the first
-// (the context is built once and its failure kept).
+// (the context is built once and its failure kept), and fails at once: a configuration error
+// is not retried (helper-14's audit: 4 attempts).
 BOOST_AUTO_TEST_CASE(an_empty_ca_file_is_named_on_every_request)
 {
     server srv(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
@@ -668,10 +669,21 @@ BOOST_AUTO_TEST_CASE(an_empty_ca_file_is_named_on_every_request)
     akool::beast_transport tr(ioc.get_executor(), t);
     for (bool blocking : {false, true, false}) {
         sent out = send_either(ioc, tr, srv.base_url() + "/x", blocking);
-        BOOST_TEST(out.ec);
+        BOOST_TEST(out.ec == boost::system::errc::invalid_argument, out.ec.message());  // final: not retried
         BOOST_TEST(out.res.failure_detail.find("cannot load CA file " + empty) != std::string::npos,
                    out.res.failure_detail);
     }
+    // Through a client: one attempt, not four (a configuration retried fails again).
+    int attempts = 0;
+    akool::client_options co = options_for(srv);
+    co.on_exchange = [&](const akool::exchange_record&) { ++attempts; };
+    akool::client c(ioc, co, t);
+    akool::error_code ec;
+    akool::diagnostics diag;
+    c.get_result("abcdef0123456789abcdef01", ec, diag);
+    BOOST_TEST(ec == boost::system::errc::invalid_argument, ec.message());
+    BOOST_TEST(attempts == 1);
+    BOOST_TEST(diag.client_message.find("cannot load CA file " + empty) != std::string::npos, diag.client_message);
     std::filesystem::remove(empty);
     BOOST_TEST(srv.connections() == 0);
 }

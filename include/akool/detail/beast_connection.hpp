@@ -26,6 +26,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/system/errc.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -316,9 +317,11 @@ struct beast_transport_state {
             }
         }
         if (ec) {
-            ssl_ctx_error = ec;
+            // The configuration is at fault, not the network: errc::invalid_argument, which
+            // the retry rules take as final (OpenSSL's words are in the detail).
             ssl_ctx_detail = opts.ca_file.empty() ? "TLS setup failed: " + ec.message()
                                                   : "cannot load CA file " + opts.ca_file + ": " + ec.message();
+            ec = ssl_ctx_error = make_error_code(boost::system::errc::invalid_argument);
             detail = ssl_ctx_detail;
             return nullptr;
         }
