@@ -518,6 +518,31 @@ inline boost::json::object download_object(const std::string& id, std::size_t in
     return o;
 }
 
+/// `o` as one line of JSON for a terminal or a log: Boost.JSON's text, with what it leaves
+/// raw inside strings escaped as \uNNNN too: DEL, the C1 controls (some terminals obey them),
+/// line separators and bidi controls (akool::detail::escaped_code_point, the library's rule).
+/// The value read back is the same.
+inline std::string json_line(const boost::json::object& o)
+{
+    const std::string text = boost::json::serialize(o);
+    std::string out;
+    out.reserve(text.size());
+    static constexpr char hex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t n = akool::detail::utf8_sequence_length(text, i);
+        if (n == 0) n = 1;  // Boost.JSON writes valid UTF-8; kept as it is otherwise
+        unsigned cp = text[i] == '\x7f' ? 0x7fu : (n > 1 ? akool::detail::escaped_code_point(text, i, n) : 0u);
+        if (cp != 0) {
+            const char u[6] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15], hex[cp & 15]};
+            out.append(u, sizeof u);
+        } else {
+            out.append(text, i, n);
+        }
+        i += n;
+    }
+    return out;
+}
+
 /// The credentials in the environment: never printed.
 inline std::vector<std::string> secrets_from_env()
 {

@@ -65,7 +65,7 @@ public:
     }
 
     /// One JSON object as one line on stdout.
-    void object(const json::object& o) { line(json::serialize(o)); }
+    void object(const json::object& o) { line(cli::json_line(o)); }
 
     /// The one-line reason on stderr.
     void reason(const std::string& text)

@@ -119,7 +119,7 @@ inline int run_webhook(int argc, char** argv, std::istream& in, std::ostream& ou
         return fail(exit_invalid, "webhook decode: the signature matches, but these credentials cannot decrypt: " +
                                       akool::webhook_credentials_problem(creds));
     if (ec) return fail(exit_refused, "webhook decode: " + ec.message());
-    out << boost::json::serialize(webhook_payload_object(p)) << "\n" << std::flush;
+    out << json_line(webhook_payload_object(p)) << "\n" << std::flush;
     if (!out) return fail(exit_other, "webhook decode: cannot write the result to stdout");
     return exit_ok;
 }

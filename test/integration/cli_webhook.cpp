@@ -179,6 +179,24 @@ BOOST_AUTO_TEST_CASE(a_fresh_body_from_the_builder_decodes)
     BOOST_TEST(o.size() == 4u);
 }
 
+// The decoded callback's JSON line escapes what Boost.JSON leaves raw in strings and some
+// terminals obey: DEL, C1 controls (U+009B is a CSI), line separators and bidi controls. The
+// value read back is the one sent (helper-13's audit: C1 and DEL reached the terminal).
+BOOST_AUTO_TEST_CASE(the_json_line_escapes_terminal_controls)
+{
+    akool::webhook_payload p;
+    p.id = "a\xc2\x9b" "2Jb\x7f" "c\xe2\x80\xa8" "d\xe2\x80\xae" "e\xc3\xa9";
+    p.status = akool::image_status::completed;
+    p.url = "https://cdn.example.com/x.png";
+    auto r = run_tool({"webhook", "decode"}, akool::make_webhook_body(p, {client_id, client_secret}, now_ms(), "1"),
+                      creds_env());
+    BOOST_TEST(r.out.find("a\\u009b2Jb\\u007fc\\u2028d\\u202ee\xc3\xa9") != std::string::npos, r.out);
+    for (const char* raw : {"\xc2\x9b", "\x7f", "\xe2\x80\xa8", "\xe2\x80\xae"})
+        BOOST_TEST(r.out.find(raw) == std::string::npos);
+    auto o = check_decoded(r);
+    BOOST_TEST(str(o, "_id") == p.id);
+}
+
 // A decoded callback that cannot be written (stdout on a full device) is a failure: exit 1
 // and the reason on stderr, never exit 0 with the callback lost.
 BOOST_AUTO_TEST_CASE(a_result_that_cannot_be_written_exits_1)
