@@ -11,7 +11,7 @@
 /// signed anew or not; `akool::webhook_replay_guard`) is answered 200 without reaching `on_callback` and reported
 /// to `on_rejected` as `webhook_duplicate`; a callback `on_callback` did not answer 200 is
 /// forgotten, so that its resend is handled. Other methods get 405, bodies over `body_limit` 413.
-/// At most `max_connections` are open at once (a further one is closed unread), each request
+/// A sender's `Expect: 100-continue` is answered. At most `max_connections` are open at once (a further one is closed unread), each request
 /// is read within `read_timeout`, and a failed accept (out of file descriptors) is retried
 /// after 100 ms.
 ///
@@ -197,13 +197,32 @@ private:
         {
             parser_.emplace();
             parser_->body_limit(srv_.opts_.body_limit);
-            stream_.expires_after(srv_.opts_.read_timeout);
+            stream_.expires_after(srv_.opts_.read_timeout);  // the header and the body, together
+            http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+                self->on_header(ec);
+            });
+        }
+
+    private:
+        // A sender that asks with `Expect: 100-continue` waits for a 100 before its body.
+        void on_header(error_code ec)
+        {
+            if (ec) return on_read(ec);
+            if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
+            continue_ = {http::status::continue_, 11};
+            http::async_write(stream_, continue_, [self = shared_from_this()](error_code wec, std::size_t) {
+                if (wec) return self->close();
+                self->read_body();
+            });
+        }
+
+        void read_body()
+        {
             http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
                 self->on_read(ec);
             });
         }
 
-    private:
         void on_read(error_code ec)
         {
             if (ec == http::error::body_limit) return answer(http::status::payload_too_large, false);
@@ -243,6 +262,7 @@ private:
         beast::flat_buffer buffer_;
         std::optional<http::request_parser<http::string_body>> parser_;
         http::response<http::string_body> res_;
+        http::response<http::empty_body> continue_;
     };
 
     // Verifies one body and calls the handlers; returns the status to answer.
