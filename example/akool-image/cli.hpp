@@ -527,17 +527,14 @@ inline std::string json_line(const boost::json::object& o)
     const std::string text = boost::json::serialize(o);
     std::string out;
     out.reserve(text.size());
-    static constexpr char hex[] = "0123456789abcdef";
     for (std::size_t i = 0; i < text.size();) {
         std::size_t n = akool::detail::utf8_sequence_length(text, i);
         if (n == 0) n = 1;  // Boost.JSON writes valid UTF-8; kept as it is otherwise
         unsigned cp = text[i] == '\x7f' ? 0x7fu : (n > 1 ? akool::detail::escaped_code_point(text, i, n) : 0u);
-        if (cp != 0) {
-            const char u[6] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15], hex[cp & 15]};
-            out.append(u, sizeof u);
-        } else {
+        if (cp != 0)
+            akool::detail::append_u_escape(out, cp);
+        else
             out.append(text, i, n);
-        }
         i += n;
     }
     return out;

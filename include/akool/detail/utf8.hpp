@@ -156,6 +156,14 @@ inline unsigned escaped_code_point(std::string_view s, std::size_t i, std::size_
     return escaped ? cp : 0;
 }
 
+// Appends the six characters \uNNNN for `cp` (at most U+FFFF), lower-case hex digits.
+inline void append_u_escape(std::string& out, unsigned cp)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    const char u[6] = {'\\', 'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15], hex[cp & 15]};
+    out.append(u, sizeof(u));
+}
+
 // Appends `s` as one printable line for a log or a terminal, whatever its bytes: C0 controls
 // (CR, LF, ESC, ...) and DEL as \xNN, the C1 controls U+0080-U+009F (which some terminals
 // obey as ESC sequences), line separators and bidi controls as \uNNNN (escaped_code_point),
@@ -179,10 +187,8 @@ inline std::size_t append_printable_part(std::string& out, std::string_view s, s
         if (i + n > max_bytes) break;
         if (b < 0x20 || b == 0x7f || (n == 1 && b >= 0x80))
             escape("\\x", b);
-        else if (const unsigned cp = escaped_code_point(s, i, n)) {
-            const char u[6] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15], hex[cp & 15]};
-            out.append(u, sizeof(u));
-        }
+        else if (const unsigned cp = escaped_code_point(s, i, n))
+            append_u_escape(out, cp);
         else if (escape_quotes && (b == '"' || b == '\\')) {
             out += '\\';
             out += s[i];
