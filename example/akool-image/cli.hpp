@@ -423,7 +423,9 @@ inline int exit_code_for(const akool::error_code& ec, const akool::diagnostics& 
         return (s == 408 || s == 429 || s >= 500) ? exit_network : exit_refused;
     }
     if (ec == error::generation_failed || answered) return exit_refused;
-    if (ec == error::timeout || ec == error::request_not_sent || ec == error::outcome_unknown) return exit_network;
+    if (ec == error::timeout || ec == error::request_not_sent || ec == error::outcome_unknown ||
+        ec == error::proxy_refused)
+        return exit_network;
     if (ec.category() == akool::get_error_category()) return exit_other;
     if (is_file_error(ec)) return exit_other;
     if (ec == boost::asio::error::operation_aborted) return exit_other;

@@ -55,6 +55,9 @@ enum class error : int {
     too_many_redirects,       ///< a download was redirected more than 5 times, or in a loop
     insecure_redirect,        ///< a download over https was redirected to plain http (refused)
     bad_redirect,             ///< a redirect had no Location, or one that is not an http(s) URL
+    proxy_refused,            ///< the proxy refused the tunnel (CONNECT) with a 4xx other than
+                              ///< 408 and 429 (407: its credentials are missing or wrong; 403:
+                              ///< its policy); nothing reached the service, and it is not retried
 
     // The service's documented business codes (ai-tools-suite/error-code).
     api_parameter_error = 1003,        ///< parameter error or parameter validation error

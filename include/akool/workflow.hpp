@@ -138,7 +138,8 @@ inline failure_class classify_failure(request_kind kind, const error_code& ec, c
     // that is not one): the same request is refused again.
     if (ec == boost::system::errc::invalid_argument) return failure_class::final;
     if (ec == error::validation_failed || ec == error::invalid_url || ec == error::response_too_large ||
-        ec == error::not_an_image || ec == error::generation_failed || ec == error::invalid_task_id)
+        ec == error::not_an_image || ec == error::generation_failed || ec == error::invalid_task_id ||
+        ec == error::proxy_refused)
         return failure_class::final;
     // A reply other than 200: its status decides, whatever envelope the body carries.
     const int s = diag.http_status;

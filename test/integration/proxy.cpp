@@ -103,6 +103,17 @@ akool::retry_policy no_retries()
     return p;
 }
 
+// Two retries, 10 ms apart.
+akool::retry_policy quick_retries()
+{
+    akool::retry_policy p;
+    p.max_retries = 2;
+    p.initial_backoff = std::chrono::milliseconds(10);
+    p.growth = 1.0;
+    p.jitter = 0;
+    return p;
+}
+
 } // namespace
 
 BOOST_DATA_TEST_CASE(http_goes_to_the_proxy_in_absolute_form, bdata::make({false, true}), async)
@@ -190,17 +201,20 @@ BOOST_DATA_TEST_CASE(proxy_credentials_go_to_the_proxy_only, bdata::make({false,
         BOOST_TEST_REQUIRE(o.proxy_auth.size() == 1u);
         BOOST_TEST(o.proxy_auth[0].empty(), "the origin never sees the proxy's credentials");
     }
-    // Wrong credentials: a clear error that does not repeat them.
+    // Wrong credentials: a clear error that does not repeat them, and one attempt (the same
+    // credentials are refused again), whether the 407 answers a CONNECT or an http:// request.
     akool::client bad(ioc, at(o.srv.base_url()), via("http://us%40er:wrong-9x@" + hostport));
-    bad.set_retry_policy(no_retries());
+    bad.set_retry_policy(quick_retries());
+    const std::size_t asked_before = proxy.seen().authorizations.size();
     ec = get(bad, ioc, false, diag);
     BOOST_TEST(ec);
     if (tls) {
-        BOOST_TEST(ec == boost::system::errc::connection_refused, ec.message());
+        BOOST_TEST((ec == akool::error::proxy_refused), ec.message());
         BOOST_TEST(diag.client_message.find("407") != std::string::npos, diag.summary());
     } else {
         BOOST_TEST(diag.http_status == 407);  // the proxy's reply is the reply
     }
+    BOOST_TEST(proxy.seen().authorizations.size() == asked_before + 1);
     BOOST_TEST(diag.summary().find("wrong-9x") == std::string::npos, diag.summary());
 }
 
@@ -211,14 +225,36 @@ BOOST_DATA_TEST_CASE(a_refusing_proxy_is_a_clear_error, bdata::make({false, true
     proxy.refuse_connect(true);
     asio::io_context ioc;
     akool::client c(ioc, at(o.srv.base_url()), via(proxy.url()));
-    c.set_retry_policy(no_retries());
+    c.set_retry_policy(quick_retries());
     akool::diagnostics diag;
     auto ec = get(c, ioc, async, diag);
-    BOOST_TEST(ec == boost::system::errc::connection_refused, ec.message());
+    BOOST_TEST((ec == akool::error::proxy_refused), ec.message());
     BOOST_TEST(diag.client_message.find("proxy 127.0.0.1:" + std::to_string(proxy.port())) != std::string::npos,
                diag.summary());
     BOOST_TEST(diag.client_message.find("refused with HTTP 403") != std::string::npos, diag.summary());
+    BOOST_TEST(proxy.seen().connects.size() == 1u);  // a policy's refusal is not asked again
     BOOST_TEST(o.srv.requests() == 0);
+}
+
+// A proxy that cannot reach the origin (502 to CONNECT): nothing reached it, so the request
+// is tried again (errc::connection_refused: not sent, retried for a create too, as the
+// outcome table of test/unit/sansio_exchange.cpp checks).
+BOOST_DATA_TEST_CASE(a_proxy_bad_gateway_is_retried, bdata::make({false, true}), async)
+{
+    unsigned short closed_port = 0;
+    {
+        origin gone(true);
+        closed_port = gone.srv.port();
+    }
+    forward_proxy proxy;
+    asio::io_context ioc;
+    akool::client c(ioc, at("https://127.0.0.1:" + std::to_string(closed_port)), via(proxy.url()));
+    c.set_retry_policy(quick_retries());
+    akool::diagnostics diag;
+    auto ec = get(c, ioc, async, diag);
+    BOOST_TEST(ec == boost::system::errc::connection_refused, ec.message());
+    BOOST_TEST(diag.client_message.find("refused with HTTP 502") != std::string::npos, diag.summary());
+    BOOST_TEST(proxy.seen().connects.size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(a_proxy_that_is_not_there)

@@ -45,6 +45,7 @@ const error all_errors[] = {
     error::too_many_redirects,
     error::insecure_redirect,
     error::bad_redirect,
+    error::proxy_refused,
     error::api_parameter_error,
     error::api_needs_verification,
     error::api_frequent_operation,

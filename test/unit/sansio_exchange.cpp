@@ -205,6 +205,10 @@ const outcome_case outcome_cases[] = {
     // refused again (helper-14's audit: 4 attempts).
     {"refused before sending", 0, make_error_code(boost::system::errc::invalid_argument), false, false, false,
      akool::error{}},
+    // A proxy that refuses the tunnel for its credentials or its policy (407, 403) refuses it
+    // again (helper-14's audit: a 407 was tried 4 times).
+    {"proxy refused the tunnel", 0, make_error_code(akool::error::proxy_refused), false, false, false,
+     akool::error::proxy_refused},
 };
 
 BOOST_DATA_TEST_CASE(each_outcome_is_retried_or_final, bdata::make(outcome_cases) * bdata::make({false, true}), c,

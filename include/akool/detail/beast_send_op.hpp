@@ -538,9 +538,11 @@ private:
     }
 
     // The proxy's answer to CONNECT (after `ec`, the write's or the read's): true when the
-    // tunnel is open (a 2xx and nothing after its header). A refusal (403, 407, 502, ...) is
-    // errc::connection_refused; a failed exchange with the proxy, request_not_sent. Either
-    // way nothing reached the origin.
+    // tunnel is open (a 2xx and nothing after its header). A refusal is error::proxy_refused
+    // (final) for a 4xx other than 408 and 429, the status deciding as it does for a plain
+    // http:// reply through the proxy (407: credentials; 403: policy), else (502, 503, 408, ...)
+    // errc::connection_refused, retried; a failed exchange with the proxy, request_not_sent.
+    // Either way nothing reached the origin.
     bool tunnel_established(error_code& ec, std::string& detail)
     {
         auto& st = *st_;
@@ -554,8 +556,12 @@ private:
         if (m.result_int() / 100 != 2) {
             detail = what + ": the proxy refused with HTTP " + std::to_string(m.result_int()) +
                      (m.reason().empty() ? std::string() : " " + std::string(m.reason()));
-            if (m.result_int() == 407) detail += " (proxy authentication required or wrong)";
-            ec = make_error_code(boost::system::errc::connection_refused);
+            const unsigned s = m.result_int();
+            if (s == 407u) detail += " (proxy authentication required or wrong)";
+            if (s >= 400u && s <= 499u && s != 408u && s != 429u)
+                ec = make_error_code(error::proxy_refused);
+            else
+                ec = make_error_code(boost::system::errc::connection_refused);
             return false;
         }
         if (st.conn->buffer.size() != 0) {

@@ -44,6 +44,9 @@ inline const char* error_message(int v) noexcept
         return "the download was redirected more than 5 times or in a loop; the redirects were not followed further";
     case error::insecure_redirect: return "the download over https was redirected to plain http, which is refused";
     case error::bad_redirect: return "the download's redirect has no Location, or one that is not an http(s) URL";
+    case error::proxy_refused:
+        return "the proxy refused the tunnel (its credentials are missing or wrong, or its policy refuses the "
+               "host); nothing reached the service";
     case error::api_parameter_error: return "parameter error or parameter validation error (API code 1003)";
     case error::api_needs_verification: return "the account needs verification (API code 1004)";
     case error::api_frequent_operation: return "operation too frequent, try again later (API code 1005)";
