@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -104,11 +105,16 @@ int main(int argc, char** argv)
         std::lock_guard<std::mutex> lock(out_mtx);
         return akool_receiver::print_callback(stdout, p);
     };
-    opts.on_rejected = [&out_mtx](const akool::error_code& ec) {
+    akool_receiver::log_limiter rejections_log;  // 10 lines a second at most: a flood fills no disk
+    opts.on_rejected = [&out_mtx, &rejections_log](const akool::error_code& ec) {
+        std::lock_guard<std::mutex> lock(out_mtx);
+        std::uint64_t dropped = 0;
+        if (!rejections_log.admit(akool_receiver::log_limiter::clock::now(), dropped)) return;
         // The reason only: the body may be anyone's and is never echoed.
         const char* what = ec == akool::error::webhook_duplicate ? "ignored: " : "rejected: ";
-        std::string line = "akool-webhook-receiver: " + std::string(what) + ec.message() + "\n";
-        std::lock_guard<std::mutex> lock(out_mtx);
+        std::string line = "akool-webhook-receiver: " + std::string(what) + ec.message();
+        if (dropped) line += " (" + std::to_string(dropped) + " more rejections not logged before this one)";
+        line += "\n";
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
     };

@@ -82,6 +82,42 @@ struct counters {
     std::uint64_t rejected = 0;  ///< answered 401
     std::uint64_t duplicates = 0;  ///< valid but accepted before: answered 200, not handled again
     std::uint64_t refused_connections = 0;  ///< closed unread, `max_connections` being open
+    std::uint64_t failed_accepts = 0;  ///< accepts that failed (out of file descriptors, ...): retried every 100 ms
+};
+
+/// Lets at most `per_second` lines through in each one-second window (the first line after a
+/// second or more opens the next window) and counts the others, so that a
+/// flood of bad requests cannot fill a log: one line per rejected request would cost the
+/// sender a request and the disk a line. Not thread-safe (one per log, under its lock).
+class log_limiter {
+public:
+    using clock = std::chrono::steady_clock;
+
+    explicit log_limiter(unsigned per_second = 10) : per_second_(per_second) {}
+
+    /// True when a line may be written at `now`. Then `dropped` is how many lines were
+    /// refused since the last one let through (to say so in the line), else it is left alone.
+    bool admit(clock::time_point now, std::uint64_t& dropped)
+    {
+        if (now - window_start_ >= std::chrono::seconds(1)) {
+            window_start_ = now;
+            in_window_ = 0;
+        }
+        if (in_window_ >= per_second_) {
+            ++dropped_;
+            return false;
+        }
+        ++in_window_;
+        dropped = dropped_;
+        dropped_ = 0;
+        return true;
+    }
+
+private:
+    unsigned per_second_;
+    clock::time_point window_start_{};
+    unsigned in_window_ = 0;
+    std::uint64_t dropped_ = 0;
 };
 
 /// Writes "callback task=ID status=NAME url=URL" and a newline to `out` and flushes it. The
@@ -310,6 +346,10 @@ private:
                 if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
                 // Out of file descriptors (EMFILE, ENFILE) or another failure that the next
                 // accept would meet at once: try again a little later, not in a spin.
+                {
+                    std::lock_guard<std::mutex> lock(mtx_);
+                    counters_.failed_accepts++;
+                }
                 accept_retry_.expires_after(std::chrono::milliseconds(100));
                 return accept_retry_.async_wait([this](error_code wec) {
                     if (!wec && acceptor_.is_open()) do_accept();

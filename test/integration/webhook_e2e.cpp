@@ -25,10 +25,14 @@
 #include <akool/detail/url.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <condition_variable>
 #include <memory>
@@ -37,6 +41,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace emu = akool_emulator;
 namespace rcv = akool_receiver;
@@ -623,6 +631,77 @@ BOOST_AUTO_TEST_CASE(print_callback_escapes_and_reports_a_failed_write)
     BOOST_TEST_REQUIRE(full != nullptr);
     BOOST_TEST((rcv::print_callback(full, p) == boost::beast::http::status::service_unavailable));
     std::fclose(full);
+}
+
+// The program's log of rejections: 10 lines a second at most, the next line let through
+// says how many were not logged (helper-13's audit: a flood of bad posts wrote a line each).
+BOOST_AUTO_TEST_CASE(log_limiter_lets_ten_lines_a_second_through)
+{
+    rcv::log_limiter lim(10);
+    const auto t0 = rcv::log_limiter::clock::now();
+    std::uint64_t dropped = 99;
+    int admitted = 0;
+    for (int i = 0; i < 1000; ++i)
+        if (lim.admit(t0 + std::chrono::microseconds(i * 500), dropped)) ++admitted;  // 1000 in 0.5 s
+    BOOST_TEST(admitted == 10);
+    BOOST_TEST(dropped == 0u);  // the tenth line: none dropped before it
+    BOOST_TEST(!lim.admit(t0 + 999ms, dropped));
+    BOOST_TEST(lim.admit(t0 + 1000ms, dropped));  // a new second
+    BOOST_TEST(dropped == 991u);                  // 990 in the flood, 1 at 999 ms
+    BOOST_TEST(lim.admit(t0 + 1001ms, dropped));
+    BOOST_TEST(dropped == 0u);
+}
+
+// Out of file descriptors, the receiver retries its accept every 100 ms rather than in a spin
+// (helper-13's audit: 11,827 failed accepts a second), and takes the waiting connection once
+// descriptors are free again.
+BOOST_AUTO_TEST_CASE(receiver_out_of_descriptors_retries_its_accept_slowly)
+{
+    recorder rec;
+    rcv::server receiver(receiver_options(rec));
+    receiver.start();
+    akool::detail::url_parts url;
+    BOOST_TEST_REQUIRE(akool::detail::parse_http_url(receiver.url(), url));
+    boost::asio::io_context ioc;
+    const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(url.host), url.port);
+    boost::asio::ip::tcp::socket client(ioc);
+    client.open(ep.protocol());  // its descriptor, before there are none
+    // Lower the soft limit to a little above what is open, then take every free descriptor.
+    rlimit old{};
+    BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+    const int null_fd = ::open("/dev/null", O_RDONLY);  // also the lowest free descriptor
+    BOOST_TEST_REQUIRE(null_fd >= 0);
+    std::vector<int> fillers;
+    rlimit low = old;
+    low.rlim_cur = static_cast<rlim_t>(null_fd) + 16;
+    BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    for (int fd; (fd = ::dup(null_fd)) >= 0;) fillers.push_back(fd);
+    const bool exhausted = errno == EMFILE;
+    boost::system::error_code ec;
+    client.connect(ep, ec);  // completed by the kernel; the server's accept has no descriptor
+    std::this_thread::sleep_for(650ms);
+    const auto during = receiver.get_counters().failed_accepts;
+    for (int fd : fillers) ::close(fd);
+    ::close(null_fd);
+    ::setrlimit(RLIMIT_NOFILE, &old);
+    BOOST_TEST_REQUIRE(exhausted);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST(during >= 2u);   // it tried again ...
+    BOOST_TEST(during <= 14u);  // ... every 100 ms, not in a spin
+    // Descriptors free: the waiting connection is accepted and answered.
+    const std::string body = fresh_body("65f8ac1d1f5b2a0001a1b2d7", akool::image_status::completed, "81");
+    const std::string req = "POST /akool/hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    boost::asio::write(client, boost::asio::buffer(req), ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    boost::asio::streambuf reply;
+    boost::asio::read_until(client, reply, "\r\n", ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    std::string status_line(boost::asio::buffers_begin(reply.data()),
+                            boost::asio::buffers_begin(reply.data()) + 15);
+    BOOST_TEST(status_line == "HTTP/1.1 200 OK");
+    receiver.stop();
+    BOOST_TEST(rec.snapshot().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(receiver_without_the_duplicate_check_handles_every_delivery)
