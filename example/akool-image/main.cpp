@@ -744,7 +744,7 @@ int main(int argc, char** argv)
     }
     if (argc >= 2 && std::string(argv[1]) == "webhook") {
         try {
-            return cli::run_webhook(argc, argv, std::cin, std::cout, std::cerr);
+            return cli::run_webhook(argc, argv, stdin, std::cout, std::cerr);
         } catch (const std::exception& e) {
             printer p(false, cli::secrets_from_env());
             p.reason(std::string("unexpected failure: ") + e.what());

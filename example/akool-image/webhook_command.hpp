@@ -19,10 +19,12 @@
 
 #include <boost/json.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <istream>
+#include <cstring>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -54,9 +56,10 @@ inline boost::json::object webhook_payload_object(const akool::webhook_payload& 
     return o;
 }
 
-/// Runs `akool-image webhook ...` (`argv[1]` is "webhook"). Reads `in`, prints the payload on
-/// `out` and the one-line reason (prefixed "akool-image: ") on `err`. Returns the exit code.
-inline int run_webhook(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err)
+/// Runs `akool-image webhook ...` (`argv[1]` is "webhook"). Reads `in` (a C stream, whose
+/// read errors are told apart from its end), prints the payload on `out` and the one-line
+/// reason (prefixed "akool-image: ") on `err`. Returns the exit code.
+inline int run_webhook(int argc, char** argv, std::FILE* in, std::ostream& out, std::ostream& err)
 {
     const std::vector<std::string> secrets = secrets_from_env();  // AKOOL_CLIENT_SECRET among them
     auto fail = [&](int code, const std::string& reason) {
@@ -105,13 +108,18 @@ inline int run_webhook(int argc, char** argv, std::istream& in, std::ostream& ou
         return fail(exit_invalid, "no credentials: set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET");
     akool::client_credentials creds{id, secret};
 
+    // Read with fread and ferror: an iostream over stdin reports a read error (stdin a
+    // directory, an I/O error) as the end of the input, an empty body then called bad JSON.
     std::string body;
     char buf[4096];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        body.append(buf, static_cast<std::size_t>(in.gcount()));
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, in)) > 0;) {
+        body.append(buf, n);
         if (body.size() > webhook_body_limit) return fail(exit_refused, "webhook decode: the body is larger than 1 MiB");
     }
-    if (in.bad()) return fail(exit_refused, "webhook decode: cannot read stdin");
+    if (std::ferror(in)) {
+        const int e = errno;
+        return fail(exit_refused, "webhook decode: cannot read stdin: " + std::string(std::strerror(e)));
+    }
 
     akool::error_code ec;
     akool::webhook_payload p = akool::verify_webhook(body, creds, vopts, ec);

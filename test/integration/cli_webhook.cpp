@@ -216,6 +216,16 @@ BOOST_AUTO_TEST_CASE(a_result_that_cannot_be_written_exits_1)
     BOOST_TEST(r.err.find("cannot write the result to stdout") != std::string::npos, r.err);
 }
 
+// stdin that cannot be read (a directory) is named as such, not called an empty, invalid body.
+BOOST_AUTO_TEST_CASE(an_unreadable_stdin_is_named)
+{
+    auto r = akool_test::run_process("/bin/sh", {"-c", "exec \"$0\" webhook decode < /", tool_path()}, creds_env(),
+                                     "/dev/null", 30s);
+    BOOST_TEST(r.exit_code == 3, "exit " << r.exit_code << ", stderr: " << r.err);
+    BOOST_TEST(r.err.find("cannot read stdin: Is a directory") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("JSON") == std::string::npos, r.err);
+}
+
 BOOST_DATA_TEST_CASE(every_openssl_vector_decodes_with_max_age_0, bdata::make(vectors()), v)
 {
     auto r = run_tool({"webhook", "decode", "--max-age", "0"}, v.body + "\n", creds_env(v.client_id, v.client_secret));
