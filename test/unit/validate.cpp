@@ -249,6 +249,20 @@ BOOST_AUTO_TEST_CASE(similar_out_of_range_message_names_value_and_limits)
     BOOST_TEST(m.find('0') != std::string::npos, m);
 }
 
+// The value as given, not rounded to 6 digits: "1.0000001 but must be ... to 1", never "1 but
+// must be ... to 1" (helper-16's audit).
+BOOST_DATA_TEST_CASE(similar_message_shows_the_exact_value,
+                     data::make({1.0000001, -1e-9, 1.0000000000000002}) ^
+                         data::make({"1.0000001", "-1e-09", "1.0000000000000002"}),
+                     v, text)
+{
+    image_request r = image_request_with(1);
+    r.similar = v;
+    auto issues = check(r, {"similar out_of_range error"});
+    const std::string& m = issues.at(0).message;
+    BOOST_TEST(m.find(std::string("similar is ") + text + " but") != std::string::npos, m);
+}
+
 // ---------------------------------------------------------------------------------------------
 // scale and resolution
 
@@ -389,6 +403,43 @@ BOOST_AUTO_TEST_CASE(url_message_never_quotes_a_password)
     BOOST_TEST(m.find("hunter2") == std::string::npos, m);
     BOOST_TEST(m.find("alice") == std::string::npos, m);
     BOOST_TEST(m.find("example.com/hook") != std::string::npos, m);
+}
+
+// A URL's query and fragment (a token, a pre-signed URL's signature) and a password with a
+// '/' in it never reach a message; the rest is quoted (helper-16's audit: the query was quoted
+// whole, and "user:hun/ter2@" in full).
+struct secret_url_case {
+    const char* url;
+    const char* secret;
+    const char* shown;
+};
+std::ostream& operator<<(std::ostream& os, const secret_url_case& c) { return os << c.url; }
+const secret_url_case secret_url_cases[] = {
+    {"https://hooks.example.com/akool?token=TOPSECRET-123 ", "TOPSECRET", "\"https://hooks.example.com/akool?...\""},
+    {"https://b.s3.amazonaws.com/a|b.jpg?X-Amz-Signature=SIGSECRET", "SIGSECRET",
+     "\"https://b.s3.amazonaws.com/a|b.jpg?...\""},
+    {"https://e.com/a b#access_token=FRAGSECRET", "FRAGSECRET", "\"https://e.com/a b#...\""},
+    {"https://user:hun/ter2@e.com/a.jpg", "ter2", "\"https://***@e.com/a.jpg\""},
+    {"https://user:hun/ter2@e.com/a.jpg", "user", "\"https://***@e.com/a.jpg\""},
+    {"ftp://u:PASSWORD@e.com/x?y=1", "PASSWORD", "\"ftp://***@e.com/x?...\""},
+    {"e.com/upload?sig=NOSCHEMESECRET", "NOSCHEMESECRET", "\"e.com/upload?...\""},
+};
+
+BOOST_DATA_TEST_CASE(url_message_never_quotes_a_query_or_a_password, data::make(secret_url_cases), c)
+{
+    for (bool webhook : {false, true}) {
+        image_request r = text_request();
+        if (webhook)
+            r.webhook_url = std::string(c.url);
+        else
+            r.source_images = {c.url};
+        auto issues = akool::validate(r);
+        BOOST_TEST_REQUIRE(!issues.empty());
+        const std::string& m = issues.at(0).message;
+        BOOST_TEST((issues.at(0).code == akool::issue_code::invalid_url));
+        BOOST_TEST(m.find(c.secret) == std::string::npos, m);
+        BOOST_TEST(m.find(c.shown) != std::string::npos, m);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(long_value_is_quoted_at_most_about_80_characters)

@@ -12,7 +12,6 @@
 
 #include <charconv>
 #include <cstddef>
-#include <cstdio>
 #include <initializer_list>
 #include <limits>
 #include <string>
@@ -110,20 +109,29 @@ AKOOL_COLD inline std::string url_problem(std::string_view url)
     return "has an invalid host or port (the port must be 1 to 65535)";
 }
 
-// `url` with any user information (`user:password@`) replaced by "***@", so that a message
-// never carries a credential.
-AKOOL_COLD inline std::string redact_userinfo(std::string_view url)
+// `url` as a message may quote it, though it is not a usable URL: any user information
+// (`user:password@`) replaced by "***@", and the query and fragment by "?..." or "#..." (a
+// pre-signed URL's signature or a token lives there), as detail::url_for_message does for
+// a usable URL. The user information is found from the last '@' before the query, not before
+// the first '/', since a password may hold one; a path's '@' is then hidden too, which costs
+// the message nothing.
+AKOOL_COLD inline std::string redact_url(std::string_view url)
 {
-    auto sep = url.find("://");
-    if (sep == std::string_view::npos) return std::string(url);
-    std::size_t start = sep + 3;
-    std::size_t end = url.find_first_of("/?#", start);
-    if (end == std::string_view::npos) end = url.size();
-    auto at = url.substr(start, end - start).rfind('@');
-    if (at == std::string_view::npos) return std::string(url);
-    std::string out(url.substr(0, start));
-    out += "***";
-    out.append(url.substr(start + at));
+    const auto sep = url.find("://");
+    const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
+    const std::size_t q = url.find_first_of("?#", start);
+    const std::size_t rest = q == std::string_view::npos ? url.size() : q;
+    std::string_view head = url.substr(0, rest);
+    std::string out(head.substr(0, start));
+    const auto at = head.rfind('@');
+    if (at != std::string_view::npos && at >= start) {
+        out += "***";
+        head.remove_prefix(at);
+    } else {
+        head.remove_prefix(start);
+    }
+    out.append(head);
+    if (rest < url.size()) out += url[rest] == '?' ? "?..." : "#...";
     return out;
 }
 
@@ -157,7 +165,7 @@ inline void check_url(std::vector<validation_issue>& out, std::string_view field
                       std::string_view url)
 {
     if (is_http_url(url)) return;
-    std::string quoted = url.empty() ? std::string() : " " + quote(redact_userinfo(url));
+    std::string quoted = url.empty() ? std::string() : " " + quote(redact_url(url));
     add(out, field, issue_code::invalid_url, severity::error,
         {what, quoted, " ", url_problem(url), "; give an absolute http:// or https:// URL"});
 }
@@ -166,10 +174,9 @@ AKOOL_COLD inline std::string number(double v)
 {
     if (is_nan(v)) return "NaN";
     if (is_inf(v)) return v > 0 ? "+infinity" : "-infinity";
-    char buf[32];
-    int n = std::snprintf(buf, sizeof buf, "%g", v);
-    if (n < 0) return "?";
-    return std::string(buf, static_cast<std::size_t>(n) < sizeof buf ? static_cast<std::size_t>(n) : sizeof buf - 1);
+    char buf[32];  // the shortest form that reads back as `v`: 1.0000001 is not rounded to 1
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 } // namespace validation
