@@ -106,13 +106,15 @@ int main(int argc, char** argv)
         return akool_receiver::print_callback(stdout, p);
     };
     akool_receiver::log_limiter rejections_log;  // 10 lines a second at most: a flood fills no disk
-    opts.on_rejected = [&out_mtx, &rejections_log](const akool::error_code& ec) {
+    opts.on_rejected = [&out_mtx, &rejections_log](const akool::error_code& ec, const akool::diagnostics& diag) {
         std::lock_guard<std::mutex> lock(out_mtx);
         std::uint64_t dropped = 0;
         if (!rejections_log.admit(akool_receiver::log_limiter::clock::now(), dropped)) return;
-        // The reason only: the body may be anyone's and is never echoed.
+        // The reason, and the field or check that failed (summary() escapes it): the body may be
+        // anyone's and is never echoed.
         const char* what = ec == akool::error::webhook_duplicate ? "ignored: " : "rejected: ";
         std::string line = "akool-webhook-receiver: " + std::string(what) + ec.message();
+        if (const std::string more = diag.summary(); !more.empty()) line += " (" + more + ")";
         if (dropped) line += " (" + std::to_string(dropped) + " more rejections not logged before this one)";
         line += "\n";
         std::fputs(line.c_str(), stderr);

@@ -57,8 +57,9 @@ using error_code = boost::system::error_code;
 /// else makes the sender retry). Runs on the receiver's thread: keep it short.
 using callback_handler = std::function<http::status(const akool::webhook_payload&)>;
 
-/// Called for each refused callback with the reason (an `akool::error` webhook code).
-using rejected_handler = std::function<void(const akool::error_code&)>;
+/// Called for each refused callback with the reason (an `akool::error` webhook code) and its
+/// diagnostics: the field or check that failed (`client_message`), the task once known.
+using rejected_handler = std::function<void(const akool::error_code&, const akool::diagnostics&)>;
 
 /// Receiver settings.
 struct options {
@@ -317,9 +318,10 @@ private:
             on_rejected = opts_.on_rejected;
         }
         akool::error_code ec;
-        akool::webhook_envelope env = akool::parse_webhook_body(body, ec);
+        akool::diagnostics diag;
+        akool::webhook_envelope env = akool::parse_webhook_body(body, ec, diag);
         akool::webhook_payload p;
-        if (!ec) p = akool::verify_webhook(env, creds, verify, ec);
+        if (!ec) p = akool::verify_webhook(env, creds, verify, ec, diag);
         const bool duplicate = ec == akool::error::webhook_duplicate;
         {
             std::lock_guard<std::mutex> lock(mtx_);
@@ -331,7 +333,7 @@ private:
                 counters_.accepted++;
         }
         if (ec) {
-            if (on_rejected) on_rejected(ec);
+            if (on_rejected) on_rejected(ec, diag);
             return duplicate ? http::status::ok : http::status::unauthorized;
         }
         http::status answer = on_callback ? on_callback(p) : http::status::ok;

@@ -122,11 +122,12 @@ inline int run_webhook(int argc, char** argv, std::FILE* in, std::ostream& out, 
     }
 
     akool::error_code ec;
-    akool::webhook_payload p = akool::verify_webhook(body, creds, vopts, ec);
+    akool::diagnostics diag;
+    akool::webhook_payload p = akool::verify_webhook(body, creds, vopts, ec, diag);
     if (ec == akool::error::webhook_bad_credentials)  // the signature matched: the sizes are wrong
         return fail(exit_invalid, "webhook decode: the signature matches, but these credentials cannot decrypt: " +
                                       akool::webhook_credentials_problem(creds));
-    if (ec) return fail(exit_refused, "webhook decode: " + ec.message());
+    if (ec) return fail(exit_refused, "webhook decode: " + describe(ec, diag));
     out << json_line(webhook_payload_object(p)) << "\n" << std::flush;
     if (!out) return fail(exit_other, "webhook decode: cannot write the result to stdout");
     return exit_ok;

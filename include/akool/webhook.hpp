@@ -42,6 +42,7 @@
 /// and none crashes on any input.
 
 #include <akool/config.hpp>
+#include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 #include <akool/model.hpp>
 
@@ -142,7 +143,12 @@ struct webhook_options {
 /// must be decimal digits only), or when a numeric nonce is not an integer.
 AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code& ec);
 
-/// Throwing overload: throws `boost::system::system_error`.
+/// Same, `diag.client_message` saying which field failed and how ("callback body: nonce:
+/// missing", "callback body: timestamp: a float, expected an integer (milliseconds)"). It
+/// names fields and JSON types, never quotes the body.
+AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code& ec, diagnostics& diag);
+
+/// Throwing overload: throws `error_with_diagnostics` (a `boost::system::system_error`).
 AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body);
 
 /// Why `creds` cannot decrypt callbacks, naming the sizes got and expected ("the client id is
@@ -163,14 +169,23 @@ AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string
 /// the clock (`webhook_stale`); `dataEncrypt` is strict padded base64 (`webhook_bad_base64`);
 /// it decrypts, with a whole number of blocks and valid padding (`webhook_decrypt_failed`);
 /// the plaintext is a JSON object (`webhook_bad_json`); it has a string `_id` and a numeric
-/// `status` (`webhook_missing_field`), that status being an integer within `int`, an
-/// integral float such as `3.0` included (`webhook_bad_json`); last, with `opts.replay_guard` set, it was not accepted before
-/// (`webhook_duplicate`), and is recorded.
+/// `status` (`webhook_missing_field`), the `_id` a task id, 1 to 64 characters of
+/// `[A-Za-z0-9_-]` (`is_valid_task_id`; else `invalid_task_id`, so that a receiver never
+/// looks up, or names a file after, "" or a path), the status an integer within `int`, an
+/// integral float such as `3.0` included (`webhook_bad_json`); last, with
+/// `opts.replay_guard` set, it was not accepted before (`webhook_duplicate`), and is recorded.
 /// `type` may be a string or an integer; `url` is optional, and an optional field of another
 /// JSON type is ignored. Nothing is decrypted before the signature has been checked.
 /// On failure returns an empty payload.
 AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
                                           const webhook_options& opts, error_code& ec);
+
+/// Same, `diag.client_message` naming the field or the check that failed ("payload _id:
+/// missing", "dataEncrypt: not padded base64", the credentials' sizes) and `diag.task_id` the
+/// callback's task once it is known. Log it on your side; answer the sender alike for every
+/// failure (see the padding-oracle note above).
+AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
+                                          const webhook_options& opts, error_code& ec, diagnostics& diag);
 
 /// Same, for an envelope already parsed. A timestamp that is not a non-negative decimal
 /// integer fitting in 64 bits fails with `webhook_bad_json`, after the signature check and
@@ -178,11 +193,15 @@ AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_cr
 AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
                                           const webhook_options& opts, error_code& ec);
 
-/// Throwing overload: throws `boost::system::system_error`.
+/// Same, with the diagnostics of the overload above.
+AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
+                                          const webhook_options& opts, error_code& ec, diagnostics& diag);
+
+/// Throwing overload: throws `error_with_diagnostics` (a `boost::system::system_error`).
 AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
                                           const webhook_options& opts);
 
-/// Throwing overload: throws `boost::system::system_error`.
+/// Throwing overload: throws `error_with_diagnostics` (a `boost::system::system_error`).
 AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
                                           const webhook_options& opts);
 
@@ -195,7 +214,7 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce, error_code& ec);
 
-/// Throwing overload: throws `boost::system::system_error`.
+/// Throwing overload: throws `error_with_diagnostics` (a `boost::system::system_error`).
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce);
 

@@ -7,9 +7,9 @@
 //  - a correctly signed callback never fails on its signature, base64 or credentials, nor
 //    on its age (age check off); a negative timestamp is refused as webhook_bad_json;
 //  - correctly encrypted plaintext never fails to decrypt;
-//  - plaintext that is a JSON object with a string `_id` and an integer `status` within int
-//    verifies, with that id and status; a payload that verifies is a JSON object with that
-//    string `_id`;
+//  - plaintext that is a JSON object with a string `_id` that is a task id (is_valid_task_id)
+//    and an integer `status` within int verifies, with that id and status; a payload that
+//    verifies is a JSON object with that string `_id`, a task id;
 //  - with a replay guard, the second delivery of a callback that verified is a duplicate.
 
 #include "fuzz_common.hpp"
@@ -69,6 +69,7 @@ bool expected_payload(const std::string& plain, std::string& id, int& status, bo
     if (!i || !i->is_string()) return false;
     has_id = true;
     id.assign(i->get_string().data(), i->get_string().size());
+    if (!is_valid_task_id(id)) return false;  // refused as invalid_task_id
     if (!s) return false;
     std::int64_t n = 0;
     if (s->is_int64())
@@ -135,6 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (!ec) {
         if (!raw_cipher) AKOOL_FUZZ_CHECK(has_id && p.id == id, "a payload accepted without its string _id");
+        AKOOL_FUZZ_CHECK(is_valid_task_id(p.id), "a payload accepted with an _id that is no task id");
         error_code again;
         verify_webhook(body, creds, opts, again);
         AKOOL_FUZZ_CHECK(again == make_error_code(error::webhook_duplicate), "a replay accepted");

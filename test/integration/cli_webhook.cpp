@@ -184,17 +184,38 @@ BOOST_AUTO_TEST_CASE(a_fresh_body_from_the_builder_decodes)
 // value read back is the one sent (helper-13's audit: C1 and DEL reached the terminal).
 BOOST_AUTO_TEST_CASE(the_json_line_escapes_terminal_controls)
 {
+    // In the url and the type: an _id is a task id, refused unless [A-Za-z0-9_-].
     akool::webhook_payload p;
-    p.id = "a\xc2\x9b" "2Jb\x7f" "c\xe2\x80\xa8" "d\xe2\x80\xae" "e\xc3\xa9";
+    p.id = "65f8a1b2c3d4e5f601234998";
     p.status = akool::image_status::completed;
-    p.url = "https://cdn.example.com/x.png";
+    p.url = "https://cdn.example.com/a\xc2\x9b" "2Jb\x7f" "c\xe2\x80\xa8" "d\xe2\x80\xae" "e\xc3\xa9.png";
+    p.type = "t\xc2\x9b";
     auto r = run_tool({"webhook", "decode"}, akool::make_webhook_body(p, {client_id, client_secret}, now_ms(), "1"),
                       creds_env());
-    BOOST_TEST(r.out.find("a\\u009b2Jb\\u007fc\\u2028d\\u202ee\xc3\xa9") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("a\\u009b2Jb\\u007fc\\u2028d\\u202ee\xc3\xa9.png") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("t\\u009b") != std::string::npos, r.out);
     for (const char* raw : {"\xc2\x9b", "\x7f", "\xe2\x80\xa8", "\xe2\x80\xae"})
         BOOST_TEST(r.out.find(raw) == std::string::npos);
     auto o = check_decoded(r);
-    BOOST_TEST(str(o, "_id") == p.id);
+    BOOST_TEST(str(o, "url") == p.url);
+    BOOST_TEST(str(o, "type") == p.type);
+}
+
+// A refused body names the field that failed, never the body (helper-16's audit).
+BOOST_AUTO_TEST_CASE(a_refused_body_names_the_field)
+{
+    auto r = run_tool({"webhook", "decode"}, R"({"signature":"s","dataEncrypt":"SECRETDATA","timestamp":1.5,"nonce":"n"})",
+                      creds_env());
+    BOOST_TEST(r.exit_code == 3, "exit " << r.exit_code << ", stderr: " << r.err);
+    BOOST_TEST(r.err.find("timestamp: a float, expected an integer") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("SECRETDATA") == std::string::npos, r.err);
+    akool::webhook_payload p;
+    p.id = "";
+    p.status = akool::image_status::completed;
+    r = run_tool({"webhook", "decode"}, akool::make_webhook_body(p, {client_id, client_secret}, now_ms(), "1"),
+                 creds_env());
+    BOOST_TEST(r.exit_code == 3, "exit " << r.exit_code << ", stderr: " << r.err);
+    BOOST_TEST(r.err.find("payload _id: empty") != std::string::npos, r.err);
 }
 
 // A decoded callback that cannot be written (stdout on a full device) is a failure: exit 1

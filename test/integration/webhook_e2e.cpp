@@ -70,6 +70,7 @@ struct recorder {
     std::condition_variable cv;
     std::vector<call> calls;
     std::vector<akool::error_code> rejections;
+    std::vector<std::string> rejection_details;  // each one's diagnostics' client_message
     std::vector<boost::beast::http::status> answers;  // what to answer, in order; then 200
 
     /// The first `n` valid callbacks get `st`, the later ones 200.
@@ -92,9 +93,10 @@ struct recorder {
 
     rcv::rejected_handler rejected()
     {
-        return [this](const akool::error_code& ec) {
+        return [this](const akool::error_code& ec, const akool::diagnostics& diag) {
             std::lock_guard<std::mutex> lock(m);
             rejections.push_back(ec);
+            rejection_details.push_back(diag.client_message);
             cv.notify_all();
         };
     }
@@ -325,6 +327,8 @@ BOOST_AUTO_TEST_CASE(wrong_client_id_on_the_receiver_is_rejected_with_bad_signat
         BOOST_TEST_REQUIRE(f.rec.rejections.size() == 4u);  // 2 attempts x 2 status changes
         for (const auto& ec : f.rec.rejections)
             BOOST_TEST((ec == akool::make_error_code(akool::error::webhook_bad_signature)), ec.message());
+        for (const auto& d : f.rec.rejection_details)  // the handler gets the check that failed
+            BOOST_TEST(d.find("signature: does not match") == 0u, d);
     }
     auto s = stats_when(f.emulator, [](const emu::stats& st) { return st.webhooks_failed >= 2; });
     BOOST_TEST(s.webhooks_failed == 2u);  // 401 is not 200: the emulator gave up

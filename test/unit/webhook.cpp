@@ -50,6 +50,7 @@ namespace {
 struct error_case {
     std::string text;
     error expected;
+    std::string detail = {};  // the start of diagnostics::client_message, when given
 };
 std::ostream& operator<<(std::ostream& os, const error_case& c) { return os << c.text; }
 
@@ -691,31 +692,38 @@ BOOST_AUTO_TEST_CASE(envelope_accepts_documented_spellings)
 }
 
 const std::vector<error_case> bad_envelopes = {
-    {"", error::webhook_bad_json},
+    {"", error::webhook_bad_json, "callback body: not valid JSON ("},
     {"   ", error::webhook_bad_json},
     {"{", error::webhook_bad_json},
-    {"null", error::webhook_bad_json},
-    {"[]", error::webhook_bad_json},
+    {"null", error::webhook_bad_json, "callback body: null, not a JSON object"},
+    {"[]", error::webhook_bad_json, "callback body: an array, not a JSON object"},
     {"\"x\"", error::webhook_bad_json},
     {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":"n"} trailing)", error::webhook_bad_json},
-    {R"({"dataEncrypt":"d","timestamp":1,"nonce":"n"})", error::webhook_missing_field},
-    {R"({"signature":"s","timestamp":1,"nonce":"n"})", error::webhook_missing_field},
-    {R"({"signature":"s","dataEncrypt":"d","nonce":"n"})", error::webhook_missing_field},
-    {R"({"signature":"s","dataEncrypt":"d","timestamp":1})", error::webhook_missing_field},
+    {R"({"dataEncrypt":"d","timestamp":1,"nonce":"n"})", error::webhook_missing_field, "callback body: signature: missing"},
+    {R"({"signature":"s","timestamp":1,"nonce":"n"})", error::webhook_missing_field, "callback body: dataEncrypt: missing"},
+    {R"({"signature":"s","dataEncrypt":"d","nonce":"n"})", error::webhook_missing_field, "callback body: timestamp: missing"},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1})", error::webhook_missing_field, "callback body: nonce: missing"},
     {R"({})", error::webhook_missing_field},
-    {R"({"signature":5,"dataEncrypt":"d","timestamp":1,"nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":5,"dataEncrypt":"d","timestamp":1,"nonce":"n"})", error::webhook_missing_field,
+     "callback body: signature: an integer, expected a string"},
     {R"({"signature":"s","dataEncrypt":null,"timestamp":1,"nonce":"n"})", error::webhook_missing_field},
-    {R"({"signature":"s","dataEncrypt":"d","timestamp":true,"nonce":"n"})", error::webhook_missing_field},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":true,"nonce":"n"})", error::webhook_missing_field,
+     "callback body: timestamp: a boolean, expected a string or an integer"},
     {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":["n"]})", error::webhook_missing_field},
-    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":null})", error::webhook_missing_field},
-    {R"({"signature":"s","dataEncrypt":"d","timestamp":-1,"nonce":"n"})", error::webhook_bad_json},
-    {R"({"signature":"s","dataEncrypt":"d","timestamp":1.5,"nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":null})", error::webhook_missing_field,
+     "callback body: nonce: null, expected a string or an integer"},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":-1,"nonce":"n"})", error::webhook_bad_json,
+     "callback body: timestamp: negative or over int64"},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1.5,"nonce":"n"})", error::webhook_bad_json,
+     "callback body: timestamp: a float, expected an integer"},
     {R"({"signature":"s","dataEncrypt":"d","timestamp":1e12,"nonce":"n"})", error::webhook_bad_json},
     {R"({"signature":"s","dataEncrypt":"d","timestamp":18446744073709551615,"nonce":"n"})", error::webhook_bad_json},
     {R"({"signature":"s","dataEncrypt":"d","timestamp":"","nonce":"n"})", error::webhook_bad_json},
-    {R"({"signature":"s","dataEncrypt":"d","timestamp":"12a","nonce":"n"})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":"12a","nonce":"n"})", error::webhook_bad_json,
+     "callback body: timestamp: a string that is not 1 to 19 decimal digits"},
     {R"({"signature":"s","dataEncrypt":"d","timestamp":"-12","nonce":"n"})", error::webhook_bad_json},
-    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":1.5})", error::webhook_bad_json},
+    {R"({"signature":"s","dataEncrypt":"d","timestamp":1,"nonce":1.5})", error::webhook_bad_json,
+     "callback body: nonce: a float, expected a string or an integer"},
 };
 
 BOOST_DATA_TEST_CASE(bad_envelopes_are_rejected, bdata::make(bad_envelopes), c)
@@ -725,9 +733,15 @@ BOOST_DATA_TEST_CASE(bad_envelopes_are_rejected, bdata::make(bad_envelopes), c)
     BOOST_TEST(ec == c.expected, c.text);
     BOOST_TEST(e.signature.empty());
     BOOST_TEST(e.timestamp.empty());
-    // verify_webhook reports the same error, before looking at the credentials.
-    akool::verify_webhook(c.text, creds_of(base()), clock_at(base().timestamp), ec);
+    // verify_webhook reports the same error, before looking at the credentials; the
+    // diagnostics name the field and what it holds (helper-16's audit: nothing named it).
+    akool::diagnostics diag;
+    diag.client_message = "stale";
+    akool::verify_webhook(c.text, creds_of(base()), clock_at(base().timestamp), ec, diag);
     BOOST_TEST(ec == c.expected, c.text);
+    BOOST_TEST(!diag.client_message.empty());
+    BOOST_TEST(diag.client_message != "stale");
+    if (!c.detail.empty()) BOOST_TEST(diag.client_message.rfind(c.detail, 0) == 0u, diag.client_message);
 }
 
 // ---- Payload -------------------------------------------------------------------------------
@@ -735,19 +749,22 @@ BOOST_DATA_TEST_CASE(bad_envelopes_are_rejected, bdata::make(bad_envelopes), c)
 const std::vector<error_case> bad_payloads = {
     {"", error::webhook_bad_json},
     {"not json", error::webhook_bad_json},
-    {"[1,2]", error::webhook_bad_json},
+    {"[1,2]", error::webhook_bad_json, "payload: an array, not a JSON object"},
     {R"({"_id":"x","status":3)", error::webhook_bad_json},
     {"{\"_id\":\"\xff\",\"status\":3}", error::webhook_bad_json},  // not UTF-8
-    {R"({"_id":"x","status":3.5})", error::webhook_bad_json},
+    {R"({"_id":"x","status":3.5})", error::webhook_bad_json, "payload status: not an integer within int"},
     {R"({"_id":"x","status":1099511627776})", error::webhook_bad_json},
     {R"({"_id":"x","status":-1099511627776})", error::webhook_bad_json},
     {R"({"_id":"x","status":18446744073709551615})", error::webhook_bad_json},
     {R"({})", error::webhook_missing_field},
-    {R"({"status":3})", error::webhook_missing_field},
-    {R"({"_id":"x"})", error::webhook_missing_field},
-    {R"({"_id":5,"status":3})", error::webhook_missing_field},
+    {R"({"status":3})", error::webhook_missing_field, "payload _id: missing"},
+    {R"({"_id":"","status":3})", error::invalid_task_id, "payload _id: empty"},
+    {R"({"_id":"../../etc/passwd","status":3})", error::invalid_task_id, "payload _id: not 1 to 64 characters"},
+    {"{\"_id\":\"" + std::string(65, 'a') + "\",\"status\":3}", error::invalid_task_id, "payload _id: not 1 to 64"},
+    {R"({"_id":"x"})", error::webhook_missing_field, "payload status: missing"},
+    {R"({"_id":5,"status":3})", error::webhook_missing_field, "payload _id: an integer, expected a string"},
     {R"({"_id":null,"status":3})", error::webhook_missing_field},
-    {R"({"_id":"x","status":"3"})", error::webhook_missing_field},
+    {R"({"_id":"x","status":"3"})", error::webhook_missing_field, "payload status: a string, expected an integer"},
     {R"({"_id":"x","status":null})", error::webhook_missing_field},
 };
 
@@ -756,9 +773,69 @@ BOOST_DATA_TEST_CASE(bad_payloads_are_rejected, bdata::make(bad_payloads), c)
     const auto creds = creds_of(base());
     webhook_envelope e = signed_envelope(creds, "5", "n", encrypt_for(creds, c.text));
     error_code ec;
-    webhook_payload p = akool::verify_webhook(e, creds, clock_at(5), ec);
+    akool::diagnostics diag;
+    webhook_payload p = akool::verify_webhook(e, creds, clock_at(5), ec, diag);
     BOOST_TEST(ec == c.expected, c.text);
     BOOST_TEST(is_empty(p));
+    BOOST_TEST(!diag.client_message.empty());
+    if (!c.detail.empty()) BOOST_TEST(diag.client_message.rfind(c.detail, 0) == 0u, diag.client_message);
+}
+
+// Each check after the parse names itself in the diagnostics (the task too once decrypted),
+// and the throwing form's what() carries it (helper-16's audit: only the error's own words).
+BOOST_AUTO_TEST_CASE(each_failed_check_is_named)
+{
+    const auto creds = creds_of(base());
+    const webhook_envelope good = signed_envelope(creds, "5", "n", encrypt_for(creds, R"({"_id":"t1","status":3})"));
+    akool::diagnostics diag;
+    error_code ec;
+    auto check = [&](const webhook_envelope& e, const webhook_options& o, error expected, const std::string& detail) {
+        diag = {};
+        webhook_payload p = akool::verify_webhook(e, creds, o, ec, diag);
+        BOOST_TEST((ec == expected), ec.message());
+        BOOST_TEST(is_empty(p));
+        BOOST_TEST(diag.client_message.rfind(detail, 0) == 0u, diag.client_message);
+    };
+    webhook_envelope bad_sig = good;
+    bad_sig.signature[0] = bad_sig.signature[0] == 'a' ? 'b' : 'a';
+    check(bad_sig, clock_at(5), error::webhook_bad_signature, "signature: does not match");
+    check(good, clock_at(5 + 300001), error::webhook_stale,
+          "timestamp: behind this clock by more than max_age (300000 ms)");
+    check(good, clock_at(5 - 300001), error::webhook_stale,
+          "timestamp: ahead of this clock by more than max_age (300000 ms)");
+    check(signed_envelope(creds, "5", "n", "@@@@"), clock_at(5), error::webhook_bad_base64,
+          "dataEncrypt: not padded base64");
+    check(signed_envelope(creds, "5", "n", akool::detail::base64_encode(std::string(17, 'x'))), clock_at(5),
+          error::webhook_decrypt_failed, "dataEncrypt: 17 bytes, not a whole number of 16-byte AES blocks");
+
+    webhook_options guarded = clock_at(5);
+    guarded.replay_guard = std::make_shared<akool::webhook_replay_guard>();
+    webhook_payload p = akool::verify_webhook(good, creds, guarded, ec, diag);
+    BOOST_TEST_REQUIRE(!ec, diag.client_message);
+    BOOST_TEST(diag.client_message.empty());
+    BOOST_TEST(p.id == "t1");
+    check(good, guarded, error::webhook_duplicate, "a callback with this ciphertext (dataEncrypt) was accepted before");
+    BOOST_TEST(diag.task_id == "t1");
+
+    const client_credentials long_id{"0123456789abcdef012345", creds.client_secret};
+    diag = {};
+    akool::verify_webhook(signed_envelope(long_id, "5", "n", good.data_encrypt), long_id, clock_at(5), ec, diag);
+    BOOST_TEST((ec == error::webhook_bad_credentials));
+    BOOST_TEST(diag.client_message == akool::webhook_credentials_problem(long_id));
+
+    try {
+        akool::verify_webhook(bad_sig, creds, clock_at(5));
+        BOOST_TEST(false, "no exception");
+    } catch (const akool::error_with_diagnostics& e) {
+        BOOST_TEST((e.code() == error::webhook_bad_signature));
+        BOOST_TEST(std::string(e.what()).find("signature: does not match") != std::string::npos, e.what());
+    }
+    try {
+        akool::parse_webhook_body(R"({"signature":"s","dataEncrypt":"d","timestamp":1})");
+        BOOST_TEST(false, "no exception");
+    } catch (const akool::error_with_diagnostics& e) {
+        BOOST_TEST(e.get_diagnostics().client_message == "callback body: nonce: missing");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(payload_optional_fields_and_unknown_status)
@@ -775,9 +852,9 @@ BOOST_AUTO_TEST_CASE(payload_optional_fields_and_unknown_status)
     BOOST_TEST(p.type.empty());
     BOOST_TEST(p.url.empty());
 
-    p = decode(R"({"status":3,"_id":"","type":"image","url":"https://h.example/\u00e9.png"})");
+    p = decode(R"({"status":3,"_id":"z","type":"image","url":"https://h.example/\u00e9.png"})");
     BOOST_TEST_REQUIRE(!ec);
-    BOOST_TEST(p.id.empty());
+    BOOST_TEST(p.id == "z");
     BOOST_TEST(p.status == akool::image_status::completed);
     BOOST_TEST(p.url == "https://h.example/\xc3\xa9.png");
 
@@ -793,8 +870,8 @@ const std::vector<webhook_payload> round_trip_payloads = {
     {"65f8a1b2c3d4e5f601234567", akool::image_status::completed, "image", "https://cdn.example/r.png"},
     {"p", akool::image_status::processing, "image", ""},
     {"f", akool::image_status::failed, "", ""},
-    {"u\xc3\xa9", akool::image_status::completed, "image", "https://\xe4\xbe\x8b.jp/\"q\"\\x?a=1&b=2"},
-    {std::string(5000, 'z'), akool::image_status::completed, "image", std::string(3000, 'u')},
+    {"u_9-A", akool::image_status::completed, "image", "https://\xe4\xbe\x8b.jp/\"q\"\\x?a=1&b=2"},
+    {std::string(64, 'z'), akool::image_status::completed, "image", std::string(5000, 'u')},
 };
 
 BOOST_DATA_TEST_CASE(make_webhook_body_round_trips, bdata::make(round_trip_payloads) * bdata::make({"", "1529", "n\"x"}),

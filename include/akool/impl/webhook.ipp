@@ -151,119 +151,189 @@ inline std::string webhook_replay_key(const webhook_envelope& env)
     return std::string(reinterpret_cast<const char*>(md), md_len);
 }
 
-inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_code& ec)
+// Fails with `e`, `diag.client_message` saying which field or check failed.
+inline void webhook_fail(error_code& ec, diagnostics& diag, error e, std::string what)
+{
+    ec = make_error_code(e);
+    diag.client_message = std::move(what);
+}
+
+// "a string", "null", ...: what a field holds, for a message.
+inline const char* json_kind_name(const boost::json::value& v) noexcept
+{
+    switch (v.kind()) {
+    case boost::json::kind::null: return "null";
+    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64: return "an integer";
+    case boost::json::kind::double_: return "a float";
+    case boost::json::kind::string: return "a string";
+    case boost::json::kind::array: return "an array";
+    case boost::json::kind::object: return "an object";
+    }
+    return "an unknown JSON value";
+}
+
+// `text` parsed into `jv` as one JSON object, else null after failing (webhook_bad_json),
+// naming `what` ("callback body", "payload") and why.
+inline const boost::json::object* parse_json_object(std::string_view text, const char* what, boost::json::value& jv,
+                                                    error_code& ec, diagnostics& diag)
 {
     boost::system::error_code jec;
-    boost::json::value jv = boost::json::parse(boost::json::string_view(plaintext.data(), plaintext.size()), jec);
-    if (jec || !jv.is_object()) {
-        ec = make_error_code(error::webhook_bad_json);
-        return {};
+    jv = boost::json::parse(boost::json::string_view(text.data(), text.size()), jec);
+    if (jec) {
+        webhook_fail(ec, diag, error::webhook_bad_json, std::string(what) + ": not valid JSON (" + jec.message() + ")");
+        return nullptr;
     }
-    const boost::json::object& obj = jv.get_object();
+    if (!jv.is_object()) {
+        webhook_fail(ec, diag, error::webhook_bad_json,
+                     std::string(what) + ": " + json_kind_name(jv) + ", not a JSON object");
+        return nullptr;
+    }
+    return &jv.get_object();
+}
+
+inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_code& ec, diagnostics& diag)
+{
+    boost::json::value jv;
+    const boost::json::object* obj = parse_json_object(plaintext, "payload", jv, ec, diag);
+    if (!obj) return {};
     webhook_payload p;
 
-    const boost::json::value* id = obj.if_contains("_id");
+    const boost::json::value* id = obj->if_contains("_id");
     if (!id || !id->is_string()) {
-        ec = make_error_code(error::webhook_missing_field);
+        webhook_fail(ec, diag, error::webhook_missing_field,
+                     id ? std::string("payload _id: ") + json_kind_name(*id) + ", expected a string"
+                        : std::string("payload _id: missing"));
         return {};
     }
-    p.id = std::string(id->get_string());
+    // The id a receiver looks a task up by, or names a file after: a task id, as the create
+    // reply's decoder requires, never "" or a path.
+    const std::string_view id_text(id->get_string().data(), id->get_string().size());
+    if (!is_valid_task_id(id_text)) {
+        webhook_fail(ec, diag, error::invalid_task_id,
+                     id_text.empty() ? "payload _id: empty"
+                                     : "payload _id: not 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
+        return {};
+    }
+    p.id = std::string(id_text);
 
-    const boost::json::value* status = obj.if_contains("status");
+    const boost::json::value* status = obj->if_contains("status");
     if (!status || !status->is_number()) {
-        ec = make_error_code(error::webhook_missing_field);
+        webhook_fail(ec, diag, error::webhook_missing_field,
+                     status ? std::string("payload status: ") + json_kind_name(*status) + ", expected an integer"
+                            : std::string("payload status: missing"));
+        diag.task_id = p.id;
         return {};
     }
     std::int64_t s = 0;
     if (!json_integer(*status, s) || s < std::numeric_limits<int>::min() || s > std::numeric_limits<int>::max()) {
-        ec = make_error_code(error::webhook_bad_json);
+        webhook_fail(ec, diag, error::webhook_bad_json, "payload status: not an integer within int");
+        diag.task_id = p.id;
         return {};
     }
     p.status = static_cast<image_status>(static_cast<int>(s));
 
-    if (const boost::json::value* type = obj.if_contains("type")) {
+    if (const boost::json::value* type = obj->if_contains("type")) {
         if (type->is_string())
             p.type = std::string(type->get_string());
         else if (type->is_int64() || type->is_uint64())
             p.type = json_integer_text(*type);
     }
-    if (const boost::json::value* url = obj.if_contains("url"))
+    if (const boost::json::value* url = obj->if_contains("url"))
         if (url->is_string()) p.url = std::string(url->get_string());
 
     ec = {};
     return p;
 }
 
-inline void throw_if(const error_code& ec)
-{
-    if (ec) boost::throw_exception(boost::system::system_error(ec));
-}
-
-// Same; a credentials error names the sizes (webhook_credentials_problem).
+// make_webhook_body's throwing form: a credentials error names the sizes.
 inline void throw_if(const error_code& ec, const client_credentials& creds)
 {
-    if (ec == error::webhook_bad_credentials)
-        boost::throw_exception(boost::system::system_error(ec, webhook_credentials_problem(creds)));
-    throw_if(ec);
+    if (!ec) return;
+    diagnostics diag;
+    if (ec == error::webhook_bad_credentials) diag.client_message = webhook_credentials_problem(creds);
+    throw_on_error(ec, diag);
 }
 
 } // namespace detail
 
-AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code& ec)
+AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code& ec, diagnostics& diag)
 {
-    boost::system::error_code jec;
-    boost::json::value jv = boost::json::parse(boost::json::string_view(body.data(), body.size()), jec);
-    if (jec || !jv.is_object()) {
-        ec = make_error_code(error::webhook_bad_json);
-        return {};
-    }
-    const boost::json::object& obj = jv.get_object();
+    diag.clear();
+    boost::json::value jv;
+    const boost::json::object* obj = detail::parse_json_object(body, "callback body", jv, ec, diag);
+    if (!obj) return {};
     webhook_envelope env;
 
-    const boost::json::value* sig = obj.if_contains("signature");
-    const boost::json::value* data = obj.if_contains("dataEncrypt");
-    const boost::json::value* ts = obj.if_contains("timestamp");
-    const boost::json::value* nonce = obj.if_contains("nonce");
-    if (!sig || !sig->is_string() || !data || !data->is_string() || !ts || !(ts->is_string() || ts->is_number()) ||
-        !nonce || !(nonce->is_string() || nonce->is_number())) {
-        ec = make_error_code(error::webhook_missing_field);
-        return {};
-    }
-    env.signature = std::string(sig->get_string());
-    env.data_encrypt = std::string(data->get_string());
+    // Each field present and of a type it may have, in the order of the documentation.
+    struct field_rule {
+        const char* name;
+        bool number_ok;
+        const boost::json::value* v;
+    };
+    const field_rule fields[] = {{"signature", false, obj->if_contains("signature")},
+                                 {"dataEncrypt", false, obj->if_contains("dataEncrypt")},
+                                 {"timestamp", true, obj->if_contains("timestamp")},
+                                 {"nonce", true, obj->if_contains("nonce")}};
+    for (const field_rule& f : fields)
+        if (!f.v || !(f.v->is_string() || (f.number_ok && f.v->is_number()))) {
+            detail::webhook_fail(ec, diag, error::webhook_missing_field,
+                                 std::string("callback body: ") + f.name + ": " +
+                                     (f.v ? std::string(detail::json_kind_name(*f.v)) + ", expected a string" +
+                                                (f.number_ok ? " or an integer" : "")
+                                          : std::string("missing")));
+            return {};
+        }
+    const boost::json::value& ts = *fields[2].v;
+    const boost::json::value& nonce = *fields[3].v;
+    env.signature = std::string(fields[0].v->get_string());
+    env.data_encrypt = std::string(fields[1].v->get_string());
 
     std::int64_t tsv = 0;
-    if (ts->is_string()) {
-        env.timestamp = std::string(ts->get_string());
+    if (ts.is_string()) {
+        env.timestamp = std::string(ts.get_string());
         if (!detail::parse_webhook_timestamp(env.timestamp, tsv)) {
-            ec = make_error_code(error::webhook_bad_json);
+            detail::webhook_fail(ec, diag, error::webhook_bad_json,
+                                 "callback body: timestamp: a string that is not 1 to 19 decimal digits within int64");
             return {};
         }
     } else {
-        if (!detail::json_to_int64(*ts, tsv) || tsv < 0) {
-            ec = make_error_code(error::webhook_bad_json);
+        if (!detail::json_to_int64(ts, tsv) || tsv < 0) {
+            detail::webhook_fail(ec, diag, error::webhook_bad_json,
+                                 ts.is_double() ? "callback body: timestamp: a float, expected an integer (milliseconds)"
+                                                : "callback body: timestamp: negative or over int64");
             return {};
         }
         env.timestamp = std::to_string(tsv);
     }
 
-    if (nonce->is_string()) {
-        env.nonce = std::string(nonce->get_string());
-    } else if (nonce->is_int64() || nonce->is_uint64()) {
-        env.nonce = detail::json_integer_text(*nonce);
+    if (nonce.is_string()) {
+        env.nonce = std::string(nonce.get_string());
+    } else if (nonce.is_int64() || nonce.is_uint64()) {
+        env.nonce = detail::json_integer_text(nonce);
     } else {  // a double: no exact decimal text the sender could have signed
-        ec = make_error_code(error::webhook_bad_json);
+        detail::webhook_fail(ec, diag, error::webhook_bad_json,
+                             "callback body: nonce: a float, expected a string or an integer (a float has no exact "
+                             "text to sign)");
         return {};
     }
     ec = {};
     return env;
 }
 
+AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code& ec)
+{
+    diagnostics diag;
+    return parse_webhook_body(body, ec, diag);
+}
+
 AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body)
 {
     error_code ec;
-    webhook_envelope env = parse_webhook_body(body, ec);
-    detail::throw_if(ec);
+    diagnostics diag;
+    webhook_envelope env = parse_webhook_body(body, ec, diag);
+    throw_on_error(ec, diag);
     return env;
 }
 
@@ -304,8 +374,9 @@ AKOOL_DECL std::string webhook_credentials_problem(const client_credentials& cre
 }
 
 AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
-                                          const webhook_options& opts, error_code& ec)
+                                          const webhook_options& opts, error_code& ec, diagnostics& diag)
 {
+    diag.clear();
     // Signature, case-insensitive and in constant time over the 40 digits. The length and
     // the case folding depend only on the (public) received value, never on the secret one.
     const std::string expected = webhook_signature(creds.client_id, env.timestamp, env.nonce, env.data_encrypt);
@@ -317,42 +388,67 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
         sig_ok = CRYPTO_memcmp(received.data(), expected.data(), received.size()) == 0;
     }
     if (!sig_ok) {
-        ec = make_error_code(error::webhook_bad_signature);
+        detail::webhook_fail(ec, diag, error::webhook_bad_signature,
+                             "signature: does not match the body's other fields and this client id");
         return {};
     }
     // The signature holds for any client id; decrypting needs the AES sizes.
     if (!detail::webhook_credentials_ok(creds)) {
-        ec = make_error_code(error::webhook_bad_credentials);
+        detail::webhook_fail(ec, diag, error::webhook_bad_credentials, webhook_credentials_problem(creds));
         return {};
     }
 
     std::int64_t ts = 0;
     if (!detail::parse_webhook_timestamp(env.timestamp, ts)) {
-        ec = make_error_code(error::webhook_bad_json);
+        detail::webhook_fail(ec, diag, error::webhook_bad_json,
+                             "timestamp: not 1 to 19 decimal digits within int64");
         return {};
     }
-    if (opts.max_age.count() != 0 && !detail::webhook_fresh(detail::webhook_now_ms(opts), ts, opts.max_age)) {
-        ec = make_error_code(error::webhook_stale);
-        return {};
+    if (opts.max_age.count() != 0) {
+        const std::int64_t now = detail::webhook_now_ms(opts);
+        if (!detail::webhook_fresh(now, ts, opts.max_age)) {
+            std::string what = "timestamp: ";
+            if (opts.max_age.count() < 0)
+                what += "every callback is refused (max_age is negative)";
+            else
+                what += std::string(ts > now ? "ahead of" : "behind") + " this clock by more than max_age (" +
+                        std::to_string(opts.max_age.count()) + " ms)";
+            detail::webhook_fail(ec, diag, error::webhook_stale, std::move(what));
+            return {};
+        }
     }
 
     std::string cipher;
     if (!detail::base64_decode(env.data_encrypt, cipher)) {
-        ec = make_error_code(error::webhook_bad_base64);
+        detail::webhook_fail(ec, diag, error::webhook_bad_base64, "dataEncrypt: not padded base64");
         return {};
     }
     std::string plain;
     if (!detail::aes_cbc(false, cipher, creds, plain)) {
-        ec = make_error_code(error::webhook_decrypt_failed);
+        detail::webhook_fail(ec, diag, error::webhook_decrypt_failed,
+                             cipher.empty() || cipher.size() % 16 != 0
+                                 ? "dataEncrypt: " + std::to_string(cipher.size()) +
+                                       " bytes, not a whole number of 16-byte AES blocks"
+                                 : std::string("dataEncrypt: does not decrypt with this client secret and id (bad "
+                                               "padding)"));
         return {};
     }
-    webhook_payload payload = detail::decode_webhook_payload(plain, ec);
+    webhook_payload payload = detail::decode_webhook_payload(plain, ec, diag);
     if (ec) return {};
     if (opts.replay_guard && !opts.replay_guard->record(env)) {
-        ec = make_error_code(error::webhook_duplicate);
+        detail::webhook_fail(ec, diag, error::webhook_duplicate,
+                             "a callback with this ciphertext (dataEncrypt) was accepted before");
+        diag.task_id = payload.id;
         return {};
     }
     return payload;
+}
+
+AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
+                                          const webhook_options& opts, error_code& ec)
+{
+    diagnostics diag;
+    return verify_webhook(env, creds, opts, ec, diag);
 }
 
 AKOOL_DECL bool webhook_replay_guard::record(const webhook_envelope& env)
@@ -397,19 +493,27 @@ AKOOL_DECL std::size_t webhook_replay_guard::size() const
 }
 
 AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
+                                          const webhook_options& opts, error_code& ec, diagnostics& diag)
+{
+    webhook_envelope env = parse_webhook_body(body, ec, diag);
+    if (ec) return {};
+    return verify_webhook(env, creds, opts, ec, diag);
+}
+
+AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
                                           const webhook_options& opts, error_code& ec)
 {
-    webhook_envelope env = parse_webhook_body(body, ec);
-    if (ec) return {};
-    return verify_webhook(env, creds, opts, ec);
+    diagnostics diag;
+    return verify_webhook(body, creds, opts, ec, diag);
 }
 
 AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
                                           const webhook_options& opts)
 {
     error_code ec;
-    webhook_payload p = verify_webhook(body, creds, opts, ec);
-    detail::throw_if(ec, creds);
+    diagnostics diag;
+    webhook_payload p = verify_webhook(body, creds, opts, ec, diag);
+    throw_on_error(ec, diag);
     return p;
 }
 
@@ -417,8 +521,9 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
                                           const webhook_options& opts)
 {
     error_code ec;
-    webhook_payload p = verify_webhook(env, creds, opts, ec);
-    detail::throw_if(ec, creds);
+    diagnostics diag;
+    webhook_payload p = verify_webhook(env, creds, opts, ec, diag);
+    throw_on_error(ec, diag);
     return p;
 }
 
