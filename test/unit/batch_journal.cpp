@@ -139,6 +139,12 @@ BOOST_AUTO_TEST_CASE(impossible_entries_change_nothing_and_write_nothing)
     BOOST_TEST(j.created(1, {}).empty(), "no task ids");
     BOOST_TEST(j.created(1, {"../etc/passwd"}).empty(), "a task id that cannot be a file name");
     BOOST_TEST(j.at(1).state == line_state::unknown);
+    // A reply refused for its second id records none of them (helper-15's audit: the valid
+    // ones before it became the line's tasks).
+    BOOST_TEST(j.created(1, {"b", "../x"}).empty());
+    BOOST_TEST(j.at(1).tasks.empty());
+    BOOST_TEST(j.pending_tasks(1).empty());
+    BOOST_TEST(j.at(1).state == line_state::unknown);
     j.created(1, {"a"});
     BOOST_TEST(j.saved(1, "zz", "zz.png").empty(), "a task the line did not create");
     BOOST_TEST(j.sending(1).empty(), "a second create of a line with tasks");
@@ -164,6 +170,20 @@ BOOST_AUTO_TEST_CASE(entries_round_trip_every_field)
     BOOST_TEST(back.at(1).sends == 2u);
     BOOST_TEST(back.at(1).state == line_state::failed);
     BOOST_TEST(back.at(1).tasks.at(0).path == "dir/\xc3\xa9t\xc3\xa9.png");
+    BOOST_TEST(back.at(1).tasks.at(1).reason == "status 4");
+    // A path of bytes that are no UTF-8 (a Latin-1 directory name) reads back too (helper-15's
+    // audit: the journal was refused as corrupt).
+    batch_journal k("d", 1);
+    std::string latin1 = k.header();
+    latin1 += k.sending(1);
+    latin1 += k.created(1, {"t", "u"});
+    latin1 += k.saved(1, "t", "out-caf\xe9/t.png");
+    latin1 += k.saved(1, "u", "out-caf\xe9/u.png");  // not the last line: not taken for a torn write
+    latin1 += k.task_failed(1, "u", "later");
+    batch_journal latin1_back = batch_journal::replay(latin1, "d", 1, report, ec, message);
+    BOOST_TEST_REQUIRE(!ec, message);
+    BOOST_TEST(latin1_back.at(1).tasks.at(0).path == "out-caf\xe9/t.png");
+    BOOST_TEST(latin1_back.at(1).state == line_state::done);
     BOOST_TEST(back.at(1).tasks.at(1).reason == "status 4");
     // Every entry is exactly one line.
     std::size_t newlines = 0;

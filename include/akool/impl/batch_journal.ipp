@@ -85,13 +85,24 @@ AKOOL_DECL std::string batch_journal::header() const
 
 namespace detail {
 
+// How journal lines are read: the bytes `record` wrote, which serialize strings as they are,
+// so an entry's path (an output directory's name is any bytes but '/' and NUL) may hold bytes
+// of no UTF-8 character (helper-15's audit: a saved path under "out-caf\xe9" made every later
+// run refuse the journal as corrupt).
+inline boost::json::parse_options journal_parse_options() noexcept
+{
+    boost::json::parse_options o;
+    o.allow_invalid_utf8 = true;
+    return o;
+}
+
 // Decodes one entry line; false when it is not a well-formed entry.
 inline bool decode_journal_entry(std::string_view text, std::string& event, std::size_t& line,
                                  std::vector<std::string>& ids, std::string& task_id, std::string& path,
                                  std::string& reason, bool& processed_maybe)
 {
     boost::system::error_code jec;
-    boost::json::value v = boost::json::parse(text, jec);
+    boost::json::value v = boost::json::parse(text, jec, {}, journal_parse_options());
     if (jec || !v.is_object()) return false;
     const auto& o = v.get_object();
     auto str = [&](const char* key, std::string& out, bool required) {
@@ -161,7 +172,7 @@ AKOOL_DECL batch_journal batch_journal::replay(std::string_view text, std::strin
         };
         if (number == 1) {
             boost::system::error_code jec;
-            boost::json::value v = boost::json::parse(raw, jec);
+            boost::json::value v = boost::json::parse(raw, jec, {}, detail::journal_parse_options());
             const boost::json::object* o = !jec && v.is_object() ? &v.get_object() : nullptr;
             const boost::json::value* ver = o ? o->if_contains("akool_batch_journal") : nullptr;
             if (!o || !ver || !(ver->is_int64() && ver->get_int64() == detail::journal_version)) {
@@ -265,7 +276,9 @@ AKOOL_DECL bool batch_journal::apply(const entry& e, std::string& why)
             why = where + "a create reply with the task id " + detail::quote_task_id(e.task_ids[second]) + " twice";
             return false;
         }
-        l.tasks.clear();
+        // Every id checked before the line changes: a refused entry changes nothing (helper-15's
+        // audit: the tasks were replaced before an invalid id was found).
+        std::vector<journal_task> tasks;
         for (const auto& id : e.task_ids) {
             if (!is_safe_file_stem(id)) {
                 why = where + "a task id that is not 1 to 64 characters of [A-Za-z0-9_-]";
@@ -273,8 +286,9 @@ AKOOL_DECL bool batch_journal::apply(const entry& e, std::string& why)
             }
             journal_task t;
             t.id = id;
-            l.tasks.push_back(std::move(t));
+            tasks.push_back(std::move(t));
         }
+        l.tasks = std::move(tasks);
         l.state = line_state::created;
         l.reason.clear();
         return true;
