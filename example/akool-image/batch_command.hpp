@@ -230,18 +230,33 @@ private:
         });
     }
 
-    // Gives task `k` of line `i` (a line without a name: its files are named by task id) its
-    // output stem. When another image holds the stem (the same id, or one that differs only in
-    // letter case), a task not yet saved is recorded as failed and never written, and false is
-    // returned. A manifest's names are claimed as it is read.
+    // The number of images line `i` asked for. A named line's files are named for that many
+    // (read_manifest reserved those stems), whatever number of tasks the reply holds.
+    std::size_t images_asked(std::size_t i) const
+    {
+        return static_cast<std::size_t>(std::max(1, akool::image_count(line(i).request)));
+    }
+
+    // Gives task `k` of line `i` its output stem: a named line's k-th reserved stem, else the
+    // task id. When there is none (a named line's reply holds more tasks than it asked for) or
+    // another image holds it (the same id, or one that differs only in letter case), a task not
+    // yet saved is recorded as failed and never written, and false is returned. A manifest's
+    // names are claimed as it is read.
     bool claim_stem(std::size_t i, std::size_t k, const std::string& id)
     {
-        if (!line(i).name.empty()) return true;
-        const cli::stem_claims::holder* other = stems_.claim(id, line(i).number, k);
-        if (!other) return true;
+        std::string reason;
+        if (!line(i).name.empty()) {
+            if (k < images_asked(i)) return true;
+            reason = "task " + id + ": the reply holds more tasks than the " + std::to_string(images_asked(i)) +
+                     " image(s) asked for, and '" + line(i).name +
+                     "' names no file for it, so its image was not written (the task exists on the service)";
+        } else {
+            const cli::stem_claims::holder* other = stems_.claim(id, line(i).number, k);
+            if (!other) return true;
+            reason = "task " + id + ": its id gives " + cli::stem_claims::describe(id, *other) +
+                     ", so its image was not written (the task exists on the service)";
+        }
         if (j_.at(line(i).number).tasks[k].saved) return false;  // written by an earlier run: nothing to undo
-        const std::string reason = "task " + id + ": its id gives " + cli::stem_claims::describe(id, *other) +
-                                   ", so its image was not written (the task exists on the service)";
         if (!record(j_.task_failed(line(i).number, id, reason))) return false;
         fail_line(i, reason, cli::exit_other);
         return false;
@@ -257,7 +272,9 @@ private:
         for (std::size_t k = 0; k < tasks.size(); ++k) {
             if (std::find(pending.begin(), pending.end(), tasks[k].id) == pending.end()) continue;
             const std::string id = tasks[k].id;
-            const std::string stem = cli::output_stem(line(i).name, id, k, tasks.size());
+            // Named for the images asked for, not the tasks the reply holds (helper-15's audit: a
+            // reply with fewer tasks named line 1's image "cat", another line's file).
+            const std::string stem = cli::output_stem(line(i).name, id, k, images_asked(i));
             auto diag = std::make_shared<akool::diagnostics>();
             client_.async_wait(id, akool::wait_options{}, *diag,
                                [this, i, n, id, stem, diag](error_code ec, akool::image_result r) {

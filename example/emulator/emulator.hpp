@@ -348,6 +348,10 @@ public:
     /// hostile or broken service might send (`../../x`, an empty string, 10,000 characters).
     void set_next_task_ids(std::vector<std::string> ids);
 
+    /// The number of tasks the next creates make, in order, instead of the request's
+    /// `batch_quantity`: a broken service's reply, with fewer or more tasks than asked for.
+    void set_next_task_counts(std::vector<int> counts);
+
     /// Removes every random and pending fault, and the latency.
     void clear_faults();
 

@@ -314,6 +314,12 @@ public:
         for (auto& id : ids) next_task_ids_.push_back(std::move(id));
     }
 
+    void set_next_task_counts(std::vector<int> counts)
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        for (int n : counts) next_task_counts_.push_back(n);
+    }
+
     void clear_faults()
     {
         std::lock_guard<std::mutex> lock(mtx_);
@@ -594,7 +600,11 @@ private:
             if (i.severity == akool::severity::error) return api_error(1003, i.field + ": " + i.message);
         if (ec) return api_error(1003, "body: " + ec.message());
 
-        const int count = akool::image_count(ir);
+        int count = akool::image_count(ir);
+        if (!next_task_counts_.empty()) {  // a broken service's count, not the request's
+            count = next_task_counts_.front();
+            next_task_counts_.pop_front();
+        }
         const std::string model(akool::effective_model(ir));
         auto mode = akool::mode_of_model(model).value_or(akool::mode_of(ir));
         const auto sub_type = akool::sub_type_of(mode);
@@ -838,6 +848,7 @@ private:
     std::deque<pending_fault> pending_;
     unsigned pending_generation_failures_ = 0;
     std::deque<std::string> next_task_ids_;
+    std::deque<int> next_task_counts_;
     webhook_handler webhook_;
     stats stats_;
     std::map<std::string, task_state> tasks_;
@@ -1075,6 +1086,10 @@ AKOOL_EMULATOR_DECL void server::answer_next(int code, unsigned n, std::string p
     impl_->answer_next(code, n, std::move(path_prefix));
 }
 AKOOL_EMULATOR_DECL void server::set_next_task_ids(std::vector<std::string> ids) { impl_->set_next_task_ids(std::move(ids)); }
+AKOOL_EMULATOR_DECL void server::set_next_task_counts(std::vector<int> counts)
+{
+    impl_->set_next_task_counts(std::move(counts));
+}
 AKOOL_EMULATOR_DECL void server::clear_faults() { impl_->clear_faults(); }
 AKOOL_EMULATOR_DECL void server::set_timings(std::chrono::milliseconds queue_time, std::chrono::milliseconds process_time)
 {

@@ -327,6 +327,67 @@ BOOST_AUTO_TEST_CASE(a_task_id_that_names_another_images_file_is_not_written)
     BOOST_TEST((r.out + r.err).find("line 2: task PIC-A") != std::string::npos, r.out << r.err);
 }
 
+// A reply with fewer tasks than its line asked for (a broken service): a named line's images
+// keep the names reserved for it (helper-15's audit: one task for batch_quantity 2 was saved
+// as "cat", line 2's file, and both lines reported it saved). A reply with more is refused
+// by the client's decoder (bad_response, outcome unknown).
+BOOST_AUTO_TEST_CASE(a_reply_with_fewer_tasks_overwrites_nothing)
+{
+    fixture f;
+    write_file(f.manifest,
+               "{\"prompt\":\"two cats\",\"resolution\":\"1080p\",\"name\":\"cat\",\"batch_quantity\":2}\n"
+               "{\"prompt\":\"one dog\",\"resolution\":\"1080p\",\"name\":\"cat\"}\n");
+    f.srv.set_next_task_counts({1});
+    auto r = f.run({"--concurrency", "1"});
+    BOOST_TEST(r.exit_code == 0, r.out << r.err);
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(f.out)) files.push_back(e.path().filename().string());
+    std::sort(files.begin(), files.end());
+    BOOST_TEST(files == (std::vector<std::string>{".akool-batch.jsonl", "cat-1.png", "cat.png"}),
+               boost::algorithm::join(files, " "));
+    auto j = f.journal(2);
+    BOOST_TEST((j.at(1).state == akool::line_state::done));
+    BOOST_TEST((j.at(2).state == akool::line_state::done));
+    BOOST_TEST_REQUIRE(j.at(1).tasks.size() == 1u);
+    BOOST_TEST(j.at(1).tasks[0].path == f.out + "/cat-1.png");
+    BOOST_TEST(j.at(2).tasks.at(0).path == f.out + "/cat.png");
+    BOOST_TEST(f.creates() == 2u);
+}
+
+// A journal whose named line holds more tasks than the line asks for (written by another
+// tool, or by hand): the task past the reserved names is failed, not saved as "fox-2", the
+// next line's file.
+BOOST_AUTO_TEST_CASE(a_journaled_task_past_a_lines_names_is_not_written)
+{
+    fixture f;
+    const std::string manifest = "{\"prompt\":\"a fox\",\"resolution\":\"1080p\",\"name\":\"fox\"}\n"
+                                 "{\"prompt\":\"another fox\",\"resolution\":\"1080p\",\"name\":\"fox-2\"}\n";
+    write_file(f.manifest, manifest);
+    f.srv.set_next_task_ids({"fox-task-1", "fox-task-2"});
+    auto r0 = akool_test::run_process(tool_path(), {"generate", "--prompt", "a fox", "--resolution", "1080p", "--count",
+                                                    "2", "--no-wait"},
+                                      f.env(), "/dev/null", 30s);
+    BOOST_TEST_REQUIRE(r0.exit_code == 0, r0.err);
+    fs::create_directories(f.out);
+    akool::batch_journal j(akool::manifest_digest(manifest), 2);
+    std::string text = j.header();
+    text += j.sending(1);
+    text += j.created(1, {"fox-task-1", "fox-task-2"});
+    write_file(f.out + "/.akool-batch.jsonl", text);
+
+    auto r = f.run({"--concurrency", "1"});
+    BOOST_TEST(r.exit_code == 3, r.out << r.err);
+    BOOST_TEST((r.out + r.err).find("line 1: task fox-task-2: the reply holds more tasks than the 1 image(s) asked "
+                                    "for") != std::string::npos,
+               r.out << r.err);
+    auto back = f.journal(2);
+    BOOST_TEST(back.at(1).tasks.at(0).path == f.out + "/fox.png");
+    BOOST_TEST(back.at(1).tasks.at(1).failed);
+    BOOST_TEST(back.at(2).tasks.at(0).path == f.out + "/fox-2.png");
+    BOOST_TEST((back.at(2).state == akool::line_state::done));
+    BOOST_TEST(f.creates() == 2u, "one by hand, one by the batch");
+}
+
 // A journal written without that check: the saved image (line 2's) keeps its file, and the
 // other task (line 1's, not saved) is failed before anything is waited on.
 BOOST_AUTO_TEST_CASE(a_journaled_task_whose_id_names_a_saved_file_is_not_written)
