@@ -10,9 +10,11 @@
 #include <boost/test/data/test_case.hpp>
 
 #include <akool/detail/sansio/download.hpp>
+#include <akool/detail/utf8.hpp>
 
 #include "temp_dir.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -376,33 +378,65 @@ BOOST_AUTO_TEST_CASE(the_temporary_file_is_always_a_new_file)
         std::ifstream in(path, std::ios::binary);
         return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     };
+    auto part = [&](unsigned i) {  // the temporary name for random number i
+        char digits[9];
+        std::snprintf(digits, sizeof digits, "%08x", i);
+        return base + ".part-" + digits;
+    };
     std::ofstream(victim) << "keep";
-    fs::create_symlink(victim, base + ".part-7");
+    fs::create_symlink(victim, part(7));
     unsigned next = 7;
     error_code ec;
     std::string detail;
     {
         akool::detail::atomic_file_writer w;
         BOOST_TEST(w.open(base, ec, detail, [&] { return next++; }), detail);
-        BOOST_TEST(w.temp_path() == base + ".part-8");
+        BOOST_TEST(w.temp_path() == part(8));
         BOOST_TEST(w.write("new", ec, detail));
         BOOST_TEST(w.commit(base + ".png", false, ec, detail), detail);
     }
     BOOST_TEST(content(base + ".png") == "new");
     BOOST_TEST(content(victim) == "keep");
-    BOOST_TEST(fs::is_symlink(base + ".part-7"));
+    BOOST_TEST(fs::is_symlink(part(7)));
 
-    for (unsigned i = 20; i < 28; ++i) fs::create_symlink(victim, base + ".part-" + std::to_string(i));
+    for (unsigned i = 20; i < 28; ++i) fs::create_symlink(victim, part(i));
     next = 20;
     {
         akool::detail::atomic_file_writer w;
         BOOST_TEST(!w.open(base, ec, detail, [&] { return next++; }));
         BOOST_TEST(ec == boost::system::errc::file_exists, ec.message());
-        BOOST_TEST(detail.find("cannot create " + base + ".part-27") != std::string::npos, detail);
+        BOOST_TEST(detail.find("cannot create " + part(27)) != std::string::npos, detail);
         BOOST_TEST(w.temp_path().empty());
     }
     BOOST_TEST(next == 28u);
-    for (unsigned i = 20; i < 28; ++i) BOOST_TEST(fs::is_symlink(base + ".part-" + std::to_string(i)), i);
+    for (unsigned i = 20; i < 28; ++i) BOOST_TEST(fs::is_symlink(part(i)), i);
     BOOST_TEST(content(victim) == "keep");
+}
+
+// A target name of up to 255 bytes, which the file system takes, gets a temporary file that
+// fits too, for every random number: the name is cut (whole UTF-8 characters) before the
+// suffix (helper-15's audit: ENAMETOOLONG for 242 to 255 bytes, at random for 240).
+BOOST_DATA_TEST_CASE(a_long_target_name_gets_a_temporary_name_that_fits,
+                     bdata::make({std::size_t(200), std::size_t(241), std::size_t(242), std::size_t(251)}) *
+                         bdata::make({0u, 0xffffffffu}) * bdata::make({false, true}),
+                     length, random, multibyte)
+{
+    akool_test::temp_dir tmp;
+    std::string name;
+    if (multibyte)  // "é" (2 bytes) across the cut
+        while (name.size() + 2 <= length) name += "\xc3\xa9";
+    name.resize(length, 'a');
+    name += ".png";
+    const std::string target = (fs::path(tmp.path()) / name).string();
+    error_code ec;
+    std::string detail;
+    akool::detail::atomic_file_writer w;
+    BOOST_TEST_REQUIRE(w.open(target, ec, detail, [&] { return random; }), detail);
+    const std::string tmp_name = fs::path(w.temp_path()).filename().string();
+    BOOST_TEST(tmp_name.size() <= 255u);
+    BOOST_TEST(akool::detail::utf8_invalid_offset(tmp_name) == std::string::npos, tmp_name);
+    BOOST_TEST(w.write("x", ec, detail));
+    BOOST_TEST(w.commit(target, false, ec, detail), detail);
+    BOOST_TEST(fs::exists(target));
 }
 #endif

@@ -34,8 +34,9 @@ public:
     atomic_file_writer& operator=(const atomic_file_writer&) = delete;
     ~atomic_file_writer() { abort(); }
 
-    // Creates the temporary file `base` + ".part-<random>" (in base's directory), as a new
-    // file: a name that exists, a symbolic link included, is never opened, followed or
+    // Creates the temporary file `base` + ".part-<8 hex digits, random>" (in base's
+    // directory; base's name cut so that the whole name fits in 255 bytes, temp_name), as a
+    // new file: a name that exists, a symbolic link included, is never opened, followed or
     // removed; another random name is tried (8 in all).
     bool open(const std::string& base, error_code& ec, std::string& detail)
     {
@@ -50,7 +51,7 @@ public:
         abort();
         size_ = 0;
         for (int attempt = 1;; ++attempt) {
-            tmp_ = base + ".part-" + std::to_string(random());
+            tmp_ = temp_name(base, static_cast<std::uint32_t>(random()));
             f_ = create_new(tmp_.c_str());
             if (f_ || errno != EEXIST || attempt == 8) break;
         }
@@ -114,6 +115,31 @@ public:
 
     std::uint64_t size() const noexcept { return size_; }
     const std::string& temp_path() const noexcept { return tmp_; }
+
+    // `base` + ".part-" + `r` as 8 hex digits, base's file name cut (whole UTF-8 characters)
+    // so that the temporary one has at most 255 bytes, the most a file name has on common
+    // file systems: a target name of 242 to 255 bytes, which the system accepts, got
+    // ENAMETOOLONG for its temporary file, or only for some random numbers (helper-15's audit).
+    static std::string temp_name(const std::string& base, std::uint32_t r)
+    {
+        constexpr std::size_t name_max = 255, suffix = 14;  // ".part-" and 8 digits
+#ifdef _WIN32
+        const std::size_t slash = base.find_last_of("/\\");
+#else
+        const std::size_t slash = base.rfind('/');
+#endif
+        const std::size_t name_at = slash == std::string::npos ? 0 : slash + 1;
+        std::size_t keep = base.size();
+        if (keep - name_at > name_max - suffix) {
+            keep = name_at + (name_max - suffix);
+            while (keep > name_at && (static_cast<unsigned char>(base[keep]) & 0xC0) == 0x80) --keep;
+        }
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string out(base, 0, keep);
+        out += ".part-";
+        for (int shift = 28; shift >= 0; shift -= 4) out += hex[(r >> shift) & 15u];
+        return out;
+    }
 
 private:
     // Opens `path` for writing only if this call creates it (O_EXCL: never through a link).
