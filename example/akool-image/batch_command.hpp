@@ -15,10 +15,12 @@
 #include <akool/beast_client.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -110,7 +112,7 @@ class runner {
 public:
     runner(const cli::batch_options& o, printer& p, asio::io_context& ioc, akool::client& client,
            const cli::manifest& m, akool::batch_journal& journal, journal_file& file)
-        : o_(o), p_(p), ioc_(ioc), client_(client), m_(m), j_(journal), file_(file), ticker_(ioc),
+        : o_(o), p_(p), ioc_(ioc), client_(client), m_(m), j_(journal), file_(file), ticker_(ioc), signals_(ioc),
           runs_(m.lines.size()), stems_(m.stems), start_(steady::now())
     {
     }
@@ -138,10 +140,18 @@ public:
             }
         }
         to_run_ = queue_.size();
+        watch_signals();
         start_next();
         if (p_.tty() && !p_.json()) tick();
         if (active_ > 0) ioc_.run();
         p_.clear_status();
+        if (interrupted_) {
+            // The operations under way are dropped with the io_context, their temporary files
+            // removed; the journal holds every create sent, so a rerun resumes.
+            p_.reason(std::string("interrupted by ") + (interrupted_ == SIGINT ? "SIGINT" : "SIGTERM") +
+                      ": run the same command again to resume");
+            return 128 + interrupted_;
+        }
         return finish();
     }
 
@@ -167,7 +177,29 @@ private:
             else
                 create(i);
         }
-        if (active_ == 0) ticker_.cancel();
+        if (active_ == 0) {
+            ticker_.cancel();
+            error_code ignored;
+            signals_.cancel(ignored);  // the wait is work: run() returns once it is gone
+            signals_.clear(ignored);   // nothing left to stop: the default actions again
+        }
+    }
+
+    // SIGINT or SIGTERM stops the run where it is (the io_context, at once: no create is
+    // started after it); a second one ends the process at once.
+    void watch_signals()
+    {
+        error_code ec;
+        signals_.add(SIGINT, ec);
+        signals_.add(SIGTERM, ec);
+        signals_.async_wait([this](error_code wec, int sig) {
+            if (wec) return;
+            interrupted_ = sig;
+            error_code ignored;
+            signals_.clear(ignored);
+            fatal_ = true;
+            ioc_.stop();
+        });
     }
 
     bool record(const std::string& entry)
@@ -466,6 +498,8 @@ private:
     akool::batch_journal& j_;
     journal_file& file_;
     asio::steady_timer ticker_;
+    asio::signal_set signals_;
+    int interrupted_ = 0;
     std::vector<line_run> runs_;
     cli::stem_claims stems_;  // the output directory's file stems: the manifest's names, then task ids
     std::deque<std::size_t> queue_;

@@ -89,8 +89,9 @@ inline const char* const usage =
     "                                 192 or 256); --max-age 0 skips the age check\n"
     "\n"
     "exit codes: 0 done; 2 invalid input (nothing sent); 3 refused by the service or the\n"
-    "generation failed; 4 network, TLS or timeout; 1 anything else. The reason is one line on\n"
-    "stderr. When some images of a batch fail, every saved one is still reported (\"saved\n"
+    "generation failed; 4 network, TLS or timeout; 1 anything else; 130 or 143 interrupted by\n"
+    "SIGINT or SIGTERM (what was under way is cancelled, no partial file is left; a second\n"
+    "signal ends the tool at once). The reason is one line on stderr. When some images of a batch fail, every saved one is still reported (\"saved\n"
     "PATH\", or a \"saved\" event) and every failure too (a line on stderr; with --json an\n"
     "\"error\" event); the exit code is the first failure's. Task ids other than 1 to 64\n"
     "characters of A-Z a-z 0-9 _ - are never used as file names.\n";

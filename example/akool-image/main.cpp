@@ -11,7 +11,8 @@
 // Configuration comes from the environment: AKOOL_API_KEY or AKOOL_TOKEN (or AKOOL_CLIENT_ID
 // and AKOOL_CLIENT_SECRET: a token got and renewed by the client), AKOOL_BASE_URL,
 // AKOOL_CA_FILE. Exit codes: 0 done, 2 invalid input (nothing sent), 3 refused by the service or
-// generation failed, 4 network, TLS or timeout, 1 anything else. See `usage` below.
+// generation failed, 4 network, TLS or timeout, 1 anything else, 128 + the signal for SIGINT or
+// SIGTERM (no partial file left). See `usage` below.
 
 #include "cli.hpp"
 #include "webhook_command.hpp"
@@ -22,10 +23,12 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -387,22 +390,26 @@ bool prepare_out_dir(const std::string& dir, failure& f)
 
 // ---- commands ------------------------------------------------------------------------------
 
-/// Runs `ioc` until the work is done; a deadline cancels every registered operation.
+/// Runs `ioc` until the work is done; a deadline, SIGINT or SIGTERM cancels every registered
+/// operation (terminal cancellation: a download's temporary file is removed, a create under
+/// way ends in outcome_unknown). A second signal ends the process at once.
 class deadline_runner {
 public:
     deadline_runner(asio::io_context& ioc, std::chrono::milliseconds limit, std::function<void()> tick)
-        : ioc_(ioc), timer_(ioc), ticker_(ioc), limit_(limit), tick_(std::move(tick))
+        : ioc_(ioc), timer_(ioc), ticker_(ioc), signals_(ioc), limit_(limit), tick_(std::move(tick))
     {
     }
 
     /// A cancellation slot for one operation.
     asio::cancellation_slot slot()
     {
-        signals_.push_back(std::make_unique<asio::cancellation_signal>());
-        return signals_.back()->slot();
+        cancel_.push_back(std::make_unique<asio::cancellation_signal>());
+        return cancel_.back()->slot();
     }
 
     bool expired() const noexcept { return expired_; }
+    /// The signal that interrupted the run (SIGINT, SIGTERM), 0 if none.
+    int interrupted() const noexcept { return interrupted_; }
 
     /// Called by an operation's final handler; stops the timers when none is left.
     void done()
@@ -410,6 +417,9 @@ public:
         if (--pending_ > 0) return;
         timer_.cancel();
         ticker_.cancel();
+        error_code ignored;
+        signals_.cancel(ignored);  // the wait is work: run() returns once it is gone
+        signals_.clear(ignored);   // the default actions again
     }
 
     void run(int operations)
@@ -419,7 +429,19 @@ public:
         timer_.async_wait([this](error_code ec) {
             if (ec) return;
             expired_ = true;
-            for (auto& s : signals_) s->emit(asio::cancellation_type::terminal);
+            for (auto& s : cancel_) s->emit(asio::cancellation_type::terminal);
+            ticker_.cancel();
+        });
+        error_code sec;  // registered for the run only: outside it, the default actions
+        signals_.add(SIGINT, sec);
+        signals_.add(SIGTERM, sec);
+        signals_.async_wait([this](error_code ec, int sig) {
+            if (ec || pending_ <= 0) return;
+            interrupted_ = sig;
+            error_code ignored;
+            signals_.clear(ignored);  // a second signal: the default action, at once
+            for (auto& s : cancel_) s->emit(asio::cancellation_type::terminal);
+            timer_.cancel();
             ticker_.cancel();
         });
         if (tick_) schedule_tick();
@@ -440,17 +462,30 @@ private:
     asio::io_context& ioc_;
     asio::steady_timer timer_;
     asio::steady_timer ticker_;
+    asio::signal_set signals_;
     std::chrono::milliseconds limit_;
     std::function<void()> tick_;
-    std::vector<std::unique_ptr<asio::cancellation_signal>> signals_;
+    std::vector<std::unique_ptr<asio::cancellation_signal>> cancel_;
     int pending_ = 0;
     bool expired_ = false;
+    int interrupted_ = 0;
 };
 
 int finish(printer& p, const failure& f)
 {
     if (f.code != 0) p.reason(f.reason);
     return f.code;
+}
+
+/// Same, after `runner` ran: an interrupted run exits 128 + the signal, as a shell reports
+/// a command that a signal ended, saying what the cancelled operation left (its failure).
+int finish(printer& p, const failure& f, const deadline_runner& runner)
+{
+    const int sig = runner.interrupted();
+    if (sig == 0) return finish(p, f);
+    std::string reason = std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (f.code != 0) reason += "; " + f.reason;
+    return finish(p, {128 + sig, reason});
 }
 
 int run_generate(const cli::options& o)
@@ -508,7 +543,7 @@ int run_generate(const cli::options& o)
                                 }
                             }));
         runner.run(1);
-        return finish(p, f);
+        return finish(p, f, runner);
     }
 
     akool::generate_options gopts;
@@ -564,7 +599,7 @@ int run_generate(const cli::options& o)
             if (p.json() && !per_task) p.object(cli::error_object("", f.code, f.reason));
         }));
     runner.run(1);
-    return finish(p, f);
+    return finish(p, f, runner);
 }
 
 int run_status(const cli::options& o)
@@ -623,7 +658,7 @@ int run_status(const cli::options& o)
             p.line(text);
         }
     }
-    return finish(p, first);
+    return finish(p, first, runner);
 }
 
 int run_wait(const cli::options& o)
@@ -724,7 +759,7 @@ int run_wait(const cli::options& o)
         else
             p.reason(e.reason);
     }
-    return finish(p, first);
+    return finish(p, first, runner);
 }
 
 } // namespace

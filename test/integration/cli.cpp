@@ -16,13 +16,23 @@
 #include "forward_proxy.hpp"
 #include "mini_server.hpp"
 #include "run_process.hpp"
+#include "temp_dir.hpp"
 #include "test_certs.hpp"
 
 #include <akool/json.hpp>
 #include <akool/model.hpp>
 
+#include <boost/asio/buffers_iterator.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -30,9 +40,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -1179,4 +1192,138 @@ BOOST_AUTO_TEST_CASE(no_proxy_and_a_bad_proxy_url)
     BOOST_TEST(r.exit_code == 2, r.err);
     check_one_line_reason(r, "HTTPS_PROXY: the proxy URL's scheme is not http");
     BOOST_TEST(e.srv.get_stats().requests == 1u);
+}
+
+// ---- interruption --------------------------------------------------------------------------
+
+namespace {
+
+// A service whose image never finishes: a create answers one task, its result is completed
+// with an image on this server, which sends 100,000 bytes of a 200,000-byte PNG and then
+// nothing until the server stops.
+class stalling_service {
+public:
+    stalling_service()
+    {
+        thread_ = std::thread([this] { accept_loop(); });
+    }
+    ~stalling_service()
+    {
+        stopped_ = true;
+        ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // wakes the accept
+        {
+            std::lock_guard<std::mutex> lock(mtx_);
+            for (auto& s : socks_) ::shutdown(s->native_handle(), SHUT_RDWR);
+        }
+        thread_.join();
+        for (auto& t : conns_) t.join();
+    }
+    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+
+private:
+    using tcp = boost::asio::ip::tcp;
+
+    void accept_loop()
+    {
+        for (;;) {
+            auto sock = std::make_shared<tcp::socket>(ioc_);
+            boost::system::error_code ec;
+            acceptor_.accept(*sock, ec);
+            if (ec || stopped_) return;
+            std::lock_guard<std::mutex> lock(mtx_);
+            socks_.push_back(sock);
+            conns_.emplace_back([this, sock] { serve(*sock); });
+        }
+    }
+
+    void serve(tcp::socket& s)
+    {
+        const std::string id = "0123456789abcdef01234567";
+        boost::asio::streambuf buf;
+        boost::system::error_code ec;
+        for (;;) {
+            const std::size_t n = boost::asio::read_until(s, buf, "\r\n\r\n", ec);
+            if (ec) return;
+            std::string head(boost::asio::buffers_begin(buf.data()), boost::asio::buffers_begin(buf.data()) + n);
+            buf.consume(n);
+            std::string lower = head;
+            for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            std::size_t length = 0;
+            if (auto cl = lower.find("\r\ncontent-length:"); cl != std::string::npos)
+                length = std::stoul(lower.substr(cl + 17));
+            if (buf.size() < length) boost::asio::read(s, buf, boost::asio::transfer_exactly(length - buf.size()), ec);
+            if (ec) return;
+            buf.consume(length);
+            std::string body;
+            if (head.rfind("POST ", 0) == 0) {
+                body = R"({"code":1000,"msg":"OK","data":{"_id":")" + id + R"(","image_status":1}})";
+            } else if (head.find("infobymodelid") != std::string::npos) {
+                body = R"({"code":1000,"msg":"OK","data":{"_id":")" + id + R"(","image_status":3,"image":")" +
+                       base_url() + R"(/img/a.png"}})";
+            } else {
+                const std::string part = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 200000\r\n\r\n"
+                                         "\x89PNG\r\n\x1a\n" + std::string(100000 - 8, '\0');
+                boost::asio::write(s, boost::asio::buffer(part), ec);
+                char c;
+                s.read_some(boost::asio::buffer(&c, 1), ec);  // until the client goes or the server stops
+                return;
+            }
+            const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                                      std::to_string(body.size()) + "\r\n\r\n" + body;
+            boost::asio::write(s, boost::asio::buffer(reply), ec);
+            if (ec) return;
+        }
+    }
+
+    boost::asio::io_context ioc_;
+    tcp::acceptor acceptor_{ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+    std::atomic<bool> stopped_{false};
+    std::mutex mtx_;
+    std::vector<std::shared_ptr<tcp::socket>> socks_;
+    std::vector<std::thread> conns_;
+    std::thread thread_;
+};
+
+} // namespace
+
+// SIGINT or SIGTERM while an image downloads: the temporary file goes, and the command exits
+// 128 + the signal saying so (helper-15's audit: the .part file of a killed wait or batch
+// stayed, a resumed batch never removed it). A second signal would end it at once.
+BOOST_DATA_TEST_CASE(a_signal_during_a_download_leaves_no_temporary_file,
+                     bdata::make({"wait", "batch"}) * bdata::make({SIGINT, SIGTERM}), command, sig)
+{
+    stalling_service svc;
+    akool_test::temp_dir work{"akool-cli-signal-"};
+    const std::string out = work.path() + "/out";
+    std::vector<std::string> args{"/bin/sh", "-c",
+                                  "tool=$0; out=$1; sig=$2; shift 2\n"
+                                  "\"$tool\" \"$@\" & pid=$!\n"
+                                  "i=0\n"
+                                  "while [ $i -lt 400 ]; do\n"
+                                  "  for f in \"$out\"/*.part-*; do [ -e \"$f\" ] && break 2; done\n"
+                                  "  sleep 0.05; i=$((i+1))\n"
+                                  "done\n"
+                                  "kill -$sig $pid; wait $pid; echo \"exit=$?\"",
+                                  tool_path(), out, std::to_string(sig)};
+    if (std::string(command) == "wait") {
+        for (const char* a : {"wait", "0123456789abcdef01234567", "--out"}) args.emplace_back(a);
+        args.push_back(out);
+    } else {
+        std::ofstream(work.path() + "/m.jsonl") << "{\"prompt\":\"a cat\",\"resolution\":\"1080p\"}\n";
+        for (const char* a : {"batch"}) args.emplace_back(a);
+        args.push_back(work.path() + "/m.jsonl");
+        args.push_back("--out");
+        args.push_back(out);
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    auto r = akool_test::run_process(args[0], rest, {{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}},
+                                     "/dev/null", 60s);
+    BOOST_TEST(!r.timed_out);
+    BOOST_TEST(r.out.find("exit=" + std::to_string(128 + sig)) != std::string::npos, r.out << r.err);
+    BOOST_TEST(r.err.find(std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM")) != std::string::npos,
+               r.err);
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(out)) left.push_back(e.path().filename().string());
+    for (const auto& name : left) BOOST_TEST(name.find(".part-") == std::string::npos, name);
+    BOOST_TEST(r.err.find(api_key) == std::string::npos);
 }
