@@ -13,6 +13,7 @@
 
 #include <akool/batch_journal.hpp>
 #include <akool/beast_client.hpp>
+#include <akool/detail/atomic_file.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -93,6 +94,10 @@ public:
             data.remove_prefix(static_cast<std::size_t>(n));
         }
         if (::fdatasync(fd_) != 0) return fail("cannot flush the journal " + path_, why);
+        // The first entry: the journal's name on disk too (best effort: some file systems
+        // refuse it), else a power loss could lose a journal whose creates were sent.
+        if (!dir_synced_) akool::detail::sync_parent_directory(path_);
+        dir_synced_ = true;
         return true;
     }
 
@@ -105,6 +110,7 @@ private:
 
     int fd_ = -1;
     std::string path_;
+    bool dir_synced_ = false;
 };
 
 /// One batch run.

@@ -27,6 +27,25 @@
 namespace akool {
 namespace detail {
 
+// Flushes the directory that holds `path` to disk (POSIX: fsync of the directory), so that a
+// name just created or renamed there survives a power loss with the content its file was
+// synced with. Best effort: some file systems refuse fsync on a directory; false then.
+inline bool sync_parent_directory(const std::string& path) noexcept
+{
+#if defined(__unix__) || defined(__APPLE__)
+    const std::size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+#else
+    (void)path;
+    return true;
+#endif
+}
+
 class atomic_file_writer {
 public:
     atomic_file_writer() = default;
@@ -78,7 +97,9 @@ public:
         return true;
     }
 
-    // Flushes, fsyncs when `sync` (POSIX), closes and renames the temporary file to `path`.
+    // Flushes, fsyncs when `sync` (POSIX), closes and renames the temporary file to `path`;
+    // with `sync`, the directory too (sync_parent_directory), so that the new name is on disk
+    // as well as the content: a journal that says "saved" after commit does not outlive it.
     bool commit(const std::string& path, bool sync, error_code& ec, std::string& detail)
     {
         bool ok = std::fflush(f_) == 0;
@@ -101,6 +122,7 @@ public:
             return false;
         }
         tmp_.clear();
+        if (sync) sync_parent_directory(path);
         return true;
     }
 
