@@ -473,6 +473,14 @@ std::string fresh_body(const std::string& id, akool::image_status status, const 
 /// `http://host:port` of the receiver's URL.
 std::string origin_of(const rcv::server& receiver) { return receiver.url().substr(0, receiver.url().find('/', 7)); }
 
+// The receiver's address, to connect a raw socket to.
+boost::asio::ip::tcp::endpoint endpoint_of(const rcv::server& receiver)
+{
+    akool::detail::url_parts url;
+    BOOST_TEST_REQUIRE(akool::detail::parse_http_url(receiver.url(), url));
+    return {boost::asio::ip::make_address(url.host), url.port};
+}
+
 BOOST_AUTO_TEST_CASE(receiver_handles_a_callback_delivered_twice_once)
 {
     // The same signed body POSTed again (a replay, or a resend of an identical body) is answered
@@ -543,10 +551,8 @@ BOOST_AUTO_TEST_CASE(receiver_keeps_at_most_max_connections_open)
     o.max_connections = 3;
     rcv::server receiver(std::move(o));
     receiver.start();
-    akool::detail::url_parts url;
-    BOOST_TEST_REQUIRE(akool::detail::parse_http_url(receiver.url(), url));
+    const boost::asio::ip::tcp::endpoint ep = endpoint_of(receiver);
     boost::asio::io_context ioc;
-    const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(url.host), url.port);
     std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> idle;
     for (int i = 0; i < 3; ++i) {
         idle.push_back(std::make_unique<boost::asio::ip::tcp::socket>(ioc));
@@ -588,11 +594,9 @@ BOOST_AUTO_TEST_CASE(receiver_answers_expect_100_continue)
     recorder rec;
     rcv::server receiver(receiver_options(rec));
     receiver.start();
-    akool::detail::url_parts url;
-    BOOST_TEST_REQUIRE(akool::detail::parse_http_url(receiver.url(), url));
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::socket sock(ioc);
-    sock.connect({boost::asio::ip::make_address(url.host), url.port});
+    sock.connect(endpoint_of(receiver));
     // Without the 100 the read below ends when the receiver's read_timeout (10 s) closes the
     // connection: "End of file".
     const std::string body = fresh_body("65f8ac1d1f5b2a0001a1b2d7", akool::image_status::completed, "81");
@@ -664,10 +668,8 @@ BOOST_AUTO_TEST_CASE(receiver_out_of_descriptors_retries_its_accept_slowly)
     recorder rec;
     rcv::server receiver(receiver_options(rec));
     receiver.start();
-    akool::detail::url_parts url;
-    BOOST_TEST_REQUIRE(akool::detail::parse_http_url(receiver.url(), url));
+    const boost::asio::ip::tcp::endpoint ep = endpoint_of(receiver);
     boost::asio::io_context ioc;
-    const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(url.host), url.port);
     boost::asio::ip::tcp::socket client(ioc);
     client.open(ep.protocol());  // its descriptor, before there are none
     // Lower the soft limit to a little above what is open, then take every free descriptor.
