@@ -340,23 +340,24 @@ private:
         auto diag = std::make_shared<akool::diagnostics>();
         client_.async_download_to_file(
             r.image_url, path, akool::download_options{}, *diag,
-            [this, i, n, id, path, diag](error_code ec, std::uint64_t) {
+            [this, i, n, id, url_path = path, diag](error_code ec, std::uint64_t) {
                 if (fatal_) return;
                 if (ec) {
                     int code = cli::is_file_error(ec) ? cli::exit_other : cli::exit_code_for(ec, *diag);
                     fail_line(i, "download " + id + ": " + cli::describe(ec, *diag), code);
                     return task_done(i);
                 }
-                if (!record(j_.saved(n, id, path))) return;
+                const std::string saved_path = rename_by_content(url_path);  // named as generate names it
+                if (!record(j_.saved(n, id, saved_path))) return;
                 progress_ = true;
                 ++saved_;
                 if (p_.json()) {
                     json::object o = line_object(i, "saved");
                     o["task_id"] = id;
-                    o["path"] = path;
+                    o["path"] = saved_path;
                     p_.object(o);
                 } else {
-                    p_.line("line " + std::to_string(n) + ": saved " + path);
+                    p_.line("line " + std::to_string(n) + ": saved " + saved_path);
                 }
                 task_done(i);
             });

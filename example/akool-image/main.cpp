@@ -390,6 +390,31 @@ bool prepare_out_dir(const std::string& dir, failure& f)
 
 // ---- commands ------------------------------------------------------------------------------
 
+/// The name `generate` would give a downloaded image: `path` with the extension its first
+/// bytes imply (akool::image_extension) instead of the URL's (extension_from_url, the name it
+/// was downloaded under, which a URL can get wrong: a .gif URL with a PNG body). Renames the
+/// file when the two differ, replacing a file of that name (the stem is this image's alone),
+/// and returns the final path; returns `path`, the file left as it is, when it cannot be read
+/// or renamed.
+std::string rename_by_content(const std::string& path)
+{
+    char head[12];
+    std::size_t n = 0;
+    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+        n = std::fread(head, 1, sizeof head, f);
+        std::fclose(f);
+    }
+    const std::string_view ext = akool::image_extension(std::string_view(head, n));
+    const std::filesystem::path from(path);
+    if (ext.empty() || from.extension() == ext) return path;
+    std::filesystem::path to = from;
+    to.replace_extension(std::string(ext));
+    std::error_code ec;
+    std::filesystem::rename(from, to, ec);
+    return ec ? path : to.string();
+}
+
+
 /// Runs `ioc` until the work is done; a deadline, SIGINT or SIGTERM cancels every registered
 /// operation (terminal cancellation: a download's temporary file is removed, a create under
 /// way ends in outcome_unknown). A second signal ends the process at once.
@@ -736,6 +761,7 @@ int run_wait(const cli::options& o)
                             if (cli::is_file_error(dec)) s2.fail.code = cli::exit_other;
                             return runner.done();
                         }
+                        s2.path = rename_by_content(s2.path);  // named as generate names it
                         if (p.json()) {
                             auto obj = cli::result_object(id, r, s2.path);
                             obj["bytes"] = bytes;

@@ -1198,12 +1198,13 @@ BOOST_AUTO_TEST_CASE(no_proxy_and_a_bad_proxy_url)
 
 namespace {
 
-// A service whose image never finishes: a create answers one task, its result is completed
-// with an image on this server, which sends 100,000 bytes of a 200,000-byte PNG and then
-// nothing until the server stops.
+// A service of one task: a create answers it, its result is completed with an image on this
+// server, `/img/<image_name>`: a 200,000-byte PNG, which stalls after 100,000 bytes (until
+// the server stops) when `stall`.
 class stalling_service {
 public:
-    stalling_service()
+    explicit stalling_service(bool stall = true, std::string image_name = "a.png")
+        : stall_(stall), image_name_(std::move(image_name))
     {
         thread_ = std::thread([this] { accept_loop(); });
     }
@@ -1259,11 +1260,12 @@ private:
                 body = R"({"code":1000,"msg":"OK","data":{"_id":")" + id + R"(","image_status":1}})";
             } else if (head.find("infobymodelid") != std::string::npos) {
                 body = R"({"code":1000,"msg":"OK","data":{"_id":")" + id + R"(","image_status":3,"image":")" +
-                       base_url() + R"(/img/a.png"}})";
+                       base_url() + "/img/" + image_name_ + R"("}})";
             } else {
                 const std::string part = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 200000\r\n\r\n"
-                                         "\x89PNG\r\n\x1a\n" + std::string(100000 - 8, '\0');
+                                         "\x89PNG\r\n\x1a\n" + std::string((stall_ ? 100000 : 200000) - 8, '\0');
                 boost::asio::write(s, boost::asio::buffer(part), ec);
+                if (!stall_) continue;
                 char c;
                 s.read_some(boost::asio::buffer(&c, 1), ec);  // until the client goes or the server stops
                 return;
@@ -1275,6 +1277,8 @@ private:
         }
     }
 
+    const bool stall_;
+    const std::string image_name_;
     boost::asio::io_context ioc_;
     tcp::acceptor acceptor_{ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}};
     std::atomic<bool> stopped_{false};
@@ -1326,4 +1330,30 @@ BOOST_DATA_TEST_CASE(a_signal_during_a_download_leaves_no_temporary_file,
     for (const auto& e : fs::directory_iterator(out)) left.push_back(e.path().filename().string());
     for (const auto& name : left) BOOST_TEST(name.find(".part-") == std::string::npos, name);
     BOOST_TEST(r.err.find(api_key) == std::string::npos);
+}
+
+// An image whose URL says .gif but whose bytes are a PNG is saved as .png by wait and batch,
+// as generate names it (helper-15's audit: wait --out and batch took the URL's extension).
+BOOST_DATA_TEST_CASE(a_saved_image_is_named_by_its_content, bdata::make({"wait", "batch"}), command)
+{
+    stalling_service svc(false, "a.gif");
+    akool_test::temp_dir work{"akool-cli-ext-"};
+    const std::string out = work.path() + "/out";
+    std::vector<std::string> args;
+    if (std::string(command) == "wait") {
+        args = {"wait", "0123456789abcdef01234567", "--out", out};
+    } else {
+        std::ofstream(work.path() + "/m.jsonl") << "{\"prompt\":\"a cat\",\"resolution\":\"1080p\"}\n";
+        args = {"batch", work.path() + "/m.jsonl", "--out", out};
+    }
+    auto r = run_tool(args, {{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}});
+    BOOST_TEST(r.exit_code == 0, r.out << r.err);
+    BOOST_TEST(fs::exists(out + "/0123456789abcdef01234567.png"));
+    BOOST_TEST(!fs::exists(out + "/0123456789abcdef01234567.gif"));
+    BOOST_TEST(r.out.find("0123456789abcdef01234567.png") != std::string::npos, r.out);
+    if (std::string(command) == "batch") {
+        std::ifstream in(out + "/.akool-batch.jsonl");
+        const std::string journal((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        BOOST_TEST(journal.find("0123456789abcdef01234567.png\"") != std::string::npos, journal);
+    }
 }
