@@ -155,6 +155,13 @@ public:
         return &it->second;
     }
 
+    /// True when `stem`, exactly, is claimed.
+    bool holds(std::string_view stem) const
+    {
+        auto it = held_.find(akool::file_stem_key(stem));
+        return it != held_.end() && it->second.stem == stem;
+    }
+
     /// "the file STEM of line N", and how `stem` differs from it when only in letter case.
     static std::string describe(std::string_view stem, const holder& h)
     {
@@ -166,6 +173,24 @@ public:
 private:
     std::map<std::string, holder> held_;
 };
+
+/// The stem of a download's temporary file name, `STEM.EXT.part-XXXXXXXX` (EXT one the batch
+/// names images with, X a lower-case hex digit: detail::atomic_file_writer's names), else "".
+inline std::string stem_of_part_file(std::string_view name)
+{
+    constexpr std::string_view part = ".part-";
+    if (name.size() < part.size() + 8) return {};
+    const std::string_view digits = name.substr(name.size() - 8);
+    for (char c : digits)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+    name.remove_suffix(8);
+    if (name.substr(name.size() - part.size()) != part) return {};
+    name.remove_suffix(part.size());
+    for (std::string_view ext : {".png", ".jpg", ".jpeg", ".gif", ".webp"})
+        if (name.size() > ext.size() && name.substr(name.size() - ext.size()) == ext)
+            return std::string(name.substr(0, name.size() - ext.size()));
+    return {};
+}
 
 /// A manifest read and validated: `lines` holds every non-blank line; `errors` one text per
 /// bad line ("line N: field: message; field: message"), `line_count` the file's lines;

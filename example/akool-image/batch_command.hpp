@@ -134,6 +134,7 @@ public:
                     if (tasks[k].saved == saved && !tasks[k].failed) claim_stem(i, k, tasks[k].id);
             }
         if (fatal_) return finish();
+        remove_stale_parts();
         for (std::size_t i = 0; i < m_.lines.size(); ++i) {
             const std::size_t n = m_.lines[i].number;
             switch (j_.next(n, o_.resend_unknown)) {
@@ -170,6 +171,21 @@ private:
     };
 
     const cli::manifest_line& line(std::size_t i) const { return m_.lines[i]; }
+
+    // Removes the temporary files of this job's images that a killed run left (kill -9, a
+    // power cut: a download never finished), before anything starts; the journal's lock
+    // keeps a second run of the job out. Only names of stems this run claims.
+    void remove_stale_parts()
+    {
+        std::error_code ec;
+        std::filesystem::directory_iterator it(o_.out_dir, ec), end;
+        for (; !ec && it != end; it.increment(ec)) {
+            const std::string stem = cli::stem_of_part_file(it->path().filename().string());
+            std::error_code rec;
+            if (!stem.empty() && stems_.holds(stem) && std::filesystem::remove(it->path(), rec))
+                p_.warning("removed " + it->path().string() + ", the unfinished download of a killed run");
+        }
+    }
 
     void start_next()
     {

@@ -1199,12 +1199,12 @@ BOOST_AUTO_TEST_CASE(no_proxy_and_a_bad_proxy_url)
 namespace {
 
 // A service of one task: a create answers it, its result is completed with an image on this
-// server, `/img/<image_name>`: a 200,000-byte PNG, which stalls after 100,000 bytes (until
-// the server stops) when `stall`.
+// server, `/img/<image_name>`: a 200,000-byte PNG, whose first `stalls` downloads stall
+// after 100,000 bytes (until the client goes or the server stops).
 class stalling_service {
 public:
-    explicit stalling_service(bool stall = true, std::string image_name = "a.png")
-        : stall_(stall), image_name_(std::move(image_name))
+    explicit stalling_service(int stalls = 1000, std::string image_name = "a.png")
+        : stalls_(stalls), image_name_(std::move(image_name))
     {
         thread_ = std::thread([this] { accept_loop(); });
     }
@@ -1262,10 +1262,11 @@ private:
                 body = R"({"code":1000,"msg":"OK","data":{"_id":")" + id + R"(","image_status":3,"image":")" +
                        base_url() + "/img/" + image_name_ + R"("}})";
             } else {
+                const bool stall = stalls_-- > 0;
                 const std::string part = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 200000\r\n\r\n"
-                                         "\x89PNG\r\n\x1a\n" + std::string((stall_ ? 100000 : 200000) - 8, '\0');
+                                         "\x89PNG\r\n\x1a\n" + std::string((stall ? 100000 : 200000) - 8, '\0');
                 boost::asio::write(s, boost::asio::buffer(part), ec);
-                if (!stall_) continue;
+                if (!stall) continue;
                 char c;
                 s.read_some(boost::asio::buffer(&c, 1), ec);  // until the client goes or the server stops
                 return;
@@ -1277,7 +1278,7 @@ private:
         }
     }
 
-    const bool stall_;
+    std::atomic<int> stalls_;
     const std::string image_name_;
     boost::asio::io_context ioc_;
     tcp::acceptor acceptor_{ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}};
@@ -1336,7 +1337,7 @@ BOOST_DATA_TEST_CASE(a_signal_during_a_download_leaves_no_temporary_file,
 // as generate names it (helper-15's audit: wait --out and batch took the URL's extension).
 BOOST_DATA_TEST_CASE(a_saved_image_is_named_by_its_content, bdata::make({"wait", "batch"}), command)
 {
-    stalling_service svc(false, "a.gif");
+    stalling_service svc(0, "a.gif");
     akool_test::temp_dir work{"akool-cli-ext-"};
     const std::string out = work.path() + "/out";
     std::vector<std::string> args;
@@ -1356,4 +1357,42 @@ BOOST_DATA_TEST_CASE(a_saved_image_is_named_by_its_content, bdata::make({"wait",
         const std::string journal((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         BOOST_TEST(journal.find("0123456789abcdef01234567.png\"") != std::string::npos, journal);
     }
+}
+
+// A batch killed (SIGKILL) during a download leaves its temporary file; the next run removes it
+// before it starts, and saves the image (helper-15's audit: the .part file stayed for good).
+BOOST_AUTO_TEST_CASE(a_resumed_batch_removes_a_killed_runs_temporary_file)
+{
+    stalling_service svc(1);
+    akool_test::temp_dir work{"akool-cli-kill-"};
+    const std::string out = work.path() + "/out";
+    const std::string manifest = work.path() + "/m.jsonl";
+    std::ofstream(manifest) << "{\"prompt\":\"a cat\",\"resolution\":\"1080p\"}\n";
+    const std::map<std::string, std::string> env{{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}};
+    auto killed = akool_test::run_process("/bin/sh",
+                                          {"-c",
+                                           "tool=$0; out=$1; shift 1\n"
+                                           "\"$tool\" \"$@\" & pid=$!\n"
+                                           "i=0\n"
+                                           "while [ $i -lt 400 ]; do\n"
+                                           "  for f in \"$out\"/*.part-*; do [ -e \"$f\" ] && break 2; done\n"
+                                           "  sleep 0.05; i=$((i+1))\n"
+                                           "done\n"
+                                           "kill -KILL $pid; wait $pid; echo \"exit=$?\"",
+                                           tool_path(), out, "batch", manifest, "--out", out},
+                                          env, "/dev/null", 60s);
+    BOOST_TEST(killed.out.find("exit=137") != std::string::npos, killed.out << killed.err);
+    auto parts = [&] {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(out))
+            if (e.path().filename().string().find(".part-") != std::string::npos)
+                names.push_back(e.path().filename().string());
+        return names;
+    };
+    BOOST_TEST_REQUIRE(parts().size() == 1u, "the killed run left no temporary file to remove");
+    auto r = run_tool({"batch", manifest, "--out", out}, env);
+    BOOST_TEST(r.exit_code == 0, r.out << r.err);
+    BOOST_TEST(parts().empty());
+    BOOST_TEST(fs::exists(out + "/0123456789abcdef01234567.png"));
+    BOOST_TEST(r.err.find("the unfinished download of a killed run") != std::string::npos, r.err);
 }
