@@ -1289,6 +1289,34 @@ private:
     std::thread thread_;
 };
 
+// The arguments of `akool-image wait` of stalling_service's task into `out`, or of a batch of
+// one line (its manifest written in `dir`) into `out`.
+std::vector<std::string> one_task_command(const std::string& command, const std::string& dir, const std::string& out)
+{
+    if (command == "wait") return {"wait", "0123456789abcdef01234567", "--out", out};
+    std::ofstream(dir + "/m.jsonl") << "{\"prompt\":\"a cat\",\"resolution\":\"1080p\"}\n";
+    return {"batch", dir + "/m.jsonl", "--out", out};
+}
+
+// Runs akool-image with `args` in the background and sends it `sig` (a number) once a download's
+// temporary file shows in `out`; stdout ends with "exit=N", the tool's status as sh reports it.
+akool_test::run_result run_signalled_during_a_download(const std::string& out, int sig, std::vector<std::string> args,
+                                                       const std::map<std::string, std::string>& env)
+{
+    std::vector<std::string> sh{"-c",
+                                "tool=$0; out=$1; sig=$2; shift 2\n"
+                                "\"$tool\" \"$@\" & pid=$!\n"
+                                "i=0\n"
+                                "while [ $i -lt 400 ]; do\n"
+                                "  for f in \"$out\"/*.part-*; do [ -e \"$f\" ] && break 2; done\n"
+                                "  sleep 0.05; i=$((i+1))\n"
+                                "done\n"
+                                "kill -$sig $pid; wait $pid; echo \"exit=$?\"",
+                                tool_path(), out, std::to_string(sig)};
+    sh.insert(sh.end(), args.begin(), args.end());
+    return akool_test::run_process("/bin/sh", sh, env, "/dev/null", 60s);
+}
+
 } // namespace
 
 // SIGINT or SIGTERM while an image downloads: the temporary file goes, and the command exits
@@ -1300,29 +1328,9 @@ BOOST_DATA_TEST_CASE(a_signal_during_a_download_leaves_no_temporary_file,
     stalling_service svc;
     akool_test::temp_dir work{"akool-cli-signal-"};
     const std::string out = work.path() + "/out";
-    std::vector<std::string> args{"/bin/sh", "-c",
-                                  "tool=$0; out=$1; sig=$2; shift 2\n"
-                                  "\"$tool\" \"$@\" & pid=$!\n"
-                                  "i=0\n"
-                                  "while [ $i -lt 400 ]; do\n"
-                                  "  for f in \"$out\"/*.part-*; do [ -e \"$f\" ] && break 2; done\n"
-                                  "  sleep 0.05; i=$((i+1))\n"
-                                  "done\n"
-                                  "kill -$sig $pid; wait $pid; echo \"exit=$?\"",
-                                  tool_path(), out, std::to_string(sig)};
-    if (std::string(command) == "wait") {
-        for (const char* a : {"wait", "0123456789abcdef01234567", "--out"}) args.emplace_back(a);
-        args.push_back(out);
-    } else {
-        std::ofstream(work.path() + "/m.jsonl") << "{\"prompt\":\"a cat\",\"resolution\":\"1080p\"}\n";
-        for (const char* a : {"batch"}) args.emplace_back(a);
-        args.push_back(work.path() + "/m.jsonl");
-        args.push_back("--out");
-        args.push_back(out);
-    }
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    auto r = akool_test::run_process(args[0], rest, {{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}},
-                                     "/dev/null", 60s);
+    const std::vector<std::string> args = one_task_command(command, work.path(), out);
+    auto r = run_signalled_during_a_download(out, sig, args,
+                                             {{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}});
     BOOST_TEST(!r.timed_out);
     BOOST_TEST(r.out.find("exit=" + std::to_string(128 + sig)) != std::string::npos, r.out << r.err);
     BOOST_TEST(r.err.find(std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM")) != std::string::npos,
@@ -1340,13 +1348,7 @@ BOOST_DATA_TEST_CASE(a_saved_image_is_named_by_its_content, bdata::make({"wait",
     stalling_service svc(0, "a.gif");
     akool_test::temp_dir work{"akool-cli-ext-"};
     const std::string out = work.path() + "/out";
-    std::vector<std::string> args;
-    if (std::string(command) == "wait") {
-        args = {"wait", "0123456789abcdef01234567", "--out", out};
-    } else {
-        std::ofstream(work.path() + "/m.jsonl") << "{\"prompt\":\"a cat\",\"resolution\":\"1080p\"}\n";
-        args = {"batch", work.path() + "/m.jsonl", "--out", out};
-    }
+    const std::vector<std::string> args = one_task_command(command, work.path(), out);
     auto r = run_tool(args, {{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}});
     BOOST_TEST(r.exit_code == 0, r.out << r.err);
     BOOST_TEST(fs::exists(out + "/0123456789abcdef01234567.png"));
@@ -1369,18 +1371,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_batch_removes_a_killed_runs_temporary_file)
     const std::string manifest = work.path() + "/m.jsonl";
     std::ofstream(manifest) << "{\"prompt\":\"a cat\",\"resolution\":\"1080p\"}\n";
     const std::map<std::string, std::string> env{{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}};
-    auto killed = akool_test::run_process("/bin/sh",
-                                          {"-c",
-                                           "tool=$0; out=$1; shift 1\n"
-                                           "\"$tool\" \"$@\" & pid=$!\n"
-                                           "i=0\n"
-                                           "while [ $i -lt 400 ]; do\n"
-                                           "  for f in \"$out\"/*.part-*; do [ -e \"$f\" ] && break 2; done\n"
-                                           "  sleep 0.05; i=$((i+1))\n"
-                                           "done\n"
-                                           "kill -KILL $pid; wait $pid; echo \"exit=$?\"",
-                                           tool_path(), out, "batch", manifest, "--out", out},
-                                          env, "/dev/null", 60s);
+    auto killed = run_signalled_during_a_download(out, SIGKILL, {"batch", manifest, "--out", out}, env);
     BOOST_TEST(killed.out.find("exit=137") != std::string::npos, killed.out << killed.err);
     auto parts = [&] {
         std::vector<std::string> names;
