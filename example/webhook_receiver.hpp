@@ -362,10 +362,14 @@ private:
                 if (!w.expired()) live.push_back(std::move(w));
             sessions_ = std::move(live);
             if (sessions_.size() >= std::max<std::size_t>(opts_.max_connections, 1)) {
+                {
+                    // Counted before the close: a sender that sees its connection end then
+                    // finds it counted (the test's loop connected a second one, and saw 2).
+                    std::lock_guard<std::mutex> lock(mtx_);
+                    counters_.refused_connections++;
+                }
                 error_code ignored;  // full: the sender retries later; memory stays bounded
                 sock.close(ignored);
-                std::lock_guard<std::mutex> lock(mtx_);
-                counters_.refused_connections++;
             } else {
                 auto s = std::make_shared<session>(*this, std::move(sock));
                 sessions_.push_back(s);
