@@ -13,6 +13,7 @@
 #include <akool/batch_journal.hpp>
 #include <akool/json.hpp>
 #include <akool/validate.hpp>
+#include <akool/detail/atomic_file.hpp>
 
 #include <boost/json.hpp>
 
@@ -175,17 +176,10 @@ private:
 };
 
 /// The stem of a download's temporary file name, `STEM.EXT.part-XXXXXXXX` (EXT one the batch
-/// names images with, X a lower-case hex digit: detail::atomic_file_writer's names), else "".
+/// names images with; the form detail::atomic_file_writer gives), else "".
 inline std::string stem_of_part_file(std::string_view name)
 {
-    constexpr std::string_view part = ".part-";
-    if (name.size() < part.size() + 8) return {};
-    const std::string_view digits = name.substr(name.size() - 8);
-    for (char c : digits)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
-    name.remove_suffix(8);
-    if (name.substr(name.size() - part.size()) != part) return {};
-    name.remove_suffix(part.size());
+    name = akool::detail::atomic_file_writer::target_of_temp_name(name);
     for (std::string_view ext : {".png", ".jpg", ".jpeg", ".gif", ".webp"})
         if (name.size() > ext.size() && name.substr(name.size() - ext.size()) == ext)
             return std::string(name.substr(0, name.size() - ext.size()));

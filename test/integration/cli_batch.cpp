@@ -98,6 +98,15 @@ struct fixture {
         return r;
     }
 
+    /// The names in the output directory, sorted.
+    std::vector<std::string> files() const
+    {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(out)) names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+
     /// The emulator's counters, read over HTTP as a user would.
     boost::json::object stats() const
     {
@@ -299,9 +308,7 @@ BOOST_AUTO_TEST_CASE(a_task_id_that_names_another_images_file_is_not_written)
     f.srv.set_next_task_ids({"pic-a", "PIC-A", "Sunset", "line-4-task"});
     auto r = f.run({"--concurrency", "1"});
     BOOST_TEST(r.exit_code == 3, r.out << r.err);
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(f.out)) files.push_back(e.path().filename().string());
-    std::sort(files.begin(), files.end());
+    const std::vector<std::string> files = f.files();
     BOOST_TEST(files == (std::vector<std::string>{".akool-batch.jsonl", "pic-a.png", "sunset.png"}),
                boost::algorithm::join(files, " "));
     const std::string all = r.out + r.err;
@@ -340,9 +347,7 @@ BOOST_AUTO_TEST_CASE(a_reply_with_fewer_tasks_overwrites_nothing)
     f.srv.set_next_task_counts({1});
     auto r = f.run({"--concurrency", "1"});
     BOOST_TEST(r.exit_code == 0, r.out << r.err);
-    std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(f.out)) files.push_back(e.path().filename().string());
-    std::sort(files.begin(), files.end());
+    const std::vector<std::string> files = f.files();
     BOOST_TEST(files == (std::vector<std::string>{".akool-batch.jsonl", "cat-1.png", "cat.png"}),
                boost::algorithm::join(files, " "));
     auto j = f.journal(2);

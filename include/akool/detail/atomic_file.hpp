@@ -144,7 +144,7 @@ public:
     // ENAMETOOLONG for its temporary file, or only for some random numbers (helper-15's audit).
     static std::string temp_name(const std::string& base, std::uint32_t r)
     {
-        constexpr std::size_t name_max = 255, suffix = 14;  // ".part-" and 8 digits
+        constexpr std::size_t name_max = 255, suffix = temp_suffix.size() + 8;
 #ifdef _WIN32
         const std::size_t slash = base.find_last_of("/\\");
 #else
@@ -158,12 +158,27 @@ public:
         }
         static constexpr char hex[] = "0123456789abcdef";
         std::string out(base, 0, keep);
-        out += ".part-";
+        out += temp_suffix;
         for (int shift = 28; shift >= 0; shift -= 4) out += hex[(r >> shift) & 15u];
         return out;
     }
 
+    // The target's file name of a temporary file's name (temp_name's form: NAME.part- and 8
+    // lower-case hex digits), else empty: to find the ones a killed process left.
+    static std::string_view target_of_temp_name(std::string_view name) noexcept
+    {
+        if (name.size() < temp_suffix.size() + 8) return {};
+        for (char c : name.substr(name.size() - 8))
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+        name.remove_suffix(8);
+        if (name.substr(name.size() - temp_suffix.size()) != temp_suffix) return {};
+        name.remove_suffix(temp_suffix.size());
+        return name;
+    }
+
 private:
+    static constexpr std::string_view temp_suffix = ".part-";
+
     // Opens `path` for writing only if this call creates it (O_EXCL: never through a link).
     static std::FILE* create_new(const char* path) noexcept
     {
