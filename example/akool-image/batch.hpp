@@ -29,9 +29,9 @@ inline const char* const batch_usage =
     "                         [--max-retry-after S] [--resend-unknown] [--json]\n"
     "  MANIFEST is JSON Lines: one create body per line (prompt, source_images, scale,\n"
     "  resolution, batch_quantity, similar, negative_prompt, model_name, webhookurl) and an\n"
-    "  optional \"name\", the stem of the output files (1 to 64 of A-Z a-z 0-9 _ -; a batch of\n"
-    "  several images adds -1, -2, ...; without a name, the task id; letter case aside, each\n"
-    "  file name goes to one image). Blank lines are skipped.\n"
+    "  optional \"name\", the stem of the output files (1 to 64 of A-Z a-z 0-9 _ -, not a\n"
+    "  Windows device name such as NUL; a batch of several images adds -1, -2, ...; without a\n"
+    "  name, the task id; letter case aside, each file name goes to one image). Blank lines are skipped.\n"
     "  Every line is validated before anything is sent.\n"
     "  --out DIR             where the images go (required)\n"
     "  --concurrency N       lines in progress at once, 1 to 256 (default 4)\n"
@@ -239,7 +239,7 @@ inline manifest read_manifest(std::string_view text)
                 issues.push_back({"name", akool::issue_code::invalid_value, akool::severity::error, "must be a string"});
             else if (!akool::is_safe_file_stem(std::string_view(n->get_string().data(), n->get_string().size())))
                 issues.push_back({"name", akool::issue_code::invalid_value, akool::severity::error,
-                                  "must be 1 to 64 characters of A-Z a-z 0-9 _ -"});
+                                  "must be " + std::string(akool::detail::task_id_rule)});
             else
                 line.name = std::string(n->get_string());
         }

@@ -248,7 +248,7 @@ private:
                 for (const auto& t : tasks)
                     if (!akool::is_safe_file_stem(t.id)) {
                         ec = akool::error::bad_response;
-                        diag->client_message = "a task id is not 1 to 64 characters of A-Z a-z 0-9 _ -";
+                        diag->client_message = "a task id is not " + std::string(akool::detail::task_id_rule);
                         break;
                     }
                 if (tasks.empty()) {

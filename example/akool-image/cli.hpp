@@ -94,7 +94,8 @@ inline const char* const usage =
     "signal ends the tool at once). The reason is one line on stderr. When some images of a batch fail, every saved one is still reported (\"saved\n"
     "PATH\", or a \"saved\" event) and every failure too (a line on stderr; with --json an\n"
     "\"error\" event); the exit code is the first failure's. Task ids other than 1 to 64\n"
-    "characters of A-Z a-z 0-9 _ - are never used as file names.\n";
+    "characters of A-Z a-z 0-9 _ - (or a Windows device name such as NUL) are never used as\n"
+    "file names, nor two ids that differ only in letter case.\n";
 
 enum class command { generate, status, wait };
 

@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -691,12 +692,26 @@ int run_wait(const cli::options& o)
     printer p(o.json, cli::secrets_from_env());
     environment env;
     failure f;
-    if (o.out_dir_given)
-        for (const auto& id : o.ids)
+    if (o.out_dir_given) {
+        // Each id names its own file: ids equal but for letter case name one file on a
+        // case-insensitive file system (macOS's, Windows's), where one image would replace the other.
+        std::map<std::string, const std::string*> stems;  // file_stem_key -> the id
+        for (const auto& id : o.ids) {
+            const std::string quoted = akool::detail::quote_task_id(id);
             if (!akool::is_valid_task_id(id))
-                return finish(p, {cli::exit_invalid, "wait: the task id " + akool::detail::quote_task_id(id) +
-                                                         " is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -; "
-                                                         "it cannot name a file in --out"});
+                return finish(p, {cli::exit_invalid, "wait: the task id " + quoted + " is not " +
+                                                         std::string(akool::detail::task_id_rule) +
+                                                         "; it cannot name a file in --out"});
+            auto [it, fresh] = stems.emplace(akool::file_stem_key(id), &id);
+            if (!fresh)
+                return finish(p, {cli::exit_invalid,
+                                  "wait: the task id " + quoted +
+                                      (*it->second == id ? " is given twice"
+                                                         : " and " + akool::detail::quote_task_id(*it->second) +
+                                                               " differ only in letter case") +
+                                      "; with --out they would name one file"});
+        }
+    }
     if (!read_environment(env, true, f)) return finish(p, f);
     if (!o.out_dir.empty() && o.out_dir_given && !prepare_out_dir(o.out_dir, f)) return finish(p, f);
     limit_timeouts(env.transport, o.timeout);

@@ -49,7 +49,7 @@ enum class error : int {
                               ///< 16, 24 or 32 bytes; client id 16 bytes, the IV)
     webhook_duplicate,        ///< a valid callback already accepted (same ciphertext) by the
                               ///< `webhook_options::replay_guard`
-    invalid_task_id,          ///< a task id is not 1 to 64 characters of [A-Za-z0-9_-]
+    invalid_task_id,          ///< a task id cannot name a file
                               ///< (`is_valid_task_id`), or differs from another task's of the
                               ///< batch only in letter case; it was not used as a file name
     too_many_redirects,       ///< a download was redirected more than 5 times, or in a loop

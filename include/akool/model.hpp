@@ -206,11 +206,35 @@ inline int image_count(const image_request& req) noexcept { return req.batch_qua
 /// The longest task id accepted (`is_valid_task_id`).
 inline constexpr std::size_t max_task_id_size = 64;
 
+namespace detail {
+
+/// True when `stem` is a name Windows keeps for a device (CON, PRN, AUX, NUL, COM0 to COM9,
+/// LPT0 to LPT9, in any letter case): a file "NUL.png" there is the null device, so an image
+/// "saved" under it is lost.
+constexpr bool is_windows_device_name(std::string_view stem) noexcept
+{
+    if (stem.size() != 3 && stem.size() != 4) return false;
+    char l[3] = {};
+    for (std::size_t i = 0; i < 3; ++i)
+        l[i] = (stem[i] >= 'A' && stem[i] <= 'Z') ? static_cast<char>(stem[i] - 'A' + 'a') : stem[i];
+    const std::string_view head(l, 3);
+    if (stem.size() == 3) return head == "con" || head == "prn" || head == "aux" || head == "nul";
+    return (head == "com" || head == "lpt") && stem[3] >= '0' && stem[3] <= '9';
+}
+
+/// `is_valid_task_id`'s rule in words, for the messages that refuse an id or a file name.
+inline constexpr std::string_view task_id_rule =
+    "1 to 64 characters of A-Z, a-z, 0-9, _ and -, and not a Windows device name (CON, PRN, AUX, NUL, COM0 "
+    "to COM9, LPT0 to LPT9)";
+
+} // namespace detail
+
 /// The documented shape of a task id: 1 to 64 characters of `A-Z a-z 0-9 _ -` (the service's
-/// ids are 24 hex digits). A task id is service data: only an id of this shape becomes a file
+/// ids are 24 hex digits), and not a name Windows keeps for a device (`CON`, `NUL`, `COM1`, ...
+/// in any letter case). A task id is service data: only an id of this shape becomes a file
 /// name (`generate` with an output directory, `akool-image wait --out`); anything else (`..`,
-/// a path, a NUL, an empty or huge id) is refused with `error::invalid_task_id` before any
-/// file is written.
+/// a path, a NUL, an empty or huge id, a device) is refused with `error::invalid_task_id`
+/// before any file is written.
 constexpr bool is_valid_task_id(std::string_view id) noexcept
 {
     if (id.empty() || id.size() > max_task_id_size) return false;
@@ -218,7 +242,7 @@ constexpr bool is_valid_task_id(std::string_view id) noexcept
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
         if (!ok) return false;
     }
-    return true;
+    return !detail::is_windows_device_name(id);
 }
 
 /// The key under which file name stems are compared: `stem` with its ASCII letters in lower

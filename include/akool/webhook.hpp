@@ -170,7 +170,7 @@ AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string
 /// it decrypts, with a whole number of blocks and valid padding (`webhook_decrypt_failed`);
 /// the plaintext is a JSON object (`webhook_bad_json`); it has a string `_id` and a numeric
 /// `status` (`webhook_missing_field`), the `_id` a task id, 1 to 64 characters of
-/// `[A-Za-z0-9_-]` (`is_valid_task_id`; else `invalid_task_id`, so that a receiver never
+/// `[A-Za-z0-9_-]` and not a Windows device name (`is_valid_task_id`; else `invalid_task_id`, so that a receiver never
 /// looks up, or names a file after, "" or a path), the status an integer within `int`, an
 /// integral float such as `3.0` included (`webhook_bad_json`); last, with
 /// `opts.replay_guard` set, it was not accepted before (`webhook_duplicate`), and is recorded.

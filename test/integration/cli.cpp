@@ -704,6 +704,7 @@ const std::vector<hostile_id_case> hostile_ids = {
     {"NUL", std::string("a\0b", 3)},
     {"empty", ""},
     {"10,000 characters", std::string(10000, 'a')},
+    {"Windows device", "nul"},
 };
 
 } // namespace
@@ -736,6 +737,22 @@ BOOST_DATA_TEST_CASE(wait_refuses_a_task_id_that_cannot_name_a_file, bdata::make
         BOOST_TEST(r.exit_code == 2, r.err);
         check_one_line_reason(r, "cannot name a file in --out");
     }
+    BOOST_TEST(e.srv.get_stats().requests == 0u, "nothing is sent");
+    BOOST_TEST(!fs::exists(out), "not even the directory is created");
+}
+
+// On a case-insensitive file system (macOS's, Windows's) ids equal but for letter case name
+// one file: one image would replace the other.
+BOOST_DATA_TEST_CASE(wait_refuses_ids_that_name_one_file,
+                     bdata::make(std::vector<std::string>{"Task-a", "task-A"}) ^
+                         bdata::make(std::vector<std::string>{"differ only in letter case", "is given twice"}),
+                     second, reason)
+{
+    emulator e;
+    std::string out = e.out_dir + "/out";
+    auto r = run_tool({"wait", "task-A", "other", second, "--out", out}, e.env());
+    BOOST_TEST(r.exit_code == 2, r.err);
+    check_one_line_reason(r, reason);
     BOOST_TEST(e.srv.get_stats().requests == 0u, "nothing is sent");
     BOOST_TEST(!fs::exists(out), "not even the directory is created");
 }

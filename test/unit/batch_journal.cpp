@@ -262,7 +262,10 @@ const std::vector<refusal> refusals = [] {
                  journal_error::out_of_order, "journal line 2"});
     v.push_back({"hostile task id",
                  header + good + "{\"line\":1,\"event\":\"created\",\"task_ids\":[\"../../x\"]}\n" + good,
-                 journal_error::out_of_order, "A-Za-z0-9_-"});
+                 journal_error::out_of_order, "a task id that is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -"});
+    v.push_back({"a Windows device as a task id",
+                 header + good + "{\"line\":1,\"event\":\"created\",\"task_ids\":[\"t1\",\"Aux\"]}\n" + good,
+                 journal_error::out_of_order, "not a Windows device name"});
     v.push_back({"a task id twice",
                  header + good + "{\"line\":1,\"event\":\"created\",\"task_ids\":[\"a\",\"b\",\"a\"]}\n" + good,
                  journal_error::out_of_order, "the task id \"a\" twice"});
@@ -325,7 +328,7 @@ BOOST_AUTO_TEST_CASE(safe_file_stems)
     BOOST_TEST(akool::is_safe_file_stem(std::string(64, 'z')));
     BOOST_TEST(!akool::is_safe_file_stem(std::string(65, 'z')));
     BOOST_TEST(!akool::is_safe_file_stem(""));
-    for (const char* bad : {"..", "a/b", "a\\b", "a.png", "a b", "\xc3\xa9", "a\n", "."})
+    for (const char* bad : {"..", "a/b", "a\\b", "a.png", "a b", "\xc3\xa9", "a\n", ".", "nul", "COM1", "Lpt0"})
         BOOST_TEST(!akool::is_safe_file_stem(bad), bad);
 }
 

@@ -344,7 +344,7 @@ BOOST_DATA_TEST_CASE(generate_refuses_a_create_reply_with_a_repeated_task_id, bd
 // Task ids are service data: only the documented shape becomes a file name.
 const std::vector<std::string> hostile_ids = {
     "..", "../../x", "/tmp/akool-abs", "a/b", "a\\b", std::string("a\0b", 3), std::string(10000, 'a'),
-    std::string(65, 'b'), "a b", "caf\xc3\xa9",
+    std::string(65, 'b'), "a b", "caf\xc3\xa9", "NUL", "con", "Com1", "lPt9", "aux", "prn",
 };
 
 BOOST_DATA_TEST_CASE(generate_refuses_task_ids_that_cannot_name_a_file,
@@ -405,6 +405,9 @@ BOOST_AUTO_TEST_CASE(task_id_shape)
     BOOST_TEST(akool::is_valid_task_id("A-z_09"));
     BOOST_TEST(akool::is_valid_task_id(std::string(64, 'a')));
     BOOST_TEST(!akool::is_valid_task_id(""));
+    // Names near a Windows device's are ids like any other.
+    for (const char* fine : {"CONS", "co", "nul1", "nul-1", "COM10", "COMa", "lpt", "LPT_1", "conin"})
+        BOOST_TEST(akool::is_valid_task_id(fine), fine);
     for (const auto& bad : hostile_ids) BOOST_TEST(!akool::is_valid_task_id(bad), akool::detail::quote_task_id(bad));
     BOOST_TEST(akool::detail::quote_task_id(std::string("a\0\"\\", 4)) == "\"a\\x00\\\"\\\\\"");
     BOOST_TEST(akool::detail::quote_task_id(std::string(10000, 'a')) == "\"" + std::string(40, 'a') + "\"... (10000 bytes)");

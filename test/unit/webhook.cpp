@@ -761,6 +761,7 @@ const std::vector<error_case> bad_payloads = {
     {R"({"_id":"","status":3})", error::invalid_task_id, "payload _id: empty"},
     {R"({"_id":"../../etc/passwd","status":3})", error::invalid_task_id, "payload _id: not 1 to 64 characters"},
     {"{\"_id\":\"" + std::string(65, 'a') + "\",\"status\":3}", error::invalid_task_id, "payload _id: not 1 to 64"},
+    {R"({"_id":"Com3","status":3})", error::invalid_task_id, "payload _id: not 1 to 64 characters"},
     {R"({"_id":"x"})", error::webhook_missing_field, "payload status: missing"},
     {R"({"_id":5,"status":3})", error::webhook_missing_field, "payload _id: an integer, expected a string"},
     {R"({"_id":null,"status":3})", error::webhook_missing_field},

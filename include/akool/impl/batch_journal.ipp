@@ -281,7 +281,7 @@ AKOOL_DECL bool batch_journal::apply(const entry& e, std::string& why)
         std::vector<journal_task> tasks;
         for (const auto& id : e.task_ids) {
             if (!is_safe_file_stem(id)) {
-                why = where + "a task id that is not 1 to 64 characters of [A-Za-z0-9_-]";
+                why = where + "a task id that is not " + std::string(detail::task_id_rule);
                 return false;
             }
             journal_task t;

@@ -38,8 +38,8 @@ inline const char* error_message(int v) noexcept
                "or 256) and the client id 16 bytes (the IV)";
     case error::webhook_duplicate: return "the webhook callback was already accepted (same ciphertext): a resend or a replay";
     case error::invalid_task_id:
-        return "the task id is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -, or differs from another task's "
-               "only in letter case; it was not used as a file name";
+        return "the task id cannot name a file (it is not of a task id's shape, is_valid_task_id), or differs from "
+               "another task's only in letter case; it was not used as a file name";
     case error::too_many_redirects:
         return "the download was redirected more than 5 times or in a loop; the redirects were not followed further";
     case error::insecure_redirect: return "the download over https was redirected to plain http, which is refused";

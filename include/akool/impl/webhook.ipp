@@ -212,8 +212,8 @@ inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_
     const std::string_view id_text(id->get_string().data(), id->get_string().size());
     if (!is_valid_task_id(id_text)) {
         webhook_fail(ec, diag, error::invalid_task_id,
-                     id_text.empty() ? "payload _id: empty"
-                                     : "payload _id: not 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
+                     id_text.empty() ? std::string("payload _id: empty")
+                                     : "payload _id: not " + std::string(task_id_rule));
         return {};
     }
     p.id = std::string(id_text);

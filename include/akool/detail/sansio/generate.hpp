@@ -101,9 +101,10 @@ public:
                 // Service data never becomes a path: a task whose id cannot name a file is not
                 // polled (its id may not even fit in a URL), downloaded or written.
                 t.diag.task_id = quote_task_id(task.id);
-                t.diag.client_message = "the service's task id " + t.diag.task_id +
-                                        " is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -: it was not used as "
-                                        "a file name, nothing was written (the task exists on the service)";
+                t.diag.client_message = "the service's task id " + t.diag.task_id + " is not " +
+                                        std::string(task_id_rule) +
+                                        ": it was not used as a file name, nothing was written (the task exists on "
+                                        "the service)";
                 end(i, make_error_code(error::invalid_task_id));
                 continue;
             }
