@@ -11,6 +11,7 @@
 #include <ostream>
 #include <array>
 #include <utility>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -340,6 +341,33 @@ BOOST_AUTO_TEST_CASE(percent_encoding_round_trips_every_byte)
     BOOST_TEST(decoded == all);
     // 66 unreserved bytes stay as they are, the other 190 take three bytes each.
     BOOST_TEST(encoded.size() == 66u + 190u * 3u);
+}
+
+// What a message may show of a URL: never a query, a fragment or a password, whether the URL
+// is usable (shown as parsed) or not (shown as written, for the validator's messages).
+struct url_message_case {
+    std::string url, shown;
+};
+std::ostream& operator<<(std::ostream& os, const url_message_case& c) { return os << c.url; }
+
+const std::vector<url_message_case> url_messages = {
+    {"https://cdn.example.com/a/b.png?X-Amz-Signature=abc&t=1", "https://cdn.example.com/a/b.png?..."},
+    {"https://cdn.example.com/a/b.png#frag", "https://cdn.example.com/a/b.png"},
+    {"HTTP://Example.com:80/x?token=s3cret", "http://Example.com/x?..."},
+    {"https://[::1]:8443/p", "https://[::1]:8443/p"},
+    {"https://user:hun/ter2@host/p?sig=1", "https://***@host/p?..."},
+    {"ftp://user:pw@host/file#secret", "ftp://***@host/file#..."},
+    {"no scheme?key=1", "no scheme?..."},
+    {"https://host:99999/x?sig", "https://host:99999/x?..."},
+    {"", ""},
+};
+
+BOOST_DATA_TEST_CASE(a_url_in_a_message_hides_its_secrets, data::make(url_messages), c)
+{
+    const std::string shown = akool::detail::url_for_message(c.url);
+    BOOST_TEST(shown == c.shown);
+    for (const char* secret : {"X-Amz", "s3cret", "ter2", "pw@", "secret", "key=", "sig"})
+        BOOST_TEST(shown.find(secret) == std::string::npos, secret);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

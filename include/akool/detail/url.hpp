@@ -238,15 +238,38 @@ inline std::string url_authority(const url_parts& u)
     return s;
 }
 
-// An http(s) URL as a message may show it: scheme, authority and path, its query string (a
-// pre-signed URL's signature, a token) replaced by "?...". `url` must parse (parse_http_url).
+// A URL as a message may show it, never what a secret may live in: its query string and
+// fragment (a pre-signed URL's signature, a token) become "?..." or "#...", and any user
+// information (`user:password@`) "***@". A usable http(s) URL (parse_http_url) is shown as
+// parsed: scheme, authority, path. Any other text (an unusable URL a validation message
+// quotes, a hostile Location) is shown as written but for those parts; its user information
+// is found from the last '@' before the query, not before the first '/', since a password may
+// hold one (a path's '@' is then hidden too, which costs the message nothing). Not escaped:
+// the caller quotes it (quote, quote_printable) or diagnostics::summary escapes it.
 inline std::string url_for_message(std::string_view url)
 {
     url_parts u;
-    if (!parse_http_url(url, u)) return "(an unusable URL)";
-    const auto q = u.target.find('?');
-    return (u.tls ? "https://" : "http://") + url_authority(u) + u.target.substr(0, q) +
-           (q == std::string::npos ? "" : "?...");
+    if (parse_http_url(url, u)) {
+        const auto q = u.target.find('?');
+        return (u.tls ? "https://" : "http://") + url_authority(u) + u.target.substr(0, q) +
+               (q == std::string::npos ? "" : "?...");
+    }
+    const auto sep = url.find("://");
+    const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
+    const std::size_t q = url.find_first_of("?#", start);
+    const std::size_t rest = q == std::string_view::npos ? url.size() : q;
+    std::string_view head = url.substr(0, rest);
+    std::string out(head.substr(0, start));
+    const auto at = head.rfind('@');
+    if (at != std::string_view::npos && at >= start) {
+        out += "***";
+        head.remove_prefix(at);
+    } else {
+        head.remove_prefix(start);
+    }
+    out.append(head);
+    if (rest < url.size()) out += url[rest] == '?' ? "?..." : "#...";
+    return out;
 }
 
 // RFC 3986 5.2.4 on an absolute path ("/a/b/../c" -> "/a/c").

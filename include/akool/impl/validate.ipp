@@ -109,32 +109,6 @@ AKOOL_COLD inline std::string url_problem(std::string_view url)
     return "has an invalid host or port (the port must be 1 to 65535)";
 }
 
-// `url` as a message may quote it, though it is not a usable URL: any user information
-// (`user:password@`) replaced by "***@", and the query and fragment by "?..." or "#..." (a
-// pre-signed URL's signature or a token lives there), as detail::url_for_message does for
-// a usable URL. The user information is found from the last '@' before the query, not before
-// the first '/', since a password may hold one; a path's '@' is then hidden too, which costs
-// the message nothing.
-AKOOL_COLD inline std::string redact_url(std::string_view url)
-{
-    const auto sep = url.find("://");
-    const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
-    const std::size_t q = url.find_first_of("?#", start);
-    const std::size_t rest = q == std::string_view::npos ? url.size() : q;
-    std::string_view head = url.substr(0, rest);
-    std::string out(head.substr(0, start));
-    const auto at = head.rfind('@');
-    if (at != std::string_view::npos && at >= start) {
-        out += "***";
-        head.remove_prefix(at);
-    } else {
-        head.remove_prefix(start);
-    }
-    out.append(head);
-    if (rest < url.size()) out += url[rest] == '?' ? "?..." : "#...";
-    return out;
-}
-
 // Adds a finding whose message is the concatenation of `message`.
 AKOOL_COLD inline void add(std::vector<validation_issue>& out, std::string_view field, issue_code code,
                            severity sev, std::initializer_list<std::string_view> message)
@@ -165,7 +139,7 @@ inline void check_url(std::vector<validation_issue>& out, std::string_view field
                       std::string_view url)
 {
     if (is_http_url(url)) return;
-    std::string quoted = url.empty() ? std::string() : " " + quote(redact_url(url));
+    std::string quoted = url.empty() ? std::string() : " " + quote(url_for_message(url));
     add(out, field, issue_code::invalid_url, severity::error,
         {what, quoted, " ", url_problem(url), "; give an absolute http:// or https:// URL"});
 }
