@@ -564,11 +564,18 @@ inline std::vector<std::string> secrets_from_env()
     return out;
 }
 
-/// `text` with every occurrence of a secret replaced by "***".
+/// Secrets shorter than this are not scrubbed: they cannot be told from ordinary text, and
+/// replacing them everywhere garbles every message ("1101" with a key "1") and breaks the JSON
+/// lines. No credential the service issues is that short, and no message quotes one anyway:
+/// the scrub is the second line of defence.
+inline constexpr std::size_t min_scrubbed_secret = 8;
+
+/// `text` with every occurrence of a secret (of at least min_scrubbed_secret bytes) replaced
+/// by "***".
 inline std::string scrub(std::string text, const std::vector<std::string>& secrets)
 {
     for (const auto& s : secrets) {
-        if (s.empty()) continue;
+        if (s.size() < min_scrubbed_secret) continue;
         for (std::size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 3))
             text.replace(at, s.size(), "***");
     }

@@ -476,6 +476,26 @@ BOOST_AUTO_TEST_CASE(wrong_api_key_exits_3_with_1101)
     BOOST_TEST(e.srv.get_stats().creates_processed == 0u);
 }
 
+// The tool scrubs credentials from what it prints; a key too short to tell from ordinary text
+// ("1") is left alone rather than replaced everywhere (the reason's "1101", the JSON lines'
+// numbers).
+BOOST_AUTO_TEST_CASE(a_one_character_key_does_not_garble_the_output)
+{
+    emulator e;
+    auto env = e.env();
+    env["AKOOL_API_KEY"] = "1";
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir, "--json"}, env);
+    BOOST_TEST(r.exit_code == 3);
+    BOOST_TEST(r.out.find("***") == std::string::npos, r.out);
+    BOOST_TEST(r.out.find("1101") != std::string::npos, r.out);
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        boost::system::error_code jec;
+        boost::json::parse(line, jec);
+        BOOST_TEST(!jec, "not a JSON line: " << line);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(unknown_task_exits_3_with_1003)
 {
     emulator e;
