@@ -66,8 +66,8 @@ inline error_code make_error_code(journal_error e) noexcept
 }
 
 /// True when `name` can become a file name stem as it is: the shape of a task id
-/// (`is_valid_task_id`: 1 to 64 characters of `[A-Za-z0-9_-]`, not a Windows device name). The batch tool checks task ids
-/// and manifest `name`s with it.
+/// (`is_valid_task_id`: 1 to 64 characters of `[A-Za-z0-9_-]`, not a Windows device name).
+/// The batch tool checks task ids and manifest `name`s with it.
 constexpr bool is_safe_file_stem(std::string_view name) noexcept { return is_valid_task_id(name); }
 
 /// True when the service may have processed (and charged) a create that failed with `ec`:
