@@ -84,8 +84,8 @@ public:
     /// header name or value that is empty or holds CR, LF or NUL) completes through a post.
     /// @par Per-operation cancellation
     /// Terminal, partial and total cancellation on the handler's slot reach the step under
-    /// way (connect, handshake, write, read; a name resolution cannot be interrupted, the
-    /// signal takes effect when it ends); the exchange then completes with `asio::error::operation_aborted`
+    /// way, each as terminal (connect, handshake, write, read; a name resolution cannot be
+    /// interrupted, the signal takes effect when it ends); the exchange then completes with `asio::error::operation_aborted`
     /// (`maybe_sent` set once the request may have left) and its connection is closed, not
     /// reused. The client keeps a create's exchange to terminal cancellation.
     /// @par Object lifetimes

@@ -295,7 +295,12 @@ BOOST_AUTO_TEST_CASE(absolute_urls_to_other_hosts_share_the_pool)
     BOOST_TEST(cdn.connections() == 1);
 }
 
-BOOST_AUTO_TEST_CASE(cancellation_stops_an_exchange_in_flight)
+// Every type the client's reads accept reaches the transport's read of the reply (Beast's
+// composed read takes terminal only: the transport passes each type on as terminal).
+BOOST_DATA_TEST_CASE(cancellation_stops_an_exchange_in_flight,
+                     data::make({asio::cancellation_type::terminal, asio::cancellation_type::partial,
+                                 asio::cancellation_type::total}),
+                     type)
 {
     server srv(delayed_reply(std::chrono::milliseconds(1500)));
     asio::io_context ioc;
@@ -308,7 +313,7 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_an_exchange_in_flight)
                            done = true;
                        }));
     asio::steady_timer timer(ioc, std::chrono::milliseconds(100));
-    timer.async_wait([&](akool::error_code) { sig.emit(asio::cancellation_type::terminal); });
+    timer.async_wait([&](akool::error_code) { sig.emit(type); });
     auto start = std::chrono::steady_clock::now();
     ioc.run();
     BOOST_TEST(done);
@@ -829,6 +834,39 @@ BOOST_DATA_TEST_CASE(cancellation_ends_a_connect_and_its_attempts,
                                              make_error_code(asio::error::operation_aborted).message());
     BOOST_TEST(!out.res.maybe_sent);
     BOOST_TEST(t.connections_opened() == 0u);
+}
+
+// A reply whose body stalls half way ends at once on every cancellation type, over http and
+// https (Beast's composed read takes terminal only: the transport passes each type on as
+// terminal), and its connection is not kept.
+BOOST_DATA_TEST_CASE(cancellation_ends_a_body_that_stalls,
+                     data::make({asio::cancellation_type::terminal, asio::cancellation_type::partial,
+                                 asio::cancellation_type::total}) *
+                         data::make({false, true}),
+                     type, tls)
+{
+    raw_server srv([](int) { return "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + std::string(5000, 'x'); },
+                   tls);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(tls));
+    asio::cancellation_signal sig;
+    sent out;
+    akool::http_request req;
+    req.url = srv.base_url() + "/a.png";
+    req.timeout = std::chrono::seconds(20);
+    t.async_send(std::move(req), asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code e, akool::http_response r) {
+                     out.ec = e;
+                     out.res = std::move(r);
+                     out.done = true;
+                 }));
+    asio::steady_timer timer(ioc, std::chrono::milliseconds(300));  // the body's first bytes are in
+    timer.async_wait([&](akool::error_code) { sig.emit(type); });
+    const auto start = std::chrono::steady_clock::now();
+    ioc.run_for(std::chrono::seconds(5));
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(out.ec == asio::error::operation_aborted, out.ec.message());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(2)), "at once, not at the timeout");
+    BOOST_TEST(t.idle_connections() == 0u, "a cancelled connection is not reused");
 }
 
 // An address that refuses (nothing listens there) starts the next attempt at once, not after

@@ -7,6 +7,8 @@
 // (client_options::credentials) it gets a token, and a new one when that expires.
 #define BOOST_TEST_MODULE blocking_client
 #include <boost/test/unit_test.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 
 #include "../../example/emulator/emulator.hpp"
 #include "temp_dir.hpp"
@@ -266,6 +268,52 @@ BOOST_AUTO_TEST_CASE(a_callback_that_throws_ends_the_call_and_the_client_stays_u
     auto res = r.client.wait(tasks[1].id, fast_wait(), ec, diag);
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST((res.status == akool::image_status::completed));
+}
+
+// Each callback of the options throwing in a generate of two images to files: the exchange
+// hook at the create's exchange (1) or at a poll's (2, 3), a status change, a download's
+// progress. The generate ends promptly with that exception (an exchange hook that threw inside
+// a poll once left the generate waiting for that poll for ever), no temporary file is left,
+// and the client stays usable.
+BOOST_DATA_TEST_CASE(a_callback_that_throws_ends_a_generate,
+                     boost::unit_test::data::make({"exchange 1", "exchange 2", "exchange 3", "progress", "download"}),
+                     which_text)
+{
+    const std::string which = which_text;
+    emu::server srv(rig::emulator_options(ms(100)));
+    srv.start();
+    akool::client_options opts;
+    opts.base_url = srv.base_url();
+    opts.api_key = "facade-key";
+    int exchanges = 0;
+    opts.on_exchange = [&](const akool::exchange_record&) {
+        ++exchanges;
+        if (which == "exchange " + std::to_string(exchanges)) throw std::runtime_error("thrown by on_exchange");
+    };
+    akool::blocking_client client(opts);
+    akool_test::temp_dir tmp;
+    akool::generate_options g;
+    g.wait = fast_wait();
+    g.output_dir = tmp.path();
+    if (which == "progress")
+        g.wait.on_progress = [](const akool::progress_event&) { throw std::runtime_error("thrown by on_progress"); };
+    if (which == "download")
+        g.download_limits.on_progress = [](const akool::download_progress&) {
+            throw std::runtime_error("thrown by a download's on_progress");
+        };
+    akool::error_code ec;
+    akool::diagnostics diag;
+    const auto start = steady::now();
+    BOOST_CHECK_THROW(client.generate(two_images(), g, ec, diag), std::runtime_error);
+    BOOST_TEST((steady::now() - start < std::chrono::seconds(5)), "promptly");
+    for (const auto& e : fs::directory_iterator(tmp.path()))
+        BOOST_TEST(e.path().filename().string().find(".part") == std::string::npos, e.path());
+    exchanges = 100;  // no more throws
+    akool::generate_options fine;
+    fine.wait = fast_wait();
+    auto images = client.generate(two_images(), fine, ec, diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(images.size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(with_credentials_alone_it_gets_and_renews_its_token)

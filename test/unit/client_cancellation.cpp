@@ -15,10 +15,13 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "cancellation_names.hpp"
 
 #include <chrono>
+#include <optional>
+#include <thread>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -195,6 +198,89 @@ BOOST_DATA_TEST_CASE(a_create_backoff_stops_on_every_type, bdata::make(all_types
     BOOST_TEST(f.called);
     BOOST_TEST(f.got == asio::error::operation_aborted, f.got.message());
     BOOST_TEST(f.script.sent().size() == 1u, "no retry after the cancellation");
+}
+
+// A cancellation that comes after the timer of a poll delay or a backoff has expired, before
+// its handler has run, is honoured: the next poll, or the retry of a create, is not sent (it
+// once was, and the cancelled create was charged and reported a success). The window is made
+// certain: a timer that expires just before the library's blocks the thread past it, so that
+// the cancelling timer and the library's are taken in one pass, the cancelling one first.
+struct late_cancel {
+    fixture& f;
+    ctype type;
+    std::optional<asio::steady_timer> block, emit;
+
+    // Arms both against a library timer that expires `delay` after the fixture settled.
+    void arm(ms delay)
+    {
+        const auto wake_at = std::chrono::steady_clock::now() + delay;
+        block.emplace(f.ioc, wake_at - ms(10));
+        emit.emplace(f.ioc, wake_at - ms(5));
+        block->async_wait([](akool::error_code) { std::this_thread::sleep_for(ms(25)); });
+        emit->async_wait([this](akool::error_code) { f.sig.emit(type); });
+    }
+};
+
+BOOST_DATA_TEST_CASE(a_cancel_as_the_poll_delay_ends_stops_the_wait, bdata::make(all_types), kind)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request&) {
+        akool::http_response r;
+        r.status = 200;
+        r.body = queueing;
+        return r;
+    });
+    akool::wait_options w;
+    w.schedule = {ms(50), 1.0, ms(50), 0.0};
+    f.client.async_wait("t1", w, f.diag, f.handler());
+    f.settle();
+    BOOST_TEST_REQUIRE(f.script.sent().size() == 1u, "the first poll is made at once");
+    late_cancel cancel{f, kind, {}, {}};
+    cancel.arm(ms(50));
+    f.run_briefly();
+    BOOST_TEST(f.called);
+    BOOST_TEST(f.got == asio::error::operation_aborted, f.got.message());
+    BOOST_TEST(f.script.sent().size() == 1u, "no poll after the cancellation");
+}
+
+BOOST_DATA_TEST_CASE(a_cancel_as_a_create_backoff_ends_stops_the_retry, bdata::make(all_types), kind)
+{
+    fixture f;
+    akool::retry_policy p;
+    p.initial_backoff = ms(50);
+    p.max_backoff = ms(50);
+    p.jitter = 0;
+    f.client.set_retry_policy(p);
+    f.script.push_failure(asio::error::connection_refused, false).push_reply(200, created);
+    f.client.async_create(f.request(), f.diag, f.handler());
+    f.settle();
+    BOOST_TEST_REQUIRE(f.script.sent().size() == 1u, "refused before sending: a retry waits");
+    late_cancel cancel{f, kind, {}, {}};
+    cancel.arm(ms(50));
+    f.run_briefly();
+    BOOST_TEST(f.called);
+    BOOST_TEST(f.got == asio::error::operation_aborted, f.got.message());
+    BOOST_TEST(f.script.sent().size() == 1u, "the create is not sent after the cancellation");
+}
+
+// A cancellation that comes with a redirect's reply: the redirect is not followed.
+BOOST_DATA_TEST_CASE(a_cancel_that_comes_with_a_redirect_stops_the_download, bdata::make(all_types), kind)
+{
+    fixture f;
+    f.script
+        .push_handler([&](const akool::http_request&) {
+            f.sig.emit(kind);
+            akool::http_response r;
+            r.status = 302;
+            r.headers = {{"Location", "https://cdn.example.test/elsewhere.png"}};
+            return r;
+        })
+        .push_reply(200, png);
+    f.client.async_download("https://cdn.example.test/t1.png", {}, f.diag, f.handler());
+    f.run_briefly();
+    BOOST_TEST(f.called);
+    BOOST_TEST(f.got == asio::error::operation_aborted, f.got.message());
+    BOOST_TEST(f.script.sent().size() == 1u, "the redirect is not followed");
 }
 
 // Once handed to the transport, a create is past the point where cancelling leaves no trace:

@@ -44,6 +44,14 @@
 namespace akool {
 namespace detail {
 
+// A cancellation filter that passes any type on as terminal.
+struct cancel_as_terminal {
+    net::cancellation_type_t operator()(net::cancellation_type_t t) const noexcept
+    {
+        return t == net::cancellation_type::none ? t : net::cancellation_type::terminal;
+    }
+};
+
 // One exchange on a connection of `Executor` (the transport's, or a blocking lane's): take
 // or open a connection (resolve, connect, TLS handshake, each with its timeout), write the
 // request, read the reply within the exchange timeout, give the connection back.
@@ -187,9 +195,11 @@ private:
         auto& opts = st.transport->opts;
         BOOST_ASIO_CORO_REENTER(this)
         {
-            // Every type reaches the step under way; the client keeps a create's send to
-            // terminal cancellation (its filter), as a create may not be sent twice.
-            self.reset_cancellation_state(net::enable_total_cancellation());
+            // Every type reaches the step under way, as terminal: Beast's composed reads
+            // (http::async_read_some) take terminal cancellation only, and an exchange cut
+            // short is never resumed (its connection is closed). The client keeps a create's
+            // send to terminal cancellation (its filter), as a create may not be sent twice.
+            self.reset_cancellation_state(net::enable_total_cancellation(), cancel_as_terminal{});
             if (!parse_http_url(st.req->url, st.url)) {
                 st.refused = make_error_code(error::invalid_url);
                 st.refused_detail = "not an absolute http(s) URL";

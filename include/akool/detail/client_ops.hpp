@@ -157,7 +157,12 @@ public:
         case sansio::exchange_action::wait_gate:
             ++st.waits_ended;
             return act(self, st.algo.resume(steady::now(), net::error::operation_aborted, was_cancelled(self)));
-        case sansio::exchange_action::sleep: return act(self, st.algo.resume(steady::now(), ec));
+        case sansio::exchange_action::sleep: {
+            // A cancellation that came after the backoff's timer expired, before this handler
+            // ran, is the caller's word too: the retry is not sent.
+            if (!ec && was_cancelled(self)) ec = net::error::operation_aborted;
+            return act(self, st.algo.resume(steady::now(), ec));
+        }
         default: return act(self, sansio::exchange_action{});
         }
     }
@@ -245,11 +250,13 @@ public:
         }
         act(self, a);
     }
-    // The delay before the next poll ended (or was cancelled).
+    // The delay before the next poll ended, or was cancelled (also after its timer expired,
+    // before this handler ran: the next poll is not sent).
     template <class Self>
     void operator()(Self& self, error_code ec)
     {
-        act(self, st_->algo.on_slept(steady::now(), ec ? error_code(net::error::operation_aborted) : error_code{}));
+        const bool cancelled = ec || was_cancelled(self);
+        act(self, st_->algo.on_slept(steady::now(), cancelled ? error_code(net::error::operation_aborted) : error_code{}));
     }
     // A poll ended.
     template <class Self>
@@ -314,6 +321,10 @@ public:
             for (;;) {
                 BOOST_ASIO_CORO_YIELD Client::start_fetch(st.client, st.algo, *st.diag, std::move(self));
                 if (!st.algo.resume(ec, *st.diag)) break;
+                if (was_cancelled(self)) {  // came with the redirect: it is not followed
+                    ec = net::error::operation_aborted;
+                    break;
+                }
             }
             st.algo.finish(ec, *st.diag);
             self.complete(ec, sansio::take_download(st.algo, static_cast<Result*>(nullptr)));

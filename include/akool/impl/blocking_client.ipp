@@ -15,6 +15,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <chrono>
+#include <exception>
+#include <functional>
 #include <mutex>
 #include <utility>
 
@@ -27,8 +30,57 @@ struct blocking_client::impl {
     std::mutex mtx;               // guards `call` and `running` against cancel()
     std::uint64_t call = 0;       // the number of the running (or last) call
     bool running = false;
+    std::exception_ptr thrown;    // the first exception a callback threw in the running call
 
-    impl(client_options opts, beast_transport_options topts) : c(ioc, std::move(opts), std::move(topts)) {}
+    impl(client_options opts, beast_transport_options topts)
+        : c(ioc, guard_on_exchange(std::move(opts), this), std::move(topts))
+    {
+    }
+
+    // `f` as the operations call it: an exception it throws never unwinds through an
+    // operation (one left without its handler would never end: a generate waiting for a poll
+    // that is gone); it is kept, the call is cancelled (terminal, posted), and run() throws it
+    // once the operation has ended. Without exceptions, `f` itself.
+    template <class Arg>
+    std::function<void(const Arg&)> guarded(std::function<void(const Arg&)> f)
+    {
+#ifndef BOOST_NO_EXCEPTIONS
+        if (!f) return f;
+        return [this, f = std::move(f)](const Arg& a) {
+            try {
+                f(a);
+            } catch (...) {
+                if (!thrown) {
+                    thrown = std::current_exception();
+                    cancel();
+                }
+            }
+        };
+#else
+        return f;
+#endif
+    }
+    static client_options guard_on_exchange(client_options opts, impl* self)
+    {
+        opts.on_exchange = self->guarded(std::move(opts.on_exchange));
+        return opts;
+    }
+    wait_options guard(wait_options o)
+    {
+        o.on_progress = guarded(std::move(o.on_progress));
+        return o;
+    }
+    download_options guard(download_options o)
+    {
+        o.on_progress = guarded(std::move(o.on_progress));
+        return o;
+    }
+    generate_options guard(generate_options o)
+    {
+        o.wait = guard(std::move(o.wait));
+        o.download_limits = guard(std::move(o.download_limits));
+        return o;
+    }
 
     // Starts one asynchronous operation with `start(handler)` and runs the io_context on this
     // thread until its handler has run; returns the handler's value, the error in `ec`.
@@ -44,29 +96,40 @@ struct blocking_client::impl {
             ++call;
             running = true;
         }
+        thrown = nullptr;
         std::forward<Start>(start)(boost::asio::bind_cancellation_slot(signal.slot(), [&](error_code e, R r) {
             ec = e;
             result = std::move(r);
             done = true;
         }));
+#ifdef BOOST_NO_EXCEPTIONS
+        while (!done && ioc.run_one() != 0) {
+        }
+#else
         try {
             while (!done && ioc.run_one() != 0) {
             }
         } catch (...) {
-            // A callback of the caller's (on_progress, on_exchange) threw out of run_one: end the
-            // operation, whose handler refers to this frame, before the exception leaves it.
+            // Something threw out of run_one (not a callback of the options: they are guarded):
+            // end the operation, whose handler refers to this frame, before the exception
+            // leaves it. An operation the exception unwound may never end: give up when
+            // nothing has happened for a second.
             signal.emit(boost::asio::cancellation_type::terminal);
             for (;;) {
                 try {
-                    if (done || ioc.run_one() == 0) break;
+                    if (done || ioc.run_one_for(std::chrono::seconds(1)) == 0) break;
                 } catch (...) {
                 }
             }
             finish();
             throw;
         }
+#endif
         finish();
         if (!done) ec = boost::asio::error::operation_aborted;  // cannot happen: the operation always completes
+#ifndef BOOST_NO_EXCEPTIONS
+        if (thrown) std::rethrow_exception(std::exchange(thrown, nullptr));  // a callback's (guarded)
+#endif
         return result;
     }
 
@@ -183,7 +246,7 @@ AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_op
                                               diagnostics& diag)
 {
     return impl_->run<image_result>(
-        [&](auto h) { impl_->c.async_wait(std::move(task_id), opts, diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_wait(std::move(task_id), impl_->guard(opts), diag, std::move(h)); }, ec);
 }
 
 AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts)
@@ -197,7 +260,7 @@ AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_re
                                                                   diagnostics& diag)
 {
     return impl_->run<std::vector<generated_image>>(
-        [&](auto h) { impl_->c.async_generate(req, opts, diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_generate(req, impl_->guard(opts), diag, std::move(h)); }, ec);
 }
 
 AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req,
@@ -211,7 +274,7 @@ AKOOL_DECL std::string blocking_client::download(std::string url, const download
                                                  diagnostics& diag)
 {
     return impl_->run<std::string>(
-        [&](auto h) { impl_->c.async_download(std::move(url), opts, diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_download(std::move(url), impl_->guard(opts), diag, std::move(h)); }, ec);
 }
 
 AKOOL_DECL std::string blocking_client::download(std::string url, const download_options& opts)
@@ -226,7 +289,8 @@ AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std:
 {
     return impl_->run<std::uint64_t>(
         [&](auto h) {
-            impl_->c.async_download_to_file(std::move(url), std::move(path), opts, diag, std::move(h));
+            impl_->c.async_download_to_file(std::move(url), std::move(path), impl_->guard(opts), diag,
+                                            std::move(h));
         },
         ec);
 }
