@@ -237,7 +237,9 @@ struct wait_options {
     poll_schedule schedule;  ///< when to poll
     /// Give up after this long (error::timeout). Zero means no deadline.
     milliseconds deadline{std::chrono::minutes(15)};
-    /// Called on the client's executor on every status change, starting with the first status seen.
+    /// Called on the client's executor on every status change, starting with the first status
+    /// seen. It must not throw (with the async forms the exception would leave the io_context's
+    /// run and the operation with it; blocking_client catches it and ends the call).
     std::function<void(const progress_event&)> on_progress;
 };
 
