@@ -72,10 +72,10 @@ inline parse_result parse_batch(int argc, char** argv, batch_options& o, std::st
         auto value = [&](std::string& target) {
             if (inline_value) {
                 target = *inline_value;
-            } else if (i + 1 < args.size()) {
+            } else if (i + 1 < args.size() && !detail::is_option(args[i + 1])) {
                 target = args[++i];
             } else {
-                message = arg + " needs a value";
+                message = detail::needs_a_value(arg, i + 1 < args.size() ? &args[i + 1] : nullptr);
                 return false;
             }
             if (target.empty()) {

@@ -166,6 +166,19 @@ inline std::optional<std::string> split_inline_value(std::string& arg)
     return value;
 }
 
+/// True when the argument after an option that takes a value is another option ("--x"), not
+/// its value: `--prompt --dry-run` must not send "--dry-run" as the prompt. A value that starts
+/// with "--" goes inline (`--prompt=--x`); a negative number ("-0.5") is still a value.
+inline bool is_option(const std::string& arg) { return arg.compare(0, 2, "--") == 0; }
+
+/// The message for option `arg` given no value (`next`: the argument after it, if any).
+inline std::string needs_a_value(const std::string& arg, const std::string* next)
+{
+    std::string m = arg + " needs a value";
+    if (next) m += " (" + *next + " is an option; a value that starts with -- goes inline: " + arg + "=VALUE)";
+    return m;
+}
+
 /// Sets a flag option `arg` (no value allowed): false, with `message`, when it had one.
 inline bool set_flag(const std::string& arg, const std::optional<std::string>& inline_value, bool& target,
                      std::string& message)
@@ -264,8 +277,8 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
                 target = *inline_value;
                 return true;
             }
-            if (i + 1 >= args.size()) {
-                message = arg + " needs a value";
+            if (i + 1 >= args.size() || detail::is_option(args[i + 1])) {
+                message = detail::needs_a_value(arg, i + 1 < args.size() ? &args[i + 1] : nullptr);
                 return false;
             }
             target = args[++i];

@@ -348,6 +348,14 @@ BOOST_AUTO_TEST_CASE(dry_run_needs_no_credentials)
     BOOST_TEST(r.out == "{\"prompt\":\"a fox\"}\n");
 }
 
+// A value that starts with "--" is given inline; a negative number needs no such form.
+BOOST_AUTO_TEST_CASE(dry_run_takes_an_inline_value_that_starts_with_dashes)
+{
+    auto r = run_tool({"generate", "--dry-run", "--prompt=--dry-run", "--negative", "-1"}, {});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.out == "{\"negative_prompt\":\"-1\",\"prompt\":\"--dry-run\"}\n");
+}
+
 // ---- exit code 2: invalid input, nothing sent ----------------------------------------------
 
 struct invalid_case {
@@ -374,6 +382,12 @@ const std::vector<invalid_case> invalid_cases = {
     {"webhook_not_a_url", {"generate", "--prompt", "x", "--webhook", "ftp://x"}, "webhookurl"},
     {"unknown_option", {"generate", "--prompt", "x", "--colour", "red"}, "--colour"},
     {"missing_value", {"generate", "--prompt"}, "--prompt needs a value"},
+    // An option where a value belongs is not the value: no charged create of prompt "--dry-run".
+    {"option_as_prompt", {"generate", "--prompt", "--dry-run"}, "--prompt needs a value"},
+    {"option_as_negative", {"generate", "--negative", "--dry-run", "--prompt", "x"}, "--negative needs a value"},
+    {"option_as_timeout", {"generate", "--prompt", "x", "--timeout", "--dry-run"}, "--timeout needs a value"},
+    {"negative_number_is_a_value",
+     {"generate", "--prompt", "x", "--source", "https://e.com/a.png", "--similar", "-0.5"}, "similar"},
     {"bad_timeout", {"generate", "--prompt", "x", "--timeout", "-1"}, "--timeout"},
     {"bad_max_retry_after", {"generate", "--prompt", "x", "--max-retry-after", "1.5"}, "--max-retry-after"},
     {"unknown_command", {"paint", "--prompt", "x"}, "paint"},
