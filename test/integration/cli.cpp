@@ -356,6 +356,21 @@ BOOST_AUTO_TEST_CASE(dry_run_takes_an_inline_value_that_starts_with_dashes)
     BOOST_TEST(r.out == "{\"negative_prompt\":\"-1\",\"prompt\":\"--dry-run\"}\n");
 }
 
+// The --dry-run body is the one that would be sent, even when the prompt holds the key: it is not
+// a message of the tool, and credentials travel in headers. The tool's messages stay scrubbed.
+BOOST_AUTO_TEST_CASE(dry_run_prints_the_body_unscrubbed_and_messages_scrubbed)
+{
+    const std::string key = "sk-live-0042";  // not api_key: run_tool rejects that on stdout
+    auto r = run_tool({"generate", "--dry-run", "--prompt", "revoke key " + key + " in the vault"},
+                      {{"AKOOL_API_KEY", key}});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.out == "{\"prompt\":\"revoke key " + key + " in the vault\"}\n");
+    r = run_tool({"generate", "--dry-run", "--prompt", "x", "--scale", key}, {{"AKOOL_API_KEY", key}});
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "scale: '***'");
+    BOOST_TEST(r.err.find(key) == std::string::npos, r.err);
+}
+
 // ---- exit code 2: invalid input, nothing sent ----------------------------------------------
 
 struct invalid_case {
