@@ -246,7 +246,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
     for (const auto& a : args)
         if (a == "--help" || a == "-h") return parse_result::help;
     if (args.empty()) {
-        message = "missing command: generate, status, wait or webhook";
+        message = "missing command: generate, status, wait, webhook or batch";
         return parse_result::error;
     }
     if (args[0] == "generate")
@@ -256,7 +256,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
     else if (args[0] == "wait")
         o.cmd = command::wait;
     else {
-        message = "unknown command '" + args[0] + "': use generate, status, wait or webhook";
+        message = "unknown command '" + args[0] + "': use generate, status, wait, webhook or batch";
         return parse_result::error;
     }
     const bool gen = o.cmd == command::generate;

@@ -424,6 +424,17 @@ BOOST_DATA_TEST_CASE(invalid_input_exits_2_and_sends_nothing, bdata::make(invali
     BOOST_TEST(files_in(e.out_dir).empty());
 }
 
+// The command list in these messages is the full one, batch included.
+BOOST_AUTO_TEST_CASE(a_missing_or_unknown_command_names_every_command)
+{
+    auto r = run_tool({}, {});
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "missing command: generate, status, wait, webhook or batch");
+    r = run_tool({"bacth", "m.jsonl"}, {});
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "unknown command 'bacth': use generate, status, wait, webhook or batch");
+}
+
 BOOST_AUTO_TEST_CASE(missing_configuration_exits_2_and_sends_nothing)
 {
     emulator e;

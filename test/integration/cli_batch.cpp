@@ -502,6 +502,15 @@ BOOST_AUTO_TEST_CASE(an_option_is_not_a_value)
     BOOST_TEST(!fs::exists(f.out), "no output directory, no journal");
 }
 
+// batch --help lists every exit code, the signals' too (README's batch exit codes).
+BOOST_AUTO_TEST_CASE(help_lists_every_exit_code)
+{
+    auto r = akool_test::run_process(tool_path(), {"batch", "--help"}, {}, "/dev/null", 10s);
+    BOOST_TEST(r.exit_code == 0, r.err);
+    for (const char* part : {"exit codes: 0 ", "; 3 ", "; 2 ", "; 4 ", "; 1 ", "; 130 or 143 "})
+        BOOST_TEST(r.out.find(part) != std::string::npos, "'" << part << "' not in " << r.out);
+}
+
 // --max-retry-after, as generate's: with 1, a 429 asking for 2 s fails its line at once, and
 // the line stays sendable (a 429 creates nothing); without it, the same 429 is waited for.
 BOOST_AUTO_TEST_CASE(max_retry_after_bounds_the_wait_for_a_retry_after)
