@@ -46,7 +46,8 @@ inline const char* const batch_usage =
     "  with task ids are waited on without a new create.\n"
     "exit codes: 0 every line saved; 3 some lines failed or have an unknown outcome (each named\n"
     "on stderr); 2 invalid manifest, options or journal; 4 the network failed before any\n"
-    "progress; 1 anything else (the journal cannot be written).\n";
+    "progress; 1 anything else (the journal cannot be written); 130 or 143 stopped by SIGINT or\n"
+    "SIGTERM (run the same command again to resume).\n";
 
 /// The parsed `batch` command line.
 struct batch_options {
@@ -72,10 +73,10 @@ inline parse_result parse_batch(int argc, char** argv, batch_options& o, std::st
         auto value = [&](std::string& target) {
             if (inline_value) {
                 target = *inline_value;
-            } else if (i + 1 < args.size()) {
+            } else if (i + 1 < args.size() && !detail::is_option(args[i + 1])) {
                 target = args[++i];
             } else {
-                message = arg + " needs a value";
+                message = detail::needs_a_value(arg, i + 1 < args.size() ? &args[i + 1] : nullptr);
                 return false;
             }
             if (target.empty()) {

@@ -60,7 +60,8 @@ inline const char* const usage =
     "  --out DIR             where to save the images (default: current directory)\n"
     "  --no-wait             print the task ids and exit\n"
     "  --dry-run             validate and print the JSON body; send nothing\n"
-    "common options:\n"
+    "options of generate, status and wait (batch takes --json and --max-retry-after, see\n"
+    "akool-image batch --help; webhook decode none of them):\n"
     "  --json                one JSON object per line on stdout\n"
     "  --timeout SECONDS     give up after this long (default 900)\n"
     "  --max-retry-after S   the longest Retry-After (429, 503) waited for before a retry\n"
@@ -166,6 +167,19 @@ inline std::optional<std::string> split_inline_value(std::string& arg)
     return value;
 }
 
+/// True when the argument after an option that takes a value is another option ("--x"), not
+/// its value: `--prompt --dry-run` must not send "--dry-run" as the prompt. A value that starts
+/// with "--" goes inline (`--prompt=--x`); a negative number ("-0.5") is still a value.
+inline bool is_option(const std::string& arg) { return arg.compare(0, 2, "--") == 0; }
+
+/// The message for option `arg` given no value (`next`: the argument after it, if any).
+inline std::string needs_a_value(const std::string& arg, const std::string* next)
+{
+    std::string m = arg + " needs a value";
+    if (next) m += " (" + *next + " is an option; a value that starts with -- goes inline: " + arg + "=VALUE)";
+    return m;
+}
+
 /// Sets a flag option `arg` (no value allowed): false, with `message`, when it had one.
 inline bool set_flag(const std::string& arg, const std::optional<std::string>& inline_value, bool& target,
                      std::string& message)
@@ -232,7 +246,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
     for (const auto& a : args)
         if (a == "--help" || a == "-h") return parse_result::help;
     if (args.empty()) {
-        message = "missing command: generate, status, wait or webhook";
+        message = "missing command: generate, status, wait, webhook or batch";
         return parse_result::error;
     }
     if (args[0] == "generate")
@@ -242,7 +256,7 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
     else if (args[0] == "wait")
         o.cmd = command::wait;
     else {
-        message = "unknown command '" + args[0] + "': use generate, status, wait or webhook";
+        message = "unknown command '" + args[0] + "': use generate, status, wait, webhook or batch";
         return parse_result::error;
     }
     const bool gen = o.cmd == command::generate;
@@ -264,8 +278,8 @@ inline parse_result parse(int argc, char** argv, options& o, std::string& messag
                 target = *inline_value;
                 return true;
             }
-            if (i + 1 >= args.size()) {
-                message = arg + " needs a value";
+            if (i + 1 >= args.size() || detail::is_option(args[i + 1])) {
+                message = detail::needs_a_value(arg, i + 1 < args.size() ? &args[i + 1] : nullptr);
                 return false;
             }
             target = args[++i];

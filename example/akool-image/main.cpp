@@ -50,7 +50,8 @@ using steady = std::chrono::steady_clock;
 
 // ---- output --------------------------------------------------------------------------------
 
-/// Everything the tool prints goes through here, so that no credential can reach the output.
+/// Everything the tool prints goes through here, so that no credential can reach the output
+/// (all but the --dry-run body, printed as it would be sent).
 class printer {
 public:
     printer(bool json_mode, std::vector<std::string> secrets)
@@ -70,6 +71,14 @@ public:
 
     /// One JSON object as one line on stdout.
     void object(const json::object& o) { line(cli::json_line(o)); }
+
+    /// The request body of --dry-run, exactly as it would be sent: not scrubbed, since it holds
+    /// no credential (they travel in headers) and a scrubbed copy would differ from the real one.
+    void body(const std::string& text)
+    {
+        clear_status();
+        write(text + "\n");
+    }
 
     /// The one-line reason on stderr.
     void reason(const std::string& text)
@@ -117,10 +126,11 @@ public:
     }
 
 private:
-    void out(const std::string& text)
+    void out(const std::string& text) { write(cli::scrub(text, secrets_)); }
+
+    static void write(const std::string& text)
     {
-        std::string s = cli::scrub(text, secrets_);
-        std::fputs(s.c_str(), stdout);
+        std::fputs(text.c_str(), stdout);
         std::fflush(stdout);
     }
 
@@ -528,7 +538,7 @@ int run_generate(const cli::options& o)
         if (i.severity == akool::severity::warning) p.warning(i.field + ": " + i.message);
 
     if (o.dry_run) {
-        p.line(akool::encode_image_request(req));
+        p.body(akool::encode_image_request(req));
         return 0;
     }
 

@@ -93,7 +93,8 @@ inline int run_webhook(int argc, char** argv, std::FILE* in, std::ostream& out, 
         }
         if (arg != "--max-age") return fail(exit_invalid, "unknown option " + arg + " for webhook decode");
         if (!has_value) {
-            if (i + 1 >= args.size()) return fail(exit_invalid, "--max-age needs a value");
+            if (i + 1 >= args.size() || detail::is_option(args[i + 1]))
+                return fail(exit_invalid, detail::needs_a_value(arg, i + 1 < args.size() ? &args[i + 1] : nullptr));
             value = args[++i];
         }
         double s = 0;

@@ -348,6 +348,29 @@ BOOST_AUTO_TEST_CASE(dry_run_needs_no_credentials)
     BOOST_TEST(r.out == "{\"prompt\":\"a fox\"}\n");
 }
 
+// A value that starts with "--" is given inline; a negative number needs no such form.
+BOOST_AUTO_TEST_CASE(dry_run_takes_an_inline_value_that_starts_with_dashes)
+{
+    auto r = run_tool({"generate", "--dry-run", "--prompt=--dry-run", "--negative", "-1"}, {});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.out == "{\"negative_prompt\":\"-1\",\"prompt\":\"--dry-run\"}\n");
+}
+
+// The --dry-run body is the one that would be sent, even when the prompt holds the key: it is not
+// a message of the tool, and credentials travel in headers. The tool's messages stay scrubbed.
+BOOST_AUTO_TEST_CASE(dry_run_prints_the_body_unscrubbed_and_messages_scrubbed)
+{
+    const std::string key = "sk-live-0042";  // not api_key: run_tool rejects that on stdout
+    auto r = run_tool({"generate", "--dry-run", "--prompt", "revoke key " + key + " in the vault"},
+                      {{"AKOOL_API_KEY", key}});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.out == "{\"prompt\":\"revoke key " + key + " in the vault\"}\n");
+    r = run_tool({"generate", "--dry-run", "--prompt", "x", "--scale", key}, {{"AKOOL_API_KEY", key}});
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "scale: '***'");
+    BOOST_TEST(r.err.find(key) == std::string::npos, r.err);
+}
+
 // ---- exit code 2: invalid input, nothing sent ----------------------------------------------
 
 struct invalid_case {
@@ -374,6 +397,12 @@ const std::vector<invalid_case> invalid_cases = {
     {"webhook_not_a_url", {"generate", "--prompt", "x", "--webhook", "ftp://x"}, "webhookurl"},
     {"unknown_option", {"generate", "--prompt", "x", "--colour", "red"}, "--colour"},
     {"missing_value", {"generate", "--prompt"}, "--prompt needs a value"},
+    // An option where a value belongs is not the value: no charged create of prompt "--dry-run".
+    {"option_as_prompt", {"generate", "--prompt", "--dry-run"}, "--prompt needs a value"},
+    {"option_as_negative", {"generate", "--negative", "--dry-run", "--prompt", "x"}, "--negative needs a value"},
+    {"option_as_timeout", {"generate", "--prompt", "x", "--timeout", "--dry-run"}, "--timeout needs a value"},
+    {"negative_number_is_a_value",
+     {"generate", "--prompt", "x", "--source", "https://e.com/a.png", "--similar", "-0.5"}, "similar"},
     {"bad_timeout", {"generate", "--prompt", "x", "--timeout", "-1"}, "--timeout"},
     {"bad_max_retry_after", {"generate", "--prompt", "x", "--max-retry-after", "1.5"}, "--max-retry-after"},
     {"unknown_command", {"paint", "--prompt", "x"}, "paint"},
@@ -393,6 +422,17 @@ BOOST_DATA_TEST_CASE(invalid_input_exits_2_and_sends_nothing, bdata::make(invali
     BOOST_TEST(e.srv.get_stats().connections == 0u);
     BOOST_TEST(e.srv.get_stats().requests == 0u);
     BOOST_TEST(files_in(e.out_dir).empty());
+}
+
+// The command list in these messages is the full one, batch included.
+BOOST_AUTO_TEST_CASE(a_missing_or_unknown_command_names_every_command)
+{
+    auto r = run_tool({}, {});
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "missing command: generate, status, wait, webhook or batch");
+    r = run_tool({"bacth", "m.jsonl"}, {});
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "unknown command 'bacth': use generate, status, wait, webhook or batch");
 }
 
 BOOST_AUTO_TEST_CASE(missing_configuration_exits_2_and_sends_nothing)

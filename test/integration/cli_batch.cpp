@@ -482,6 +482,35 @@ BOOST_AUTO_TEST_CASE(options_are_checked)
     BOOST_TEST(r.err.find("--out") != std::string::npos, r.err);
 }
 
+// An option where a value belongs is not the value: `--out --json` once ran the batch into a
+// directory named "--json" (relative, so in the working directory, inherited by the tool).
+BOOST_AUTO_TEST_CASE(an_option_is_not_a_value)
+{
+    fixture f;
+    write_file(f.manifest, make_manifest(1));
+    for (std::vector<std::string> args : {std::vector<std::string>{"batch", f.manifest, "--out", "--json"},
+                                          {"batch", f.manifest, "--out", f.out, "--journal", "--resend-unknown"}}) {
+        const std::string swallowed = args.back();
+        auto r = akool_test::run_process(tool_path(), args, f.env(), "/dev/null", 60s);
+        BOOST_TEST(r.exit_code == 2, swallowed << ": " << r.err);
+        BOOST_TEST(r.err.find(args[args.size() - 2] + " needs a value") != std::string::npos, r.err);
+        BOOST_TEST(!fs::exists(swallowed), swallowed << " created in " << fs::current_path());
+        std::error_code ec;
+        fs::remove_all(swallowed, ec);  // what a failure left
+    }
+    BOOST_TEST(f.creates() == 0u);
+    BOOST_TEST(!fs::exists(f.out), "no output directory, no journal");
+}
+
+// batch --help lists every exit code, the signals' too (README's batch exit codes).
+BOOST_AUTO_TEST_CASE(help_lists_every_exit_code)
+{
+    auto r = akool_test::run_process(tool_path(), {"batch", "--help"}, {}, "/dev/null", 10s);
+    BOOST_TEST(r.exit_code == 0, r.err);
+    for (const char* part : {"exit codes: 0 ", "; 3 ", "; 2 ", "; 4 ", "; 1 ", "; 130 or 143 "})
+        BOOST_TEST(r.out.find(part) != std::string::npos, "'" << part << "' not in " << r.out);
+}
+
 // --max-retry-after, as generate's: with 1, a 429 asking for 2 s fails its line at once, and
 // the line stays sendable (a 429 creates nothing); without it, the same 429 is waited for.
 BOOST_AUTO_TEST_CASE(max_retry_after_bounds_the_wait_for_a_retry_after)
