@@ -126,6 +126,10 @@ case $mode in
     CXX=$cxx meson setup "$work/build" "$src" --force-fallback-for=akool,akool-core,akool-compiled
     test -f "$src/subprojects/akool/include/akool/akool.hpp"   # meson cloned it
     ninja -C "$work/build" -j "${AKOOL_JOBS:-2}"
+    # The consumer's install holds none of akool's files (headers, license, .pc files).
+    meson install -C "$work/build" --destdir "$work/destdir" > "$work/consumer-install.log"
+    ! find "$work/destdir" -type f 2> /dev/null | grep -E 'akool|LICENSE_1_0' \
+      || { echo "a subproject's install put akool's files into the consumer's" >&2; exit 1; }
     ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
