@@ -86,6 +86,16 @@ struct fixture {
     }
 
     akool::image_request request() const { return akool::image_request::text_to_image("a lighthouse"); }
+
+    // Runs briefly, then checks that the operation ended with operation_aborted, `requests`
+    // requests sent in all.
+    void run_and_expect_aborted(std::size_t requests, const char* why)
+    {
+        run_briefly();
+        BOOST_TEST(called);
+        BOOST_TEST(got == asio::error::operation_aborted, got.message());
+        BOOST_TEST(script.sent().size() == requests, why);
+    }
 };
 
 } // namespace
@@ -237,10 +247,7 @@ BOOST_DATA_TEST_CASE(a_cancel_as_the_poll_delay_ends_stops_the_wait, bdata::make
     BOOST_TEST_REQUIRE(f.script.sent().size() == 1u, "the first poll is made at once");
     late_cancel cancel{f, kind, {}, {}};
     cancel.arm(ms(50));
-    f.run_briefly();
-    BOOST_TEST(f.called);
-    BOOST_TEST(f.got == asio::error::operation_aborted, f.got.message());
-    BOOST_TEST(f.script.sent().size() == 1u, "no poll after the cancellation");
+    f.run_and_expect_aborted(1, "no poll after the cancellation");
 }
 
 BOOST_DATA_TEST_CASE(a_cancel_as_a_create_backoff_ends_stops_the_retry, bdata::make(all_types), kind)
@@ -257,10 +264,7 @@ BOOST_DATA_TEST_CASE(a_cancel_as_a_create_backoff_ends_stops_the_retry, bdata::m
     BOOST_TEST_REQUIRE(f.script.sent().size() == 1u, "refused before sending: a retry waits");
     late_cancel cancel{f, kind, {}, {}};
     cancel.arm(ms(50));
-    f.run_briefly();
-    BOOST_TEST(f.called);
-    BOOST_TEST(f.got == asio::error::operation_aborted, f.got.message());
-    BOOST_TEST(f.script.sent().size() == 1u, "the create is not sent after the cancellation");
+    f.run_and_expect_aborted(1, "the create is not sent after the cancellation");
 }
 
 // A cancellation that comes with a redirect's reply: the redirect is not followed.
@@ -277,10 +281,7 @@ BOOST_DATA_TEST_CASE(a_cancel_that_comes_with_a_redirect_stops_the_download, bda
         })
         .push_reply(200, png);
     f.client.async_download("https://cdn.example.test/t1.png", {}, f.diag, f.handler());
-    f.run_briefly();
-    BOOST_TEST(f.called);
-    BOOST_TEST(f.got == asio::error::operation_aborted, f.got.message());
-    BOOST_TEST(f.script.sent().size() == 1u, "the redirect is not followed");
+    f.run_and_expect_aborted(1, "the redirect is not followed");
 }
 
 // Once handed to the transport, a create is past the point where cancelling leaves no trace:
