@@ -87,6 +87,17 @@ struct fixture {
 
     akool::image_request request() const { return akool::image_request::text_to_image("a lighthouse"); }
 
+    // Every request is answered with a task still queueing.
+    void answer_every_poll_queueing()
+    {
+        script.set_fallback([](const akool::http_request&) {
+            akool::http_response r;
+            r.status = 200;
+            r.body = queueing;
+            return r;
+        });
+    }
+
     // Runs briefly, then checks that the operation ended with operation_aborted, `requests`
     // requests sent in all.
     void run_and_expect_aborted(std::size_t requests, const char* why)
@@ -134,12 +145,7 @@ BOOST_DATA_TEST_CASE(a_backoff_stops_on_every_type, bdata::make(all_types), kind
 BOOST_DATA_TEST_CASE(a_wait_stops_on_every_type, bdata::make(all_types), kind)
 {
     fixture f;
-    f.script.set_fallback([](const akool::http_request&) {
-        akool::http_response r;
-        r.status = 200;
-        r.body = queueing;
-        return r;
-    });
+    f.answer_every_poll_queueing();
     akool::wait_options w;
     w.schedule = {std::chrono::seconds(30), 1.0, std::chrono::seconds(30), 0.0};
     f.client.async_wait("t1", w, f.diag, f.handler());
@@ -234,12 +240,7 @@ struct late_cancel {
 BOOST_DATA_TEST_CASE(a_cancel_as_the_poll_delay_ends_stops_the_wait, bdata::make(all_types), kind)
 {
     fixture f;
-    f.script.set_fallback([](const akool::http_request&) {
-        akool::http_response r;
-        r.status = 200;
-        r.body = queueing;
-        return r;
-    });
+    f.answer_every_poll_queueing();
     akool::wait_options w;
     w.schedule = {ms(50), 1.0, ms(50), 0.0};
     f.client.async_wait("t1", w, f.diag, f.handler());
