@@ -76,7 +76,8 @@ if [ ! -s "$cache" ]; then
   debootstrap --variant=minbase bookworm "$tmp" "$mirror" > "$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed (log: $work/debootstrap.log)"; }
   rm -rf "$tmp"/var/cache/apt/archives/*.deb
-  tar -C "$tmp" -czf "$cache.part" . && mv "$cache.part" "$cache"
+  mkdir -p "$(dirname "$cache")"
+  { tar -C "$tmp" -czf "$cache.part" . && mv "$cache.part" "$cache"; } || die "cannot write the cache $cache"
   rm -rf --one-file-system "$tmp"
 fi
 
