@@ -15,13 +15,15 @@
 ///   own `ssl_context`); SNI and host name (or IP address) checks on every connection. The
 ///   TLS context is built once per transport, on first https use, never per request.
 /// - Keep-alive: idle connections are kept per scheme, host and port and reused, other hosts
-///   included (result images live on a CDN). An idle connection the server has closed is
-///   detected before reuse; if a reused connection still fails before any reply byte, a
+///   included (result images live on a CDN). An idle connection the server has closed, or
+///   that holds bytes past the last reply (nothing the next request asked for), is not
+///   reused; if a reused connection still fails before any reply byte, a
 ///   replay-safe request (GET) is resent once on a new connection, and any other (a create)
 ///   is reported with `maybe_sent` set, never resent.
 /// - Timeouts on name resolution, connect, TLS handshake and the whole exchange (writing the
-///   request and reading the full reply); no wait without one. A reply body size limit; a
-///   status below 100 is refused. CR, LF or NUL in a header is refused before anything is sent.
+///   request and reading the full reply); no wait without one. A reply body size limit, and
+///   256 KiB for what is buffered beyond it (a chunk extension or a trailer that never ends
+///   fails as `error::response_too_large`); a status below 100 is refused. CR, LF or NUL in a header is refused before anything is sent.
 /// - No thread of its own and no busy wait. `async_send` runs on the transport's executor.
 ///   The blocking `send` (the client's synchronous forms) runs the same operation on the
 ///   calling thread over a private io_context of the transport (one per concurrent caller,
@@ -138,9 +140,11 @@ public:
         while (!done) {
             if (deadline.at == detail::lane_deadline::clock::time_point::max() || deadline.passed) {
                 if (lane->ioc.run_one() == 0) break;
-            } else if (lane->ioc.run_one_until(deadline.at) == 0) {
-                if (lane->ioc.stopped()) break;
-                if (detail::lane_deadline::clock::now() >= deadline.at) deadline.expire();
+            } else {
+                // The deadline is checked after every event, not only when none came before it:
+                // a reply that keeps arriving must not outlast it.
+                if (lane->ioc.run_one_until(deadline.at) == 0 && lane->ioc.stopped()) break;
+                if (!done && detail::lane_deadline::clock::now() >= deadline.at) deadline.expire();
             }
         }
         deadline.clear();  // the one place it is cleared when the send ends (done or not)

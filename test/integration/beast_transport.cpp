@@ -869,6 +869,85 @@ BOOST_DATA_TEST_CASE(cancellation_ends_a_body_that_stalls,
     BOOST_TEST(t.idle_connections() == 0u, "a cancelled connection is not reused");
 }
 
+// Bytes a server sends after a reply's body (a stray CRLF, a whole unasked reply) are nothing the
+// next request asked for: the connection holding them is not reused. They were parsed as the
+// next request's reply, and every later reply on the connection came one request late (a create
+// would have returned the unasked reply's task id). helper-20's audit, F1.
+BOOST_DATA_TEST_CASE(bytes_after_a_reply_are_not_taken_for_the_next_one,
+                     data::make({std::string("\r\n"), std::string("HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nINJECTED")}) *
+                         data::make({false, true}),
+                     extra, tls)
+{
+    raw_server srv(
+        [extra](int n) {
+            const std::string body = "reply " + std::to_string(n);
+            const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+            return n == 1 ? reply + extra : reply;
+        },
+        tls);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(tls));
+    for (int i = 1; i <= 3; ++i) {
+        sent out = send_get(ioc, t, srv.base_url() + "/r");
+        BOOST_REQUIRE(out.done);
+        BOOST_TEST(!out.ec, out.ec.message() << ": " << out.res.failure_detail);
+        BOOST_TEST(out.res.body == "reply " + std::to_string(i));
+    }
+    BOOST_TEST(srv.connections() == 2, "the connection holding unasked bytes is not reused; the next one is");
+}
+
+// A reply's framing that never ends (a chunk extension or a trailer of megabytes: Beast's
+// header and body limits count neither) fails as too large once 256 KiB of it are buffered,
+// instead of holding all of it (2.1 GB in 3 s in helper-20's audit, F2).
+BOOST_DATA_TEST_CASE(endless_chunk_framing_is_refused_as_too_large,
+                     data::make({std::string("5;x=") + std::string(4 << 20, 'a'),
+                                 std::string("2\r\n{}\r\n0\r\nX-T: ") + std::string(4 << 20, 'a')}),
+                     framing)
+{
+    raw_server srv([framing](int) { return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + framing; }, false);
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.request_timeout = std::chrono::seconds(20);
+    akool::beast_transport t(ioc.get_executor(), opts);
+    const auto start = std::chrono::steady_clock::now();
+    sent out = send_get(ioc, t, srv.base_url() + "/r");
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST((out.ec == akool::error::response_too_large), out.ec.message() << ": " << out.res.failure_detail);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(10)), "not at the timeout");
+}
+
+// The blocking send keeps to its deadline while a reply keeps arriving: the deadline was only
+// looked at when no event came before it, so a body read without a pause ran to its end (a 3 s
+// timeout still reading at 40 s in helper-20's audit, F3). A sink that takes 10 ms a chunk
+// keeps the thread busy here; the async form has its own timer.
+BOOST_AUTO_TEST_CASE(a_blocking_send_ends_at_its_deadline_while_a_body_keeps_arriving)
+{
+    const std::string body = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(24 << 20, '\0');
+    raw_server srv(
+        [&body](int) { return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body; },
+        false);
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.request_timeout = std::chrono::seconds(1);
+    opts.min_body_rate = 0;  // the whole reply within request_timeout
+    akool::client_options copts;
+    copts.base_url = srv.base_url();
+    copts.api_key = "k";
+    akool::client c(ioc, copts, opts);
+    akool::retry_policy once;
+    once.max_retries = 0;
+    c.set_retry_policy(once);
+    akool::download_options d;
+    d.on_progress = [](const akool::download_progress&) { std::this_thread::sleep_for(std::chrono::milliseconds(10)); };
+    akool::error_code ec;
+    akool::diagnostics diag;
+    const auto start = std::chrono::steady_clock::now();
+    c.download(srv.base_url() + "/a.png", d, ec, diag);
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST((ec == akool::error::timeout), ec.message() << ": " << diag.summary());
+    BOOST_TEST((took < std::chrono::milliseconds(2500)), "at the deadline, not when the body ends");
+}
+
 // An address that refuses (nothing listens there) starts the next attempt at once, not after
 // the attempt delay; when every address refuses, the last refusal is the error.
 BOOST_DATA_TEST_CASE(an_address_that_refuses_starts_the_next_at_once, data::make({false, true}), blocking)

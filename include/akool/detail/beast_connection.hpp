@@ -68,10 +68,30 @@ struct beast_connection {
     // Asio's TLS stream, not beast::ssl_stream: the latter's flat_stream coalesces a write of
     // several buffers into one record, and the transport writes one buffer.
     std::optional<net::ssl::stream<stream_type>> secure;
-    beast::flat_buffer buffer;
+    // What a read took from the stream and the parser has not consumed yet: the header, then
+    // at most one read of the body before it moves to the body's room. Bounded, since a reply's
+    // framing can be endless where its header and body are not (a chunk extension or a trailer
+    // of megabytes: Beast's header_limit and body_limit count neither): past it the exchange
+    // fails with http::error::buffer_overflow.
+    static constexpr std::size_t max_buffered = 256 * 1024;
+    beast::flat_buffer buffer{max_buffered};
     std::chrono::steady_clock::time_point idle_since;
 
     stream_type& lowest() noexcept { return secure ? secure->next_layer() : *plain; }
+
+    // True when bytes the last reply did not account for are already here: read into the
+    // buffer past its end, or waiting in the TLS layer (decrypted, or ciphertext not yet
+    // decrypted). They are nothing the next request asked for: a connection holding them is
+    // not reused, else they would be taken for the next request's reply (a stray CRLF after a
+    // body, or a whole unasked reply whose task id a create would return).
+    bool holds_unread_bytes() noexcept
+    {
+        if (buffer.size() != 0) return true;
+        if (!secure) return false;
+        SSL* ssl = secure->native_handle();
+        BIO* in = ::SSL_get_rbio(ssl);
+        return ::SSL_pending(ssl) > 0 || (in && BIO_ctrl_pending(in) > 0);
+    }
 
     // True when the idle connection can carry a request: the server has not closed it, sent
     // anything unasked (a TLS alert, a stray byte), or reset it. One non-blocking peek.
@@ -181,10 +201,12 @@ struct lane_deadline {
         if (socket) cancel_socket(socket);
     }
     void clear() noexcept { *this = lane_deadline{}; }
-    // An operation of the exchange that ended with `ec`: its timeout when the deadline passed.
+    // An operation of the exchange that ended with `ec`: its timeout when the deadline passed,
+    // whether the cancel ended it or it had completed before the cancel came (a read of bytes
+    // already there completes at once: the cancel then finds nothing to end).
     void map(error_code& ec) const noexcept
     {
-        if (passed && ec == net::error::operation_aborted) ec = beast::error::timeout;
+        if (passed && (!ec || ec == net::error::operation_aborted)) ec = beast::error::timeout;
     }
 };
 

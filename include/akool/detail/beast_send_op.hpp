@@ -179,7 +179,8 @@ private:
         st.conn.reset();
         st.parser.reset();
         if (ec == beast::error::timeout) ec = make_error_code(error::timeout);
-        if (ec == http::error::body_limit) ec = make_error_code(error::response_too_large);
+        if (ec == http::error::body_limit || ec == http::error::buffer_overflow)
+            ec = make_error_code(error::response_too_large);
         http_response r;
         r.maybe_sent = maybe_sent;
         r.failure_detail = std::move(detail);
@@ -828,7 +829,7 @@ private:
         auto& st = *st_;
         disarm();
         auto& m = st.parser->get();
-        const bool keep = m.keep_alive();
+        const bool keep = m.keep_alive() && !st.conn->holds_unread_bytes();
         http_response out;
         {
             error_code ec;
