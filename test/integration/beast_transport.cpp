@@ -948,6 +948,38 @@ BOOST_AUTO_TEST_CASE(a_blocking_send_ends_at_its_deadline_while_a_body_keeps_arr
     BOOST_TEST((took < std::chrono::milliseconds(2500)), "at the deadline, not when the body ends");
 }
 
+// A download's reply other than 200 (an error page, a redirect's body) is read to its first
+// 64 KiB, which the client keeps, and its connection is then closed: the rest of a long or
+// trickling body cost the request timeout here, and up to max_bytes / min_body_rate (2.3 h)
+// with the defaults (helper-20's audit).
+BOOST_AUTO_TEST_CASE(a_downloads_other_reply_is_read_only_to_its_start)
+{
+    raw_server srv(
+        [](int) { return "HTTP/1.1 404 Not Found\r\nContent-Length: 100000000\r\n\r\n" + std::string(200 * 1024, 'e'); },
+        false);
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.request_timeout = std::chrono::seconds(20);
+    akool::client_options copts;
+    copts.base_url = srv.base_url();
+    copts.api_key = "k";
+    akool::client c(ioc, copts, opts);
+    akool::diagnostics diag;
+    akool::error_code ec;
+    bool done = false;
+    c.async_download(srv.base_url() + "/a.png", {}, diag, [&](akool::error_code e, std::string) {
+        ec = e;
+        done = true;
+    });
+    const auto start = std::chrono::steady_clock::now();
+    ioc.run_for(std::chrono::seconds(30));
+    BOOST_REQUIRE(done);
+    BOOST_TEST(diag.http_status == 404, ec.message() << ": " << diag.summary());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(5)), "not at the timeout");
+    BOOST_TEST(c.transport().idle_connections() == 0u, "the connection with the unread rest is closed");
+    BOOST_TEST(srv.requests() == 1);
+}
+
 // An address that refuses (nothing listens there) starts the next attempt at once, not after
 // the attempt delay; when every address refuses, the last refusal is the error.
 BOOST_DATA_TEST_CASE(an_address_that_refuses_starts_the_next_at_once, data::make({false, true}), blocking)

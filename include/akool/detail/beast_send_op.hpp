@@ -112,6 +112,7 @@ class beast_send_op : net::coroutine {
         std::chrono::steady_clock::time_point next_attempt_at{}, connect_until{};
         error_code connect_ec;
         bool reused = false, resent = false;
+        bool cut_short = false;  // a download's other reply, its start read: the rest is not (closed)
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         int interim_replies = 0;   // 1xx replies read before the reply
         lane_deadline* deadline = nullptr;  // a blocking send's (its lane's), else none
@@ -369,7 +370,7 @@ private:
                                         "exchange with " + url_authority(st.url) + ": the body sink refused a chunk: " +
                                             ec.message(),
                                         true);
-                    } while (!ec && !st.parser->is_done());
+                    } while (!ec && !st.parser->is_done() && !st.cut_short);
                     // An interim reply (1xx but 101, which a server may send unasked, RFC 9110
                     // 15.2) is not the reply: read the next one, within the same deadline.
                     if (ec || !is_interim(st.parser->get().result_int())) break;
@@ -450,11 +451,13 @@ private:
         if (!st.req->body_sink || !st.parser->is_header_done() || st.body_used == 0) return true;
         if (st.parser->get().result_int() != 200) {
             // Not the body the sink waits for (a redirect, an error): its start is kept for the
-            // client (a Location, an API code), the rest is read past, so that a download holds
-            // `sink_room` bytes whatever the reply.
-            if (st.body_used > sink_room) {
+            // client (a Location, an API code), and the rest is not read (the connection is
+            // closed): a download holds `sink_room` bytes whatever the reply, and a long or
+            // trickling error body costs no time.
+            if (st.body_used >= sink_room) {
                 st.body_used = sink_room;
                 b.data = nullptr;
+                st.cut_short = true;
             }
             return true;
         }
@@ -829,7 +832,7 @@ private:
         auto& st = *st_;
         disarm();
         auto& m = st.parser->get();
-        const bool keep = m.keep_alive() && !st.conn->holds_unread_bytes();
+        const bool keep = !st.cut_short && m.keep_alive() && !st.conn->holds_unread_bytes();
         http_response out;
         {
             error_code ec;
