@@ -67,8 +67,9 @@
 /// When `http_request::body_sink` is set, the body of a reply with status 200 goes to the
 /// sink, chunk by chunk in order as it arrives (one call with the whole body will do), and
 /// `http_response::body` stays empty; a reply with any other status keeps its body in
-/// `http_response::body`, or only its start (the Beast transport keeps 64 KiB: the client
-/// reads a redirect's Location header and an error's API code, not a long body). A sink
+/// `http_response::body`, or only its start (the Beast transport keeps 64 KiB, reads no
+/// further and closes the connection: the client reads a redirect's Location header and an
+/// error's API code, not a long body). A sink
 /// that sets its `error_code` ends the exchange: the transport stops reading, drops the
 /// connection and completes with that error. The sink is called by
 /// one thread at a time, before the completion: the thread doing the exchange.

@@ -1449,8 +1449,9 @@ BOOST_DATA_TEST_CASE(long_and_empty_bodies_are_read_whole, data::make({"length",
 }
 
 // With a body sink (a download), a reply other than 200 keeps only the start of its body (the
-// client needs a Location or an API code, not a hostile server's megabytes): the rest is read
-// past, so the connection stays usable, and the sink gets nothing.
+// client needs a Location or an API code, not a hostile server's megabytes): the rest is not
+// read, the connection is closed (a shorter body is read whole and its connection kept: the
+// next test), and the sink gets nothing.
 BOOST_DATA_TEST_CASE(an_error_body_beside_a_sink_keeps_its_first_64_kib, data::make({"length", "chunked"}) *
                                                                            data::make({false, true}),
                      framing, blocking)
@@ -1499,9 +1500,41 @@ BOOST_DATA_TEST_CASE(an_error_body_beside_a_sink_keeps_its_first_64_kib, data::m
         BOOST_TEST(out.body.size() == 65536u);
         BOOST_TEST((out.body == body.substr(0, 65536)), "the start of the body, in order");
         BOOST_TEST(sunk == 0u, "the sink only gets a 200's body");
+        BOOST_TEST(t.idle_connections() == 0u, "the connection with the unread rest is closed");
+    }
+    BOOST_TEST(srv.connections() == 2, "each round on a new connection");
+}
+
+// A download's reply other than 200 with a body under 64 KiB is read whole: its connection is
+// kept for the next request.
+BOOST_AUTO_TEST_CASE(a_short_error_body_beside_a_sink_keeps_the_connection)
+{
+    raw_server srv([](int) { return "HTTP/1.1 404 Not Found\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'e'); },
+                   false);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
+    std::size_t sunk = 0;
+    for (int round = 0; round < 2; ++round) {
+        akool::http_request req = request_to(srv.base_url() + "/missing.png");
+        req.body_sink = {[](void* ctx, std::string_view chunk, akool::error_code&) {
+                             *static_cast<std::size_t*>(ctx) += chunk.size();
+                         },
+                         &sunk};
+        sent out;
+        t.async_send(std::move(req), [&](akool::error_code e, akool::http_response r) {
+            out.ec = e;
+            out.res = std::move(r);
+            out.done = true;
+        });
+        ioc.restart();
+        ioc.run();
+        BOOST_REQUIRE(out.done);
+        BOOST_TEST(out.res.status == 404);
+        BOOST_TEST(out.res.body.size() == 1000u);
         BOOST_TEST(t.idle_connections() == 1u);
     }
-    BOOST_TEST(srv.connections() == 1, "the rest of the body was read past, the connection kept");
+    BOOST_TEST(sunk == 0u);
+    BOOST_TEST(srv.connections() == 1, "both requests over one kept-alive connection");
 }
 
 // A status code below 100 (Beast reads any three digits) is a malformed reply in both
