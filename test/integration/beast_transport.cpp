@@ -560,12 +560,9 @@ struct sent {
     bool done = false;
 };
 
-sent send_get(asio::io_context& ioc, akool::beast_transport& t, const std::string& url,
-              std::vector<akool::http_field> headers = {})
+// Sends `req` with async_send and runs `ioc` until it completes.
+sent send_async(asio::io_context& ioc, akool::beast_transport& t, akool::http_request req)
 {
-    akool::http_request req;
-    req.url = url;
-    req.headers = std::move(headers);
     sent out;
     t.async_send(std::move(req), [&](akool::error_code e, akool::http_response r) {
         out.ec = e;
@@ -575,6 +572,15 @@ sent send_get(asio::io_context& ioc, akool::beast_transport& t, const std::strin
     ioc.restart();
     ioc.run();
     return out;
+}
+
+sent send_get(asio::io_context& ioc, akool::beast_transport& t, const std::string& url,
+              std::vector<akool::http_field> headers = {})
+{
+    akool::http_request req;
+    req.url = url;
+    req.headers = std::move(headers);
+    return send_async(ioc, t, std::move(req));
 }
 
 std::size_t thread_count()
@@ -1520,14 +1526,7 @@ BOOST_AUTO_TEST_CASE(a_short_error_body_beside_a_sink_keeps_the_connection)
                              *static_cast<std::size_t*>(ctx) += chunk.size();
                          },
                          &sunk};
-        sent out;
-        t.async_send(std::move(req), [&](akool::error_code e, akool::http_response r) {
-            out.ec = e;
-            out.res = std::move(r);
-            out.done = true;
-        });
-        ioc.restart();
-        ioc.run();
+        sent out = send_async(ioc, t, std::move(req));
         BOOST_REQUIRE(out.done);
         BOOST_TEST(out.res.status == 404);
         BOOST_TEST(out.res.body.size() == 1000u);
