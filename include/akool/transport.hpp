@@ -60,8 +60,9 @@
 /// that is not `replay_safe` with `maybe_sent` set into it.
 ///
 /// @par Replies the client reads
-/// `status`, `body`, and the headers `Retry-After` (delay seconds, on a reply other than 200) and
-/// `Location` (a download's redirects), looked up case-insensitively with `header()`.
+/// `status`, `body`, `ended_by_close` (a download's body framed by the close), and the headers
+/// `Retry-After` (delay seconds, on a reply other than 200) and `Location` (a download's
+/// redirects), looked up case-insensitively with `header()`.
 ///
 /// @par Body sink
 /// When `http_request::body_sink` is set, the body of a reply with status 200 goes to the
@@ -184,6 +185,11 @@ struct http_response {
     bool maybe_sent = false;
     /// On failure: the step that failed and why, for diagnostics (never a credential).
     std::string failure_detail;
+    /// The body had no length of its own (neither Content-Length nor chunked) and ended when
+    /// the server closed the connection, so a body cut short looks whole: a download then
+    /// checks that the image ends as its format does. A transport that cannot tell leaves it
+    /// false.
+    bool ended_by_close = false;
 
     /// The value of the first header named `name` (case-insensitive); empty when absent.
     std::string_view header(std::string_view name) const noexcept

@@ -257,7 +257,11 @@ struct download_progress {
 struct download_options {
     /// Largest image accepted.
     std::size_t max_bytes = std::size_t(128) << 20;
-    /// Refuse content that is not PNG, JPEG, GIF or WebP (by its first bytes).
+    /// Refuse content that is not PNG, JPEG, GIF or WebP (by its first bytes), and, when the
+    /// reply had no length of its own (no Content-Length, not chunked: the server's close
+    /// ended it, `http_response::ended_by_close`), an image that does not end as its format
+    /// does (PNG's IEND chunk, JPEG's EOI marker, GIF's trailer, WebP's RIFF length), a body
+    /// cut short. Both fail with `error::not_an_image`, and no file stays.
     bool require_image = true;
     /// Downloads to a file: flush it to disk (fsync) before it is renamed into place, so that
     /// a crash or power loss cannot leave a partial file under the final name. The body is

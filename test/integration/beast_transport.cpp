@@ -22,6 +22,7 @@
 #include "cancellation_names.hpp"
 #include "localhost.hpp"
 #include "mini_server.hpp"
+#include "temp_dir.hpp"
 #include "test_certs.hpp"
 
 #include <algorithm>
@@ -441,6 +442,9 @@ public:
     using script_type = std::function<std::string(int n)>;
     static inline const std::string pause_marker = "<pause>";
     static inline const std::string close_marker = "<close>";
+    // At the end of a reply: the server closes the connection after it (TLS: close_notify
+    // first), the end of a body without Content-Length.
+    static inline const std::string then_close_marker = "<then-close>";
 
     raw_server(script_type script, bool tls)
         : script_(std::move(script)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0})
@@ -518,6 +522,10 @@ private:
             if (ec) return;
             std::string bytes = script_(++requests_);
             if (bytes == close_marker) return;  // close without answering
+            const bool then_close = bytes.size() >= then_close_marker.size() &&
+                                    bytes.compare(bytes.size() - then_close_marker.size(), std::string::npos,
+                                                  then_close_marker) == 0;
+            if (then_close) bytes.resize(bytes.size() - then_close_marker.size());
             // Parts separated by pause_marker are written 80 ms apart.
             for (std::size_t from = 0; !ec && from <= bytes.size();) {
                 std::size_t at = bytes.find(pause_marker, from);
@@ -528,7 +536,18 @@ private:
                 from = at + pause_marker.size();
             }
             if (ec) return;
+            if (then_close) return close_gracefully(stream);
         }
+    }
+    static void close_gracefully(asio::ip::tcp::socket& s)
+    {
+        akool::error_code ec;
+        s.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    }
+    static void close_gracefully(asio::ssl::stream<asio::ip::tcp::socket>& s)
+    {
+        akool::error_code ec;
+        s.shutdown(ec);  // close_notify, then the peer's (or its close)
     }
 
     script_type script_;
@@ -1534,6 +1553,80 @@ BOOST_AUTO_TEST_CASE(a_short_error_body_beside_a_sink_keeps_the_connection)
     }
     BOOST_TEST(sunk == 0u);
     BOOST_TEST(srv.connections() == 1, "both requests over one kept-alive connection");
+}
+
+// A reply without Content-Length and not chunked ends with the server's close: the transport
+// says so (http_response::ended_by_close), and a framed reply is not, over http and https.
+BOOST_DATA_TEST_CASE(a_body_the_close_ended_is_said_so, data::make({false, true}), tls)
+{
+    const std::string body = R"({"code":1000})";  // 13 bytes
+    const std::string replies[] = {
+        "HTTP/1.1 200 OK\r\n\r\n" + body + raw_server::then_close_marker,
+        "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n" + body,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n" + body + "\r\n0\r\n\r\n",
+    };
+    for (int i = 0; i < 3; ++i) {
+        raw_server srv([&](int) { return replies[i]; }, tls);
+        asio::io_context ioc;
+        akool::beast_transport t(ioc.get_executor(), transport_options(tls));
+        sent out = send_get(ioc, t, srv.base_url() + "/x");
+        BOOST_REQUIRE(out.done);
+        BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
+        BOOST_TEST(out.res.body == body);
+        BOOST_TEST(out.res.ended_by_close == (i == 0), "reply " << i);
+    }
+}
+
+// A download whose body the server's close ended must end as its image does: a PNG cut short
+// fails as not_an_image and leaves no file, a whole one is saved; sync and async, http and
+// https (a close that looks like the body's end: no Content-Length to tell it short).
+BOOST_DATA_TEST_CASE(a_download_the_close_cut_short_leaves_no_file,
+                     data::make({false, true}) * data::make({false, true}), tls, async)
+{
+    const std::string png = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) + std::string(100000, 'p') +
+                            std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12);
+    raw_server srv(
+        [&](int n) {
+            return "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n" + (n == 1 ? png.substr(0, 60000) : png) +
+                   raw_server::then_close_marker;
+        },
+        tls);
+    akool_test::temp_dir tmp("akool-close-framed-");
+    asio::io_context ioc;
+    akool::client_options o;
+    o.base_url = srv.base_url();
+    o.api_key = "close-framed-key";
+    akool::client c(ioc, o, transport_options(tls));
+    akool::download_options opts;
+    opts.sync_to_disk = false;
+    for (int round = 1; round <= 2; ++round) {
+        const std::string path = (std::filesystem::path(tmp.path()) / "img.png").string();
+        akool::error_code ec;
+        akool::diagnostics diag;
+        std::uint64_t size = 0;
+        if (async) {
+            c.async_download_to_file(srv.base_url() + "/img.png", path, opts, diag,
+                                     [&](akool::error_code e, std::uint64_t n) {
+                                         ec = e;
+                                         size = n;
+                                     });
+            ioc.restart();
+            ioc.run();
+        } else {
+            size = c.download_to_file(srv.base_url() + "/img.png", path, opts, ec, diag);
+        }
+        if (round == 1) {
+            BOOST_TEST((ec == akool::error::not_an_image), ec.message());
+            BOOST_TEST(diag.client_message.find("ends early, after 60000 bytes") != std::string::npos,
+                       diag.client_message);
+            BOOST_TEST(std::filesystem::is_empty(tmp.path()), "no file, not even a temporary one");
+        } else {
+            BOOST_TEST(!ec, ec.message() << " " << diag.client_message);
+            BOOST_TEST(size == png.size());
+            BOOST_TEST(std::filesystem::file_size(path) == png.size());
+        }
+    }
+    BOOST_TEST(srv.requests() == 2, "the body cut short is not fetched again");
 }
 
 // A status code below 100 (Beast reads any three digits) is a malformed reply in both

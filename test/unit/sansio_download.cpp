@@ -440,3 +440,84 @@ BOOST_DATA_TEST_CASE(a_long_target_name_gets_a_temporary_name_that_fits,
     BOOST_TEST(fs::exists(target));
 }
 #endif
+
+// A body the server's close ended (no Content-Length, not chunked: http_response::
+// ended_by_close) cannot be told whole from its framing: the image must end as its format
+// does, or the download fails as not_an_image and leaves no file. A body the transport framed
+// is taken as it came; so is any body when require_image is off.
+namespace {
+
+struct image_sample {
+    const char* format;
+    std::string whole;
+    std::size_t cut;  // bytes taken off the end: the body cut short
+};
+
+std::string webp_sample()
+{
+    std::string body = "WEBPVP8 " + std::string(40, 'w');
+    std::string riff = "RIFF";
+    for (int i = 0; i < 4; ++i) riff += static_cast<char>((body.size() >> (8 * i)) & 0xff);
+    return riff + body;
+}
+
+const image_sample image_samples[] = {
+    {"png", png + std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12), 6},
+    {"png+padding", png + std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12) + std::string(16, '\0'), 20},
+    {"jpg", "\xff\xd8\xff\xe0" + std::string(40, 'j') + "\xff\xd9", 1},
+    {"jpg+padding", "\xff\xd8\xff\xe0" + std::string(40, 'j') + "\xff\xd9" + std::string(8, '\0'), 10},
+    {"gif", "GIF89a" + std::string(40, 'g') + ";", 1},
+    {"webp", webp_sample(), 5},
+};
+
+std::ostream& operator<<(std::ostream& os, const image_sample& s) { return os << s.format; }
+
+// Downloads `body` in chunks of `chunk` bytes into a file under `dir`; the outcome.
+error_code download_body(const std::string& dir, const std::string& body, std::size_t chunk, bool ended_by_close,
+                         bool require_image, akool::diagnostics& diag)
+{
+    akool::download_options o;
+    o.sync_to_disk = false;
+    o.require_image = require_image;
+    sansio::download_algo d("https://cdn.example.test/1", o, {(fs::path(dir) / "img").string(), true});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    ec = feed(req, body, chunk);
+    auto r = reply(200);
+    r.ended_by_close = ended_by_close;
+    d.see_reply(ec, r);
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    return ec;
+}
+
+std::size_t files_in(const std::string& dir)
+{
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(a_body_the_close_ended_must_end_as_its_image_ends,
+                     bdata::make(image_samples) * bdata::make({std::size_t(3), std::size_t(64)}), sample, chunk)
+{
+    akool_test::temp_dir tmp;
+    const std::string dir = tmp.path();
+    const std::string cut = sample.whole.substr(0, sample.whole.size() - sample.cut);
+    akool::diagnostics diag;
+
+    BOOST_TEST(!download_body(dir, sample.whole, chunk, true, true, diag), diag.client_message);
+    BOOST_TEST(files_in(dir) == 1u);
+
+    akool::diagnostics cut_diag;
+    error_code ec = download_body(dir, cut, chunk, true, true, cut_diag);
+    BOOST_TEST(ec == akool::error::not_an_image);
+    BOOST_TEST(cut_diag.client_message.find("ends early, after " + std::to_string(cut.size()) + " bytes") !=
+                   std::string::npos,
+               cut_diag.client_message);
+    BOOST_TEST(files_in(dir) == 1u, "no file for the body cut short");
+
+    akool::diagnostics framed;
+    BOOST_TEST(!download_body(dir, cut, chunk, false, true, framed), "framed by the transport: taken as it came");
+    BOOST_TEST(!download_body(dir, cut, chunk, true, false, framed), "require_image off: no check");
+}

@@ -841,6 +841,7 @@ private:
             if (!take_reply(m, std::move(st.body), out, ec, detail))
                 return fail(self, ec, "exchange with " + url_authority(st.url) + ": " + detail, true);
         }
+        out.ended_by_close = st.parser->need_eof();
         st.parser.reset();
         if (keep)
             st.pool->give_back(std::move(st.conn), st.transport->opts.max_idle_per_host);

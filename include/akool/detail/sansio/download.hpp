@@ -5,9 +5,10 @@
 // The download algorithm, without network I/O: which URL to fetch next (redirects: 301, 302,
 // 303, 307, 308, at most 5 hops, absolute or relative Location, never https to http, no
 // loop), and where the body goes as it arrives (the request's body sink: the image check on
-// the first bytes, the size limit, a string or a temporary file renamed into place only on
-// success). Each hop is one exchange (sansio/exchange.hpp) run by a driver: the async
-// download op (client_ops.hpp) or the blocking one (client.hpp). No Asio include here.
+// the first bytes, and on the last ones of a body framed by the connection's close; the size
+// limit; a string or a temporary file renamed into place only on success). Each hop is one
+// exchange (sansio/exchange.hpp) run by a driver: the async download op (client_ops.hpp) or
+// the blocking one (client.hpp). No Asio include here.
 
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
@@ -106,6 +107,27 @@ private:
     std::string message_;
 };
 
+// Whether a body that starts as an `ext` image (image_extension of `head`, its first bytes)
+// also ends as one: `tail` holds its last bytes (up to image_tail_bytes), `size` counts all
+// of them. PNG: its IEND chunk; JPEG: its EOI marker; both within the tail, so that a few
+// bytes of padding after them pass. GIF: its trailer byte, last. WebP: as long as its RIFF
+// header says. Another extension (no image check) passes. A body cut short fails, except
+// (GIF) by a 1 in 256 chance.
+constexpr std::size_t image_tail_bytes = 32;
+inline bool image_ends_whole(std::string_view ext, std::string_view head, std::string_view tail,
+                             std::uint64_t size) noexcept
+{
+    if (ext == ".png") return tail.find(std::string_view("IEND\xae\x42\x60\x82", 8)) != std::string_view::npos;
+    if (ext == ".jpg") return tail.find("\xff\xd9") != std::string_view::npos;
+    if (ext == ".gif") return !tail.empty() && tail.back() == ';';
+    if (ext == ".webp" && head.size() >= 8) {
+        std::uint64_t riff = 0;
+        for (int i = 7; i >= 4; --i) riff = riff << 8 | static_cast<unsigned char>(head[static_cast<std::size_t>(i)]);
+        return size >= riff + 8;
+    }
+    return ext != ".webp";
+}
+
 // Where a download's body goes.
 struct download_target {
     std::string path;            // the file; empty: to memory
@@ -138,6 +160,7 @@ public:
     {
         status_ = ec ? 0 : r.status;
         location_ = ec ? std::string() : std::string(r.header("Location"));
+        ended_by_close_ = !ec && r.ended_by_close;
         if (ec && !sink_ec_) restart();
     }
 
@@ -166,12 +189,19 @@ public:
         return false;
     }
 
-    // Ends the download with `ec`: on success the image check of a short body, then the
-    // file's flush, optional fsync and rename; on failure nothing stays on disk.
+    // Ends the download with `ec`: on success the image check of a short body, and of the
+    // end of a body the close framed, then the file's flush, optional fsync and rename; on
+    // failure nothing stays on disk.
     void finish(error_code& ec, diagnostics& diag)
     {
         if (!ec) {
             if (!decided_) decide(ec);  // a body shorter than the magic bytes
+            if (!ec && require_image_ && ended_by_close_ && !image_ends_whole(ext_, head_, tail_, size_))
+                refuse(make_error_code(error::not_an_image),
+                       "the image (" + std::string(ext_) + ") ends early, after " + std::to_string(size_) +
+                           " bytes: the reply had no Content-Length and the connection closed before the "
+                           "image's end (a body cut short)",
+                       ec);
             if (!ec && file_.is_open()) {
                 path_ = target_.add_extension ? target_.path + std::string(ext_) : target_.path;
                 file_.commit(path_, sync_to_disk_, ec, sink_detail_);
@@ -211,6 +241,7 @@ private:
             return refuse(make_error_code(error::response_too_large),
                           "the image exceeds the limit of " + std::to_string(max_bytes_) + " bytes", ec);
         size_ += chunk.size();
+        keep_tail(chunk);
         if (!decided_) {
             std::size_t take = std::min(magic_bytes - head_.size(), chunk.size());
             head_.append(chunk.data(), take);
@@ -220,6 +251,17 @@ private:
         }
         emit(chunk, ec);
         report();
+    }
+
+    // The last image_tail_bytes of the body so far.
+    void keep_tail(std::string_view chunk)
+    {
+        if (chunk.size() >= image_tail_bytes) {
+            tail_.assign(chunk.data() + chunk.size() - image_tail_bytes, image_tail_bytes);
+            return;
+        }
+        tail_.append(chunk.data(), chunk.size());
+        if (tail_.size() > image_tail_bytes) tail_.erase(0, tail_.size() - image_tail_bytes);
     }
 
     // The progress event of the bytes taken so far (none after a refusal).
@@ -277,6 +319,8 @@ private:
         file_.abort();
         data_.clear();
         head_.clear();
+        tail_.clear();
+        ended_by_close_ = false;
         size_ = 0;
         total_.reset();
         decided_ = false;
@@ -290,7 +334,9 @@ private:
     download_target target_;
     int status_ = 0;
     std::string location_;
+    bool ended_by_close_ = false;
     std::string head_;
+    std::string tail_;
     std::string_view ext_;
     bool decided_ = false;
     std::uint64_t size_ = 0;
