@@ -317,11 +317,15 @@ public:
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {});
     /// `basic_client::download`.
     std::string download(std::string url, download_options opts, error_code& ec, diagnostics& diag);
+    /// `download`, without diagnostics.
+    std::string download(std::string url, download_options opts, error_code& ec);
     /// `download`; throws on failure.
     std::string download(std::string url, download_options opts = {});
     /// `basic_client::download_to_file`.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec,
                                    diagnostics& diag);
+    /// `download_to_file`, without diagnostics.
+    std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec);
     /// `download_to_file`; throws on failure.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts = {});
 

@@ -91,12 +91,16 @@ public:
     /// A bearer token for `creds`: `basic_client::get_token`. Does not install it (see
     /// `client_options::token`).
     std::string get_token(const client_credentials& creds, error_code& ec, diagnostics& diag);
+    /// `get_token`, without diagnostics.
+    std::string get_token(const client_credentials& creds, error_code& ec);
     /// `get_token`; throws `error_with_diagnostics` on failure.
     std::string get_token(const client_credentials& creds);
 
     /// Polls a task until it completes: `basic_client::wait`. `opts.on_progress` runs on the
     /// calling thread.
     image_result wait(std::string task_id, const wait_options& opts, error_code& ec, diagnostics& diag);
+    /// `wait`, without diagnostics.
+    image_result wait(std::string task_id, const wait_options& opts, error_code& ec);
     /// `wait`; throws `error_with_diagnostics` on failure.
     image_result wait(std::string task_id, const wait_options& opts = {});
 
@@ -104,11 +108,15 @@ public:
     /// Callbacks in `opts` run on the calling thread.
     std::vector<generated_image> generate(const image_request& req, const generate_options& opts, error_code& ec,
                                           diagnostics& diag);
+    /// `generate`, without diagnostics.
+    std::vector<generated_image> generate(const image_request& req, const generate_options& opts, error_code& ec);
     /// `generate`; throws `error_with_diagnostics` on failure.
     std::vector<generated_image> generate(const image_request& req, const generate_options& opts = {});
 
     /// Downloads `url` into memory: `basic_client::download`.
     std::string download(std::string url, const download_options& opts, error_code& ec, diagnostics& diag);
+    /// `download`, without diagnostics.
+    std::string download(std::string url, const download_options& opts, error_code& ec);
     /// `download`; throws `error_with_diagnostics` on failure.
     std::string download(std::string url, const download_options& opts = {});
 
@@ -116,6 +124,8 @@ public:
     /// Returns the bytes written.
     std::uint64_t download_to_file(std::string url, std::string path, const download_options& opts, error_code& ec,
                                    diagnostics& diag);
+    /// `download_to_file`, without diagnostics.
+    std::uint64_t download_to_file(std::string url, std::string path, const download_options& opts, error_code& ec);
     /// `download_to_file`; throws `error_with_diagnostics` on failure.
     std::uint64_t download_to_file(std::string url, std::string path, const download_options& opts = {});
 

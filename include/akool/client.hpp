@@ -573,6 +573,12 @@ public:
     {
         return download_blocking<std::string>(std::move(url), opts, {}, ec, diag);
     }
+    /// Synchronous `async_download`, without diagnostics; a failure is reported in `ec`.
+    std::string download(std::string url, download_options opts, error_code& ec)
+    {
+        diagnostics diag;
+        return download(std::move(url), std::move(opts), ec, diag);
+    }
     /// Synchronous `async_download`; throws `error_with_diagnostics` on failure.
     std::string download(std::string url, download_options opts = {})
     {
@@ -617,6 +623,12 @@ public:
                                    diagnostics& diag)
     {
         return download_blocking<std::uint64_t>(std::move(url), opts, {std::move(path)}, ec, diag);
+    }
+    /// Synchronous `async_download_to_file`, without diagnostics; a failure is reported in `ec`.
+    std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec)
+    {
+        diagnostics diag;
+        return download_to_file(std::move(url), std::move(path), std::move(opts), ec, diag);
     }
     /// Synchronous `async_download_to_file`; throws `error_with_diagnostics` on failure.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts = {})

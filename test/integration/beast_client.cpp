@@ -343,6 +343,25 @@ BOOST_AUTO_TEST_CASE(overloads_without_diagnostics_and_validation)
     BOOST_TEST((ec2 == akool::error::validation_failed));
     BOOST_TEST(!diag.issues.empty());
     BOOST_TEST(r.srv.get_stats().requests == 0u, "an invalid request is never sent");
+
+    // The synchronous downloads' forms with an error_code alone.
+    akool_test::temp_dir tmp;
+    const fs::path dir = tmp.path();
+    akool::error_code ec;
+    BOOST_TEST(r.client->download("ftp://cdn.example.test/1.png", {}, ec).empty());
+    BOOST_TEST((ec == akool::error::invalid_url), ec.message());
+    BOOST_TEST(r.client->download_to_file("ftp://cdn.example.test/1.png", (dir / "a.png").string(), {}, ec) == 0u);
+    BOOST_TEST((ec == akool::error::invalid_url), ec.message());
+    BOOST_TEST(fs::is_empty(dir));
+    auto tasks = r.client->create(two_images(), ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    const std::string url = r.client->wait(tasks.at(0).id, fast_wait(), ec).image_url;
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    const std::string png = r.client->download(url, {}, ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(r.client->download_to_file(url, (dir / "a.png").string(), {}, ec) == png.size());
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(fs::file_size(dir / "a.png") == png.size());
 }
 
 BOOST_AUTO_TEST_CASE(synchronous_and_throwing_forms)

@@ -138,6 +138,46 @@ BOOST_AUTO_TEST_CASE(every_call_with_error_codes)
     BOOST_TEST(!token.empty());
 }
 
+// Every call's form with an error_code and no diagnostics: its outcome, and a failure reported
+// in the error_code, not thrown.
+BOOST_AUTO_TEST_CASE(every_call_with_an_error_code_alone)
+{
+    rig r;
+    akool::error_code ec;
+    auto tasks = r.client.create(two_images(), ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST(r.client.get_result(tasks.at(0).id, ec).id == tasks[0].id);
+    BOOST_TEST(!ec, ec.message());
+    auto done = r.client.wait(tasks.at(1).id, fast_wait(), ec);
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    const std::string png = r.client.download(done.image_url, {}, ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(png.compare(0, 4, png_magic) == 0);
+
+    akool_test::temp_dir tmp;
+    const fs::path dir = tmp.path();
+    BOOST_TEST(r.client.download_to_file(done.image_url, (dir / "one.png").string(), {}, ec) == png.size());
+    BOOST_TEST(!ec, ec.message());
+    akool::generate_options g;
+    g.wait = fast_wait();
+    g.output_dir = dir.string();
+    BOOST_TEST(r.client.generate(two_images(), g, ec).size() == 2u);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(!r.client.get_token({"client-id-16-chr", "secret"}, ec).empty());
+    BOOST_TEST(!ec, ec.message());
+
+    // Failures: in the error_code.
+    auto invalid = two_images();
+    invalid.batch_quantity = 9;
+    BOOST_TEST(r.client.generate(invalid, g, ec).empty());
+    BOOST_TEST((ec == akool::error::validation_failed), ec.message());
+    BOOST_TEST(r.client.download("ftp://cdn.example.test/1.png", {}, ec).empty());
+    BOOST_TEST((ec == akool::error::invalid_url), ec.message());
+    BOOST_TEST(r.client.download_to_file("ftp://cdn.example.test/1.png", (dir / "two.png").string(), {}, ec) == 0u);
+    BOOST_TEST((ec == akool::error::invalid_url), ec.message());
+    BOOST_TEST(!fs::exists(dir / "two.png"));
+}
+
 BOOST_AUTO_TEST_CASE(throwing_forms_carry_the_servers_words)
 {
     rig r;

@@ -185,6 +185,10 @@ AKOOL_DECL std::string client::download(std::string url, download_options opts, 
 {
     return impl_->c.download(std::move(url), std::move(opts), ec, diag);
 }
+AKOOL_DECL std::string client::download(std::string url, download_options opts, error_code& ec)
+{
+    return impl_->c.download(std::move(url), std::move(opts), ec);
+}
 AKOOL_DECL std::string client::download(std::string url, download_options opts)
 {
     return impl_->c.download(std::move(url), std::move(opts));
@@ -194,6 +198,11 @@ AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string p
                                                   error_code& ec, diagnostics& diag)
 {
     return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts), ec, diag);
+}
+AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts,
+                                                  error_code& ec)
+{
+    return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts), ec);
 }
 AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts)
 {

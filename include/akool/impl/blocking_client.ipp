@@ -237,6 +237,12 @@ AKOOL_DECL std::string blocking_client::get_token(const client_credentials& cred
     return impl_->run<std::string>([&](auto h) { impl_->c.async_get_token(creds, diag, std::move(h)); }, ec);
 }
 
+AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds, error_code& ec)
+{
+    diagnostics diag;
+    return get_token(creds, ec, diag);
+}
+
 AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds)
 {
     return detail::blocking_or_throw<std::string>([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
@@ -247,6 +253,12 @@ AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_op
 {
     return impl_->run<image_result>(
         [&](auto h) { impl_->c.async_wait(std::move(task_id), impl_->guard(opts), diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts, error_code& ec)
+{
+    diagnostics diag;
+    return wait(std::move(task_id), opts, ec, diag);
 }
 
 AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts)
@@ -264,6 +276,13 @@ AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_re
 }
 
 AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req,
+                                                                  const generate_options& opts, error_code& ec)
+{
+    diagnostics diag;
+    return generate(req, opts, ec, diag);
+}
+
+AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req,
                                                                   const generate_options& opts)
 {
     return detail::blocking_or_throw<std::vector<generated_image>>(
@@ -275,6 +294,12 @@ AKOOL_DECL std::string blocking_client::download(std::string url, const download
 {
     return impl_->run<std::string>(
         [&](auto h) { impl_->c.async_download(std::move(url), impl_->guard(opts), diag, std::move(h)); }, ec);
+}
+
+AKOOL_DECL std::string blocking_client::download(std::string url, const download_options& opts, error_code& ec)
+{
+    diagnostics diag;
+    return download(std::move(url), opts, ec, diag);
 }
 
 AKOOL_DECL std::string blocking_client::download(std::string url, const download_options& opts)
@@ -293,6 +318,13 @@ AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std:
                                             std::move(h));
         },
         ec);
+}
+
+AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path,
+                                                           const download_options& opts, error_code& ec)
+{
+    diagnostics diag;
+    return download_to_file(std::move(url), std::move(path), opts, ec, diag);
 }
 
 AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path,
