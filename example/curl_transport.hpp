@@ -15,7 +15,8 @@
 //    (CURLOPT_FRESH_CONNECT, CURLOPT_FORBID_REUSE): libcurl before 8.16 resends a request,
 //    POST included, when a reused connection dies before the reply;
 //  - maybe_sent: set once curl is about to send the request (CURLOPT_PREREQFUNCTION); a
-//    failure before that is error::request_not_sent (or error::timeout).
+//    failure before that is error::request_not_sent (or error::timeout);
+//  - ended_by_close: an HTTP/1.x reply with neither Content-Length nor chunked framing.
 // Redirects are not followed (the client follows a download's). POSIX only (file descriptors).
 #ifndef AKOOL_EXAMPLE_CURL_TRANSPORT_HPP
 #define AKOOL_EXAMPLE_CURL_TRANSPORT_HPP
@@ -149,6 +150,13 @@ struct transfer {
             long status = 0;
             curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
             resp.status = static_cast<int>(status);
+            // HTTP/1.x with neither Content-Length nor chunked: the server's close ended the
+            // body, so a body cut short looks whole (the client then checks an image's end).
+            long version = 0;
+            curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+            resp.ended_by_close = version != CURL_HTTP_VERSION_2_0 && version != CURL_HTTP_VERSION_3 &&
+                                  resp.header("Content-Length").empty() &&
+                                  resp.header("Transfer-Encoding").find("chunked") == std::string_view::npos;
             return {};
         }
         resp = akool::http_response{};

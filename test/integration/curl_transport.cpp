@@ -20,8 +20,10 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 
 #include <chrono>
 #include <string>
@@ -275,6 +277,48 @@ BOOST_AUTO_TEST_CASE(timeouts_limits_sink_and_refusals)
     r.ioc.run();
     BOOST_TEST(ec == akool::error::request_not_sent, ec.message());
     BOOST_TEST(!resp.maybe_sent);
+}
+
+// A reply framed by the server's close (no Content-Length, not chunked) is reported as such
+// (http_response::ended_by_close), a framed one is not: the client checks the end of an image
+// that came the first way.
+BOOST_AUTO_TEST_CASE(a_body_the_close_ended_is_said_so)
+{
+    const std::string body = R"({"code":1000})";  // 13 bytes
+    const std::string replies[] = {
+        "HTTP/1.1 200 OK\r\n\r\n" + body,
+        "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n" + body,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n" + body + "\r\n0\r\n\r\n",
+    };
+    for (int i = 0; i < 3; ++i) {
+        // One connection: read the request's head, write the reply, close.
+        asio::io_context server_ioc;
+        asio::ip::tcp::acceptor acceptor(server_ioc, {asio::ip::make_address("127.0.0.1"), 0});
+        std::thread server([&] {
+            asio::ip::tcp::socket s(server_ioc);
+            akool::error_code ec;
+            acceptor.accept(s, ec);
+            std::string head;
+            while (!ec && head.find("\r\n\r\n") == std::string::npos) {
+                char buf[1024];
+                head.append(buf, s.read_some(asio::buffer(buf), ec));
+            }
+            asio::write(s, asio::buffer(replies[i]), ec);
+            s.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        });
+        asio::io_context ioc;
+        curl_transport t(ioc.get_executor());
+        akool::http_request req;
+        req.url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/x";
+        req.timeout = ms(10000);
+        akool::http_response resp;
+        akool::error_code ec;
+        t.send(req, resp, ec);
+        server.join();
+        BOOST_TEST(!ec, ec.message() << " " << resp.failure_detail);
+        BOOST_TEST(resp.body == body);
+        BOOST_TEST(resp.ended_by_close == (i == 0), "reply " << i);
+    }
 }
 
 #ifdef AKOOL_CURL_EXAMPLE
