@@ -313,7 +313,8 @@ public:
                                           diagnostics& diag);
     /// `generate`, without diagnostics.
     std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec);
-    /// `generate`; throws on failure.
+    /// `generate`; throws on failure (the images that finished are not returned then: see
+    /// `basic_client::generate`).
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {});
     /// `basic_client::download`.
     std::string download(std::string url, download_options opts, error_code& ec, diagnostics& diag);

@@ -110,7 +110,8 @@ public:
                                           diagnostics& diag);
     /// `generate`, without diagnostics.
     std::vector<generated_image> generate(const image_request& req, const generate_options& opts, error_code& ec);
-    /// `generate`; throws `error_with_diagnostics` on failure.
+    /// `generate`; throws `error_with_diagnostics` on failure: the images that finished are not
+    /// returned then (their files stay in `output_dir`); the error_code form returns them.
     std::vector<generated_image> generate(const image_request& req, const generate_options& opts = {});
 
     /// Downloads `url` into memory: `basic_client::download`.

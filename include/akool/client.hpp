@@ -240,7 +240,10 @@ public:
 
     // ---- get result --------------------------------------------------------------------
 
-    /// Reads a task's state (`infobymodelid`), retrying transient failures.
+    /// Reads a task's state (`infobymodelid`), retrying transient failures. A reply about
+    /// another task than `task_id`, or a completed task without an http(s) image URL, fails
+    /// with `error::bad_response` (the diagnostics name the field), as `wait` and `generate`
+    /// then do.
     ///
     /// @param task_id the task's id (`image_task::id`); an empty one fails with
     ///        `error::validation_failed`.
@@ -285,7 +288,8 @@ public:
     {
         return start_exchange<detail::decode_result>(
             c_, [&](error_code& ec, diagnostics& d) { return detail::make_result_request(c_.st->opts, task_id, ec, d); },
-            nullptr, request_kind::read, {}, std::forward<CompletionToken>(token));
+            nullptr, request_kind::read, detail::decode_result{std::string(task_id)},
+            std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_get_result`: blocks until done (see client.hpp). A failure
     /// is reported in `ec` and `diag`, never thrown.
@@ -528,7 +532,9 @@ public:
         diagnostics diag;
         return generate(req, std::move(opts), ec, diag);
     }
-    /// Synchronous `async_generate`; throws `error_with_diagnostics` on failure.
+    /// Synchronous `async_generate`; throws `error_with_diagnostics` on failure: the images
+    /// that finished are not returned then (their files stay in `output_dir`); the error_code
+    /// form returns them beside the failure.
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {})
     {
         return or_throw<std::vector<generated_image>>(
@@ -677,7 +683,8 @@ private:
                 r.timeout = timeout;
                 return r;
             },
-            &diag, request_kind::read, {}, std::forward<CompletionToken>(token));
+            &diag, request_kind::read, detail::decode_result{std::string(task_id)},
+            std::forward<CompletionToken>(token));
     }
 
     // A download (its redirects, its body to memory or streamed to `target`), completing
@@ -783,7 +790,7 @@ private:
                 r.timeout = timeout;
                 return r;
             },
-            diag, request_kind::read, ec);
+            diag, request_kind::read, ec, detail::decode_result{std::string(task_id)});
     }
 
     core c_;

@@ -28,8 +28,9 @@ using milliseconds = std::chrono::milliseconds;
 
 /// When to poll a task: the first poll after `initial_delay`, each next delay `growth`
 /// times the previous, never above `max_delay`, each randomised by +/- `jitter` (a fraction).
-/// A Retry-After from the service overrides a shorter delay; a refusal (HTTP 429, API code
-/// 1005) is retried by the exchange with `retry_policy`'s backoff before the poll counts.
+/// A refusal (HTTP 429, API code 1005) or a transient failure of a poll is retried by the
+/// exchange with `retry_policy`'s backoff, where a longer Retry-After wins, before the poll
+/// counts; a Retry-After on a poll's 200 reply is not read.
 ///
 /// The defaults poll every 1.38 s (+/- 3 %): a completion is noticed within 1.43 s of it
 /// (0.7 s on average), with 20 polls for a job of 25 s (the first poll is immediate), 5 for
@@ -235,7 +236,9 @@ struct progress_event {
 /// How `wait` and `generate` wait for a task.
 struct wait_options {
     poll_schedule schedule;  ///< when to poll
-    /// Give up after this long (error::timeout). Zero means no deadline.
+    /// Give up after this long (error::timeout), counted from the wait's start, retries of a
+    /// poll and their waits (Retry-After included) within it. Zero means no deadline; a
+    /// negative one has passed already (error::timeout, nothing polled).
     milliseconds deadline{std::chrono::minutes(15)};
     /// Called on the client's executor on every status change, starting with the first status
     /// seen. It must not throw (with the async forms the exception would leave the io_context's

@@ -199,9 +199,9 @@ BOOST_AUTO_TEST_CASE(get_dropped_on_a_reused_connection_is_resent_once)
     akool::client c(ioc, options_for(srv));
     akool::error_code ec;
     akool::diagnostics diag;
-    c.get_result("a", ec, diag);
+    c.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
     BOOST_REQUIRE(!ec);
-    auto r = c.get_result("a", ec, diag);
+    auto r = c.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
     BOOST_TEST(!ec, ec.message() << " " << diag.summary());
     BOOST_TEST((r.status == akool::image_status::processing));
     BOOST_TEST(srv.requests() == 3);

@@ -193,6 +193,110 @@ BOOST_DATA_TEST_CASE(wait_retries_transient_failures_with_backoff, bdata::make(s
     BOOST_TEST(f.script.sent().size() == 4u);
 }
 
+// A wait's deadline bounds the retries of its polls and their waits: a poll refused with a
+// Retry-After that ends past the deadline is not retried, and the wait ends with timeout then.
+// Before, each retry got the whole deadline again (a 1 s deadline ran 12 s; helper-21).
+BOOST_DATA_TEST_CASE(a_wait_ends_at_its_deadline_while_a_poll_is_retried, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request&) {
+        akool::http_response r;
+        r.status = 503;
+        r.body = "busy";
+        r.headers.push_back({"Retry-After", "4"});
+        return r;
+    });
+    auto w = f.fast_wait();
+    w.deadline = ms(300);
+    const auto start = std::chrono::steady_clock::now();
+    auto [ec, r] = f.wait(s, "t1", w);
+    BOOST_TEST(ec == akool::error::timeout, ec.message());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(2)), "not the 4 s Retry-After");
+    BOOST_TEST(f.script.sent().size() == 1u, "no retry: it would start past the deadline");
+    if (s != style::future) {
+        BOOST_TEST(f.diag.task_id == "t1");
+        BOOST_TEST(f.diag.http_status == 503, "the last reply's words are kept");
+    }
+}
+
+// A poll's reply about another task is a bad response: the wait ends with it and names both
+// tasks; a generate whose polls come back swapped saves no image under the wrong name. Before,
+// the other task's result was taken for this one (helper-21's audit).
+BOOST_DATA_TEST_CASE(a_reply_about_another_task_is_refused, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request&) { return ok(result_json("other", 3)); });
+    auto [ec, r] = f.wait(s, "t1", f.fast_wait());
+    BOOST_TEST(ec == akool::error::bad_response, ec.message());
+    BOOST_TEST(r.image_url.empty());
+    if (s != style::future)
+        BOOST_TEST(f.diag.client_message.find("data._id: the reply to the poll of task t1 is about task other") !=
+                       std::string::npos,
+                   f.diag.client_message);
+}
+
+BOOST_DATA_TEST_CASE(generate_saves_no_image_under_another_tasks_name, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.set_fallback([](const akool::http_request& r) {
+        if (r.url.find("createBySourcePrompt") != std::string::npos)
+            return ok(R"({"code":1000,"msg":"OK","data":[{"_id":"task0","image_status":1},)"
+                      R"({"_id":"task1","image_status":1}]})");
+        if (r.url.find("infobymodelid") != std::string::npos)
+            return ok(result_json(id_of(r) == "task0" ? "task1" : "task0", 3));  // swapped
+        return ok(png);
+    });
+    akool_test::temp_dir tmp;
+    auto req = akool::image_request::text_to_image("two dogs");
+    req.batch_quantity = 2;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = tmp.path();
+    auto [ec, images] = f.generate(s, req, g);
+    BOOST_TEST(ec == akool::error::bad_response, ec.message());
+    for (const auto& im : images) BOOST_TEST(im.file_path.empty());
+    BOOST_TEST(fs::is_empty(tmp.path()));
+}
+
+// A completed task must name its image by an http(s) URL; otherwise the poll is a bad
+// response naming the field (before: success with an unusable URL; helper-21).
+const char* const unusable_image_urls[] = {"", "not a url at all", "javascript:alert(1)", "ftp://cdn.example.test/1.png"};
+
+BOOST_DATA_TEST_CASE(a_completed_task_without_a_usable_image_url_is_refused,
+                     bdata::make(styles) * bdata::make(unusable_image_urls), s, url)
+{
+    fixture f;
+    std::string body = R"({"code":1000,"msg":"OK","data":{"_id":"t1","image_status":3)";
+    if (*url) body += R"(,"image":")" + std::string(url) + "\"";
+    body += "}}";
+    f.script.set_fallback([body](const akool::http_request&) { return ok(body); });
+    auto [ec, r] = f.wait(s, "t1", f.fast_wait());
+    BOOST_TEST(ec == akool::error::bad_response, ec.message());
+    if (s != style::future)
+        BOOST_TEST(f.diag.client_message.find("data.image: task t1 is completed (status 3) but") != std::string::npos,
+                   f.diag.client_message);
+}
+
+// A generate's download that got no reply reports no HTTP status, in every form: not the 200 of
+// the task's last poll (the async form kept it; helper-21).
+BOOST_DATA_TEST_CASE(a_download_that_got_no_reply_reports_no_http_status, bdata::make(styles), s)
+{
+    fixture f;
+    f.script.push_reply(200, R"({"code":1000,"msg":"OK","data":[{"_id":"task0","image_status":1}]})")
+        .push_reply(200, result_json("task0", 3));
+    for (int i = 0; i < 4; ++i) f.script.push_failure(asio::error::connection_refused, false);
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    auto [ec, images] = f.generate(s, akool::image_request::text_to_image("x"), g);
+    BOOST_TEST(ec.failed());
+    if (s != style::future) BOOST_TEST(f.diag.http_status == 0);
+    if (s == style::future || s == style::sync_throw) return;  // no images beside the exception
+    BOOST_REQUIRE_EQUAL(images.size(), 1u);
+    BOOST_TEST(images[0].ec.failed());
+    BOOST_TEST(images[0].diag.http_status == 0);
+    BOOST_TEST(images[0].diag.task_id == "task0");
+}
+
 BOOST_AUTO_TEST_CASE(retries_stop_at_the_policy_limit)
 {
     fixture f;

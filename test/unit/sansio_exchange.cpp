@@ -56,7 +56,8 @@ struct rig {
     clk::time_point now = clk::time_point() + std::chrono::hours(1);
     std::optional<sansio::exchange_algo<echo_decode>> algo;
 
-    explicit rig(request_kind kind = request_kind::read, error_code build_ec = {}, unsigned max_retries = 3)
+    explicit rig(request_kind kind = request_kind::read, error_code build_ec = {}, unsigned max_retries = 3,
+                 ms timeout = ms(0))
     {
         gate.set_limits({0, 0});
         policy.max_retries = max_retries;
@@ -66,6 +67,7 @@ struct rig {
         req.url = "https://api.example.test/x";
         req.body = "payload";
         req.replay_safe = kind == request_kind::read;
+        req.timeout = timeout;
         algo.emplace(std::move(req), build_ec, gate, waiter, policy, kind, echo_decode{},
                      sansio::jitter_source{}, diag);
     }
@@ -675,4 +677,62 @@ BOOST_AUTO_TEST_CASE(credentials_without_a_client_id_end_the_exchange_without_a_
     BOOST_TEST_REQUIRE(r.diag.issues.size() == 1u);
     BOOST_TEST(r.diag.issues[0].field == "clientId");
     BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+// A request's timeout bounds the whole exchange (a poll's is what is left of its wait's
+// deadline): each attempt gets what is left of it, a retry whose backoff would end past it is
+// not made (error::timeout, the last reply's words kept), and a wait for the gate ends at it.
+// Before, each attempt got the whole timeout again and backoffs ignored it (helper-21's
+// audit: a wait with a 1 s deadline ran 12 s).
+BOOST_AUTO_TEST_CASE(the_requests_timeout_bounds_its_retries_and_their_waits)
+{
+    rig r(request_kind::read, {}, 3, ms(1200));
+    action a = r.algo->resume(r.now);
+    BOOST_TEST(a.kind == action::send);
+    BOOST_TEST(r.algo->request().timeout.count() == 1200);
+    r.now += ms(100);
+    a = r.reply(503, "busy");
+    BOOST_TEST(a.kind == action::sleep);
+    BOOST_TEST(a.delay.count() == 500);
+    r.now += a.delay;
+    a = r.algo->resume(r.now);
+    BOOST_TEST(a.kind == action::send);
+    BOOST_TEST(r.algo->request().timeout.count() == 600, "the attempt gets what is left");
+    r.now += ms(100);  // at 700 ms: the next backoff (1000 ms) would end past 1200 ms
+    a = r.reply(503, "busy");
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::timeout);
+    BOOST_TEST(r.diag.http_status == 503, "the last reply's words are kept");
+    BOOST_TEST(r.diag.client_message.find("the deadline leaves no time to retry") != std::string::npos,
+               r.diag.client_message);
+    BOOST_TEST(r.algo->retries() == 1u);
+    BOOST_TEST(r.gate.in_flight() == 0u);
+
+    // A Retry-After past the deadline: no retry at all.
+    rig after(request_kind::read, {}, 3, ms(1200));
+    BOOST_TEST(after.algo->resume(after.now).kind == action::send);
+    a = after.reply(503, "busy", {{"Retry-After", "4"}});
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(after.algo->error() == akool::error::timeout);
+    BOOST_TEST(after.algo->retries() == 0u);
+
+    // Queued at the gate: the wait ends at the deadline, and the exchange with it.
+    rig queued(request_kind::read, {}, 3, ms(1200));
+    queued.gate.set_limits({1, 0});
+    counting_waiter other;
+    clk::time_point ignored;
+    BOOST_REQUIRE(queued.gate.try_enter(queued.now, &other, ignored));
+    a = queued.algo->resume(queued.now);
+    BOOST_TEST(a.kind == action::wait_gate);
+    BOOST_TEST(std::chrono::duration_cast<ms>(a.wake_at - queued.now).count() == 1200);
+    a = queued.algo->resume(a.wake_at);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(queued.algo->error() == akool::error::timeout);
+    queued.gate.leave();
+    BOOST_TEST(queued.waiter.wakes == 0, "no longer queued");
+
+    // Without a timeout, retries run their course.
+    rig unbounded(request_kind::read, {}, 1);
+    BOOST_TEST(unbounded.algo->resume(unbounded.now).kind == action::send);
+    BOOST_TEST(unbounded.reply(503, "busy", {{"Retry-After", "4"}}).kind == action::sleep);
 }

@@ -125,10 +125,12 @@ BOOST_AUTO_TEST_CASE(every_task_is_polled_at_once_then_on_its_own_schedule_and_d
     a = r.algo->next(r.at(10));
     BOOST_TEST(a.kind == action::idle);
     BOOST_TEST((a.wake_at == r.at(110)), "t0's next poll");
+    r.algo->task_diag(1).http_status = 200;  // as its last poll left it
     r.algo->on_polled(1, r.at(20), {}, result(image_status::completed, "https://cdn.example.test/t1.png"));
     a = r.algo->next(r.at(20));
     BOOST_TEST(a.kind == action::download);
     BOOST_TEST(a.task == 1u);
+    BOOST_TEST(r.algo->task_diag(1).http_status == 0, "the download starts with its own diagnostics");
     BOOST_TEST(r.algo->download_url(1) == "https://cdn.example.test/t1.png");
     BOOST_TEST(r.algo->target(1).path.empty(), "to memory");
     a = r.algo->next(r.at(20));

@@ -172,6 +172,20 @@ BOOST_AUTO_TEST_CASE(a_poll_that_times_out_at_the_deadline_says_so)
     BOOST_TEST(early.diag.client_message.empty(), "an exchange's own timeout, before the deadline, is not the deadline");
 }
 
+// A negative deadline (one computed from a time already past) has passed: the wait ends at
+// once with timeout, nothing polled. Zero is no deadline. Before, a negative one was none.
+BOOST_AUTO_TEST_CASE(a_negative_deadline_has_passed_already)
+{
+    rig r(ms(-1));
+    action a = r.algo->start(r.t0);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST((r.algo->error() == akool::error::timeout));
+    BOOST_TEST(r.diag.client_message.find("did not finish within the deadline") != std::string::npos,
+               r.diag.client_message);
+    BOOST_TEST(r.diag.task_id == "task-1");
+    BOOST_TEST(r.events.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_cancelled_sleep_or_a_stop_ends_the_wait_with_the_drivers_error)
 {
     const error_code aborted = make_error_code(boost::system::errc::operation_canceled);

@@ -224,10 +224,30 @@ struct decode_create {
         return tasks;
     }
 };
+// A get-result's: the reply must be about the task asked for (`task_id`), and a completed
+// task must name its image by an http(s) URL; otherwise bad_response, and the result is not
+// used (a reply about another task would have its image saved under this task's name).
 struct decode_result {
+    std::string task_id;  // the task asked for
     image_result operator()(std::string& body, error_code& ec, diagnostics& diag) const
     {
-        return decode_result_response(body, ec, diag);
+        image_result r = decode_result_response(body, ec, diag);
+        if (ec) return r;
+        if (r.id != task_id) {
+            ec = make_error_code(error::bad_response);
+            diag.client_message = "data._id: the reply to the poll of task " + task_id + " is about task " +
+                                  r.id.substr(0, 64) + (r.id.size() > 64 ? "..." : "");
+            return image_result{};
+        }
+        if (r.status == image_status::completed && !is_http_url(r.image_url)) {
+            ec = make_error_code(error::bad_response);
+            diag.client_message = "data.image: task " + task_id + " is completed (status 3) but " +
+                                  (r.image_url.empty() ? std::string("names no image URL")
+                                                       : "its image URL is not an absolute http(s) URL (" +
+                                                             url_for_message(r.image_url) + ")");
+            return image_result{};
+        }
+        return r;
     }
 };
 struct decode_token {

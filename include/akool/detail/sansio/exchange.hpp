@@ -243,6 +243,9 @@ public:
         switch (state_) {
         case state::start:
             if (ec_) return finish();
+            // The request's timeout bounds the whole exchange, its retries and their waits too
+            // (a poll's: what is left of the wait's deadline).
+            if (request_.timeout.count() > 0) deadline_ = now + request_.timeout;
             if (auth_) {
                 std::string token = store_->get(&token_generation_);
                 if (!token.empty()) set_bearer_token(request_, token);
@@ -273,10 +276,18 @@ public:
                 return renew(now);
             }
             exchange_action a;
-            const bool retry = !cancelled && decide_retry(policy_, kind_, ec_, *diag_, retries_);
+            bool retry = !cancelled && decide_retry(policy_, kind_, ec_, *diag_, retries_);
             if (retry) {
                 a.kind = exchange_action::sleep;
                 a.delay = policy_.backoff(retries_, jitter_(), *diag_);
+                if (deadline_ && now + a.delay >= *deadline_) {  // the retry would start too late
+                    retry = false;
+                    a = exchange_action{};
+                    ec_ = make_error_code(error::timeout);
+                    clear_value();
+                    if (!diag_->client_message.empty()) diag_->client_message += "; ";
+                    diag_->client_message += "the deadline leaves no time to retry";
+                }
             }
             if (hook_) report(now, received, a.delay, retry);
             if (!retry) return finish();
@@ -336,6 +347,18 @@ private:
 
     exchange_action enter(clock::time_point now)
     {
+        if (deadline_) {  // each attempt gets what is left of the exchange's time
+            if (now >= *deadline_) {
+                if (state_ == state::gating) gate_->forget(waiter_);
+                ec_ = make_error_code(error::timeout);
+                clear_value();
+                if (!diag_->client_message.empty()) diag_->client_message += "; ";
+                diag_->client_message += "the deadline passed before the request could be sent";
+                return finish();
+            }
+            request_.timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - now),
+                                        std::chrono::milliseconds(1));
+        }
         exchange_action a;
         if (gate_->try_enter(now, waiter_, a.wake_at)) {
             a.kind = exchange_action::send;
@@ -345,6 +368,7 @@ private:
         } else {
             a.kind = exchange_action::wait_gate;
             state_ = state::gating;
+            if (deadline_ && *deadline_ < a.wake_at) a.wake_at = *deadline_;
         }
         return a;
     }
@@ -410,6 +434,7 @@ private:
     jitter_source jitter_;
     unsigned retries_ = 0;
     state state_ = state::start;
+    std::optional<clock::time_point> deadline_;  // from the request's timeout, when it has one
     const exchange_hook* hook_ = nullptr;
     std::string host_, path_;
     std::uint64_t sent_bytes_ = 0;

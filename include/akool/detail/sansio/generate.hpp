@@ -157,6 +157,7 @@ public:
                 }
             case stage::ready:
                 t.at = stage::downloading;
+                t.diag.clear();  // the download's own: not the last poll's status or words
                 a.kind = generate_action::download;
                 a.task = i;
                 return a;

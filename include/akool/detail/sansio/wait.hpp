@@ -99,10 +99,11 @@ private:
     {
         return std::chrono::duration_cast<milliseconds>(now - start_);
     }
-    // Time left before the deadline; nullopt when there is none.
+    // Time left before the deadline; nullopt when there is none (zero). A negative deadline
+    // has passed already.
     std::optional<milliseconds> remaining(clock::time_point now) const
     {
-        if (opts_->deadline.count() <= 0) return std::nullopt;
+        if (opts_->deadline.count() == 0) return std::nullopt;
         return opts_->deadline - elapsed(now);
     }
     bool past_deadline(clock::time_point now) const
