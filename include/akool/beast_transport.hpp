@@ -15,13 +15,18 @@
 ///   own `ssl_context`); SNI and host name (or IP address) checks on every connection. The
 ///   TLS context is built once per transport, on first https use, never per request.
 /// - Keep-alive: idle connections are kept per scheme, host and port and reused, other hosts
-///   included (result images live on a CDN). An idle connection the server has closed, or
-///   that holds bytes past the last reply (nothing the next request asked for), is not
-///   reused; if a reused connection still fails before any reply byte, a
+///   included (result images live on a CDN). A connection is kept only when its reply leaves
+///   it clean HTTP/1.1: not after `Connection: close` in any Connection field, a body the
+///   close ended, a 101, or a 204 or 304 that declares a body. An idle connection the server
+///   has closed, that holds bytes past the last reply (nothing the next request asked for),
+///   or idle past `max_idle_time`, is not reused; if a reused connection still fails before
+///   any reply byte, a
 ///   replay-safe request (GET) is resent once on a new connection, and any other (a create)
 ///   is reported with `maybe_sent` set, never resent.
 /// - Timeouts on name resolution, connect, TLS handshake and the whole exchange (writing the
-///   request and reading the full reply); no wait without one. A reply body size limit, and
+///   request and reading the full reply); no wait without one. A request's own timeout bounds
+///   all of them together, a resend included. A transfer coding other than chunked is
+///   refused (`http::error::bad_transfer_encoding`). A reply body size limit, and
 ///   256 KiB for what is buffered beyond it (a chunk extension or a trailer that never ends
 ///   fails as `error::response_too_large`); a status below 100 is refused. CR, LF or NUL in a header is refused before anything is sent.
 /// - No thread of its own and no busy wait. `async_send` runs on the transport's executor.

@@ -22,6 +22,7 @@
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/fields.hpp>
@@ -130,22 +131,25 @@ class connection_pool {
 public:
     using connection = beast_connection<Executor>;
 
+    // Each call first closes every connection idle for longer than `max_idle`, whatever its
+    // host: one to a host never asked again does not stay open for the client's life.
     std::unique_ptr<connection> take(const std::string& key, std::chrono::milliseconds max_idle)
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        auto now = std::chrono::steady_clock::now();
+        sweep(max_idle);
         for (std::size_t i = idle_.size(); i-- > 0;) {
             if (idle_[i]->key != key) continue;
             std::unique_ptr<connection> c = std::move(idle_[i]);
             idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
-            if (now - c->idle_since <= max_idle && c->looks_alive()) return c;
+            if (c->looks_alive()) return c;
             c->close();
         }
         return nullptr;
     }
-    void give_back(std::unique_ptr<connection> c, std::size_t max_per_key)
+    void give_back(std::unique_ptr<connection> c, std::size_t max_per_key, std::chrono::milliseconds max_idle)
     {
         std::lock_guard<std::mutex> lock(mtx_);
+        sweep(max_idle);
         std::size_t same = 0;
         for (auto& i : idle_)
             if (i->key == c->key) ++same;
@@ -166,6 +170,16 @@ public:
     }
 
 private:
+    void sweep(std::chrono::milliseconds max_idle)
+    {
+        const auto now = std::chrono::steady_clock::now();
+        for (std::size_t i = idle_.size(); i-- > 0;) {
+            if (now - idle_[i]->idle_since <= max_idle) continue;
+            idle_[i]->close();
+            idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+    }
+
     mutable std::mutex mtx_;
     std::vector<std::unique_ptr<connection>> idle_;
 };
@@ -270,6 +284,21 @@ bool take_reply(const http::header<false, Fields>& m, std::string&& body, http_r
     for (auto& f : m) out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
     out.body = std::move(body);
     return true;
+}
+
+// True when the reply's Transfer-Encoding is absent or exactly "chunked": another coding
+// (gzip, ...) would hand its coded bytes over as the body, and one without chunked last is
+// framed by the close (RFC 9112 6.3), which Beast reads by Content-Length when there is one.
+template <class Fields>
+bool only_chunked_coding(const http::response_header<Fields>& m)
+{
+    const auto n = m.count(http::field::transfer_encoding);
+    if (n == 0) return true;
+    if (n > 1) return false;
+    beast::string_view v = m[http::field::transfer_encoding];
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return beast::iequals(v, "chunked");
 }
 
 // True for an interim reply's status (1xx but 101 Switching Protocols, which the client never asks for).

@@ -114,8 +114,10 @@ class beast_send_op : net::coroutine {
         bool reused = false, resent = false;
         bool cut_short = false;  // a download's other reply, its start read: the rest is not (closed)
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
+        bool header_checked = false;  // the reply's header was checked (only_chunked_coding)
         int interim_replies = 0;   // 1xx replies read before the reply
         lane_deadline* deadline = nullptr;  // a blocking send's (its lane's), else none
+        std::chrono::steady_clock::time_point request_until{};  // the request's timeout's end, when it has one
         std::optional<proxy_parts> proxy;  // set when the request goes through a proxy
         std::string hop_host;              // where the connection goes: the origin, or the proxy
         std::uint16_t hop_port = 0;
@@ -127,11 +129,13 @@ class beast_send_op : net::coroutine {
                  const Executor& e, const http_request& r)
             : transport(std::move(t)), pool(p), ex(e), req(&r)
         {
+            if (req->timeout.count() > 0) request_until = std::chrono::steady_clock::now() + req->timeout;
         }
         op_state(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>* p,
                  const Executor& e, http_request&& r)
             : transport(std::move(t)), pool(p), ex(e), owned(std::move(r)), req(&*owned)
         {
+            if (req->timeout.count() > 0) request_until = std::chrono::steady_clock::now() + req->timeout;
         }
     };
     std::shared_ptr<op_state> st_;
@@ -166,9 +170,13 @@ public:
     }
 
 private:
+    // A step's timeout, within what is left of the request's timeout (it bounds the whole
+    // exchange: resolve, connect, TLS, a resend on a new connection, the reply).
     std::chrono::milliseconds clamp(std::chrono::milliseconds step) const noexcept
     {
-        return clamp_timeout(step, st_->req->timeout);
+        if (st_->req->timeout.count() <= 0) return step;
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(st_->request_until - std::chrono::steady_clock::now());
+        return clamp_timeout(step, std::max(left, std::chrono::milliseconds(1)));
     }
 
     template <class Self>
@@ -347,6 +355,7 @@ private:
                     st.parser.emplace(std::piecewise_construct, std::make_tuple(),
                                       std::make_tuple(arena_allocator(&st.arena)));
                     st.length_told = false;
+                    st.header_checked = false;
                     st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
                                                                      : opts.max_response_bytes);
                     st.body_used = 0;
@@ -365,6 +374,15 @@ private:
                             }
                         }
                         if (ec == http::error::need_buffer) ec = {};
+                        if (!ec && !st.header_checked && st.parser->is_header_done()) {
+                            st.header_checked = true;
+                            if (!only_chunked_coding(st.parser->get()))
+                                return fail(self, make_error_code(http::error::bad_transfer_encoding),
+                                            "exchange with " + url_authority(st.url) +
+                                                ": the reply uses a transfer coding other than chunked, which the "
+                                                "client does not ask for nor undo",
+                                            true);
+                        }
                         if (!ec && !take_body_piece(ec))
                             return fail(self, ec,
                                         "exchange with " + url_authority(st.url) + ": the body sink refused a chunk: " +
@@ -832,7 +850,14 @@ private:
         auto& st = *st_;
         disarm();
         auto& m = st.parser->get();
-        const bool keep = !st.cut_short && m.keep_alive() && !st.conn->holds_unread_bytes();
+        // Kept for the next request only when the reply leaves it clean HTTP/1.1: the parser's
+        // keep_alive reads every Connection field and is false for a body the close ended; a
+        // 101 hands the connection to another protocol; a 204 or 304 that declares a body may
+        // send it late, where the next request would read it as its reply.
+        const unsigned status = m.result_int();
+        const bool declares_a_body = m.count(http::field::content_length) != 0 || m.count(http::field::transfer_encoding) != 0;
+        const bool keep = !st.cut_short && st.parser->keep_alive() && status != 101 &&
+                          !((status == 204 || status == 304) && declares_a_body) && !st.conn->holds_unread_bytes();
         http_response out;
         {
             error_code ec;
@@ -844,7 +869,8 @@ private:
         out.ended_by_close = st.parser->need_eof();
         st.parser.reset();
         if (keep)
-            st.pool->give_back(std::move(st.conn), st.transport->opts.max_idle_per_host);
+            st.pool->give_back(std::move(st.conn), st.transport->opts.max_idle_per_host,
+                               st.transport->opts.max_idle_time);
         else
             st.conn->close();
         st.conn.reset();
