@@ -268,6 +268,23 @@ BOOST_AUTO_TEST_CASE(the_image_check_reads_the_first_bytes)
     BOOST_TEST(ec == akool::error::not_an_image);
 }
 
+// A download's failure names the URL it fetched (without its query string): the image
+// host's 404 is not the service's.
+BOOST_AUTO_TEST_CASE(a_failed_download_names_its_url)
+{
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png?X-Signature=secret", {}, {});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    d.see_reply({}, reply(404));
+    ec = http_status;
+    diag.client_message = "the server answered HTTP 404";
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    BOOST_TEST(ec == akool::error::http_status);
+    BOOST_TEST(diag.client_message == "downloading https://cdn.example.test/1.png?...: the server answered HTTP 404");
+}
+
 BOOST_AUTO_TEST_CASE(the_size_limit_stops_mid_stream_and_leaves_no_file)
 {
     akool_test::temp_dir tmp;

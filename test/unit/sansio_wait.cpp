@@ -151,8 +151,9 @@ BOOST_AUTO_TEST_CASE(the_last_sleep_is_cut_to_the_deadline_which_then_ends_the_w
     a = r.algo->on_slept(a.wake_at);
     BOOST_TEST(a.kind == action::done, "no poll past the deadline");
     BOOST_TEST((r.algo->error() == akool::error::timeout));
-    BOOST_TEST(r.diag.client_message.find("did not finish within the deadline") != std::string::npos,
-               r.diag.client_message);
+    BOOST_TEST(r.diag.client_message ==
+                   "task task-1 did not finish within the deadline (its last status: 1, queueing)",
+               "the last status the service gave is named (the result is emptied)");
     BOOST_TEST(r.diag.task_id == "task-1");
 }
 

@@ -318,7 +318,7 @@ inline bool classify_reply(const error_code& transport_ec, const http_response& 
             diag.server_message = std::move(msg);
         } else {
             ec = make_error_code(error::http_status);
-            diag.client_message = "the service answered HTTP " + std::to_string(resp.status);
+            diag.client_message = "the server answered HTTP " + std::to_string(resp.status);
         }
         return false;
     }

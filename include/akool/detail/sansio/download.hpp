@@ -184,7 +184,13 @@ public:
             ec = redirects_.error();
             diag.client_message = redirects_.message();
             return false;
-        case redirect_action::done: break;
+        case redirect_action::done:
+            if (ec) {  // the image host's failure: named, without the query string
+                std::string what = "downloading " + url_for_message(redirects_.url());
+                if (!diag.client_message.empty()) what += ": " + diag.client_message;
+                diag.client_message = std::move(what);
+            }
+            break;
         }
         return false;
     }

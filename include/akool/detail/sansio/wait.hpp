@@ -111,7 +111,14 @@ private:
         auto left = remaining(now);
         return left && left->count() <= 0;
     }
-    void deadline_message() { diag_->client_message = "task " + id_ + " did not finish within the deadline"; }
+    // The timeout's words, with the last status the service gave (the result is emptied).
+    void deadline_message()
+    {
+        diag_->client_message = "task " + id_ + " did not finish within the deadline";
+        if (last_)
+            diag_->client_message += " (its last status: " + std::to_string(static_cast<int>(*last_)) + ", " +
+                                     std::string(to_string(*last_)) + ")";
+    }
 
     wait_action next_poll(clock::time_point now)
     {
