@@ -154,9 +154,10 @@ struct transfer {
             // body, so a body cut short looks whole (the client then checks an image's end).
             long version = 0;
             curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+            std::string coding(resp.header("Transfer-Encoding"));
+            for (char& c : coding) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
             resp.ended_by_close = version != CURL_HTTP_VERSION_2_0 && version != CURL_HTTP_VERSION_3 &&
-                                  resp.header("Content-Length").empty() &&
-                                  resp.header("Transfer-Encoding").find("chunked") == std::string_view::npos;
+                                  resp.header("Content-Length").empty() && coding.find("chunked") == std::string::npos;
             return {};
         }
         resp = akool::http_response{};

@@ -70,8 +70,9 @@ struct beast_transport_options {
     std::size_t max_response_bytes = std::size_t(64) << 20;
     /// Idle keep-alive connections kept per scheme, host and port.
     std::size_t max_idle_per_host = 8;
-    /// Idle connections older than this are closed instead of reused (at the next request,
-    /// whatever its host).
+    /// Idle connections older than this are closed instead of reused, at the next request
+    /// through the same pool whatever its host (the asynchronous sends share one pool; each
+    /// thread's blocking sends have their own).
     std::chrono::milliseconds max_idle_time{std::chrono::seconds(15)};
     /// Verify the server's certificate chain and name. Turn off only against a local test server.
     bool verify_peer = true;

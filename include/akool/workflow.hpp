@@ -237,7 +237,8 @@ struct progress_event {
 struct wait_options {
     poll_schedule schedule;  ///< when to poll
     /// Give up after this long (error::timeout), counted from the wait's start, retries of a
-    /// poll and their waits (Retry-After included) within it. Zero means no deadline; a
+    /// poll, their waits (Retry-After included) and a token renewal within it; a poll whose
+    /// retry could not start before it ends the wait at once. Zero means no deadline; a
     /// negative one has passed already (error::timeout, nothing polled).
     milliseconds deadline{std::chrono::minutes(15)};
     /// Called on the client's executor on every status change, starting with the first status

@@ -1951,3 +1951,67 @@ BOOST_AUTO_TEST_CASE(idle_connections_past_their_time_are_closed_whatever_their_
     BOOST_REQUIRE(!send_get(ioc, t, b.base_url() + "/x").ec);
     BOOST_TEST(t.idle_connections() == 1u, "a's connection was closed, b's kept");
 }
+
+// A whole image with bytes after its end (a phone's trailer after a JPEG's EOI, bytes after a
+// PNG's IEND, a GIF ending in a newline) is accepted when the server's close framed it, as it
+// is with a Content-Length (helper-23: the end check refused them).
+BOOST_AUTO_TEST_CASE(whole_images_with_trailing_bytes_pass_when_the_close_frames_them)
+{
+    const std::string jpeg = std::string("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 20) +
+                             std::string(5000, '\x11') + std::string("\xff\xd9", 2) + std::string(64, '\0');
+    const std::string png = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) + std::string(5000, 'p') +
+                            std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12) + std::string(40, 'x');
+    const std::string gif = "GIF89a" + std::string(5000, 'g') + ";\n";
+    for (const std::string* img : {&jpeg, &png, &gif}) {
+        raw_server srv([&](int) { return "HTTP/1.1 200 OK\r\n\r\n" + *img + raw_server::then_close_marker; }, false);
+        asio::io_context ioc;
+        akool::client_options o;
+        o.base_url = srv.base_url();
+        o.api_key = "close-framed-key";
+        akool::client c(ioc, o, transport_options(false));
+        akool::error_code ec;
+        akool::diagnostics diag;
+        const std::string got = c.download(srv.base_url() + "/img", {}, ec, diag);
+        BOOST_TEST(!ec, ec.message() << " " << diag.client_message);
+        BOOST_TEST(got.size() == img->size());
+    }
+}
+
+// The transfer-coding check reads the header as Beast frames the body: empty list elements and
+// any letter case pass, and a reply without a body (a 304) is not refused for its header; a
+// 304's Content-Length (the resource's) does not close the connection (helper-23).
+BOOST_AUTO_TEST_CASE(bodiless_replies_and_list_syntax_are_read_as_beast_reads_them)
+{
+    {
+        raw_server srv(
+            [](int n) { return n == 1 ? std::string("HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\n") : full_reply; },
+            false);
+        asio::io_context ioc;
+        akool::beast_transport t(ioc.get_executor(), transport_options(false));
+        sent a = send_get(ioc, t, srv.base_url() + "/x");
+        BOOST_TEST(!a.ec, a.ec.message());
+        BOOST_TEST(a.res.status == 304);
+        BOOST_TEST(!send_get(ioc, t, srv.base_url() + "/y").ec);
+        BOOST_TEST(srv.connections() == 1, "the connection after a bodiless 304 is reused");
+    }
+    {
+        raw_server srv([](int) { return std::string("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"); },
+                       false);
+        asio::io_context ioc;
+        akool::beast_transport t(ioc.get_executor(), transport_options(false));
+        sent a = send_get(ioc, t, srv.base_url() + "/x");
+        BOOST_TEST(!a.ec, a.ec.message() << " " << a.res.failure_detail);
+        BOOST_TEST(a.res.status == 304);
+    }
+    for (const char* te : {"chunked,", ", chunked", "Chunked"}) {
+        const std::string body = R"({"code":1000})";
+        raw_server srv(
+            [&](int) { return std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: ") + te + "\r\n\r\nd\r\n" + body + "\r\n0\r\n\r\n"; },
+            false);
+        asio::io_context ioc;
+        akool::beast_transport t(ioc.get_executor(), transport_options(false));
+        sent a = send_get(ioc, t, srv.base_url() + "/x");
+        BOOST_TEST(!a.ec, "'" << te << "': " << a.ec.message() << " " << a.res.failure_detail);
+        BOOST_TEST(a.res.body == body);
+    }
+}

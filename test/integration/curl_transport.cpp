@@ -289,8 +289,9 @@ BOOST_AUTO_TEST_CASE(a_body_the_close_ended_is_said_so)
         "HTTP/1.1 200 OK\r\n\r\n" + body,
         "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n" + body,
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n" + body + "\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\nd\r\n" + body + "\r\n0\r\n\r\n",
     };
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         // One connection: read the request's head, write the reply, close.
         asio::io_context server_ioc;
         asio::ip::tcp::acceptor acceptor(server_ioc, {asio::ip::make_address("127.0.0.1"), 0});

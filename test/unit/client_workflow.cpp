@@ -297,6 +297,68 @@ BOOST_DATA_TEST_CASE(a_download_that_got_no_reply_reports_no_http_status, bdata:
     BOOST_TEST(images[0].diag.task_id == "task0");
 }
 
+// The deadline bounds a token renewal inside a poll (helper-23: a 300 ms wait ran 3 s, four
+// token requests, each retried past it).
+BOOST_AUTO_TEST_CASE(a_token_renewal_in_a_poll_ends_at_the_waits_deadline)
+{
+    fixture f;
+    akool::client_options o = fixture::options();
+    o.api_key.clear();
+    o.token = "expired-token";
+    o.credentials = akool::client_credentials{"id", "secret"};
+    test_client c(f.script, o);
+    akool::retry_policy fast;
+    fast.initial_backoff = ms(1);
+    fast.max_backoff = ms(2);
+    c.set_retry_policy(fast);
+    int token_requests = 0;
+    f.script.set_fallback([&](const akool::http_request& r) {
+        akool::http_response resp;
+        if (r.url.find("getToken") != std::string::npos) {
+            ++token_requests;
+            resp.status = 503;
+            resp.body = "busy";
+            resp.headers.push_back({"Retry-After", "1"});
+            return resp;
+        }
+        resp.status = 401;
+        resp.body = R"({"code":1101,"msg":"the token has expired"})";
+        return resp;
+    });
+    akool::wait_options w = f.fast_wait();
+    w.deadline = ms(300);
+    akool::error_code ec;
+    const auto start = std::chrono::steady_clock::now();
+    c.wait("t1", w, ec, f.diag);
+    BOOST_TEST(ec == akool::error::timeout, ec.message() << " " << f.diag.summary());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1000)));
+    BOOST_TEST(token_requests == 1, "its retry (Retry-After: 1) would start past the deadline");
+}
+
+// A poll whose retry cannot start before the deadline ends the wait then, in timeout, naming
+// the task's last status (helper-23: the status was missing).
+BOOST_AUTO_TEST_CASE(a_wait_ended_by_a_retry_past_its_deadline_names_the_last_status)
+{
+    fixture f;
+    int polls = 0;
+    f.script.set_fallback([&](const akool::http_request&) {
+        if (++polls == 1) return ok(result_json("t1", 2));  // processing
+        akool::http_response r;
+        r.status = 503;
+        r.body = "busy";
+        r.headers.push_back({"Retry-After", "3"});
+        return r;
+    });
+    auto w = f.fast_wait();
+    w.deadline = ms(2500);
+    akool::error_code ec;
+    f.client.wait("t1", w, ec, f.diag);
+    BOOST_TEST(ec == akool::error::timeout);
+    BOOST_TEST(f.diag.client_message.find("the deadline leaves no time to retry (its last status: 2, processing)") !=
+                   std::string::npos,
+               f.diag.client_message);
+}
+
 BOOST_AUTO_TEST_CASE(retries_stop_at_the_policy_limit)
 {
     fixture f;

@@ -483,7 +483,9 @@ const image_sample image_samples[] = {
     {"png+padding", png + std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12) + std::string(16, '\0'), 20},
     {"jpg", "\xff\xd8\xff\xe0" + std::string(40, 'j') + "\xff\xd9", 1},
     {"jpg+padding", "\xff\xd8\xff\xe0" + std::string(40, 'j') + "\xff\xd9" + std::string(8, '\0'), 10},
+    {"jpg+trailer", "\xff\xd8\xff\xe0" + std::string(40, 'j') + "\xff\xd9" + std::string(3000, 't'), 3002},
     {"gif", "GIF89a" + std::string(40, 'g') + ";", 1},
+    {"gif+newline", "GIF89a" + std::string(40, 'g') + ";\r\n", 3},
     {"webp", webp_sample(), 5},
 };
 

@@ -286,19 +286,31 @@ bool take_reply(const http::header<false, Fields>& m, std::string&& body, http_r
     return true;
 }
 
-// True when the reply's Transfer-Encoding is absent or exactly "chunked": another coding
-// (gzip, ...) would hand its coded bytes over as the body, and one without chunked last is
-// framed by the close (RFC 9112 6.3), which Beast reads by Content-Length when there is one.
+// True when the reply's Transfer-Encoding is absent or only "chunked" (any case; empty list
+// elements, which Beast skips, aside), or the reply has no body (1xx, 204, 304): another
+// coding (gzip, ...) would hand its coded bytes over as the body, and one without chunked last
+// is framed by the close (RFC 9112 6.3), which Beast reads by Content-Length when there is one.
 template <class Fields>
 bool only_chunked_coding(const http::response_header<Fields>& m)
 {
-    const auto n = m.count(http::field::transfer_encoding);
-    if (n == 0) return true;
-    if (n > 1) return false;
-    beast::string_view v = m[http::field::transfer_encoding];
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return beast::iequals(v, "chunked");
+    const unsigned status = m.result_int();
+    if (status < 200 || status == 204 || status == 304) return true;
+    int chunked = 0;
+    auto range = m.equal_range(http::field::transfer_encoding);
+    for (auto it = range.first; it != range.second; ++it) {
+        beast::string_view v = it->value();
+        while (!v.empty()) {
+            const auto comma = v.find(',');
+            beast::string_view item = v.substr(0, comma);
+            v = comma == beast::string_view::npos ? beast::string_view() : v.substr(comma + 1);
+            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+            if (item.empty()) continue;
+            if (!beast::iequals(item, "chunked")) return false;
+            ++chunked;
+        }
+    }
+    return chunked <= 1;
 }
 
 // True for an interim reply's status (1xx but 101 Switching Protocols, which the client never asks for).

@@ -852,12 +852,15 @@ private:
         auto& m = st.parser->get();
         // Kept for the next request only when the reply leaves it clean HTTP/1.1: the parser's
         // keep_alive reads every Connection field and is false for a body the close ended; a
-        // 101 hands the connection to another protocol; a 204 or 304 that declares a body may
-        // send it late, where the next request would read it as its reply.
+        // 101 hands the connection to another protocol; a 204 that declares a body, or a 304
+        // that declares a chunked one (its Content-Length may be the resource's), may send it
+        // late, where the next request would read it as its reply.
         const unsigned status = m.result_int();
-        const bool declares_a_body = m.count(http::field::content_length) != 0 || m.count(http::field::transfer_encoding) != 0;
-        const bool keep = !st.cut_short && st.parser->keep_alive() && status != 101 &&
-                          !((status == 204 || status == 304) && declares_a_body) && !st.conn->holds_unread_bytes();
+        const bool has_te = m.count(http::field::transfer_encoding) != 0;
+        const bool late_body = (status == 204 && (has_te || m.count(http::field::content_length) != 0)) ||
+                               (status == 304 && has_te);
+        const bool keep = !st.cut_short && st.parser->keep_alive() && status != 101 && !late_body &&
+                          !st.conn->holds_unread_bytes();
         http_response out;
         {
             error_code ec;

@@ -109,17 +109,22 @@ private:
 
 // Whether a body that starts as an `ext` image (image_extension of `head`, its first bytes)
 // also ends as one: `tail` holds its last bytes (up to image_tail_bytes), `size` counts all
-// of them. PNG: its IEND chunk; JPEG: its EOI marker; both within the tail, so that a few
-// bytes of padding after them pass. GIF: its trailer byte, last. WebP: as long as its RIFF
-// header says. Another extension (no image check) passes. A body cut short fails, except
-// (GIF) by a 1 in 256 chance.
-constexpr std::size_t image_tail_bytes = 32;
+// of them. PNG: its IEND chunk; JPEG: its EOI marker; both anywhere in the tail, so that up to
+// 4 KiB after them (a phone's trailer, padding) pass. GIF: its trailer byte, last but for
+// whitespace or NUL padding. WebP: as long as its RIFF header says. Another extension (no
+// image check) passes. A body cut short fails, except by chance: a GIF cut after a ';' byte
+// (1 in 256), a JPEG cut within 4 KiB after an embedded thumbnail's EOI. Longer trailers (a
+// Motion Photo's video) fail: served without a length, such a file cannot be told whole.
+constexpr std::size_t image_tail_bytes = 4096;
 inline bool image_ends_whole(std::string_view ext, std::string_view head, std::string_view tail,
                              std::uint64_t size) noexcept
 {
     if (ext == ".png") return tail.find(std::string_view("IEND\xae\x42\x60\x82", 8)) != std::string_view::npos;
     if (ext == ".jpg") return tail.find("\xff\xd9") != std::string_view::npos;
-    if (ext == ".gif") return !tail.empty() && tail.back() == ';';
+    if (ext == ".gif") {
+        const auto last = tail.find_last_not_of(std::string_view(" \t\r\n\0", 5));
+        return last != std::string_view::npos && tail[last] == ';';
+    }
     if (ext == ".webp" && head.size() >= 8) {
         std::uint64_t riff = 0;
         for (int i = 7; i >= 4; --i) riff = riff << 8 | static_cast<unsigned char>(head[static_cast<std::size_t>(i)]);
@@ -247,7 +252,7 @@ private:
             return refuse(make_error_code(error::response_too_large),
                           "the image exceeds the limit of " + std::to_string(max_bytes_) + " bytes", ec);
         size_ += chunk.size();
-        keep_tail(chunk);
+        if (require_image_) keep_tail(chunk);
         if (!decided_) {
             std::size_t take = std::min(magic_bytes - head_.size(), chunk.size());
             head_.append(chunk.data(), take);

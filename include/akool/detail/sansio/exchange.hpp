@@ -350,14 +350,9 @@ private:
         if (deadline_) {  // each attempt gets what is left of the exchange's time
             if (now >= *deadline_) {
                 if (state_ == state::gating) gate_->forget(waiter_);
-                ec_ = make_error_code(error::timeout);
-                clear_value();
-                if (!diag_->client_message.empty()) diag_->client_message += "; ";
-                diag_->client_message += "the deadline passed before the request could be sent";
-                return finish();
+                return deadline_passed("the deadline passed before the request could be sent");
             }
-            request_.timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - now),
-                                        std::chrono::milliseconds(1));
+            request_.timeout = time_left(now);
         }
         exchange_action a;
         if (gate_->try_enter(now, waiter_, a.wake_at)) {
@@ -376,6 +371,20 @@ private:
     {
         state_ = state::finished;
         return exchange_action{};
+    }
+    // What is left of the exchange's time (at least 1 ms), once it has a deadline.
+    std::chrono::milliseconds time_left(clock::time_point now) const
+    {
+        return std::max(std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - now), std::chrono::milliseconds(1));
+    }
+    // Ends the exchange in timeout: its deadline passed (`why` says where).
+    exchange_action deadline_passed(const char* why)
+    {
+        ec_ = make_error_code(error::timeout);
+        clear_value();
+        if (!diag_->client_message.empty()) diag_->client_message += "; ";
+        diag_->client_message += why;
+        return finish();
     }
 
     // For the hook: the request's method, host and path (never its query string or headers),
@@ -496,11 +505,13 @@ struct token_renewal {
     diagnostics diag;
     std::optional<exchange_algo<decode_token>> algo;
 
+    // `timeout`: what is left of the exchange's own (0: none), which bounds this one too.
     token_renewal(const client_options& opts, exchange_gate& gate, gate_waiter& waiter, const retry_policy& policy,
-                  jitter_source jitter, const exchange_hook* hook)
+                  jitter_source jitter, const exchange_hook* hook, std::chrono::milliseconds timeout)
     {
         error_code build_ec;
         http_request req = make_token_request(opts, *opts.credentials, build_ec, diag);
+        req.timeout = timeout;
         algo.emplace(std::move(req), build_ec, gate, waiter, policy, request_kind::read, decode_token{}, jitter, diag,
                      hook);
     }
@@ -535,6 +546,8 @@ inline exchange_action exchange_core::renew(clock::time_point now)
 
 inline exchange_action exchange_core::after_refusal(clock::time_point now)
 {
+    // A new token is sought within the exchange's deadline too.
+    if (deadline_ && now >= *deadline_) return deadline_passed("the deadline passed while getting a new token");
     std::string newer;
     switch (store_->after_refusal(token_generation_, waiter_, newer)) {
     case renewed_token::next::use_newer:
@@ -550,13 +563,15 @@ inline exchange_action exchange_core::after_refusal(clock::time_point now)
         exchange_action a;
         a.kind = exchange_action::wait_gate;
         a.wake_at = now + std::chrono::seconds(1);
+        if (deadline_ && *deadline_ < a.wake_at) a.wake_at = *deadline_;
         return a;
     }
     case renewed_token::next::renew: break;
     }
     claim_ = renewal_claim(store_, waiter_, true);
     state_ = state::renewing;
-    renewal_ = std::make_unique<token_renewal>(*auth_, *gate_, *waiter_, policy_, jitter_, hook_);
+    renewal_ = std::make_unique<token_renewal>(*auth_, *gate_, *waiter_, policy_, jitter_, hook_,
+                                               deadline_ ? time_left(now) : std::chrono::milliseconds(0));
     return step_renewal(now, {}, false);
 }
 

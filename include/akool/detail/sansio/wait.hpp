@@ -56,7 +56,12 @@ public:
     wait_action on_polled(clock::time_point now, error_code ec, image_result r)
     {
         if (ec) {
-            if (ec == error::timeout && past_deadline(now)) deadline_message();
+            // At the deadline, or before it when no retry of the poll fits before it (the
+            // exchange's words say so): the timeout names the task's last status.
+            if (ec == error::timeout && past_deadline(now))
+                deadline_message();
+            else if (ec == error::timeout)
+                diag_->client_message += last_status();
             return finish(ec);
         }
         result_ = std::move(r);
@@ -112,12 +117,12 @@ private:
         return left && left->count() <= 0;
     }
     // The timeout's words, with the last status the service gave (the result is emptied).
-    void deadline_message()
+    void deadline_message() { diag_->client_message = "task " + id_ + " did not finish within the deadline" + last_status(); }
+    std::string last_status() const
     {
-        diag_->client_message = "task " + id_ + " did not finish within the deadline";
-        if (last_)
-            diag_->client_message += " (its last status: " + std::to_string(static_cast<int>(*last_)) + ", " +
-                                     std::string(to_string(*last_)) + ")";
+        if (!last_) return {};
+        return " (its last status: " + std::to_string(static_cast<int>(*last_)) + ", " + std::string(to_string(*last_)) +
+               ")";
     }
 
     wait_action next_poll(clock::time_point now)
