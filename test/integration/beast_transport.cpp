@@ -566,6 +566,15 @@ private:
 const std::string full_reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                                std::to_string(result_reply.size()) + "\r\n\r\n" + result_reply;
 
+// A client's options for the service at `srv`.
+akool::client_options client_options_for(const raw_server& srv)
+{
+    akool::client_options o;
+    o.base_url = srv.base_url();
+    o.api_key = "raw-server-key";
+    return o;
+}
+
 akool::beast_transport_options transport_options(bool tls)
 {
     akool::beast_transport_options t;
@@ -1593,10 +1602,7 @@ BOOST_DATA_TEST_CASE(a_download_the_close_cut_short_leaves_no_file,
         tls);
     akool_test::temp_dir tmp("akool-close-framed-");
     asio::io_context ioc;
-    akool::client_options o;
-    o.base_url = srv.base_url();
-    o.api_key = "close-framed-key";
-    akool::client c(ioc, o, transport_options(tls));
+    akool::client c(ioc, client_options_for(srv), transport_options(tls));
     akool::download_options opts;
     opts.sync_to_disk = false;
     for (int round = 1; round <= 2; ++round) {
@@ -1965,10 +1971,7 @@ BOOST_AUTO_TEST_CASE(whole_images_with_trailing_bytes_pass_when_the_close_frames
     for (const std::string* img : {&jpeg, &png, &gif}) {
         raw_server srv([&](int) { return "HTTP/1.1 200 OK\r\n\r\n" + *img + raw_server::then_close_marker; }, false);
         asio::io_context ioc;
-        akool::client_options o;
-        o.base_url = srv.base_url();
-        o.api_key = "close-framed-key";
-        akool::client c(ioc, o, transport_options(false));
+        akool::client c(ioc, client_options_for(srv), transport_options(false));
         akool::error_code ec;
         akool::diagnostics diag;
         const std::string got = c.download(srv.base_url() + "/img", {}, ec, diag);

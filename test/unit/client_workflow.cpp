@@ -44,6 +44,16 @@ std::string result_json(const std::string& id, int status)
 }
 
 
+// A 503 "busy" reply asking for a retry after `seconds`.
+akool::http_response busy(int seconds)
+{
+    akool::http_response r;
+    r.status = 503;
+    r.body = "busy";
+    r.headers.push_back({"Retry-After", std::to_string(seconds)});
+    return r;
+}
+
 struct fixture {
     asio::io_context ioc;
     fake script{ioc.get_executor()};
@@ -199,13 +209,7 @@ BOOST_DATA_TEST_CASE(wait_retries_transient_failures_with_backoff, bdata::make(s
 BOOST_DATA_TEST_CASE(a_wait_ends_at_its_deadline_while_a_poll_is_retried, bdata::make(styles), s)
 {
     fixture f;
-    f.script.set_fallback([](const akool::http_request&) {
-        akool::http_response r;
-        r.status = 503;
-        r.body = "busy";
-        r.headers.push_back({"Retry-After", "4"});
-        return r;
-    });
+    f.script.set_fallback([](const akool::http_request&) { return busy(4); });
     auto w = f.fast_wait();
     w.deadline = ms(300);
     const auto start = std::chrono::steady_clock::now();
@@ -313,14 +317,11 @@ BOOST_AUTO_TEST_CASE(a_token_renewal_in_a_poll_ends_at_the_waits_deadline)
     c.set_retry_policy(fast);
     int token_requests = 0;
     f.script.set_fallback([&](const akool::http_request& r) {
-        akool::http_response resp;
         if (r.url.find("getToken") != std::string::npos) {
             ++token_requests;
-            resp.status = 503;
-            resp.body = "busy";
-            resp.headers.push_back({"Retry-After", "1"});
-            return resp;
+            return busy(1);
         }
+        akool::http_response resp;
         resp.status = 401;
         resp.body = R"({"code":1101,"msg":"the token has expired"})";
         return resp;
@@ -343,11 +344,7 @@ BOOST_AUTO_TEST_CASE(a_wait_ended_by_a_retry_past_its_deadline_names_the_last_st
     int polls = 0;
     f.script.set_fallback([&](const akool::http_request&) {
         if (++polls == 1) return ok(result_json("t1", 2));  // processing
-        akool::http_response r;
-        r.status = 503;
-        r.body = "busy";
-        r.headers.push_back({"Retry-After", "3"});
-        return r;
+        return busy(3);
     });
     auto w = f.fast_wait();
     w.deadline = ms(2500);

@@ -340,7 +340,8 @@ struct renewal_rig {
     clk::time_point now = clk::time_point() + std::chrono::hours(1);
     std::optional<sansio::exchange_algo<echo_decode>> algo;
 
-    explicit renewal_rig(bool with_credentials = true, request_kind kind = request_kind::read, unsigned max_retries = 0)
+    explicit renewal_rig(bool with_credentials = true, request_kind kind = request_kind::read, unsigned max_retries = 0,
+                         ms timeout = ms(0))
     {
         gate.set_limits({0, 0});
         policy.max_retries = max_retries;
@@ -354,6 +355,7 @@ struct renewal_rig {
         req.body = "payload";
         req.replay_safe = kind == request_kind::read;
         req.headers = {{"Authorization", "Bearer old-token"}, {"Accept", "application/json"}};
+        req.timeout = timeout;  // a poll's: what is left of its wait's deadline
         algo.emplace(std::move(req), error_code{}, gate, waiter, policy, kind, echo_decode{}, sansio::jitter_source{},
                      diag, &hook, &opts, &store);
     }
@@ -740,59 +742,19 @@ BOOST_AUTO_TEST_CASE(the_requests_timeout_bounds_its_retries_and_their_waits)
 // The deadline bounds a token renewal inside the exchange too (helper-23's review: a poll
 // refused with 1101 asked for a token with no timeout, retried it past the deadline, and an
 // exchange waiting for another's token woke every second and waited again for ever).
-namespace {
-struct auth_rig {
-    akool::detail::exchange_gate gate;
-    counting_waiter waiter;
-    akool::diagnostics diag;
-    akool::retry_policy policy;
-    akool::client_options opts;
-    sansio::renewed_token store;
-    clk::time_point start = clk::time_point() + std::chrono::hours(1);
-    clk::time_point now = start;
-    std::optional<sansio::exchange_algo<echo_decode>> algo;
-
-    explicit auth_rig(ms timeout)
-    {
-        gate.set_limits({0, 0});
-        policy.max_retries = 3;
-        policy.jitter = 0;
-        opts.base_url = "https://api.example.test";
-        opts.token = "old-token";
-        opts.credentials = akool::client_credentials{"id", "secret"};
-        algo.emplace(request(timeout), error_code{}, gate, waiter, policy, request_kind::read, echo_decode{},
-                     sansio::jitter_source{}, diag, nullptr, &opts, &store);
-    }
-    static akool::http_request request(ms timeout)
-    {
-        akool::http_request req;
-        req.url = "https://api.example.test/api/open/v3/content/image/infobymodelid?image_model_id=t1";
-        req.headers = {{"Authorization", "Bearer old-token"}};
-        req.timeout = timeout;  // what a wait gives a poll: what is left of its deadline
-        return req;
-    }
-    action reply(sansio::exchange_algo<echo_decode>& a, int status, std::string body)
-    {
-        a.response().status = status;
-        a.response().body = std::move(body);
-        return a.resume(now);
-    }
-};
-const char* const expired_token_reply = R"({"code":1101,"msg":"expired"})";
-} // namespace
-
 BOOST_AUTO_TEST_CASE(the_deadline_bounds_a_token_renewal_inside_the_exchange)
 {
-    auth_rig r(ms(1000));
+    renewal_rig r(true, request_kind::read, 3, ms(1000));
+    const auto start = r.now;
     BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
     r.now += ms(100);
-    action a = r.reply(*r.algo, 401, expired_token_reply);
+    action a = r.reply(401, expired);
     BOOST_TEST_REQUIRE(a.kind == action::send);  // the token request
     BOOST_TEST(r.algo->request().url.find("getToken") != std::string::npos, r.algo->request().url);
     BOOST_TEST(r.algo->request().timeout.count() == 900, "the token request gets what is left");
     for (int i = 0; i < 10; ++i) {  // the token endpoint is busy: its retries stop at the deadline
         r.now += ms(100);
-        a = r.reply(*r.algo, 503, "busy");
+        a = r.reply(503, "busy");
         if (a.kind != action::sleep) break;
         r.now += a.delay;
         a = r.algo->resume(r.now);
@@ -800,21 +762,25 @@ BOOST_AUTO_TEST_CASE(the_deadline_bounds_a_token_renewal_inside_the_exchange)
     }
     BOOST_TEST(a.kind == action::done);
     BOOST_TEST(r.algo->error() == akool::error::timeout, r.diag.client_message);
-    BOOST_TEST((r.now - r.start <= ms(1000)), "ended past its deadline");
+    BOOST_TEST((r.now - start <= ms(1000)), "ended past its deadline");
 }
 
 BOOST_AUTO_TEST_CASE(waiting_for_anothers_token_ends_at_the_deadline)
 {
-    auth_rig first(ms(0));
+    renewal_rig first;
     counting_waiter w2;
     akool::diagnostics d2;
-    sansio::exchange_algo<echo_decode> second(auth_rig::request(ms(500)), error_code{}, first.gate, w2, first.policy,
+    akool::http_request req = first.algo->request();
+    req.timeout = ms(500);
+    sansio::exchange_algo<echo_decode> second(std::move(req), error_code{}, first.gate, w2, first.policy,
                                                request_kind::read, echo_decode{}, sansio::jitter_source{}, d2,
                                                nullptr, &first.opts, &first.store);
     BOOST_TEST_REQUIRE(first.algo->resume(first.now).kind == action::send);
     BOOST_TEST_REQUIRE(second.resume(first.now).kind == action::send);
-    BOOST_TEST_REQUIRE(first.reply(*first.algo, 401, expired_token_reply).kind == action::send);  // it asks for a token
-    action a = first.reply(second, 401, expired_token_reply);
+    BOOST_TEST_REQUIRE(first.reply(401, expired).kind == action::send);  // it asks for a token
+    second.response().status = 401;
+    second.response().body = expired;
+    action a = second.resume(first.now);
     BOOST_TEST_REQUIRE(a.kind == action::wait_gate);  // waits for first's token
     BOOST_TEST(std::chrono::duration_cast<ms>(a.wake_at - first.now).count() == 500, "woken at its deadline");
     a = second.resume(a.wake_at);  // the token still coming
