@@ -283,10 +283,7 @@ public:
                 if (deadline_ && now + a.delay >= *deadline_) {  // the retry would start too late
                     retry = false;
                     a = exchange_action{};
-                    ec_ = make_error_code(error::timeout);
-                    clear_value();
-                    if (!diag_->client_message.empty()) diag_->client_message += "; ";
-                    diag_->client_message += "the deadline leaves no time to retry";
+                    time_out("the deadline leaves no time to retry");
                 }
             }
             if (hook_) report(now, received, a.delay, retry);
@@ -350,7 +347,8 @@ private:
         if (deadline_) {  // each attempt gets what is left of the exchange's time
             if (now >= *deadline_) {
                 if (state_ == state::gating) gate_->forget(waiter_);
-                return deadline_passed("the deadline passed before the request could be sent");
+                time_out("the deadline passed before the request could be sent");
+                return finish();
             }
             request_.timeout = time_left(now);
         }
@@ -377,14 +375,14 @@ private:
     {
         return std::max(std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - now), std::chrono::milliseconds(1));
     }
-    // Ends the exchange in timeout: its deadline passed (`why` says where).
-    exchange_action deadline_passed(const char* why)
+    // The exchange's outcome is a timeout: its deadline passed, or leaves no time for what is
+    // next (`why` says which).
+    void time_out(const char* why)
     {
         ec_ = make_error_code(error::timeout);
         clear_value();
         if (!diag_->client_message.empty()) diag_->client_message += "; ";
         diag_->client_message += why;
-        return finish();
     }
 
     // For the hook: the request's method, host and path (never its query string or headers),
@@ -547,7 +545,10 @@ inline exchange_action exchange_core::renew(clock::time_point now)
 inline exchange_action exchange_core::after_refusal(clock::time_point now)
 {
     // A new token is sought within the exchange's deadline too.
-    if (deadline_ && now >= *deadline_) return deadline_passed("the deadline passed while getting a new token");
+    if (deadline_ && now >= *deadline_) {
+        time_out("the deadline passed while getting a new token");
+        return finish();
+    }
     std::string newer;
     switch (store_->after_refusal(token_generation_, waiter_, newer)) {
     case renewed_token::next::use_newer:

@@ -117,7 +117,10 @@ private:
         return left && left->count() <= 0;
     }
     // The timeout's words, with the last status the service gave (the result is emptied).
-    void deadline_message() { diag_->client_message = "task " + id_ + " did not finish within the deadline" + last_status(); }
+    void deadline_message()
+    {
+        diag_->client_message = "task " + id_ + " did not finish within the deadline" + last_status();
+    }
     std::string last_status() const
     {
         if (!last_) return {};
