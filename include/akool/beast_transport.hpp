@@ -17,7 +17,8 @@
 /// - Keep-alive: idle connections are kept per scheme, host and port and reused, other hosts
 ///   included (result images live on a CDN). A connection is kept only when its reply leaves
 ///   it clean HTTP/1.1: not after `Connection: close` in any Connection field, a body the
-///   close ended, a 101, or a 204 or 304 that declares a body. An idle connection the server
+///   close ended, a 101, a 204 or 304 that declares a body, or an HTTP/1.0 reply with a
+///   Transfer-Encoding. An idle connection the server
 ///   has closed, that holds bytes past the last reply (nothing the next request asked for),
 ///   or idle past `max_idle_time`, is not reused; if a reused connection still fails before
 ///   any reply byte, a

@@ -2018,3 +2018,22 @@ BOOST_AUTO_TEST_CASE(bodiless_replies_and_list_syntax_are_read_as_beast_reads_th
         BOOST_TEST(a.res.body == body);
     }
 }
+
+// An HTTP/1.0 reply with a Transfer-Encoding has faulty framing (RFC 9112 6.1): read as
+// chunked, then its connection is closed, even when it asks for keep-alive (helper-22: pooled).
+BOOST_AUTO_TEST_CASE(an_http_1_0_reply_with_a_transfer_encoding_closes_its_connection)
+{
+    const std::string body = R"({"code":1000})";  // 13 bytes
+    raw_server srv(
+        [&](int) {
+            return "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\nd\r\n" + body +
+                   "\r\n0\r\n\r\n";
+        },
+        false);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
+    sent s = send_get(ioc, t, srv.base_url() + "/x");
+    BOOST_TEST(!s.ec, s.ec.message() << " " << s.res.failure_detail);
+    BOOST_TEST(s.res.body == body);
+    BOOST_TEST(t.idle_connections() == 0u);
+}

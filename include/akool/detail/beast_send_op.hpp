@@ -854,13 +854,14 @@ private:
         // keep_alive reads every Connection field and is false for a body the close ended; a
         // 101 hands the connection to another protocol; a 204 that declares a body, or a 304
         // that declares a chunked one (its Content-Length may be the resource's), may send it
-        // late, where the next request would read it as its reply.
+        // late, where the next request would read it as its reply; an HTTP/1.0 reply with a
+        // Transfer-Encoding has faulty framing (RFC 9112 6.1: close after it).
         const unsigned status = m.result_int();
         const bool has_te = m.count(http::field::transfer_encoding) != 0;
         const bool late_body = (status == 204 && (has_te || m.count(http::field::content_length) != 0)) ||
                                (status == 304 && has_te);
         const bool keep = !st.cut_short && st.parser->keep_alive() && status != 101 && !late_body &&
-                          !st.conn->holds_unread_bytes();
+                          !(has_te && m.version() < 11) && !st.conn->holds_unread_bytes();
         http_response out;
         {
             error_code ec;
