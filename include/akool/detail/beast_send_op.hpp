@@ -129,13 +129,11 @@ class beast_send_op : net::coroutine {
                  const Executor& e, const http_request& r)
             : transport(std::move(t)), pool(p), ex(e), req(&r)
         {
-            if (req->timeout.count() > 0) request_until = std::chrono::steady_clock::now() + req->timeout;
         }
         op_state(std::shared_ptr<beast_transport_state<TransportExecutor>> t, connection_pool<Executor>* p,
                  const Executor& e, http_request&& r)
             : transport(std::move(t)), pool(p), ex(e), owned(std::move(r)), req(&*owned)
         {
-            if (req->timeout.count() > 0) request_until = std::chrono::steady_clock::now() + req->timeout;
         }
     };
     std::shared_ptr<op_state> st_;
@@ -210,6 +208,7 @@ private:
             // short is never resumed (its connection is closed). The client keeps a create's
             // send to terminal cancellation (its filter), as a create may not be sent twice.
             self.reset_cancellation_state(net::enable_total_cancellation(), cancel_as_terminal{});
+            if (st.req->timeout.count() > 0) st.request_until = std::chrono::steady_clock::now() + st.req->timeout;
             if (!parse_http_url(st.req->url, st.url)) {
                 st.refused = make_error_code(error::invalid_url);
                 st.refused_detail = "not an absolute http(s) URL";
