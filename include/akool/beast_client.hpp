@@ -13,6 +13,7 @@
 /// Behaviour, retries, limits, cancellation and the three forms of each operation are those
 /// of `basic_client` (client.hpp), which stays for custom transports and executors.
 
+#include <akool/detail/needs_exceptions.hpp> // first: without exceptions, its message comes before any other
 #include <akool/beast_transport_options.hpp>
 #include <akool/client_options.hpp>
 #include <akool/config.hpp>

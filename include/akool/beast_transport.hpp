@@ -42,6 +42,7 @@
 /// send's lane and deadline, the state copies share) and detail/beast_send_op.hpp (the one
 /// exchange both sends run, and the handler type it is compiled for).
 
+#include <akool/detail/needs_exceptions.hpp> // first: without exceptions, its message comes before any other
 #include <akool/beast_transport_options.hpp>
 #include <akool/config.hpp>
 #include <akool/error.hpp>

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
-# The transport checks' compile errors: each file here but ok_transport.cpp must fail to compile
-# (-fsyntax-only) with the text of its `// expect-c++NN:` line in the compiler's output;
-# ok_transport.cpp, the control, must compile.
+# The compile errors a user must get: the transport checks, and the headers that need exceptions.
+# Each file here but ok_transport.cpp must fail to compile (-fsyntax-only, plus the flags of its
+# `// flags:` line, if any) with the text of its `// expect-c++NN:` line in the compiler's
+# output; ok_transport.cpp, the control, must compile.
 # Usage: run.sh <c++ compiler> <17|20> <akool include dir> [extra compiler flags...]
 set -u
 cxx=$1 std=$2 inc=$3
@@ -12,7 +13,8 @@ failed=0
 for src in "$dir"/*.cpp; do
     name=$(basename "$src" .cpp)
     expect=$(sed -n "s|^// expect-c++$std: ||p" "$src")
-    out=$("$cxx" -std=c++"$std" -fsyntax-only -I"$inc" "$@" "$src" 2>&1)
+    read -r -a own_flags <<<"$(sed -n 's|^// flags: ||p' "$src")"
+    out=$("$cxx" -std=c++"$std" -fsyntax-only -I"$inc" "$@" ${own_flags[@]+"${own_flags[@]}"} "$src" 2>&1)
     rc=$?
     if [ "$name" = ok_transport ]; then
         if [ $rc -ne 0 ]; then echo "FAIL $name (c++$std): the control does not compile:"; echo "$out" | head -20; failed=1

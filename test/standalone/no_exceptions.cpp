@@ -5,7 +5,8 @@
 // the error_code forms and provides boost::throw_exception. Boost 1.81's Beast itself does not
 // compile without exceptions (a bare `throw` in beast/core/impl/buffers_cat.hpp), so
 // beast_transport.hpp, akool.hpp, beast_client.hpp and blocking_client.hpp (header-only: they
-// include the transport) are left out.
+// include the transport) are left out: they stop with an #error (detail/needs_exceptions.hpp).
+// The facade in the compiled mode serves such code: no_exceptions_facade.cpp.
 #include <akool/batch_journal.hpp>
 #include <akool/client.hpp>
 #include <akool/diagnostics.hpp>
