@@ -307,6 +307,36 @@ BOOST_AUTO_TEST_CASE(the_size_limit_stops_mid_stream_and_leaves_no_file)
     BOOST_TEST(fs::is_empty(dir));
 }
 
+// A download to memory holds its body, not twice it: with a Content-Length the string is
+// sized once (no copy as it grows); without one it grows by doubling, but never past the
+// limit. (std::string's own growth rounds up to twice the old capacity: a 25 MB image held
+// 32 MB, and a body near the limit twice the limit.)
+BOOST_DATA_TEST_CASE(a_download_to_memory_holds_its_body_not_twice_it, bdata::make({true, false}), announced)
+{
+    const std::size_t n = 25 * 1000 * 1000 + 123;  // a 4k PNG's size
+    std::string body = png;
+    body.resize(n, 'x');
+    akool::download_options o;
+    o.max_bytes = n + 1000;
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png", o, {});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    BOOST_TEST(!!req.body_sink.length, "a download to memory asks for the reply's length");
+    if (announced) req.body_sink.announce_length(n);
+    BOOST_TEST(!feed(req, body, 64 * 1024));
+    d.see_reply({}, reply(200));
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    BOOST_TEST(!ec, ec.message() << ": " << diag.client_message);
+    BOOST_TEST(d.data().size() == n);
+    BOOST_TEST((d.data() == body));
+    if (announced)
+        BOOST_TEST(d.data().capacity() < n + 64);
+    else
+        BOOST_TEST(d.data().capacity() <= o.max_bytes);
+}
+
 BOOST_AUTO_TEST_CASE(a_file_is_streamed_then_renamed_only_on_success)
 {
     akool_test::temp_dir tmp;

@@ -155,7 +155,8 @@ public:
     http_request request(error_code& ec, diagnostics& diag)
     {
         http_request r = make_download_request(redirects_.url(), max_bytes_, ec, diag);
-        r.body_sink = {&download_algo::on_chunk, this, on_progress_ ? &download_algo::on_length : nullptr};
+        const bool wants_length = on_progress_ || target_.path.empty();  // progress, or memory to reserve
+        r.body_sink = {&download_algo::on_chunk, this, wants_length ? &download_algo::on_length : nullptr};
         return r;
     }
 
@@ -240,7 +241,26 @@ private:
     {
         static_cast<download_algo*>(self)->write(chunk, ec);
     }
-    static void on_length(void* self, std::uint64_t bytes) { static_cast<download_algo*>(self)->total_ = bytes; }
+    static void on_length(void* self, std::uint64_t bytes) { static_cast<download_algo*>(self)->length(bytes); }
+
+    // The reply's Content-Length: to memory, the string holds the body exactly, with no
+    // copy as it grows (a length past the limit is refused when the bytes reach it).
+    void length(std::uint64_t bytes)
+    {
+        total_ = bytes;
+        if (target_.path.empty() && bytes <= max_bytes_ && bytes > data_.capacity())
+            reserve_exactly(static_cast<std::size_t>(bytes));
+    }
+
+    // Capacity `n` for data_ (n >= its size). std::string's own reserve rounds up to twice
+    // the old capacity: a fresh string does not.
+    void reserve_exactly(std::size_t n)
+    {
+        std::string bigger;
+        bigger.reserve(n);
+        bigger.append(data_);
+        data_.swap(bigger);
+    }
 
     void write(std::string_view chunk, error_code& ec)
     {
@@ -310,6 +330,11 @@ private:
     void emit(std::string_view bytes, error_code& ec)
     {
         if (!file_.is_open()) {
+            // Without a length: twice the capacity each time, but never past the limit (the
+            // body cannot be longer), so a body near the limit does not hold twice its size.
+            const std::size_t need = data_.size() + bytes.size();
+            if (need > data_.capacity())
+                reserve_exactly(std::max(need, std::min(2 * data_.capacity(), max_bytes_)));
             data_.append(bytes.data(), bytes.size());
             return;
         }
