@@ -547,11 +547,11 @@ public:
     /// the image host, nor to any host it redirects to), checking its size and that it is an
     /// image (by its first bytes, as they arrive). The string holds the body and no more: sized
     /// once by the reply's Content-Length, or grown (never past `opts.max_bytes`) without one.
-    /// Retried like a read. Redirects (301, 302,
-    /// 303, 307, 308; absolute or relative Location) are followed up to 5 hops; a sixth or a
-    /// loop fails with `error::too_many_redirects`, https to http with
-    /// `error::insecure_redirect`, a redirect without a usable Location with
-    /// `error::bad_redirect` (diagnostics name the URL and the hop).
+    /// Retried like a read. Redirects (301, 302, 303, 307, 308; absolute or relative
+    /// Location) are followed up to 5 hops; a sixth or a loop fails with
+    /// `error::too_many_redirects`, https to http with `error::insecure_redirect`, a redirect
+    /// without a usable Location with `error::bad_redirect` (diagnostics name the URL and the
+    /// hop).
     ///
     /// @param url the image's absolute http(s) URL (`image_result::image_url`); any other
     ///        fails with `error::invalid_url`, nothing sent.
