@@ -11,6 +11,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "calling_styles.hpp"
@@ -353,6 +354,52 @@ BOOST_AUTO_TEST_CASE(validation_failure_completes_through_the_executor)
     BOOST_TEST(!called, "the handler must not run inside the initiating call");
     f.ioc.run();
     BOOST_TEST(called);
+}
+
+// A deferred operation is launched once (moved): launching it again from an lvalue, which
+// Asio does by copying it, does not compile for any operation. A copy used to share the
+// exchange's state for create, get_result and get_token: two handlers drove one exchange,
+// and a create the service had processed was reported as an HTTP status failure.
+template <class Op>
+constexpr bool launchable_twice = std::is_copy_constructible<std::decay_t<Op>>::value;
+
+BOOST_AUTO_TEST_CASE(a_deferred_operation_launches_once)
+{
+    using d = asio::deferred_t;
+    using akool::diagnostics;
+    test_client& (*c)() = nullptr;  // only in unevaluated operands, as std::declval
+    diagnostics& (*diag)() = nullptr;
+    const auto req = seed_text_request();
+    static_assert(!launchable_twice<decltype(c().async_create(req, diag(), d{}))>, "create");
+    static_assert(!launchable_twice<decltype(c().async_get_result("t", diag(), d{}))>, "get_result");
+    static_assert(!launchable_twice<decltype(c().async_get_token(akool::client_credentials{}, diag(), d{}))>,
+                  "get_token");
+    static_assert(!launchable_twice<decltype(c().async_wait("t", akool::wait_options{}, diag(), d{}))>, "wait");
+    static_assert(!launchable_twice<decltype(c().async_generate(req, akool::generate_options{}, diag(), d{}))>,
+                  "generate");
+    static_assert(!launchable_twice<decltype(c().async_download("u", akool::download_options{}, diag(), d{}))>,
+                  "download");
+    static_assert(!launchable_twice<decltype(c().async_download_to_file("u", "p", akool::download_options{},
+                                                                        diag(), d{}))>,
+                  "download_to_file");
+    (void)c;
+    (void)diag;
+
+    // Launched once, it runs.
+    fixture f;
+    f.script.push_reply(200, single_reply);
+    auto op = f.client.async_create(req, f.diag, asio::deferred);
+    BOOST_TEST(f.script.sent().empty(), "nothing is sent before the launch");
+    std::vector<akool::image_task> tasks;
+    akool::error_code ec = akool::error::timeout;
+    std::move(op)([&](akool::error_code e, std::vector<akool::image_task> t) {
+        ec = e;
+        tasks = std::move(t);
+    });
+    f.ioc.run();
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(tasks.size() == 1u);
+    BOOST_TEST(f.script.sent().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(cancellation_aborts_a_hung_request)

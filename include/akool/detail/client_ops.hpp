@@ -132,6 +132,13 @@ public:
     };
 
     exchange_op(std::shared_ptr<cstate> cs, std::shared_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st)) {}
+    // Move-only, as the other operations are: a copy would share the state, so a deferred
+    // operation launched twice (Asio copies it for each launch from an lvalue) would drive
+    // one exchange from two handlers. Launching it twice does not compile.
+    exchange_op(exchange_op&&) = default;
+    exchange_op& operator=(exchange_op&&) = default;
+    exchange_op(const exchange_op&) = delete;
+    exchange_op& operator=(const exchange_op&) = delete;
 
     // Start. Every cancellation type applies until a request that must not be sent twice (a
     // create) is handed to the transport; while it is out, only terminal does (see act).
