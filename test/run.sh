@@ -79,7 +79,7 @@ configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-clang-cxx20-asan cmake-clang-
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev libcurl4-openssl-dev
-          libclang-rt-14-dev g++-mingw-w64-x86-64-posix)
+          libclang-rt-14-dev libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix)
 
 install_packages() {
   [ "${AKOOL_NO_INSTALL:-0}" = 1 ] && return 0

@@ -5,6 +5,7 @@
 # otherwise compile (and instrument) every header once more.
 #
 # usage: syntax_check.sh INCLUDE_DIR "CXX..." "STD..."     e.g. include "g++ clang++" "c++20"
+# A compiler with flags is written with commas: "clang++,-stdlib=libc++".
 set -uo pipefail
 inc=$1 compilers=$2 stds=$3
 jobs=${AKOOL_SYNTAX_JOBS:-2}
@@ -22,9 +23,12 @@ for cxx in $compilers; do
 done
 check_one() {  # cxx std header
   local cxx=$1 std=$2 h=$3 pre=""
+  local -a cmd
+  IFS=, read -r -a cmd <<<"$cxx"
+  cxx=${cxx//,/ }
   case $h in akool/src.hpp|akool/src_webhook.hpp) pre="#define AKOOL_SEPARATE_COMPILATION"$'\n' ;; esac
   if out=$(printf '%s#include <%s>\n#include <%s>\n' "$pre" "$h" "$h" |
-           "$cxx" -std="$std" -fsyntax-only -Wall -Wextra -Werror -I"$inc" -x c++ - 2>&1); then
+           "${cmd[@]}" -std="$std" -fsyntax-only -Wall -Wextra -Werror -I"$inc" -x c++ - 2>&1); then
     echo "ok   $cxx -std=$std $h"
   else
     echo "FAIL $cxx -std=$std $h"

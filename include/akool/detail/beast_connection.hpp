@@ -43,7 +43,10 @@
 #include <cstddef>
 #include <iterator>
 #include <memory>
+#include <version>  // __cpp_lib_memory_resource
+#if defined(__cpp_lib_memory_resource)
 #include <memory_resource>
+#endif
 #include <mutex>
 #include <optional>
 #include <string>
@@ -423,7 +426,22 @@ void serialize_header(const http::request<http::empty_body, Fields>& m, std::str
 
 // Beast's header fields (one allocation per field) in an exchange's arena: the request's and
 // the reply's fields of a usual exchange fit in it, so they cost no allocation of their own.
+// A standard library without <memory_resource> (libc++ before 16, or an Apple one that marks
+// it unavailable for the deployment target: `__cpp_lib_memory_resource` says) takes them from
+// the heap: the same behaviour, a few more allocations.
+#if defined(__cpp_lib_memory_resource)
 using arena_allocator = std::pmr::polymorphic_allocator<char>;
+struct exchange_arena {
+    alignas(std::max_align_t) unsigned char bytes[2048];
+    std::pmr::monotonic_buffer_resource resource{bytes, sizeof bytes};
+    arena_allocator allocator() noexcept { return arena_allocator(&resource); }
+};
+#else
+using arena_allocator = std::allocator<char>;
+struct exchange_arena {
+    arena_allocator allocator() noexcept { return {}; }
+};
+#endif
 using arena_fields = http::basic_fields<arena_allocator>;
 
 } // namespace detail

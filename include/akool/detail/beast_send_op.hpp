@@ -73,8 +73,7 @@ class beast_send_op : net::coroutine {
         std::string wire;        // the request as sent: Beast's serialization of the header, then the body
         std::size_t written = 0; // bytes of `wire` already written
         // The parser's header fields, declared before the parser so that they outlive it.
-        alignas(std::max_align_t) unsigned char arena_bytes[2048];
-        std::pmr::monotonic_buffer_resource arena{arena_bytes, sizeof arena_bytes};
+        exchange_arena arena;
         // Beast's parser with a buffer_body: the body is read piece by piece into `body` (at
         // most `sink_room` bytes at a time when the request has a body sink, which then gets
         // each piece; the whole body otherwise).
@@ -298,7 +297,7 @@ private:
                             std::move(self));
                         if (!ec) {
                             st.parser.emplace(std::piecewise_construct, std::make_tuple(),
-                                              std::make_tuple(arena_allocator(&st.arena)));
+                                              std::make_tuple(st.arena.allocator()));
                             st.parser->skip(true);  // a 2xx to CONNECT has no body: the tunnel follows
                             do {
                                 BOOST_ASIO_CORO_YIELD http::async_read_some(st.conn->lowest(), st.conn->buffer,
@@ -352,7 +351,7 @@ private:
                 st.interim_replies = 0;
                 while (!ec) {
                     st.parser.emplace(std::piecewise_construct, std::make_tuple(),
-                                      std::make_tuple(arena_allocator(&st.arena)));
+                                      std::make_tuple(st.arena.allocator()));
                     st.length_told = false;
                     st.header_checked = false;
                     st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
@@ -496,7 +495,7 @@ private:
     {
         auto& st = *st_;
         http::request<http::empty_body, arena_fields> m(std::piecewise_construct, std::make_tuple(),
-                                                        std::make_tuple(arena_allocator(&st.arena)));
+                                                        std::make_tuple(st.arena.allocator()));
         m.method(st.req->method == http_method::post ? http::verb::post : http::verb::get);
         // Through a proxy (not a tunnel), the absolute form: the proxy reads the origin from it.
         m.target(st.proxy && !st.url.tls ? "http://" + url_authority(st.url) + st.url.target : st.url.target);
@@ -557,7 +556,7 @@ private:
         auto& st = *st_;
         const std::string origin = host_with_port(st.url.host, st.url.port);
         http::request<http::empty_body, arena_fields> m(std::piecewise_construct, std::make_tuple(),
-                                                        std::make_tuple(arena_allocator(&st.arena)));
+                                                        std::make_tuple(st.arena.allocator()));
         m.method(http::verb::connect);
         m.target(origin);
         m.version(11);

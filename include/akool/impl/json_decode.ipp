@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 
 #include <charconv>
+#include <version>  // __cpp_lib_to_chars
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
@@ -249,11 +250,17 @@ void guarded(error_code& ec, diagnostics& diag, Fn&& fn)
 // 0.90326896642837839), while the writer (std::to_chars) is exact, so `similar` changed on a
 // round trip. `parsed` (the parser's value) stays when from_chars cannot represent the
 // number (out of range: 1e400, 1e-400).
+// A standard library without a floating-point from_chars (libc++ before 20) keeps `parsed`.
 inline double exact_double(double parsed, std::string_view text) noexcept
 {
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
     double v = 0;
     auto r = std::from_chars(text.data(), text.data() + text.size(), v);
     return r.ec == std::errc() && r.ptr == text.data() + text.size() ? v : parsed;
+#else
+    (void)text;
+    return parsed;
+#endif
 }
 
 // The handler of boost::json::parser (a value_stack fed by every event), except that each
