@@ -386,6 +386,8 @@ private:
 
 #ifdef AKOOL_HEADER_ONLY
 #include <akool/impl/beast_client.ipp>
+#else
+#include <akool/detail/abi_check_asio.hpp>  // this TU's Asio settings must be the library's
 #endif
 
 #endif

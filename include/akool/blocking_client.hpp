@@ -71,7 +71,8 @@ public:
     /// Ends the running call, if any, promptly with `boost::asio::error::operation_aborted`
     /// (a wait, a generate's polls, a download, a retry backoff). A create whose bytes may
     /// already have reached the service ends in `error::outcome_unknown` instead, never resent.
-    /// Does nothing when no call runs (the next call is not affected). Thread-safe.
+    /// Does nothing when no call runs (the next call is not affected). Thread-safe. Without
+    /// Asio in the TU, test the code with `ec == boost::system::errc::operation_canceled`.
     void cancel() noexcept;
 
     /// Creates the tasks of `req` (one per image): `basic_client::create`.

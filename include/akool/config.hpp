@@ -57,4 +57,7 @@
 #define AKOOL_VERSION_PATCH 0        ///< The library's patch version.
 #define AKOOL_VERSION_STRING "0.1.0" ///< "MAJOR.MINOR.PATCH".
 
+// Compiled mode: a TU whose settings differ from the library's fails to link, naming the setting.
+#include <akool/detail/abi_check.hpp>
+
 #endif

@@ -21,4 +21,12 @@
 #include <akool/impl/beast_client.ipp>
 #include <akool/impl/blocking_client.ipp>
 
+// The library's settings, which each TU's must match (detail/abi_check.hpp): defined here,
+// whatever was included before this file.
+#include <akool/detail/abi_check_asio.hpp>
+#if defined(AKOOL_ABI_CHECKED)
+AKOOL_ABI_STD(AKOOL_ABI_DEFINE)
+AKOOL_ABI_ASIO(AKOOL_ABI_DEFINE)
+#endif
+
 #endif

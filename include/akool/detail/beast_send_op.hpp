@@ -241,6 +241,15 @@ private:
                         if (ec) return fail(self, ec, std::move(detail), false);
                     }
                     if (!st.resolved_given) {
+#if !defined(BOOST_ASIO_HAS_THREADS)
+                        // Asio's resolver runs on a thread of its own: without threads
+                        // (BOOST_ASIO_DISABLE_THREADS) starting it throws, past the error_code.
+                        return fail(self, make_error_code(boost::system::errc::operation_not_supported),
+                                    "cannot resolve " + st.hop_host +
+                                        ": Asio is built without threads (BOOST_ASIO_DISABLE_THREADS) and its "
+                                        "resolver needs one; use an IP address or beast_transport_options::resolve",
+                                    false);
+#endif
                         st.resolver.emplace(st.ex);
                         arm(clamp(opts.resolve_timeout));
                         BOOST_ASIO_CORO_YIELD st.resolver->async_resolve(st.hop_host, std::to_string(st.hop_port),
