@@ -249,7 +249,7 @@ private:
     {
         total_ = bytes;
         if (target_.path.empty() && bytes <= max_bytes_ && bytes > data_.capacity())
-            reserve_exactly(static_cast<std::size_t>(bytes));
+            reserve_exactly(static_cast<std::size_t>(std::min<std::uint64_t>(bytes, max_bytes_)));
     }
 
     // Capacity `n` for data_ (n >= its size). std::string's own reserve rounds up to twice
