@@ -14,9 +14,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -202,20 +205,27 @@ private:
         return s;
     }
 
+    // A wait that only a cancellation ends: a timer that never expires, pending in the
+    // io_context like any operation, so destroying the context destroys the handler too (it
+    // used to sit in the slot's own handler: a handler that owns its signal, as a
+    // parallel_group's does, was never freed).
     template <class Handler>
     void hang(Handler&& handler)
     {
         auto slot = boost::asio::get_associated_cancellation_slot(handler);
         if (!slot.is_connected()) return;  // nothing can ever complete it: dropped, as a dead peer would be
-        auto held = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
-        auto ex = ex_;
-        slot.assign([held, ex](boost::asio::cancellation_type) mutable {
-            http_response r;
-            r.maybe_sent = true;
-            r.failure_detail = "fake transport: cancelled while waiting";
-            boost::asio::post(ex, boost::asio::append(std::move(*held), error_code(boost::asio::error::operation_aborted),
-                                                      std::move(r)));
-        });
+        using timer_type = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                             boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
+        auto timer = std::make_unique<timer_type>(ex_, timer_type::time_point::max());
+        auto& t = *timer;
+        t.async_wait(boost::asio::bind_cancellation_slot(
+            slot, [timer = std::move(timer), ex = ex_, h = std::forward<Handler>(handler)](error_code) mutable {
+                http_response r;
+                r.maybe_sent = true;
+                r.failure_detail = "fake transport: cancelled while waiting";
+                boost::asio::post(ex, boost::asio::append(std::move(h), error_code(boost::asio::error::operation_aborted),
+                                                          std::move(r)));
+            }));
     }
 
     struct state {

@@ -111,6 +111,33 @@ struct fixture {
 
 } // namespace
 
+// A hung request whose handler owns the signal that may end it (as a parallel_group's shared
+// state does) goes with its io_context: destroying the context frees the handler. The fake
+// transport kept it in the slot's own handler, a cycle that was never freed (helper-25).
+BOOST_AUTO_TEST_CASE(a_hung_request_goes_with_its_io_context)
+{
+    struct owner {
+        asio::cancellation_signal signal;
+    };
+    std::weak_ptr<owner> watch;
+    {
+        asio::io_context ioc;
+        fake script(ioc.get_executor());
+        script.push_hang();
+        auto o = std::make_shared<owner>();
+        watch = o;
+        akool::http_request req;
+        req.url = "https://api.example.test/x";
+        auto slot = o->signal.slot();
+        script.async_send(std::move(req),
+                          asio::bind_cancellation_slot(slot, [o](akool::error_code, akool::http_response) {}));
+        o.reset();
+        ioc.poll();
+        BOOST_TEST(!watch.expired(), "the request hangs");
+    }
+    BOOST_TEST(watch.expired(), "the io_context's end frees the hung request's handler");
+}
+
 BOOST_DATA_TEST_CASE(get_result_in_flight_stops_on_every_type, bdata::make(all_types), kind)
 {
     fixture f;
