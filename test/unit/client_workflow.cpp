@@ -527,12 +527,14 @@ BOOST_DATA_TEST_CASE(generate_refuses_task_ids_that_cannot_name_a_file,
     });
     akool_test::temp_dir tmp;
     const std::string dir = tmp.path();
-    auto outside = fs::path(dir).parent_path();
+    // Two levels down, so that "../../x" would land in this test's own directory, not in the
+    // shared /tmp (where another program's x.png made the check fail).
+    const fs::path outside = dir;
     auto req = akool::image_request::text_to_image("x");
     req.batch_quantity = 2;
     akool::generate_options g;
     g.wait = f.fast_wait();
-    g.output_dir = dir + "/out";
+    g.output_dir = dir + "/a/out";
     fs::create_directories(g.output_dir);
     auto [gec, images] = f.generate(s, req, g);
     BOOST_TEST(gec == akool::error::invalid_task_id, gec.message());
