@@ -15,7 +15,8 @@
 ///   own `ssl_context`); SNI and host name (or IP address) checks on every connection. The
 ///   TLS context is built once per transport, on first https use, never per request.
 /// - Keep-alive: idle connections are kept per scheme, host and port and reused, other hosts
-///   included (result images live on a CDN). A connection is kept only when its reply leaves
+///   included (result images live on a CDN), up to `max_idle_per_host` each and
+///   `max_idle_total` in all (the one idle longest closed first). A connection is kept only when its reply leaves
 ///   it clean HTTP/1.1: not after `Connection: close` in any Connection field, a body the
 ///   close ended, a 101, a 204 or 304 that declares a body, or an HTTP/1.0 reply with a
 ///   Transfer-Encoding. An idle connection the server

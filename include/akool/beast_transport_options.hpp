@@ -70,6 +70,10 @@ struct beast_transport_options {
     std::size_t max_response_bytes = std::size_t(64) << 20;
     /// Idle keep-alive connections kept per scheme, host and port.
     std::size_t max_idle_per_host = 8;
+    /// Idle keep-alive connections kept in all, per pool (the asynchronous sends share one;
+    /// each thread's blocking sends have their own): past it the one idle longest is closed.
+    /// Each holds a socket, a 64 KiB read buffer and, over TLS, its session.
+    std::size_t max_idle_total = 64;
     /// Idle connections older than this are closed instead of reused, at the next request
     /// through the same pool whatever its host (the asynchronous sends share one pool; each
     /// thread's blocking sends have their own).

@@ -149,14 +149,22 @@ public:
         }
         return nullptr;
     }
-    void give_back(std::unique_ptr<connection> c, std::size_t max_per_key, std::chrono::milliseconds max_idle)
+    // Keeps `c` unless its key has `max_per_key` idle already; at `max_total` idle in the pool,
+    // the one idle longest makes room (each holds a socket, its read buffer and, with TLS, its
+    // session: a client that reached a thousand image hosts kept a thousand of them).
+    void give_back(std::unique_ptr<connection> c, std::size_t max_per_key, std::size_t max_total,
+                   std::chrono::milliseconds max_idle)
     {
         std::lock_guard<std::mutex> lock(mtx_);
         sweep(max_idle);
         std::size_t same = 0;
         for (auto& i : idle_)
             if (i->key == c->key) ++same;
-        if (same >= max_per_key) return c->close();
+        if (same >= max_per_key || max_total == 0) return c->close();
+        if (idle_.size() >= max_total) {
+            idle_.front()->close();
+            idle_.erase(idle_.begin());
+        }
         c->idle_since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(c));
     }

@@ -879,11 +879,12 @@ private:
         }
         out.ended_by_close = st.parser->need_eof();
         st.parser.reset();
-        if (keep)
-            st.pool->give_back(std::move(st.conn), st.transport->opts.max_idle_per_host,
-                               st.transport->opts.max_idle_time);
-        else
+        if (keep) {
+            const auto& o = st.transport->opts;
+            st.pool->give_back(std::move(st.conn), o.max_idle_per_host, o.max_idle_total, o.max_idle_time);
+        } else {
             st.conn->close();
+        }
         st.conn.reset();
         self.complete(error_code{}, std::move(out));
     }
