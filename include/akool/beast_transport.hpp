@@ -16,8 +16,8 @@
 ///   TLS context is built once per transport, on first https use, never per request.
 /// - Keep-alive: idle connections are kept per scheme, host and port and reused, other hosts
 ///   included (result images live on a CDN), up to `max_idle_per_host` each and
-///   `max_idle_total` in all (the one idle longest closed first). A connection is kept only when its reply leaves
-///   it clean HTTP/1.1: not after `Connection: close` in any Connection field, a body the
+///   `max_idle_total` in all (the one idle longest closed first). A connection is kept only
+///   when its reply leaves it clean HTTP/1.1: not after `Connection: close` in any Connection field, a body the
 ///   close ended, a 101, a 204 or 304 that declares a body, or an HTTP/1.0 reply with a
 ///   Transfer-Encoding. An idle connection the server
 ///   has closed, that holds bytes past the last reply (nothing the next request asked for),
