@@ -43,7 +43,9 @@
 #include <cstddef>
 #include <iterator>
 #include <memory>
+#if __has_include(<version>)
 #include <version>  // __cpp_lib_memory_resource
+#endif
 #if defined(__cpp_lib_memory_resource)
 #include <memory_resource>
 #endif

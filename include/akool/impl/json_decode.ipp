@@ -16,7 +16,9 @@
 #include <boost/json/value.hpp>
 
 #include <charconv>
+#if __has_include(<version>)
 #include <version>  // __cpp_lib_to_chars
+#endif
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
