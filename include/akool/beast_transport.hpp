@@ -163,12 +163,11 @@ public:
         st_->give_back_lane(std::move(lane));
     }
 
-    /// Closes every idle connection.
+    /// Closes every idle connection, and frees the private io_contexts of `send` not in use.
     void close_idle()
     {
         st_->pool.close_all();
-        std::lock_guard<std::mutex> lock(st_->mtx);
-        for (auto& l : st_->lanes) l->pool.close_all();
+        st_->free_spare_lanes();
     }
 
     /// Idle keep-alive connections held now (both pools: `async_send`'s and `send`'s).

@@ -37,7 +37,11 @@ struct host_addresses {
 
 /// Settings of the Beast transport. The defaults suit the real service.
 struct beast_transport_options {
-    /// Name resolution.
+    /// Name resolution. A lookup that outlasts it fails the request with `error::timeout`
+    /// then (a cancellation ends it at once too). The system's lookup (getaddrinfo, on Asio's
+    /// resolver thread) cannot be stopped: it runs on and its answer is dropped, and until it
+    /// ends the io_context's `run()` does not return (for `send`, the transport's last copy
+    /// waits for it when destroyed).
     std::chrono::milliseconds resolve_timeout{std::chrono::seconds(10)};
     /// TCP connect, over all of a host's addresses (Happy Eyeballs, RFC 8305): they are tried
     /// in turn, IPv6 and IPv4 alternating in a resolver's answer; an attempt that has not
@@ -74,9 +78,10 @@ struct beast_transport_options {
     /// each thread's blocking sends have their own): past it the one idle longest is closed.
     /// Each holds a socket, a 64 KiB read buffer and, over TLS, its session.
     std::size_t max_idle_total = 64;
-    /// Idle connections older than this are closed instead of reused, at the next request
-    /// through the same pool whatever its host (the asynchronous sends share one pool; each
-    /// thread's blocking sends have their own).
+    /// Idle connections older than this are closed instead of reused, at the next request of
+    /// either form, whatever its host and pool; a blocking send's private io_context unused for
+    /// as long is freed then too. No timer does it (a pending timer would keep the user's
+    /// `io_context::run()` from returning): with no request to come, call `close_idle()`.
     std::chrono::milliseconds max_idle_time{std::chrono::seconds(15)};
     /// Verify the server's certificate chain and name. Turn off only against a local test server.
     bool verify_peer = true;

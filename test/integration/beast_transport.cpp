@@ -37,12 +37,65 @@
 #include <thread>
 #include <vector>
 
+#include <condition_variable>
+#include <mutex>
+
+#include <dlfcn.h>
+#include <netdb.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char** environ;
+
+// A DNS that stalls: the lookup of a name ending in ".stalled.test" blocks until a test
+// releases it (or 10 s pass), then fails; other names go to the system's getaddrinfo (this
+// program's definition comes before the C library's, for Asio's calls too).
+namespace stalled_dns {
+std::mutex mtx;
+std::condition_variable cv;
+bool released = true;
+int lookups = 0;
+
+// Stalls the lookups while it lives.
+struct scope {
+    scope()
+    {
+        std::lock_guard<std::mutex> lock(mtx);
+        released = false;
+        lookups = 0;
+    }
+    ~scope()
+    {
+        {
+            std::lock_guard<std::mutex> lock(mtx);
+            released = true;
+        }
+        cv.notify_all();
+    }
+    int started() const
+    {
+        std::lock_guard<std::mutex> lock(mtx);
+        return lookups;
+    }
+};
+} // namespace stalled_dns
+
+extern "C" int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints, struct addrinfo** res)
+{
+    const std::string_view name = node ? node : "";
+    const std::string_view suffix = ".stalled.test";
+    if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
+        std::unique_lock<std::mutex> lock(stalled_dns::mtx);
+        ++stalled_dns::lookups;
+        stalled_dns::cv.wait_for(lock, std::chrono::seconds(10), [] { return stalled_dns::released; });
+        return EAI_NONAME;
+    }
+    using real_type = int (*)(const char*, const char*, const struct addrinfo*, struct addrinfo**);
+    static const auto real = reinterpret_cast<real_type>(::dlsym(RTLD_NEXT, "getaddrinfo"));
+    return real(node, service, hints, res);
+}
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -609,6 +662,17 @@ sent send_get(asio::io_context& ioc, akool::beast_transport& t, const std::strin
     req.url = url;
     req.headers = std::move(headers);
     return send_async(ioc, t, std::move(req));
+}
+
+// The epoll instances open in this process: one per io_context that has used its reactor.
+std::size_t epoll_count()
+{
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        if (std::filesystem::read_symlink(e.path(), ec).string() == "anon_inode:[eventpoll]") ++n;
+    }
+    return n;
 }
 
 std::size_t thread_count()
@@ -2060,4 +2124,134 @@ BOOST_AUTO_TEST_CASE(an_http_1_0_reply_with_a_transfer_encoding_closes_its_conne
     BOOST_TEST(!s.ec, s.ec.message() << " " << s.res.failure_detail);
     BOOST_TEST(s.res.body == body);
     BOOST_TEST(t.idle_connections() == 0u);
+}
+
+// A lookup that stalls (a DNS server that does not answer) fails the request at
+// resolve_timeout, and a cancellation ends it at once, in both forms; the lookup runs on and
+// its answer, when it comes, disturbs nothing: the next request on the transport (the same
+// lane for `send`) goes through. The system's lookup cannot be stopped, and before, the
+// request waited for it whatever the timeout (helper-26: 16 s with resolve_timeout 300 ms,
+// operations and request-gate slots piling up for as long as DNS stalled).
+BOOST_DATA_TEST_CASE(a_stalled_lookup_ends_at_the_resolve_timeout_or_a_cancellation, data::make({false, true}),
+                     blocking)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    auto opts = transport_options(false);
+    opts.resolve_timeout = std::chrono::milliseconds(200);
+    akool::beast_transport t(ioc.get_executor(), opts);
+    {
+        stalled_dns::scope dns;
+        const auto start = std::chrono::steady_clock::now();
+        sent out;
+        if (blocking) {
+            out = send_either(ioc, t, "http://api.stalled.test/x", true);
+        } else {
+            akool::http_request req;
+            req.url = "http://api.stalled.test/x";
+            t.async_send(std::move(req), [&](akool::error_code e, akool::http_response r) {
+                out.ec = e;
+                out.res = std::move(r);
+                out.done = true;
+            });
+            ioc.restart();
+            while (!out.done && ioc.run_one() != 0) {
+            }
+        }
+        const auto took = std::chrono::steady_clock::now() - start;
+        BOOST_REQUIRE(out.done);
+        BOOST_TEST(out.ec == akool::error::timeout, out.ec.message());
+        BOOST_TEST(out.res.failure_detail == "timed out resolving api.stalled.test");
+        BOOST_TEST(!out.res.maybe_sent);
+        BOOST_TEST((took >= std::chrono::milliseconds(190)));
+        BOOST_TEST((took < std::chrono::seconds(3)), "ended at the timeout, not with the lookup");
+        BOOST_TEST(dns.started() == 1);
+
+        if (blocking) {
+            // The lane whose lookup runs on is kept, not freed: destroying its io_context would
+            // wait for the lookup.
+            const auto closing = std::chrono::steady_clock::now();
+            t.close_idle();
+            BOOST_TEST((std::chrono::steady_clock::now() - closing < std::chrono::seconds(1)));
+        } else {
+            // A cancellation ends the step at once (resolve_timeout 10 s).
+            opts.resolve_timeout = std::chrono::seconds(10);
+            akool::beast_transport slow(ioc.get_executor(), opts);
+            asio::cancellation_signal cancel;
+            sent c;
+            akool::http_request req;
+            req.url = "http://other.stalled.test/x";
+            slow.async_send(std::move(req), asio::bind_cancellation_slot(cancel.slot(), [&](akool::error_code e,
+                                                                                               akool::http_response r) {
+                                c.ec = e;
+                                c.res = std::move(r);
+                                c.done = true;
+                            }));
+            asio::steady_timer after(ioc, std::chrono::milliseconds(100));
+            after.async_wait([&](akool::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+            const auto cancelled_at = std::chrono::steady_clock::now();
+            while (!c.done && ioc.run_one() != 0) {
+            }
+            BOOST_REQUIRE(c.done);
+            BOOST_TEST(c.ec == asio::error::operation_aborted, c.ec.message());
+            BOOST_TEST(c.res.failure_detail == "cancelled while resolving other.stalled.test");
+            BOOST_TEST((std::chrono::steady_clock::now() - cancelled_at < std::chrono::seconds(3)));
+        }
+    }  // the stalled lookups end here, failing; their answers are dropped
+    const sent next = send_either(ioc, t, srv.base_url() + "/x", blocking);
+    BOOST_TEST(!next.ec, next.ec.message() << " " << next.res.failure_detail);
+    BOOST_TEST(next.res.status == 200);
+    ioc.restart();
+    ioc.run();  // the abandoned lookups' completions
+}
+
+// The idle connections past max_idle_time of every pool (async_send's, each lane's) are closed
+// at the next request of either form, and a blocking send's private io_context (its lane)
+// unused for as long is freed then, with its connections: after a burst of concurrent
+// blocking sends, the lanes and sockets it made stayed for the transport's life, their pools
+// swept only when used again, which the lanes above the usual concurrency never were
+// (helper-26: 16 lanes, 69 descriptors and 15 dead sockets held after a 32-thread burst).
+BOOST_AUTO_TEST_CASE(idle_connections_and_lanes_go_with_the_next_request_of_either_form)
+{
+    server srv(delayed_reply(std::chrono::milliseconds(300)));
+    asio::io_context ioc;
+    auto o = transport_options(false);
+    o.max_idle_time = std::chrono::milliseconds(500);
+    akool::beast_transport t(ioc.get_executor(), o);
+    const std::string url = srv.base_url() + "/x";
+    BOOST_REQUIRE(send_get(ioc, t, url).res.status == 200);  // ioc's reactor, and an idle connection
+    const std::size_t base = epoll_count();
+
+    // A burst: 6 blocking sends at once, each on a lane of its own.
+    std::atomic<int> ok{0};
+    {
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 6; ++i)
+            threads.emplace_back([&] {
+                if (send_either(ioc, t, url, true).res.status == 200) ++ok;
+            });
+        for (auto& th : threads) th.join();
+    }
+    BOOST_TEST(ok == 6);
+    BOOST_TEST(t.idle_connections() == 7u);
+    BOOST_TEST(epoll_count() == base + 6);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    // A blocking send: async_send's connection and the other lanes' are closed, those lanes freed.
+    BOOST_TEST(send_either(ioc, t, url, true).res.status == 200);
+    BOOST_TEST(t.idle_connections() == 1u);
+    BOOST_TEST(epoll_count() == base + 1);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    // An async_send: the last lane, unused since, is freed with its connection.
+    BOOST_TEST(send_get(ioc, t, url).res.status == 200);
+    BOOST_TEST(t.idle_connections() == 1u);
+    BOOST_TEST(epoll_count() == base);
+
+    // close_idle() frees the spare lanes at once.
+    BOOST_TEST(send_either(ioc, t, url, true).res.status == 200);
+    BOOST_TEST(epoll_count() == base + 1);
+    t.close_idle();
+    BOOST_TEST(t.idle_connections() == 0u);
+    BOOST_TEST(epoll_count() == base);
 }

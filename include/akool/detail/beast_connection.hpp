@@ -38,6 +38,7 @@
 #include <cerrno>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -136,12 +137,10 @@ class connection_pool {
 public:
     using connection = beast_connection<Executor>;
 
-    // Each call first closes every connection idle for longer than `max_idle`, whatever its
-    // host: one to a host never asked again does not stay open for the client's life.
-    std::unique_ptr<connection> take(const std::string& key, std::chrono::milliseconds max_idle)
+    // An idle connection for `key` that still looks alive, the most recent first; or none.
+    std::unique_ptr<connection> take(const std::string& key)
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        sweep(max_idle);
         for (std::size_t i = idle_.size(); i-- > 0;) {
             if (idle_[i]->key != key) continue;
             std::unique_ptr<connection> c = std::move(idle_[i]);
@@ -154,11 +153,9 @@ public:
     // Keeps `c` unless its key has `max_per_key` idle already; at `max_total` idle in the pool,
     // the one idle longest makes room (each holds a socket, its read buffer and, with TLS, its
     // session: a client that reached a thousand image hosts kept a thousand of them).
-    void give_back(std::unique_ptr<connection> c, std::size_t max_per_key, std::size_t max_total,
-                   std::chrono::milliseconds max_idle)
+    void give_back(std::unique_ptr<connection> c, std::size_t max_per_key, std::size_t max_total)
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        sweep(max_idle);
         std::size_t same = 0;
         for (auto& i : idle_)
             if (i->key == c->key) ++same;
@@ -181,10 +178,10 @@ public:
         for (auto& c : idle_) c->close();
         idle_.clear();
     }
-
-private:
+    // Closes every connection idle for longer than `max_idle`, whatever its host.
     void sweep(std::chrono::milliseconds max_idle)
     {
+        std::lock_guard<std::mutex> lock(mtx_);
         const auto now = std::chrono::steady_clock::now();
         for (std::size_t i = idle_.size(); i-- > 0;) {
             if (now - idle_[i]->idle_since <= max_idle) continue;
@@ -193,6 +190,7 @@ private:
         }
     }
 
+private:
     mutable std::mutex mtx_;
     std::vector<std::unique_ptr<connection>> idle_;
 };
@@ -242,6 +240,7 @@ struct blocking_lane {
     net::io_context ioc;
     connection_pool<net::any_io_executor> pool;
     lane_deadline deadline;
+    std::chrono::steady_clock::time_point last_used{};
 };
 
 // A resolver's answer reordered so that IPv6 and IPv4 alternate, from the first address's
@@ -418,8 +417,56 @@ struct beast_transport_state {
     }
     void give_back_lane(std::unique_ptr<blocking_lane> l)
     {
+        l->last_used = std::chrono::steady_clock::now();
         std::lock_guard<std::mutex> lock(mtx);
         lanes.push_back(std::move(l));
+    }
+
+    // Every request's first step, whichever pool it uses (`own`: async_send's, or its lane's):
+    // closes the connections idle for longer than max_idle_time in every pool not in use, and
+    // frees the spare lanes unused for as long (each an io_context, maybe its resolver thread,
+    // and its pool), so that the connections and lanes of a past burst of traffic go with the
+    // next request of either form, not at the next use of their own pool, which may never come.
+    template <class Pool>
+    void sweep_idle(Pool& own)
+    {
+        const auto max_idle = opts.max_idle_time;
+        if (static_cast<void*>(&own) != static_cast<void*>(&pool)) own.sweep(max_idle);
+        pool.sweep(max_idle);
+        std::vector<std::unique_ptr<blocking_lane>> unused;  // freed after the lock
+        {
+            std::lock_guard<std::mutex> lock(mtx);
+            if (lanes.empty()) return;
+            const auto now = std::chrono::steady_clock::now();
+            for (auto& l : lanes) {
+                if (now - l->last_used > max_idle && nothing_pending(*l))
+                    unused.push_back(std::move(l));
+                else
+                    l->pool.sweep(max_idle);
+            }
+            lanes.erase(std::remove(lanes.begin(), lanes.end(), nullptr), lanes.end());
+        }
+    }
+
+    // True when a spare lane's io_context holds no work once the completions ready in it have
+    // run (those of a send that ended: they find their operation gone).
+    static bool nothing_pending(blocking_lane& l)
+    {
+        l.ioc.poll();
+        return l.ioc.stopped();
+    }
+
+    // Frees the spare lanes with nothing pending (a lookup abandoned at its timeout is: its
+    // io_context, when destroyed, would wait for it), with their connections.
+    void free_spare_lanes()
+    {
+        std::vector<std::unique_ptr<blocking_lane>> unused;
+        std::lock_guard<std::mutex> lock(mtx);
+        for (auto& l : lanes) {
+            l->pool.close_all();
+            if (nothing_pending(*l)) unused.push_back(std::move(l));
+        }
+        lanes.erase(std::remove(lanes.begin(), lanes.end(), nullptr), lanes.end());
     }
 };
 

@@ -81,11 +81,18 @@ class beast_send_op : net::coroutine {
         std::string body;
         std::size_t body_used = 0;
         std::unique_ptr<connection> conn;
+        // The lookup of `hop_host`: the operation waits on the step timer while it runs, and
+        // its end wakes it (as a connect attempt's does), so that the resolve timeout and a
+        // cancellation end the step at once. The system's lookup cannot be stopped: one that
+        // outlasts the step is abandoned, its answer dropped when it comes (`resolve_gen`).
         std::optional<net::ip::basic_resolver<tcp, Executor>> resolver;
-        // The deadline of the step under way (resolve, connect, tunnel, TLS handshake, and
-        // the exchange of an async_send): when it passes, the resolver is cancelled and the
-        // socket closed, and the step ends in beast::error::timeout. `timer_gen` tells an
-        // expiry of the step's own arming from a stale one (the step ended as it expired).
+        unsigned resolve_gen = 0;
+        bool resolve_done = false;
+        error_code resolve_ec;
+        // The deadline of the step under way (connect, tunnel, TLS handshake, and the exchange
+        // of an async_send): when it passes, the socket is closed and the step ends in
+        // beast::error::timeout. `timer_gen` tells an expiry of the step's own arming from a
+        // stale one (the step ended as it expired).
         std::optional<timer_type> timer;
         unsigned timer_gen = 0;
         bool timed_out = false;
@@ -159,12 +166,6 @@ public:
     {
         step(self, ec);
     }
-    template <class Self>
-    void operator()(Self& self, error_code ec, const net::ip::basic_resolver_results<tcp>& results)
-    {
-        st_->resolved = results;
-        step(self, ec);
-    }
 
 private:
     // A step's timeout, within what is left of the request's timeout (it bounds the whole
@@ -227,7 +228,8 @@ private:
                 st.key = (st.url.tls ? "S|" + st.url.host + "|" + std::to_string(st.url.port) + "|" : "P|") +
                          st.proxy->host + "|" + std::to_string(st.proxy->port);
             build_message();
-            st.conn = st.pool->take(st.key, opts.max_idle_time);
+            st.transport->sweep_idle(*st.pool);
+            st.conn = st.pool->take(st.key);
             st.reused = st.conn != nullptr;
             for (;;) {
                 if (!st.conn) {
@@ -250,15 +252,23 @@ private:
                                         "resolver needs one; use an IP address or beast_transport_options::resolve",
                                     false);
 #endif
-                        st.resolver.emplace(st.ex);
-                        arm(clamp(opts.resolve_timeout));
-                        BOOST_ASIO_CORO_YIELD st.resolver->async_resolve(st.hop_host, std::to_string(st.hop_port),
-                                                                         std::move(self));
+                        start_resolve();
+                        // Until the lookup ends (it cancels the wait), the resolve timeout
+                        // passes, or the operation is cancelled.
+                        BOOST_ASIO_CORO_YIELD st.timer->async_wait(std::move(self));
+                        ++st.resolve_gen;  // an answer still to come is dropped
                         st.resolver.reset();
-                        if (ec == beast::error::timeout)
-                            return fail(self, ec, "timed out resolving " + st.hop_host, false);
-                        if (ec) return fail(self, ec, "cannot resolve " + st.hop_host + ": " + ec.message(), false);
-                        // The resolver takes no cancellation signal: one that came meanwhile ends it here.
+                        if (!st.resolve_done) {
+                            if (ec == net::error::operation_aborted)
+                                return fail(self, ec, "cancelled while resolving " + st.hop_host, false);
+                            return fail(self, make_error_code(error::timeout), "timed out resolving " + st.hop_host,
+                                        false);
+                        }
+                        if (st.resolve_ec)
+                            return fail(self, st.resolve_ec,
+                                        "cannot resolve " + st.hop_host + ": " + st.resolve_ec.message(), false);
+                        ec = {};  // the wake-up's operation_aborted
+                        // A cancellation that came as the lookup ended.
                         if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
                             return fail(self, net::error::operation_aborted,
                                         "cancelled while resolving " + st.hop_host, false);
@@ -690,6 +700,32 @@ private:
         st.resolved_given = false;
     }
 
+    // Starts the lookup of `hop_host` on a resolver of its own, and sets the step timer for
+    // the resolve timeout. Its end records the answer and cancels the timer's wait.
+    void start_resolve()
+    {
+        auto& st = *st_;
+        disarm();
+        if (!st.timer) st.timer.emplace(st.ex);
+        st.timer->expires_after(clamp(st.transport->opts.resolve_timeout));
+        st.resolve_done = false;
+        st.resolve_ec = {};
+        st.resolver.emplace(st.ex);
+        // Held weakly, as a connect attempt's: a lookup abandoned at the timeout ends later,
+        // maybe after the operation (in a blocking lane's io_context, at its next send).
+        std::weak_ptr<op_state> weak = st_;
+        st.resolver->async_resolve(
+            st.hop_host, std::to_string(st.hop_port),
+            [weak, gen = st.resolve_gen](error_code e, const net::ip::basic_resolver_results<tcp>& results) {
+                auto s = weak.lock();
+                if (!s || s->resolve_gen != gen) return;  // abandoned
+                s->resolve_done = true;
+                s->resolve_ec = e;
+                s->resolved = results;
+                s->timer->cancel();
+            });
+    }
+
     enum class connect_step { wait, connected, failed };
 
     // A new connect: no attempt yet, the first address next, the connect timeout from now. The
@@ -803,8 +839,8 @@ private:
     }
 
     // Gives the step under way `d` (replacing the last step's deadline): when it passes, the
-    // resolver is cancelled and the socket closed, as basic_stream's timer would, so that the
-    // step's operation ends at once and nothing is left on the connection.
+    // socket is closed, as basic_stream's timer would, so that the step's operation ends at
+    // once and nothing is left on the connection.
     void arm(std::chrono::milliseconds d) { arm_until(std::chrono::steady_clock::now() + d); }
     void arm_until(std::chrono::steady_clock::time_point at)
     {
@@ -817,7 +853,6 @@ private:
             auto s = weak.lock();
             if (ec || !s || s->timer_gen != gen) return;
             s->timed_out = true;
-            if (s->resolver) s->resolver->cancel();
             if (s->conn && (s->conn->plain || s->conn->secure)) {
                 error_code ignored;
                 s->conn->lowest().close(ignored);
@@ -881,7 +916,7 @@ private:
         st.parser.reset();
         if (keep) {
             const auto& o = st.transport->opts;
-            st.pool->give_back(std::move(st.conn), o.max_idle_per_host, o.max_idle_total, o.max_idle_time);
+            st.pool->give_back(std::move(st.conn), o.max_idle_per_host, o.max_idle_total);
         } else {
             st.conn->close();
         }
