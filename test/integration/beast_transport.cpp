@@ -22,6 +22,7 @@
 #include "cancellation_names.hpp"
 #include "localhost.hpp"
 #include "mini_server.hpp"
+#include "stalled_dns.hpp"
 #include "temp_dir.hpp"
 #include "test_certs.hpp"
 
@@ -37,66 +38,12 @@
 #include <thread>
 #include <vector>
 
-#include <condition_variable>
-#include <mutex>
-
-#include <dlfcn.h>
-#include <netdb.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char** environ;
-
-// A DNS that stalls: the lookup of a name ending in ".stalled.test" blocks until a test
-// releases it (or 10 s pass), then fails; other names go to the system's getaddrinfo (this
-// program's definition comes before the C library's, for Asio's calls too).
-namespace stalled_dns {
-std::mutex mtx;
-std::condition_variable cv;
-bool released = true;
-int lookups = 0;
-
-// Stalls the lookups while it lives.
-struct scope {
-    scope()
-    {
-        std::lock_guard<std::mutex> lock(mtx);
-        released = false;
-        lookups = 0;
-    }
-    ~scope()
-    {
-        {
-            std::lock_guard<std::mutex> lock(mtx);
-            released = true;
-        }
-        cv.notify_all();
-    }
-    int started() const
-    {
-        std::lock_guard<std::mutex> lock(mtx);
-        return lookups;
-    }
-};
-} // namespace stalled_dns
-
-extern "C" int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints, struct addrinfo** res)
-{
-    const std::string_view name = node ? node : "";
-    const std::string_view suffix = ".stalled.test";
-    if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
-        std::unique_lock<std::mutex> lock(stalled_dns::mtx);
-        ++stalled_dns::lookups;
-        stalled_dns::cv.wait_for(lock, std::chrono::seconds(10), [] { return stalled_dns::released; });
-        return EAI_NONAME;
-    }
-    using real_type = int (*)(const char*, const char*, const struct addrinfo*, struct addrinfo**);
-    static const auto real = reinterpret_cast<real_type>(::dlsym(RTLD_NEXT, "getaddrinfo"));
-    return real(node, service, hints, res);
-}
-
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using akool_test::mini::action;

@@ -11,6 +11,7 @@
 #include <boost/test/data/test_case.hpp>
 
 #include "../../example/emulator/emulator.hpp"
+#include "stalled_dns.hpp"
 #include "temp_dir.hpp"
 
 #include <akool/blocking_client.hpp>
@@ -210,6 +211,42 @@ BOOST_AUTO_TEST_CASE(cancel_ends_a_wait_promptly)
     ms late = cancel_after(r.client, ms(300), [&] { r.client.wait(tasks[0].id, w, ec, diag); });
     BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
     BOOST_TEST(late.count() < 1000);
+}
+
+// A DNS server that does not answer: cancel() ends the call at once, and resolve_timeout
+// bounds it; the lookup cannot be stopped, and the call waited for it before (10 s here).
+BOOST_AUTO_TEST_CASE(cancel_and_the_resolve_timeout_end_a_stalled_lookup)
+{
+    akool::client_options o;
+    o.base_url = "http://api.stalled.test";
+    o.api_key = "facade-key";
+    akool::beast_transport_options t;
+    t.resolve_timeout = ms(30000);
+    akool::blocking_client c(o, t);
+    akool::retry_policy once;
+    once.max_retries = 0;
+    c.set_retry_policy(once);
+    {
+        stalled_dns::scope dns;
+        akool::error_code ec;
+        akool::diagnostics diag;
+        ms late = cancel_after(c, ms(300), [&] { c.create(two_images(), ec, diag); });
+        BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
+        BOOST_TEST(late.count() < 1000);
+        BOOST_TEST(dns.started() == 1);
+    }
+    t.resolve_timeout = ms(200);
+    akool::blocking_client quick(o, t);
+    quick.set_retry_policy(once);
+    stalled_dns::scope dns;
+    akool::error_code ec;
+    akool::diagnostics diag;
+    const auto start = steady::now();
+    quick.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
+    BOOST_TEST((ec == akool::error::timeout), ec.message());
+    BOOST_TEST((steady::now() - start < ms(3000)));
+    BOOST_TEST(diag.client_message.find("timed out resolving api.stalled.test") != std::string::npos,
+               diag.client_message);
 }
 
 BOOST_AUTO_TEST_CASE(cancel_ends_a_generate_and_leaves_no_file)
