@@ -592,6 +592,7 @@ BOOST_AUTO_TEST_CASE(token_replies)
         {R"({"code":1000,"token":"two words"})", "token: not usable in a header"},
         {R"({"code":1000,"data":{"token":"caf\u00e9"}})", "token: not usable in a header"},
         {R"({"code":1000,"token":"a\u0000b"})", "token: not usable in a header"},
+        {"{\"code\":1000,\"token\":\"ab\x7f" "c\"}", "token: not usable in a header"},  // DEL
     };
     for (const bad& b : bads) {
         diagnostics d;
@@ -662,6 +663,25 @@ static const request_issue_case request_issue_cases[] = {
     {R"({"prompt":"p","source_images":"https://x/y.png"})", "source_images", issue_code::invalid_value},
     {R"({"prompt":"p","source_images":["https://x/y.png",5]})", "source_images[1]", issue_code::invalid_value},
 };
+
+// A body is one request: bytes after it (a second object, garbage) are refused, white space
+// is not (the batch tool reads each manifest line so: a line holding two requests ran only
+// the first; helper-27's mutation J3).
+BOOST_AUTO_TEST_CASE(request_with_bytes_after_it_is_refused)
+{
+    for (const char* body : {R"({"prompt":"x"} garbage)", R"({"prompt":"a"}{"prompt":"b"})"}) {
+        error_code ec;
+        diagnostics diag;
+        decode_image_request(body, ec, diag);
+        BOOST_TEST((ec == error::bad_response), body << ": " << ec.message());
+        BOOST_TEST(contains(diag.client_message, "extra data"), diag.client_message);
+    }
+    error_code ec;
+    diagnostics diag;
+    const image_request r = decode_image_request(" {\"prompt\":\"x\"} \n\t", ec, diag);
+    BOOST_TEST(!ec, ec.message() << ": " << diag.client_message);
+    BOOST_TEST(r.prompt == "x");
+}
 
 BOOST_DATA_TEST_CASE(request_issues, bdata::xrange(std::size(request_issue_cases)), index)
 {
@@ -775,6 +795,9 @@ std::vector<agreement_case> agreement_cases()
         {R"({"code":1000,"data":{"_id":"a","_id":"b","image_status":1}})", false},
         {R"({"code":1000,"code":1000,"data":{"_id":"a","image_status":1}})", false},
         {R"({"code":1000,"data":{"_id":"a","image_status":1},"data":{"_id":"b","image_status":1}})", false},
+        // A repeated key of another type (Boost.JSON keeps the last: the reader refuses them).
+        {R"({"code":1000,"code":"x","data":{"_id":"a","image_status":1}})", false},
+        {R"({"code":1000,"data":{"_id":"a","image_status":1},"data":"x"})", false},
         {R"({"code":1003,"msg":"bad","data":{"_id":"a","image_status":1}})", false},
         {R"({"code":"1000","data":{"_id":"a","image_status":1}})", false},
         {R"({"code":1000.0,"data":{"_id":"a","image_status":1}})", false},

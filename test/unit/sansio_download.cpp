@@ -307,6 +307,37 @@ BOOST_AUTO_TEST_CASE(the_size_limit_stops_mid_stream_and_leaves_no_file)
     BOOST_TEST(fs::is_empty(dir));
 }
 
+// The limit is inclusive: an image of exactly max_bytes bytes is taken, one byte more is
+// refused (helper-27's mutation D5 refused the first), in memory and to a file.
+BOOST_DATA_TEST_CASE(an_image_of_exactly_the_limit_is_taken_one_byte_more_refused,
+                     bdata::make({false, true}) * bdata::make({false, true}), to_file, over)
+{
+    akool_test::temp_dir tmp;
+    const std::string path = to_file ? (fs::path(tmp.path()) / "out.png").string() : std::string();
+    akool::download_options o;
+    o.max_bytes = png.size();
+    std::string body = png;
+    if (over) body += 'x';
+    akool::diagnostics diag;
+    sansio::download_algo d("https://cdn.example.test/1.png", o, {path});
+    error_code ec;
+    auto req = d.request(ec, diag);
+    const error_code fed = feed(req, body, 7);
+    d.see_reply(fed, reply(200));
+    BOOST_TEST(!d.resume(ec, diag));
+    d.finish(ec, diag);
+    if (over) {
+        BOOST_TEST(ec == akool::error::response_too_large, ec.message());
+        BOOST_TEST(fs::is_empty(tmp.path()));
+        return;
+    }
+    BOOST_TEST(!ec, ec.message() << ": " << diag.client_message);
+    if (to_file)
+        BOOST_TEST(fs::file_size(path) == png.size());
+    else
+        BOOST_TEST(d.data() == png);
+}
+
 // A download to memory holds its body, not twice it: with a Content-Length the string is
 // sized once (no copy as it grows); without one it grows by doubling, but never past the
 // limit. (std::string's own growth rounds up to twice the old capacity: a 25 MB image held

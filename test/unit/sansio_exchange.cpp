@@ -455,6 +455,59 @@ BOOST_AUTO_TEST_CASE(a_token_got_after_the_credentials_changed_is_not_kept)
     BOOST_TEST(generation == generation_after_set);
 }
 
+// The async driver moves the request out on the last attempt the retry policy allows
+// (take_request); a refusal then renews the token, and the request sent again must still be
+// the whole request, not what the move left (helper-27's mutation E9 sent an empty one).
+BOOST_DATA_TEST_CASE(the_request_sent_again_after_a_renewal_is_whole_when_the_driver_takes_it,
+                     bdata::make({request_kind::read, request_kind::create}), kind)
+{
+    renewal_rig r(true, kind, 0);
+    BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
+    const akool::http_request first = r.algo->take_request();
+    BOOST_TEST(first.body == "payload");
+    BOOST_TEST_REQUIRE(r.reply(401, expired).kind == action::send);
+    const akool::http_request token = r.algo->take_request();
+    BOOST_TEST(token.url == "https://api.example.test/api/open/v3/getToken");
+    BOOST_TEST_REQUIRE(r.reply(200, R"({"code":1000,"token":"new-token"})").kind == action::send);
+    const akool::http_request again = r.algo->take_request();
+    BOOST_TEST(again.url == "https://api.example.test/x");
+    BOOST_TEST(again.body == "payload");
+    bool bearer = false;
+    for (auto& h : again.headers) bearer = bearer || (h.name == "Authorization" && h.value == "Bearer new-token");
+    BOOST_TEST(bearer);
+}
+
+// A reply refusing the credentials that comes after the operation was cancelled ends the
+// exchange: no token is asked for, nothing is sent again (for a create, a charged generation
+// the user cancelled; helper-27's mutation E4).
+BOOST_DATA_TEST_CASE(a_refusal_after_a_cancellation_is_not_renewed,
+                     bdata::make({request_kind::read, request_kind::create}), kind)
+{
+    renewal_rig r(true, kind);
+    BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
+    auto& res = r.algo->response();
+    res.status = 401;
+    res.body = expired;
+    const action a = r.algo->resume(r.now, {}, true);
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::api_invalid_authorization, r.algo->error().message());
+    BOOST_TEST(r.log.size() == 1u, "one attempt, no token request");
+    BOOST_TEST(r.store.get().empty());
+}
+
+// set_api_key or set_token (the store's `set`, here emptied) while an exchange is out: its
+// refusal asks for a token, never sends "Authorization: Bearer " with the empty one
+// (helper-27's mutation E11).
+BOOST_AUTO_TEST_CASE(a_refusal_after_the_token_was_cleared_asks_for_a_token)
+{
+    renewal_rig r;
+    BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
+    r.store.set({});
+    const action a = r.reply(401, expired);
+    BOOST_TEST_REQUIRE(a.kind == action::send);
+    BOOST_TEST(r.algo->request().url == "https://api.example.test/api/open/v3/getToken");
+}
+
 BOOST_AUTO_TEST_CASE(a_second_refusal_after_a_new_token_is_reported)
 {
     renewal_rig r;
@@ -709,6 +762,17 @@ BOOST_AUTO_TEST_CASE(the_requests_timeout_bounds_its_retries_and_their_waits)
                r.diag.client_message);
     BOOST_TEST(r.algo->retries() == 1u);
     BOOST_TEST(r.gate.in_flight() == 0u);
+
+    // A backoff that would end exactly at the deadline is not slept on: the retry would
+    // have no time at all (helper-27's mutation E1 slept 500 ms, then timed out).
+    rig exact(request_kind::read, {}, 3, ms(500));
+    BOOST_TEST(exact.algo->resume(exact.now).kind == action::send);
+    a = exact.reply(503, "busy");  // backoff 500 ms, 500 ms left
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(exact.algo->error() == akool::error::timeout);
+    BOOST_TEST(exact.diag.client_message.find("the deadline leaves no time to retry") != std::string::npos,
+               exact.diag.client_message);
+    BOOST_TEST(exact.algo->retries() == 0u);
 
     // A Retry-After past the deadline: no retry at all.
     rig after(request_kind::read, {}, 3, ms(1200));

@@ -6,6 +6,8 @@
 // Asio, no socket, no clock: times are plain values.
 #define BOOST_TEST_MODULE sansio_generate
 #include <boost/test/unit_test.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 
 #include <akool/detail/sansio/generate.hpp>
 
@@ -18,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -75,6 +78,10 @@ struct rig {
 const error_code aborted = make_error_code(boost::system::errc::operation_canceled);
 
 } // namespace
+
+namespace akool {
+inline std::ostream& boost_test_print_type(std::ostream& os, image_status s) { return os << to_string(s); }
+} // namespace akool
 
 BOOST_AUTO_TEST_SUITE(sansio_generate)
 
@@ -248,6 +255,22 @@ BOOST_AUTO_TEST_CASE(cancel_starts_nothing_more_and_waits_for_what_is_out)
     auto& out = r.algo->value();
     for (auto& img : out) BOOST_TEST(img.ec == aborted);
     BOOST_TEST(out[1].diag.task_id == "t1");
+}
+
+// A poll that was out when the generate was cancelled, and that comes back with a good reply
+// (the cancel reached it too late): nothing starts after it, neither a next poll of a task
+// still processing nor the download of a completed one (helper-27's mutations G4, G5).
+BOOST_DATA_TEST_CASE(a_good_poll_reply_after_cancel_starts_nothing,
+                     boost::unit_test::data::make({image_status::processing, image_status::completed}), status)
+{
+    rig r;
+    BOOST_TEST_REQUIRE(r.created({"t0"}).kind == action::poll);
+    r.algo->cancel(aborted);
+    r.algo->on_polled(0, r.at(5), {}, result(status, "https://cdn.example.test/t0.png"));
+    const action a = r.algo->next(r.at(5));
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == aborted);
+    BOOST_TEST(r.algo->next(r.at(500)).kind == action::done);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
