@@ -37,6 +37,7 @@
 #include <akool/model.hpp>
 #include <akool/workflow.hpp>
 
+#include <boost/system/errc.hpp>
 #include <boost/system/error_category.hpp>
 
 #include <cstddef>
@@ -72,9 +73,12 @@ constexpr bool is_safe_file_stem(std::string_view name) noexcept { return is_val
 
 /// True when the service may have processed (and charged) a create that failed with `ec`:
 /// what `classify_failure` finds ambiguous (HTTP 500/502/504 whatever their body, a connection
-/// lost after sending), a garbled reply, a cancellation after initiation; false for a failure
-/// before any byte was sent and for the service's refusals (validation, an API code with HTTP
-/// 200, an HTTP status below 500, or 503). Record such a failure with `processed_maybe` set.
+/// lost after sending), a garbled reply, and, erring on the side of not charging twice, a
+/// timeout or a cancellation (the last attempt may have followed an ambiguous one); false for
+/// a failure known to have sent nothing (a connection refused, a name that does not resolve,
+/// a proxy's refusal, no credentials, a local setup error such as a CA file) and for the
+/// service's refusals (validation, an API code with HTTP 200, an HTTP status below 500, or
+/// 503). Record such a failure with `processed_maybe` set.
 inline bool create_may_have_been_processed(const error_code& ec, const diagnostics& diag) noexcept
 {
     switch (classify_failure(request_kind::create, ec, diag)) {
@@ -83,7 +87,9 @@ inline bool create_may_have_been_processed(const error_code& ec, const diagnosti
     case failure_class::final:
     case failure_class::transient: break;
     }
-    if (ec == error::validation_failed || ec == error::invalid_url) return false;
+    if (ec == error::validation_failed || ec == error::invalid_url || ec == error::no_credentials ||
+        ec == error::proxy_refused || ec == boost::system::errc::invalid_argument)
+        return false;
     return !(is_api_error(ec) || ec == error::unexpected_api_code || ec == error::http_status);
 }
 

@@ -62,7 +62,8 @@ public:
 
     /// A client whose transport and handlers run on `ex`.
     explicit client(executor_type ex, client_options opts = {}, beast_transport_options topts = {});
-    /// A client on `ctx`'s executor (an `io_context`, a thread pool).
+    /// A client on `ctx`'s executor (an `io_context`; a thread pool's only through a strand,
+    /// `client(asio::make_strand(pool))`: the client is not thread-safe).
     template <class ExecutionContext,
               class = std::enable_if_t<std::is_convertible<ExecutionContext&, boost::asio::execution_context&>::value>>
     explicit client(ExecutionContext& ctx, client_options opts = {}, beast_transport_options topts = {})
@@ -109,14 +110,16 @@ public:
     using size_signature = void(error_code, std::uint64_t);                      ///< download_to_file's
 
     /// Starts a generation: `basic_client::async_create` (validated first; nothing is sent when
-    /// invalid). Retried only where no byte can have reached the service.
+    /// invalid). Retried only where the service cannot have processed it (see retry_policy).
     /// @par Handler signature
     /// `void(error_code, std::vector<image_task>)`
     /// @par Executor
     /// The handler runs through its associated executor (kept by the erased handler), by
     /// default the client's (`get_executor()`); never inside this call.
     /// @par Per-operation cancellation
-    /// Every type until the request is handed to the transport (`asio::error::operation_aborted`, nothing sent), then terminal only: `error::outcome_unknown`, never resent (as `basic_client::async_create`).
+    /// Every type until the request is handed to the transport (`asio::error::operation_aborted`,
+    /// nothing sent), then terminal only: `error::outcome_unknown` once the request may have
+    /// left, never resent (as `basic_client::async_create`).
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then); `diag` must stay alive until the handler runs.
@@ -133,7 +136,9 @@ public:
     /// The handler runs through its associated executor (kept by the erased handler), by
     /// default the client's (`get_executor()`); never inside this call.
     /// @par Per-operation cancellation
-    /// Every type until the request is handed to the transport (`asio::error::operation_aborted`, nothing sent), then terminal only: `error::outcome_unknown`, never resent (as `basic_client::async_create`).
+    /// Every type until the request is handed to the transport (`asio::error::operation_aborted`,
+    /// nothing sent), then terminal only: `error::outcome_unknown` once the request may have
+    /// left, never resent (as `basic_client::async_create`).
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).

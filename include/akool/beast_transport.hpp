@@ -16,7 +16,8 @@
 ///   TLS context is built once per transport, on first https use, never per request.
 /// - Keep-alive: idle connections are kept per scheme, host and port and reused, other hosts
 ///   included (result images live on a CDN), up to `max_idle_per_host` each and
-///   `max_idle_total` in all (the one idle longest closed first). A connection is kept only
+///   `max_idle_total` per pool (async_send's, each blocking lane's; the one idle longest
+///   closed first). A connection is kept only
 ///   when its reply leaves it clean HTTP/1.1: not after `Connection: close` in any Connection field, a body the
 ///   close ended, a 101, a 204 or 304 that declares a body, or an HTTP/1.0 reply with a
 ///   Transfer-Encoding. An idle connection the server
@@ -31,7 +32,8 @@
 ///   refused (`http::error::bad_transfer_encoding`). A reply body size limit, and
 ///   256 KiB for what is buffered beyond it (a chunk extension or a trailer that never ends
 ///   fails as `error::response_too_large`); a status below 100 is refused. CR, LF or NUL in a header is refused before anything is sent.
-/// - No thread of its own and no busy wait. `async_send` runs on the transport's executor.
+/// - No thread of its own (but Asio's resolver thread, started by a host name's first lookup)
+///   and no busy wait. `async_send` runs on the transport's executor.
 ///   The blocking `send` (the client's synchronous forms) runs the same operation on the
 ///   calling thread over a private io_context of the transport (one per concurrent caller,
 ///   each with its own keep-alive connections); it never runs the user's io_context.
@@ -94,8 +96,8 @@ public:
     /// header name or value that is empty or holds CR, LF or NUL) completes through a post.
     /// @par Per-operation cancellation
     /// Terminal, partial and total cancellation on the handler's slot reach the step under
-    /// way, each as terminal (connect, handshake, write, read; a name resolution cannot be
-    /// interrupted, the signal takes effect when it ends); the exchange then completes with `asio::error::operation_aborted`
+    /// way, each as terminal (name resolution, connect, handshake, write, read); the exchange
+    /// then completes with `asio::error::operation_aborted`
     /// (`maybe_sent` set once the request may have left) and its connection is closed, not
     /// reused. The client keeps a create's exchange to terminal cancellation.
     /// @par Object lifetimes

@@ -3,7 +3,8 @@
 #define AKOOL_BLOCKING_CLIENT_HPP
 
 /// @file blocking_client.hpp
-/// `akool::blocking_client`: the whole API as plain blocking calls, for code that wants no
+/// `akool::blocking_client`: the service's operations as plain blocking calls (create,
+/// get_result, get_token, wait, generate, download), for code that wants no
 /// Asio in its translation units (a game engine's TU, a tool). Under
 /// `AKOOL_SEPARATE_COMPILATION` this header reaches no Asio, Beast or OpenSSL header (a
 /// standalone test checks it): its implementation is compiled once by `<akool/src.hpp>`. In
@@ -46,7 +47,9 @@ public:
     /// A client with default options (credentials from `set_api_key` or `set_token`). Opens no
     /// connection.
     blocking_client();
-    /// A client with `opts` (credentials, retries, limits) over the default Beast transport.
+    /// A client with `opts` (base URL, credentials, reply size limit, exchange hook) over the
+    /// default Beast transport; retries come from `set_retry_policy`. The rate limits
+    /// (`set_limits`), the jitter seed and the transport's statistics are the Asio client's only.
     explicit blocking_client(client_options opts);
     /// A client with `opts` over the Beast transport set up by `topts` (timeouts, TLS, proxy).
     blocking_client(client_options opts, beast_transport_options topts);

@@ -12,7 +12,8 @@
 ///    handler's cancellation slot: reads (get-result, get-token, wait, downloads) honour
 ///    terminal, partial and total, and stop at once; a create honours every type until it is
 ///    handed to the transport, then only terminal, which ends it in `error::outcome_unknown`
-///    (it may have been processed and charged; it is never resent); generate honours
+///    once the request may have left (it may have been processed and charged; it is never
+///    resent), or `operation_aborted` while nothing was sent; generate honours
 ///    terminal and partial. Each async function's reference details its handler, executor,
 ///    cancellation and the lifetimes it needs.
 ///  - `x(args..., error_code&, [diagnostics&])`: synchronous, never throws for an operation
@@ -70,8 +71,9 @@ namespace akool {
 /// operations and call the setters from that strand. With one thread on the io_context, an
 /// operation may also be started from another thread (a `use_future` caller) while no other
 /// operation of the client runs. The synchronous forms may be called from any thread at once
-/// (they share only the request gate and the transport, which lock). See client.hpp for the
-/// three forms of each operation.
+/// (they share the request gate and the transport, which lock, and read the options and the
+/// retry policy, which do not: call the setters only while no operation runs). See
+/// client.hpp for the three forms of each operation.
 ///
 /// @tparam Transport a type that models `akool::transport` (transport.hpp, checked member by
 ///         member), e.g. `beast_transport` or `fake_transport`.
@@ -165,7 +167,7 @@ public:
 
     /// Starts a generation: validates `req` (nothing is sent when it is invalid), posts it,
     /// and completes with the created tasks, always as a sequence (one per image of the batch).
-    /// Retried only where no byte can have reached the service (see retry_policy).
+    /// Retried only where the service cannot have processed it (see retry_policy).
     ///
     /// @param req the request.
     /// @param diag the details of a failure (validation findings, the service's code and
@@ -184,10 +186,11 @@ public:
     /// retry of an attempt that sent nothing) terminal, partial and total cancellation end
     /// the operation at once with `asio::error::operation_aborted`, nothing sent. While the
     /// request is out only terminal cancellation is honoured: the transport abandons it and
-    /// the operation completes with `error::outcome_unknown` (it may have been processed and
-    /// charged; `diag.client_message` says so; it is never resent). Partial and total
-    /// signals are then ignored and the create goes on. The Beast transport cannot interrupt a
-    /// name resolution: a signal during one takes effect when it ends.
+    /// the operation completes with `error::outcome_unknown` when the request may have left
+    /// (it may have been processed and charged; `diag.client_message` says so; it is never
+    /// resent), or with `asio::error::operation_aborted` when the transport had sent nothing
+    /// yet (resolving, connecting, TLS). Partial and total signals are then ignored and the
+    /// create goes on.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `req` is validated and
@@ -205,7 +208,8 @@ public:
     /// As the overload with `diag`.
     /// @par Per-operation cancellation
     /// As the overload with `diag`: every type until the request is handed to the transport
-    /// (`asio::error::operation_aborted`), then terminal only (`error::outcome_unknown`).
+    /// (`asio::error::operation_aborted`), then terminal only (`error::outcome_unknown` once
+    /// the request may have left).
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); `req` is encoded in this call.
@@ -261,8 +265,7 @@ public:
     /// Terminal, partial and total cancellation complete the operation at once with
     /// `asio::error::operation_aborted` (a read has no side effect): a wait for the rate
     /// limits or before a retry ends, an exchange in flight is closed by the transport, and
-    /// no retry follows. The Beast transport cannot interrupt a name resolution: a signal
-    /// during one takes effect when it ends.
+    /// no retry follows.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `task_id` is copied into
@@ -330,8 +333,7 @@ public:
     /// Terminal, partial and total cancellation complete the operation at once with
     /// `asio::error::operation_aborted` (a read has no side effect): a wait for the rate
     /// limits or before a retry ends, an exchange in flight is closed by the transport, and
-    /// no retry follows. The Beast transport cannot interrupt a name resolution: a signal
-    /// during one takes effect when it ends.
+    /// no retry follows.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `creds` is encoded in
@@ -474,9 +476,10 @@ public:
     /// @par Per-operation cancellation
     /// Terminal and partial cancellation (total is not honoured: the tasks a create made stay
     /// made and charged). During the create, as `async_create` (once the request is out only
-    /// terminal applies, ending in `error::outcome_unknown`); after it, every wait and
-    /// download of the batch is cancelled, and the operation completes when they have all
-    /// ended, with the first failure in request order (normally
+    /// terminal applies, ending in `error::outcome_unknown` once the request may have left;
+    /// a partial signal there ends the generate when the create completes, its tasks made and
+    /// charged); after it, every wait and download of the batch is cancelled, and the
+    /// operation completes when they have all ended, with the first failure in request order (normally
     /// `asio::error::operation_aborted`). Images finished by then stay in the result, and
     /// their files on disk.
     /// @par Object lifetimes

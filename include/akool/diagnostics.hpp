@@ -66,7 +66,8 @@ struct diagnostics {
 /// The exception the throwing forms raise: an error_code plus the diagnostics.
 class error_with_diagnostics : public boost::system::system_error {
 public:
-    /// `what()` is `diag.summary()`.
+    /// `what()` is system_error's: `diag.summary()`, then ": " and the error's message and
+    /// category (`[akool:N]`); `code()` is `ec`.
     error_with_diagnostics(const error_code& ec, diagnostics diag)
         : boost::system::system_error(ec, diag.summary()), diag_(std::move(diag))
     {

@@ -6,7 +6,8 @@
 /// A scripted transport for unit tests, yours and ours: queue replies or failures, let a
 /// request hang until it is cancelled, and read back every request that was sent. Copies
 /// share one script and one record, so a test can keep a copy after handing one to a client.
-/// It also shows how little a transport needs: the whole class is under 100 lines of code.
+/// It also shows how little a transport needs (example/custom_transport.cpp is a whole one in
+/// under 100 lines).
 
 #include <akool/config.hpp>
 #include <akool/transport.hpp>

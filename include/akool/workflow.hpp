@@ -276,7 +276,7 @@ struct download_options {
     /// lost file can be fetched again.
     bool sync_to_disk = true;
     /// Called after each chunk of the body is taken (see download_progress), on the thread
-    /// doing the exchange (the client's executor for the async forms, the caller's for the
+    /// doing the exchange (the transport's executor for the async forms, the caller's for the
     /// synchronous ones), before the next chunk is read: keep it short. It must not throw.
     /// For generate, every image's download calls it (`path` tells them apart).
     std::function<void(const download_progress&)> on_progress;

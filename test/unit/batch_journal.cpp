@@ -364,6 +364,9 @@ const std::vector<create_failure> create_failures = {
     {"HTTP 429 with an envelope", akool::make_api_error(1429), 429, false},
     {"API code 1005", akool::error::api_frequent_operation, 200, false},
     {"cancelled after initiation", make_error_code(boost::system::errc::operation_canceled), 0, true},
+    // Refused before any byte left (helper-28: both counted as maybe processed).
+    {"proxy refused the tunnel", akool::error::proxy_refused, 0, false},
+    {"local setup error (a CA file)", make_error_code(boost::system::errc::invalid_argument), 0, false},
 };
 
 // Which failed creates leave a line of unknown outcome (never resent unless asked) and which

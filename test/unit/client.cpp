@@ -5,6 +5,7 @@
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 
+#include <akool/batch_journal.hpp>
 #include <akool/client.hpp>
 #include <akool/fake_transport.hpp>
 #include <akool/json.hpp>
@@ -339,6 +340,35 @@ BOOST_AUTO_TEST_CASE(bad_base_url_is_refused_locally)
     c.create(seed_text_request(), ec, diag);
     BOOST_TEST(ec == akool::error::invalid_url);
     BOOST_TEST(script.sent().empty());
+}
+
+// No API key, token or credentials: a create or a poll fails with error::no_credentials and
+// sends nothing (the service would answer 1102; helper-28: the error was never produced).
+// Credentials alone are a way in (a token is asked for).
+BOOST_AUTO_TEST_CASE(without_any_credentials_nothing_is_sent)
+{
+    asio::io_context ioc;
+    fake script{ioc.get_executor()};
+    auto o = opts();
+    o.api_key.clear();
+    o.token.clear();
+    test_client c{script, o};
+    akool::error_code ec;
+    akool::diagnostics diag;
+    c.create(seed_text_request(), ec, diag);
+    BOOST_TEST(ec == akool::error::no_credentials);
+    BOOST_TEST(diag.client_message.find("nothing was sent") != std::string::npos, diag.client_message);
+    c.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
+    BOOST_TEST(ec == akool::error::no_credentials);
+    BOOST_TEST(script.sent().empty());
+    BOOST_TEST(!akool::create_may_have_been_processed(make_error_code(akool::error::no_credentials), diag));
+
+    o.credentials = akool::client_credentials{"id", "secret"};
+    test_client with_credentials{script, o};
+    script.push_reply(200, result_reply);
+    with_credentials.get_result("6650a1b2c3d4e5f6a7b8c9d0", ec, diag);
+    BOOST_TEST(!ec, ec.message() << ": " << diag.client_message);
+    BOOST_TEST(script.sent().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(validation_failure_completes_through_the_executor)

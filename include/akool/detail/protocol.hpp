@@ -67,6 +67,17 @@ inline bool check_base_url(const client_options& opts, error_code& ec, diagnosti
     return false;
 }
 
+// A request to the service needs a way to authenticate: an API key, a token, or credentials
+// to get a token with. Without any, nothing is sent (the service would answer 1102).
+inline bool check_credentials(const client_options& opts, error_code& ec, diagnostics& diag)
+{
+    if (!opts.api_key.empty() || !opts.token.empty() || opts.credentials) return true;
+    ec = make_error_code(error::no_credentials);
+    diag.client_message = "no API key, token or credentials: set client_options::api_key (or token, or "
+                          "credentials), or call set_api_key; nothing was sent";
+    return false;
+}
+
 /// Validates and encodes a create call. On a validation error sets ec and diag.issues and
 /// returns a request that must not be sent.
 inline http_request make_create_request(const client_options& opts, const image_request& image, error_code& ec,
@@ -78,7 +89,7 @@ inline http_request make_create_request(const client_options& opts, const image_
         ec = make_error_code(error::validation_failed);
         return req;
     }
-    if (!check_base_url(opts, ec, diag)) return req;
+    if (!check_base_url(opts, ec, diag) || !check_credentials(opts, ec, diag)) return req;
     req.method = http_method::post;
     req.url = join_url(opts.base_url, paths::create);
     req.replay_safe = false;  // a create charges the account: never resend it blindly
@@ -104,7 +115,7 @@ inline http_request make_result_request(const client_options& opts, std::string_
         diag.issues.push_back({"image_model_id", issue_code::missing, severity::error, "the task id is empty"});
         return req;
     }
-    if (!check_base_url(opts, ec, diag)) return req;
+    if (!check_base_url(opts, ec, diag) || !check_credentials(opts, ec, diag)) return req;
     req.url = join_url(opts.base_url, paths::result);
     req.url += "?image_model_id=";
     append_percent_encoded(req.url, task_id);
