@@ -59,7 +59,7 @@ struct beast_transport_options {
     /// host is looked up here too. An address that is not an IP literal fails the request
     /// (`errc::invalid_argument`) before anything is sent.
     std::vector<host_addresses> resolve;
-    /// TLS handshake.
+    /// TLS handshake; through a proxy, the tunnel's CONNECT exchange too (each step its own).
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
     /// Writing the request and reading the whole reply (a body arriving at `min_body_rate` or
     /// faster gets more time).

@@ -30,7 +30,8 @@ struct diagnostics {
     int http_status = 0;
     /// The task the failure concerns, when there is one.
     std::string task_id;
-    /// The delay the service asked for in a Retry-After header (HTTP 429 or 503), if any.
+    /// The delay asked for in a Retry-After header of a reply other than 200 (429 and 503 send
+    /// it; any status is read), if any.
     std::optional<std::chrono::seconds> retry_after;
     /// The client's own explanation: the JSON field that failed to decode, the step that
     /// timed out, the TLS verification failure.

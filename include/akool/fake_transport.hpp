@@ -159,7 +159,8 @@ public:
 
     /// The blocking form: records a copy of `req` and returns the next scripted step in `out`
     /// and `ec` on the calling thread. A `push_hang` step cannot be cancelled here: it fails
-    /// at once with `asio::error::timed_out` (maybe_sent set), as the request's timeout would.
+    /// at once with `asio::error::timed_out` (maybe_sent set), standing for a timeout (the Beast
+    /// transport's is `error::timeout`).
     void send(const http_request& req, http_response& out, error_code& ec)
     {
         step s = next(http_request(req));
