@@ -236,6 +236,24 @@ public:
                                        std::forward<CompletionToken>(token), std::move(task_id), std::move(opts),
                                        &diag);
     }
+    /// `async_wait`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, image_result)`
+    /// @par Executor
+    /// The handler runs through its associated executor (kept by the erased handler), by
+    /// default the client's (`get_executor()`); never inside this call.
+    /// @par Per-operation cancellation
+    /// Terminal, partial and total stop polling at once: `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The arguments are copied when the operation starts (with `deferred`, when it is
+    /// launched: the client may be gone by then).
+    template <class CompletionToken>
+    auto async_wait(std::string task_id, wait_options opts, CompletionToken&& token)
+    {
+        return start<result_signature>(&client::launch_wait<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), std::move(task_id), std::move(opts),
+                                       static_cast<diagnostics*>(nullptr));
+    }
     /// Create, wait for every task and download each image: `basic_client::async_generate`.
     /// @par Handler signature
     /// `void(error_code, std::vector<generated_image>)`
@@ -253,6 +271,24 @@ public:
         return start<generate_signature>(&client::launch_generate<deferred_t<CompletionToken>>,
                                          std::forward<CompletionToken>(token), req, std::move(opts), &diag);
     }
+    /// `async_generate`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::vector<generated_image>)`
+    /// @par Executor
+    /// The handler runs through its associated executor (kept by the erased handler), by
+    /// default the client's (`get_executor()`); never inside this call.
+    /// @par Per-operation cancellation
+    /// Terminal and partial (not total); as `basic_client::async_generate`.
+    /// @par Object lifetimes
+    /// The arguments are copied when the operation starts (with `deferred`, when it is
+    /// launched: the client may be gone by then).
+    template <class CompletionToken>
+    auto async_generate(const image_request& req, generate_options opts, CompletionToken&& token)
+    {
+        return start<generate_signature>(&client::launch_generate<deferred_t<CompletionToken>>,
+                                         std::forward<CompletionToken>(token), req, std::move(opts),
+                                         static_cast<diagnostics*>(nullptr));
+    }
     /// Fetches an image into memory, following redirects: `basic_client::async_download`.
     /// @par Handler signature
     /// `void(error_code, std::string)`
@@ -269,6 +305,24 @@ public:
     {
         return start<string_signature>(&client::launch_download<deferred_t<CompletionToken>>,
                                        std::forward<CompletionToken>(token), std::move(url), std::move(opts), &diag);
+    }
+    /// `async_download`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::string)`
+    /// @par Executor
+    /// The handler runs through its associated executor (kept by the erased handler), by
+    /// default the client's (`get_executor()`); never inside this call.
+    /// @par Per-operation cancellation
+    /// Terminal, partial and total: `asio::error::operation_aborted` at once (as `basic_client`).
+    /// @par Object lifetimes
+    /// The arguments are copied when the operation starts (with `deferred`, when it is
+    /// launched: the client may be gone by then).
+    template <class CompletionToken>
+    auto async_download(std::string url, download_options opts, CompletionToken&& token)
+    {
+        return start<string_signature>(&client::launch_download<deferred_t<CompletionToken>>,
+                                       std::forward<CompletionToken>(token), std::move(url), std::move(opts),
+                                       static_cast<diagnostics*>(nullptr));
     }
     /// Fetches an image into `path`, atomically: `basic_client::async_download_to_file`.
     /// @par Handler signature
@@ -288,6 +342,24 @@ public:
         return start<size_signature>(&client::launch_download_to_file<deferred_t<CompletionToken>>,
                                      std::forward<CompletionToken>(token), std::move(url), std::move(path),
                                      std::move(opts), &diag);
+    }
+    /// `async_download_to_file`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::uint64_t)`
+    /// @par Executor
+    /// The handler runs through its associated executor (kept by the erased handler), by
+    /// default the client's (`get_executor()`); never inside this call.
+    /// @par Per-operation cancellation
+    /// Terminal, partial and total: `asio::error::operation_aborted`; the temporary file is removed and `path` untouched.
+    /// @par Object lifetimes
+    /// The arguments are copied when the operation starts (with `deferred`, when it is
+    /// launched: the client may be gone by then).
+    template <class CompletionToken>
+    auto async_download_to_file(std::string url, std::string path, download_options opts, CompletionToken&& token)
+    {
+        return start<size_signature>(&client::launch_download_to_file<deferred_t<CompletionToken>>,
+                                     std::forward<CompletionToken>(token), std::move(url), std::move(path),
+                                     std::move(opts), static_cast<diagnostics*>(nullptr));
     }
 
     /// `basic_client::create`: blocks on the calling thread; never runs the executor.

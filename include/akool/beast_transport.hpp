@@ -168,8 +168,8 @@ public:
     /// Closes every idle connection, and frees the private io_contexts of `send` not in use.
     void close_idle()
     {
-        st_->pool.close_all();
-        st_->free_spare_lanes();
+        st_->pool.sweep(std::chrono::milliseconds(0));
+        st_->free_spare_lanes(std::chrono::milliseconds(0));
     }
 
     /// Idle keep-alive connections held now (both pools: `async_send`'s and `send`'s).

@@ -416,7 +416,23 @@ public:
                     CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_wait(c_, std::move(task_id), 0, std::move(opts), diag, std::nullopt,
+        return start_wait(c_, std::move(task_id), 0, std::move(opts), &diag, std::nullopt,
+                          std::forward<CompletionToken>(token));
+    }
+    /// As the overload with `diag`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, image_result)`
+    /// @par Executor
+    /// As the overload with `diag`.
+    /// @par Per-operation cancellation
+    /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); what `opts.on_progress` refers to must stay alive until the handler runs.
+    template <class CompletionToken = default_token<void>>
+    auto async_wait(std::string task_id, wait_options opts, CompletionToken&& token = default_token<void>{})
+    {
+        return start_wait(c_, std::move(task_id), 0, std::move(opts), nullptr, std::nullopt,
                           std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_wait`: blocks until done, polling on the calling thread (see
@@ -492,9 +508,22 @@ public:
                         CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        using op = detail::generate_op<basic_client>;
-        return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
-            op(std::make_unique<typename op::state>(c_, req, std::move(opts), diag)), token, c_.ex);
+        return start_generate(c_, req, std::move(opts), &diag, std::forward<CompletionToken>(token));
+    }
+    /// As the overload with `diag`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::vector<generated_image>)`
+    /// @par Executor
+    /// As the overload with `diag`.
+    /// @par Per-operation cancellation
+    /// As the overload with `diag`: terminal and partial, not total.
+    /// @par Object lifetimes
+    /// The client may be moved or destroyed before the handler runs (the operation shares its
+    /// state); what `opts.wait.on_progress` refers to must stay alive until the handler runs.
+    template <class CompletionToken = default_token<void>>
+    auto async_generate(const image_request& req, generate_options opts, CompletionToken&& token = default_token<void>{})
+    {
+        return start_generate(c_, req, std::move(opts), nullptr, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_generate`: blocks until done, on the calling thread (see client.hpp):
     /// the tasks of the batch are polled in turn, each when its next poll is due, and each
@@ -576,7 +605,21 @@ public:
                         CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_download<std::string>(c_, std::move(url), opts, {}, diag, std::forward<CompletionToken>(token));
+        return start_download<std::string>(c_, std::move(url), opts, {}, &diag, std::forward<CompletionToken>(token));
+    }
+    /// As the overload with `diag`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::string)`
+    /// @par Executor
+    /// As the overload with `diag`.
+    /// @par Per-operation cancellation
+    /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`.
+    /// @par Object lifetimes
+    /// The client may be moved or destroyed before the handler runs (the operation shares its state).
+    template <class CompletionToken = default_token<void>>
+    auto async_download(std::string url, download_options opts, CompletionToken&& token = default_token<void>{})
+    {
+        return start_download<std::string>(c_, std::move(url), opts, {}, nullptr, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_download`: blocks until done, on the calling thread (see client.hpp).
     /// A failure is reported in `ec` and `diag`, never thrown.
@@ -625,7 +668,24 @@ public:
                                 CompletionToken&& token = default_token<void>{})
     {
         diag.clear();
-        return start_download<std::uint64_t>(c_, std::move(url), opts, {std::move(path)}, diag,
+        return start_download<std::uint64_t>(c_, std::move(url), opts, {std::move(path)}, &diag,
+                                             std::forward<CompletionToken>(token));
+    }
+    /// As the overload with `diag`, the details of a failure dropped.
+    /// @par Handler signature
+    /// `void(error_code, std::uint64_t size)`
+    /// @par Executor
+    /// As the overload with `diag`.
+    /// @par Per-operation cancellation
+    /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`;
+    /// the temporary file is removed then and `path` is untouched.
+    /// @par Object lifetimes
+    /// The client may be moved or destroyed before the handler runs (the operation shares its state).
+    template <class CompletionToken = default_token<void>>
+    auto async_download_to_file(std::string url, std::string path, download_options opts,
+                                CompletionToken&& token = default_token<void>{})
+    {
+        return start_download<std::uint64_t>(c_, std::move(url), opts, {std::move(path)}, nullptr,
                                              std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_download_to_file`: blocks until done, on the calling thread (see
@@ -696,11 +756,11 @@ private:
     // with `Result`: std::string (the bytes), std::uint64_t (the size) or detail::sansio::download_outcome.
     template <class Result, class CompletionToken>
     static auto start_download(const core& c, std::string url, const download_options& opts,
-                               detail::sansio::download_target target, diagnostics& diag, CompletionToken&& token)
+                               detail::sansio::download_target target, diagnostics* diag, CompletionToken&& token)
     {
         using op = detail::download_op<basic_client, Result>;
         return boost::asio::async_compose<CompletionToken, void(error_code, Result)>(
-            op(std::make_unique<typename op::state>(c, std::move(url), opts, std::move(target), &diag)), token, c.ex);
+            op(std::make_unique<typename op::state>(c, std::move(url), opts, std::move(target), diag)), token, c.ex);
     }
 
     // One hop of a download: an exchange whose body goes to `algo`'s sink.
@@ -714,7 +774,16 @@ private:
     }
 
     template <class CompletionToken>
-    static auto start_wait(const core& c, std::string task_id, std::size_t index, wait_options opts, diagnostics& diag,
+    static auto start_generate(const core& c, const image_request& req, generate_options opts, diagnostics* diag,
+                               CompletionToken&& token)
+    {
+        using op = detail::generate_op<basic_client>;
+        return boost::asio::async_compose<CompletionToken, void(error_code, std::vector<generated_image>)>(
+            op(std::make_unique<typename op::state>(c, req, std::move(opts), diag)), token, c.ex);
+    }
+
+    template <class CompletionToken>
+    static auto start_wait(const core& c, std::string task_id, std::size_t index, wait_options opts, diagnostics* diag,
                     std::optional<image_status> known_status, CompletionToken&& token)
     {
         using op = detail::wait_op<basic_client>;

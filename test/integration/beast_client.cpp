@@ -362,6 +362,48 @@ BOOST_AUTO_TEST_CASE(overloads_without_diagnostics_and_validation)
     BOOST_TEST(r.client->download_to_file(url, (dir / "a.png").string(), {}, ec) == png.size());
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(fs::file_size(dir / "a.png") == png.size());
+
+    // The asynchronous wait, generate and downloads with a completion token alone.
+    akool::error_code wait_ec, gen_ec, bad_gen_ec, dl_ec, file_ec, bad_file_ec;
+    akool::image_result waited;
+    std::vector<akool::generated_image> images;
+    std::string bytes;
+    std::uint64_t written = 0;
+    r.client->async_wait(tasks.at(1).id, fast_wait(), [&](akool::error_code e, akool::image_result res) {
+        wait_ec = e;
+        waited = std::move(res);
+    });
+    r.client->async_generate(two_images(), fast_generate(), [&](akool::error_code e, std::vector<akool::generated_image> v) {
+        gen_ec = e;
+        images = std::move(v);
+    });
+    r.client->async_generate(invalid_request(), fast_generate(),
+                             [&](akool::error_code e, std::vector<akool::generated_image>) { bad_gen_ec = e; });
+    r.client->async_download(url, {}, [&](akool::error_code e, std::string b) {
+        dl_ec = e;
+        bytes = std::move(b);
+    });
+    r.client->async_download_to_file(url, (dir / "b.png").string(), {}, [&](akool::error_code e, std::uint64_t n) {
+        file_ec = e;
+        written = n;
+    });
+    r.client->async_download_to_file("ftp://cdn.example.test/1.png", (dir / "c.png").string(), {},
+                                     [&](akool::error_code e, std::uint64_t) { bad_file_ec = e; });
+    r.ioc.restart();
+    r.ioc.run();
+    BOOST_TEST(!wait_ec, wait_ec.message());
+    BOOST_TEST(waited.image_url == r.client->get_result(tasks.at(1).id).image_url);
+    BOOST_TEST(!gen_ec, gen_ec.message());
+    BOOST_TEST_REQUIRE(images.size() == 2u);
+    BOOST_TEST(images[0].data.compare(0, png_magic.size(), png_magic) == 0);
+    BOOST_TEST((bad_gen_ec == akool::error::validation_failed), bad_gen_ec.message());
+    BOOST_TEST(!dl_ec, dl_ec.message());
+    BOOST_TEST(bytes == png);
+    BOOST_TEST(!file_ec, file_ec.message());
+    BOOST_TEST(written == png.size());
+    BOOST_TEST(fs::file_size(dir / "b.png") == png.size());
+    BOOST_TEST((bad_file_ec == akool::error::invalid_url), bad_file_ec.message());
+    BOOST_TEST(!fs::exists(dir / "c.png"));
 }
 
 BOOST_AUTO_TEST_CASE(synchronous_and_throwing_forms)

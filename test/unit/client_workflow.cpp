@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <tuple>
 
 namespace bdata = boost::unit_test::data;
 namespace asio = boost::asio;
@@ -842,6 +843,88 @@ BOOST_AUTO_TEST_CASE(download_checks_content_and_size)
 
     f.client.download("not a url", {}, ec, f.diag);
     BOOST_TEST(ec == akool::error::invalid_url);
+}
+
+// The forms without diagnostics of wait, generate, download and download_to_file, in every
+// calling style (the asynchronous ones with a completion token alone): the same results and
+// the same errors as the forms with diagnostics; a failed download to a file leaves nothing.
+BOOST_DATA_TEST_CASE(the_forms_without_diagnostics_give_the_same_outcomes, bdata::make(styles), s)
+{
+    fixture f;
+    f.serve_batch(2);
+    akool::diagnostics thrown;  // only the throwing style fills it (from its exception)
+    using akool_test::run;
+
+    auto [wait_ec, result] = run<akool::image_result>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_wait("task0", f.fast_wait(), std::move(t)); },
+        [&](akool::error_code& e) { return f.client.wait("task0", f.fast_wait(), e); },
+        [&] { return f.client.wait("task0", f.fast_wait()); });
+    BOOST_TEST(!wait_ec, wait_ec.message());
+    BOOST_TEST(result.image_url == "https://cdn.example.test/task0.png");
+
+    auto req = akool::image_request::text_to_image("x");
+    req.batch_quantity = 2;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    auto [gen_ec, images] = run<std::vector<akool::generated_image>>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_generate(req, g, std::move(t)); },
+        [&](akool::error_code& e) { return f.client.generate(req, g, e); }, [&] { return f.client.generate(req, g); });
+    BOOST_TEST(!gen_ec, gen_ec.message());
+    BOOST_TEST_REQUIRE(images.size() == 2u);
+    BOOST_TEST(images[1].data == png + "https://cdn.example.test/task1.png");
+
+    const std::string url = "https://cdn.example.test/a.png";
+    auto [dl_ec, bytes] = run<std::string>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_download(url, {}, std::move(t)); },
+        [&](akool::error_code& e) { return f.client.download(url, {}, e); }, [&] { return f.client.download(url); });
+    BOOST_TEST(!dl_ec, dl_ec.message());
+    BOOST_TEST(bytes == png + url);
+
+    akool_test::temp_dir tmp;
+    const std::string path = (fs::path(tmp.path()) / "a.png").string();
+    auto [file_ec, size] = run<std::uint64_t>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_download_to_file(url, path, {}, std::move(t)); },
+        [&](akool::error_code& e) { return f.client.download_to_file(url, path, {}, e); },
+        [&] { return f.client.download_to_file(url, path, {}); });
+    BOOST_TEST(!file_ec, file_ec.message());
+    BOOST_TEST(size == (png + url).size());
+    BOOST_TEST(fs::file_size(path) == size);
+
+    // Failures: a task that failed, an invalid request, a URL that is not http(s), a body over
+    // the limit (nothing is left of the file).
+    f.script.set_fallback([](const akool::http_request& r) { return ok(result_json(id_of(r), 4)); });
+    std::tie(wait_ec, result) = run<akool::image_result>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_wait("task9", f.fast_wait(), std::move(t)); },
+        [&](akool::error_code& e) { return f.client.wait("task9", f.fast_wait(), e); },
+        [&] { return f.client.wait("task9", f.fast_wait()); });
+    BOOST_TEST((wait_ec == akool::error::generation_failed), wait_ec.message());
+
+    req.batch_quantity = 5;
+    const auto sent = f.script.sent().size();
+    std::tie(gen_ec, images) = run<std::vector<akool::generated_image>>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_generate(req, g, std::move(t)); },
+        [&](akool::error_code& e) { return f.client.generate(req, g, e); }, [&] { return f.client.generate(req, g); });
+    BOOST_TEST((gen_ec == akool::error::validation_failed), gen_ec.message());
+    BOOST_TEST(images.empty());
+    BOOST_TEST(f.script.sent().size() == sent, "an invalid request was sent");
+
+    std::tie(dl_ec, bytes) = run<std::string>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_download("ftp://cdn.example.test/a.png", {}, std::move(t)); },
+        [&](akool::error_code& e) { return f.client.download("ftp://cdn.example.test/a.png", {}, e); },
+        [&] { return f.client.download("ftp://cdn.example.test/a.png"); });
+    BOOST_TEST((dl_ec == akool::error::invalid_url), dl_ec.message());
+
+    f.script.set_fallback([](const akool::http_request&) { return ok(png + std::string(100, 'x')); });
+    akool::download_options small;
+    small.max_bytes = 64;
+    const std::string other = (fs::path(tmp.path()) / "b.png").string();
+    std::tie(file_ec, size) = run<std::uint64_t>(
+        s, f.ioc, thrown, [&](auto t) { return f.client.async_download_to_file(url, other, small, std::move(t)); },
+        [&](akool::error_code& e) { return f.client.download_to_file(url, other, small, e); },
+        [&] { return f.client.download_to_file(url, other, small); });
+    BOOST_TEST((file_ec == akool::error::response_too_large), file_ec.message());
+    BOOST_TEST(!fs::exists(other));
+    BOOST_TEST(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator{}) == 1, "a.png alone");
 }
 
 BOOST_AUTO_TEST_CASE(download_to_file_leaves_nothing_on_failure)

@@ -172,19 +172,13 @@ public:
         std::lock_guard<std::mutex> lock(mtx_);
         return idle_.size();
     }
-    void close_all()
-    {
-        std::lock_guard<std::mutex> lock(mtx_);
-        for (auto& c : idle_) c->close();
-        idle_.clear();
-    }
-    // Closes every connection idle for longer than `max_idle`, whatever its host.
+    // Closes every connection idle for `max_idle` or longer (0: all), whatever its host.
     void sweep(std::chrono::milliseconds max_idle)
     {
         std::lock_guard<std::mutex> lock(mtx_);
         const auto now = std::chrono::steady_clock::now();
         for (std::size_t i = idle_.size(); i-- > 0;) {
-            if (now - idle_[i]->idle_since <= max_idle) continue;
+            if (now - idle_[i]->idle_since < max_idle) continue;
             idle_[i]->close();
             idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
         }
@@ -424,28 +418,36 @@ struct beast_transport_state {
 
     // Every request's first step, whichever pool it uses (`own`: async_send's, or its lane's):
     // closes the connections idle for longer than max_idle_time in every pool not in use, and
-    // frees the spare lanes unused for as long (each an io_context, maybe its resolver thread,
-    // and its pool), so that the connections and lanes of a past burst of traffic go with the
-    // next request of either form, not at the next use of their own pool, which may never come.
+    // frees the spare lanes unused for as long, so that the connections and lanes of a past
+    // burst of traffic go with the next request of either form, not at the next use of their
+    // own pool, which may never come.
     template <class Pool>
     void sweep_idle(Pool& own)
     {
         const auto max_idle = opts.max_idle_time;
         if (static_cast<void*>(&own) != static_cast<void*>(&pool)) own.sweep(max_idle);
         pool.sweep(max_idle);
-        std::vector<std::unique_ptr<blocking_lane>> unused;  // freed after the lock
-        {
-            std::lock_guard<std::mutex> lock(mtx);
-            if (lanes.empty()) return;
-            const auto now = std::chrono::steady_clock::now();
-            for (auto& l : lanes) {
-                if (now - l->last_used > max_idle && nothing_pending(*l))
-                    unused.push_back(std::move(l));
-                else
-                    l->pool.sweep(max_idle);
-            }
-            lanes.erase(std::remove(lanes.begin(), lanes.end(), nullptr), lanes.end());
+        free_spare_lanes(max_idle);
+    }
+
+    // Frees the spare lanes unused for `max_idle` or longer (each an io_context, maybe its
+    // resolver thread, and its pool) that have nothing pending (a lookup abandoned at its
+    // timeout is: the io_context, when destroyed, would wait for it), and closes the
+    // connections idle for as long in the lanes kept. With 0 (close_idle): every spare lane
+    // and idle connection.
+    void free_spare_lanes(std::chrono::milliseconds max_idle)
+    {
+        std::vector<std::unique_ptr<blocking_lane>> unused;  // destroyed after the lock
+        std::lock_guard<std::mutex> lock(mtx);
+        if (lanes.empty()) return;
+        const auto now = std::chrono::steady_clock::now();
+        for (auto& l : lanes) {
+            if (now - l->last_used >= max_idle && nothing_pending(*l))
+                unused.push_back(std::move(l));
+            else
+                l->pool.sweep(max_idle);
         }
+        lanes.erase(std::remove(lanes.begin(), lanes.end(), nullptr), lanes.end());
     }
 
     // True when a spare lane's io_context holds no work once the completions ready in it have
@@ -454,19 +456,6 @@ struct beast_transport_state {
     {
         l.ioc.poll();
         return l.ioc.stopped();
-    }
-
-    // Frees the spare lanes with nothing pending (a lookup abandoned at its timeout is: its
-    // io_context, when destroyed, would wait for it), with their connections.
-    void free_spare_lanes()
-    {
-        std::vector<std::unique_ptr<blocking_lane>> unused;
-        std::lock_guard<std::mutex> lock(mtx);
-        for (auto& l : lanes) {
-            l->pool.close_all();
-            if (nothing_pending(*l)) unused.push_back(std::move(l));
-        }
-        lanes.erase(std::remove(lanes.begin(), lanes.end(), nullptr), lanes.end());
     }
 };
 

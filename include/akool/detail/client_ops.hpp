@@ -224,6 +224,7 @@ template <class Client>
 class wait_op {
 public:
     struct state {
+        diagnostics own_diag;  // when the caller passed none
         typename Client::core client;
         wait_options opts;
         diagnostics* diag;
@@ -231,10 +232,10 @@ public:
         sansio::wait_algo algo;
         bool done_at_start = false;
 
-        state(const typename Client::core& c, std::string id, std::size_t index, wait_options o, diagnostics& d,
+        state(const typename Client::core& c, std::string id, std::size_t index, wait_options o, diagnostics* d,
               std::optional<image_status> known)
-            : client(c), opts(std::move(o)), diag(&d), timer(c.st->transport.get_executor()),
-              algo(std::move(id), index, opts, known, c.st->jitter(), d, steady::now())
+            : client(c), opts(std::move(o)), diag(d ? d : &own_diag), timer(c.st->transport.get_executor()),
+              algo(std::move(id), index, opts, known, c.st->jitter(), *diag, steady::now())
         {
         }
     };
@@ -305,12 +306,13 @@ template <class Client, class Result>
 class download_op : net::coroutine {
 public:
     struct state {
+        diagnostics own_diag;  // when the caller passed none
         typename Client::core client;
         sansio::download_algo algo;
         diagnostics* diag;
         state(const typename Client::core& c, std::string url, const download_options& o, sansio::download_target t,
               diagnostics* d)
-            : client(c), algo(std::move(url), o, std::move(t)), diag(d)
+            : client(c), algo(std::move(url), o, std::move(t)), diag(d ? d : &own_diag)
         {
         }
     };
@@ -352,6 +354,7 @@ template <class Client>
 class generate_op : net::coroutine {
 public:
     struct state {
+        diagnostics own_diag;  // when the caller passed none
         typename Client::core client;
         image_request request;
         generate_options opts;
@@ -361,9 +364,9 @@ public:
         std::unique_ptr<net::cancellation_signal[]> signals;
         bool cancel_sent = false;
 
-        state(const typename Client::core& c, image_request r, generate_options o, diagnostics& d)
-            : client(c), request(std::move(r)), opts(std::move(o)), diag(&d), timer(c.st->transport.get_executor()),
-              algo(opts, d, c.st->jitter())
+        state(const typename Client::core& c, image_request r, generate_options o, diagnostics* d)
+            : client(c), request(std::move(r)), opts(std::move(o)), diag(d ? d : &own_diag),
+              timer(c.st->transport.get_executor()), algo(opts, *diag, c.st->jitter())
         {
         }
     };
@@ -458,7 +461,7 @@ private:
         auto ex = net::get_associated_executor(self, st->client.ex);
         Client::template start_download<sansio::download_outcome>(
             st->client, st->algo.download_url(i), st->algo.download_limits(), st->algo.target(i),
-            st->algo.task_diag(i),
+            &st->algo.task_diag(i),
             net::bind_cancellation_slot(st->signals[i].slot(),
                                         net::bind_executor(ex, [st, i](error_code ec, sansio::download_outcome d) {
                                             st->algo.on_downloaded(i, ec, std::move(d));

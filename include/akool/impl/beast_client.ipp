@@ -94,7 +94,10 @@ AKOOL_DECL void client::launch_wait(impl& st, handler<result_signature> h, std::
                                     diagnostics* diag)
 {
     auto& c = detail::deferred<Deferred>(st).c;
-    c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
+    if (diag)
+        c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
+    else
+        c.async_wait(std::move(task_id), std::move(opts), std::move(h));
 }
 
 template <class Deferred>
@@ -102,7 +105,10 @@ AKOOL_DECL void client::launch_generate(impl& st, handler<generate_signature> h,
                                         generate_options opts, diagnostics* diag)
 {
     auto& c = detail::deferred<Deferred>(st).c;
-    c.async_generate(req, std::move(opts), *diag, std::move(h));
+    if (diag)
+        c.async_generate(req, std::move(opts), *diag, std::move(h));
+    else
+        c.async_generate(req, std::move(opts), std::move(h));
 }
 
 template <class Deferred>
@@ -110,7 +116,10 @@ AKOOL_DECL void client::launch_download(impl& st, handler<string_signature> h, s
                                         download_options opts, diagnostics* diag)
 {
     auto& c = detail::deferred<Deferred>(st).c;
-    c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
+    if (diag)
+        c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
+    else
+        c.async_download(std::move(url), std::move(opts), std::move(h));
 }
 
 template <class Deferred>
@@ -118,7 +127,10 @@ AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature
                                                 std::string path, download_options opts, diagnostics* diag)
 {
     auto& c = detail::deferred<Deferred>(st).c;
-    c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
+    if (diag)
+        c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
+    else
+        c.async_download_to_file(std::move(url), std::move(path), std::move(opts), std::move(h));
 }
 
 // ---- synchronous operations ----------------------------------------------------------------
