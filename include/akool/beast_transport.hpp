@@ -31,7 +31,9 @@
 ///   all of them together, a resend included. A transfer coding other than chunked is
 ///   refused (`http::error::bad_transfer_encoding`). A reply body size limit, and
 ///   256 KiB for what is buffered beyond it (a chunk extension or a trailer that never ends
-///   fails as `error::response_too_large`); a status below 100 is refused. CR, LF or NUL in a header is refused before anything is sent.
+///   fails as `error::response_too_large`); a status below 100 is refused, and so is a
+///   ninth interim (1xx) reply before the final one (`http::error::bad_status`, "more than 8
+///   interim (1xx) replies"). CR, LF or NUL in a header is refused before anything is sent.
 /// - No thread of its own (but Asio's resolver thread, started by a host name's first lookup)
 ///   and no busy wait. `async_send` runs on the transport's executor.
 ///   The blocking `send` (the client's synchronous forms) runs the same operation on the

@@ -482,13 +482,15 @@ public:
     /// @param diag the details of the failure reported, naming its task; cleared in this call.
     /// @param token an Asio completion token.
     /// @par Handler signature
-    /// `void(error_code, std::vector<generated_image>)`: empty when the create failed, else
+    /// `void(error_code, std::vector<generated_image>)`: empty when the create failed or
+    /// `opts.output_dir` cannot be used (nothing sent then), else
     /// one entry per task, also on failure.
     /// @par Executor
     /// The handler, and `opts.wait.on_progress` before it, run through the handler's
     /// associated executor, by default the client's (`get_executor()`). Each image is
     /// streamed to its file as it arrives and renamed into place on that executor when its
-    /// download completes (see `async_download_to_file`; `download_limits.sync_to_disk`).
+    /// download completes (see `async_download_to_file`; `download_limits.sync_to_disk`);
+    /// `opts.download_limits.on_progress` runs on the thread running the transport's executor.
     /// @par Per-operation cancellation
     /// Terminal and partial cancellation (total is not honoured: the tasks a create made stay
     /// made and charged). During the create, as `async_create` (once the request is out only
@@ -593,7 +595,8 @@ public:
     /// @par Handler signature
     /// `void(error_code, std::string)`: the bytes.
     /// @par Executor
-    /// As `async_get_result`.
+    /// As `async_get_result`; `opts.on_progress` runs on the thread running the transport's
+    /// executor, as each chunk arrives.
     /// @par Per-operation cancellation
     /// As `async_get_result`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes

@@ -40,7 +40,8 @@ struct exchange_record {
     int http_status = 0;      ///< the reply's status; 0 when no reply arrived
     int api_code = 0;         ///< the service's error code when the reply carried one, else 0
     error_code ec;            ///< this attempt's outcome (clear: success)
-    unsigned attempt = 1;     ///< 1 for the first attempt, 2 for the first retry, ...
+    unsigned attempt = 1;     ///< 1 for the first attempt, 2 for the next (a retry, or the resend
+                              ///< after a token renewal), ...
     /// From handing the request to the transport to its outcome (gate waits and backoff excluded).
     std::chrono::microseconds duration{0};
     std::uint64_t bytes_sent = 0;      ///< request body bytes (headers excluded)

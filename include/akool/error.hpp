@@ -27,31 +27,37 @@ using error_code = boost::system::error_code;
 enum class error : int {
     // The client's own conditions.
     validation_failed = 1,    ///< the request broke a validation rule; nothing was sent
-    bad_response,             ///< the reply was not the JSON the documentation describes
-    http_status,              ///< the HTTP status was not 200 and the body carried no API code
+    bad_response,             ///< the reply (or a request body read back, decode_image_request)
+                              ///< was not the JSON the documentation describes
+    http_status,              ///< the HTTP status was not 200, from the service (with no API code
+                              ///< in the body, or code 1000) or from a download's host
     generation_failed,        ///< the task ended with status 4 (failed)
     timeout,                  ///< a deadline passed before the operation completed
     unexpected_api_code,      ///< the service sent a code below 100 or not positive
-    response_too_large,       ///< the reply exceeded the configured body size limit
+    response_too_large,       ///< the reply exceeded the configured body size limit, or its
+                              ///< chunk framing (extensions, trailers) the fixed 256 KiB
     invalid_url,              ///< a URL could not be parsed or uses an unsupported scheme
     request_not_sent,         ///< the connection failed before any byte of the request was sent
     outcome_unknown,          ///< the connection failed after the request may have reached the
                               ///< service: it may have been processed (and charged)
     not_an_image,             ///< a downloaded body is not a PNG, JPEG, GIF or WebP image
-    no_credentials,           ///< neither an API key nor a token is configured
+    no_credentials,           ///< no API key, token or client credentials are configured
+                              ///< (a create or a poll then sends nothing)
     webhook_bad_signature,    ///< a callback's signature does not match its content
     webhook_stale,            ///< a callback's timestamp is outside the accepted window
     webhook_bad_base64,       ///< a callback's `dataEncrypt` is not valid base64
-    webhook_decrypt_failed,   ///< decryption failed: bad padding, wrong key or wrong IV
+    webhook_decrypt_failed,   ///< decryption failed: bad padding, wrong key or wrong IV (and
+                              ///< make_webhook_body's encryption failed)
     webhook_bad_json,         ///< a callback body or its decrypted payload is not valid JSON
     webhook_missing_field,    ///< a callback or its payload lacks a required field
     webhook_bad_credentials,  ///< client id or secret has a length AES-CBC cannot use (secret
                               ///< 16, 24 or 32 bytes; client id 16 bytes, the IV)
     webhook_duplicate,        ///< a valid callback already accepted (same ciphertext) by the
                               ///< `webhook_options::replay_guard`
-    invalid_task_id,          ///< a task id cannot name a file
-                              ///< (`is_valid_task_id`), or differs from another task's of the
-                              ///< batch only in letter case; it was not used as a file name
+    invalid_task_id,          ///< a task id (of a create's reply, or a callback's `_id`) is not
+                              ///< of a task id's shape (`is_valid_task_id`), or differs from
+                              ///< another task's of the batch only in letter case; it was not
+                              ///< used as a file name
     too_many_redirects,       ///< a download was redirected more than 5 times, or in a loop
     insecure_redirect,        ///< a download over https was redirected to plain http (refused)
     bad_redirect,             ///< a redirect had no Location, or one that is not an http(s) URL

@@ -4,10 +4,11 @@
 
 /// @file json_decode.hpp
 /// The JSON decoders of the wire codec (Boost.JSON), which read the service's envelope
-/// `{code, msg, data}`. Decoders never throw and never crash, whatever the input: a reply
-/// that is not the documented JSON yields `error::bad_response` naming the field in
-/// `diagnostics::client_message`; a code other than 1000 yields the API error, with the
-/// service's `msg` in `diagnostics::server_message`. Unknown fields are ignored.
+/// `{code, msg, data}`. The forms with an `error_code` never throw and never crash, whatever
+/// the input: a reply that is not the documented JSON yields `error::bad_response` naming the
+/// field in `diagnostics::client_message`; a code other than 1000 yields the API error, with
+/// the service's `msg` in `diagnostics::server_message`. Unknown fields are ignored. The forms
+/// without one throw that failure as `error_with_diagnostics` (through boost::throw_exception).
 /// <akool/json.hpp> includes this header and the encoders.
 ///
 /// Users of Boost.JSON header-only must include <boost/json/src.hpp> in one TU or link
@@ -25,14 +26,27 @@
 namespace akool {
 
 /// Decodes a create reply. `data` may be an object (batch of 1) or an array: the result is
-/// always a sequence, in the service's order. On failure returns an empty vector.
+/// always a sequence, in the service's order. A task id given twice fails with
+/// `error::bad_response` (diagnostics name it). On failure returns an empty vector.
 AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec, diagnostics& diag);
+/// `decode_create_response`, the details of a failure dropped.
+AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec);
+/// `decode_create_response`; throws `error_with_diagnostics` on failure.
+AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body);
 
 /// Decodes a get-result reply.
 AKOOL_DECL image_result decode_result_response(std::string_view body, error_code& ec, diagnostics& diag);
+/// `decode_result_response`, the details of a failure dropped.
+AKOOL_DECL image_result decode_result_response(std::string_view body, error_code& ec);
+/// `decode_result_response`; throws `error_with_diagnostics` on failure.
+AKOOL_DECL image_result decode_result_response(std::string_view body);
 
 /// Decodes a getToken reply; the token sits at the top level, beside `code`.
 AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& ec, diagnostics& diag);
+/// `decode_token_response`, the details of a failure dropped.
+AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& ec);
+/// `decode_token_response`; throws `error_with_diagnostics` on failure.
+AKOOL_DECL std::string decode_token_response(std::string_view body);
 
 /// Reads only the envelope's `code` and `msg` (for replies with an unexpected HTTP status).
 /// Returns true and sets `code`/`msg` when the body is a JSON object with an integer code.
@@ -44,6 +58,9 @@ AKOOL_DECL bool peek_api_code(std::string_view body, int& code, std::string& msg
 /// is not a JSON object sets `error::bad_response`.
 /// The caller runs `validate` on the result for the value rules.
 AKOOL_DECL image_request decode_image_request(std::string_view body, error_code& ec, diagnostics& diag);
+/// `decode_image_request`; throws `error_with_diagnostics` (its issues in the diagnostics) when
+/// the body breaks a rule it checks.
+AKOOL_DECL image_request decode_image_request(std::string_view body);
 
 } // namespace akool
 

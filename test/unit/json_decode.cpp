@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bdata = boost::unit_test::data;
@@ -397,6 +398,59 @@ BOOST_DATA_TEST_CASE(malformed_replies_other_decoders, bdata::xrange(std::size(b
         BOOST_CHECK_NO_THROW(decode_image_request(c.body, ec2, diag2));
         BOOST_TEST(ec2.failed());
     }
+}
+
+// The forms without diagnostics: the error_code ones report what the full form reports, the
+// throwing ones throw it as error_with_diagnostics (code and the field named), and return the
+// same value on success.
+BOOST_AUTO_TEST_CASE(forms_with_an_error_code_alone_and_throwing_forms)
+{
+    const std::string create_ok = R"({"code":1000,"msg":"OK","data":{"_id":"a1","image_status":1}})";
+    const std::string result_ok =
+        R"({"code":1000,"msg":"OK","data":{"_id":"a1","image_status":3,"image":"https://cdn.example.test/a1.png"}})";
+    const std::string token_ok = R"({"code":1000,"token":"tok-1"})";
+    const std::string bad = R"({"code":1000,"data":{"_id":5,"image_status":1}})";
+    const std::string refused = R"({"code":1006,"msg":"no quota"})";
+
+    error_code ec;
+    BOOST_TEST(decode_create_response(create_ok, ec).at(0).id == "a1");
+    BOOST_TEST(!ec);
+    BOOST_TEST(decode_create_response(bad, ec).empty());
+    BOOST_TEST((ec == error::bad_response));
+    BOOST_TEST(decode_result_response(result_ok, ec).image_url == "https://cdn.example.test/a1.png");
+    BOOST_TEST(!ec);
+    BOOST_TEST(decode_result_response(refused, ec).id.empty());
+    BOOST_TEST((ec == error::api_insufficient_quota));
+    BOOST_TEST(decode_token_response(token_ok, ec) == "tok-1");
+    BOOST_TEST(!ec);
+    BOOST_TEST(decode_token_response(refused, ec).empty());
+    BOOST_TEST((ec == error::api_insufficient_quota));
+
+    BOOST_TEST(decode_create_response(create_ok).at(0).id == "a1");
+    BOOST_TEST((decode_result_response(result_ok).status == image_status::completed));
+    BOOST_TEST(decode_token_response(token_ok) == "tok-1");
+    BOOST_TEST(decode_image_request(R"({"prompt":"a lighthouse","scale":"1:1"})").prompt == "a lighthouse");
+
+    auto thrown = [](auto&& decode) {
+        try {
+            decode();
+        } catch (const error_with_diagnostics& e) {
+            return std::make_pair(e.code(), e.get_diagnostics());
+        }
+        return std::make_pair(error_code{}, diagnostics{});
+    };
+    auto [create_ec, create_diag] = thrown([&] { return decode_create_response(bad); });
+    BOOST_TEST((create_ec == error::bad_response));
+    BOOST_TEST(contains(create_diag.client_message, "data._id: expected a string"), create_diag.client_message);
+    auto [result_ec, result_diag] = thrown([&] { return decode_result_response(refused); });
+    BOOST_TEST((result_ec == error::api_insufficient_quota));
+    BOOST_TEST(result_diag.server_message == "no quota");
+    auto [token_ec, token_diag] = thrown([&] { return decode_token_response("<html>"); });
+    BOOST_TEST((token_ec == error::bad_response));
+    auto [request_ec, request_diag] = thrown([&] { return decode_image_request(R"({"prompt":5})"); });
+    BOOST_TEST((request_ec == error::validation_failed));
+    BOOST_TEST_REQUIRE(!request_diag.issues.empty());
+    BOOST_TEST(request_diag.issues[0].field == "prompt");
 }
 
 BOOST_AUTO_TEST_CASE(result_data_shapes)

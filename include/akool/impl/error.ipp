@@ -15,22 +15,22 @@ inline const char* error_message(int v) noexcept
 {
     switch (static_cast<error>(v)) {
     case error::validation_failed: return "the request failed validation and was not sent";
-    case error::bad_response: return "the service's reply could not be decoded";
-    case error::http_status: return "the service answered with an unexpected HTTP status";
+    case error::bad_response: return "a reply (or a request body read back) could not be decoded as the JSON the API describes";
+    case error::http_status: return "the server (the service, or a download's host) answered with an unexpected HTTP status";
     case error::generation_failed: return "image generation failed (the task ended with status 4)";
     case error::timeout: return "the operation timed out";
     case error::unexpected_api_code: return "the service answered with an unexpected business code";
-    case error::response_too_large: return "the reply exceeded the configured size limit";
+    case error::response_too_large: return "the reply exceeded its size limit (the configured body limit, or 256 KiB of chunk framing)";
     case error::invalid_url: return "the URL is not an absolute http or https URL";
     case error::request_not_sent: return "the connection failed before the request was sent";
     case error::outcome_unknown:
         return "the connection failed after the request was sent; the service may have processed it";
     case error::not_an_image: return "the downloaded content is not an image";
-    case error::no_credentials: return "no API key or token is configured";
+    case error::no_credentials: return "no API key, token or client credentials are configured; nothing was sent";
     case error::webhook_bad_signature: return "the webhook signature does not match";
     case error::webhook_stale: return "the webhook timestamp is outside the accepted window";
     case error::webhook_bad_base64: return "the webhook payload is not valid base64";
-    case error::webhook_decrypt_failed: return "the webhook payload could not be decrypted (bad padding, key or IV)";
+    case error::webhook_decrypt_failed: return "the webhook payload could not be decrypted (bad padding, key or IV), or a payload could not be encrypted";
     case error::webhook_bad_json: return "the webhook body or payload is not valid JSON";
     case error::webhook_missing_field: return "the webhook body or payload lacks a required field";
     case error::webhook_bad_credentials:
@@ -38,8 +38,8 @@ inline const char* error_message(int v) noexcept
                "or 256) and the client id 16 bytes (the IV)";
     case error::webhook_duplicate: return "the webhook callback was already accepted (same ciphertext): a resend or a replay";
     case error::invalid_task_id:
-        return "the task id cannot name a file (it is not of a task id's shape, is_valid_task_id), or differs from "
-               "another task's only in letter case; it was not used as a file name";
+        return "the task id is not of a task id's shape (is_valid_task_id), or differs from another task's of the "
+               "batch only in letter case; it was not used as a file name";
     case error::too_many_redirects:
         return "the download was redirected more than 5 times or in a loop; the redirects were not followed further";
     case error::insecure_redirect: return "the download over https was redirected to plain http, which is refused";
