@@ -11,6 +11,7 @@ int main()
     akool::client_options opts;
     if (const char* key = std::getenv("AKOOL_API_KEY"))   // or opts.token, or get_token()
         opts.api_key = key;
+    // opts.base_url = "http://127.0.0.1:8080";            // e.g. akool-emulator's, offline
     akool::client client(ioc, opts);                        // Beast + OpenSSL transport
 
     auto req = akool::image_request::text_to_image("A lighthouse in a storm");
@@ -19,7 +20,7 @@ int main()
     req.batch_quantity = 2;
 
     for (const auto& issue : akool::validate(req))         // pure: no I/O, no Asio
-        std::cerr << issue.field << ": " << issue.message << "\n";
+        std::cerr << akool::to_string(issue.severity) << ": " << issue.message << "\n";
     std::cout << akool::encode_image_request(req) << "\n";  // the exact body
 
     akool::generate_options gen;

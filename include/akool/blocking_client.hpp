@@ -4,7 +4,7 @@
 
 /// @file blocking_client.hpp
 /// `akool::blocking_client`: the service's operations as plain blocking calls (create,
-/// get_result, get_token, wait, generate, download), for code that wants no
+/// get_result, get_token, wait, generate, download, download_to_file), for code that wants no
 /// Asio in its translation units (a game engine's TU, a tool). Under
 /// `AKOOL_SEPARATE_COMPILATION` this header reaches no Asio, Beast or OpenSSL header (a
 /// standalone test checks it): its implementation is compiled once by `<akool/src.hpp>`. In

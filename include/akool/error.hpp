@@ -38,8 +38,9 @@ enum class error : int {
                               ///< chunk framing (extensions, trailers) the fixed 256 KiB
     invalid_url,              ///< a URL could not be parsed or uses an unsupported scheme
     request_not_sent,         ///< the connection failed before any byte of the request was sent
-    outcome_unknown,          ///< the connection failed after the request may have reached the
-                              ///< service: it may have been processed (and charged)
+    outcome_unknown,          ///< the connection failed, or the operation was cancelled or timed
+                              ///< out, after the request may have reached the service: it may
+                              ///< have been processed (and charged)
     not_an_image,             ///< a downloaded body is not a PNG, JPEG, GIF or WebP image
     no_credentials,           ///< no API key, token or client credentials are configured
                               ///< (a create or a poll then sends nothing)

@@ -224,8 +224,8 @@ constexpr bool is_windows_device_name(std::string_view stem) noexcept
 
 /// `is_valid_task_id`'s rule in words, for the messages that refuse an id or a file name.
 inline constexpr std::string_view task_id_rule =
-    "1 to 64 characters of A-Z, a-z, 0-9, _ and -, and not a Windows device name (CON, PRN, AUX, NUL, COM0 "
-    "to COM9, LPT0 to LPT9)";
+    "1 to 64 characters of A-Z, a-z, 0-9, _ and -, other than a Windows device name (CON, PRN, AUX, NUL, "
+    "COM0 to COM9, LPT0 to LPT9)";
 
 } // namespace detail
 

@@ -46,6 +46,9 @@ constexpr const char* to_string(issue_code c) noexcept
     return "unknown";
 }
 
+/// "error" or "warning".
+constexpr const char* to_string(severity s) noexcept { return s == severity::warning ? "warning" : "error"; }
+
 /// One validation finding: the JSON field it concerns (`source_images[1]` for an element),
 /// what rule it broke, whether it blocks sending, and a sentence a person can act on.
 struct validation_issue {

@@ -214,6 +214,11 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce, error_code& ec);
 
+/// Same, `diag.client_message` saying which size the credentials got wrong.
+AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
+                                         std::int64_t timestamp_ms, std::string_view nonce, error_code& ec,
+                                         diagnostics& diag);
+
 /// Throwing overload: throws `error_with_diagnostics` (a `boost::system::system_error`).
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce);

@@ -458,8 +458,8 @@ BOOST_AUTO_TEST_CASE(an_invalid_manifest_exits_2_naming_each_line_and_field)
     for (const char* part : {"line 2: scale", "line 4: name", "line 5: ", "line 6: name: 'a' gives the file a of line 1",
                              "line 7: prompt", "batch_quantity",
                              "line 8: name: 'A' gives the file a of line 1 (the same name but for letter case",
-                             "line 9: name: must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -, and not a Windows "
-                             "device name"})
+                             "line 9: name: must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -, other than a "
+                             "Windows device name"})
         BOOST_TEST(r.err.find(part) != std::string::npos, "'" << part << "' not in " << r.err);
     BOOST_TEST(r.err.find("line 1:") == std::string::npos, r.err);
     auto by_path = f.stats().at("requests_by_path").as_object();

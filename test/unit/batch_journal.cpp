@@ -265,7 +265,7 @@ const std::vector<refusal> refusals = [] {
                  journal_error::out_of_order, "a task id that is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -"});
     v.push_back({"a Windows device as a task id",
                  header + good + "{\"line\":1,\"event\":\"created\",\"task_ids\":[\"t1\",\"Aux\"]}\n" + good,
-                 journal_error::out_of_order, "not a Windows device name"});
+                 journal_error::out_of_order, "other than a Windows device name"});
     v.push_back({"a task id twice",
                  header + good + "{\"line\":1,\"event\":\"created\",\"task_ids\":[\"a\",\"b\",\"a\"]}\n" + good,
                  journal_error::out_of_order, "the task id \"a\" twice"});

@@ -797,15 +797,23 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_every_task_of_a_generate)
     asio::steady_timer t(f.ioc, ms(60));
     t.async_wait([&](akool::error_code) { sig.emit(asio::cancellation_type::terminal); });
     akool::error_code got;
+    std::vector<akool::generated_image> images;
     bool done = false;
     f.client.async_generate(req, g, f.diag,
-                            asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code ec, auto) {
+                            asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code ec, auto v) {
                                 got = ec;
+                                images = std::move(v);
                                 done = true;
                             }));
     f.ioc.run();  // returns only when nothing is left: every wait stopped
     BOOST_TEST(done);
     BOOST_TEST(got == asio::error::operation_aborted, got.message());
+    // The diagnostics say that the generate was cancelled, and that the tasks exist.
+    BOOST_TEST(f.diag.summary().find("the generate was cancelled: the task was made (and charged)") == 0u,
+               f.diag.summary());
+    BOOST_TEST(f.diag.task_id == "a");
+    BOOST_TEST_REQUIRE(images.size() == 2u);
+    BOOST_TEST(images[1].diag.client_message.find("cancelled") != std::string::npos, images[1].diag.client_message);
 }
 
 // API replies are a few KiB and decoding one holds tens of times its size: by default a

@@ -256,6 +256,21 @@ BOOST_AUTO_TEST_CASE(what_carries_diagnostics)
     BOOST_TEST(ex.get_diagnostics().issues.size() == 1u);
 }
 
+// A finding whose message names its field (as the validator's do) shows the field once; one
+// whose message does not is prefixed with it.
+BOOST_AUTO_TEST_CASE(summary_names_an_issues_field_once)
+{
+    diagnostics diag;
+    diag.issues.push_back({"prompt", issue_code::ignored, severity::warning, "prompt is long"});
+    diag.issues.push_back({"batch_quantity", issue_code::out_of_range, severity::error,
+                           "batch_quantity is 5 but must be 1 to 4"});
+    BOOST_TEST(diag.summary() == "batch_quantity is 5 but must be 1 to 4");
+    diag.issues[1].message = "must be 1 to 4";
+    BOOST_TEST(diag.summary() == "batch_quantity: must be 1 to 4");
+    BOOST_TEST(std::string(to_string(severity::error)) == "error");
+    BOOST_TEST(std::string(to_string(severity::warning)) == "warning");
+}
+
 BOOST_AUTO_TEST_CASE(throw_on_error_behaviour)
 {
     diagnostics diag;

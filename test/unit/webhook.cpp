@@ -400,6 +400,10 @@ BOOST_DATA_TEST_CASE(credentials_of_unusable_sizes_are_refused_after_the_signatu
     std::string body = akool::make_webhook_body(webhook_payload{"x", akool::image_status::completed, "", ""}, c, 1, "n", ec);
     BOOST_TEST((ec == error::webhook_bad_credentials) == !usable);
     BOOST_TEST(body.empty() == !usable);
+    akool::diagnostics made;  // the diagnostics form says which size is wrong
+    BOOST_TEST(akool::make_webhook_body(webhook_payload{"x", akool::image_status::completed, "", ""}, c, 1, "n", ec,
+                                        made) == body);
+    BOOST_TEST(made.client_message == problem);
     if (usable) BOOST_TEST(akool::verify_webhook(body, c, clock_at(1)).id == "x");
 }
 
@@ -759,9 +763,13 @@ const std::vector<error_case> bad_payloads = {
     {R"({})", error::webhook_missing_field},
     {R"({"status":3})", error::webhook_missing_field, "payload _id: missing"},
     {R"({"_id":"","status":3})", error::invalid_task_id, "payload _id: empty"},
-    {R"({"_id":"../../etc/passwd","status":3})", error::invalid_task_id, "payload _id: not 1 to 64 characters"},
-    {"{\"_id\":\"" + std::string(65, 'a') + "\",\"status\":3}", error::invalid_task_id, "payload _id: not 1 to 64"},
-    {R"({"_id":"Com3","status":3})", error::invalid_task_id, "payload _id: not 1 to 64 characters"},
+    {R"({"_id":"../../etc/passwd","status":3})", error::invalid_task_id,
+     R"(payload _id "../../etc/passwd": not 1 to 64 characters)"},
+    {"{\"_id\":\"" + std::string(65, 'a') + "\",\"status\":3}", error::invalid_task_id,
+     "payload _id \"" + std::string(40, 'a') + "\"... (65 bytes): not 1 to 64"},
+    {R"({"_id":"Com3","status":3})", error::invalid_task_id,
+     R"(payload _id "Com3": not 1 to 64 characters of A-Z, a-z, 0-9, _ and -, other than a Windows device name)"},
+    {"{\"_id\":\"a\\u001b[2Jb\",\"status\":3}", error::invalid_task_id, R"(payload _id "a\x1b[2Jb": not 1 to 64)"},
     {R"({"_id":"x"})", error::webhook_missing_field, "payload status: missing"},
     {R"({"_id":5,"status":3})", error::webhook_missing_field, "payload _id: an integer, expected a string"},
     {R"({"_id":null,"status":3})", error::webhook_missing_field},
@@ -801,9 +809,9 @@ BOOST_AUTO_TEST_CASE(each_failed_check_is_named)
     bad_sig.signature[0] = bad_sig.signature[0] == 'a' ? 'b' : 'a';
     check(bad_sig, clock_at(5), error::webhook_bad_signature, "signature: does not match");
     check(good, clock_at(5 + 300001), error::webhook_stale,
-          "timestamp: behind this clock by more than max_age (300000 ms)");
+          "timestamp: behind this clock by 300001 ms, more than max_age (300000 ms)");
     check(good, clock_at(5 - 300001), error::webhook_stale,
-          "timestamp: ahead of this clock by more than max_age (300000 ms)");
+          "timestamp: ahead of this clock by 300001 ms, more than max_age (300000 ms)");
     check(signed_envelope(creds, "5", "n", "@@@@"), clock_at(5), error::webhook_bad_base64,
           "dataEncrypt: not padded base64");
     check(signed_envelope(creds, "5", "n", akool::detail::base64_encode(std::string(17, 'x'))), clock_at(5),

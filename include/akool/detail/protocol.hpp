@@ -63,7 +63,14 @@ inline bool check_base_url(const client_options& opts, error_code& ec, diagnosti
         return true;
     }
     ec = make_error_code(error::invalid_url);
-    diag.client_message = "base_url is not an absolute http or https URL";
+    // The value is quoted (printable, cut), but not one with an '@' (user information may hold
+    // a password) nor its query or fragment.
+    const std::string_view value = opts.base_url;
+    if (value.find('@') != std::string_view::npos)
+        diag.client_message = "base_url (not shown: it holds an '@') is not an absolute http or https URL";
+    else
+        diag.client_message = "base_url " + quote_printable(value.substr(0, value.find_first_of("?#")), 100) +
+                              " is not an absolute http or https URL";
     return false;
 }
 

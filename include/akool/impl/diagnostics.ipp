@@ -32,7 +32,10 @@ AKOOL_DECL std::string diagnostics::summary() const
     };
     for (const auto& i : issues)
         if (i.severity == severity::error) {
-            add("", i.field + ": " + i.message);
+            // A message names its field as a rule's sentence does ("batch_quantity is 5 but
+            // ..."): the field is written once.
+            const bool named = i.message.compare(0, i.field.size(), i.field) == 0;
+            add("", named ? i.message : i.field + ": " + i.message);
             break;
         }
     add("", client_message);

@@ -24,7 +24,8 @@ inline const char* error_message(int v) noexcept
     case error::invalid_url: return "the URL is not an absolute http or https URL";
     case error::request_not_sent: return "the connection failed before the request was sent";
     case error::outcome_unknown:
-        return "the connection failed after the request was sent; the service may have processed it";
+        return "the request may have reached the service (the connection failed, or the operation was cancelled "
+               "or timed out, after it was sent); it may have been processed";
     case error::not_an_image: return "the downloaded content is not an image";
     case error::no_credentials: return "no API key, token or client credentials are configured; nothing was sent";
     case error::webhook_bad_signature: return "the webhook signature does not match";

@@ -139,6 +139,13 @@ inline bool webhook_fresh(std::int64_t now, std::int64_t ts, std::chrono::millis
     return diff <= static_cast<std::uint64_t>(max_age.count());
 }
 
+// |now - ts| in milliseconds, as text ("1234 ms").
+inline std::string webhook_skew_text(std::int64_t now, std::int64_t ts)
+{
+    auto un = static_cast<std::uint64_t>(now), ut = static_cast<std::uint64_t>(ts);
+    return std::to_string(now >= ts ? un - ut : ut - un) + " ms";
+}
+
 // The replay guard's key for a callback: the SHA-256 of its ciphertext as sent (one base64
 // encoding per byte string is accepted), 32 bytes; the ciphertext itself should the digest
 // fail.
@@ -213,7 +220,7 @@ inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_
     if (!is_valid_task_id(id_text)) {
         webhook_fail(ec, diag, error::invalid_task_id,
                      id_text.empty() ? std::string("payload _id: empty")
-                                     : "payload _id: not " + std::string(task_id_rule));
+                                     : "payload _id " + quote_task_id(id_text) + ": not " + std::string(task_id_rule));
         return {};
     }
     p.id = std::string(id_text);
@@ -245,15 +252,6 @@ inline webhook_payload decode_webhook_payload(std::string_view plaintext, error_
 
     ec = {};
     return p;
-}
-
-// make_webhook_body's throwing form: a credentials error names the sizes.
-inline void throw_if(const error_code& ec, const client_credentials& creds)
-{
-    if (!ec) return;
-    diagnostics diag;
-    if (ec == error::webhook_bad_credentials) diag.client_message = webhook_credentials_problem(creds);
-    throw_on_error(ec, diag);
 }
 
 } // namespace detail
@@ -411,7 +409,8 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
             if (opts.max_age.count() < 0)
                 what += "every callback is refused (max_age is negative)";
             else
-                what += std::string(ts > now ? "ahead of" : "behind") + " this clock by more than max_age (" +
+                what += std::string(ts > now ? "ahead of" : "behind") + " this clock by " +
+                        detail::webhook_skew_text(now, ts) + ", more than max_age (" +
                         std::to_string(opts.max_age.count()) + " ms)";
             detail::webhook_fail(ec, diag, error::webhook_stale, std::move(what));
             return {};
@@ -528,10 +527,13 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
 }
 
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
-                                         std::int64_t timestamp_ms, std::string_view nonce, error_code& ec)
+                                         std::int64_t timestamp_ms, std::string_view nonce, error_code& ec,
+                                         diagnostics& diag)
 {
+    diag.clear();
     if (!detail::webhook_credentials_ok(creds)) {
         ec = make_error_code(error::webhook_bad_credentials);
+        diag.client_message = webhook_credentials_problem(creds);
         return {};
     }
     boost::json::object inner;
@@ -544,6 +546,7 @@ AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const c
     std::string cipher;
     if (!detail::aes_cbc(true, plain, creds, cipher)) {
         ec = make_error_code(error::webhook_decrypt_failed);
+        diag.client_message = "payload: OpenSSL could not encrypt it";
         return {};
     }
     const std::string data = detail::base64_encode(cipher);
@@ -559,11 +562,19 @@ AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const c
 }
 
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
+                                         std::int64_t timestamp_ms, std::string_view nonce, error_code& ec)
+{
+    diagnostics diag;
+    return make_webhook_body(payload, creds, timestamp_ms, nonce, ec, diag);
+}
+
+AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce)
 {
     error_code ec;
-    std::string body = make_webhook_body(payload, creds, timestamp_ms, nonce, ec);
-    detail::throw_if(ec, creds);
+    diagnostics diag;
+    std::string body = make_webhook_body(payload, creds, timestamp_ms, nonce, ec, diag);
+    throw_on_error(ec, diag);
     return body;
 }
 

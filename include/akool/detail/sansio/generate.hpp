@@ -265,6 +265,9 @@ private:
         for (std::size_t i = 0; i < out_.size(); ++i) {
             task_state& t = tasks_[i];
             if (!t.ec) continue;
+            if (cancelled_ && t.diag.client_message.empty())
+                t.diag.client_message = "the generate was cancelled: the task was made (and charged), its image not "
+                                        "fetched";
             out_[i].ec = t.ec;
             out_[i].diag = t.diag;
             if (out_[i].diag.task_id.empty()) out_[i].diag.task_id = out_[i].task.id;
