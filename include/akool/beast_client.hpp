@@ -142,7 +142,7 @@ public:
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).
-    template <class CompletionToken>
+    template <class CompletionToken, class = detail::not_diagnostics<CompletionToken>>
     auto async_create(const image_request& req, CompletionToken&& token)
     {
         return start<create_signature>(&client::launch_create<deferred_t<CompletionToken>>,
@@ -176,7 +176,7 @@ public:
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).
-    template <class CompletionToken>
+    template <class CompletionToken, class = detail::not_diagnostics<CompletionToken>>
     auto async_get_result(std::string_view task_id, CompletionToken&& token)
     {
         return start<result_signature>(&client::launch_get_result<deferred_t<CompletionToken>>,
@@ -211,7 +211,7 @@ public:
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).
-    template <class CompletionToken>
+    template <class CompletionToken, class = detail::not_diagnostics<CompletionToken>>
     auto async_get_token(const client_credentials& creds, CompletionToken&& token)
     {
         return start<string_signature>(&client::launch_get_token<deferred_t<CompletionToken>>,
@@ -247,7 +247,7 @@ public:
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).
-    template <class CompletionToken>
+    template <class CompletionToken, class = detail::not_diagnostics<CompletionToken>>
     auto async_wait(std::string task_id, wait_options opts, CompletionToken&& token)
     {
         return start<result_signature>(&client::launch_wait<deferred_t<CompletionToken>>,
@@ -282,7 +282,7 @@ public:
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).
-    template <class CompletionToken>
+    template <class CompletionToken, class = detail::not_diagnostics<CompletionToken>>
     auto async_generate(const image_request& req, generate_options opts, CompletionToken&& token)
     {
         return start<generate_signature>(&client::launch_generate<deferred_t<CompletionToken>>,
@@ -317,7 +317,7 @@ public:
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).
-    template <class CompletionToken>
+    template <class CompletionToken, class = detail::not_diagnostics<CompletionToken>>
     auto async_download(std::string url, download_options opts, CompletionToken&& token)
     {
         return start<string_signature>(&client::launch_download<deferred_t<CompletionToken>>,
@@ -354,7 +354,7 @@ public:
     /// @par Object lifetimes
     /// The arguments are copied when the operation starts (with `deferred`, when it is
     /// launched: the client may be gone by then).
-    template <class CompletionToken>
+    template <class CompletionToken, class = detail::not_diagnostics<CompletionToken>>
     auto async_download_to_file(std::string url, std::string path, download_options opts, CompletionToken&& token)
     {
         return start<size_signature>(&client::launch_download_to_file<deferred_t<CompletionToken>>,

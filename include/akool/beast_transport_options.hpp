@@ -78,7 +78,7 @@ struct beast_transport_options {
     /// each thread's blocking sends have their own): past it the one idle longest is closed.
     /// Each holds a socket, a 64 KiB read buffer and, over TLS, its session.
     std::size_t max_idle_total = 64;
-    /// Idle connections older than this are closed instead of reused, at the next request of
+    /// Idle connections this old or older are closed instead of reused, at the next request of
     /// either form, whatever its host and pool; a blocking send's private io_context unused for
     /// as long is freed then too. No timer does it (a pending timer would keep the user's
     /// `io_context::run()` from returning): with no request to come, call `close_idle()`.

@@ -213,7 +213,7 @@ public:
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); `req` is encoded in this call.
-    template <class CompletionToken = default_token<void>>
+    template <class CompletionToken = default_token<void>, class = detail::not_diagnostics<CompletionToken>>
     auto async_create(const image_request& req, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_create>(
@@ -239,7 +239,7 @@ public:
     /// Synchronous `async_create`; throws `error_with_diagnostics` on failure.
     std::vector<image_task> create(const image_request& req)
     {
-        return or_throw<std::vector<image_task>>([&](error_code& ec, diagnostics& d) { return create(req, ec, d); });
+        return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return create(req, ec, d); });
     }
 
     // ---- get result --------------------------------------------------------------------
@@ -286,7 +286,7 @@ public:
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); `task_id` is copied in this call.
-    template <class CompletionToken = default_token<void>>
+    template <class CompletionToken = default_token<void>, class = detail::not_diagnostics<CompletionToken>>
     auto async_get_result(std::string_view task_id, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_result>(
@@ -310,7 +310,7 @@ public:
     /// Synchronous `async_get_result`; throws `error_with_diagnostics` on failure.
     image_result get_result(std::string_view task_id)
     {
-        return or_throw<image_result>([&](error_code& ec, diagnostics& d) { return get_result(task_id, ec, d); });
+        return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return get_result(task_id, ec, d); });
     }
 
     // ---- get token ---------------------------------------------------------------------
@@ -357,7 +357,7 @@ public:
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); `creds` is encoded in this call.
-    template <class CompletionToken = default_token<void>>
+    template <class CompletionToken = default_token<void>, class = detail::not_diagnostics<CompletionToken>>
     auto async_get_token(const client_credentials& creds, CompletionToken&& token = default_token<void>{})
     {
         return start_exchange<detail::decode_token>(
@@ -381,7 +381,7 @@ public:
     /// Synchronous `async_get_token`; throws `error_with_diagnostics` on failure.
     std::string get_token(const client_credentials& creds)
     {
-        return or_throw<std::string>([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
+        return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
     }
 
     // ---- wait --------------------------------------------------------------------------
@@ -429,7 +429,7 @@ public:
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); what `opts.on_progress` refers to must stay alive until the handler runs.
-    template <class CompletionToken = default_token<void>>
+    template <class CompletionToken = default_token<void>, class = detail::not_diagnostics<CompletionToken>>
     auto async_wait(std::string task_id, wait_options opts, CompletionToken&& token = default_token<void>{})
     {
         return start_wait(c_, std::move(task_id), 0, std::move(opts), nullptr, std::nullopt,
@@ -465,7 +465,7 @@ public:
     /// Synchronous `async_wait`; throws `error_with_diagnostics` on failure.
     image_result wait(std::string task_id, wait_options opts = {})
     {
-        return or_throw<image_result>(
+        return detail::call_or_throw(
             [&](error_code& ec, diagnostics& d) { return wait(std::move(task_id), std::move(opts), ec, d); });
     }
 
@@ -522,7 +522,7 @@ public:
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its
     /// state); what `opts.wait.on_progress` refers to must stay alive until the handler runs.
-    template <class CompletionToken = default_token<void>>
+    template <class CompletionToken = default_token<void>, class = detail::not_diagnostics<CompletionToken>>
     auto async_generate(const image_request& req, generate_options opts, CompletionToken&& token = default_token<void>{})
     {
         return start_generate(c_, req, std::move(opts), nullptr, std::forward<CompletionToken>(token));
@@ -571,7 +571,7 @@ public:
     /// form returns them beside the failure.
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {})
     {
-        return or_throw<std::vector<generated_image>>(
+        return detail::call_or_throw(
             [&](error_code& ec, diagnostics& d) { return generate(req, std::move(opts), ec, d); });
     }
 
@@ -619,7 +619,7 @@ public:
     /// As the overload with `diag`: terminal, partial and total, `asio::error::operation_aborted`.
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its state).
-    template <class CompletionToken = default_token<void>>
+    template <class CompletionToken = default_token<void>, class = detail::not_diagnostics<CompletionToken>>
     auto async_download(std::string url, download_options opts, CompletionToken&& token = default_token<void>{})
     {
         return start_download<std::string>(c_, std::move(url), opts, {}, nullptr, std::forward<CompletionToken>(token));
@@ -639,7 +639,7 @@ public:
     /// Synchronous `async_download`; throws `error_with_diagnostics` on failure.
     std::string download(std::string url, download_options opts = {})
     {
-        return or_throw<std::string>([&](error_code& ec, diagnostics& d) { return download(url, opts, ec, d); });
+        return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return download(url, opts, ec, d); });
     }
 
     /// Fetches a result image into `path`, atomically: the body is written to a temporary file
@@ -684,7 +684,7 @@ public:
     /// the temporary file is removed then and `path` is untouched.
     /// @par Object lifetimes
     /// The client may be moved or destroyed before the handler runs (the operation shares its state).
-    template <class CompletionToken = default_token<void>>
+    template <class CompletionToken = default_token<void>, class = detail::not_diagnostics<CompletionToken>>
     auto async_download_to_file(std::string url, std::string path, download_options opts,
                                 CompletionToken&& token = default_token<void>{})
     {
@@ -707,7 +707,7 @@ public:
     /// Synchronous `async_download_to_file`; throws `error_with_diagnostics` on failure.
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts = {})
     {
-        return or_throw<std::uint64_t>([&](error_code& ec, diagnostics& d) {
+        return detail::call_or_throw([&](error_code& ec, diagnostics& d) {
             return download_to_file(std::move(url), std::move(path), opts, ec, d);
         });
     }
@@ -812,16 +812,6 @@ private:
         if (!user_diag) st->own_diag = std::move(scratch);
         return boost::asio::async_compose<CompletionToken, void(error_code, typename op::result_type)>(
             op(c.st, std::move(st)), token, c.ex);
-    }
-
-    template <class R, class F>
-    R or_throw(F&& f)
-    {
-        error_code ec;
-        diagnostics diag;
-        R r = f(ec, diag);
-        throw_on_error(ec, diag);
-        return r;
     }
 
     // The synchronous exchange: the exchange algorithm carried out on the calling thread by the

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,26 @@ private:
 
 /// Throws `error_with_diagnostics` (through boost::throw_exception) when `ec` is set.
 AKOOL_DECL void throw_on_error(const error_code& ec, const diagnostics& diag);
+
+namespace detail {
+// Takes an asynchronous overload without diagnostics out of overload resolution when its
+// "token" is a diagnostics: the overload with diagnostics applies then, or a call that forgot
+// its token fails as "no matching function" rather than deep inside Asio.
+template <class T>
+using not_diagnostics = std::enable_if_t<!std::is_same_v<std::decay_t<T>, diagnostics>>;
+
+// The throwing form of an `(error_code&, diagnostics&)` call: returns `f(ec, diag)`, or
+// throws its failure (throw_on_error).
+template <class F>
+auto call_or_throw(F&& f)
+{
+    error_code ec;
+    diagnostics diag;
+    auto r = std::forward<F>(f)(ec, diag);
+    throw_on_error(ec, diag);
+    return r;
+}
+} // namespace detail
 
 } // namespace akool
 

@@ -58,8 +58,8 @@ AKOOL_DECL bool peek_api_code(std::string_view body, int& code, std::string& msg
 /// is not a JSON object sets `error::bad_response`.
 /// The caller runs `validate` on the result for the value rules.
 AKOOL_DECL image_request decode_image_request(std::string_view body, error_code& ec, diagnostics& diag);
-/// `decode_image_request`; throws `error_with_diagnostics` (its issues in the diagnostics) when
-/// the body breaks a rule it checks.
+/// `decode_image_request`; throws `error_with_diagnostics`: `validation_failed` with the issues
+/// when a field breaks a rule it checks, `bad_response` when the body is not a JSON object.
 AKOOL_DECL image_request decode_image_request(std::string_view body);
 
 } // namespace akool

@@ -214,7 +214,8 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce, error_code& ec);
 
-/// Same, `diag.client_message` saying which size the credentials got wrong.
+/// Same, `diag.client_message` saying which size the credentials got wrong, or that OpenSSL
+/// could not encrypt the payload.
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce, error_code& ec,
                                          diagnostics& diag);

@@ -340,25 +340,25 @@ BOOST_AUTO_TEST_CASE(bad_base_url_is_refused_locally)
     c.create(seed_text_request(), ec, diag);
     BOOST_TEST(ec == akool::error::invalid_url);
     BOOST_TEST(script.sent().empty());
-    // The message quotes the value (printable, without its query), but never one with an '@'.
+    // The message quotes the value as a message shows a URL (printable, without user
+    // information, query or fragment), and never one that holds the API key or the token.
     BOOST_TEST(diag.client_message == R"(base_url "ftp://nope" is not an absolute http or https URL)");
-    for (const char* bad : {"127.0.0.1:8080?key=secret-1", "127.0.0.1:8080\r\nX: y"}) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"127.0.0.1:8080?key=secret-1", R"(base_url "127.0.0.1:8080?..." is not an absolute http or https URL)"},
+        {"127.0.0.1:8080\r\nX: y", R"(base_url "127.0.0.1:8080\x0d\x0aX: y" is not an absolute http or https URL)"},
+        {"htps://user:pa55word@api.example.test",
+         R"(base_url "htps://***@api.example.test" is not an absolute http or https URL)"},
+        {"api.example.test/secret-key-123", "base_url (not shown: it holds the API key, the token or the client secret) is "
+                                     "not an absolute http or https URL"},
+    };
+    for (const auto& [bad, message] : cases) {
         auto with = o;
         with.base_url = bad;
         test_client other{script, with};
         other.create(seed_text_request(), ec, diag);
         BOOST_TEST(ec == akool::error::invalid_url);
-        BOOST_TEST(diag.client_message.find("secret-1") == std::string::npos, diag.client_message);
-        BOOST_TEST(diag.client_message.find('\r') == std::string::npos, diag.client_message);
+        BOOST_TEST(diag.client_message == message);
     }
-    BOOST_TEST(diag.client_message == R"(base_url "127.0.0.1:8080\x0d\x0aX: y" is not an absolute http or https URL)");
-    auto userinfo = o;
-    userinfo.base_url = "htps://user:pa55word@api.example.test";
-    test_client third{script, userinfo};
-    third.create(seed_text_request(), ec, diag);
-    BOOST_TEST(ec == akool::error::invalid_url);
-    BOOST_TEST(diag.client_message.find("pa55word") == std::string::npos, diag.client_message);
-    BOOST_TEST(diag.client_message.find("not shown") != std::string::npos, diag.client_message);
     BOOST_TEST(script.sent().empty());
 }
 

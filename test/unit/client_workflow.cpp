@@ -816,6 +816,41 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_every_task_of_a_generate)
     BOOST_TEST(images[1].diag.client_message.find("cancelled") != std::string::npos, images[1].diag.client_message);
 }
 
+// The cancellation's words go only to the tasks it ended: a task that had failed on its own
+// keeps its failure (and, first in request order, decides the outcome), and a task whose poll
+// was in flight says it was cancelled, with the poll's own words after (helper-30's review).
+BOOST_AUTO_TEST_CASE(a_cancelled_generate_keeps_a_tasks_own_failure)
+{
+    fixture f;
+    f.script.push_reply(200, R"({"code":1000,"msg":"OK","data":[{"_id":"a","image_status":1},{"_id":"b","image_status":1}]})");
+    f.script.push_reply(200, R"({"code":1006,"msg":"no quota"})");  // a's first poll
+    f.script.push_hang();                                            // b's first poll
+    auto req = akool::image_request::text_to_image("x");
+    req.batch_quantity = 2;
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    asio::cancellation_signal sig;
+    asio::steady_timer t(f.ioc, ms(100));
+    t.async_wait([&](akool::error_code) { sig.emit(asio::cancellation_type::terminal); });
+    akool::error_code got;
+    std::vector<akool::generated_image> images;
+    f.client.async_generate(req, g, f.diag, asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code ec, auto v) {
+                                got = ec;
+                                images = std::move(v);
+                            }));
+    f.ioc.run();
+    BOOST_TEST(f.script.sent().size() == 3u);
+    BOOST_TEST((got == akool::error::api_insufficient_quota), got.message());
+    BOOST_TEST(f.diag.summary().find("cancelled") == std::string::npos, f.diag.summary());
+    BOOST_TEST(f.diag.server_message == "no quota");
+    BOOST_TEST_REQUIRE(images.size() == 2u);
+    BOOST_TEST(images[0].diag.client_message.find("cancelled") == std::string::npos, images[0].diag.client_message);
+    BOOST_TEST(images[1].ec == asio::error::operation_aborted, images[1].ec.message());
+    const std::string& b = images[1].diag.client_message;
+    BOOST_TEST(b.find("the generate was cancelled: the task was made (and charged), its image not fetched (") == 0u, b);
+    BOOST_TEST(b.size() > 90u, b);  // the poll's own words follow
+}
+
 // API replies are a few KiB and decoding one holds tens of times its size: by default a
 // reply past 1 MiB is refused by the transport (downloads have their own limit, above).
 BOOST_AUTO_TEST_CASE(api_replies_are_limited_to_1_mib_by_default)

@@ -400,7 +400,8 @@ BOOST_DATA_TEST_CASE(credentials_of_unusable_sizes_are_refused_after_the_signatu
     std::string body = akool::make_webhook_body(webhook_payload{"x", akool::image_status::completed, "", ""}, c, 1, "n", ec);
     BOOST_TEST((ec == error::webhook_bad_credentials) == !usable);
     BOOST_TEST(body.empty() == !usable);
-    akool::diagnostics made;  // the diagnostics form says which size is wrong
+    akool::diagnostics made;  // the diagnostics form says which size is wrong (and clears them first)
+    made.client_message = "left from an earlier call";
     BOOST_TEST(akool::make_webhook_body(webhook_payload{"x", akool::image_status::completed, "", ""}, c, 1, "n", ec,
                                         made) == body);
     BOOST_TEST(made.client_message == problem);

@@ -417,7 +417,7 @@ struct beast_transport_state {
     }
 
     // Every request's first step, whichever pool it uses (`own`: async_send's, or its lane's):
-    // closes the connections idle for longer than max_idle_time in every pool not in use, and
+    // closes the connections idle for max_idle_time or longer in every pool not in use, and
     // frees the spare lanes unused for as long, so that the connections and lanes of a past
     // burst of traffic go with the next request of either form, not at the next use of their
     // own pool, which may never come.

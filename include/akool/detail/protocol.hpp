@@ -63,14 +63,18 @@ inline bool check_base_url(const client_options& opts, error_code& ec, diagnosti
         return true;
     }
     ec = make_error_code(error::invalid_url);
-    // The value is quoted (printable, cut), but not one with an '@' (user information may hold
-    // a password) nor its query or fragment.
-    const std::string_view value = opts.base_url;
-    if (value.find('@') != std::string_view::npos)
-        diag.client_message = "base_url (not shown: it holds an '@') is not an absolute http or https URL";
+    // Quoted as a message shows a URL (url_for_message: no user information, query or
+    // fragment; printable, cut), unless it holds a secret of these options (one put in the
+    // wrong field).
+    const auto holds = [&](const std::string& secret) {
+        return !secret.empty() && opts.base_url.find(secret) != std::string::npos;
+    };
+    if (holds(opts.api_key) || holds(opts.token) || (opts.credentials && holds(opts.credentials->client_secret)))
+        diag.client_message = "base_url (not shown: it holds the API key, the token or the client secret) is not an "
+                              "absolute http or https URL";
     else
-        diag.client_message = "base_url " + quote_printable(value.substr(0, value.find_first_of("?#")), 100) +
-                              " is not an absolute http or https URL";
+        diag.client_message =
+            "base_url " + quote_printable(url_for_message(opts.base_url), 100) + " is not an absolute http or https URL";
     return false;
 }
 

@@ -158,21 +158,6 @@ struct blocking_client::impl {
     }
 };
 
-namespace detail {
-
-// The throwing form of an (ec, diag) call.
-template <class R, class F>
-R blocking_or_throw(F&& f)
-{
-    error_code ec;
-    diagnostics diag;
-    R r = std::forward<F>(f)(ec, diag);
-    throw_on_error(ec, diag);
-    return r;
-}
-
-} // namespace detail
-
 AKOOL_DECL blocking_client::blocking_client() : blocking_client(client_options{}, beast_transport_options{}) {}
 
 AKOOL_DECL blocking_client::blocking_client(client_options opts)
@@ -213,7 +198,7 @@ AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& 
 
 AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req)
 {
-    return detail::blocking_or_throw<std::vector<image_task>>([&](error_code& ec, diagnostics& d) { return create(req, ec, d); });
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return create(req, ec, d); });
 }
 
 AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
@@ -229,7 +214,7 @@ AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id, er
 
 AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id)
 {
-    return detail::blocking_or_throw<image_result>([&](error_code& ec, diagnostics& d) { return get_result(task_id, ec, d); });
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return get_result(task_id, ec, d); });
 }
 
 AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
@@ -245,7 +230,7 @@ AKOOL_DECL std::string blocking_client::get_token(const client_credentials& cred
 
 AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds)
 {
-    return detail::blocking_or_throw<std::string>([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return get_token(creds, ec, d); });
 }
 
 AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts, error_code& ec,
@@ -263,7 +248,7 @@ AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_op
 
 AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts)
 {
-    return detail::blocking_or_throw<image_result>(
+    return detail::call_or_throw(
         [&](error_code& ec, diagnostics& d) { return wait(std::move(task_id), opts, ec, d); });
 }
 
@@ -285,7 +270,7 @@ AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_re
 AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req,
                                                                   const generate_options& opts)
 {
-    return detail::blocking_or_throw<std::vector<generated_image>>(
+    return detail::call_or_throw(
         [&](error_code& ec, diagnostics& d) { return generate(req, opts, ec, d); });
 }
 
@@ -304,7 +289,7 @@ AKOOL_DECL std::string blocking_client::download(std::string url, const download
 
 AKOOL_DECL std::string blocking_client::download(std::string url, const download_options& opts)
 {
-    return detail::blocking_or_throw<std::string>(
+    return detail::call_or_throw(
         [&](error_code& ec, diagnostics& d) { return download(std::move(url), opts, ec, d); });
 }
 
@@ -330,7 +315,7 @@ AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std:
 AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path,
                                                            const download_options& opts)
 {
-    return detail::blocking_or_throw<std::uint64_t>([&](error_code& ec, diagnostics& d) {
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) {
         return download_to_file(std::move(url), std::move(path), opts, ec, d);
     });
 }

@@ -929,19 +929,6 @@ AKOOL_DECL image_request decode_image_request(std::string_view body, error_code&
 
 // ---- the forms without diagnostics, and the throwing ones ----------------------------------
 
-namespace detail {
-// Runs `decode(body, ec, diag)` and throws its failure as error_with_diagnostics.
-template <class Decode>
-auto decode_or_throw(std::string_view body, Decode decode)
-{
-    error_code ec;
-    diagnostics diag;
-    auto out = decode(body, ec, diag);
-    throw_on_error(ec, diag);
-    return out;
-}
-} // namespace detail
-
 AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body, error_code& ec)
 {
     diagnostics diag;
@@ -949,9 +936,7 @@ AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body,
 }
 AKOOL_DECL std::vector<image_task> decode_create_response(std::string_view body)
 {
-    return detail::decode_or_throw(body, [](std::string_view b, error_code& ec, diagnostics& d) {
-        return decode_create_response(b, ec, d);
-    });
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return decode_create_response(body, ec, d); });
 }
 AKOOL_DECL image_result decode_result_response(std::string_view body, error_code& ec)
 {
@@ -960,9 +945,7 @@ AKOOL_DECL image_result decode_result_response(std::string_view body, error_code
 }
 AKOOL_DECL image_result decode_result_response(std::string_view body)
 {
-    return detail::decode_or_throw(body, [](std::string_view b, error_code& ec, diagnostics& d) {
-        return decode_result_response(b, ec, d);
-    });
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return decode_result_response(body, ec, d); });
 }
 AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& ec)
 {
@@ -971,15 +954,11 @@ AKOOL_DECL std::string decode_token_response(std::string_view body, error_code& 
 }
 AKOOL_DECL std::string decode_token_response(std::string_view body)
 {
-    return detail::decode_or_throw(body, [](std::string_view b, error_code& ec, diagnostics& d) {
-        return decode_token_response(b, ec, d);
-    });
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return decode_token_response(body, ec, d); });
 }
 AKOOL_DECL image_request decode_image_request(std::string_view body)
 {
-    return detail::decode_or_throw(body, [](std::string_view b, error_code& ec, diagnostics& d) {
-        return decode_image_request(b, ec, d);
-    });
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return decode_image_request(body, ec, d); });
 }
 
 } // namespace akool

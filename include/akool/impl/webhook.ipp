@@ -129,21 +129,19 @@ inline std::int64_t webhook_now_ms(const webhook_options& opts)
         .count();
 }
 
-// |now - ts| <= max_age without overflow (the difference of two int64 always fits in uint64).
+// |now - ts| without overflow (the difference of two int64 always fits in uint64).
+inline std::uint64_t webhook_skew(std::int64_t now, std::int64_t ts) noexcept
+{
+    auto un = static_cast<std::uint64_t>(now), ut = static_cast<std::uint64_t>(ts);
+    return now >= ts ? un - ut : ut - un;
+}
+
+// |now - ts| <= max_age.
 inline bool webhook_fresh(std::int64_t now, std::int64_t ts, std::chrono::milliseconds max_age) noexcept
 {
     if (max_age.count() == 0) return true;
     if (max_age.count() < 0) return false;
-    auto un = static_cast<std::uint64_t>(now), ut = static_cast<std::uint64_t>(ts);
-    std::uint64_t diff = now >= ts ? un - ut : ut - un;
-    return diff <= static_cast<std::uint64_t>(max_age.count());
-}
-
-// |now - ts| in milliseconds, as text ("1234 ms").
-inline std::string webhook_skew_text(std::int64_t now, std::int64_t ts)
-{
-    auto un = static_cast<std::uint64_t>(now), ut = static_cast<std::uint64_t>(ts);
-    return std::to_string(now >= ts ? un - ut : ut - un) + " ms";
+    return webhook_skew(now, ts) <= static_cast<std::uint64_t>(max_age.count());
 }
 
 // The replay guard's key for a callback: the SHA-256 of its ciphertext as sent (one base64
@@ -328,11 +326,7 @@ AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body, error_code
 
 AKOOL_DECL webhook_envelope parse_webhook_body(std::string_view body)
 {
-    error_code ec;
-    diagnostics diag;
-    webhook_envelope env = parse_webhook_body(body, ec, diag);
-    throw_on_error(ec, diag);
-    return env;
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return parse_webhook_body(body, ec, d); });
 }
 
 AKOOL_DECL std::string webhook_signature(std::string_view client_id, std::string_view timestamp,
@@ -410,7 +404,7 @@ AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const cli
                 what += "every callback is refused (max_age is negative)";
             else
                 what += std::string(ts > now ? "ahead of" : "behind") + " this clock by " +
-                        detail::webhook_skew_text(now, ts) + ", more than max_age (" +
+                        std::to_string(detail::webhook_skew(now, ts)) + " ms, more than max_age (" +
                         std::to_string(opts.max_age.count()) + " ms)";
             detail::webhook_fail(ec, diag, error::webhook_stale, std::move(what));
             return {};
@@ -509,21 +503,13 @@ AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_cr
 AKOOL_DECL webhook_payload verify_webhook(std::string_view body, const client_credentials& creds,
                                           const webhook_options& opts)
 {
-    error_code ec;
-    diagnostics diag;
-    webhook_payload p = verify_webhook(body, creds, opts, ec, diag);
-    throw_on_error(ec, diag);
-    return p;
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return verify_webhook(body, creds, opts, ec, d); });
 }
 
 AKOOL_DECL webhook_payload verify_webhook(const webhook_envelope& env, const client_credentials& creds,
                                           const webhook_options& opts)
 {
-    error_code ec;
-    diagnostics diag;
-    webhook_payload p = verify_webhook(env, creds, opts, ec, diag);
-    throw_on_error(ec, diag);
-    return p;
+    return detail::call_or_throw([&](error_code& ec, diagnostics& d) { return verify_webhook(env, creds, opts, ec, d); });
 }
 
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
@@ -571,11 +557,8 @@ AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const c
 AKOOL_DECL std::string make_webhook_body(const webhook_payload& payload, const client_credentials& creds,
                                          std::int64_t timestamp_ms, std::string_view nonce)
 {
-    error_code ec;
-    diagnostics diag;
-    std::string body = make_webhook_body(payload, creds, timestamp_ms, nonce, ec, diag);
-    throw_on_error(ec, diag);
-    return body;
+    return detail::call_or_throw(
+        [&](error_code& ec, diagnostics& d) { return make_webhook_body(payload, creds, timestamp_ms, nonce, ec, d); });
 }
 
 } // namespace akool

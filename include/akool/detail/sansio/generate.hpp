@@ -265,9 +265,12 @@ private:
         for (std::size_t i = 0; i < out_.size(); ++i) {
             task_state& t = tasks_[i];
             if (!t.ec) continue;
-            if (cancelled_ && t.diag.client_message.empty())
+            if (cancelled_ && t.ec == cancel_ec_) {  // ended by the cancellation, not by a failure of its own
+                std::string step = std::move(t.diag.client_message);  // a poll or download in flight
                 t.diag.client_message = "the generate was cancelled: the task was made (and charged), its image not "
                                         "fetched";
+                if (!step.empty()) t.diag.client_message += " (" + step + ")";
+            }
             out_[i].ec = t.ec;
             out_[i].diag = t.diag;
             if (out_[i].diag.task_id.empty()) out_[i].diag.task_id = out_[i].task.id;
