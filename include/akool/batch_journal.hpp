@@ -163,6 +163,12 @@ public:
     /// journal (write `header()` first). A bad error message names the journal line.
     AKOOL_DECL static batch_journal replay(std::string_view text, std::string digest, std::size_t line_count,
                                            journal_replay_report& report, error_code& ec, std::string& message);
+    /// Same, the message in `diag.client_message` (cleared first).
+    AKOOL_DECL static batch_journal replay(std::string_view text, std::string digest, std::size_t line_count,
+                                           journal_replay_report& report, error_code& ec, diagnostics& diag);
+    /// Same; throws `error_with_diagnostics` (the message in its diagnostics) on failure.
+    AKOOL_DECL static batch_journal replay(std::string_view text, std::string digest, std::size_t line_count,
+                                           journal_replay_report& report);
 
     /// The first line of a journal file.
     AKOOL_DECL std::string header() const;

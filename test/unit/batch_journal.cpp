@@ -78,6 +78,12 @@ BOOST_AUTO_TEST_CASE(a_replayed_journal_has_the_states_of_the_run_that_wrote_it)
     BOOST_TEST(j.at(3).state == line_state::unknown);
     BOOST_TEST(j.at(3).sends == 1u);
     BOOST_TEST(j.at(4).state == line_state::pending);
+    // The throwing form returns the same journal.
+    akool::journal_replay_report again;
+    batch_journal k = batch_journal::replay(mixed_history(), akool::manifest_digest(manifest), 4, again);
+    BOOST_TEST(again.entries == 7u);
+    BOOST_TEST(k.at(2).state == line_state::created);
+    BOOST_TEST(k.at(3).state == line_state::unknown);
 }
 
 BOOST_AUTO_TEST_CASE(resume_decisions)
@@ -311,6 +317,22 @@ BOOST_DATA_TEST_CASE(refused_journals, bdata::make(refusals), r)
     BOOST_TEST(message.find(r.in_message) != std::string::npos, message);
     BOOST_TEST(ec.category().name() == std::string("akool.batch_journal"));
     BOOST_TEST(!ec.message().empty());
+
+    // The diagnostics form and the throwing one report the same.
+    akool::diagnostics diag;
+    diag.server_message = "left from an earlier call";
+    akool::error_code ec2;
+    batch_journal::replay(r.text, akool::manifest_digest(manifest), 4, report, ec2, diag);
+    BOOST_TEST(ec2 == ec);
+    BOOST_TEST(diag.client_message == message);
+    BOOST_TEST(diag.server_message.empty());
+    try {
+        batch_journal::replay(r.text, akool::manifest_digest(manifest), 4, report);
+        BOOST_FAIL("a refused journal did not throw");
+    } catch (const akool::error_with_diagnostics& e) {
+        BOOST_TEST(e.code() == ec);
+        BOOST_TEST(e.get_diagnostics().client_message == message);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(the_digest_tells_manifests_apart)

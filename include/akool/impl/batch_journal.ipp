@@ -410,6 +410,20 @@ AKOOL_DECL std::vector<std::string> batch_journal::pending_tasks(std::size_t lin
     return out;
 }
 
+AKOOL_DECL batch_journal batch_journal::replay(std::string_view text, std::string digest, std::size_t line_count,
+                                               journal_replay_report& report, error_code& ec, diagnostics& diag)
+{
+    diag.clear();
+    return replay(text, std::move(digest), line_count, report, ec, diag.client_message);
+}
+
+AKOOL_DECL batch_journal batch_journal::replay(std::string_view text, std::string digest, std::size_t line_count,
+                                               journal_replay_report& report)
+{
+    return detail::call_or_throw(
+        [&](error_code& ec, diagnostics& d) { return replay(text, std::move(digest), line_count, report, ec, d); });
+}
+
 } // namespace akool
 
 #endif
