@@ -35,13 +35,18 @@ namespace akool {
 /// throwing form (`error_with_diagnostics`, through `boost::throw_exception`).
 ///
 /// Thread safety: one call at a time (calls from several threads must be serialized by the
-/// caller, and a callback must not call back into the same client); `cancel()` may be called
-/// from any thread at any time. An exception thrown by a callback of the options
-/// (`on_progress`, `on_exchange`) cancels the running call and leaves it. Movable, not copyable.
+/// caller, and a callback must not call back into the same client); `cancel()`, `stop()` and
+/// `restart()` may be called from any thread at any time. The callbacks of the options
+/// (`on_progress`, `client_options::on_exchange`) run on the calling thread, inside the
+/// call; an exception one throws cancels the running call and leaves it.
+/// Movable, not copyable.
 ///
-/// Options are taken by `const&` and the constructors have no default arguments: the copies
-/// and the default `beast_transport_options` are made in the compiled library, not in the
-/// caller's TU (a TU calling generate compiles 6% fewer instructions).
+/// Without exceptions (`-fno-exceptions`), use the forms with an `error_code`: the others
+/// report a failure through `boost::throw_exception`, which ends the program there.
+///
+/// An operation's options are taken by `const&` and the constructors have no default
+/// arguments: the copies and the default `beast_transport_options` are made in the compiled
+/// library, not in the caller's TU (a TU calling generate compiles 6% fewer instructions).
 class blocking_client {
 public:
     /// A client with default options (credentials from `set_api_key` or `set_token`). Opens no
@@ -73,10 +78,22 @@ public:
 
     /// Ends the running call, if any, promptly with `boost::asio::error::operation_aborted`
     /// (a wait, a generate's polls, a download, a retry backoff). A create whose bytes may
-    /// already have reached the service ends in `error::outcome_unknown` instead, never resent.
-    /// Does nothing when no call runs (the next call is not affected). Thread-safe. Without
-    /// Asio in the TU, test the code with `ec == boost::system::errc::operation_canceled`.
+    /// already have reached the service ends in `error::outcome_unknown` instead, never resent
+    /// (a generate too, while its create is out): test for both. Without Asio in the TU, test
+    /// the first with `ec == boost::system::errc::operation_canceled`. Does nothing when no
+    /// call runs, and the next call is not affected: a cancel() that comes just before a call
+    /// starts on another thread is lost. To end a worker's calls for good (an engine's quit),
+    /// use `stop()`. Thread-safe.
     void cancel() noexcept;
+    /// Ends the running call, if any, as `cancel()` does, and every call made after it, which
+    /// then fails at once with `operation_aborted`, nothing sent, until `restart()`. Unlike
+    /// `cancel()` it cannot come too early: stop(), then join the thread making the calls.
+    /// Thread-safe.
+    void stop() noexcept;
+    /// Lets calls run again after `stop()`. Thread-safe.
+    void restart() noexcept;
+    /// True after `stop()`, until `restart()`.
+    bool stopped() const noexcept;
 
     /// Creates the tasks of `req` (one per image): `basic_client::create`.
     std::vector<image_task> create(const image_request& req, error_code& ec, diagnostics& diag);

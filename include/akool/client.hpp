@@ -166,7 +166,8 @@ public:
     // ---- create ------------------------------------------------------------------------
 
     /// Starts a generation: validates `req` (nothing is sent when it is invalid), posts it,
-    /// and completes with the created tasks, always as a sequence (one per image of the batch).
+    /// and completes with the created tasks, always as a sequence, in the reply's order: one
+    /// per image of the batch, as many as the service returned.
     /// Retried only where the service cannot have processed it (see retry_policy).
     ///
     /// @param req the request.

@@ -253,9 +253,9 @@ inline std::string file_stem_key(std::string_view stem) { return detail::lowerca
 
 /// `text` as one printable line, for a log or a terminal: control characters (CR, LF, ESC,
 /// DEL, the C1 range), line separators, bidi controls and bytes of no UTF-8 character become
-/// escapes (`\xNN`, `\uNNNN`); a `text` longer than `max_bytes` is cut, with a note of its
-/// size. The escaping of `diagnostics::summary()`, for service data you print yourself (a
-/// callback's task id or URL).
+/// escapes (a backslash, then `x` and two hex digits, or `u` and four); a `text` longer than
+/// `max_bytes` is cut, with a note of its size. The escaping of `diagnostics::summary()`, for
+/// service data you print yourself (a callback's task id or URL).
 inline std::string printable(std::string_view text, std::size_t max_bytes = std::string_view::npos)
 {
     std::string out;

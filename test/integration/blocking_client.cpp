@@ -302,6 +302,101 @@ BOOST_AUTO_TEST_CASE(a_cancel_with_no_call_running_does_not_reach_the_next_call)
     BOOST_TEST(!ec, ec.message());
 }
 
+// A cancel that comes while a download's bytes keep arriving at once (loopback: every read
+// finds data waiting) ends it: it was lost between two reads, and the download returned the
+// whole image (helper-31's engine trial). Here cancel() is called from the first progress
+// event, on the calling thread, while no read is pending.
+BOOST_AUTO_TEST_CASE(cancel_ends_a_download_whose_bytes_keep_coming)
+{
+    emu::options o = rig::emulator_options(ms(0));
+    o.image_scale_down = 2;  // 1920 px: megabytes of PNG
+    emu::server srv(o);
+    srv.start();
+    akool::client_options co;
+    co.base_url = srv.base_url();
+    co.api_key = "facade-key";
+    akool::blocking_client client(co);
+    auto tasks = client.create(two_images());
+    auto done = client.wait(tasks[0].id, fast_wait());
+    BOOST_REQUIRE(done.status == akool::image_status::completed);
+    for (bool to_file : {false, true}) {
+        BOOST_TEST_MESSAGE((to_file ? "download_to_file" : "download"));
+        akool_test::temp_dir tmp;
+        const std::string path = (fs::path(tmp.path()) / "image.png").string();
+        std::uint64_t received = 0;
+        akool::download_options d;
+        d.on_progress = [&](const akool::download_progress& p) {
+            if (received == 0) client.cancel();
+            received = p.received;
+        };
+        akool::error_code ec;
+        akool::diagnostics diag;
+        std::string body;
+        if (to_file)
+            client.download_to_file(done.image_url, path, d, ec, diag);
+        else
+            body = client.download(done.image_url, d, ec, diag);
+        BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message() << ", " << received << " bytes");
+        BOOST_TEST(body.empty());
+        BOOST_TEST(!fs::exists(path));
+        std::size_t files = 0;
+        for (auto it = fs::directory_iterator(tmp.path()); it != fs::directory_iterator(); ++it) ++files;
+        BOOST_TEST(files == 0u, "no temporary file stays");
+        // The next call is not affected.
+        auto image = client.download(done.image_url, {}, ec, diag);
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(image.size() > 1000000u, image.size() << " bytes");
+    }
+}
+
+// stop() ends the running call and every later one, at once and with nothing sent, until
+// restart(): unlike cancel(), it is not lost when it comes before the worker's call starts
+// (helper-31: a quit right after starting a generate waited for the whole generate).
+BOOST_AUTO_TEST_CASE(stop_ends_the_running_call_and_every_later_one_until_restart)
+{
+    rig r(ms(60000));
+    BOOST_TEST(!r.client.stopped());
+    r.client.stop();  // before any call: not lost
+    BOOST_TEST(r.client.stopped());
+    akool::error_code ec;
+    akool::diagnostics diag;
+    const auto start = steady::now();
+    auto images = r.client.generate(two_images(), {}, ec, diag);
+    BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
+    BOOST_TEST(diag.client_message == "the client is stopped (blocking_client::stop()): nothing was sent");
+    BOOST_TEST(images.empty());
+    BOOST_TEST((steady::now() - start < ms(100)));
+    BOOST_TEST(r.srv.get_stats().requests == 0u, "nothing was sent");
+
+    r.client.restart();
+    BOOST_TEST(!r.client.stopped());
+    auto tasks = r.client.create(two_images(), ec, diag);  // runs again
+    BOOST_TEST(!ec, ec.message());
+    BOOST_REQUIRE(tasks.size() == 2u);
+
+    // During a call (a wait of a task queued for a minute): the call ends at once, and so do
+    // the ones after it.
+    steady::time_point stopped_at;
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(ms(300));
+        stopped_at = steady::now();
+        r.client.stop();
+    });
+    r.client.wait(tasks[0].id, fast_wait(), ec, diag);
+    const auto late = steady::now() - stopped_at;
+    stopper.join();
+    BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
+    BOOST_TEST((late < ms(1000)));
+    const auto polls = r.srv.get_stats().requests;
+    r.client.get_result(tasks[0].id, ec, diag);
+    BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
+    BOOST_TEST(r.srv.get_stats().requests == polls, "nothing was sent");
+    r.client.restart();
+    auto res = r.client.get_result(tasks[0].id, ec, diag);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST((res.status == akool::image_status::queueing));
+}
+
 BOOST_AUTO_TEST_CASE(a_create_whose_bytes_were_sent_is_not_resent_after_cancel)
 {
     rig r;

@@ -9,6 +9,7 @@
 #include <akool/detail/warnings.hpp>
 #include <akool/detail/beast_connection.hpp>
 #include <akool/detail/proxy.hpp>
+#include <akool/detail/string_room.hpp>
 #include <akool/detail/url.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -26,6 +27,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/none.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -121,6 +123,7 @@ class beast_send_op : net::coroutine {
         bool cut_short = false;  // a download's other reply, its start read: the rest is not (closed)
         bool length_told = false;  // the body sink was told the Content-Length (or that there is none)
         bool header_checked = false;  // the reply's header was checked (only_chunked_coding)
+        std::optional<std::size_t> eof_body_left;  // a body that ends at the close: bytes it may still have
         int interim_replies = 0;   // 1xx replies read before the reply
         lane_deadline* deadline = nullptr;  // a blocking send's (its lane's), else none
         std::chrono::steady_clock::time_point request_until{};  // the request's timeout's end, when it has one
@@ -366,6 +369,7 @@ private:
                         else
                             net::async_write(*st.conn->plain, rest, std::move(self));
                     }
+                    note_cancel(self, ec);
                 }
                 st.interim_replies = 0;
                 while (!ec) {
@@ -373,8 +377,8 @@ private:
                                       std::make_tuple(st.arena.allocator()));
                     st.length_told = false;
                     st.header_checked = false;
-                    st.parser->body_limit(st.req->max_response_bytes ? st.req->max_response_bytes
-                                                                     : opts.max_response_bytes);
+                    st.eof_body_left.reset();
+                    st.parser->body_limit(body_limit());
                     st.body_used = 0;
                     // Beast's incremental body read: read_some into the buffer_body's room
                     // until the message is done (need_buffer: the room is full).
@@ -391,6 +395,7 @@ private:
                             }
                         }
                         if (ec == http::error::need_buffer) ec = {};
+                        note_cancel(self, ec);
                         if (!ec && !st.header_checked && st.parser->is_header_done()) {
                             st.header_checked = true;
                             if (!only_chunked_coding(st.parser->get()))
@@ -399,6 +404,15 @@ private:
                                                 ": the reply uses a transfer coding other than chunked, which the "
                                                 "client does not ask for nor undo",
                                             true);
+                            // A body that ends at the close: its limit is counted in
+                            // take_body_piece. Beast 1.81 counts such a body's bytes against
+                            // body_limit each time they are handed to the body, not once per
+                            // byte taken (parse_body_to_eof), so with a room smaller than the
+                            // bytes read a body well under the limit was refused.
+                            if (!st.parser->chunked() && !st.parser->content_length()) {
+                                st.eof_body_left = body_limit();
+                                st.parser->body_limit(boost::none);
+                            }
                         }
                         if (!ec && !take_body_piece(ec))
                             return fail(self, ec,
@@ -456,9 +470,29 @@ private:
         return false;
     }
 
+    // A cancellation that came after the read or write it meant to end had completed (its
+    // bytes were already there): the step ends as if the cancel had reached it, else an
+    // exchange whose data keeps arriving at once (a download on a fast link) never sees it.
+    template <class Self>
+    static void note_cancel(Self& self, error_code& ec) noexcept
+    {
+        if (!ec && self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+            ec = net::error::operation_aborted;
+    }
+
+    // The largest reply body: the request's limit, else the transport's.
+    std::size_t body_limit() const noexcept
+    {
+        const auto& st = *st_;
+        return st.req->max_response_bytes ? st.req->max_response_bytes : st.transport->opts.max_response_bytes;
+    }
+
     // Room in `body` after the bytes kept for the buffer_body to read into: none before the
-    // header is parsed (the parser reads the header alone first), and never more than a
-    // Content-Length says is left, so that a small reply costs a small buffer.
+    // header is parsed (the parser reads the header alone first), never more than a
+    // Content-Length says is left, so that a small reply costs a small buffer. Without a body
+    // sink the string grows by doubling, but never past the Content-Length or the body's
+    // limit (the parser refuses a longer body before it needs the room): a body near its
+    // limit does not hold twice its size.
     void make_room()
     {
         auto& st = *st_;
@@ -468,18 +502,34 @@ private:
         std::size_t room = st.req->body_sink ? sink_room : std::max<std::size_t>(16 * 1024, st.body_used);
         if (auto left = st.parser->content_length_remaining())
             room = static_cast<std::size_t>(std::min<std::uint64_t>(room, *left));
+        if (!st.req->body_sink) {
+            std::size_t most = body_limit();  // the longest the body can be
+            if (auto left = st.parser->content_length_remaining())
+                most = static_cast<std::size_t>(std::min<std::uint64_t>(most, st.body_used + *left));
+            most = std::max(most, st.body_used + 1);
+            room = std::min(room, most - st.body_used);
+            grow_within(st.body, st.body_used + room, most);
+        }
         st.body.resize(st.body_used + room);
         b.data = &st.body[st.body_used];
         b.size = room;
     }
 
     // Counts what the last read put into `body`; with a body sink and a 200 reply, hands it
-    // over. False when the sink refused it (`ec` set).
+    // over. False when the sink refused it (`ec` set); true with `ec` set to
+    // http::error::body_limit when a body that ends at the close passed its limit.
     bool take_body_piece(error_code& ec)
     {
         auto& st = *st_;
         auto& b = st.parser->get().body();
         std::size_t got = b.data ? static_cast<std::size_t>(static_cast<char*>(b.data) - &st.body[st.body_used]) : 0;
+        if (st.eof_body_left) {
+            if (got > *st.eof_body_left) {
+                ec = http::error::body_limit;
+                return true;
+            }
+            *st.eof_body_left -= got;
+        }
         st.body_used += got;
         credit_body(got);
         if (b.size == 0) b.data = nullptr;  // full: make_room gives more

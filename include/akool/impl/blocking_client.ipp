@@ -27,9 +27,10 @@ struct blocking_client::impl {
     boost::asio::io_context ioc{1};
     client c;
     boost::asio::cancellation_signal signal;
-    std::mutex mtx;               // guards `call` and `running` against cancel()
+    std::mutex mtx;               // guards `call`, `running` and `stopped` against cancel() and stop()
     std::uint64_t call = 0;       // the number of the running (or last) call
     bool running = false;
+    bool stopped = false;         // stop() was called, restart() not since
     std::exception_ptr thrown;    // the first exception a callback threw in the running call
 
     impl(client_options opts, beast_transport_options topts)
@@ -83,9 +84,10 @@ struct blocking_client::impl {
     }
 
     // Starts one asynchronous operation with `start(handler)` and runs the io_context on this
-    // thread until its handler has run; returns the handler's value, the error in `ec`.
+    // thread until its handler has run; returns the handler's value, the error in `ec` (and
+    // `diag`, which the operation fills). After stop(), starts nothing.
     template <class R, class Start>
-    R run(Start&& start, error_code& ec)
+    R run(Start&& start, error_code& ec, diagnostics& diag)
     {
         R result{};
         bool done = false;
@@ -93,6 +95,12 @@ struct blocking_client::impl {
         {
             // Before the start: a cancel() from now on is posted, and runs inside run_one below.
             std::lock_guard<std::mutex> lock(mtx);
+            if (stopped) {
+                ec = boost::asio::error::operation_aborted;
+                diag.clear();
+                diag.client_message = "the client is stopped (blocking_client::stop()): nothing was sent";
+                return result;
+            }
             ++call;
             running = true;
         }
@@ -145,6 +153,19 @@ struct blocking_client::impl {
     void cancel() noexcept
     {
         std::lock_guard<std::mutex> lock(mtx);
+        cancel_locked();
+    }
+
+    void stop(bool stop) noexcept
+    {
+        std::lock_guard<std::mutex> lock(mtx);
+        stopped = stop;
+        if (stop) cancel_locked();
+    }
+
+    // Cancels the running call, if any; `mtx` is held.
+    void cancel_locked() noexcept
+    {
         if (!running) return;
         boost::asio::post(ioc, [this, which = call] {
             // Runs on the calling thread, inside run(): emit only for the call cancel() saw.
@@ -184,10 +205,27 @@ AKOOL_DECL void blocking_client::cancel() noexcept
     if (impl_) impl_->cancel();
 }
 
+AKOOL_DECL void blocking_client::stop() noexcept
+{
+    if (impl_) impl_->stop(true);
+}
+
+AKOOL_DECL void blocking_client::restart() noexcept
+{
+    if (impl_) impl_->stop(false);
+}
+
+AKOOL_DECL bool blocking_client::stopped() const noexcept
+{
+    if (!impl_) return false;
+    std::lock_guard<std::mutex> lock(impl_->mtx);
+    return impl_->stopped;
+}
+
 AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req, error_code& ec,
                                                            diagnostics& diag)
 {
-    return impl_->run<std::vector<image_task>>([&](auto h) { impl_->c.async_create(req, diag, std::move(h)); }, ec);
+    return impl_->run<std::vector<image_task>>([&](auto h) { impl_->c.async_create(req, diag, std::move(h)); }, ec, diag);
 }
 
 AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req, error_code& ec)
@@ -203,7 +241,7 @@ AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& 
 
 AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
 {
-    return impl_->run<image_result>([&](auto h) { impl_->c.async_get_result(task_id, diag, std::move(h)); }, ec);
+    return impl_->run<image_result>([&](auto h) { impl_->c.async_get_result(task_id, diag, std::move(h)); }, ec, diag);
 }
 
 AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id, error_code& ec)
@@ -219,7 +257,7 @@ AKOOL_DECL image_result blocking_client::get_result(std::string_view task_id)
 
 AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
 {
-    return impl_->run<std::string>([&](auto h) { impl_->c.async_get_token(creds, diag, std::move(h)); }, ec);
+    return impl_->run<std::string>([&](auto h) { impl_->c.async_get_token(creds, diag, std::move(h)); }, ec, diag);
 }
 
 AKOOL_DECL std::string blocking_client::get_token(const client_credentials& creds, error_code& ec)
@@ -237,7 +275,7 @@ AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_op
                                               diagnostics& diag)
 {
     return impl_->run<image_result>(
-        [&](auto h) { impl_->c.async_wait(std::move(task_id), impl_->guard(opts), diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_wait(std::move(task_id), impl_->guard(opts), diag, std::move(h)); }, ec, diag);
 }
 
 AKOOL_DECL image_result blocking_client::wait(std::string task_id, const wait_options& opts, error_code& ec)
@@ -257,7 +295,7 @@ AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_re
                                                                   diagnostics& diag)
 {
     return impl_->run<std::vector<generated_image>>(
-        [&](auto h) { impl_->c.async_generate(req, impl_->guard(opts), diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_generate(req, impl_->guard(opts), diag, std::move(h)); }, ec, diag);
 }
 
 AKOOL_DECL std::vector<generated_image> blocking_client::generate(const image_request& req,
@@ -278,7 +316,7 @@ AKOOL_DECL std::string blocking_client::download(std::string url, const download
                                                  diagnostics& diag)
 {
     return impl_->run<std::string>(
-        [&](auto h) { impl_->c.async_download(std::move(url), impl_->guard(opts), diag, std::move(h)); }, ec);
+        [&](auto h) { impl_->c.async_download(std::move(url), impl_->guard(opts), diag, std::move(h)); }, ec, diag);
 }
 
 AKOOL_DECL std::string blocking_client::download(std::string url, const download_options& opts, error_code& ec)
@@ -302,7 +340,7 @@ AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std:
             impl_->c.async_download_to_file(std::move(url), std::move(path), impl_->guard(opts), diag,
                                             std::move(h));
         },
-        ec);
+        ec, diag);
 }
 
 AKOOL_DECL std::uint64_t blocking_client::download_to_file(std::string url, std::string path,

@@ -16,6 +16,7 @@
 #include <akool/workflow.hpp>
 #include <akool/detail/atomic_file.hpp>
 #include <akool/detail/protocol.hpp>
+#include <akool/detail/string_room.hpp>
 #include <akool/detail/url.hpp>
 
 #include <algorithm>
@@ -249,17 +250,7 @@ private:
     {
         total_ = bytes;
         if (target_.path.empty() && bytes <= max_bytes_ && bytes > data_.capacity())
-            reserve_exactly(static_cast<std::size_t>(std::min<std::uint64_t>(bytes, max_bytes_)));
-    }
-
-    // Capacity `n` for data_ (n >= its size). std::string's own reserve rounds up to twice
-    // the old capacity: a fresh string does not.
-    void reserve_exactly(std::size_t n)
-    {
-        std::string bigger;
-        bigger.reserve(n);
-        bigger.append(data_);
-        data_.swap(bigger);
+            reserve_exactly(data_, static_cast<std::size_t>(std::min<std::uint64_t>(bytes, max_bytes_)));
     }
 
     void write(std::string_view chunk, error_code& ec)
@@ -330,11 +321,8 @@ private:
     void emit(std::string_view bytes, error_code& ec)
     {
         if (!file_.is_open()) {
-            // Without a length: twice the capacity each time, but never past the limit (the
-            // body cannot be longer), so a body near the limit does not hold twice its size.
-            const std::size_t need = data_.size() + bytes.size();
-            if (need > data_.capacity())
-                reserve_exactly(std::max(need, std::min(2 * data_.capacity(), max_bytes_)));
+            // Without a length: a body near the limit does not hold twice its size.
+            grow_within(data_, data_.size() + bytes.size(), max_bytes_);
             data_.append(bytes.data(), bytes.size());
             return;
         }
