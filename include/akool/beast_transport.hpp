@@ -98,7 +98,8 @@ public:
     /// header name or value that is empty or holds CR, LF or NUL) completes through a post.
     /// @par Per-operation cancellation
     /// Terminal, partial and total cancellation on the handler's slot reach the step under
-    /// way, each as terminal (name resolution, connect, handshake, write, read); the exchange
+    /// way, each as terminal (name resolution, connect, handshake, write, read), or, when it
+    /// comes between two steps, end the exchange before the next one starts; the exchange
     /// then completes with `asio::error::operation_aborted`
     /// (`maybe_sent` set once the request may have left) and its connection is closed, not
     /// reused. The client keeps a create's exchange to terminal cancellation.

@@ -11,6 +11,7 @@
 #include <akool/detail/proxy.hpp>
 #include <akool/detail/string_room.hpp>
 #include <akool/detail/url.hpp>
+#include <akool/detail/was_cancelled.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -272,7 +273,7 @@ private:
                                         "cannot resolve " + st.hop_host + ": " + st.resolve_ec.message(), false);
                         ec = {};  // the wake-up's operation_aborted
                         // A cancellation that came as the lookup ended.
-                        if (self.get_cancellation_state().cancelled() != net::cancellation_type::none)
+                        if (was_cancelled(self))
                             return fail(self, net::error::operation_aborted,
                                         "cancelled while resolving " + st.hop_host, false);
                         st.resolved = interleave_families(st.resolved);
@@ -288,8 +289,7 @@ private:
                     for (;;) {
                         {
                             std::string detail;
-                            const connect_step next = connect_next(
-                                self.get_cancellation_state().cancelled() != net::cancellation_type::none, ec, detail);
+                            const connect_step next = connect_next(was_cancelled(self), ec, detail);
                             if (next == connect_step::failed) return fail(self, ec, std::move(detail), false);
                             if (next == connect_step::connected) {
                                 ec = {};  // the wake-up's operation_aborted
@@ -307,6 +307,9 @@ private:
                         st.conn->lowest().non_blocking(true, ignored);
                     }
                     st.transport->opened++;
+                    if (was_cancelled(self))  // as the connect ended
+                        return fail(self, net::error::operation_aborted,
+                                    "cancelled as the connection to " + st.hop_host + " was made", false);
                     if (st.proxy && st.conn->secure) {
                         // The tunnel: CONNECT host:port, then TLS with the origin through it.
                         // Written and read with the exchange's own operations and parser type
@@ -332,6 +335,9 @@ private:
                         }
                     }
                     if (st.conn->secure) {
+                        if (was_cancelled(self))  // as the tunnel was made
+                            return fail(self, net::error::operation_aborted,
+                                        "cancelled before the TLS handshake with " + url_authority(st.url), false);
                         arm(clamp(opts.handshake_timeout));
                         BOOST_ASIO_CORO_YIELD st.conn->secure->async_handshake(net::ssl::stream_base::client,
                                                                                std::move(self));
@@ -346,6 +352,9 @@ private:
                     }
                 }
 
+                if (was_cancelled(self))  // as the TLS handshake or the connect ended
+                    return fail(self, net::error::operation_aborted,
+                                "cancelled before the request was sent to " + url_authority(st.url), false);
                 // One deadline for writing the request and reading the whole reply: the
                 // operation's timer (armed after write_now, which does not wait), or a
                 // blocking send's lane's.
@@ -369,7 +378,6 @@ private:
                         else
                             net::async_write(*st.conn->plain, rest, std::move(self));
                     }
-                    note_cancel(self, ec);
                 }
                 st.interim_replies = 0;
                 while (!ec) {
@@ -385,17 +393,20 @@ private:
                     do {
                         make_room();
                         if (!parse_buffered(ec)) {
-                            BOOST_ASIO_CORO_YIELD {
-                                if (st.conn->secure)
-                                    http::async_read_some(*st.conn->secure, st.conn->buffer, *st.parser,
-                                                          std::move(self));
-                                else
-                                    http::async_read_some(*st.conn->plain, st.conn->buffer, *st.parser,
-                                                          std::move(self));
+                            if (was_cancelled(self)) {  // between two reads: a body's bytes kept coming
+                                ec = net::error::operation_aborted;
+                            } else {
+                                BOOST_ASIO_CORO_YIELD {
+                                    if (st.conn->secure)
+                                        http::async_read_some(*st.conn->secure, st.conn->buffer, *st.parser,
+                                                              std::move(self));
+                                    else
+                                        http::async_read_some(*st.conn->plain, st.conn->buffer, *st.parser,
+                                                              std::move(self));
+                                }
                             }
                         }
                         if (ec == http::error::need_buffer) ec = {};
-                        note_cancel(self, ec);
                         if (!ec && !st.header_checked && st.parser->is_header_done()) {
                             st.header_checked = true;
                             if (!only_chunked_coding(st.parser->get()))
@@ -468,16 +479,6 @@ private:
         if (ec != http::error::need_more) return true;
         ec = {};
         return false;
-    }
-
-    // A cancellation that came after the read or write it meant to end had completed (its
-    // bytes were already there): the step ends as if the cancel had reached it, else an
-    // exchange whose data keeps arriving at once (a download on a fast link) never sees it.
-    template <class Self>
-    static void note_cancel(Self& self, error_code& ec) noexcept
-    {
-        if (!ec && self.get_cancellation_state().cancelled() != net::cancellation_type::none)
-            ec = net::error::operation_aborted;
     }
 
     // The largest reply body: the request's limit, else the transport's.

@@ -14,6 +14,7 @@
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
 #include <akool/detail/warnings.hpp>
+#include <akool/detail/was_cancelled.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
 #include <akool/detail/sansio/download.hpp>
@@ -81,12 +82,6 @@ struct client_state {
         return {[](void* self) { return static_cast<client_state*>(self)->random_unit(); }, this};
     }
 };
-
-template <class Self>
-bool was_cancelled(Self& self) noexcept
-{
-    return self.get_cancellation_state().cancelled() != net::cancellation_type::none;
-}
 
 // ---- one exchange: the async driver of sansio::exchange_algo ---------------------------
 
