@@ -501,13 +501,13 @@ private:
         if (b.size != 0 && b.data) return;  // room left from the last read
         if (!st.parser->is_header_done()) return;
         std::size_t room = st.req->body_sink ? sink_room : std::max<std::size_t>(16 * 1024, st.body_used);
-        if (auto left = st.parser->content_length_remaining())
-            room = static_cast<std::size_t>(std::min<std::uint64_t>(room, *left));
+        const auto left = st.parser->content_length_remaining();
+        if (left) room = static_cast<std::size_t>(std::min<std::uint64_t>(room, *left));
         if (!st.req->body_sink) {
-            std::size_t most = body_limit();  // the longest the body can be
-            if (auto left = st.parser->content_length_remaining())
-                most = static_cast<std::size_t>(std::min<std::uint64_t>(most, st.body_used + *left));
-            most = std::max(most, st.body_used + 1);
+            // The longest the body can be: its Content-Length (the parser refused one past the
+            // limit with the header), else the limit; at the limit, one byte to see the end.
+            const std::size_t most = left ? st.body_used + static_cast<std::size_t>(*left)
+                                          : std::max(body_limit(), st.body_used + 1);
             room = std::min(room, most - st.body_used);
             grow_within(st.body, st.body_used + room, most);
         }

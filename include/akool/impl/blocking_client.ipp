@@ -156,11 +156,12 @@ struct blocking_client::impl {
         cancel_locked();
     }
 
-    void stop(bool stop) noexcept
+    // stop() (true) or restart() (false).
+    void set_stopped(bool value) noexcept
     {
         std::lock_guard<std::mutex> lock(mtx);
-        stopped = stop;
-        if (stop) cancel_locked();
+        stopped = value;
+        if (value) cancel_locked();
     }
 
     // Cancels the running call, if any; `mtx` is held.
@@ -207,12 +208,12 @@ AKOOL_DECL void blocking_client::cancel() noexcept
 
 AKOOL_DECL void blocking_client::stop() noexcept
 {
-    if (impl_) impl_->stop(true);
+    if (impl_) impl_->set_stopped(true);
 }
 
 AKOOL_DECL void blocking_client::restart() noexcept
 {
-    if (impl_) impl_->stop(false);
+    if (impl_) impl_->set_stopped(false);
 }
 
 AKOOL_DECL bool blocking_client::stopped() const noexcept
@@ -225,7 +226,8 @@ AKOOL_DECL bool blocking_client::stopped() const noexcept
 AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req, error_code& ec,
                                                            diagnostics& diag)
 {
-    return impl_->run<std::vector<image_task>>([&](auto h) { impl_->c.async_create(req, diag, std::move(h)); }, ec, diag);
+    return impl_->run<std::vector<image_task>>([&](auto h) { impl_->c.async_create(req, diag, std::move(h)); }, ec,
+                                               diag);
 }
 
 AKOOL_DECL std::vector<image_task> blocking_client::create(const image_request& req, error_code& ec)
