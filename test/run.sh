@@ -51,11 +51,15 @@
 #                               finding fails its test
 #      mingw-syntax             every public header through MinGW-w64 g++ (Windows), syntax
 #                               only, C++17 and C++20 (test/mingw)
+#      i386-unit                the unit tests built with g++ -m32 (32-bit pointers and
+#                               size_t, as on 32-bit ARM) under -Wconversion -Werror, and run
+#                               (test/i386: all but webhook.cpp and workflow.cpp, which need
+#                               OpenSSL's i386 headers)
 #    Together: g++ and clang++ each in C++17 and C++20 (clang++ C++20 under ASan and under TSan,
 #    clang++ C++17 through Meson under UBSan, g++ C++17 plain; g++ C++20 syntax only),
 #    header-only and compiled mode (the TSan configuration; standalone.compiled_mode in
-#    cmake-gcc-cxx17 and meson-clang-cxx17-ubsan), the fuzz targets and the Windows compile
-#    check.
+#    cmake-gcc-cxx17 and meson-clang-cxx17-ubsan), the fuzz targets, the Windows compile
+#    check and a 32-bit target.
 #    cmake-clang-cxx17, cmake-clang-cxx20 (no sanitizer), cmake-gcc-cxx20, cmake-gcc-cxx20-asan,
 #    meson-gcc-cxx17, ... exist as knobs.
 # 3. Prints one line per configuration, and as its last line `N passed, M failed` (test
@@ -75,11 +79,11 @@ jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 # .cli.slow, beast_transport, cli_batch: 28-41 s each) mostly wait on retry backoffs, timeouts
 # and the emulator's generation times, not on the CPU.
 test_jobs="${AKOOL_TEST_JOBS:-$((jobs * 2))}"
-configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-clang-cxx20-asan cmake-clang-cxx20-tsan-compiled meson-clang-cxx17-ubsan fuzz-clang mingw-syntax}"
+configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-clang-cxx20-asan cmake-clang-cxx20-tsan-compiled meson-clang-cxx17-ubsan fuzz-clang mingw-syntax i386-unit}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev libcurl4-openssl-dev
-          libclang-rt-14-dev libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix)
+          libclang-rt-14-dev libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix g++-multilib)
 
 install_packages() {
   [ "${AKOOL_NO_INSTALL:-0}" = 1 ] && return 0
@@ -155,6 +159,14 @@ run_mingw() {  # name: one syntax-only compile per public header and standard (t
     (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 600)
 }
 
+run_i386() {  # name: the unit tests built with g++ -m32 and run (test/i386)
+  local dir="$ci_dir/$1"
+  rm -rf "$dir"
+  cmake -S "$root/test/i386" -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=g++ &&
+    cmake --build "$dir" -j "$jobs" &&
+    (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 600)
+}
+
 run_config() {
   local name=$1 log="$ci_dir/$1.log" start=$SECONDS rc counts cxx
     echo "run.sh: $name (log: $log)"
@@ -183,6 +195,7 @@ run_config() {
     meson-clang-cxx20)     run_meson "$name" clang++ c++20 ;;
     fuzz-clang)            run_fuzz "$name" ;;
     mingw-syntax)          run_mingw "$name" ;;
+    i386-unit)             run_i386 "$name" ;;
     *) echo "run.sh: unknown configuration $name" ; return 1 ;;
   esac > "$log" 2>&1
   rc=$?
