@@ -34,12 +34,14 @@
 #include <fstream>
 #include <functional>
 #include <list>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -965,6 +967,138 @@ BOOST_DATA_TEST_CASE(cancellation_between_reads_ends_the_exchange,
     BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(2)), "at once, not at the timeout");
     BOOST_TEST(ss.sunk < size / 4, "the body stopped soon after the cancel: " << ss.sunk << " bytes taken");
     BOOST_TEST(t.idle_connections() == 0u, "a cancelled connection is not reused");
+}
+
+// A server on the test's own io_context that accepts one connection (and over TLS completes the
+// handshake) and then neither reads nor answers: what the client writes stays in the socket,
+// where `unread()` sees it. Every step of both sides is then a handler of one io_context.
+class silent_server {
+public:
+    silent_server(asio::io_context& ioc, bool tls) : acceptor_(ioc, {asio::ip::make_address("127.0.0.1"), 0})
+    {
+        if (tls) {
+            ssl_.emplace(asio::ssl::context::tls_server);
+            ssl_->use_certificate_chain_file(pki().server_cert);
+            ssl_->use_private_key_file(pki().server_key, asio::ssl::context::pem);
+        }
+        acceptor_.async_accept([this](akool::error_code ec, asio::ip::tcp::socket s) {
+            if (ec) return;
+            if (!ssl_) {
+                plain_.emplace(std::move(s));
+                return;
+            }
+            tls_.emplace(std::move(s), *ssl_);
+            tls_->async_handshake(asio::ssl::stream_base::server, [this](akool::error_code e) { handshake_done_ = !e; });
+        });
+    }
+    std::string base_url() const
+    {
+        return std::string(ssl_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+    }
+    // Bytes the client wrote that are still in the server's socket (plain: all it wrote).
+    std::size_t unread()
+    {
+        const int fd = plain_ ? plain_->native_handle() : tls_ ? tls_->next_layer().native_handle() : -1;
+        if (fd < 0) return 0;
+        char buf[4096];
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+        return n > 0 ? static_cast<std::size_t>(n) : 0;
+    }
+    // TLS: the application data the client sent after the handshake, read until it closes.
+    std::size_t tls_data_received(asio::io_context& ioc)
+    {
+        if (!tls_ || !handshake_done_) return 0;
+        std::size_t total = 0;
+        bool done = false;
+        std::function<void()> read_more;
+        char buf[4096];
+        read_more = [&] {
+            tls_->async_read_some(asio::buffer(buf), [&](akool::error_code ec, std::size_t n) {
+                total += n;
+                if (ec) done = true;
+                else read_more();
+            });
+        };
+        read_more();
+        ioc.restart();
+        ioc.run_for(std::chrono::seconds(2));
+        BOOST_TEST(done, "the client closed its connection");
+        return total;
+    }
+
+private:
+    asio::ip::tcp::acceptor acceptor_;
+    std::optional<asio::ssl::context> ssl_;
+    std::optional<asio::ip::tcp::socket> plain_;
+    std::optional<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
+    bool handshake_done_ = false;
+};
+
+// A cancellation after any step of an exchange ends it at once, and tells truly whether the
+// request may have left: for k = 0, 1, 2, ... a new exchange (a POST, not replay-safe, as a
+// create) and its server run k handlers of their one io_context, then the cancel comes. It lands
+// on the I/O under way, or between two steps whose next completion is already queued and finds
+// nothing to end (as the connect ends), where only the transport's own check before each step
+// catches it. Over http, what the server's socket holds at that moment says whether the request
+// was written: it must be reported sent exactly then, and never be written after the cancel. Over
+// TLS (the bytes there may be the handshake's), an exchange reported unsent must have sent no
+// application data. The server never answers: no exchange ends by itself.
+BOOST_DATA_TEST_CASE(a_cancellation_after_any_step_ends_the_exchange_and_tells_whether_it_was_sent,
+                     data::make({false, true}), tls)
+{
+    const asio::cancellation_type types[] = {asio::cancellation_type::terminal, asio::cancellation_type::partial,
+                                             asio::cancellation_type::total};
+    std::size_t steps = std::size_t(-1);  // the handlers of a whole exchange: set by the first round
+    int unsent = 0, sent_ones = 0;
+    for (std::size_t k = 0; k <= steps; ++k) {
+        asio::io_context ioc;
+        silent_server srv(ioc, tls);
+        auto topts = transport_options(tls);
+        topts.request_timeout = std::chrono::seconds(3);
+        akool::beast_transport t(ioc.get_executor(), topts);
+        asio::cancellation_signal sig;
+        sent out;
+        akool::http_request req;
+        req.method = akool::http_method::post;
+        req.url = srv.base_url() + "/api/open/v4/content/image/createBySourcePrompt";
+        req.body = single_reply;
+        req.replay_safe = false;
+        t.async_send(std::move(req), asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code e, akool::http_response r) {
+                         out.ec = e;
+                         out.res = std::move(r);
+                         out.done = true;
+                     }));
+        // The first round runs until nothing more happens (the reply is awaited): its count of
+        // handlers bounds the later rounds.
+        std::size_t ran = 0;
+        while ((steps == std::size_t(-1) || ran < k) && !out.done && ioc.run_one_for(std::chrono::milliseconds(300)) != 0)
+            ++ran;
+        if (steps == std::size_t(-1)) steps = ran;
+        BOOST_REQUIRE_MESSAGE(!out.done, "the exchange ended before the cancel, after " << ran << " handlers: "
+                                              << out.ec.message() << ": " << out.res.failure_detail);
+        const bool written = srv.unread() > 0;
+        const auto type = types[k % 3];
+        const auto start = std::chrono::steady_clock::now();
+        sig.emit(type);
+        ioc.run_for(std::chrono::seconds(5));
+        BOOST_TEST_CONTEXT("tls " << tls << ", cancelled (" << type << ") after " << ran << " of " << steps
+                                  << " handlers, " << (written ? "bytes" : "no bytes") << " at the server")
+        {
+            BOOST_REQUIRE(out.done);
+            BOOST_TEST(out.ec == asio::error::operation_aborted, out.ec.message() << ": " << out.res.failure_detail);
+            BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(1)), "at once, not at the timeout");
+            if (!tls) {
+                BOOST_TEST(out.res.maybe_sent == written, "reported sent exactly when the request was written");
+                if (!written) BOOST_TEST(srv.unread() == 0u, "nothing written after the cancel");
+            } else if (!out.res.maybe_sent) {
+                BOOST_TEST(srv.tls_data_received(ioc) == 0u, "reported unsent, yet the server got application data");
+            }
+        }
+        (out.res.maybe_sent ? sent_ones : unsent)++;
+    }
+    BOOST_TEST_MESSAGE("tls " << tls << ": " << steps + 1 << " rounds, " << unsent << " unsent, " << sent_ones << " sent");
+    BOOST_TEST(unsent > 0);
+    BOOST_TEST(sent_ones > 0);
 }
 
 // Bytes a server sends after a reply's body (a stray CRLF, a whole unasked reply) are nothing the
