@@ -1034,71 +1034,145 @@ private:
     bool handshake_done_ = false;
 };
 
-// A cancellation after any step of an exchange ends it at once, and tells truly whether the
-// request may have left: for k = 0, 1, 2, ... a new exchange (a POST, not replay-safe, as a
-// create) and its server run k handlers of their one io_context, then the cancel comes. It lands
-// on the I/O under way, or between two steps whose next completion is already queued and finds
-// nothing to end (as the connect ends), where only the transport's own check before each step
-// catches it. Over http, what the server's socket holds at that moment says whether the request
-// was written: it must be reported sent exactly then, and never be written after the cancel. Over
-// TLS (the bytes there may be the handshake's), an exchange reported unsent must have sent no
-// application data. The server never answers: no exchange ends by itself.
-BOOST_DATA_TEST_CASE(a_cancellation_after_any_step_ends_the_exchange_and_tells_whether_it_was_sent,
-                     data::make({false, true}), tls)
+// One round of cancel_after_each_step: the cancel came after `ran` of the `steps` handlers of a
+// whole run, with the request's bytes at the server then (`written`, exact over http) or not.
+struct cancel_round {
+    std::size_t ran, steps;
+    asio::cancellation_type type;
+    bool written;
+};
+inline std::ostream& operator<<(std::ostream& os, const cancel_round& r)
 {
-    const asio::cancellation_type types[] = {asio::cancellation_type::terminal, asio::cancellation_type::partial,
-                                             asio::cancellation_type::total};
-    std::size_t steps = std::size_t(-1);  // the handlers of a whole exchange: set by the first round
-    int unsent = 0, sent_ones = 0;
+    return os << "cancelled (" << r.type << ") after " << r.ran << " of " << r.steps << " handlers, "
+              << (r.written ? "bytes" : "no bytes") << " at the server";
+}
+
+// For k = 0, 1, 2, ...: `start(ioc, srv, slot, done)` begins an operation on a new io_context
+// and silent_server, bound to `slot`, whose handler sets `done`; they run k handlers, then the
+// cancel of type `type_of(k)` comes, and `check(round, srv, ioc)` judges the outcome. The cancel
+// lands on the I/O under way, or between two steps whose next completion is already queued and
+// finds nothing to end (as a connect ends), where only the transport's check before each step
+// catches it. The first round runs until nothing more happens (the reply is awaited): its count
+// of handlers bounds the later rounds. Returns the rounds' count of `written`.
+template <class Start, class TypeOf, class Check>
+std::pair<int, int> cancel_after_each_step(bool tls, Start start, TypeOf type_of, Check check)
+{
+    std::size_t steps = std::size_t(-1);
+    int written_ones = 0, unwritten = 0;
     for (std::size_t k = 0; k <= steps; ++k) {
         asio::io_context ioc;
         silent_server srv(ioc, tls);
-        auto topts = transport_options(tls);
-        topts.request_timeout = std::chrono::seconds(3);
-        akool::beast_transport t(ioc.get_executor(), topts);
         asio::cancellation_signal sig;
-        sent out;
-        akool::http_request req;
-        req.method = akool::http_method::post;
-        req.url = srv.base_url() + "/api/open/v4/content/image/createBySourcePrompt";
-        req.body = single_reply;
-        req.replay_safe = false;
-        t.async_send(std::move(req), asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code e, akool::http_response r) {
-                         out.ec = e;
-                         out.res = std::move(r);
-                         out.done = true;
-                     }));
-        // The first round runs until nothing more happens (the reply is awaited): its count of
-        // handlers bounds the later rounds.
+        bool done = false;
+        const auto keep = start(ioc, srv, sig.slot(), done);
         std::size_t ran = 0;
-        while ((steps == std::size_t(-1) || ran < k) && !out.done && ioc.run_one_for(std::chrono::milliseconds(300)) != 0)
+        while ((steps == std::size_t(-1) || ran < k) && !done && ioc.run_one_for(std::chrono::milliseconds(300)) != 0)
             ++ran;
         if (steps == std::size_t(-1)) steps = ran;
-        BOOST_REQUIRE_MESSAGE(!out.done, "the exchange ended before the cancel, after " << ran << " handlers: "
-                                              << out.ec.message() << ": " << out.res.failure_detail);
-        const bool written = srv.unread() > 0;
-        const auto type = types[k % 3];
-        const auto start = std::chrono::steady_clock::now();
-        sig.emit(type);
+        BOOST_REQUIRE_MESSAGE(!done, "the operation ended before the cancel, after " << ran << " handlers");
+        const cancel_round round{ran, steps, type_of(k), srv.unread() > 0};
+        const auto at = std::chrono::steady_clock::now();
+        sig.emit(round.type);
         ioc.run_for(std::chrono::seconds(5));
-        BOOST_TEST_CONTEXT("tls " << tls << ", cancelled (" << type << ") after " << ran << " of " << steps
-                                  << " handlers, " << (written ? "bytes" : "no bytes") << " at the server")
+        BOOST_TEST_CONTEXT("tls " << tls << ", " << round)
         {
-            BOOST_REQUIRE(out.done);
+            BOOST_REQUIRE(done);
+            BOOST_TEST((std::chrono::steady_clock::now() - at < std::chrono::seconds(1)), "at once, not at the timeout");
+            check(round, srv, ioc);
+        }
+        (round.written ? written_ones : unwritten)++;
+    }
+    BOOST_TEST_MESSAGE("tls " << tls << ": " << steps + 1 << " rounds, the cancel found no bytes at the server in "
+                              << unwritten << ", bytes in " << written_ones);
+    return {unwritten, written_ones};
+}
+
+// The transport: a POST (not replay-safe, as a create) cancelled after each step ends at once;
+// over http it is reported sent (maybe_sent) exactly when its bytes were at the server as the
+// cancel came, and is never written after it; over TLS (the bytes there may be the handshake's),
+// an exchange reported unsent sent no application data.
+BOOST_DATA_TEST_CASE(a_cancellation_after_any_step_ends_the_exchange_and_tells_whether_it_was_sent,
+                     data::make({false, true}), tls)
+{
+    sent out;
+    const auto counts = cancel_after_each_step(
+        tls,
+        [&](asio::io_context& ioc, silent_server& srv, asio::cancellation_slot slot, bool& done) {
+            auto topts = transport_options(tls);
+            topts.request_timeout = std::chrono::seconds(3);
+            auto t = std::make_shared<akool::beast_transport>(ioc.get_executor(), topts);
+            akool::http_request req;
+            req.method = akool::http_method::post;
+            req.url = srv.base_url() + "/api/open/v4/content/image/createBySourcePrompt";
+            req.body = single_reply;
+            req.replay_safe = false;
+            out = sent{};
+            t->async_send(std::move(req), asio::bind_cancellation_slot(slot, [&](akool::error_code e, akool::http_response r) {
+                              out.ec = e;
+                              out.res = std::move(r);
+                              done = true;
+                          }));
+            return t;
+        },
+        [](std::size_t k) {
+            const asio::cancellation_type types[] = {asio::cancellation_type::terminal,
+                                                     asio::cancellation_type::partial, asio::cancellation_type::total};
+            return types[k % 3];
+        },
+        [&](const cancel_round& round, silent_server& srv, asio::io_context& ioc) {
             BOOST_TEST(out.ec == asio::error::operation_aborted, out.ec.message() << ": " << out.res.failure_detail);
-            BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(1)), "at once, not at the timeout");
             if (!tls) {
-                BOOST_TEST(out.res.maybe_sent == written, "reported sent exactly when the request was written");
-                if (!written) BOOST_TEST(srv.unread() == 0u, "nothing written after the cancel");
+                BOOST_TEST(out.res.maybe_sent == round.written, "reported sent exactly when the request was written");
+                if (!round.written) BOOST_TEST(srv.unread() == 0u, "nothing written after the cancel");
             } else if (!out.res.maybe_sent) {
                 BOOST_TEST(srv.tls_data_received(ioc) == 0u, "reported unsent, yet the server got application data");
             }
-        }
-        (out.res.maybe_sent ? sent_ones : unsent)++;
-    }
-    BOOST_TEST_MESSAGE("tls " << tls << ": " << steps + 1 << " rounds, " << unsent << " unsent, " << sent_ones << " sent");
-    BOOST_TEST(unsent > 0);
-    BOOST_TEST(sent_ones > 0);
+        });
+    BOOST_TEST(counts.first > 0);
+    BOOST_TEST(counts.second > 0);
+}
+
+// The client's create, terminal cancellation after each step: nothing written, operation_aborted;
+// once written, outcome_unknown (it may have been processed and charged), never a resend. Over
+// TLS, an operation_aborted create sent no application data.
+BOOST_DATA_TEST_CASE(a_create_cancelled_after_any_step_is_aborted_before_its_write_and_unknown_after,
+                     data::make({false, true}), tls)
+{
+    akool::error_code got;
+    akool::diagnostics diag;
+    const auto counts = cancel_after_each_step(
+        tls,
+        [&](asio::io_context& ioc, silent_server& srv, asio::cancellation_slot slot, bool& done) {
+            akool::client_options o;
+            o.base_url = srv.base_url();
+            o.api_key = "test-key";
+            auto topts = transport_options(tls);
+            topts.request_timeout = std::chrono::seconds(3);
+            auto c = std::make_shared<akool::client>(ioc.get_executor(), o, topts);
+            got = {};
+            diag = {};
+            c->async_create(text_request(), diag, asio::bind_cancellation_slot(slot, [&](akool::error_code e, std::vector<akool::image_task>) {
+                                got = e;
+                                done = true;
+                            }));
+            return c;
+        },
+        [](std::size_t) { return asio::cancellation_type::terminal; },
+        [&](const cancel_round& round, silent_server& srv, asio::io_context& ioc) {
+            if (!tls) {
+                BOOST_TEST(got == (round.written ? akool::error_code(akool::error::outcome_unknown)
+                                                 : akool::error_code(asio::error::operation_aborted)),
+                           got.message() << ": " << diag.summary());
+                if (!round.written) BOOST_TEST(srv.unread() == 0u, "nothing written after the cancel");
+            } else {
+                BOOST_TEST((got == akool::error::outcome_unknown || got == asio::error::operation_aborted),
+                           got.message() << ": " << diag.summary());
+                if (got == asio::error::operation_aborted)
+                    BOOST_TEST(srv.tls_data_received(ioc) == 0u, "aborted, yet the server got application data");
+            }
+        });
+    BOOST_TEST(counts.first > 0);
+    BOOST_TEST(counts.second > 0);
 }
 
 // Bytes a server sends after a reply's body (a stray CRLF, a whole unasked reply) are nothing the
