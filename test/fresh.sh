@@ -134,7 +134,7 @@ echo "fresh: missing Boost.Test message: $boost_test"
 
 # 2c. The README's test command, one configuration.
 echo "fresh: AKOOL_CI_CONFIGS=$config bash test/run.sh (log: $work/tests.log)"
-in_root "AKOOL_CI_CONFIGS=$config bash test/run.sh" > "$work/tests.log" 2>&1 || true
+in_root "AKOOL_CI_CONFIGS='$config' bash test/run.sh" > "$work/tests.log" 2>&1 || true
 counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/tests.log" | tail -n 1)
 [ -n "$counts" ] || { tail -n 30 "$work/tests.log" | sed 's/^/  | /' >&2; counts="0 passed, 1 failed"; }
 if [ "$boost_test" != OK ]; then   # counted as one more failure

@@ -51,10 +51,11 @@
 #                               finding fails its test
 #      mingw-syntax             every public header through MinGW-w64 g++ (Windows), syntax
 #                               only, C++17 and C++20 (test/mingw)
-#      i386-unit                the unit tests built with g++ -m32 (32-bit pointers and
-#                               size_t, as on 32-bit ARM) under -Wconversion -Werror, and run
-#                               (test/i386: all but webhook.cpp and workflow.cpp, which need
-#                               OpenSSL's i386 headers)
+#      i386-unit                g++ -m32 (32-bit pointers and size_t, as on 32-bit ARM) under
+#                               -Wconversion -Werror: the unit tests built and run (all but
+#                               webhook.cpp and workflow.cpp, which need OpenSSL's i386
+#                               headers), and four programs that instantiate the transport,
+#                               the client and the CLI, syntax only (test/i386); amd64 hosts
 #    Together: g++ and clang++ each in C++17 and C++20 (clang++ C++20 under ASan and under TSan,
 #    clang++ C++17 through Meson under UBSan, g++ C++17 plain; g++ C++20 syntax only),
 #    header-only and compiled mode (the TSan configuration; standalone.compiled_mode in
@@ -79,11 +80,16 @@ jobs="${AKOOL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 # .cli.slow, beast_transport, cli_batch: 28-41 s each) mostly wait on retry backoffs, timeouts
 # and the emulator's generation times, not on the CPU.
 test_jobs="${AKOOL_TEST_JOBS:-$((jobs * 2))}"
-configs="${AKOOL_CI_CONFIGS:-cmake-gcc-cxx17 cmake-clang-cxx20-asan cmake-clang-cxx20-tsan-compiled meson-clang-cxx17-ubsan fuzz-clang mingw-syntax i386-unit}"
+# i386-unit and its g++-multilib on amd64 hosts only (Debian has no multilib for arm64).
+amd64=0; [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && amd64=1
+default_configs="cmake-gcc-cxx17 cmake-clang-cxx20-asan cmake-clang-cxx20-tsan-compiled meson-clang-cxx17-ubsan fuzz-clang mingw-syntax"
+((amd64)) && default_configs+=" i386-unit"
+configs="${AKOOL_CI_CONFIGS:-$default_configs}"
 
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev libcurl4-openssl-dev
-          libclang-rt-14-dev libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix g++-multilib)
+          libclang-rt-14-dev libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix)
+((amd64)) && packages+=(g++-multilib)
 
 install_packages() {
   [ "${AKOOL_NO_INSTALL:-0}" = 1 ] && return 0

@@ -218,10 +218,10 @@ inline std::string make_picture_png(std::uint64_t seed, std::uint32_t width, std
     const auto& c0 = plan.c0;
     const auto& c1 = plan.c1;
     const std::uint64_t span = std::uint64_t(width) + height;
-    std::vector<unsigned char> gradient(static_cast<std::size_t>(span * 3));  // the colour at x + y = t
+    std::vector<unsigned char> gradient(span * 3);  // the colour at x + y = t
     for (std::uint64_t t = 0; t + 1 < span; ++t)
         for (std::size_t i = 0; i < 3; ++i)
-            gradient[static_cast<std::size_t>(t * 3 + i)] = static_cast<unsigned char>((c0[i] * (span - t) + c1[i] * t) / span);
+            gradient[t * 3 + i] = static_cast<unsigned char>((c0[i] * (span - t) + c1[i] * t) / span);
     for (std::uint32_t y = 0; y < height; ++y) {
         unsigned char* row = &raw[std::size_t(y) * stride + 1];
         std::copy_n(&gradient[std::size_t(y) * 3], std::size_t(width) * 3, row);
