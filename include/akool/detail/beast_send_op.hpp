@@ -307,10 +307,12 @@ private:
                         st.conn->lowest().non_blocking(true, ignored);
                     }
                     st.transport->opened++;
-                    if (was_cancelled(self))  // as the connect ended
-                        return fail(self, net::error::operation_aborted,
-                                    "cancelled as the connection to " + st.hop_host + " was made", false);
+                    // A cancellation that came as the connect ended is caught before the next
+                    // step: the tunnel, the TLS handshake or the request's write (one check each).
                     if (st.proxy && st.conn->secure) {
+                        if (was_cancelled(self))
+                            return fail(self, net::error::operation_aborted,
+                                        "cancelled before the tunnel through " + st.hop_host, false);
                         // The tunnel: CONNECT host:port, then TLS with the origin through it.
                         // Written and read with the exchange's own operations and parser type
                         // (http::async_write and http::async_read of Beast's default messages
@@ -335,7 +337,7 @@ private:
                         }
                     }
                     if (st.conn->secure) {
-                        if (was_cancelled(self))  // as the tunnel was made
+                        if (was_cancelled(self))  // as the connect or the tunnel ended
                             return fail(self, net::error::operation_aborted,
                                         "cancelled before the TLS handshake with " + url_authority(st.url), false);
                         arm(clamp(opts.handshake_timeout));
