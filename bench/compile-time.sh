@@ -13,6 +13,8 @@
 #                      Boost.JSON decoders (printed, not in the summary)
 #   decode_replies     decode_replies.cpp: decodes a create and a get-result reply
 #                      (<akool/json.hpp>), header-only mode (printed, not in the summary)
+#   holds_client       holds_client.cpp: <akool/akool.hpp> and an akool::client constructed,
+#                      no operation started, header-only mode (printed, not in the summary)
 #   header_only_client readme_tour.cpp: README.md's library tour as written
 #                      (<akool/akool.hpp>, one generate), header-only mode      -> header_only_client_s, _mb
 #   beast_loop         beast_sync.cpp, copied unchanged from the peers harness
@@ -63,6 +65,7 @@ tus=(
   "facade_floor $dir/facade_floor.cpp"
   "compiled_client $dir/compiled_client.cpp -I$root/include -DAKOOL_SEPARATE_COMPILATION -std=c++20"
   "asio_floor $dir/asio_floor.cpp -std=c++20"
+  "holds_client $dir/holds_client.cpp -I$root/include"
   "header_only_client $dir/readme_tour.cpp -I$root/include"
   "beast_loop $dir/beast_sync.cpp"
 )

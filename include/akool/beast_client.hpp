@@ -362,50 +362,75 @@ public:
                                      std::move(opts), static_cast<diagnostics*>(nullptr));
     }
 
+    // The synchronous forms are templates of one parameter, always void, as the launch_
+    // bodies are (below): header-only, a TU compiles one, and the blocking client under it,
+    // only when it calls it; in compiled mode src.hpp instantiates each once.
+
     /// `basic_client::create`: blocks on the calling thread; never runs the executor.
+    template <class Deferred = void>
     std::vector<image_task> create(const image_request& req, error_code& ec, diagnostics& diag);
     /// `create`, without diagnostics.
+    template <class Deferred = void>
     std::vector<image_task> create(const image_request& req, error_code& ec);
     /// `create`; throws `error_with_diagnostics` on failure.
+    template <class Deferred = void>
     std::vector<image_task> create(const image_request& req);
     /// `basic_client::get_result`.
+    template <class Deferred = void>
     image_result get_result(std::string_view task_id, error_code& ec, diagnostics& diag);
     /// `get_result`, without diagnostics.
+    template <class Deferred = void>
     image_result get_result(std::string_view task_id, error_code& ec);
     /// `get_result`; throws on failure.
+    template <class Deferred = void>
     image_result get_result(std::string_view task_id);
     /// `basic_client::get_token`.
+    template <class Deferred = void>
     std::string get_token(const client_credentials& creds, error_code& ec, diagnostics& diag);
     /// `get_token`, without diagnostics.
+    template <class Deferred = void>
     std::string get_token(const client_credentials& creds, error_code& ec);
     /// `get_token`; throws on failure.
+    template <class Deferred = void>
     std::string get_token(const client_credentials& creds);
     /// `basic_client::wait`.
+    template <class Deferred = void>
     image_result wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag);
     /// `wait`, without diagnostics.
+    template <class Deferred = void>
     image_result wait(std::string task_id, wait_options opts, error_code& ec);
     /// `wait`; throws on failure.
+    template <class Deferred = void>
     image_result wait(std::string task_id, wait_options opts = {});
     /// `basic_client::generate`.
+    template <class Deferred = void>
     std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec,
                                           diagnostics& diag);
     /// `generate`, without diagnostics.
+    template <class Deferred = void>
     std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec);
     /// `generate`; throws on failure (the images that finished are not returned then: see
     /// `basic_client::generate`).
+    template <class Deferred = void>
     std::vector<generated_image> generate(const image_request& req, generate_options opts = {});
     /// `basic_client::download`.
+    template <class Deferred = void>
     std::string download(std::string url, download_options opts, error_code& ec, diagnostics& diag);
     /// `download`, without diagnostics.
+    template <class Deferred = void>
     std::string download(std::string url, download_options opts, error_code& ec);
     /// `download`; throws on failure.
+    template <class Deferred = void>
     std::string download(std::string url, download_options opts = {});
     /// `basic_client::download_to_file`.
+    template <class Deferred = void>
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec,
                                    diagnostics& diag);
     /// `download_to_file`, without diagnostics.
+    template <class Deferred = void>
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts, error_code& ec);
     /// `download_to_file`; throws on failure.
+    template <class Deferred = void>
     std::uint64_t download_to_file(std::string url, std::string path, download_options opts = {});
 
 private:

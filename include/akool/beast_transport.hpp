@@ -66,6 +66,21 @@
 
 namespace akool {
 
+namespace detail {
+// async_send's initiation: the exchange, its handler erased (one operation type per executor).
+template <class Executor>
+struct beast_send_initiation {
+    template <class Handler>
+    void operator()(Handler handler, const std::shared_ptr<beast_transport_state<Executor>>& st,
+                    http_request&& r) const
+    {
+        erased_send_handler h(std::move(handler), st->ex);
+        boost::asio::async_compose<erased_send_handler, void(error_code, http_response)>(
+            beast_send_op<Executor, Executor>(st, st->pool, st->ex, std::move(r)), h, st->ex);
+    }
+};
+} // namespace detail
+
 /// The Beast transport over executor type `Executor` (an io_context's by default).
 template <class Executor = boost::asio::io_context::executor_type>
 class basic_beast_transport {
@@ -107,16 +122,15 @@ public:
     /// `req` is taken over. The operation shares the transport's state (a shared pointer), so
     /// this object may go before the handler runs; its executor's context must not.
     template <class CompletionToken>
-    BOOST_ASIO_INITFN_AUTO_RESULT_TYPE(CompletionToken, void(error_code, http_response))
-    async_send(http_request&& req, CompletionToken&& token)
+    auto async_send(http_request&& req, CompletionToken&& token)
+        // Named, not deduced: a check of the transport concept (basic_client) then learns
+        // the type without compiling the whole exchange in every TU that holds a client.
+        -> decltype(boost::asio::async_initiate<CompletionToken, void(error_code, http_response)>(
+            detail::beast_send_initiation<Executor>{}, token,
+            std::declval<std::shared_ptr<detail::beast_transport_state<Executor>>&>(), std::move(req)))
     {
         return boost::asio::async_initiate<CompletionToken, void(error_code, http_response)>(
-            [](auto handler, const std::shared_ptr<detail::beast_transport_state<Executor>>& st, http_request&& r) {
-                detail::erased_send_handler h(std::move(handler), st->ex);
-                boost::asio::async_compose<detail::erased_send_handler, void(error_code, http_response)>(
-                    detail::beast_send_op<Executor, Executor>(st, st->pool, st->ex, std::move(r)), h, st->ex);
-            },
-            token, st_, std::move(req));
+            detail::beast_send_initiation<Executor>{}, token, st_, std::move(req));
     }
 
     /// Sends `req` and reads the whole reply on the calling thread, with the same timeouts,
@@ -193,6 +207,11 @@ private:
 
 /// The Beast transport on an io_context.
 using beast_transport = basic_beast_transport<>;
+
+namespace detail {
+template <class Executor>
+struct probe_transport_completion<basic_beast_transport<Executor>> : std::false_type {};
+} // namespace detail
 
 } // namespace akool
 

@@ -92,7 +92,10 @@
 /// is a constexpr bool and `basic_client` has one `static_assert` per member. In both, the
 /// client instantiates `async_send` with a handler that fails to compile with a message
 /// ("akool transport: async_send must complete its handler with (error_code,
-/// http_response)") when the transport calls it with other arguments.
+/// http_response)") when the transport calls it with other arguments. A transport whose
+/// `async_send` names its return type (the Beast transport's) passes the checks without
+/// their compiling its body; with a deduced one (`auto`), every TU that holds a client
+/// compiles it.
 /// example/custom_transport.cpp is a short transport; example/curl_transport.hpp a complete one.
 
 #include <akool/config.hpp>
@@ -306,6 +309,12 @@ void probe_completion(T& t)
 {
     t.async_send(http_request{}, transport_handler_archetype{});
 }
+
+/// Whether basic_client's constructors probe `T` (probe_completion). Not the Beast transport
+/// (beast_transport.hpp), whose completion its own code fixes: the probe would compile its
+/// whole exchange in every TU that constructs a client, also one that never sends.
+template <class T>
+struct probe_transport_completion : std::true_type {};
 
 #if AKOOL_HAS_CONCEPTS
 /// `T::executor_type` names a type (first requirement of `akool::transport`).

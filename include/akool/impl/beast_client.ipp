@@ -20,6 +20,12 @@ T& deferred(T& t) noexcept
 {
     return t;
 }
+// The basic_client behind `st`, reached through `deferred` (the synchronous forms).
+template <class Deferred, class Impl>
+auto& client_of(const std::shared_ptr<Impl>& st) noexcept
+{
+    return deferred<Deferred>(*st).c;
+}
 } // namespace detail
 
 struct client::impl {
@@ -135,94 +141,126 @@ AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature
 
 // ---- synchronous operations ----------------------------------------------------------------
 
+template <class Deferred>
 AKOOL_DECL std::vector<image_task> client::create(const image_request& req, error_code& ec, diagnostics& diag)
 {
-    return impl_->c.create(req, ec, diag);
+    return detail::client_of<Deferred>(impl_).create(req, ec, diag);
 }
+template <class Deferred>
 AKOOL_DECL std::vector<image_task> client::create(const image_request& req, error_code& ec)
 {
-    return impl_->c.create(req, ec);
+    return detail::client_of<Deferred>(impl_).create(req, ec);
 }
-AKOOL_DECL std::vector<image_task> client::create(const image_request& req) { return impl_->c.create(req); }
+template <class Deferred>
+AKOOL_DECL std::vector<image_task> client::create(const image_request& req)
+{
+    return detail::client_of<Deferred>(impl_).create(req);
+}
 
+template <class Deferred>
 AKOOL_DECL image_result client::get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
 {
-    return impl_->c.get_result(task_id, ec, diag);
+    return detail::client_of<Deferred>(impl_).get_result(task_id, ec, diag);
 }
+template <class Deferred>
 AKOOL_DECL image_result client::get_result(std::string_view task_id, error_code& ec)
 {
-    return impl_->c.get_result(task_id, ec);
+    return detail::client_of<Deferred>(impl_).get_result(task_id, ec);
 }
-AKOOL_DECL image_result client::get_result(std::string_view task_id) { return impl_->c.get_result(task_id); }
+template <class Deferred>
+AKOOL_DECL image_result client::get_result(std::string_view task_id)
+{
+    return detail::client_of<Deferred>(impl_).get_result(task_id);
+}
 
+template <class Deferred>
 AKOOL_DECL std::string client::get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
 {
-    return impl_->c.get_token(creds, ec, diag);
+    return detail::client_of<Deferred>(impl_).get_token(creds, ec, diag);
 }
+template <class Deferred>
 AKOOL_DECL std::string client::get_token(const client_credentials& creds, error_code& ec)
 {
-    return impl_->c.get_token(creds, ec);
+    return detail::client_of<Deferred>(impl_).get_token(creds, ec);
 }
-AKOOL_DECL std::string client::get_token(const client_credentials& creds) { return impl_->c.get_token(creds); }
+template <class Deferred>
+AKOOL_DECL std::string client::get_token(const client_credentials& creds)
+{
+    return detail::client_of<Deferred>(impl_).get_token(creds);
+}
 
+template <class Deferred>
 AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag)
 {
-    return impl_->c.wait(std::move(task_id), std::move(opts), ec, diag);
+    return detail::client_of<Deferred>(impl_).wait(std::move(task_id), std::move(opts), ec, diag);
 }
+template <class Deferred>
 AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts, error_code& ec)
 {
-    return impl_->c.wait(std::move(task_id), std::move(opts), ec);
+    return detail::client_of<Deferred>(impl_).wait(std::move(task_id), std::move(opts), ec);
 }
+template <class Deferred>
 AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts)
 {
-    return impl_->c.wait(std::move(task_id), std::move(opts));
+    return detail::client_of<Deferred>(impl_).wait(std::move(task_id), std::move(opts));
 }
 
+template <class Deferred>
 AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts,
                                                          error_code& ec, diagnostics& diag)
 {
-    return impl_->c.generate(req, std::move(opts), ec, diag);
+    return detail::client_of<Deferred>(impl_).generate(req, std::move(opts), ec, diag);
 }
+template <class Deferred>
 AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts,
                                                          error_code& ec)
 {
-    return impl_->c.generate(req, std::move(opts), ec);
+    return detail::client_of<Deferred>(impl_).generate(req, std::move(opts), ec);
 }
+template <class Deferred>
 AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts)
 {
-    return impl_->c.generate(req, std::move(opts));
+    return detail::client_of<Deferred>(impl_).generate(req, std::move(opts));
 }
 
+template <class Deferred>
 AKOOL_DECL std::string client::download(std::string url, download_options opts, error_code& ec, diagnostics& diag)
 {
-    return impl_->c.download(std::move(url), std::move(opts), ec, diag);
+    return detail::client_of<Deferred>(impl_).download(std::move(url), std::move(opts), ec, diag);
 }
+template <class Deferred>
 AKOOL_DECL std::string client::download(std::string url, download_options opts, error_code& ec)
 {
-    return impl_->c.download(std::move(url), std::move(opts), ec);
+    return detail::client_of<Deferred>(impl_).download(std::move(url), std::move(opts), ec);
 }
+template <class Deferred>
 AKOOL_DECL std::string client::download(std::string url, download_options opts)
 {
-    return impl_->c.download(std::move(url), std::move(opts));
+    return detail::client_of<Deferred>(impl_).download(std::move(url), std::move(opts));
 }
 
+template <class Deferred>
 AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts,
                                                   error_code& ec, diagnostics& diag)
 {
-    return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts), ec, diag);
+    return detail::client_of<Deferred>(impl_).download_to_file(std::move(url), std::move(path), std::move(opts), ec,
+                                                                diag);
 }
+template <class Deferred>
 AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts,
                                                   error_code& ec)
 {
-    return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts), ec);
+    return detail::client_of<Deferred>(impl_).download_to_file(std::move(url), std::move(path), std::move(opts), ec);
 }
+template <class Deferred>
 AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts)
 {
-    return impl_->c.download_to_file(std::move(url), std::move(path), std::move(opts));
+    return detail::client_of<Deferred>(impl_).download_to_file(std::move(url), std::move(path), std::move(opts));
 }
 
 #ifdef AKOOL_SEPARATE_COMPILATION
-// Compiled mode: each body once, here (header-only TUs instantiate the ones they start).
+// Compiled mode: each body once, here (header-only TUs instantiate the ones they start or
+// call).
 template void client::launch_create<void>(impl&, handler<create_signature>, const image_request&, diagnostics*);
 template void client::launch_get_result<void>(impl&, handler<result_signature>, const std::string&, diagnostics*);
 template void client::launch_get_token<void>(impl&, handler<string_signature>, const client_credentials&,
@@ -234,6 +272,29 @@ template void client::launch_download<void>(impl&, handler<string_signature>, st
                                             diagnostics*);
 template void client::launch_download_to_file<void>(impl&, handler<size_signature>, std::string, std::string,
                                                     download_options, diagnostics*);
+template std::vector<image_task> client::create<void>(const image_request&, error_code&, diagnostics&);
+template std::vector<image_task> client::create<void>(const image_request&, error_code&);
+template std::vector<image_task> client::create<void>(const image_request&);
+template image_result client::get_result<void>(std::string_view, error_code&, diagnostics&);
+template image_result client::get_result<void>(std::string_view, error_code&);
+template image_result client::get_result<void>(std::string_view);
+template std::string client::get_token<void>(const client_credentials&, error_code&, diagnostics&);
+template std::string client::get_token<void>(const client_credentials&, error_code&);
+template std::string client::get_token<void>(const client_credentials&);
+template image_result client::wait<void>(std::string, wait_options, error_code&, diagnostics&);
+template image_result client::wait<void>(std::string, wait_options, error_code&);
+template image_result client::wait<void>(std::string, wait_options);
+template std::vector<generated_image> client::generate<void>(const image_request&, generate_options, error_code&,
+                                                             diagnostics&);
+template std::vector<generated_image> client::generate<void>(const image_request&, generate_options, error_code&);
+template std::vector<generated_image> client::generate<void>(const image_request&, generate_options);
+template std::string client::download<void>(std::string, download_options, error_code&, diagnostics&);
+template std::string client::download<void>(std::string, download_options, error_code&);
+template std::string client::download<void>(std::string, download_options);
+template std::uint64_t client::download_to_file<void>(std::string, std::string, download_options, error_code&,
+                                                      diagnostics&);
+template std::uint64_t client::download_to_file<void>(std::string, std::string, download_options, error_code&);
+template std::uint64_t client::download_to_file<void>(std::string, std::string, download_options);
 #endif
 
 } // namespace akool
