@@ -41,7 +41,7 @@
 # and every round's figure; the summary line holds the medians. ROUNDS=1 is a single pass.
 # Knobs: CXX (default g++), EXTRA_FLAGS (added to every compile), ROUNDS. GNU time is
 # /usr/bin/time (Debian package `time`, installed here when missing and run as root).
-# usage: bash bench/compile-time.sh     (from anywhere; about 3 minutes on the 2-core machine)
+# usage: bash bench/compile-time.sh     (from anywhere; 3 to 4 minutes on the 2-core machine)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/bench/compile_time

@@ -41,8 +41,9 @@ template <class Executor>
 class basic_beast_transport;
 
 /// The service's operations over the Beast transport (TLS verified by default), on an
-/// `any_io_executor`: `basic_client<basic_beast_transport<any_io_executor>>` behind a
-/// compiled, non-template interface.
+/// `any_io_executor`: `basic_client<basic_beast_transport<any_io_executor>>` behind an
+/// interface compiled once in compiled mode (its members templates of one parameter, always
+/// void, only so that a header-only TU compiles just the ones it calls).
 ///
 /// Every operation comes in the three forms of `basic_client`: `async_x(args..., token)`
 /// (any completion token: a callback, `use_future`, `use_awaitable`, `deferred`; the handler
@@ -363,8 +364,8 @@ public:
     }
 
     // The synchronous forms are templates of one parameter, always void, as the launch_
-    // bodies are (below): header-only, a TU compiles one, and the blocking client under it,
-    // only when it calls it; in compiled mode src.hpp instantiates each once.
+    // bodies are (below): header-only, a TU compiles one, and basic_client's blocking path
+    // under it, only when it calls it; in compiled mode src.hpp instantiates each once.
 
     /// `basic_client::create`: blocks on the calling thread; never runs the executor.
     template <class Deferred = void>

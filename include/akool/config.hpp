@@ -13,8 +13,9 @@
 #else
 /// Defined (as 1) unless `AKOOL_SEPARATE_COMPILATION` is: the library is used header-only.
 #define AKOOL_HEADER_ONLY 1
-/// Prefix of the non-template functions defined in `impl/*.ipp`: `inline` when header-only,
-/// empty under `AKOOL_SEPARATE_COMPILATION`.
+/// Prefix of the functions defined in `impl/*.ipp` (and of akool::client's member templates
+/// that src.hpp instantiates): `inline` when header-only, empty under
+/// `AKOOL_SEPARATE_COMPILATION`.
 #define AKOOL_DECL inline
 #endif
 

@@ -90,12 +90,13 @@
 /// (`detail::transport_has_executor_type`, `..._get_executor`, `..._async_send`,
 /// `..._blocking_send`), so that the compiler's note names the one that fails; under C++17 it
 /// is a constexpr bool and `basic_client` has one `static_assert` per member. In both, the
-/// client instantiates `async_send` with a handler that fails to compile with a message
-/// ("akool transport: async_send must complete its handler with (error_code,
-/// http_response)") when the transport calls it with other arguments. A transport whose
-/// `async_send` names its return type (the Beast transport's) passes the checks without
-/// their compiling its body; with a deduced one (`auto`), every TU that holds a client
-/// compiles it.
+/// client's constructors instantiate `async_send` with a handler that fails to compile with a
+/// message ("akool transport: async_send must complete its handler with (error_code,
+/// http_response)") when the transport calls it with other arguments: for a transport of your
+/// own, every TU that constructs a client compiles its `async_send`. The Beast transport is
+/// not probed so (its own code fixes the arguments), and its `async_send` names its return
+/// type, so the checks do not compile its body either: a header-only TU that holds an
+/// `akool::client` compiles no exchange.
 /// example/custom_transport.cpp is a short transport; example/curl_transport.hpp a complete one.
 
 #include <akool/config.hpp>
@@ -303,7 +304,7 @@ struct check_transport {
 
 /// Instantiates `async_send` with `transport_handler_archetype` (never called): a transport
 /// that completes its handler with other arguments fails to compile with the archetype's
-/// message. basic_client's constructors take its address.
+/// message. basic_client's constructors take its address (probe_transport_completion).
 template <class T>
 void probe_completion(T& t)
 {
