@@ -15,16 +15,11 @@
 namespace akool {
 
 namespace detail {
-template <class Deferred, class T>
-T& deferred(T& t) noexcept
-{
-    return t;
-}
-// The basic_client behind `st`, reached through `deferred` (the synchronous forms).
+// The basic_client of `st`, as an expression that depends on `Deferred`.
 template <class Deferred, class Impl>
-auto& client_of(const std::shared_ptr<Impl>& st) noexcept
+auto& client_of(Impl& st) noexcept
 {
-    return deferred<Deferred>(*st).c;
+    return st.c;
 }
 } // namespace detail
 
@@ -59,14 +54,14 @@ AKOOL_DECL void client::seed_jitter(unsigned seed) { impl_->c.seed_jitter(seed);
 AKOOL_DECL unsigned client::exchanges_in_flight() const { return impl_->c.exchanges_in_flight(); }
 
 // ---- asynchronous operations: the basic_client operation, with the erased handler -------
-// `detail::deferred<Deferred>(st)` makes each body's calls depend on the template parameter,
+// `detail::client_of<Deferred>(st)` makes each body's calls depend on the template parameter,
 // so that nothing under them is compiled before the body is instantiated.
 
 template <class Deferred>
 AKOOL_DECL void client::launch_create(impl& st, handler<create_signature> h, const image_request& req,
                                       diagnostics* diag)
 {
-    auto& c = detail::deferred<Deferred>(st).c;
+    auto& c = detail::client_of<Deferred>(st);
     if (diag)
         c.async_create(req, *diag, std::move(h));
     else
@@ -77,7 +72,7 @@ template <class Deferred>
 AKOOL_DECL void client::launch_get_result(impl& st, handler<result_signature> h, const std::string& task_id,
                                           diagnostics* diag)
 {
-    auto& c = detail::deferred<Deferred>(st).c;
+    auto& c = detail::client_of<Deferred>(st);
     if (diag)
         c.async_get_result(task_id, *diag, std::move(h));
     else
@@ -88,7 +83,7 @@ template <class Deferred>
 AKOOL_DECL void client::launch_get_token(impl& st, handler<string_signature> h, const client_credentials& creds,
                                          diagnostics* diag)
 {
-    auto& c = detail::deferred<Deferred>(st).c;
+    auto& c = detail::client_of<Deferred>(st);
     if (diag)
         c.async_get_token(creds, *diag, std::move(h));
     else
@@ -99,7 +94,7 @@ template <class Deferred>
 AKOOL_DECL void client::launch_wait(impl& st, handler<result_signature> h, std::string task_id, wait_options opts,
                                     diagnostics* diag)
 {
-    auto& c = detail::deferred<Deferred>(st).c;
+    auto& c = detail::client_of<Deferred>(st);
     if (diag)
         c.async_wait(std::move(task_id), std::move(opts), *diag, std::move(h));
     else
@@ -110,7 +105,7 @@ template <class Deferred>
 AKOOL_DECL void client::launch_generate(impl& st, handler<generate_signature> h, const image_request& req,
                                         generate_options opts, diagnostics* diag)
 {
-    auto& c = detail::deferred<Deferred>(st).c;
+    auto& c = detail::client_of<Deferred>(st);
     if (diag)
         c.async_generate(req, std::move(opts), *diag, std::move(h));
     else
@@ -121,7 +116,7 @@ template <class Deferred>
 AKOOL_DECL void client::launch_download(impl& st, handler<string_signature> h, std::string url,
                                         download_options opts, diagnostics* diag)
 {
-    auto& c = detail::deferred<Deferred>(st).c;
+    auto& c = detail::client_of<Deferred>(st);
     if (diag)
         c.async_download(std::move(url), std::move(opts), *diag, std::move(h));
     else
@@ -132,7 +127,7 @@ template <class Deferred>
 AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature> h, std::string url,
                                                 std::string path, download_options opts, diagnostics* diag)
 {
-    auto& c = detail::deferred<Deferred>(st).c;
+    auto& c = detail::client_of<Deferred>(st);
     if (diag)
         c.async_download_to_file(std::move(url), std::move(path), std::move(opts), *diag, std::move(h));
     else
@@ -144,118 +139,118 @@ AKOOL_DECL void client::launch_download_to_file(impl& st, handler<size_signature
 template <class Deferred>
 AKOOL_DECL std::vector<image_task> client::create(const image_request& req, error_code& ec, diagnostics& diag)
 {
-    return detail::client_of<Deferred>(impl_).create(req, ec, diag);
+    return detail::client_of<Deferred>(*impl_).create(req, ec, diag);
 }
 template <class Deferred>
 AKOOL_DECL std::vector<image_task> client::create(const image_request& req, error_code& ec)
 {
-    return detail::client_of<Deferred>(impl_).create(req, ec);
+    return detail::client_of<Deferred>(*impl_).create(req, ec);
 }
 template <class Deferred>
 AKOOL_DECL std::vector<image_task> client::create(const image_request& req)
 {
-    return detail::client_of<Deferred>(impl_).create(req);
+    return detail::client_of<Deferred>(*impl_).create(req);
 }
 
 template <class Deferred>
 AKOOL_DECL image_result client::get_result(std::string_view task_id, error_code& ec, diagnostics& diag)
 {
-    return detail::client_of<Deferred>(impl_).get_result(task_id, ec, diag);
+    return detail::client_of<Deferred>(*impl_).get_result(task_id, ec, diag);
 }
 template <class Deferred>
 AKOOL_DECL image_result client::get_result(std::string_view task_id, error_code& ec)
 {
-    return detail::client_of<Deferred>(impl_).get_result(task_id, ec);
+    return detail::client_of<Deferred>(*impl_).get_result(task_id, ec);
 }
 template <class Deferred>
 AKOOL_DECL image_result client::get_result(std::string_view task_id)
 {
-    return detail::client_of<Deferred>(impl_).get_result(task_id);
+    return detail::client_of<Deferred>(*impl_).get_result(task_id);
 }
 
 template <class Deferred>
 AKOOL_DECL std::string client::get_token(const client_credentials& creds, error_code& ec, diagnostics& diag)
 {
-    return detail::client_of<Deferred>(impl_).get_token(creds, ec, diag);
+    return detail::client_of<Deferred>(*impl_).get_token(creds, ec, diag);
 }
 template <class Deferred>
 AKOOL_DECL std::string client::get_token(const client_credentials& creds, error_code& ec)
 {
-    return detail::client_of<Deferred>(impl_).get_token(creds, ec);
+    return detail::client_of<Deferred>(*impl_).get_token(creds, ec);
 }
 template <class Deferred>
 AKOOL_DECL std::string client::get_token(const client_credentials& creds)
 {
-    return detail::client_of<Deferred>(impl_).get_token(creds);
+    return detail::client_of<Deferred>(*impl_).get_token(creds);
 }
 
 template <class Deferred>
 AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts, error_code& ec, diagnostics& diag)
 {
-    return detail::client_of<Deferred>(impl_).wait(std::move(task_id), std::move(opts), ec, diag);
+    return detail::client_of<Deferred>(*impl_).wait(std::move(task_id), std::move(opts), ec, diag);
 }
 template <class Deferred>
 AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts, error_code& ec)
 {
-    return detail::client_of<Deferred>(impl_).wait(std::move(task_id), std::move(opts), ec);
+    return detail::client_of<Deferred>(*impl_).wait(std::move(task_id), std::move(opts), ec);
 }
 template <class Deferred>
 AKOOL_DECL image_result client::wait(std::string task_id, wait_options opts)
 {
-    return detail::client_of<Deferred>(impl_).wait(std::move(task_id), std::move(opts));
+    return detail::client_of<Deferred>(*impl_).wait(std::move(task_id), std::move(opts));
 }
 
 template <class Deferred>
 AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts,
                                                          error_code& ec, diagnostics& diag)
 {
-    return detail::client_of<Deferred>(impl_).generate(req, std::move(opts), ec, diag);
+    return detail::client_of<Deferred>(*impl_).generate(req, std::move(opts), ec, diag);
 }
 template <class Deferred>
 AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts,
                                                          error_code& ec)
 {
-    return detail::client_of<Deferred>(impl_).generate(req, std::move(opts), ec);
+    return detail::client_of<Deferred>(*impl_).generate(req, std::move(opts), ec);
 }
 template <class Deferred>
 AKOOL_DECL std::vector<generated_image> client::generate(const image_request& req, generate_options opts)
 {
-    return detail::client_of<Deferred>(impl_).generate(req, std::move(opts));
+    return detail::client_of<Deferred>(*impl_).generate(req, std::move(opts));
 }
 
 template <class Deferred>
 AKOOL_DECL std::string client::download(std::string url, download_options opts, error_code& ec, diagnostics& diag)
 {
-    return detail::client_of<Deferred>(impl_).download(std::move(url), std::move(opts), ec, diag);
+    return detail::client_of<Deferred>(*impl_).download(std::move(url), std::move(opts), ec, diag);
 }
 template <class Deferred>
 AKOOL_DECL std::string client::download(std::string url, download_options opts, error_code& ec)
 {
-    return detail::client_of<Deferred>(impl_).download(std::move(url), std::move(opts), ec);
+    return detail::client_of<Deferred>(*impl_).download(std::move(url), std::move(opts), ec);
 }
 template <class Deferred>
 AKOOL_DECL std::string client::download(std::string url, download_options opts)
 {
-    return detail::client_of<Deferred>(impl_).download(std::move(url), std::move(opts));
+    return detail::client_of<Deferred>(*impl_).download(std::move(url), std::move(opts));
 }
 
 template <class Deferred>
 AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts,
                                                   error_code& ec, diagnostics& diag)
 {
-    return detail::client_of<Deferred>(impl_).download_to_file(std::move(url), std::move(path), std::move(opts), ec,
-                                                                diag);
+    return detail::client_of<Deferred>(*impl_).download_to_file(std::move(url), std::move(path), std::move(opts), ec,
+                                                                 diag);
 }
 template <class Deferred>
 AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts,
                                                   error_code& ec)
 {
-    return detail::client_of<Deferred>(impl_).download_to_file(std::move(url), std::move(path), std::move(opts), ec);
+    return detail::client_of<Deferred>(*impl_).download_to_file(std::move(url), std::move(path), std::move(opts), ec);
 }
 template <class Deferred>
 AKOOL_DECL std::uint64_t client::download_to_file(std::string url, std::string path, download_options opts)
 {
-    return detail::client_of<Deferred>(impl_).download_to_file(std::move(url), std::move(path), std::move(opts));
+    return detail::client_of<Deferred>(*impl_).download_to_file(std::move(url), std::move(path), std::move(opts));
 }
 
 #ifdef AKOOL_SEPARATE_COMPILATION
