@@ -208,11 +208,6 @@ private:
 /// The Beast transport on an io_context.
 using beast_transport = basic_beast_transport<>;
 
-namespace detail {
-template <class Executor>
-struct probe_transport_completion<basic_beast_transport<Executor>> : std::false_type {};
-} // namespace detail
-
 } // namespace akool
 
 #endif

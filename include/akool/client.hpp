@@ -103,8 +103,6 @@ public:
     explicit basic_client(Transport transport, client_options opts = {})
         : c_{nullptr, transport.get_executor()}  // the executor before the transport moves
     {
-        if constexpr (detail::probe_transport_completion<Transport>::value)
-            (void)&detail::probe_completion<Transport>;  // checks the handler's arguments (transport.hpp)
         c_.st = std::make_shared<state_type>(std::move(transport), std::move(opts));
     }
 
@@ -112,7 +110,6 @@ public:
     basic_client(const Executor& ex, Transport transport, client_options opts = {})
         : c_{std::make_shared<state_type>(std::move(transport), std::move(opts)), ex}
     {
-        if constexpr (detail::probe_transport_completion<Transport>::value) (void)&detail::probe_completion<Transport>;
     }
 
     /// Moving a client is safe while its operations run: they share its state (transport,

@@ -89,14 +89,12 @@
 /// Under C++20 `akool::transport<T>` is a concept made of one named concept per member
 /// (`detail::transport_has_executor_type`, `..._get_executor`, `..._async_send`,
 /// `..._blocking_send`), so that the compiler's note names the one that fails; under C++17 it
-/// is a constexpr bool and `basic_client` has one `static_assert` per member. In both, the
-/// client's constructors instantiate `async_send` with a handler that fails to compile with a
-/// message ("akool transport: async_send must complete its handler with (error_code,
-/// http_response)") when the transport calls it with other arguments: for a transport of your
-/// own, every TU that constructs a client compiles its `async_send`. The Beast transport is
-/// not probed so (its own code fixes the arguments), and its `async_send` names its return
-/// type, so the checks do not compile its body either: a header-only TU that holds an
-/// `akool::client` compiles no exchange.
+/// is a constexpr bool and `basic_client` has one `static_assert` per member. In both, a TU that
+/// starts an asynchronous operation also instantiates `async_send` with a handler that fails to
+/// compile with a message ("akool transport: async_send must complete its handler with
+/// (error_code, http_response)") when the transport calls it with other arguments. These checks
+/// need only `async_send`'s declaration when it names its return type, as the Beast
+/// transport's does: a header-only TU that holds an `akool::client` compiles no exchange.
 /// example/custom_transport.cpp is a short transport; example/curl_transport.hpp a complete one.
 
 #include <akool/config.hpp>
@@ -304,18 +302,13 @@ struct check_transport {
 
 /// Instantiates `async_send` with `transport_handler_archetype` (never called): a transport
 /// that completes its handler with other arguments fails to compile with the archetype's
-/// message. basic_client's constructors take its address (probe_transport_completion).
+/// message. The client's exchange operation, the one caller of `async_send`, takes its address
+/// (detail/client_ops.hpp), so a TU that sends nothing asynchronously does not compile it.
 template <class T>
 void probe_completion(T& t)
 {
     t.async_send(http_request{}, transport_handler_archetype{});
 }
-
-/// Whether basic_client's constructors probe `T` (probe_completion). Not the Beast transport
-/// (beast_transport.hpp), whose completion its own code fixes: the probe would compile its
-/// whole exchange in every TU that constructs a client, also one that never sends.
-template <class T>
-struct probe_transport_completion : std::true_type {};
 
 #if AKOOL_HAS_CONCEPTS
 /// `T::executor_type` names a type (first requirement of `akool::transport`).

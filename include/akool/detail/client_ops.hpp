@@ -126,7 +126,10 @@ public:
         }
     };
 
-    exchange_op(std::shared_ptr<cstate> cs, std::shared_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st)) {}
+    exchange_op(std::shared_ptr<cstate> cs, std::shared_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st))
+    {
+        (void)&probe_completion<Transport>;  // a transport completing otherwise fails with a clear message
+    }
     // Move-only, as the other operations are: a copy would share the state, so a deferred
     // operation launched twice (Asio copies it for each launch from an lvalue) would drive
     // one exchange from two handlers. Launching it twice does not compile.
