@@ -36,7 +36,8 @@ namespace akool {
 ///
 /// Thread safety: one call at a time (calls from several threads must be serialized by the
 /// caller, and a callback must not call back into the same client); `cancel()`, `stop()` and
-/// `restart()` may be called from any thread at any time. The callbacks of the options
+/// `restart()` may be called from any thread at any time, but not while another thread moves
+/// to, moves from or destroys the client. The callbacks of the options
 /// (`on_progress`, `client_options::on_exchange`) run on the calling thread, inside the
 /// call; an exception one throws cancels the running call and leaves it.
 /// Movable, not copyable.

@@ -23,8 +23,11 @@
 /// transport's blocking `send`: the same algorithms as the async forms decide every step
 /// (retries, polls, redirects), retry and poll delays are slept, the request gate is waited
 /// on. They never run, poll or restart the client's io_context, and may be called from any
-/// thread, including one that runs it. A synchronous generate polls the tasks of its batch in
-/// turn, each when its next poll is due, and downloads each image when its task completes.
+/// thread, including one that runs it; but there, while this client's asynchronous operations
+/// hold every slot of `set_limits`' `max_in_flight` (only that thread can end them), the call
+/// waits for a slot without end (a wait's polls: until the wait's deadline). A synchronous
+/// generate polls the tasks of its batch in turn, each when its next poll is due, and
+/// downloads each image when its task completes.
 ///
 /// An invalid request fails with `error::validation_failed`, the validator's findings in
 /// `diagnostics::issues`, and sends no byte.

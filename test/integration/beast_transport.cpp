@@ -1814,10 +1814,13 @@ BOOST_DATA_TEST_CASE(a_body_ended_by_the_close_is_held_to_its_limit_exactly,
 // With a body sink (a download), a reply other than 200 keeps only the start of its body (the
 // client needs a Location or an API code, not a hostile server's megabytes): the rest is not
 // read, the connection is closed (a shorter body is read whole and its connection kept: the
-// next test), and the sink gets nothing.
-BOOST_DATA_TEST_CASE(an_error_body_beside_a_sink_keeps_its_first_64_kib, data::make({"length", "chunked"}) *
-                                                                           data::make({false, true}),
-                     framing, blocking)
+// next test), and the sink gets nothing. So whatever the download's size limit: one under the
+// length the reply declares (100,000 bytes here) was applied to the error reply too, which
+// then failed as too large, its status and its Location lost (helper-35's audit).
+BOOST_DATA_TEST_CASE(an_error_body_beside_a_sink_keeps_its_first_64_kib,
+                     data::make({"length", "chunked"}) * data::make({false, true}) *
+                         data::make({std::size_t(8u << 20), std::size_t(100000)}),
+                     framing, blocking, limit)
 {
     std::string body(1 << 20, 'x');
     for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
@@ -1838,7 +1841,7 @@ BOOST_DATA_TEST_CASE(an_error_body_beside_a_sink_keeps_its_first_64_kib, data::m
     std::size_t sunk = 0;
     for (int round = 0; round < 2; ++round) {  // a new connection, then the kept-alive one
         akool::http_request req = request_to(srv.base_url() + "/missing.png");
-        req.max_response_bytes = 8u << 20;
+        req.max_response_bytes = limit;
         req.body_sink = {[](void* ctx, std::string_view chunk, akool::error_code&) {
                              *static_cast<std::size_t*>(ctx) += chunk.size();
                          },
@@ -1866,6 +1869,50 @@ BOOST_DATA_TEST_CASE(an_error_body_beside_a_sink_keeps_its_first_64_kib, data::m
         BOOST_TEST(t.idle_connections() == 0u, "the connection with the unread rest is closed");
     }
     BOOST_TEST(srv.connections() == 2, "each round on a new connection");
+}
+
+// A download's 200 reply is held to the download's limit: one that declares a longer body is
+// refused before its sink gets a byte, and a chunked one once its chunks pass the limit.
+BOOST_DATA_TEST_CASE(a_downloads_200_over_its_limit_is_refused,
+                     data::make({"length", "chunked"}) * data::make({false, true}), framing, blocking)
+{
+    const std::string body(1 << 20, 'p');
+    std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n";
+    if (std::string(framing) == "length") {
+        reply += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    } else {
+        std::ostringstream o;
+        for (std::size_t at = 0; at < body.size(); at += 30000) {
+            const std::string part = body.substr(at, 30000);
+            o << std::hex << part.size() << "\r\n" << part << "\r\n";
+        }
+        reply += "Transfer-Encoding: chunked\r\n\r\n" + o.str() + "0\r\n\r\n";
+    }
+    raw_server srv([&](int) { return reply; }, false);
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor(), transport_options(false));
+    akool::http_request req = request_to(srv.base_url() + "/image.png");
+    req.max_response_bytes = 100000;
+    std::size_t sunk = 0;
+    req.body_sink = {[](void* ctx, std::string_view chunk, akool::error_code&) {
+                         *static_cast<std::size_t*>(ctx) += chunk.size();
+                     },
+                     &sunk};
+    akool::error_code ec;
+    if (blocking) {
+        akool::http_response out;
+        t.send(req, out, ec);
+    } else {
+        sent out = send_async(ioc, t, std::move(req));
+        BOOST_REQUIRE(out.done);
+        ec = out.ec;
+    }
+    BOOST_TEST(ec == akool::error::response_too_large, ec.message());
+    if (std::string(framing) == "length")
+        BOOST_TEST(sunk == 0u, "refused with the header");
+    else
+        BOOST_TEST(sunk <= 100000u, "never past the limit");
+    BOOST_TEST(t.idle_connections() == 0u);
 }
 
 // A download's reply other than 200 with a body under 64 KiB is read whole: its connection is

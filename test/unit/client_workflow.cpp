@@ -18,6 +18,7 @@
 #include "fake_replies.hpp"
 #include "temp_dir.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -235,9 +236,36 @@ BOOST_DATA_TEST_CASE(a_reply_about_another_task_is_refused, bdata::make(styles),
     BOOST_TEST(ec == akool::error::bad_response, ec.message());
     BOOST_TEST(r.image_url.empty());
     if (s != style::future)
-        BOOST_TEST(f.diag.client_message.find("data._id: the reply to the poll of task t1 is about task other") !=
+        BOOST_TEST(f.diag.client_message.find(R"(data._id: the reply to the poll of task "t1" is about task "other")") !=
                        std::string::npos,
                    f.diag.client_message);
+}
+
+// What the service sends is quoted in a message, never copied in raw: a reply about another
+// task whose id holds control bytes and runs to 5 KB, and a completed task whose image "URL" is
+// such text, end in a message that is one printable line of bounded length. Before, both went
+// into client_message whole and raw (helper-35's audit).
+BOOST_DATA_TEST_CASE(hostile_ids_and_image_urls_are_quoted_in_messages, bdata::make(styles), s)
+{
+    const std::string junk = R"(\u001b[31m\r\nX-Injected: 1)" + std::string(5000, 'a');
+    for (const bool bad_id : {true, false}) {
+        fixture f;
+        f.script.set_fallback([&](const akool::http_request&) {
+            return ok(bad_id ? R"({"code":1000,"msg":"OK","data":{"_id":")" + junk + R"(","image_status":1}})"
+                             : R"({"code":1000,"msg":"OK","data":{"_id":"t1","image_status":3,"image":")" + junk +
+                                   R"("}})");
+        });
+        auto [ec, r] = f.wait(s, "t1", f.fast_wait());
+        BOOST_TEST(ec == akool::error::bad_response, ec.message());
+        if (s == style::future) continue;
+        const std::string& m = f.diag.client_message;
+        BOOST_TEST(m.size() < 300u, m);
+        BOOST_TEST(std::none_of(m.begin(), m.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }), m);
+        BOOST_TEST(m.find(bad_id ? "is about task \"\\x1b[31m\\x0d\\x0aX-Injected: 1aaa" : "its image URL \"\\x1b[31m") !=
+                       std::string::npos,
+                   m);
+        BOOST_TEST(m.find("(5020 bytes)") != std::string::npos, m);
+    }
 }
 
 BOOST_DATA_TEST_CASE(generate_saves_no_image_under_another_tasks_name, bdata::make(styles), s)
@@ -278,7 +306,7 @@ BOOST_DATA_TEST_CASE(a_completed_task_without_a_usable_image_url_is_refused,
     auto [ec, r] = f.wait(s, "t1", f.fast_wait());
     BOOST_TEST(ec == akool::error::bad_response, ec.message());
     if (s != style::future)
-        BOOST_TEST(f.diag.client_message.find("data.image: task t1 is completed (status 3) but") != std::string::npos,
+        BOOST_TEST(f.diag.client_message.find(R"(data.image: task "t1" is completed (status 3) but)") != std::string::npos,
                    f.diag.client_message);
 }
 

@@ -299,6 +299,54 @@ BOOST_AUTO_TEST_CASE(cancellation_while_queued_leaves_the_gate_alone)
     BOOST_TEST(r.gate.in_flight() == 0u);
 }
 
+// An exchange that ends without its last step (an exception out of a blocking send unwinds
+// it, an operation is destroyed unfinished) gives its place at the gate back: the slot it held,
+// or its place in the queue. Before, the slot stayed taken for good: after max_in_flight such
+// ends every exchange waited forever (helper-36's audit).
+BOOST_AUTO_TEST_CASE(an_exchange_destroyed_mid_way_gives_its_place_at_the_gate_back)
+{
+    rig r;
+    r.gate.set_limits({1, 0});
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(r.gate.in_flight() == 1u);
+    rig queued;  // another exchange of the same gate, queued behind it
+    counting_waiter third;
+    clk::time_point wake;
+    queued.algo.reset();
+    queued.algo.emplace(akool::http_request{}, error_code{}, r.gate, queued.waiter, queued.policy, request_kind::read,
+                        echo_decode{}, sansio::jitter_source{}, queued.diag);
+    BOOST_TEST(queued.algo->resume(r.now).kind == action::wait_gate);
+    BOOST_TEST(!r.gate.try_enter(r.now, &third, wake));  // and a third behind that
+
+    r.algo.reset();  // destroyed while sending: the slot is given back, the first queued woken
+    BOOST_TEST(r.gate.in_flight() == 0u);
+    BOOST_TEST(queued.waiter.wakes == 1);
+    BOOST_TEST(third.wakes == 0);
+    queued.algo.reset();  // destroyed woken but before it tried again: the wake-up goes on
+    BOOST_TEST(third.wakes == 1);
+    BOOST_TEST(r.gate.try_enter(r.now, &third, wake), "the slot is free");
+    r.gate.leave();
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+// A moved exchange keeps its place; the moved-from one gives nothing back when destroyed.
+BOOST_AUTO_TEST_CASE(a_moved_exchange_keeps_its_place_at_the_gate)
+{
+    rig r;
+    r.gate.set_limits({1, 0});
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    {
+        sansio::exchange_algo<echo_decode> moved(std::move(*r.algo));
+        r.algo.reset();
+        BOOST_TEST(r.gate.in_flight() == 1u, "the moved-from exchange gave nothing back");
+        moved.response().status = 200;
+        moved.response().body = "ok";
+        BOOST_TEST(moved.resume(r.now).kind == action::done);
+        BOOST_TEST(r.gate.in_flight() == 0u);
+    }
+    BOOST_TEST(r.gate.in_flight() == 0u, "nor did the finished one");
+}
+
 BOOST_AUTO_TEST_CASE(the_request_is_copied_while_a_retry_may_follow_and_moved_on_the_last_attempt)
 {
     rig r(request_kind::read, {}, 1);

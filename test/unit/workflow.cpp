@@ -333,6 +333,35 @@ BOOST_AUTO_TEST_CASE(gate_caps_in_flight_and_wakes_in_order)
     BOOST_TEST(d.cancels == 0, "a forgotten caller is not woken");
 }
 
+// A woken caller that gives up instead of trying again (its deadline passed, it was cancelled)
+// passes the wake-up on: the slot it would have taken goes to the next caller. Before, the
+// next caller slept until some other exchange ended, and a blocking create without a timeout
+// forever (helper-36's audit).
+BOOST_AUTO_TEST_CASE(gate_passes_on_a_wake_up_its_caller_gave_up)
+{
+    gate_t g;
+    g.set_limits({1, 0});
+    fake_timer a, b, c, d;
+    clk::time_point wake{};
+    auto now = clk::now();
+    BOOST_TEST(g.try_enter(now, &a, wake));
+    BOOST_TEST(!g.try_enter(now, &b, wake));
+    BOOST_TEST(!g.try_enter(now, &c, wake));
+    BOOST_TEST(!g.try_enter(now, &d, wake));
+    g.leave();  // a ends: b is woken
+    BOOST_TEST(b.cancels == 1);
+    g.forget(&b);  // ... and gives up
+    BOOST_TEST(c.cancels == 1, "c gets the wake-up b did not use");
+    BOOST_TEST(d.cancels == 0);
+    BOOST_TEST(g.try_enter(now, &c, wake));
+    g.forget(&c);  // c entered: its wake-up is used, forgetting it passes nothing on
+    BOOST_TEST(d.cancels == 0);
+    g.forget(&a);  // never woken: nothing to pass on
+    BOOST_TEST(d.cancels == 0);
+    g.leave();
+    BOOST_TEST(d.cancels == 1);
+}
+
 BOOST_AUTO_TEST_CASE(gate_spaces_request_starts)
 {
     gate_t g;

@@ -220,6 +220,9 @@ struct lane_deadline {
         if (socket) cancel_socket(socket);
     }
     void clear() noexcept { *this = lane_deadline{}; }
+    // The exchange's connection is closed or back in its pool: an expiry before the send's
+    // loop sees the completion cancels nothing (the socket may be gone).
+    void drop_socket() noexcept { socket = nullptr; }
     // An operation of the exchange that ended with `ec`: its timeout when the deadline passed,
     // whether the cancel ended it or it had completed before the cancel came (a read of bytes
     // already there completes at once: the cancel then finds nothing to end).

@@ -186,6 +186,7 @@ private:
     {
         auto& st = *st_;
         disarm();
+        if (st.deadline) st.deadline->drop_socket();
         if (st.conn) st.conn->close();
         st.conn.reset();
         st.parser.reset();
@@ -388,7 +389,13 @@ private:
                     st.length_told = false;
                     st.header_checked = false;
                     st.eof_body_left.reset();
-                    st.parser->body_limit(body_limit());
+                    // A download's limit is its 200 reply's, set with the header below: any other
+                    // reply (a redirect, an error) keeps sink_room bytes of its body, whatever
+                    // length it declares (take_body_piece).
+                    if (st.req->body_sink)
+                        st.parser->body_limit(boost::none);
+                    else
+                        st.parser->body_limit(body_limit());
                     st.body_used = 0;
                     // Beast's incremental body read: read_some into the buffer_body's room
                     // until the message is done (need_buffer: the room is full).
@@ -417,12 +424,19 @@ private:
                                                 ": the reply uses a transfer coding other than chunked, which the "
                                                 "client does not ask for nor undo",
                                             true);
+                            if (st.req->body_sink && st.parser->get().result_int() == 200) {
+                                const auto length = st.parser->content_length();
+                                if (length && *length > body_limit())
+                                    ec = http::error::body_limit;  // refused before the sink gets any of it
+                                else
+                                    st.parser->body_limit(body_limit());  // a chunked body's chunks count
+                            }
                             // A body that ends at the close: its limit is counted in
                             // take_body_piece. Beast 1.81 counts such a body's bytes against
                             // body_limit each time they are handed to the body, not once per
                             // byte taken (parse_body_to_eof), so with a room smaller than the
                             // bytes read a body well under the limit was refused.
-                            if (!st.parser->chunked() && !st.parser->content_length()) {
+                            if (!ec && !st.parser->chunked() && !st.parser->content_length()) {
                                 st.eof_body_left = body_limit();
                                 st.parser->body_limit(boost::none);
                             }
@@ -967,6 +981,7 @@ private:
         }
         out.ended_by_close = st.parser->need_eof();
         st.parser.reset();
+        if (st.deadline) st.deadline->drop_socket();
         if (keep) {
             const auto& o = st.transport->opts;
             st.pool->give_back(std::move(st.conn), o.max_idle_per_host, o.max_idle_total);

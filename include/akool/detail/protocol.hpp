@@ -257,16 +257,18 @@ struct decode_result {
         if (ec) return r;
         if (r.id != task_id) {
             ec = make_error_code(error::bad_response);
-            diag.client_message = "data._id: the reply to the poll of task " + task_id + " is about task " +
-                                  r.id.substr(0, 64) + (r.id.size() > 64 ? "..." : "");
+            diag.client_message = "data._id: the reply to the poll of task " + quote_task_id(task_id) +
+                                  " is about task " + quote_task_id(r.id);
             return image_result{};
         }
         if (r.status == image_status::completed && !is_http_url(r.image_url)) {
             ec = make_error_code(error::bad_response);
-            diag.client_message = "data.image: task " + task_id + " is completed (status 3) but " +
-                                  (r.image_url.empty() ? std::string("names no image URL")
-                                                       : "its image URL is not an absolute http(s) URL (" +
-                                                             url_for_message(r.image_url) + ")");
+            diag.client_message =
+                "data.image: task " + quote_task_id(task_id) + " is completed (status 3) but " +
+                (r.image_url.empty()
+                     ? std::string("names no image URL")
+                     : "its image URL " + quote_printable(url_for_message(r.image_url), 100) +
+                           " is not an absolute http(s) URL");
             return image_result{};
         }
         return r;

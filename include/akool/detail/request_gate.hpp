@@ -6,7 +6,9 @@
 // between request starts. The decision (`try_enter`) is plain code over a clock value; the
 // waiting is done by the caller with a timer: a caller that may not enter gets a time to
 // wake up at (rate limit) or is queued and woken by `leave` (in-flight cap), which cancels
-// its timer. No Asio type is named here: the timer is any type with `cancel()`.
+// its timer. A woken caller that gives up instead of trying again (`forget`: its deadline
+// passed, it was cancelled, it ended) passes the wake-up on to the next one. No Asio type is
+// named here: the timer is any type with `cancel()`.
 
 #include <akool/workflow.hpp>
 
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 namespace akool {
 namespace detail {
@@ -39,20 +42,15 @@ public:
     bool try_enter(clock::time_point now, Timer* timer, clock::time_point& wake_at)
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        if (admit(now, wake_at)) return true;
+        woken_.erase(std::remove(woken_.begin(), woken_.end(), timer), woken_.end());  // its wake-up is used
+        if (admit(now, wake_at)) {
+            waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), timer), waiters_.end());  // waits no more
+            return true;
+        }
         if (wake_at == clock::time_point::max() &&
             std::find(waiters_.begin(), waiters_.end(), timer) == waiters_.end())
             waiters_.push_back(timer);
         return false;
-    }
-
-    // Enters only when that is possible now, queueing nothing (for a caller that does not
-    // wait on a timer: the synchronous forms). On false nothing has changed.
-    bool try_enter_now(clock::time_point now)
-    {
-        std::lock_guard<std::mutex> lock(mtx_);
-        clock::time_point ignored;
-        return admit(now, ignored);
     }
 
     // Ends an exchange and wakes the longest-waiting caller, if any.
@@ -60,18 +58,19 @@ public:
     {
         std::lock_guard<std::mutex> lock(mtx_);
         if (in_flight_ > 0) --in_flight_;
-        if (!waiters_.empty()) {
-            Timer* t = waiters_.front();
-            waiters_.pop_front();
-            t->cancel();
-        }
+        wake_next();
     }
 
-    // Forgets a queued caller (it was cancelled).
+    // Forgets a caller that waits no more (cancelled, out of time, ended): it leaves the queue,
+    // and a wake-up it got and did not use goes to the next caller.
     void forget(Timer* timer)
     {
         std::lock_guard<std::mutex> lock(mtx_);
         waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), timer), waiters_.end());
+        const auto woken = std::find(woken_.begin(), woken_.end(), timer);
+        if (woken == woken_.end()) return;
+        woken_.erase(woken);
+        wake_next();
     }
 
     unsigned in_flight() const
@@ -81,6 +80,16 @@ public:
     }
 
 private:
+    // Wakes the longest-waiting caller, if any, under the mutex.
+    void wake_next()
+    {
+        if (waiters_.empty()) return;
+        Timer* t = waiters_.front();
+        waiters_.pop_front();
+        woken_.push_back(t);
+        t->cancel();
+    }
+
     // The admission rule, under the mutex: true (and counted) when an exchange may start now;
     // else `wake_at` is when the rate allows it, or time_point::max() when the in-flight cap
     // is reached.
@@ -111,6 +120,7 @@ private:
     unsigned in_flight_ = 0;
     clock::time_point next_start_{};
     std::deque<Timer*> waiters_;
+    std::vector<Timer*> woken_;  // woken by leave or forget, not yet back at try_enter
 };
 
 } // namespace detail

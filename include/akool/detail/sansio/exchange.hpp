@@ -201,6 +201,50 @@ private:
     bool renewing_ = false;
 };
 
+// An exchange's place at its client's request gate: queued for a slot, or holding one.
+// Released when the exchange moves on or ends, however it ends (an exception out of a blocking
+// send, an operation destroyed unfinished included), so that no slot stays taken and no
+// waiter stays queued after it has gone.
+class gate_place {
+public:
+    gate_place(exchange_gate& gate, gate_waiter& waiter) noexcept : gate_(&gate), waiter_(&waiter) {}
+    gate_place(gate_place&& o) noexcept : gate_(o.gate_), waiter_(o.waiter_), kind_(std::exchange(o.kind_, none)) {}
+    gate_place& operator=(gate_place&& o) noexcept
+    {
+        if (this != &o) {
+            release();
+            gate_ = o.gate_;
+            waiter_ = o.waiter_;
+            kind_ = std::exchange(o.kind_, none);
+        }
+        return *this;
+    }
+    ~gate_place() { release(); }
+
+    // Tries to take a slot now (gate::try_enter); queued when it may not.
+    bool try_enter(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point& wake_at)
+    {
+        const bool entered = gate_->try_enter(now, waiter_, wake_at);
+        kind_ = entered ? holding : queued;
+        return entered;
+    }
+    // Leaves the gate: gives the slot back, or the place in the queue.
+    void release() noexcept
+    {
+        switch (std::exchange(kind_, none)) {
+        case holding: gate_->leave(); break;
+        case queued: gate_->forget(waiter_); break;
+        case none: break;
+        }
+    }
+
+private:
+    enum kind_t : unsigned char { none, queued, holding };
+    exchange_gate* gate_;
+    gate_waiter* waiter_;
+    kind_t kind_ = none;
+};
+
 struct token_renewal;
 
 // One exchange with the service (create, get-result, token, download), all but the decoding
@@ -223,7 +267,8 @@ public:
     exchange_core(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
                   const retry_policy& policy, request_kind kind, jitter_source jitter, diagnostics& diag,
                   const exchange_hook* hook, const client_options* auth, renewed_token* store)
-        : request_(std::move(request)), gate_(&gate), waiter_(&waiter), policy_(policy), kind_(kind),
+        : request_(std::move(request)), gate_(&gate), waiter_(&waiter), place_(gate, waiter), policy_(policy),
+          kind_(kind),
           jitter_(jitter), hook_(hook && *hook ? hook : nullptr),
           auth_(auth && auth->credentials && store ? auth : nullptr), store_(store), diag_(&diag), ec_(build_ec),
           replay_safe_(request_.replay_safe)
@@ -253,14 +298,14 @@ public:
             return enter(now);
         case state::gating:
             if (cancelled) {
-                gate_->forget(waiter_);
+                place_.release();
                 ec_ = ec ? ec : make_error_code(boost::system::errc::operation_canceled);
                 clear_value();
                 return finish();
             }
             return enter(now);
         case state::sending: {
-            gate_->leave();
+            place_.release();
             reset_attempt(*diag_);
             take_reply(ec);
             const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
@@ -346,14 +391,14 @@ private:
     {
         if (deadline_) {  // each attempt gets what is left of the exchange's time
             if (now >= *deadline_) {
-                if (state_ == state::gating) gate_->forget(waiter_);
+                place_.release();  // the queue's place, when gating
                 time_out("the deadline passed before the request could be sent");
                 return finish();
             }
             request_.timeout = time_left(now);
         }
         exchange_action a;
-        if (gate_->try_enter(now, waiter_, a.wake_at)) {
+        if (place_.try_enter(now, a.wake_at)) {
             a.kind = exchange_action::send;
             state_ = state::sending;
             sent_at_ = now;
@@ -436,6 +481,7 @@ private:
     http_request request_;
     exchange_gate* gate_;
     gate_waiter* waiter_;
+    gate_place place_;  // this exchange's, not its token exchange's (renewal_)
     retry_policy policy_;
     request_kind kind_;
     jitter_source jitter_;
