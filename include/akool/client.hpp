@@ -809,11 +809,11 @@ private:
         diagnostics scratch;
         if (!build_diag) build_diag = &scratch;
         http_request request = build(build_ec, *build_diag);
-        auto st = std::make_shared<typename op::state>(*c.st, user_diag, std::move(request), build_ec, std::move(decode),
+        auto st = std::make_shared<typename op::state>(c.st, user_diag, std::move(request), build_ec, std::move(decode),
                                                        kind);
         if (!user_diag) st->own_diag = std::move(scratch);
         return boost::asio::async_compose<CompletionToken, void(error_code, typename op::result_type)>(
-            op(c.st, std::move(st)), token, c.ex);
+            op(std::move(st)), token, c.ex);
     }
 
     // The synchronous exchange: the exchange algorithm carried out on the calling thread by the

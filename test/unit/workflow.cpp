@@ -362,6 +362,28 @@ BOOST_AUTO_TEST_CASE(gate_passes_on_a_wake_up_its_caller_gave_up)
     BOOST_TEST(d.cancels == 1);
 }
 
+// The same with a rate limit too: the woken caller, held back by the rate, keeps its wake-up
+// while it waits for it, and passes it on if it gives up then (helper-37's review).
+BOOST_AUTO_TEST_CASE(gate_passes_on_a_wake_up_held_back_by_the_rate)
+{
+    gate_t g;
+    g.set_limits({1, 10.0});  // one in flight, starts 100 ms apart
+    fake_timer a, w, x;
+    clk::time_point wake{};
+    const auto t0 = clk::now();
+    BOOST_TEST(g.try_enter(t0, &a, wake));
+    BOOST_TEST(!g.try_enter(t0, &w, wake));
+    BOOST_TEST(!g.try_enter(t0, &x, wake));
+    g.leave();
+    BOOST_TEST(w.cancels == 1);
+    BOOST_TEST(!g.try_enter(t0 + ms(10), &w, wake), "the rate holds w back");
+    BOOST_TEST(std::chrono::duration_cast<ms>(wake - t0).count() == 100);
+    g.forget(&w);  // w gives up while it waits for the rate
+    BOOST_TEST(x.cancels == 1, "x gets the wake-up");
+    BOOST_TEST(g.try_enter(t0 + ms(100), &x, wake));
+    BOOST_TEST(g.in_flight() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(gate_spaces_request_starts)
 {
     gate_t g;

@@ -97,6 +97,9 @@ public:
     using result_type = typename algo_type::result_type;
 
     struct state final : gate_waiter, std::enable_shared_from_this<state> {
+        // The client's state, declared first so that it outlives `algo`, whose end leaves the
+        // client's gate (gate_place): also when a wake-up's lock of this state is its last.
+        std::shared_ptr<cstate> cs;
         diagnostics own_diag;
         typename cstate::timer_type timer;
         algo_type algo;
@@ -104,12 +107,12 @@ public:
         bool terminal_only = false;  // the cancellation filter of a send that must not repeat
         std::atomic<unsigned> waits_ended{0};  // gate and token waits ended so far
 
-        state(cstate& cs, diagnostics* user_diag, http_request req, error_code build_ec, Decode dec,
-              request_kind kind)
-            : timer(cs.transport.get_executor()),
-              algo(std::move(req), build_ec, cs.gate, *this, cs.retry, kind, std::move(dec), cs.jitter(),
-                   user_diag ? *user_diag : own_diag, &cs.opts.on_exchange,
-                   renews_token<Decode> ? &cs.opts : nullptr, &cs.renewed)
+        state(std::shared_ptr<cstate> client, diagnostics* user_diag, http_request req, error_code build_ec,
+              Decode dec, request_kind kind)
+            : cs(std::move(client)), timer(cs->transport.get_executor()),
+              algo(std::move(req), build_ec, cs->gate, *this, cs->retry, kind, std::move(dec), cs->jitter(),
+                   user_diag ? *user_diag : own_diag, &cs->opts.on_exchange,
+                   renews_token<Decode> ? &cs->opts : nullptr, &cs->renewed)
         {
         }
         // Wakes the gate or token wait under way, or about to start (the request gate's
@@ -126,7 +129,7 @@ public:
         }
     };
 
-    exchange_op(std::shared_ptr<cstate> cs, std::shared_ptr<state> st) : cs_(std::move(cs)), st_(std::move(st))
+    explicit exchange_op(std::shared_ptr<state> st) : st_(std::move(st))
     {
         (void)&probe_completion<Transport>;  // a transport completing otherwise fails with a clear message
     }
@@ -148,7 +151,7 @@ public:
         if (a.kind == sansio::exchange_action::done) {
             // Complete through the executor, never inside the initiating call.
             st_->pending = sansio::exchange_action::done;
-            auto ex = cs_->transport.get_executor();  // before `self` (and cs_ with it) moves
+            auto ex = st_->cs->transport.get_executor();  // before `self` (and st_ with it) moves
             return net::post(ex, net::append(std::move(self), error_code{}));
         }
         act(self, a);
@@ -198,7 +201,7 @@ private:
             st.timer.expires_at(a.wake_at);
             return st.timer.async_wait(std::move(self));
         case sansio::exchange_action::send:
-            return cs_->transport.async_send(st.algo.take_request(), std::move(self));
+            return st.cs->transport.async_send(st.algo.take_request(), std::move(self));
         case sansio::exchange_action::sleep:
             st.timer.expires_after(a.delay);
             return st.timer.async_wait(std::move(self));
@@ -206,12 +209,14 @@ private:
         }
         error_code ec = st.algo.error();
         result_type value = std::move(st.algo.value());
+        const std::shared_ptr<cstate> client = st.cs;  // as long as the handler runs, as before
         st_.reset();
         self.complete(ec, std::move(value));
     }
 
-    std::shared_ptr<cstate> cs_;  // shared with the client: moving or destroying it is safe
-    std::shared_ptr<state> st_;  // shared: a wake-up posted to the executor holds it weakly
+    // Shared: a wake-up posted to the executor holds it weakly. It shares the client's state
+    // (st_->cs): moving or destroying the client is safe.
+    std::shared_ptr<state> st_;
 };
 
 // ---- wait: the async driver of sansio::wait_algo -------------------------------------------

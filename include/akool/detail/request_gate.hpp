@@ -38,19 +38,22 @@ public:
     }
 
     // Tries to start an exchange now. On false, `wake_at` is when to try again; when it is
-    // time_point::max() the caller was queued on `timer` and `leave` will cancel it.
+    // time_point::max() the caller was queued on `timer` and `leave` (or another caller's
+    // `forget`) will cancel it. A wake-up the caller got is used when it enters or is queued
+    // again; one that must still wait for the rate keeps it until it enters or forgets.
     bool try_enter(clock::time_point now, Timer* timer, clock::time_point& wake_at)
     {
         std::lock_guard<std::mutex> lock(mtx_);
-        woken_.erase(std::remove(woken_.begin(), woken_.end(), timer), woken_.end());  // its wake-up is used
-        if (admit(now, wake_at)) {
-            waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), timer), waiters_.end());  // waits no more
-            return true;
-        }
-        if (wake_at == clock::time_point::max() &&
-            std::find(waiters_.begin(), waiters_.end(), timer) == waiters_.end())
+        const bool entered = admit(now, wake_at);
+        if (!entered && wake_at != clock::time_point::max()) return false;
+        woken_.erase(std::remove(woken_.begin(), woken_.end(), timer), woken_.end());
+        const auto queued = std::find(waiters_.begin(), waiters_.end(), timer);
+        if (entered) {
+            if (queued != waiters_.end()) waiters_.erase(queued);
+        } else if (queued == waiters_.end()) {
             waiters_.push_back(timer);
-        return false;
+        }
+        return entered;
     }
 
     // Ends an exchange and wakes the longest-waiting caller, if any.
