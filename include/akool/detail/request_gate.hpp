@@ -123,7 +123,7 @@ private:
     unsigned in_flight_ = 0;
     clock::time_point next_start_{};
     std::deque<Timer*> waiters_;
-    std::vector<Timer*> woken_;  // woken by leave or forget, not yet back at try_enter
+    std::vector<Timer*> woken_;  // woken, the wake-up not yet used (entered, queued again) nor given up
 };
 
 } // namespace detail
