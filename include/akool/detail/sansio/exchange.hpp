@@ -228,6 +228,8 @@ public:
         kind_ = entered ? holding : queued;
         return entered;
     }
+    exchange_gate& gate() const noexcept { return *gate_; }
+    gate_waiter& waiter() const noexcept { return *waiter_; }
     // Leaves the gate: gives the slot back, or the place in the queue.
     void release() noexcept
     {
@@ -267,9 +269,8 @@ public:
     exchange_core(http_request request, error_code build_ec, exchange_gate& gate, gate_waiter& waiter,
                   const retry_policy& policy, request_kind kind, jitter_source jitter, diagnostics& diag,
                   const exchange_hook* hook, const client_options* auth, renewed_token* store)
-        : request_(std::move(request)), gate_(&gate), waiter_(&waiter), place_(gate, waiter), policy_(policy),
-          kind_(kind),
-          jitter_(jitter), hook_(hook && *hook ? hook : nullptr),
+        : request_(std::move(request)), place_(gate, waiter), policy_(policy), kind_(kind), jitter_(jitter),
+          hook_(hook && *hook ? hook : nullptr),
           auth_(auth && auth->credentials && store ? auth : nullptr), store_(store), diag_(&diag), ec_(build_ec),
           replay_safe_(request_.replay_safe)
     {
@@ -479,9 +480,7 @@ private:
     }
 
     http_request request_;
-    exchange_gate* gate_;
-    gate_waiter* waiter_;
-    gate_place place_;  // this exchange's, not its token exchange's (renewal_)
+    gate_place place_;  // this exchange's, not its token exchange's (renewal_); its gate and waiter
     retry_policy policy_;
     request_kind kind_;
     jitter_source jitter_;
@@ -596,7 +595,7 @@ inline exchange_action exchange_core::after_refusal(clock::time_point now)
         return finish();
     }
     std::string newer;
-    switch (store_->after_refusal(token_generation_, waiter_, newer)) {
+    switch (store_->after_refusal(token_generation_, &place_.waiter(), newer)) {
     case renewed_token::next::use_newer:
         set_bearer_token(request_, newer);
         ec_ = {};
@@ -605,7 +604,7 @@ inline exchange_action exchange_core::after_refusal(clock::time_point now)
     case renewed_token::next::wait: {
         // Woken by the store when the other exchange ends; the wake-up time is only a safety
         // net (the exchange then looks again, and waits again while the token is coming).
-        claim_ = renewal_claim(store_, waiter_, false);
+        claim_ = renewal_claim(store_, &place_.waiter(), false);
         state_ = state::awaiting_token;
         exchange_action a;
         a.kind = exchange_action::wait_gate;
@@ -615,9 +614,9 @@ inline exchange_action exchange_core::after_refusal(clock::time_point now)
     }
     case renewed_token::next::renew: break;
     }
-    claim_ = renewal_claim(store_, waiter_, true);
+    claim_ = renewal_claim(store_, &place_.waiter(), true);
     state_ = state::renewing;
-    renewal_ = std::make_unique<token_renewal>(*auth_, *gate_, *waiter_, policy_, jitter_, hook_,
+    renewal_ = std::make_unique<token_renewal>(*auth_, place_.gate(), place_.waiter(), policy_, jitter_, hook_,
                                                deadline_ ? time_left(now) : std::chrono::milliseconds(0));
     return step_renewal(now, {}, false);
 }
