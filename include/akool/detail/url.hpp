@@ -144,11 +144,20 @@ inline bool is_ipv6_address(std::string_view s, std::uint16_t* words = nullptr) 
     return true;
 }
 
-// Splits an absolute http:// or https:// URL. Returns false for anything else: another
-// scheme, no host, a bad port, user info, a character a URL may not contain.
-inline bool parse_http_url(std::string_view url, url_parts& out)
+// An absolute http(s) URL's parts as views into it (split_http_url).
+struct url_view {
+    bool tls = false;
+    std::string_view host;    // without brackets for IPv6 literals
+    std::uint16_t port = 0;   // explicit or the scheme's default
+    std::string_view tail;    // path and query as written, without the fragment (may be empty)
+};
+
+// Splits an absolute http:// or https:// URL into views of it, allocating nothing. Returns
+// false for anything else: another scheme, no host, a bad port, user info, a character a URL
+// may not contain.
+inline bool split_http_url(std::string_view url, url_view& out) noexcept
 {
-    out = url_parts{};
+    out = url_view{};
     for (char c : url)
         if (!is_url_char(c) && c != '#') return false;
     auto colon = url.find("://");
@@ -197,63 +206,74 @@ inline bool parse_http_url(std::string_view url, url_parts& out)
     } else {
         out.port = out.tls ? 443 : 80;
     }
-    out.host.assign(host.data(), host.size());
-    auto hash = tail.find('#');  // a fragment is never sent
-    if (hash != std::string_view::npos) tail = tail.substr(0, hash);
-    if (tail.empty() || tail.front() == '?') out.target = "/";
-    out.target.append(tail.data(), tail.size());
+    out.host = host;
+    out.tail = tail.substr(0, tail.find('#'));  // a fragment is never sent
     return true;
 }
 
-inline bool is_http_url(std::string_view url)
+// Splits an absolute http:// or https:// URL (split_http_url) into owned parts; the target
+// is at least "/". Returns false, `out` emptied, for anything else.
+inline bool parse_http_url(std::string_view url, url_parts& out)
 {
-    url_parts p;
-    return parse_http_url(url, p);
+    out = url_parts{};
+    url_view v;
+    if (!split_http_url(url, v)) return false;
+    out.tls = v.tls;
+    out.port = v.port;
+    out.host.assign(v.host.data(), v.host.size());
+    if (v.tail.empty() || v.tail.front() == '?') out.target = "/";
+    out.target.append(v.tail.data(), v.tail.size());
+    return true;
+}
+
+inline bool is_http_url(std::string_view url) noexcept
+{
+    url_view v;
+    return split_http_url(url, v);
+}
+
+// Appends `host` as an authority writes it (an IPv6 literal in brackets: "[::1]"), then
+// ":port" when `with_port`.
+inline void append_host_port(std::string& out, std::string_view host, std::uint16_t port, bool with_port)
+{
+    const bool literal = host.find(':') != std::string_view::npos;
+    if (literal) out += '[';
+    out.append(host.data(), host.size());
+    if (literal) out += ']';
+    if (!with_port) return;
+    out += ':';
+    append_decimal(out, port);
 }
 
 // The host as an authority writes it: an IPv6 literal in brackets ("[::1]").
 inline std::string authority_host(std::string_view host)
 {
-    if (host.find(':') == std::string_view::npos) return std::string(host);
     std::string s;
-    s.reserve(host.size() + 2);
-    s += '[';
-    s.append(host.data(), host.size());
-    s += ']';
+    append_host_port(s, host, 0, false);
     return s;
 }
 
 // "host:port" with the port always ("[::1]:8080"), as CONNECT and messages name a peer.
 inline std::string host_with_port(std::string_view host, std::uint16_t port)
 {
-    return authority_host(host) + ":" + std::to_string(port);
+    std::string s;
+    append_host_port(s, host, port, true);
+    return s;
 }
 
 // The authority as a Host header carries it: the host ([bracketed] when IPv6) and the port
 // when it is not the scheme's default.
 inline std::string url_authority(const url_parts& u)
 {
-    std::string s = authority_host(u.host);
-    if (u.port != (u.tls ? 443 : 80)) s += ":" + std::to_string(u.port);
+    std::string s;
+    append_host_port(s, u.host, u.port, u.port != (u.tls ? 443 : 80));
     return s;
 }
 
-// A URL as a message may show it, never what a secret may live in: its query string and
-// fragment (a pre-signed URL's signature, a token) become "?..." or "#...", and any user
-// information (`user:password@`) "***@". A usable http(s) URL (parse_http_url) is shown as
-// parsed: scheme, authority, path. Any other text (an unusable URL a validation message
-// quotes, a hostile Location) is shown as written but for those parts; its user information
-// is found from the last '@' before the query, not before the first '/', since a password may
-// hold one (a path's '@' is then hidden too, which costs the message nothing). Not escaped:
-// the caller quotes it (quote, quote_printable) or diagnostics::summary escapes it.
-inline std::string url_for_message(std::string_view url)
+// url_for_message for text that is not a usable http(s) URL (split_http_url refused it), as
+// the validator quotes it.
+AKOOL_COLD inline std::string unusable_url_for_message(std::string_view url)
 {
-    url_parts u;
-    if (parse_http_url(url, u)) {
-        const auto q = u.target.find('?');
-        return (u.tls ? "https://" : "http://") + url_authority(u) + u.target.substr(0, q) +
-               (q == std::string::npos ? "" : "?...");
-    }
     const auto sep = url.find("://");
     const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
     const std::size_t q = url.find_first_of("?#", start);
@@ -267,8 +287,29 @@ inline std::string url_for_message(std::string_view url)
     } else {
         head.remove_prefix(start);
     }
-    out.append(head);
+    out.append(head.data(), head.size());
     if (rest < url.size()) out += url[rest] == '?' ? "?..." : "#...";
+    return out;
+}
+
+// A URL as a message may show it, never what a secret may live in: its query string and
+// fragment (a pre-signed URL's signature, a token) become "?..." or "#...", and any user
+// information (`user:password@`) "***@". A usable http(s) URL (parse_http_url) is shown as
+// parsed: scheme, authority, path. Any other text (an unusable URL a validation message
+// quotes, a hostile Location) is shown as written but for those parts; its user information
+// is found from the last '@' before the query, not before the first '/', since a password may
+// hold one (a path's '@' is then hidden too, which costs the message nothing). Not escaped:
+// the caller quotes it (quote, quote_printable) or diagnostics::summary escapes it.
+AKOOL_COLD inline std::string url_for_message(std::string_view url)
+{
+    url_view u;
+    if (!split_http_url(url, u)) return unusable_url_for_message(url);
+    std::string out(u.tls ? "https://" : "http://");
+    append_host_port(out, u.host, u.port, u.port != (u.tls ? 443 : 80));
+    const std::string_view path = u.tail.substr(0, u.tail.find('?'));
+    if (path.empty()) out += '/';
+    out.append(path.data(), path.size());
+    if (path.size() < u.tail.size()) out += "?...";
     return out;
 }
 

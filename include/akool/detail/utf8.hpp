@@ -9,6 +9,8 @@
 // accepts. And the one way a message shows untrusted text (append_printable, quote_printable):
 // one printable line whatever the bytes. Standard library only.
 
+#include <akool/config.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -170,8 +172,8 @@ inline void append_u_escape(std::string& out, unsigned cp)
 // a byte of no well-formed UTF-8 sequence as \xNN, with
 // `escape_quotes` also `"` and `\` as \" and \\, the rest as it is. At most `max_bytes` of
 // `s` are shown (a character is kept or dropped whole). Returns how many bytes of `s` were shown.
-inline std::size_t append_printable_part(std::string& out, std::string_view s, std::size_t max_bytes,
-                                         bool escape_quotes)
+AKOOL_COLD inline std::size_t append_printable_part(std::string& out, std::string_view s, std::size_t max_bytes,
+                                                    bool escape_quotes)
 {
     static constexpr char hex[] = "0123456789abcdef";
     auto escape = [&out](const char* prefix, unsigned char b) {
@@ -199,10 +201,23 @@ inline std::size_t append_printable_part(std::string& out, std::string_view s, s
     return i;
 }
 
+// Appends the decimal digits of `v` (std::to_string without the temporary string).
+inline void append_decimal(std::string& out, std::uint64_t v)
+{
+    char digits[20];
+    std::size_t n = 0;
+    do digits[n++] = static_cast<char>('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n) out += digits[--n];
+}
+
 // The text a cut value ends with: its whole length.
 inline void append_cut_note(std::string& out, std::size_t shown, std::size_t size)
 {
-    if (shown < size) out += "... (" + std::to_string(size) + " bytes)";
+    if (shown >= size) return;
+    out += "... (";
+    append_decimal(out, size);
+    out += " bytes)";
 }
 
 // `s` as one printable line (append_printable_part); a longer `s` than `max_bytes` ends in
@@ -215,7 +230,7 @@ inline void append_printable(std::string& out, std::string_view s, std::size_t m
 // `s` for a message that quotes a value: in double quotes, printable (append_printable_part,
 // quotes and backslashes escaped), cut after `max_bytes` with "... (N bytes)" after the
 // closing quote.
-inline std::string quote_printable(std::string_view s, std::size_t max_bytes)
+AKOOL_COLD inline std::string quote_printable(std::string_view s, std::size_t max_bytes)
 {
     std::string out = "\"";
     const std::size_t shown = append_printable_part(out, s, max_bytes, true);

@@ -24,30 +24,14 @@ namespace json_codec {
 
 // --- Writing ---------------------------------------------------------------------------------
 
-// Appends `s` as a quoted, escaped JSON string, escaped as Boost.JSON's serializer does:
-// `"` and `\` with a backslash, \b \t \n \f \r by name, the other control characters below
-// 0x20 as \u00xx (lower-case hex); every other byte, 0x7f and bytes >= 0x80 included, as is.
-// Text that is not valid UTF-8 is written with each ill-formed sequence replaced by U+FFFD:
-// the output is always valid JSON (the validator reports such text before a request is sent).
-inline void append_string(std::string& out, std::string_view s)
+// The quoted, escaped string of append_string for valid UTF-8 `s` whose first `plain` bytes
+// need no escape.
+AKOOL_NOINLINE inline void append_escaped(std::string& out, std::string_view s, std::size_t plain)
 {
-    std::size_t plain = skip_json_plain(s, 0);  // the bytes before it need no escape, nor a check
-    if (plain == s.size()) {
-        out.push_back('"');
-        out.append(s.data(), s.size());
-        out.push_back('"');
-        return;
-    }
-    std::string repaired;
-    if (utf8_invalid_offset(s.substr(plain)) != std::string_view::npos) {
-        repaired.reserve(s.size() + 8);
-        append_utf8_replacing(repaired, s);
-        s = repaired;
-    }
     static constexpr char hex[] = "0123456789abcdef";
     out.push_back('"');
     std::size_t run = 0;  // start of the run of bytes not yet appended, which need no escape
-    for (std::size_t i = plain; i < s.size(); ++i) {  // (the plain prefix is the same in `repaired`)
+    for (std::size_t i = plain; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(s.data() + run, i - run);
@@ -74,6 +58,35 @@ inline void append_string(std::string& out, std::string_view s)
     }
     out.append(s.data() + run, s.size() - run);
     out.push_back('"');
+}
+
+// append_string for text that is not valid UTF-8 (the validator reports it first): each
+// ill-formed sequence replaced by U+FFFD, then escaped. The first `plain` bytes are ASCII.
+AKOOL_COLD inline void append_string_repaired(std::string& out, std::string_view s, std::size_t plain)
+{
+    std::string repaired;
+    repaired.reserve(s.size() + 8);
+    append_utf8_replacing(repaired, s);
+    append_escaped(out, repaired, plain);  // (the plain prefix is the same in `repaired`)
+}
+
+// Appends `s` as a quoted, escaped JSON string, escaped as Boost.JSON's serializer does:
+// `"` and `\` with a backslash, \b \t \n \f \r by name, the other control characters below
+// 0x20 as \u00xx (lower-case hex); every other byte, 0x7f and bytes >= 0x80 included, as is.
+// Text that is not valid UTF-8 is written with each ill-formed sequence replaced by U+FFFD:
+// the output is always valid JSON (the validator reports such text before a request is sent).
+inline void append_string(std::string& out, std::string_view s)
+{
+    std::size_t plain = skip_json_plain(s, 0);  // the bytes before it need no escape, nor a check
+    if (plain == s.size()) {
+        out.push_back('"');
+        out.append(s.data(), s.size());
+        out.push_back('"');
+    } else if (utf8_invalid_offset(s.substr(plain)) != std::string_view::npos) {
+        append_string_repaired(out, s, plain);
+    } else {
+        append_escaped(out, s, plain);
+    }
 }
 
 inline void append_int(std::string& out, std::int64_t v)

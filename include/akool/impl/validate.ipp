@@ -135,13 +135,19 @@ inline void check_utf8(std::vector<validation_issue>& out, std::string_view fiel
          ") does not start or continue a UTF-8 character; send text encoded as UTF-8"});
 }
 
+// Reports a `url` that is_http_url refused: quoted without its secrets, and why.
+AKOOL_COLD inline void add_unusable_url(std::vector<validation_issue>& out, std::string_view field,
+                                        std::string_view what, std::string_view url)
+{
+    const std::string quoted = url.empty() ? std::string() : quote(unusable_url_for_message(url));
+    add(out, field, issue_code::invalid_url, severity::error,
+        {what, url.empty() ? "" : " ", quoted, " ", url_problem(url), "; give an absolute http:// or https:// URL"});
+}
+
 inline void check_url(std::vector<validation_issue>& out, std::string_view field, std::string_view what,
                       std::string_view url)
 {
-    if (is_http_url(url)) return;
-    std::string quoted = url.empty() ? std::string() : " " + quote(url_for_message(url));
-    add(out, field, issue_code::invalid_url, severity::error,
-        {what, quoted, " ", url_problem(url), "; give an absolute http:// or https:// URL"});
+    if (!is_http_url(url)) add_unusable_url(out, field, what, url);
 }
 
 AKOOL_COLD inline std::string number(double v)
