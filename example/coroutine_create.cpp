@@ -76,7 +76,7 @@ int main(int argc, char** argv)
                               std::fprintf(stderr, "error: %s\n", x.what());
                           }
                       }
-                      status = rc;
+                      status = e ? 1 : rc;  // co_spawn passes rc = 0 with an exception
                   });
     ioc.run();
     return status;

@@ -11,11 +11,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <string>
 
@@ -55,7 +55,16 @@ int main(int argc, char** argv)
     akool::client client(ioc, opts, topts);
     client.set_limits({8, 0});
     int failures = 0;
-    for (int i = 1; i < argc; ++i) asio::co_spawn(ioc, generate_one(client, argv[i], failures), asio::detached);
+    for (int i = 1; i < argc; ++i)
+        asio::co_spawn(ioc, generate_one(client, argv[i], failures), [&failures](std::exception_ptr e) {
+            if (!e) return;
+            ++failures;  // e.g. std::bad_alloc: counted, not swallowed as asio::detached would
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                std::cerr << "error: " << x.what() << "\n";
+            }
+        });
     ioc.run();
     return failures == 0 ? 0 : 1;
 }

@@ -1,8 +1,9 @@
 // Copyright (c) 2026 akool-cpp developers. Distributed under the Boost Software License 1.0.
-// custom_transport: the client over a transport of your own, here a blocking POSIX socket
-// speaking HTTP/1.0 (one connection per request). Left out for brevity: https, the request's
-// timeout and max_response_bytes, and cancellation (async_send blocks the io_context's thread
-// until the reply); example/curl_transport.hpp has them all (transport.hpp lists every rule).
+// custom_transport: the client over a transport of your own, here a blocking Linux socket
+// (MSG_NOSIGNAL; on macOS set SO_NOSIGPIPE) speaking HTTP/1.0, one connection per request.
+// Left out for brevity: https, the request's timeout and max_response_bytes, and cancellation
+// (async_send blocks the io_context's thread until the reply); example/curl_transport.hpp has
+// them all (transport.hpp lists every rule).
 // Run: AKOOL_API_KEY=any AKOOL_BASE_URL=http://127.0.0.1:PORT ./custom_transport
 #include <akool/client.hpp>
 #include <boost/asio/append.hpp>
@@ -77,7 +78,7 @@ private:
         }
         resp.body = in.substr(head_end + 4);
         akool::error_code ec;  // a 200 body goes to the request's sink when set (downloads stream to a file)
-        if (req.body_sink && resp.status == 200) req.body_sink(resp.body, ec), resp.body.clear();
+        if (req.body_sink && resp.status == 200 && !resp.body.empty()) req.body_sink(resp.body, ec), resp.body.clear();
         return ec;
     }
     executor_type ex_;

@@ -178,8 +178,10 @@ int main(int argc, char** argv)
                   << e.elapsed.count() << " ms\n";
     };
     akool::diagnostics diag;
+    akool::error_code result;  // the generate's outcome: the exit status
     auto on_done = [&](akool::error_code ec, std::vector<akool::generated_image> images) {
         done = true;
+        result = ec;
         if (ec) std::cerr << "frame " << frame << ": failed: " << ec.message() << " (" << diag.summary() << ")\n";
         for (auto& im : images)
             if (!im.file_path.empty()) {
@@ -231,5 +233,5 @@ int main(int argc, char** argv)
     std::cout << std::fixed << std::setprecision(2) << "frames=" << frame << " saved=" << saved
               << " max_frame_ms=" << stats.max() << " p99_frame_ms=" << stats.p99() << " secs=" << secs
               << " cpu_max_frame_ms=" << cpu.max() << " cpu_p99_frame_ms=" << cpu.p99() << "\n";
-    return diag.summary().empty() ? 0 : 1;
+    return result ? 1 : 0;
 }

@@ -31,7 +31,7 @@ int main(int argc, char** argv)
     if (const char* ca = std::getenv("AKOOL_CA_FILE")) topts.ca_file = ca;
 
     boost::asio::io_context ioc;
-    akool::client client(ioc, opts, topts);  // the synchronous calls run `ioc` themselves
+    akool::client client(ioc, opts, topts);  // the synchronous calls never run `ioc`: it gives the executor
 
     auto req = akool::image_request::text_to_image(
         argc > 1 ? argv[1] : "A majestic mountain landscape at sunset with golden light");

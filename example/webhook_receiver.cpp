@@ -10,6 +10,7 @@
 // written gets 503, so the service sends it again). An invalid callback gets 401 and a line on
 // stderr with the reason only ("rejected: ..."), never its content; a valid one received
 // before (a resend or a replay) gets 200 and an "ignored: ..." line. Stops on SIGINT or SIGTERM.
+// The server itself is in webhook_receiver.hpp beside this file: copy both.
 // Exit codes: 0 stopped by a signal, 2 bad arguments or credentials, 1 cannot listen.
 
 #include "webhook_receiver.hpp"
@@ -121,7 +122,7 @@ int main(int argc, char** argv)
         std::fflush(stderr);
     };
 
-    // Block the signals first so that the server thread never receives them.
+    // SIGINT and SIGTERM end the receiver: caught here, on the main thread's io_context.
     boost::asio::io_context signals_ioc;
     boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
     int received = 0;

@@ -25,9 +25,12 @@
 /// on. They never run, poll or restart the client's io_context, and may be called from any
 /// thread, including one that runs it; but there, while this client's asynchronous operations
 /// hold every slot of `set_limits`' `max_in_flight` (only that thread can end them), the call
-/// waits for a slot without end (a wait's polls: until the wait's deadline). A synchronous
-/// generate polls the tasks of its batch in turn, each when its next poll is due, and
-/// downloads each image when its task completes.
+/// waits for a slot without end (a wait's polls: until the wait's deadline); and when the
+/// service refuses its credentials while an asynchronous operation of this client is getting a
+/// new token (`client_options::credentials`), the call waits for that token the same way. A
+/// synchronous generate polls the tasks of its batch in turn, each when its next poll is due
+/// (however late a download before it ends, a poll due before the deadline is made), and
+/// downloads each image when no poll is due.
 ///
 /// An invalid request fails with `error::validation_failed`, the validator's findings in
 /// `diagnostics::issues`, and sends no byte.
@@ -184,9 +187,13 @@ public:
     /// transport never completes inside `async_send`: the Beast transport posts the refusal of
     /// a header holding CR, LF or NUL, such as an API key with a line break).
     /// @par Per-operation cancellation
-    /// Until the request is handed to the transport (a wait for the rate limits, or before a
-    /// retry of an attempt that sent nothing) terminal, partial and total cancellation end
-    /// the operation at once with `asio::error::operation_aborted`, nothing sent. While the
+    /// Until the request is handed to the transport (a wait for the rate limits, or the wait
+    /// before a retry) terminal, partial and total cancellation end the operation at once with
+    /// `asio::error::operation_aborted`, nothing (more) sent; with
+    /// `retry_policy::retry_ambiguous_creates`, once a retry followed an attempt that may have
+    /// been processed (HTTP 500, a connection lost after sending), this and every other end
+    /// without a task id is `error::outcome_unknown` instead (but a last attempt that is itself
+    /// ambiguous keeps its own code: HTTP 500, ...). While the
     /// request is out only terminal cancellation is honoured: the transport abandons it and
     /// the operation completes with `error::outcome_unknown` when the request may have left
     /// (it may have been processed and charged; `diag.client_message` says so; it is never
@@ -530,9 +537,9 @@ public:
         return start_generate(c_, req, std::move(opts), nullptr, std::forward<CompletionToken>(token));
     }
     /// Synchronous `async_generate`: blocks until done, on the calling thread (see client.hpp):
-    /// the tasks of the batch are polled in turn, each when its next poll is due, and each
-    /// image is downloaded when its task completes; `opts.wait.on_progress` runs on that
-    /// thread. A failure is reported in `ec` and `diag`, never thrown.
+    /// one action at a time, polls when due and downloads once ready, the earliest first (a
+    /// poll that fell due before the deadline is made even after a long download);
+    /// `opts.wait.on_progress` runs on that thread. A failure is reported in `ec` and `diag`, never thrown.
     std::vector<generated_image> generate(const image_request& req, generate_options opts, error_code& ec,
                                           diagnostics& diag)
     {
@@ -583,7 +590,10 @@ public:
     /// the image host, nor to any host it redirects to), checking its size and that it is an
     /// image (by its first bytes, as they arrive). The string holds the body and no more: sized
     /// once by the reply's Content-Length, or grown (never past `opts.max_bytes`) without one.
-    /// Retried like a read. Redirects (301, 302, 303, 307, 308; absolute or relative
+    /// Retried like a read, but for a body the download itself refused (too large, not an
+    /// image, a file it cannot write: the same would happen again). A reply other than 200 and
+    /// not a redirect followed is `error::http_status` whatever its body says (the image
+    /// host's body is not an Akool reply). Redirects (301, 302, 303, 307, 308; absolute or relative
     /// Location) are followed up to 5 hops; a sixth or a loop fails with
     /// `error::too_many_redirects`, https to http with `error::insecure_redirect`, a redirect
     /// without a usable Location with `error::bad_redirect` (diagnostics name the URL and the

@@ -5,7 +5,8 @@
 /// @file json.hpp
 /// The wire codec: the encoders of <akool/json_encode.hpp> (standard library only) and the
 /// decoders of <akool/json_decode.hpp> (Boost.JSON), which read the service's envelope
-/// `{code, msg, data}`. Decoders never throw and never crash, whatever the input: a reply
+/// `{code, msg, data}`. The decoders' error_code forms never throw (their throwing forms
+/// throw error_with_diagnostics) and none crashes, whatever the input: a reply
 /// that is not the documented JSON yields `error::bad_response` naming the field in
 /// `diagnostics::client_message`; a code other than 1000 yields the API error, with the
 /// service's `msg` in `diagnostics::server_message`. Unknown fields are ignored.

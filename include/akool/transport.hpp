@@ -23,7 +23,11 @@
 ///
 /// @par Threads and executors
 /// The client calls `async_send` on the thread that started the operation or on a thread
-/// running the transport's executor (where its operations resume), one exchange per call,
+/// running the executor its operation resumes on: the completion handler's associated
+/// executor, by default the client's (the transport's, unless another was given to
+/// basic_client's constructor; `bind_executor` or a coroutine on another executor change it).
+/// A transport that must be used from one thread needs the operations' handlers to run
+/// there. One exchange per call,
 /// several exchanges at once when operations overlap. The exchange's own I/O may
 /// run anywhere: on the executor, or on a thread of the transport (libcurl workers, an
 /// engine's HTTP module).
@@ -43,8 +47,9 @@
 /// request's timeout.
 ///
 /// @par Errors to report
-///  - `error::request_not_sent` (or `errc::connection_refused`, `host_unreachable`, a name
-///    resolution or TLS handshake error): no byte of the request left. Only these let the
+///  - `error::request_not_sent` (or `errc::connection_refused`, `host_unreachable`,
+///    `network_unreachable`, `address_not_available`, a name resolution or TLS handshake
+///    error; `is_not_sent_failure` in workflow.hpp): no byte of the request left. Only these let the
 ///    client retry a create.
 ///  - `error::timeout`: `http_request::timeout` (connect included) or one of the transport's
 ///    own timeouts elapsed.

@@ -82,6 +82,10 @@ struct retry_policy {
     milliseconds max_backoff{8000};     ///< cap of the wait before jitter
     double jitter = 0.2;                ///< +/- this fraction of each wait, at random (0 to 1)
     /// Retry a create whose outcome is unknown. Off: such a create is reported, not repeated.
+    /// On: once an attempt may have been processed, the create ends either with its task ids
+    /// or, however its later attempts end (a refusal, nothing sent, a cancellation in the
+    /// backoff), with `error::outcome_unknown` (HTTP 500, 502, 504: that status, when the last
+    /// attempt's): the service may hold a task of it.
     bool retry_ambiguous_creates = false;
     /// The longest Retry-After the client waits for. A reply asking for longer is reported at
     /// once (its `diagnostics::retry_after` says how long), not slept on: the reply is the
@@ -238,11 +242,15 @@ struct wait_options {
     poll_schedule schedule;  ///< when to poll
     /// Give up after this long (error::timeout), counted from the wait's start, retries of a
     /// poll, their waits (Retry-After included) and a token renewal within it; a poll whose
-    /// retry could not start before it ends the wait at once. Zero means no deadline; a
-    /// negative one has passed already (error::timeout, nothing polled).
+    /// retry could not start before it ends the wait at once. A poll that fell due before the
+    /// deadline is made even when its driver comes to it later (a generate's blocking form
+    /// after another task's download, a rarely run io_context), with the time that was left
+    /// when it fell due. Zero means no deadline; a negative one has passed already
+    /// (error::timeout, nothing polled).
     milliseconds deadline{std::chrono::minutes(15)};
-    /// Called on the client's executor on every status change, starting with the first status
-    /// seen. It must not throw (with the async forms the exception would leave the io_context's
+    /// Called on every status change, starting with the first status seen: with the async
+    /// forms through the handler's associated executor (by default the client's), with the
+    /// synchronous ones on the calling thread. It must not throw (with the async forms the exception would leave the io_context's
     /// run and the operation with it; blocking_client catches it and ends the call).
     std::function<void(const progress_event&)> on_progress;
 };

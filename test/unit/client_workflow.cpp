@@ -70,6 +70,15 @@ struct fixture {
         o.api_key = "key-abc";
         return o;
     }
+    // A client that renews its token: an expired one, and credentials to get another.
+    static akool::client_options renewing_options()
+    {
+        akool::client_options o = options();
+        o.api_key.clear();
+        o.token = "expired-token";
+        o.credentials = akool::client_credentials{"id", "secret"};
+        return o;
+    }
 
     fixture()
     {
@@ -330,16 +339,45 @@ BOOST_DATA_TEST_CASE(a_download_that_got_no_reply_reports_no_http_status, bdata:
     BOOST_TEST(images[0].diag.task_id == "task0");
 }
 
+// A cancellation that comes while a refused create's new token is on its way (here the token
+// reply is already queued; a transport that ignores the slot does the same) ends the create:
+// it is not sent again, and the handler gets operation_aborted (helper-39's audit: the create
+// was sent and charged; helper-41's review: the code must be Asio's).
+BOOST_DATA_TEST_CASE(a_create_cancelled_while_its_token_comes_is_not_sent_again,
+                     bdata::make({"terminal", "partial", "total"}), type_name)
+{
+    const std::string t = type_name;
+    const auto type = t == "terminal" ? asio::cancellation_type::terminal
+                      : t == "partial" ? asio::cancellation_type::partial
+                                       : asio::cancellation_type::total;
+    fixture f;
+    test_client c(f.script, fixture::renewing_options());
+    asio::cancellation_signal sig;
+    f.script.push_reply(200, R"({"code":1101,"msg":"the token has expired"})");
+    f.script.push_handler([&](const akool::http_request&) {
+        sig.emit(type);
+        return ok(R"({"code":1000,"token":"fresh-token"})");
+    });
+    f.script.push_reply(200, R"({"code":1000,"msg":"OK","data":{"_id":"t1","image_status":1}})");
+    akool::error_code got;
+    bool done = false;
+    c.async_create(akool::image_request::text_to_image("x"), f.diag,
+                   asio::bind_cancellation_slot(sig.slot(), [&](akool::error_code ec, std::vector<akool::image_task>) {
+                       got = ec;
+                       done = true;
+                   }));
+    f.ioc.run();
+    BOOST_TEST(done);
+    BOOST_TEST(got == asio::error::operation_aborted, got.message() << " " << f.diag.summary());
+    BOOST_TEST(f.script.sent().size() == 2u, "the create and the token request; the create not again");
+}
+
 // The deadline bounds a token renewal inside a poll (helper-23: a 300 ms wait ran 3 s, four
 // token requests, each retried past it).
 BOOST_AUTO_TEST_CASE(a_token_renewal_in_a_poll_ends_at_the_waits_deadline)
 {
     fixture f;
-    akool::client_options o = fixture::options();
-    o.api_key.clear();
-    o.token = "expired-token";
-    o.credentials = akool::client_credentials{"id", "secret"};
-    test_client c(f.script, o);
+    test_client c(f.script, fixture::renewing_options());
     akool::retry_policy fast;
     fast.initial_backoff = ms(1);
     fast.max_backoff = ms(2);
@@ -1151,6 +1189,38 @@ BOOST_DATA_TEST_CASE(refused_redirects_are_clear_errors, bdata::make(async_form)
         run(f, "https://cdn.example.test/x.png", ec);
         BOOST_TEST(ec == akool::error::bad_redirect);
         BOOST_TEST(f.diag.client_message.find("without a Location") != std::string::npos, f.diag.client_message);
+    }
+}
+
+// An image host's reply is no Akool envelope: a 403 whose body reads {"code":1101} is HTTP 403
+// (it read as api_invalid_authorization, "your API key", though none is sent on a download),
+// and a refused redirect's body leaves no server message (helper-35's audit, stop 57).
+BOOST_DATA_TEST_CASE(an_image_hosts_body_is_not_read_as_an_api_reply, bdata::make(async_form), async)
+{
+    auto run = [&](fixture& f, akool::error_code& ec) {
+        return async ? async_download(f, "https://cdn.example.test/x.png", {}, ec)
+                     : f.client.download("https://cdn.example.test/x.png", {}, ec, f.diag);
+    };
+    akool::error_code ec;
+    {
+        fixture f;
+        f.script.push_reply(403, R"({"code":1101,"msg":"Invalid authorization"})");
+        run(f, ec);
+        BOOST_TEST(ec == akool::error::http_status, ec.message());
+        BOOST_TEST(f.diag.http_status == 403);
+        BOOST_TEST(f.diag.api_code == 0);
+        BOOST_TEST(f.diag.server_message.empty(), f.diag.server_message);
+        BOOST_TEST(f.script.sent().size() == 1u, "a 403 is final");
+    }
+    {
+        fixture f;
+        auto hop = redirect(302, "http://cdn.example.test/x.png");
+        hop.body = R"({"code":1003,"msg":"moved to http"})";
+        f.script.push(fake::step{{}, std::move(hop), {}, false});
+        run(f, ec);
+        BOOST_TEST(ec == akool::error::insecure_redirect, ec.message());
+        BOOST_TEST(f.diag.api_code == 0);
+        BOOST_TEST(f.diag.server_message.empty(), f.diag.server_message);
     }
 }
 

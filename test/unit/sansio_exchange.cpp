@@ -57,10 +57,11 @@ struct rig {
     std::optional<sansio::exchange_algo<echo_decode>> algo;
 
     explicit rig(request_kind kind = request_kind::read, error_code build_ec = {}, unsigned max_retries = 3,
-                 ms timeout = ms(0))
+                 ms timeout = ms(0), bool retry_ambiguous_creates = false)
     {
         gate.set_limits({0, 0});
         policy.max_retries = max_retries;
+        policy.retry_ambiguous_creates = retry_ambiguous_creates;
         policy.jitter = 0;  // the backoff is then exact: 500, 1000, 2000 ms
         akool::http_request req;
         req.method = kind == request_kind::create ? akool::http_method::post : akool::http_method::get;
@@ -250,6 +251,118 @@ BOOST_AUTO_TEST_CASE(cancellation_while_backing_off_ends_the_exchange)
     BOOST_TEST(r.algo->error() == aborted);
     BOOST_TEST(r.diag.client_message.find("cancelled while waiting to retry") != std::string::npos,
                r.diag.client_message);
+}
+
+// A create retried after an attempt that may have been processed (retry_ambiguous_creates):
+// however it then ends without a task id, the service may hold one, so the outcome is unknown
+// (a resumed batch must not send it again). It was the last attempt's own code: a cancel in the
+// backoff read as operation_canceled ("nothing sent"), a 503 or a refused connection as a
+// refusal (helper-40's review).
+struct after_ambiguous_case {
+    const char* name;
+    int status;            // the second attempt's reply, 0: none (see transport_ec), -1: cancelled in the backoff
+    error_code transport_ec;
+    bool first_ambiguous;  // the first attempt's reply was 500 (else 503, a refusal)
+    akool::error expected; // error{}: success
+    bool expect_http_status;
+};
+
+std::ostream& operator<<(std::ostream& os, const after_ambiguous_case& c) { return os << c.name; }
+
+const after_ambiguous_case after_ambiguous_cases[] = {
+    {"cancelled in the backoff", -1, {}, true, akool::error::outcome_unknown, false},
+    {"then 503", 503, {}, true, akool::error::outcome_unknown, false},
+    {"then 400", 400, {}, true, akool::error::outcome_unknown, false},
+    {"then refused", 0, make_error_code(boost::system::errc::connection_refused), true, akool::error::outcome_unknown,
+     false},
+    {"then 500 (itself ambiguous)", 500, {}, true, akool::error::http_status, true},
+    {"then 200", 200, {}, true, akool::error{}, false},
+    {"503 then 503 (nothing ambiguous)", 503, {}, false, akool::error::http_status, true},
+    {"503 then refused (nothing ambiguous)", 0, make_error_code(boost::system::errc::connection_refused), false,
+     akool::error{}, false},
+};
+
+BOOST_DATA_TEST_CASE(a_create_retried_after_an_ambiguous_attempt_ends_in_outcome_unknown,
+                     bdata::make(after_ambiguous_cases), c)
+{
+    rig r(request_kind::create, {}, 1, ms(0), true);
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(r.reply(c.first_ambiguous ? 500 : 503, "x").kind == action::sleep);
+    action a;
+    if (c.status == -1) {
+        a = r.algo->resume(r.now, make_error_code(boost::system::errc::operation_canceled));
+    } else {
+        BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+        a = c.status ? r.reply(c.status, c.status == 200 ? "ok: task" : "x") : r.fail(c.transport_ec, false);
+    }
+    BOOST_TEST(a.kind == action::done);
+    const error_code ec = r.algo->error();
+    if (c.expected == akool::error{} && !c.transport_ec) {
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(r.algo->value() == "ok: task");
+    } else if (c.expected == akool::error{}) {
+        BOOST_TEST((ec == c.transport_ec), ec.message());
+    } else {
+        BOOST_TEST(ec == c.expected, ec.message() << " (" << r.diag.client_message << ")");
+        BOOST_TEST(r.algo->value().empty());
+    }
+    if (c.expected == akool::error::outcome_unknown)
+        BOOST_TEST(r.diag.client_message.find("earlier attempt") != std::string::npos, r.diag.client_message);
+    if (c.expect_http_status) BOOST_TEST(r.diag.http_status == c.status);
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+// With only one attempt there is no earlier one: a create whose ambiguous first attempt leaves
+// no time for a retry before its deadline ends in timeout, its status kept (helper-41's review:
+// it read as outcome_unknown, "an earlier attempt").
+BOOST_AUTO_TEST_CASE(an_ambiguous_create_with_no_time_to_retry_keeps_its_own_outcome)
+{
+    rig r(request_kind::create, {}, 1, ms(1000), true);
+    BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
+    r.now += ms(600);  // the backoff (500 ms) would end past the deadline
+    BOOST_TEST(r.reply(500, "x").kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::timeout, r.algo->error().message());
+    BOOST_TEST(r.diag.http_status == 500);
+    BOOST_TEST(r.diag.client_message.find("earlier attempt") == std::string::npos, r.diag.client_message);
+}
+
+// A body the request's sink refused (a download's file on a full disk, a directory it may not
+// write) is not asked for again: each retry fetched the image anew and failed at its first
+// chunk (helper-39's audit: 4 downloads, 3.5 s of backoff). The same error from the transport
+// alone is retried as a read's network error.
+BOOST_DATA_TEST_CASE(a_body_the_sink_refused_is_not_asked_for_again, bdata::make({true, false}), refused_by_sink)
+{
+    akool::detail::exchange_gate gate;
+    gate.set_limits({0, 0});
+    counting_waiter waiter;
+    akool::diagnostics diag;
+    akool::retry_policy policy;
+    policy.jitter = 0;
+    int chunks = 0;
+    akool::http_request req;
+    req.url = "https://cdn.example.test/i.png";
+    req.body_sink = {+[](void* ctx, std::string_view, error_code& ec) {
+                         ++*static_cast<int*>(ctx);
+                         ec = make_error_code(boost::system::errc::no_space_on_device);
+                     },
+                     &chunks, nullptr};
+    sansio::exchange_algo<echo_decode> algo(std::move(req), {}, gate, waiter, policy, request_kind::read,
+                                            echo_decode{}, sansio::jitter_source{}, diag);
+    const clk::time_point now{};
+    BOOST_TEST_REQUIRE(algo.resume(now).kind == action::send);
+    error_code ec = make_error_code(boost::system::errc::no_space_on_device);
+    if (refused_by_sink) algo.request().body_sink("\x89PNG", ec);  // as the transport hands it the body
+    BOOST_TEST((ec == boost::system::errc::no_space_on_device));
+    algo.response().maybe_sent = true;
+    const action a = algo.resume(now, ec);
+    if (refused_by_sink) {
+        BOOST_TEST(a.kind == action::done, "not retried");
+        BOOST_TEST((algo.error() == boost::system::errc::no_space_on_device), algo.error().message());
+        BOOST_TEST(chunks == 1);
+    } else {
+        BOOST_TEST(a.kind == action::sleep, "a read's network error is retried");
+    }
+    BOOST_TEST(gate.in_flight() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(the_in_flight_cap_queues_the_exchange_until_the_gate_wakes_it)
@@ -766,6 +879,26 @@ BOOST_AUTO_TEST_CASE(cancellation_during_the_token_exchange_ends_the_exchange)
     action a = r.algo->resume(r.now, aborted, true);
     BOOST_TEST(a.kind == action::done);
     BOOST_TEST(r.algo->error() == aborted, "the create was refused, so its outcome is known: not outcome_unknown");
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+// The token arrives but the operation was cancelled meanwhile (a transport that does not read
+// the cancellation slot, or a cancel after the reply was queued): the refused request is not
+// sent again, whatever kind it is (helper-39's audit: a cancelled create was sent and charged).
+BOOST_DATA_TEST_CASE(a_token_that_arrives_after_a_cancellation_sends_nothing_more,
+                     bdata::make({request_kind::read, request_kind::create}), kind)
+{
+    renewal_rig r(true, kind);
+    r.algo->resume(r.now);
+    BOOST_TEST_REQUIRE(r.reply(401, expired).kind == action::send);
+    BOOST_TEST(r.algo->request().url == "https://api.example.test/api/open/v3/getToken");
+    r.algo->response().status = 200;
+    r.algo->response().body = R"({"code":1000,"token":"new-token"})";
+    action a = r.algo->resume(r.now, {}, true);
+    BOOST_TEST(a.kind == action::done, "the request is not sent again");
+    BOOST_TEST(r.algo->error() == boost::system::errc::operation_canceled, r.algo->error().message());
+    BOOST_TEST(r.diag.client_message.find("not sent again") != std::string::npos, r.diag.client_message);
+    BOOST_TEST(r.store.get() == "new-token", "the token is kept for the client's later requests");
     BOOST_TEST(r.gate.in_flight() == 0u);
 }
 

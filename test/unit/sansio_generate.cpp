@@ -233,6 +233,66 @@ BOOST_AUTO_TEST_CASE(a_deadline_that_passes_between_polls_ends_the_task)
     BOOST_TEST(r.diag.task_id == "t0");
 }
 
+// The blocking driver starts one action at a time: a due poll goes before a ready download,
+// and a poll that fell due before the deadline is made when the driver comes back after it
+// (from another task's download), with the time left when it fell due. Before, task 1 was not
+// polled once: the download came first, and the late poll found the deadline past (a timeout
+// for an image that had finished in time; helper-39's audit).
+BOOST_AUTO_TEST_CASE(a_due_poll_goes_before_a_download_and_is_made_however_late_the_driver_comes)
+{
+    rig r;
+    r.opts.wait.deadline = ms(1500);
+    action a = r.created({"t0", "t1"});
+    BOOST_TEST_REQUIRE((a.kind == action::poll && a.task == 0u));
+    r.algo->on_polled(0, r.at(10), {}, result(image_status::completed, "https://cdn.example.test/t0.png"));
+    a = r.algo->next(r.at(10));
+    BOOST_TEST((a.kind == action::poll && a.task == 1u), "t1's first poll before t0's download");
+    r.algo->on_polled(1, r.at(20), {}, result(image_status::processing));
+    a = r.algo->next(r.at(20));
+    BOOST_TEST((a.kind == action::download && a.task == 0u));
+    // t0's image host takes 2 s: the driver comes back past the deadline.
+    r.algo->on_downloaded(0, {}, {"PNG-0", "", 5});
+    a = r.algo->next(r.at(2020));
+    BOOST_TEST_REQUIRE((a.kind == action::poll && a.task == 1u), "the poll due at 120 ms is made");
+    BOOST_TEST(a.timeout.count() == 1500 - 120, "with the time left when it fell due");
+    r.algo->on_polled(1, r.at(2030), {}, result(image_status::completed, "https://cdn.example.test/t1.png"));
+    a = r.algo->next(r.at(2030));
+    BOOST_TEST((a.kind == action::download && a.task == 1u));
+    r.algo->on_downloaded(1, {}, {"PNG-1", "", 5});
+    BOOST_TEST(r.algo->next(r.at(2040)).kind == action::done);
+    BOOST_TEST(!r.algo->error(), r.diag.client_message);
+    BOOST_TEST(r.algo->value()[1].data == "PNG-1");
+}
+
+// ... nor does a ready download wait behind polls that keep falling due (slow polls of the
+// other tasks): the action that became possible first goes first (helper-41's review).
+BOOST_AUTO_TEST_CASE(a_ready_download_does_not_wait_behind_polls_that_keep_falling_due)
+{
+    rig r;
+    action a = r.created({"t0", "t1"});
+    BOOST_TEST_REQUIRE((a.kind == action::poll && a.task == 0u));
+    r.algo->on_polled(0, r.at(10), {}, result(image_status::completed, "https://cdn.example.test/t0.png"));
+    a = r.algo->next(r.at(10));
+    BOOST_TEST_REQUIRE((a.kind == action::poll && a.task == 1u), "due since the create, before t0 was ready");
+    r.algo->on_polled(1, r.at(500), {}, result(image_status::processing));  // a slow poll: the next is due at 600
+    a = r.algo->next(r.at(700));
+    BOOST_TEST((a.kind == action::download && a.task == 0u), "ready since 10 ms, before t1's poll fell due");
+    a = r.algo->next(r.at(700));
+    BOOST_TEST((a.kind == action::poll && a.task == 1u));
+}
+
+BOOST_AUTO_TEST_CASE(a_poll_that_falls_due_after_the_deadline_is_not_made)
+{
+    rig r;
+    r.opts.wait.deadline = ms(1500);
+    r.created({"t0"});
+    r.algo->on_polled(0, r.at(1450), {}, result(image_status::processing));
+    action a = r.algo->next(r.at(1450));
+    BOOST_TEST((a.kind == action::idle && a.wake_at == r.at(1500)), "the sleep is cut to the deadline");
+    BOOST_TEST(r.algo->next(r.at(3000)).kind == action::done);
+    BOOST_TEST((r.algo->error() == akool::error::timeout));
+}
+
 BOOST_AUTO_TEST_CASE(cancel_starts_nothing_more_and_waits_for_what_is_out)
 {
     rig r;

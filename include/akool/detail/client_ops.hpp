@@ -34,6 +34,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/system/errc.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -208,6 +209,9 @@ private:
         case sansio::exchange_action::done: break;
         }
         error_code ec = st.algo.error();
+        // The algorithm's own cancellation code (it has no Asio: a cancellation it found after a
+        // token exchange) as Asio's operations report one.
+        if (ec == make_error_code(boost::system::errc::operation_canceled)) ec = net::error::operation_aborted;
         result_type value = std::move(st.algo.value());
         const std::shared_ptr<cstate> client = st.cs;  // as long as the handler runs, as before
         st_.reset();

@@ -310,9 +310,11 @@ inline void reset_attempt(diagnostics& d)
 // Classifies a transport outcome (the exchange algorithm's step after a send): true when the
 // reply is a 200 whose body the operation's decoder (json.hpp) then reads; false with `ec` and
 // `diag` set otherwise. A failure of a request that is not replay-safe after bytes may have
-// been sent becomes error::outcome_unknown: the caller must not resend it blindly.
+// been sent becomes error::outcome_unknown: the caller must not resend it blindly. Without
+// `api_envelope` (an image host's reply), a body other than a 200's is not read for an Akool
+// API code: a status other than 200 is error::http_status.
 inline bool classify_reply(const error_code& transport_ec, const http_response& resp, bool replay_safe,
-                           error_code& ec, diagnostics& diag)
+                           error_code& ec, diagnostics& diag, bool api_envelope = true)
 {
     if (transport_ec) {
         diag.client_message = resp.failure_detail.empty() ? transport_ec.message() : resp.failure_detail;
@@ -336,7 +338,7 @@ inline bool classify_reply(const error_code& transport_ec, const http_response& 
         int code = 0;
         std::string msg;
         if (auto ra = resp.header("Retry-After"); !ra.empty()) diag.retry_after = parse_retry_after(ra);
-        if (peek_api_code(resp.body, code, msg) && code != api_success_code) {
+        if (api_envelope && peek_api_code(resp.body, code, msg) && code != api_success_code) {
             ec = make_api_error(code);
             diag.api_code = code;
             diag.server_message = std::move(msg);

@@ -376,6 +376,9 @@ private:
 // The decoder of a download's exchanges: the body went to the sink; it lets the algorithm
 // see each reply's status and Location.
 struct decode_streamed {
+    // The image host's replies are no Akool envelope: a 403 with {"code":1101} is HTTP 403, not
+    // a refusal of the API key (none is sent on a download), and a redirect's body says nothing.
+    static constexpr bool api_envelope = false;
     download_algo* algo;
     bool operator()(std::string&, error_code& ec, diagnostics&) const
     {

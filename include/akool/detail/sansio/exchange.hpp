@@ -81,6 +81,13 @@ struct has_see_reply<Decode, std::void_t<decltype(std::declval<const Decode&>().
                                  std::declval<const error_code&>(), std::declval<const http_response&>()))>>
     : std::true_type {};
 
+// False when a decoder's replies carry no Akool envelope (`static constexpr bool api_envelope
+// = false`: a download's image host), whose non-200 bodies are then not read for an API code.
+template <class Decode, class = void>
+struct reads_api_envelope : std::true_type {};
+template <class Decode>
+struct reads_api_envelope<Decode, std::enable_if_t<!Decode::api_envelope>> : std::false_type {};
+
 // The exchange log hook of client_options, as the algorithm takes it.
 using exchange_hook = std::function<void(const exchange_record&)>;
 
@@ -275,6 +282,7 @@ public:
           replay_safe_(request_.replay_safe)
     {
         if (hook_) watch_request();
+        if (request_.body_sink) watch_sink();
     }
     virtual ~exchange_core();
     exchange_core(exchange_core&&) = default;
@@ -322,7 +330,10 @@ public:
                 return renew(now);
             }
             exchange_action a;
-            bool retry = !cancelled && decide_retry(policy_, kind_, ec_, *diag_, retries_);
+            // A body the sink refused is refused again (a disk that is full, a directory it may
+            // not write): not retried, whatever its error says.
+            bool retry = !cancelled && !(counter_ && counter_->refused) &&
+                         decide_retry(policy_, kind_, ec_, *diag_, retries_);
             if (retry) {
                 a.kind = exchange_action::sleep;
                 a.delay = policy_.backoff(retries_, jitter_(), *diag_);
@@ -334,6 +345,10 @@ public:
             }
             if (hook_) report(now, received, a.delay, retry);
             if (!retry) return finish();
+            // A create sent again after an attempt that may have been processed (only with
+            // retry_policy::retry_ambiguous_creates): its outcome is unknown unless it succeeds.
+            if (kind_ == request_kind::create && classify_failure(kind_, ec_, *diag_) == failure_class::ambiguous)
+                maybe_processed_ = true;
             ++retries_;
             state_ = state::backing_off;
             return a;
@@ -414,6 +429,16 @@ private:
     exchange_action finish()
     {
         state_ = state::finished;
+        // A create retried after an attempt that may have been processed: however the last
+        // attempt ended (a refusal, nothing sent, a cancellation in the backoff), the service
+        // may hold the task. The last attempt's own ambiguity keeps its code (HTTP 500, ...).
+        if (maybe_processed_ && ec_ && classify_failure(kind_, ec_, *diag_) != failure_class::ambiguous) {
+            ec_ = make_error_code(error::outcome_unknown);
+            clear_value();
+            if (!diag_->client_message.empty()) diag_->client_message += "; ";
+            diag_->client_message += "an earlier attempt of this create may have been processed (and charged): "
+                                     "its outcome is unknown";
+        }
         return exchange_action{};
     }
     // What is left of the exchange's time (at least 1 ms), once it has a deadline.
@@ -441,23 +466,26 @@ private:
             path_ = u.target.substr(0, u.target.find_first_of("?#"));
         }
         sent_bytes_ = request_.body.size();
-        if (request_.body_sink) {
-            // On the heap: the algorithm may move, the sink's context stays where it is.
-            counter_ = std::make_unique<sink_counter>();
-            counter_->inner = request_.body_sink;
-            request_.body_sink = {&sink_counter::write, counter_.get(),
-                                  counter_->inner.length ? &sink_counter::length : nullptr};
-        }
     }
-    // The request's body sink, behind one that counts the bytes it passes on.
+    // The request's body sink behind one that counts the bytes it passes on (for the hook) and
+    // sees a refusal. On the heap: the algorithm may move, the sink's context stays where it is.
+    void watch_sink()
+    {
+        counter_ = std::make_unique<sink_counter>();
+        counter_->inner = request_.body_sink;
+        request_.body_sink = {&sink_counter::write, counter_.get(),
+                              counter_->inner.length ? &sink_counter::length : nullptr};
+    }
     struct sink_counter {
         http_body_sink inner;
         std::uint64_t bytes = 0;
+        bool refused = false;  // the sink refused a chunk (a file it cannot write, a limit, not an image)
         static void write(void* self, std::string_view chunk, error_code& ec)
         {
             auto* me = static_cast<sink_counter*>(self);
             me->bytes += chunk.size();
             me->inner.write(me->inner.ctx, chunk, ec);
+            if (ec) me->refused = true;
         }
         static void length(void* self, std::uint64_t n) { static_cast<sink_counter*>(self)->inner.announce_length(n); }
     };
@@ -496,6 +524,7 @@ private:
     renewed_token* store_ = nullptr;
     std::uint64_t token_generation_ = 0;     // the store's generation when the exchange started
     bool renewed_ = false;                   // a newer token was tried (once per exchange)
+    bool maybe_processed_ = false;           // a create's attempt may have been processed
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
     renewal_claim claim_;                    // while asking for a token, or waiting for another's
 
@@ -531,7 +560,7 @@ private:
     void take_reply(const error_code& transport_ec) override
     {
         if constexpr (has_see_reply<Decode>::value) decode_.see_reply(transport_ec, response_);
-        if (classify_reply(transport_ec, response_, replay_safe_, ec_, *diag_))
+        if (classify_reply(transport_ec, response_, replay_safe_, ec_, *diag_, reads_api_envelope<Decode>::value))
             value_ = decode_(response_.body, ec_, *diag_);
         else
             value_ = result_type{};
@@ -641,6 +670,15 @@ inline exchange_action exchange_core::step_renewal(clock::time_point now, error_
                                 (r->diag.client_message.empty() ? std::string() : ": " + r->diag.client_message);
         clear_value();
         claim_.release(nullptr);
+        return finish();
+    }
+    if (cancelled) {
+        // Cancelled while the token was coming: the refused request is not sent again (the
+        // token is kept for the client's next exchanges).
+        claim_.release(&r->algo->value());
+        ec_ = make_error_code(boost::system::errc::operation_canceled);
+        diag_->client_message += " (cancelled while getting a new token: the request was not sent again)";
+        clear_value();
         return finish();
     }
     set_bearer_token(request_, r->algo->value());

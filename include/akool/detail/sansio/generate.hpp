@@ -126,53 +126,72 @@ public:
         }
     }
 
-    // The next action to start: a poll that is due, a download that is ready, else idle until
-    // the next poll is due, or done when nothing is left.
+    // The next action to start: of the polls that are due and the downloads that are ready,
+    // the one that became so first (the blocking driver runs one action at a time: a download
+    // does not wait behind polls that keep falling due, nor a due poll behind later
+    // downloads); else idle until the next poll is due, or done when nothing is left. A poll
+    // that fell due before the deadline is made however late the driver comes to it (after
+    // another task's download), with the time that was left when it fell due.
     generate_action next(clock::time_point now)
     {
         generate_action a;
         if (ec_ && !tasks_) return a;  // the create (or the directory) failed
-        bool out = false;
-        clock::time_point wake = clock::time_point::max();
-        for (std::size_t i = 0; i < out_.size(); ++i) {
-            task_state& t = tasks_[i];
-            switch (t.at) {
-            case stage::due:
-                if (t.due > now) {
-                    wake = std::min(wake, t.due);
-                    break;
-                }
-                {
-                    wait_action w = t.started ? t.wait->on_slept(now) : t.wait->start(now);
-                    t.started = true;
-                    if (w.kind != wait_action::poll) {
-                        waited(i);  // the deadline: the task ends
-                        break;
+        constexpr std::size_t none = static_cast<std::size_t>(-1);
+        for (;;) {
+            bool out = false;
+            clock::time_point wake = clock::time_point::max();
+            std::size_t pick = none;
+            clock::time_point pick_since = clock::time_point::max();
+            for (std::size_t i = 0; i < out_.size(); ++i) {
+                task_state& t = tasks_[i];
+                switch (t.at) {
+                case stage::due:
+                    if (t.due > now) {
+                        wake = std::min(wake, t.due);
+                    } else if (pick == none || t.due < pick_since) {
+                        pick = i;
+                        pick_since = t.due;
                     }
-                    t.at = stage::polling;
-                    a.kind = generate_action::poll;
-                    a.task = i;
-                    a.timeout = w.timeout;
+                    break;
+                case stage::ready:
+                    if (pick == none || t.ready_since < pick_since) {
+                        pick = i;
+                        pick_since = t.ready_since;
+                    }
+                    break;
+                case stage::polling:
+                case stage::downloading: out = true; break;
+                case stage::finished: break;
+                }
+            }
+            if (pick == none) {
+                if (out || wake != clock::time_point::max()) {
+                    a.kind = generate_action::idle;
+                    a.wake_at = wake;
                     return a;
                 }
-            case stage::ready:
+                finish();
+                return a;
+            }
+            task_state& t = tasks_[pick];
+            a.task = pick;
+            if (t.at == stage::ready) {
                 t.at = stage::downloading;
                 t.diag.clear();  // the download's own: not the last poll's status or words
                 a.kind = generate_action::download;
-                a.task = i;
                 return a;
-            case stage::polling:
-            case stage::downloading: out = true; break;
-            case stage::finished: break;
             }
-        }
-        if (out || wake != clock::time_point::max()) {
-            a.kind = generate_action::idle;
-            a.wake_at = wake;
+            wait_action w = t.started ? t.wait->on_slept(t.due) : t.wait->start(t.due);
+            t.started = true;
+            if (w.kind != wait_action::poll) {
+                waited(pick, now);  // the deadline: the task ends; look again
+                continue;
+            }
+            t.at = stage::polling;
+            a.kind = generate_action::poll;
+            a.timeout = w.timeout;
             return a;
         }
-        finish();
-        return a;
     }
 
     // A poll of task `i` ended.
@@ -186,7 +205,7 @@ public:
             if (cancelled_) end(i, cancel_ec_);
             return;
         }
-        waited(i);
+        waited(i, now);
     }
 
     // The download of task `i` ended.
@@ -237,14 +256,15 @@ private:
     struct task_state {
         std::optional<wait_algo> wait;
         stage at = stage::finished;
-        clock::time_point due{};
+        clock::time_point due{};          // when its next poll is due (stage::due)
+        clock::time_point ready_since{};  // when its image became ready to download (stage::ready)
         bool started = false;
         diagnostics diag;
         error_code ec;
     };
 
-    // Task `i`'s wait ended.
-    void waited(std::size_t i)
+    // Task `i`'s wait ended (at `now`).
+    void waited(std::size_t i, clock::time_point now)
     {
         task_state& t = tasks_[i];
         out_[i].result = std::move(t.wait->value());
@@ -252,6 +272,7 @@ private:
         if (ec || !opts_->download) return end(i, ec);
         if (cancelled_) return end(i, cancel_ec_);
         t.at = stage::ready;
+        t.ready_since = now;
     }
     void end(std::size_t i, error_code ec)
     {
