@@ -28,9 +28,8 @@
 /// waits for a slot without end (a wait's polls: until the wait's deadline); and when the
 /// service refuses its credentials while an asynchronous operation of this client is getting a
 /// new token (`client_options::credentials`), the call waits for that token the same way. A
-/// synchronous generate polls the tasks of its batch in turn, each when its next poll is due
-/// (however late a download before it ends, a poll due before the deadline is made), and
-/// downloads each image when no poll is due.
+/// synchronous generate runs one action at a time: polls when due and downloads once ready,
+/// the earliest first (a poll due before the deadline is made even after a long download).
 ///
 /// An invalid request fails with `error::validation_failed`, the validator's findings in
 /// `diagnostics::issues`, and sends no byte.

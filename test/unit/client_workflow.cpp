@@ -372,6 +372,19 @@ BOOST_DATA_TEST_CASE(a_create_cancelled_while_its_token_comes_is_not_sent_again,
     BOOST_TEST(f.script.sent().size() == 2u, "the create and the token request; the create not again");
 }
 
+// ... but a transport's own code is passed on as it is: only a cancellation of the operation
+// becomes Asio's operation_aborted (helper-42's review).
+BOOST_AUTO_TEST_CASE(a_transports_own_cancel_code_is_passed_on)
+{
+    fixture f;
+    f.script.push_failure(make_error_code(boost::system::errc::operation_canceled));
+    akool::error_code got;
+    f.client.async_get_result("t1", f.diag, [&](akool::error_code ec, akool::image_result) { got = ec; });
+    f.ioc.run();
+    BOOST_TEST((got == make_error_code(boost::system::errc::operation_canceled)), got.message());
+    BOOST_TEST(f.script.sent().size() == 1u);
+}
+
 // The deadline bounds a token renewal inside a poll (helper-23: a 300 ms wait ran 3 s, four
 // token requests, each retried past it).
 BOOST_AUTO_TEST_CASE(a_token_renewal_in_a_poll_ends_at_the_waits_deadline)

@@ -210,8 +210,9 @@ private:
         }
         error_code ec = st.algo.error();
         // The algorithm's own cancellation code (it has no Asio: a cancellation it found after a
-        // token exchange) as Asio's operations report one.
-        if (ec == make_error_code(boost::system::errc::operation_canceled)) ec = net::error::operation_aborted;
+        // token exchange) as Asio's operations report one; a transport's own code is left alone.
+        if (ec == make_error_code(boost::system::errc::operation_canceled) && was_cancelled(self))
+            ec = net::error::operation_aborted;
         result_type value = std::move(st.algo.value());
         const std::shared_ptr<cstate> client = st.cs;  // as long as the handler runs, as before
         st_.reset();

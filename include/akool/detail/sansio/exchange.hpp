@@ -319,6 +319,10 @@ public:
             take_reply(ec);
             const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
             response_ = http_response{};
+            // Whether this attempt's outcome, when it is the create's last word, says itself that
+            // the create may have been processed (finish() then keeps it).
+            last_attempt_ambiguous_ =
+                kind_ == request_kind::create && ec_ && classify_failure(kind_, ec_, *diag_) == failure_class::ambiguous;
             // A refusal of the credentials is the service's word that nothing was processed;
             // in a reply whose status says the request may have been (500, 502, 504), the
             // status decides: no new token, and a create is not sent again.
@@ -347,8 +351,8 @@ public:
             if (!retry) return finish();
             // A create sent again after an attempt that may have been processed (only with
             // retry_policy::retry_ambiguous_creates): its outcome is unknown unless it succeeds.
-            if (kind_ == request_kind::create && classify_failure(kind_, ec_, *diag_) == failure_class::ambiguous)
-                maybe_processed_ = true;
+            maybe_processed_ = maybe_processed_ || last_attempt_ambiguous_;
+            last_attempt_ambiguous_ = false;  // what ends the exchange now comes later
             ++retries_;
             state_ = state::backing_off;
             return a;
@@ -429,10 +433,11 @@ private:
     exchange_action finish()
     {
         state_ = state::finished;
-        // A create retried after an attempt that may have been processed: however the last
-        // attempt ended (a refusal, nothing sent, a cancellation in the backoff), the service
-        // may hold the task. The last attempt's own ambiguity keeps its code (HTTP 500, ...).
-        if (maybe_processed_ && ec_ && classify_failure(kind_, ec_, *diag_) != failure_class::ambiguous) {
+        // A create retried after an attempt that may have been processed: however it ended (a
+        // refusal, nothing sent, a cancellation in the backoff, a failed token renewal), the
+        // service may hold the task. A last attempt that is itself ambiguous keeps its code
+        // (HTTP 500, ...).
+        if (maybe_processed_ && ec_ && !last_attempt_ambiguous_) {
             ec_ = make_error_code(error::outcome_unknown);
             clear_value();
             if (!diag_->client_message.empty()) diag_->client_message += "; ";
@@ -524,7 +529,8 @@ private:
     renewed_token* store_ = nullptr;
     std::uint64_t token_generation_ = 0;     // the store's generation when the exchange started
     bool renewed_ = false;                   // a newer token was tried (once per exchange)
-    bool maybe_processed_ = false;           // a create's attempt may have been processed
+    bool maybe_processed_ = false;           // a retried create's earlier attempt may have been processed
+    bool last_attempt_ambiguous_ = false;    // the create's last attempt, if its outcome ends it, may have been processed
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
     renewal_claim claim_;                    // while asking for a token, or waiting for another's
 
