@@ -11,6 +11,7 @@
 
 #include <akool/config.hpp>
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -201,14 +202,13 @@ AKOOL_COLD inline std::size_t append_printable_part(std::string& out, std::strin
     return i;
 }
 
-// Appends the decimal digits of `v` (std::to_string without the temporary string).
+// Appends the decimal digits of `v`: std::to_chars, as the JSON writer's append_int, without
+// std::to_string's temporary string.
 inline void append_decimal(std::string& out, std::uint64_t v)
 {
     char digits[20];
-    std::size_t n = 0;
-    do digits[n++] = static_cast<char>('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n) out += digits[--n];
+    const auto r = std::to_chars(digits, digits + sizeof digits, v);
+    out.append(digits, static_cast<std::size_t>(r.ptr - digits));
 }
 
 // The text a cut value ends with: its whole length.
