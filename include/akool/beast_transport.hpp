@@ -33,7 +33,9 @@
 ///   256 KiB for what is buffered beyond it (a chunk extension or a trailer that never ends
 ///   fails as `error::response_too_large`); a status below 100 is refused, and so is a
 ///   ninth interim (1xx) reply before the final one (`http::error::bad_status`, "more than 8
-///   interim (1xx) replies"). CR, LF or NUL in a header is refused before anything is sent.
+///   interim (1xx) replies"). CR, LF or NUL in a header (the User-Agent option's too), or a
+///   header over 65,533 bytes, is refused before anything is sent. A host name's final dot
+///   ("example.com.") is left out of SNI and the certificate's name check.
 /// - No thread of its own (but Asio's resolver thread, started by a host name's first lookup)
 ///   and no busy wait. `async_send` runs on the transport's executor.
 ///   The blocking `send` (the client's synchronous forms) runs the same operation on the
@@ -110,7 +112,8 @@ public:
     /// @par Executor
     /// The handler runs through its associated executor, by default this transport's, never
     /// inside this call: a request refused before any I/O (not an absolute http(s) URL; a
-    /// header name or value that is empty or holds CR, LF or NUL) completes through a post.
+    /// header name or value that is empty, holds CR, LF or NUL or is over 65,533 bytes; a host
+    /// over 255 bytes) completes through a post.
     /// @par Per-operation cancellation
     /// Terminal, partial and total cancellation on the handler's slot reach the step under
     /// way, each as terminal (name resolution, connect, handshake, write, read), or, when it

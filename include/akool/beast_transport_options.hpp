@@ -35,7 +35,9 @@ struct host_addresses {
     std::vector<std::string> addresses;  ///< IP addresses, tried in this order
 };
 
-/// Settings of the Beast transport. The defaults suit the real service.
+/// Settings of the Beast transport. The defaults suit the real service. Every timeout below
+/// bounds one wait: `milliseconds::max()` means no limit, 0 (or less) that the step times out
+/// at once.
 struct beast_transport_options {
     /// Name resolution. A lookup that outlasts it fails the request with `error::timeout`
     /// then (a cancellation ends it at once too). The system's lookup (getaddrinfo, on Asio's
@@ -90,7 +92,8 @@ struct beast_transport_options {
     /// A TLS context of your own; when set, `verify_peer` and `ca_file` are not used (the host
     /// name is still checked whenever the context verifies peers).
     std::shared_ptr<boost::asio::ssl::context> ssl_context;
-    /// The User-Agent header of every request (none when empty).
+    /// The User-Agent header of every request (none when empty). One with CR, LF or NUL, or
+    /// longer than 65,533 bytes, fails every request (`errc::invalid_argument`, nothing sent).
     std::string user_agent = "akool-cpp/" AKOOL_VERSION_STRING;
     /// An HTTP proxy for every request: `http://[user:password@]host[:port]` (port 1080 when
     /// none, as curl). https:// requests go through a CONNECT tunnel to the origin, whose TLS

@@ -1454,6 +1454,100 @@ BOOST_AUTO_TEST_CASE(header_with_cr_or_lf_is_refused_and_nothing_is_sent)
     BOOST_TEST(srv.connections() == 1, "the kept-alive connection is untouched by a refused request");
 }
 
+// The User-Agent option goes into every request and the CONNECT of a tunnel: CR, LF or NUL
+// there would add headers as a request header's would (helper-45's audit: Beast wrote them),
+// and Beast throws std::length_error for a header over 65,533 bytes, out of the error_code
+// forms. Each is refused before any I/O, by the blocking and the asynchronous send.
+BOOST_DATA_TEST_CASE(a_header_beast_cannot_write_is_refused_and_nothing_is_sent,
+                     data::make({"user agent with CRLF", "user agent with LF", "user agent with NUL",
+                                 "long user agent", "long header value", "long header name"}) *
+                         data::make({false, true}),
+                     what, blocking)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    akool::beast_transport_options opts;
+    akool::http_request req;
+    req.url = srv.base_url() + "/x";
+    const std::string name = what;
+    if (name == "user agent with CRLF") opts.user_agent = "ua\r\nX-Injected: yes";
+    if (name == "user agent with LF") opts.user_agent = "ua\nX-Injected: yes";
+    if (name == "user agent with NUL") opts.user_agent = std::string("ua\0x", 4);
+    if (name == "long user agent") opts.user_agent = std::string(65534, 'u');
+    if (name == "long header value") req.headers = {{"X-Note", std::string(70000, 'v')}};
+    if (name == "long header name") req.headers = {{std::string(65534, 'N'), "v"}};
+    akool::beast_transport t(ioc.get_executor(), opts);
+    sent out;
+    if (blocking) {
+        t.send(req, out.res, out.ec);
+        out.done = true;
+    } else {
+        out = send_async(ioc, t, req);
+    }
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(out.ec == boost::system::errc::invalid_argument, out.ec.message());
+    BOOST_TEST(!out.res.maybe_sent);
+    const bool ua = name.find("user agent") != std::string::npos;
+    BOOST_TEST(out.res.failure_detail.find(ua ? "user_agent option" : "request header") != std::string::npos,
+               out.res.failure_detail);
+    BOOST_TEST(srv.connections() == 0);
+}
+
+// A host longer than any DNS name (it would also be a Host header Beast cannot write) is an
+// invalid URL, before any I/O.
+BOOST_DATA_TEST_CASE(a_host_over_255_bytes_is_refused, data::make({false, true}), blocking)
+{
+    asio::io_context ioc;
+    akool::beast_transport t(ioc.get_executor());
+    const std::string url = "http://" + std::string(70000, 'h') + "/x";
+    sent out = send_either(ioc, t, url, blocking);
+    BOOST_TEST(out.ec == akool::error::invalid_url, out.ec.message());
+    BOOST_TEST(out.res.failure_detail == "the URL's host is longer than 255 bytes");
+    BOOST_TEST(!out.res.maybe_sent);
+    BOOST_TEST(t.connections_opened() == 0u);
+}
+
+// A fully qualified name ("localhost.", the DNS root's dot) reaches a server whose
+// certificate names "localhost": the dot is left out of SNI and of the name check (helper-45:
+// "hostname mismatch"), and a resolve entry names the host with or without it.
+BOOST_DATA_TEST_CASE(a_host_name_with_the_roots_dot_passes_the_tls_name_check,
+                     data::make({"localhost.", "localhost"}) * data::make({false, true}), resolve_entry, blocking)
+{
+    server srv(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
+    asio::io_context ioc;
+    auto opts = transport_options(true);
+    opts.resolve = {{resolve_entry, 0, {"127.0.0.1"}}};
+    akool::beast_transport t(ioc.get_executor(), opts);
+    sent out = send_either(ioc, t, "https://localhost.:" + std::to_string(srv.port()) + "/x", blocking);
+    BOOST_TEST(!out.ec, out.ec.message() << ": " << out.res.failure_detail);
+    BOOST_TEST(out.res.status == 200);
+    BOOST_TEST(srv.requests() == 1);
+}
+
+// milliseconds::max() for every timeout means no limit: adding it to the clock was signed
+// overflow, and every request timed out at once (helper-45).
+BOOST_DATA_TEST_CASE(the_largest_timeouts_mean_no_limit, data::make({false, true}) * data::make({false, true}), tls,
+                     blocking)
+{
+    std::optional<server> srv;
+    if (tls)
+        srv.emplace(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
+    else
+        srv.emplace(reply_for);
+    asio::io_context ioc;
+    auto opts = transport_options(tls);
+    const auto forever = std::chrono::milliseconds::max();
+    opts.resolve_timeout = opts.connect_timeout = opts.handshake_timeout = opts.request_timeout = forever;
+    opts.connect_attempt_delay = forever;
+    akool::beast_transport t(ioc.get_executor(), opts);
+    for (int i = 0; i < 2; ++i) {  // a new connection, then the kept-alive one
+        sent out = send_either(ioc, t, srv->base_url() + "/x", blocking);
+        BOOST_TEST(!out.ec, out.ec.message() << ": " << out.res.failure_detail);
+        BOOST_TEST(out.res.status == 200);
+    }
+    BOOST_TEST(srv->requests() == 2);
+}
+
 // A request refused before any I/O (a bad URL, CR/LF in a header) completes after async_send
 // (and so after the client's async_create) has returned, never inside it: the transport
 // concept's rule, which a caller that takes a lock around the initiation relies on.

@@ -1006,6 +1006,21 @@ BOOST_AUTO_TEST_CASE(the_requests_timeout_bounds_its_retries_and_their_waits)
     BOOST_TEST(unbounded.reply(503, "busy", {{"Retry-After", "4"}}).kind == action::sleep);
 }
 
+// The largest timeout is no limit: it was added to the clock with signed overflow, a
+// deadline in the past, and the first 503 ended the exchange at once (helper-45).
+BOOST_AUTO_TEST_CASE(the_largest_request_timeout_leaves_retries_their_course)
+{
+    rig r(request_kind::read, {}, 1, ms::max());
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    action a = r.reply(503, "busy");
+    BOOST_TEST(a.kind == action::sleep);
+    BOOST_TEST(a.delay.count() == 500);
+    r.now += a.delay;
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST(r.reply(200, "ok").kind == action::done);
+    BOOST_TEST(!r.algo->error(), r.algo->error().message());
+}
+
 // The deadline bounds a token renewal inside the exchange too (helper-23's review: a poll
 // refused with 1101 asked for a token with no timeout, retried it past the deadline, and an
 // exchange waiting for another's token woke every second and waited again for ever).

@@ -11,6 +11,7 @@
 #include <akool/config.hpp>
 #include <akool/error.hpp>
 #include <akool/transport.hpp>
+#include <akool/detail/time_after.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
@@ -205,7 +206,7 @@ struct lane_deadline {
     template <class Socket>
     void set(std::chrono::milliseconds after, Socket& s) noexcept
     {
-        at = clock::now() + after;
+        at = time_after(clock::now(), after);
         socket = &s;
         cancel_socket = [](void* p) {
             error_code ignored;
@@ -268,12 +269,24 @@ inline bool breaks_framing(std::string_view s) noexcept
     return false;
 }
 
-// True when a header of `req` is empty-named or could break the request framing.
-inline bool refuses_headers(const http_request& req) noexcept
+// The longest header name or value Beast writes: it keeps each with ": " or CRLF in 16 bits
+// and throws std::length_error (out of the error_code forms) for a longer one.
+inline constexpr std::size_t max_header_bytes = 65533;
+
+// Why the headers of `req` and the transport's User-Agent cannot be written, or null: an empty
+// name, CR, LF or NUL (a caller's string that would add headers or a request), or a name or
+// value longer than max_header_bytes.
+inline const char* refused_headers(const http_request& req, std::string_view user_agent) noexcept
 {
-    for (auto& h : req.headers)
-        if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty()) return true;
-    return false;
+    if (breaks_framing(user_agent)) return "the user_agent option contains CR, LF or NUL";
+    if (user_agent.size() > max_header_bytes) return "the user_agent option is longer than 65,533 bytes";
+    for (auto& h : req.headers) {
+        if (breaks_framing(h.name) || breaks_framing(h.value) || h.name.empty())
+            return "a request header name or value is empty or contains CR, LF or NUL";
+        if (h.name.size() > max_header_bytes || h.value.size() > max_header_bytes)
+            return "a request header name or value is longer than 65,533 bytes";
+    }
+    return nullptr;
 }
 
 // The reply as the client sees it, from the header Beast's response_parser read and the body

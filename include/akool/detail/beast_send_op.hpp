@@ -11,6 +11,7 @@
 #include <akool/detail/proxy.hpp>
 #include <akool/detail/string_room.hpp>
 #include <akool/detail/url.hpp>
+#include <akool/detail/time_after.hpp>
 #include <akool/detail/was_cancelled.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -213,13 +214,16 @@ private:
             // short is never resumed (its connection is closed). The client keeps a create's
             // send to terminal cancellation (its filter), as a create may not be sent twice.
             self.reset_cancellation_state(net::enable_total_cancellation(), cancel_as_terminal{});
-            if (st.req->timeout.count() > 0) st.request_until = std::chrono::steady_clock::now() + st.req->timeout;
+            if (st.req->timeout.count() > 0) st.request_until = time_after(std::chrono::steady_clock::now(), st.req->timeout);
             if (!parse_http_url(st.req->url, st.url)) {
                 st.refused = make_error_code(error::invalid_url);
                 st.refused_detail = "not an absolute http(s) URL";
-            } else if (refuses_headers(*st.req)) {
+            } else if (const char* why = refused_headers(*st.req, opts.user_agent)) {
                 st.refused = make_error_code(boost::system::errc::invalid_argument);
-                st.refused_detail = "a request header name or value is empty or contains CR, LF or NUL";
+                st.refused_detail = why;
+            } else if (st.url.host.size() > 255) {  // longer than any DNS name; Host would throw past 65,533
+                st.refused = make_error_code(error::invalid_url);
+                st.refused_detail = "the URL's host is longer than 255 bytes";
             }
             if (!st.refused) choose_proxy();
             if (st.refused) {
@@ -370,7 +374,7 @@ private:
                 ec = {};
                 write_now(ec);
                 if (!st.deadline) {
-                    st.exchange_deadline = std::chrono::steady_clock::now() + clamp(opts.request_timeout);
+                    st.exchange_deadline = time_after(std::chrono::steady_clock::now(), clamp(opts.request_timeout));
                     arm_until(st.exchange_deadline);
                 }
                 if (!ec && st.written < st.wire.size()) {
@@ -711,15 +715,16 @@ private:
         error_code aec;
         net::ip::make_address(st.url.host, aec);
         bool is_ip = !aec;
+        const std::string name(is_ip ? std::string_view(st.url.host) : without_root_dot(st.url.host));
         // SNI: what the macro SSL_set_tlsext_host_name expands to, without its C cast (-Wold-style-cast).
         if (!is_ip && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                               static_cast<void*>(const_cast<char*>(st.url.host.c_str()))) != 1) {
+                               static_cast<void*>(const_cast<char*>(name.c_str()))) != 1) {
             ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             detail = "TLS setup failed: " + ec.message();
             return false;
         }
-        int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), st.url.host.c_str())
-                       : SSL_set1_host(ssl, st.url.host.c_str());
+        int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str())
+                       : SSL_set1_host(ssl, name.c_str());
         if (ok != 1) {
             ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
             detail = "TLS setup failed: " + ec.message();
@@ -744,7 +749,9 @@ private:
         }
         ec = {};
         for (const auto& entry : st.transport->opts.resolve) {
-            if ((entry.port != 0 && entry.port != st.hop_port) || !ascii_iequals(entry.host, st.hop_host)) continue;
+            if ((entry.port != 0 && entry.port != st.hop_port) ||
+                !ascii_iequals(without_root_dot(entry.host), without_root_dot(st.hop_host)))
+                continue;
             std::vector<tcp::endpoint> endpoints;
             for (const auto& a : entry.addresses) {
                 addr = net::ip::make_address(a, ec);
@@ -806,7 +813,7 @@ private:
         st.attempts.clear();
         st.connect_ec = {};
         st.next_address = st.resolved.begin();
-        st.connect_until = std::chrono::steady_clock::now() + clamp(st.transport->opts.connect_timeout);
+        st.connect_until = time_after(std::chrono::steady_clock::now(), clamp(st.transport->opts.connect_timeout));
         st.next_attempt_at = {};
     }
 
@@ -858,7 +865,7 @@ private:
         auto& st = *st_;
         const std::size_t i = st.attempts.size();
         st.attempts.push_back(std::make_unique<typename op_state::connect_attempt>(st.ex));
-        st.next_attempt_at = now + st.transport->opts.connect_attempt_delay;
+        st.next_attempt_at = time_after(now, st.transport->opts.connect_attempt_delay);
         // Held weakly: the operation (waiting on the timer) keeps the state; a completion queued
         // in a blocking lane's io_context after the send ended must not keep the transport.
         std::weak_ptr<op_state> weak = st_;
@@ -896,10 +903,10 @@ private:
         const std::uint64_t ns = n / r * 1000000000u + n % r * 1000000000u / r;
         st.body_credit += std::chrono::nanoseconds(static_cast<std::int64_t>(ns));
         if (st.deadline) {
-            if (st.deadline->at != lane_deadline::clock::time_point::max()) st.deadline->at += st.body_credit;
+            st.deadline->at = time_after(st.deadline->at, st.body_credit);
         } else {
             if (st.body_credit < std::chrono::milliseconds(100)) return;
-            st.exchange_deadline += st.body_credit;
+            st.exchange_deadline = time_after(st.exchange_deadline, st.body_credit);
             arm_until(st.exchange_deadline);
         }
         st.body_credit = {};
@@ -908,7 +915,7 @@ private:
     // Gives the step under way `d` (replacing the last step's deadline): when it passes, the
     // socket is closed, as basic_stream's timer would, so that the step's operation ends at
     // once and nothing is left on the connection.
-    void arm(std::chrono::milliseconds d) { arm_until(std::chrono::steady_clock::now() + d); }
+    void arm(std::chrono::milliseconds d) { arm_until(time_after(std::chrono::steady_clock::now(), d)); }
     void arm_until(std::chrono::steady_clock::time_point at)
     {
         auto& st = *st_;

@@ -253,6 +253,15 @@ inline std::string authority_host(std::string_view host)
     return s;
 }
 
+// A host name without the DNS root's dot ("example.com." is "example.com"): TLS's SNI may not
+// carry the dot (RFC 6066), a certificate names the host without it, and a resolve entry
+// names the same host either way.
+inline std::string_view without_root_dot(std::string_view host) noexcept
+{
+    if (host.size() > 1 && host.back() == '.') host.remove_suffix(1);
+    return host;
+}
+
 // "host:port" with the port always ("[::1]:8080"), as CONNECT and messages name a peer.
 inline std::string host_with_port(std::string_view host, std::uint16_t port)
 {
@@ -276,19 +285,18 @@ AKOOL_COLD inline std::string unusable_url_for_message(std::string_view url)
 {
     const auto sep = url.find("://");
     const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
-    const std::size_t q = url.find_first_of("?#", start);
-    const std::size_t rest = q == std::string_view::npos ? url.size() : q;
-    std::string_view head = url.substr(0, rest);
-    std::string out(head.substr(0, start));
-    const auto at = head.rfind('@');
+    std::string out(url.substr(0, start));
+    // The user information ends at the last '@' of the whole text: a password may hold '/',
+    // '?' or '#' unescaped, and cutting at the query first showed its start (helper-45).
+    const auto at = url.rfind('@');
+    std::string_view rest = url.substr(start);
     if (at != std::string_view::npos && at >= start) {
         out += "***";
-        head.remove_prefix(at);
-    } else {
-        head.remove_prefix(start);
+        rest = url.substr(at);
     }
-    out.append(head.data(), head.size());
-    if (rest < url.size()) out += url[rest] == '?' ? "?..." : "#...";
+    const std::size_t q = rest.find_first_of("?#");
+    out.append(rest.data(), q == std::string_view::npos ? rest.size() : q);
+    if (q != std::string_view::npos) out += rest[q] == '?' ? "?..." : "#...";
     return out;
 }
 
@@ -297,8 +305,9 @@ AKOOL_COLD inline std::string unusable_url_for_message(std::string_view url)
 // information (`user:password@`) "***@". A usable http(s) URL (parse_http_url) is shown as
 // parsed: scheme, authority, path. Any other text (an unusable URL a validation message
 // quotes, a hostile Location) is shown as written but for those parts; its user information
-// is found from the last '@' before the query, not before the first '/', since a password may
-// hold one (a path's '@' is then hidden too, which costs the message nothing). Not escaped:
+// is found from the last '@' of the whole text, not before the first '/' or '?', since a
+// password may hold those (an '@' in a path or a query hides the host too, which only costs
+// the message the host's name). Not escaped:
 // the caller quotes it (quote, quote_printable) or diagnostics::summary escapes it.
 AKOOL_COLD inline std::string url_for_message(std::string_view url)
 {

@@ -18,6 +18,7 @@
 #include <akool/workflow.hpp>
 #include <akool/detail/protocol.hpp>
 #include <akool/detail/request_gate.hpp>
+#include <akool/detail/time_after.hpp>
 #include <akool/detail/url.hpp>
 
 #include <boost/system/errc.hpp>
@@ -299,7 +300,7 @@ public:
             if (ec_) return finish();
             // The request's timeout bounds the whole exchange, its retries and their waits too
             // (a poll's: what is left of the wait's deadline).
-            if (request_.timeout.count() > 0) deadline_ = now + request_.timeout;
+            if (request_.timeout.count() > 0) deadline_ = time_after(now, request_.timeout);
             if (auth_) {
                 std::string token = store_->get(&token_generation_);
                 if (!token.empty()) set_bearer_token(request_, token);

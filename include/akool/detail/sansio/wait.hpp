@@ -13,6 +13,7 @@
 #include <akool/model.hpp>
 #include <akool/workflow.hpp>
 #include <akool/detail/sansio/exchange.hpp>
+#include <akool/detail/time_after.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -78,7 +79,7 @@ public:
         if (auto left = remaining(now); left && *left < d) d = std::max(*left, milliseconds(0));
         wait_action a;
         a.kind = wait_action::sleep;
-        a.wake_at = now + d;
+        a.wake_at = time_after(now, d);
         return a;
     }
 
