@@ -7,7 +7,8 @@
 //
 // Prints "listening on URL" first (give that URL as `webhookurl`), then on stdout, per valid
 // callback: "callback task=ID status=NAME url=URL" (ID and URL escaped; a line that cannot be
-// written gets 503, so the service sends it again). An invalid callback gets 401 and a line on
+// written within 2 s, a full pipe's or a closed one's, gets 503, so the service sends it
+// again). An invalid callback gets 401 and a line on
 // stderr with the reason only ("rejected: ..."), never its content; a valid one received
 // before (a resend or a replay) gets 200 and an "ignored: ..." line. Stops on SIGINT or SIGTERM.
 // The server itself is in webhook_receiver.hpp beside this file: copy both.
@@ -28,6 +29,10 @@
 #include <iostream>
 #include <mutex>
 #include <string>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -50,10 +55,26 @@ bool parse_seconds(const std::string& text, double& out)
     return end == text.c_str() + text.size() && errno != ERANGE && std::isfinite(out);
 }
 
+// A pipe or socket on `fd` becomes non-blocking, so that a line is written whole or not at
+// all once poll says there is room (write_within). A terminal or a file is left as it is: the
+// flag belongs to the open file, which a shell shares.
+void make_pipe_nonblocking(int fd)
+{
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return;
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    // A closed stdout or stderr (`| head -1`) fails a write (503, a line not logged) instead
+    // of killing the process with SIGPIPE (helper-43).
+    std::signal(SIGPIPE, SIG_IGN);
+    make_pipe_nonblocking(STDOUT_FILENO);
+    make_pipe_nonblocking(STDERR_FILENO);
     akool_receiver::options opts;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -118,8 +139,8 @@ int main(int argc, char** argv)
         if (const std::string more = diag.summary(); !more.empty()) line += " (" + more + ")";
         if (dropped) line += " (" + std::to_string(dropped) + " more rejections not logged before this one)";
         line += "\n";
-        std::fputs(line.c_str(), stderr);
-        std::fflush(stderr);
+        // A stderr nobody reads holds the receiver's thread 100 ms at most (the line is lost).
+        akool_receiver::write_within(STDERR_FILENO, line, std::chrono::milliseconds(100));
     };
 
     // SIGINT and SIGTERM end the receiver: caught here, on the main thread's io_context.

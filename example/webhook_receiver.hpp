@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -42,9 +43,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <poll.h>
+#include <unistd.h>
 
 namespace akool_receiver {
 
@@ -78,7 +83,7 @@ struct options {
 
 /// Counters, a snapshot.
 struct counters {
-    std::uint64_t requests = 0;  ///< HTTP requests read
+    std::uint64_t requests = 0;  ///< HTTP requests read (those answered 405 and 413 too)
     std::uint64_t accepted = 0;  ///< valid callbacks (whatever `on_callback` answered)
     std::uint64_t rejected = 0;  ///< answered 401
     std::uint64_t duplicates = 0;  ///< valid but accepted before: answered 200, not handled again
@@ -121,17 +126,45 @@ private:
     std::uint64_t dropped_ = 0;
 };
 
-/// Writes "callback task=ID status=NAME url=URL" and a newline to `out` and flushes it. The
-/// id and URL are the sender's data even once decrypted: they are written escaped
+/// Writes `text` to the file descriptor `fd`, waiting at most `limit` in all for room (poll):
+/// false when it could not all be written by then or the write failed. A reader that stops
+/// reading (a full pipe) thus holds the calling thread for `limit`, not until it reads again
+/// (helper-43's audit: the receiver's one thread blocked in fputs, every connection with it, and
+/// SIGTERM's stop() waited for it for good). On a pipe or socket made non-blocking a write
+/// never blocks; on a blocking pipe, one of up to PIPE_BUF bytes (a line) does not block once
+/// poll says there is room.
+inline bool write_within(int fd, std::string_view text, std::chrono::milliseconds limit)
+{
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!text.empty()) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd pfd{fd, POLLOUT, 0};
+        const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 60000)));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0 || (pfd.revents & POLLNVAL)) return false;
+        if (ready == 0) continue;  // the time left is checked above
+        const ssize_t n = ::write(fd, text.data(), text.size());
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        if (n <= 0) return false;  // EPIPE (SIGPIPE ignored), ENOSPC, ...
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+/// Writes "callback task=ID status=NAME url=URL" and a newline to `out` (its descriptor, with
+/// what `out` buffered flushed first), waiting at most `limit` for room (write_within). The id
+/// and URL are the sender's data even once decrypted: they are written escaped
 /// (`akool::printable`), so that no byte of theirs moves a terminal or starts a log line.
 /// Returns 200 when written, else 503: a callback not written is not delivered, and the
 /// service sends it again.
-inline http::status print_callback(std::FILE* out, const akool::webhook_payload& p)
+inline http::status print_callback(std::FILE* out, const akool::webhook_payload& p,
+                                   std::chrono::milliseconds limit = std::chrono::seconds(2))
 {
     const std::string line = "callback task=" + akool::printable(p.id, 256) +
                              " status=" + std::string(akool::to_string(p.status)) + " url=" + akool::printable(p.url) +
                              "\n";
-    if (std::fputs(line.c_str(), out) < 0 || std::fflush(out) != 0) {
+    if (std::fflush(out) != 0 || !write_within(::fileno(out), line, limit)) {
         std::clearerr(out);
         return http::status::service_unavailable;
     }
@@ -262,8 +295,9 @@ private:
 
         void on_read(error_code ec)
         {
-            if (ec == http::error::body_limit) return answer(http::status::payload_too_large, false);
-            if (ec) return close();
+            if (ec && ec != http::error::body_limit) return close();
+            srv_.count_request();  // every request read, the 405s and 413s too
+            if (ec) return answer(http::status::payload_too_large, false);
             auto req = parser_->release();
             const bool keep = req.keep_alive();
             if (req.method() != http::verb::post) return answer(http::status::method_not_allowed, keep);
@@ -302,6 +336,12 @@ private:
         http::response<http::empty_body> continue_;
     };
 
+    void count_request()
+    {
+        std::lock_guard<std::mutex> lock(mtx_);
+        counters_.requests++;
+    }
+
     // Verifies one body and calls the handlers; returns the status to answer.
     http::status judge(const std::string& body)
     {
@@ -311,7 +351,6 @@ private:
         rejected_handler on_rejected;
         {
             std::lock_guard<std::mutex> lock(mtx_);
-            counters_.requests++;
             creds = opts_.creds;
             verify = opts_.verify;
             on_callback = opts_.on_callback;

@@ -177,15 +177,13 @@ private:
     std::map<std::string, holder> held_;
 };
 
-/// The stem of a download's temporary file name, `STEM.EXT.part-XXXXXXXX` (EXT one the batch
-/// names images with; the form detail::atomic_file_writer gives), else "".
+/// The stem of what an unfinished download leaves: its temporary file,
+/// `.STEM.download.part-XXXXXXXX` (the form detail::atomic_file_writer gives), or the whole
+/// download not yet named by its content, `.STEM.download` (downloading_name); else "".
 inline std::string stem_of_part_file(std::string_view name)
 {
-    name = akool::detail::atomic_file_writer::target_of_temp_name(name);
-    for (std::string_view ext : {".png", ".jpg", ".jpeg", ".gif", ".webp"})
-        if (name.size() > ext.size() && name.substr(name.size() - ext.size()) == ext)
-            return std::string(name.substr(0, name.size() - ext.size()));
-    return {};
+    const std::string_view target = akool::detail::atomic_file_writer::target_of_temp_name(name);
+    return stem_of_downloading_name(target.empty() ? name : target);
 }
 
 /// A manifest read and validated: `lines` holds every non-blank line; `errors` one text per

@@ -62,6 +62,7 @@ public:
         fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ < 0) return fail("cannot open the journal " + path, why);
         if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            if (errno != EWOULDBLOCK) return fail("cannot lock the journal " + path, why);  // ENOLCK: NFS, ...
             why = "the journal " + path + " is in use by another akool-image batch";
             return false;
         }
@@ -224,13 +225,16 @@ private:
         });
     }
 
-    bool record(const std::string& entry)
+    // Appends `entry` to the journal; on failure stops the batch with the reason, and
+    // `lost` (what the journal failed to keep, for the user to keep instead).
+    bool record(const std::string& entry, const std::string& lost = {})
     {
         std::string why;
         if (entry.empty())
             why = "internal error: a journal entry out of order";
         else if (file_.append(entry, why))
             return true;
+        why += lost;
         if (!fatal_) p_.reason(why);
         fatal_ = true;
         ioc_.stop();
@@ -268,8 +272,16 @@ private:
                 return line_done(i);
             }
             std::vector<std::string> ids;
-            for (const auto& t : tasks) ids.push_back(t.id);
-            if (!record(j_.created(n, ids))) return;
+            std::string listed;
+            for (const auto& t : tasks) {
+                ids.push_back(t.id);
+                listed += (listed.empty() ? "" : ", ") + t.id;
+            }
+            // The tasks are charged: if the journal cannot say so, the reason does (a rerun
+            // finds the line unknown; `akool-image wait ID --out DIR` fetches them).
+            if (!record(j_.created(n, ids), "; line " + std::to_string(n) + " was created (charged), its tasks: " +
+                                                listed + " (akool-image wait ID... --out DIR saves them)"))
+                return;
             progress_ = true;
             if (p_.json()) {
                 json::object o = line_object(i, "created");
@@ -352,18 +364,24 @@ private:
     void download(std::size_t i, std::size_t n, const std::string& id, const std::string& stem,
                   const akool::image_result& r)
     {
-        std::string path = (std::filesystem::path(o_.out_dir) / (stem + cli::extension_from_url(r.image_url))).string();
+        std::string path = (std::filesystem::path(o_.out_dir) / cli::downloading_name(stem)).string();
         auto diag = std::make_shared<akool::diagnostics>();
         client_.async_download_to_file(
             r.image_url, path, akool::download_options{}, *diag,
-            [this, i, n, id, url_path = path, diag](error_code ec, std::uint64_t) {
+            [this, i, n, id, stem, downloaded = path, diag](error_code ec, std::uint64_t) {
                 if (fatal_) return;
                 if (ec) {
                     int code = cli::is_file_error(ec) ? cli::exit_other : cli::exit_code_for(ec, *diag);
                     fail_line(i, "download " + id + ": " + cli::describe(ec, *diag), code);
                     return task_done(i);
                 }
-                const std::string saved_path = rename_by_content(url_path);  // named as generate names it
+                std::string why;
+                const std::string saved_path =
+                    rename_by_content(downloaded, (std::filesystem::path(o_.out_dir) / stem).string(), why);
+                if (saved_path.empty()) {
+                    fail_line(i, "download " + id + ": " + why, cli::exit_other);
+                    return task_done(i);
+                }
                 if (!record(j_.saved(n, id, saved_path))) return;
                 progress_ = true;
                 ++saved_;

@@ -596,19 +596,19 @@ inline std::string scrub(std::string text, const std::vector<std::string>& secre
     return text;
 }
 
-/// The image extension a result URL names (".png" when it names none of the known ones).
-inline std::string extension_from_url(std::string_view url)
+/// The name an image is downloaded under before it is named by its content (rename_by_content):
+/// `.STEM.download`, hidden and of no image type, so that no file of the user's in the output
+/// directory is replaced or moved on the way (helper-44's audit: the image went first to
+/// STEM + the URL's extension, replacing a user's fox.jpg, then moved to fox.png).
+inline std::string downloading_name(std::string_view stem) { return "." + std::string(stem) + ".download"; }
+
+/// The stem of a name downloading_name gave, else "".
+inline std::string stem_of_downloading_name(std::string_view name)
 {
-    url = url.substr(0, url.find_first_of("?#"));
-    auto slash = url.rfind('/');
-    std::string_view name = slash == std::string_view::npos ? url : url.substr(slash + 1);
-    auto dot = name.rfind('.');
-    if (dot == std::string_view::npos) return ".png";
-    std::string ext(name.substr(dot));
-    for (char& c : ext)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".gif" || ext == ".webp") return ext;
-    return ".png";
+    constexpr std::string_view suffix = ".download";
+    if (name.size() <= suffix.size() + 1 || name.front() != '.' || name.substr(name.size() - suffix.size()) != suffix)
+        return {};
+    return std::string(name.substr(1, name.size() - suffix.size() - 1));
 }
 
 /// `{"event":"task","task_id":...,"index":...}`

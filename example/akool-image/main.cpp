@@ -401,28 +401,29 @@ bool prepare_out_dir(const std::string& dir, failure& f)
 
 // ---- commands ------------------------------------------------------------------------------
 
-/// The name `generate` would give a downloaded image: `path` with the extension its first
-/// bytes imply (akool::image_extension) instead of the URL's (extension_from_url, the name it
-/// was downloaded under, which a URL can get wrong: a .gif URL with a PNG body). Renames the
-/// file when the two differ, replacing a file of that name (the stem is this image's alone),
-/// and returns the final path; returns `path`, the file left as it is, when it cannot be read
-/// or renamed.
-std::string rename_by_content(const std::string& path)
+/// Names a downloaded image as `generate` names its files: moves `downloaded` (a
+/// downloading_name) to `STEM` + the extension its first bytes imply (akool::image_extension;
+/// ".png" when they imply none), replacing the image's own earlier file of that name only, and
+/// flushes the directory so that a journal that then records the name does not outlive it.
+/// Returns the final path, or "" with `why`.
+std::string rename_by_content(const std::string& downloaded, const std::string& stem_path, std::string& why)
 {
     char head[12];
     std::size_t n = 0;
-    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    if (std::FILE* f = std::fopen(downloaded.c_str(), "rb")) {
         n = std::fread(head, 1, sizeof head, f);
         std::fclose(f);
     }
     const std::string_view ext = akool::image_extension(std::string_view(head, n));
-    const std::filesystem::path from(path);
-    if (ext.empty() || from.extension() == ext) return path;
-    std::filesystem::path to = from;
-    to.replace_extension(std::string(ext));
+    const std::string to = stem_path + std::string(ext.empty() ? ".png" : ext);
     std::error_code ec;
-    std::filesystem::rename(from, to, ec);
-    return ec ? path : to.string();
+    std::filesystem::rename(downloaded, to, ec);
+    if (ec) {
+        why = "cannot rename " + downloaded + " to " + to + ": " + ec.message();
+        return {};
+    }
+    akool::detail::sync_parent_directory(to);
+    return to;
 }
 
 
@@ -771,7 +772,7 @@ int run_wait(const cli::options& o)
                         p.line(id + " " + std::string(akool::to_string(r.status)) + " " + r.image_url);
                     return runner.done();
                 }
-                st.path = (std::filesystem::path(o.out_dir) / (id + cli::extension_from_url(r.image_url))).string();
+                st.path = (std::filesystem::path(o.out_dir) / cli::downloading_name(id)).string();
                 akool::download_options dopts;
                 dopts.on_progress = [&view, i, start](const akool::download_progress& ev) {
                     view.on_download(i, ev, std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
@@ -786,7 +787,12 @@ int run_wait(const cli::options& o)
                             if (cli::is_file_error(dec)) s2.fail.code = cli::exit_other;
                             return runner.done();
                         }
-                        s2.path = rename_by_content(s2.path);  // named as generate names it
+                        std::string why;
+                        s2.path = rename_by_content(s2.path, (std::filesystem::path(o.out_dir) / id).string(), why);
+                        if (s2.path.empty()) {
+                            s2.fail = {cli::exit_other, "download " + id + ": " + why};
+                            return runner.done();
+                        }
                         if (p.json()) {
                             auto obj = cli::result_object(id, r, s2.path);
                             obj["bytes"] = bytes;
@@ -819,6 +825,10 @@ int run_wait(const cli::options& o)
 
 int main(int argc, char** argv)
 {
+    // A closed stdout (`| head -1`) fails a write, which the commands report, instead of
+    // killing the process with SIGPIPE (a batch mid-way, `webhook decode` without its exit
+    // status; helper-43).
+    std::signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && std::string(argv[1]) == "batch") {
         try {
             return akool_batch::run_batch(argc, argv);

@@ -666,8 +666,9 @@ public:
     /// @par Handler signature
     /// `void(error_code, std::uint64_t size)`: the bytes written.
     /// @par Executor
-    /// As `async_get_result`. Each chunk is written (a buffered write, no fsync) by the
-    /// transport's body sink as it arrives, on the thread running the transport's executor;
+    /// As `async_get_result`. Each chunk is written (unbuffered: one write(2) into the
+    /// system's cache, no fsync) by the transport's body sink as it arrives, on the thread
+    /// running the transport's executor;
     /// the final flush, the fsync when `opts.sync_to_disk`, and the rename run on the client's
     /// executor just before the handler.
     /// @par Per-operation cancellation

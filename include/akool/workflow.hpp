@@ -281,7 +281,9 @@ struct download_options {
     /// other processes either way. The fsync costs what the disk takes for the whole file
     /// (up to hundreds of milliseconds for a 25 MB image), once, at the end of the download,
     /// on the thread running the client's executor: turn it off in a frame loop, or where a
-    /// lost file can be fetched again.
+    /// lost file can be fetched again. POSIX fsyncs the file and then its directory (and each
+    /// directory `generate` creates for `output_dir`); macOS uses F_FULLFSYNC for the file;
+    /// Windows flushes the file (FlushFileBuffers) but not the rename's directory entry.
     bool sync_to_disk = true;
     /// Called after each chunk of the body is taken (see download_progress), on the thread
     /// doing the exchange (the transport's executor for the async forms, the caller's for the

@@ -1419,17 +1419,25 @@ BOOST_DATA_TEST_CASE(a_signal_during_a_download_leaves_no_temporary_file,
 }
 
 // An image whose URL says .gif but whose bytes are a PNG is saved as .png by wait and batch,
-// as generate names it (helper-15's audit: wait --out and batch took the URL's extension).
+// as generate names it (helper-15's audit: wait --out and batch took the URL's extension),
+// and a file of the user's under the URL's name is left alone (helper-44's audit: the image
+// was downloaded over it, then moved to .png: the user's .gif was gone).
 BOOST_DATA_TEST_CASE(a_saved_image_is_named_by_its_content, bdata::make({"wait", "batch"}), command)
 {
     stalling_service svc(0, "a.gif");
     akool_test::temp_dir work{"akool-cli-ext-"};
     const std::string out = work.path() + "/out";
+    fs::create_directories(out);
+    std::ofstream(out + "/0123456789abcdef01234567.gif") << "the user's own file";
     const std::vector<std::string> args = one_task_command(command, work.path(), out);
     auto r = run_tool(args, {{"AKOOL_BASE_URL", svc.base_url()}, {"AKOOL_API_KEY", api_key}});
     BOOST_TEST(r.exit_code == 0, r.out << r.err);
     BOOST_TEST(fs::exists(out + "/0123456789abcdef01234567.png"));
-    BOOST_TEST(!fs::exists(out + "/0123456789abcdef01234567.gif"));
+    std::ifstream mine(out + "/0123456789abcdef01234567.gif");
+    const std::string kept((std::istreambuf_iterator<char>(mine)), std::istreambuf_iterator<char>());
+    BOOST_TEST(kept == "the user's own file");
+    for (const auto& e : fs::directory_iterator(out))  // nothing of the download's own names left
+        BOOST_TEST(e.path().filename().string().find(".download") == std::string::npos, e.path());
     BOOST_TEST(r.out.find("0123456789abcdef01234567.png") != std::string::npos, r.out);
     if (std::string(command) == "batch") {
         std::ifstream in(out + "/.akool-batch.jsonl");

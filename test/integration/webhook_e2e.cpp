@@ -30,11 +30,14 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -639,6 +642,79 @@ BOOST_AUTO_TEST_CASE(print_callback_escapes_and_reports_a_failed_write)
     BOOST_TEST_REQUIRE(full != nullptr);
     BOOST_TEST((rcv::print_callback(full, p) == boost::beast::http::status::service_unavailable));
     std::fclose(full);
+}
+
+// A stdout nobody reads (a full pipe, blocking or not): the line is given up after the limit
+// with 503, and the receiver's thread is free again (helper-43's audit: print_callback blocked
+// in fputs for as long as the reader slept, every connection and SIGTERM's stop() with it).
+BOOST_DATA_TEST_CASE(print_callback_gives_up_on_a_pipe_nobody_reads, boost::unit_test::data::make({false, true}),
+                     nonblocking)
+{
+    std::signal(SIGPIPE, SIG_IGN);  // the clean-up below closes the read end first
+    int fds[2];
+    BOOST_TEST_REQUIRE(::pipe(fds) == 0);
+    const int flags = ::fcntl(fds[1], F_GETFL);
+    ::fcntl(fds[1], F_SETFL, flags | O_NONBLOCK);
+    const std::string chunk(4096, 'x');
+    while (::write(fds[1], chunk.data(), chunk.size()) > 0) {
+    }
+    if (!nonblocking) ::fcntl(fds[1], F_SETFL, flags);  // full, and blocking again
+    std::FILE* out = ::fdopen(fds[1], "w");
+    BOOST_TEST_REQUIRE(out != nullptr);
+    akool::webhook_payload p;
+    p.id = "65f8ac1d1f5b2a0001a1b2d7";
+    p.status = akool::image_status::completed;
+    p.url = "https://cdn.example.com/a.png";
+    const auto t0 = steady::now();
+    auto answer = std::async(std::launch::async, [&] { return rcv::print_callback(out, p); });
+    const bool ended = answer.wait_for(8s) == std::future_status::ready;
+    BOOST_TEST(ended, "print_callback still blocked after 8 s");
+    ::close(fds[0]);  // unblocks a write still waiting (EPIPE)
+    const auto st = answer.get();
+    const auto took = steady::now() - t0;
+    BOOST_TEST((st == boost::beast::http::status::service_unavailable));
+    BOOST_TEST((took >= 1900ms), "the 2 s limit, not at once");
+    std::fclose(out);
+
+    // With room, the line is written whole.
+    BOOST_TEST_REQUIRE(::pipe(fds) == 0);
+    if (nonblocking) ::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+    out = ::fdopen(fds[1], "w");
+    BOOST_TEST((rcv::print_callback(out, p) == boost::beast::http::status::ok));
+    std::fclose(out);
+    std::string text(256, '\0');
+    text.resize(static_cast<std::size_t>(std::max<ssize_t>(0, ::read(fds[0], &text[0], text.size()))));
+    ::close(fds[0]);
+    BOOST_TEST(text == "callback task=65f8ac1d1f5b2a0001a1b2d7 status=completed url=https://cdn.example.com/a.png\n");
+}
+
+// Every request read is counted, the 405 and the 413 too (helper-43: only bodies judged were).
+BOOST_AUTO_TEST_CASE(receiver_counts_every_request_it_reads)
+{
+    recorder rec;
+    rcv::options o = receiver_options(rec);
+    o.body_limit = 100;
+    rcv::server receiver(std::move(o));
+    receiver.start();
+    boost::asio::io_context ioc;
+    auto status_of = [&](const std::string& request) {
+        boost::asio::ip::tcp::socket sock(ioc);
+        sock.connect(endpoint_of(receiver));
+        boost::asio::write(sock, boost::asio::buffer(request));
+        std::string got;
+        boost::system::error_code ec;
+        boost::asio::read_until(sock, boost::asio::dynamic_buffer(got), "\r\n\r\n", ec);
+        return got.substr(0, got.find("\r\n"));
+    };
+    BOOST_TEST(status_of("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") == "HTTP/1.1 405 Method Not Allowed");
+    BOOST_TEST(status_of("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n" + std::string(200, '{')) ==
+               "HTTP/1.1 413 Payload Too Large");
+    BOOST_TEST(status_of("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}") ==
+               "HTTP/1.1 401 Unauthorized");
+    receiver.stop();
+    const auto c = receiver.get_counters();
+    BOOST_TEST(c.requests == 3u);
+    BOOST_TEST(c.rejected == 1u);
 }
 
 // The program's log of rejections: 10 lines a second at most, the next line let through

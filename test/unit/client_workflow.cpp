@@ -838,6 +838,43 @@ BOOST_DATA_TEST_CASE(generate_checks_its_output_directory_before_the_create, bda
     BOOST_TEST(leftovers == 0u, "the write check leaves no file");
 }
 
+// A NUL byte in a file's path or the output directory's: no file name holds one, and the
+// system would read the path up to it, writing (and renaming over) the file its first part
+// names, with no temporary file (helper-44's audit: "wanted.png\0.bak" wrote wanted.png and
+// reported success). Refused before anything is sent, in every calling style.
+BOOST_DATA_TEST_CASE(a_path_with_a_nul_byte_is_refused_before_anything_is_sent, bdata::make(styles), s)
+{
+    fixture f;
+    f.serve_batch(1);
+    akool_test::temp_dir tmp;
+    const fs::path base = tmp.path();
+    const std::string url = "https://cdn.example.test/a.png";
+    const std::string path = (base / "wanted.png").string() + std::string("\0.bak", 5);
+    akool::diagnostics diag;
+    auto [ec, size] = akool_test::run<std::uint64_t>(
+        s, f.ioc, diag, [&](auto t) { return f.client.async_download_to_file(url, path, {}, diag, std::move(t)); },
+        [&](akool::error_code& e) { return f.client.download_to_file(url, path, {}, e, diag); },
+        [&] { return f.client.download_to_file(url, path, {}); });
+    BOOST_TEST(ec == boost::system::errc::invalid_argument, ec.message());
+    BOOST_TEST(size == 0u);
+    BOOST_TEST(diag.client_message.find("the file's path holds a NUL byte (at offset") != std::string::npos,
+               diag.client_message);
+    BOOST_TEST(f.script.sent().empty(), "nothing sent");
+    BOOST_TEST(fs::is_empty(base), "no file written");
+
+    akool::generate_options g;
+    g.wait = f.fast_wait();
+    g.output_dir = (base / "out").string() + std::string("\0x", 2);
+    auto [gen_ec, images] = f.generate(s, akool::image_request::text_to_image("a lighthouse"), g);
+    BOOST_TEST(gen_ec == boost::system::errc::invalid_argument, gen_ec.message());
+    BOOST_TEST(images.empty());
+    BOOST_TEST(f.script.sent().empty(), "nothing was sent: no credit spent");
+    if (s != style::sync_throw)
+        BOOST_TEST(f.diag.client_message.find("the output directory's path holds a NUL byte") != std::string::npos,
+                   f.diag.client_message);
+    BOOST_TEST(fs::is_empty(base), "no directory made");
+}
+
 BOOST_DATA_TEST_CASE(cancellation_stops_a_wait_promptly, bdata::make(styles), s)
 {
     if (s == style::sync_ec || s == style::sync_throw) return;  // the sync forms have deadlines instead

@@ -10,6 +10,8 @@
 
 #include <akool/error.hpp>
 
+#include <boost/system/errc.hpp>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -18,10 +20,13 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
 #include <unistd.h>
+#elif defined(_WIN32)
+#include <io.h>
 #endif
 
 namespace akool {
@@ -42,6 +47,37 @@ inline bool sync_parent_directory(const std::string& path) noexcept
     return ok;
 #else
     (void)path;
+    return true;
+#endif
+}
+
+// Refuses a path holding a NUL byte, which no file name can: the system would stop reading it
+// there, and write (and rename over) the file its first part names (helper-44's audit:
+// "w2/wanted.png\0.bak" wrote w2/wanted.png, with no temporary file). `what` names the path.
+inline bool refuses_nul_in_path(const std::string& path, const char* what, error_code& ec, std::string& detail)
+{
+    const std::size_t at = path.find('\0');
+    if (at == std::string::npos) return false;
+    ec = make_error_code(boost::system::errc::invalid_argument);
+    detail = std::string(what) + " holds a NUL byte (at offset " + std::to_string(at) + "), which no file name may";
+    return true;
+}
+
+// Flushes a written file's content to the disk: fsync; on macOS F_FULLFSYNC (its fsync
+// leaves the data in the drive's cache), fsync where the file system refuses it; on Windows
+// _commit (FlushFileBuffers). Before, Windows and macOS kept the content only as far as the
+// system's cache or the drive's (helper-44).
+inline bool flush_file_to_disk(std::FILE* f) noexcept
+{
+#if defined(__APPLE__)
+    const int fd = ::fileno(f);
+    return ::fcntl(fd, F_FULLFSYNC) == 0 || ::fsync(fd) == 0;
+#elif defined(__unix__)
+    return ::fsync(::fileno(f)) == 0;
+#elif defined(_WIN32)
+    return ::_commit(::_fileno(f)) == 0;
+#else
+    (void)f;
     return true;
 #endif
 }
@@ -97,17 +133,13 @@ public:
         return true;
     }
 
-    // Flushes, fsyncs when `sync` (POSIX), closes and renames the temporary file to `path`;
-    // with `sync`, the directory too (sync_parent_directory), so that the new name is on disk
-    // as well as the content: a journal that says "saved" after commit does not outlive it.
+    // Flushes, writes to disk when `sync` (flush_file_to_disk), closes and renames the
+    // temporary file to `path`; with `sync`, the directory too (sync_parent_directory, POSIX),
+    // so that the new name is on disk as well as the content: a journal that says "saved"
+    // after commit does not outlive it.
     bool commit(const std::string& path, bool sync, error_code& ec, std::string& detail)
     {
-        bool ok = std::fflush(f_) == 0;
-#if defined(__unix__) || defined(__APPLE__)
-        ok = ok && (!sync || ::fsync(::fileno(f_)) == 0);
-#else
-        (void)sync;
-#endif
+        const bool ok = std::fflush(f_) == 0 && (!sync || flush_file_to_disk(f_));
         if (!ok) return fail_errno("cannot write", ec, detail);
         std::FILE* f = f_;
         f_ = nullptr;
@@ -212,17 +244,30 @@ private:
 };
 
 // Makes sure new files can be written in `dir`, creating it (and its parents) when absent,
-// by creating and removing a temporary file there. A generate checks its output directory
-// this way before its create spends credits.
-inline bool prepare_output_dir(const std::string& dir, error_code& ec, std::string& detail)
+// by creating and removing a temporary file there. With `sync`, each directory it created is
+// flushed into its parent (sync_parent_directory), so that after a power loss the files later
+// synced in it are not lost with their directory's name (helper-44). A generate checks its
+// output directory this way before its create spends credits.
+inline bool prepare_output_dir(const std::string& dir, bool sync, error_code& ec, std::string& detail)
 {
+    if (refuses_nul_in_path(dir, "the output directory's path", ec, detail)) return false;
     std::error_code sec;
+    // The directories to be made: `dir` and those of its parents that do not exist yet.
+    std::vector<std::filesystem::path> absent;
+    std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+    if (!p.has_filename()) p = p.parent_path();  // "out/"
+    for (; !p.empty() && !std::filesystem::exists(p, sec); p = p.parent_path()) {
+        if (!absent.empty() && absent.back() == p) break;  // a root or "." that does not change
+        absent.push_back(p);
+    }
     std::filesystem::create_directories(dir, sec);
     if (sec) {
         ec = error_code(sec.value(), boost::system::generic_category());
         detail = "cannot create the output directory " + dir + ": " + sec.message();
         return false;
     }
+    if (sync)
+        for (const auto& made : absent) sync_parent_directory(made.string());
     atomic_file_writer probe;  // its temporary file goes with it
     if (!probe.open((std::filesystem::path(dir) / ".akool-write-check").string(), ec, detail)) {
         detail = "the output directory " + dir + " does not accept new files: " + detail;

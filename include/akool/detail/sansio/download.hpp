@@ -155,6 +155,11 @@ public:
     // API key or a token, whatever the host), its body into this object.
     http_request request(error_code& ec, diagnostics& diag)
     {
+        std::string why;
+        if (refuses_nul_in_path(target_.path, "the file's path", ec, why)) {  // nothing is sent
+            diag.client_message = std::move(why);
+            return {};
+        }
         http_request r = make_download_request(redirects_.url(), max_bytes_, ec, diag);
         const bool wants_length = on_progress_ || target_.path.empty();  // progress, or memory to reserve
         r.body_sink = {&download_algo::on_chunk, this, wants_length ? &download_algo::on_length : nullptr};

@@ -64,7 +64,7 @@ public:
     {
         if (opts_->download && !opts_->output_dir.empty()) {
             std::string detail;
-            if (!prepare_output_dir(opts_->output_dir, ec_, detail)) {
+            if (!prepare_output_dir(opts_->output_dir, opts_->download_limits.sync_to_disk, ec_, detail)) {
                 diag_->client_message = std::move(detail) + " (nothing was sent)";
                 return generate_action{};
             }
