@@ -388,12 +388,15 @@ void limit_timeouts(akool::beast_transport_options& t, std::chrono::milliseconds
     t.request_timeout = std::min(t.request_timeout, limit);
 }
 
+// The output directory, created when absent (each new directory flushed into its parent, so
+// that a batch's journal in it is not lost with it in a power cut) and checked to take new
+// files, as generate checks it.
 bool prepare_out_dir(const std::string& dir, failure& f)
 {
-    std::error_code fec;
-    std::filesystem::create_directories(dir, fec);
-    if (fec || !std::filesystem::is_directory(dir, fec)) {
-        f = {cli::exit_other, "cannot create output directory " + dir + (fec ? ": " + fec.message() : "")};
+    error_code ec;
+    std::string why;
+    if (!akool::detail::prepare_output_dir(dir, true, ec, why)) {
+        f = {cli::exit_other, why};
         return false;
     }
     return true;
