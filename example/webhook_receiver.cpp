@@ -30,8 +30,6 @@
 #include <mutex>
 #include <string>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -55,17 +53,6 @@ bool parse_seconds(const std::string& text, double& out)
     return end == text.c_str() + text.size() && errno != ERANGE && std::isfinite(out);
 }
 
-// A pipe or socket on `fd` becomes non-blocking, so that a line is written whole or not at
-// all once poll says there is room (write_within). A terminal or a file is left as it is: the
-// flag belongs to the open file, which a shell shares.
-void make_pipe_nonblocking(int fd)
-{
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return;
-    const int flags = ::fcntl(fd, F_GETFL);
-    if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -73,8 +60,6 @@ int main(int argc, char** argv)
     // A closed stdout or stderr (`| head -1`) fails a write (503, a line not logged) instead
     // of killing the process with SIGPIPE (helper-43).
     std::signal(SIGPIPE, SIG_IGN);
-    make_pipe_nonblocking(STDOUT_FILENO);
-    make_pipe_nonblocking(STDERR_FILENO);
     akool_receiver::options opts;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];

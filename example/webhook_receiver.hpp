@@ -22,6 +22,7 @@
 #include <akool/error.hpp>
 #include <akool/model.hpp>
 #include <akool/webhook.hpp>
+#include <akool/detail/time_after.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -130,12 +131,12 @@ private:
 /// false when it could not all be written by then or the write failed. A reader that stops
 /// reading (a full pipe) thus holds the calling thread for `limit`, not until it reads again
 /// (helper-43's audit: the receiver's one thread blocked in fputs, every connection with it, and
-/// SIGTERM's stop() waited for it for good). On a pipe or socket made non-blocking a write
-/// never blocks; on a blocking pipe, one of up to PIPE_BUF bytes (a line) does not block once
-/// poll says there is room.
+/// SIGTERM's stop() waited for it for good). The descriptor is left blocking (its flags belong
+/// to the open file, which other processes share): a write of at most PIPE_BUF bytes (a line,
+/// print_callback) to a pipe that poll says has room is written whole at once.
 inline bool write_within(int fd, std::string_view text, std::chrono::milliseconds limit)
 {
-    const auto until = std::chrono::steady_clock::now() + limit;
+    const auto until = akool::detail::time_after(std::chrono::steady_clock::now(), limit);
     while (!text.empty()) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
@@ -152,18 +153,28 @@ inline bool write_within(int fd, std::string_view text, std::chrono::millisecond
     return true;
 }
 
+/// The longest line print_callback writes: PIPE_BUF, which a pipe takes whole or not at all.
+inline constexpr std::size_t max_callback_line = 4096;
+
 /// Writes "callback task=ID status=NAME url=URL" and a newline to `out` (its descriptor, with
 /// what `out` buffered flushed first), waiting at most `limit` for room (write_within). The id
 /// and URL are the sender's data even once decrypted: they are written escaped
-/// (`akool::printable`), so that no byte of theirs moves a terminal or starts a log line.
+/// (`akool::printable`), so that no byte of theirs moves a terminal or starts a log line, and
+/// a URL that would make the line longer than max_callback_line is cut (with a note of its
+/// size; get_result gives it whole), so that the line is never written in part.
 /// Returns 200 when written, else 503: a callback not written is not delivered, and the
 /// service sends it again.
 inline http::status print_callback(std::FILE* out, const akool::webhook_payload& p,
                                    std::chrono::milliseconds limit = std::chrono::seconds(2))
 {
-    const std::string line = "callback task=" + akool::printable(p.id, 256) +
-                             " status=" + std::string(akool::to_string(p.status)) + " url=" + akool::printable(p.url) +
-                             "\n";
+    const std::string head =
+        "callback task=" + akool::printable(p.id, 256) + " status=" + std::string(akool::to_string(p.status)) + " url=";
+    std::string url = akool::printable(p.url);
+    const std::size_t room = max_callback_line - head.size() - 64;  // 64: printable's note of the size
+    if (head.size() + url.size() + 1 > max_callback_line) url = akool::printable(p.url, room);
+    if (head.size() + url.size() + 1 > max_callback_line)  // escapes: at most 4 bytes a byte
+        url = akool::printable(p.url, room / 4);
+    const std::string line = head + url + "\n";
     if (std::fflush(out) != 0 || !write_within(::fileno(out), line, limit)) {
         std::clearerr(out);
         return http::status::service_unavailable;

@@ -406,7 +406,8 @@ bool prepare_out_dir(const std::string& dir, failure& f)
 
 /// Names a downloaded image as `generate` names its files: moves `downloaded` (a
 /// downloading_name) to `STEM` + the extension its first bytes imply (akool::image_extension;
-/// ".png" when they imply none), replacing the image's own earlier file of that name only, and
+/// ".png" when they imply none), replacing a file of that name as generate does (the only
+/// name that is replaced: the download itself went to a name of its own), and
 /// flushes the directory so that a journal that then records the name does not outlive it.
 /// Returns the final path, or "" with `why`.
 std::string rename_by_content(const std::string& downloaded, const std::string& stem_path, std::string& why)
@@ -828,9 +829,9 @@ int run_wait(const cli::options& o)
 
 int main(int argc, char** argv)
 {
-    // A closed stdout (`| head -1`) fails a write, which the commands report, instead of
-    // killing the process with SIGPIPE (a batch mid-way, `webhook decode` without its exit
-    // status; helper-43).
+    // A closed stdout (`| head -1`) fails a write instead of killing the process with SIGPIPE
+    // (helper-43): `webhook decode` reports it in its exit status, and the other commands go
+    // on to save their images and journal (their lines are lost, not the work).
     std::signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && std::string(argv[1]) == "batch") {
         try {

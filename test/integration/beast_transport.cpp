@@ -1460,7 +1460,8 @@ BOOST_AUTO_TEST_CASE(header_with_cr_or_lf_is_refused_and_nothing_is_sent)
 // forms. Each is refused before any I/O, by the blocking and the asynchronous send.
 BOOST_DATA_TEST_CASE(a_header_beast_cannot_write_is_refused_and_nothing_is_sent,
                      data::make({"user agent with CRLF", "user agent with LF", "user agent with NUL",
-                                 "long user agent", "long header value", "long header name"}) *
+                                 "long user agent", "long header value", "long header name",
+                                 "long proxy credentials"}) *
                          data::make({false, true}),
                      what, blocking)
 {
@@ -1476,6 +1477,7 @@ BOOST_DATA_TEST_CASE(a_header_beast_cannot_write_is_refused_and_nothing_is_sent,
     if (name == "long user agent") opts.user_agent = std::string(65534, 'u');
     if (name == "long header value") req.headers = {{"X-Note", std::string(70000, 'v')}};
     if (name == "long header name") req.headers = {{std::string(65534, 'N'), "v"}};
+    if (name == "long proxy credentials") opts.proxy = "http://u:" + std::string(50000, 'p') + "@127.0.0.1:9";
     akool::beast_transport t(ioc.get_executor(), opts);
     sent out;
     if (blocking) {
@@ -1487,9 +1489,11 @@ BOOST_DATA_TEST_CASE(a_header_beast_cannot_write_is_refused_and_nothing_is_sent,
     BOOST_REQUIRE(out.done);
     BOOST_TEST(out.ec == boost::system::errc::invalid_argument, out.ec.message());
     BOOST_TEST(!out.res.maybe_sent);
-    const bool ua = name.find("user agent") != std::string::npos;
-    BOOST_TEST(out.res.failure_detail.find(ua ? "user_agent option" : "request header") != std::string::npos,
-               out.res.failure_detail);
+    const char* named = name.find("user agent") != std::string::npos ? "user_agent option"
+                        : name.find("proxy") != std::string::npos    ? "Proxy-Authorization header over 65,533"
+                                                                     : "request header";
+    BOOST_TEST(out.res.failure_detail.find(named) != std::string::npos, out.res.failure_detail);
+    BOOST_TEST(out.res.failure_detail.find("ppppp") == std::string::npos, "no password in the message");
     BOOST_TEST(srv.connections() == 0);
 }
 
@@ -1525,7 +1529,9 @@ BOOST_DATA_TEST_CASE(a_host_name_with_the_roots_dot_passes_the_tls_name_check,
 }
 
 // milliseconds::max() for every timeout means no limit: adding it to the clock was signed
-// overflow, and every request timed out at once (helper-45).
+// overflow, and every request timed out at once (helper-45); the resolve timer's and the idle
+// time's conversion to nanoseconds too (helper-46: a name's lookup timed out at once, and no
+// connection was kept). The URL names a host ("localhost"), so that it is looked up.
 BOOST_DATA_TEST_CASE(the_largest_timeouts_mean_no_limit, data::make({false, true}) * data::make({false, true}), tls,
                      blocking)
 {
@@ -1538,14 +1544,15 @@ BOOST_DATA_TEST_CASE(the_largest_timeouts_mean_no_limit, data::make({false, true
     auto opts = transport_options(tls);
     const auto forever = std::chrono::milliseconds::max();
     opts.resolve_timeout = opts.connect_timeout = opts.handshake_timeout = opts.request_timeout = forever;
-    opts.connect_attempt_delay = forever;
+    opts.connect_attempt_delay = opts.max_idle_time = forever;
     akool::beast_transport t(ioc.get_executor(), opts);
     for (int i = 0; i < 2; ++i) {  // a new connection, then the kept-alive one
-        sent out = send_either(ioc, t, srv->base_url() + "/x", blocking);
+        sent out = send_either(ioc, t, srv->base_url("localhost") + "/x", blocking);
         BOOST_TEST(!out.ec, out.ec.message() << ": " << out.res.failure_detail);
         BOOST_TEST(out.res.status == 200);
     }
     BOOST_TEST(srv->requests() == 2);
+    BOOST_TEST(t.connections_opened() == 1u, "kept alive");
 }
 
 // A request refused before any I/O (a bad URL, CR/LF in a header) completes after async_send

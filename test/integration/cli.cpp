@@ -1383,15 +1383,20 @@ akool_test::run_result run_signalled_during_a_download(const std::string& out, i
     std::vector<std::string> sh{"-c",
                                 "tool=$0; out=$1; sig=$2; shift 2\n"
                                 "\"$tool\" \"$@\" & pid=$!\n"
-                                "i=0\n"
+                                "i=0; part=none\n"
                                 "while [ $i -lt 400 ]; do\n"
-                                "  for f in \"$out\"/*.part-*; do [ -e \"$f\" ] && break 2; done\n"
+                                // The temporary file of a hidden .STEM.download: `*` skips a leading dot.
+                                "  for f in \"$out\"/.*.part-* \"$out\"/*.part-*; do\n"
+                                "    [ -e \"$f\" ] && part=seen && break 2\n"
+                                "  done\n"
                                 "  sleep 0.05; i=$((i+1))\n"
                                 "done\n"
-                                "kill -$sig $pid; wait $pid; echo \"exit=$?\"",
+                                "kill -$sig $pid; wait $pid; echo \"part=$part exit=$?\"",
                                 tool_path(), out, std::to_string(sig)};
     sh.insert(sh.end(), args.begin(), args.end());
-    return akool_test::run_process("/bin/sh", sh, env, "/dev/null", 60s);
+    auto r = akool_test::run_process("/bin/sh", sh, env, "/dev/null", 60s);
+    BOOST_TEST(r.out.find("part=seen") != std::string::npos, "no temporary file showed: " << r.out << r.err);
+    return r;
 }
 
 } // namespace

@@ -688,6 +688,39 @@ BOOST_DATA_TEST_CASE(print_callback_gives_up_on_a_pipe_nobody_reads, boost::unit
     BOOST_TEST(text == "callback task=65f8ac1d1f5b2a0001a1b2d7 status=completed url=https://cdn.example.com/a.png\n");
 }
 
+// A line is at most PIPE_BUF bytes, which a pipe takes whole or not at all: a long URL is cut
+// (helper-46: a 12 KB URL left 8 KB of a line and no newline on a pipe that took 8 KB).
+BOOST_AUTO_TEST_CASE(print_callback_writes_a_long_url_in_one_whole_line)
+{
+    akool::webhook_payload p;
+    p.id = "65f8ac1d1f5b2a0001a1b2d7";
+    p.status = akool::image_status::completed;
+    p.url = "https://cdn.example.com/" + std::string(12000, 'a');
+    std::FILE* f = std::tmpfile();
+    BOOST_TEST_REQUIRE(f != nullptr);
+    BOOST_TEST((rcv::print_callback(f, p) == boost::beast::http::status::ok));
+    std::rewind(f);
+    std::string text(16384, '\0');
+    text.resize(std::fread(&text[0], 1, text.size(), f));
+    std::fclose(f);
+    BOOST_TEST(text.size() <= rcv::max_callback_line);
+    BOOST_TEST(text.size() > 3000u, "as much of the URL as fits");
+    BOOST_TEST(text.rfind("callback task=65f8ac1d1f5b2a0001a1b2d7 status=completed url=https://cdn.example.com/aaa", 0) == 0u);
+    BOOST_TEST(text.find('\n') == text.size() - 1, "one line, ended");
+
+    p.url = "https://cdn.example.com/" + std::string(6000, '\x01');  // every byte escaped (\x01)
+    f = std::tmpfile();
+    BOOST_TEST_REQUIRE(f != nullptr);
+    BOOST_TEST((rcv::print_callback(f, p) == boost::beast::http::status::ok));
+    std::rewind(f);
+    text.assign(16384, '\0');
+    text.resize(std::fread(&text[0], 1, text.size(), f));
+    std::fclose(f);
+    BOOST_TEST(text.size() <= rcv::max_callback_line);
+    BOOST_TEST(text.find("\\x01\\x01") != std::string::npos, text);
+    BOOST_TEST(text.find('\n') == text.size() - 1, "one line, ended");
+}
+
 // Every request read is counted, the 405 and the 413 too (helper-43: only bodies judged were).
 BOOST_AUTO_TEST_CASE(receiver_counts_every_request_it_reads)
 {

@@ -66,6 +66,15 @@ namespace http = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// How long since `since`, in milliseconds: compared with a milliseconds option, which may be
+// milliseconds::max() (no limit), without converting that to the clock's nanoseconds (signed
+// overflow: max_idle_time = max() closed every idle connection; helper-46).
+inline std::chrono::milliseconds idle_for(std::chrono::steady_clock::time_point now,
+                                          std::chrono::steady_clock::time_point since) noexcept
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now - since);
+}
+
 // One kept-alive connection: a socket (TLS over it for https) and its buffer. Its timeouts
 // are the operation's (beast_send_op's timer, or a blocking send's lane deadline).
 template <class Executor>
@@ -179,7 +188,7 @@ public:
         std::lock_guard<std::mutex> lock(mtx_);
         const auto now = std::chrono::steady_clock::now();
         for (std::size_t i = idle_.size(); i-- > 0;) {
-            if (now - idle_[i]->idle_since < max_idle) continue;
+            if (idle_for(now, idle_[i]->idle_since) < max_idle) continue;
             idle_[i]->close();
             idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
         }
@@ -458,7 +467,7 @@ struct beast_transport_state {
         if (lanes.empty()) return;
         const auto now = std::chrono::steady_clock::now();
         for (auto& l : lanes) {
-            if (now - l->last_used >= max_idle && nothing_pending(*l))
+            if (idle_for(now, l->last_used) >= max_idle && nothing_pending(*l))
                 unused.push_back(std::move(l));
             else
                 l->pool.sweep(max_idle);

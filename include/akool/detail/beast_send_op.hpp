@@ -626,6 +626,11 @@ private:
             st.refused_detail = why;
             return;
         }
+        if (p.authorization.size() > max_header_bytes) {  // Beast would throw (helper-46)
+            st.refused = make_error_code(boost::system::errc::invalid_argument);
+            st.refused_detail = "the proxy's user and password make a Proxy-Authorization header over 65,533 bytes";
+            return;
+        }
         st.hop_host = p.host;
         st.hop_port = p.port;
         st.proxy = std::move(p);
@@ -781,7 +786,7 @@ private:
         auto& st = *st_;
         disarm();
         if (!st.timer) st.timer.emplace(st.ex);
-        st.timer->expires_after(clamp(st.transport->opts.resolve_timeout));
+        st.timer->expires_at(time_after(std::chrono::steady_clock::now(), clamp(st.transport->opts.resolve_timeout)));
         st.resolve_done = false;
         st.resolve_ec = {};
         st.resolver.emplace(st.ex);
