@@ -143,15 +143,19 @@ int main(int argc, char** argv)
         std::cerr << "akool-webhook-receiver: cannot listen: " << ec.message() << "\n";
         return 1;
     }
+    // Every line through write_within: a stdout or stderr nobody reads holds no exit (helper-47).
     {
         std::lock_guard<std::mutex> lock(out_mtx);
-        std::cout << "listening on " << srv.url() << std::endl;
+        akool_receiver::write_within(STDOUT_FILENO, "listening on " + srv.url() + "\n", std::chrono::seconds(2));
     }
 
     signals_ioc.run();
     srv.stop();
     auto c = srv.get_counters();
-    std::cerr << "akool-webhook-receiver: stopped (signal " << received << "), " << c.accepted << " accepted, "
-              << c.rejected << " rejected, " << c.duplicates << " duplicates ignored\n";
+    akool_receiver::write_within(STDERR_FILENO,
+                                 "akool-webhook-receiver: stopped (signal " + std::to_string(received) + "), " +
+                                     std::to_string(c.accepted) + " accepted, " + std::to_string(c.rejected) +
+                                     " rejected, " + std::to_string(c.duplicates) + " duplicates ignored\n",
+                                 std::chrono::milliseconds(100));
     return 0;
 }

@@ -49,6 +49,7 @@
 #include <utility>
 #include <vector>
 
+#include <limits.h>  // PIPE_BUF (POSIX)
 #include <poll.h>
 #include <unistd.h>
 
@@ -153,8 +154,9 @@ inline bool write_within(int fd, std::string_view text, std::chrono::millisecond
     return true;
 }
 
-/// The longest line print_callback writes: PIPE_BUF, which a pipe takes whole or not at all.
-inline constexpr std::size_t max_callback_line = 4096;
+/// The longest line print_callback writes: PIPE_BUF (4096 on Linux, 512 on macOS and the
+/// BSDs), which a pipe takes whole or not at all.
+inline constexpr std::size_t max_callback_line = PIPE_BUF;
 
 /// Writes "callback task=ID status=NAME url=URL" and a newline to `out` (its descriptor, with
 /// what `out` buffered flushed first), waiting at most `limit` for room (write_within). The id
@@ -170,7 +172,8 @@ inline http::status print_callback(std::FILE* out, const akool::webhook_payload&
     const std::string head =
         "callback task=" + akool::printable(p.id, 256) + " status=" + std::string(akool::to_string(p.status)) + " url=";
     std::string url = akool::printable(p.url);
-    const std::size_t room = max_callback_line - head.size() - 64;  // 64: printable's note of the size
+    // 64: printable's note of the size. The id is a task id's 24 characters (is_valid_task_id).
+    const std::size_t room = head.size() + 64 < max_callback_line ? max_callback_line - head.size() - 64 : 0;
     if (head.size() + url.size() + 1 > max_callback_line) url = akool::printable(p.url, room);
     if (head.size() + url.size() + 1 > max_callback_line)  // escapes: at most 4 bytes a byte
         url = akool::printable(p.url, room / 4);

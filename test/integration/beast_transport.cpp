@@ -1402,13 +1402,24 @@ BOOST_DATA_TEST_CASE(a_resolve_entry_that_is_not_an_address_is_refused, data::ma
     BOOST_TEST(t.connections_opened() == 0u);
 }
 
-BOOST_DATA_TEST_CASE(keep_alive_reuse, data::make({false, true}), tls)
+namespace {
+
+// A server of reply_for, over TLS (the test PKI's certificate for 127.0.0.1, ::1 and
+// localhost) or plain.
+void emplace_server(std::optional<server>& srv, bool tls)
 {
-    std::optional<server> srv;
     if (tls)
         srv.emplace(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
     else
         srv.emplace(reply_for);
+}
+
+} // namespace
+
+BOOST_DATA_TEST_CASE(keep_alive_reuse, data::make({false, true}), tls)
+{
+    std::optional<server> srv;
+    emplace_server(srv, tls);
     asio::io_context ioc;
     akool::client c(ioc, options_for(*srv), transport_options(tls));
     for (int i = 0; i < 10; ++i) create_then_get(c);
@@ -1536,10 +1547,7 @@ BOOST_DATA_TEST_CASE(the_largest_timeouts_mean_no_limit, data::make({false, true
                      blocking)
 {
     std::optional<server> srv;
-    if (tls)
-        srv.emplace(reply_for, akool_test::mini::tls_files{pki().server_cert, pki().server_key});
-    else
-        srv.emplace(reply_for);
+    emplace_server(srv, tls);
     asio::io_context ioc;
     auto opts = transport_options(tls);
     const auto forever = std::chrono::milliseconds::max();

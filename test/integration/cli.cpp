@@ -1385,8 +1385,9 @@ akool_test::run_result run_signalled_during_a_download(const std::string& out, i
                                 "\"$tool\" \"$@\" & pid=$!\n"
                                 "i=0; part=none\n"
                                 "while [ $i -lt 400 ]; do\n"
-                                // The temporary file of a hidden .STEM.download: `*` skips a leading dot.
-                                "  for f in \"$out\"/.*.part-* \"$out\"/*.part-*; do\n"
+                                // The temporary file of a hidden .STEM.download (`*` skips a leading
+                                // dot), not the output directory's write check's.
+                                "  for f in \"$out\"/.*.download.part-*; do\n"
                                 "    [ -e \"$f\" ] && part=seen && break 2\n"
                                 "  done\n"
                                 "  sleep 0.05; i=$((i+1))\n"

@@ -622,19 +622,30 @@ BOOST_AUTO_TEST_CASE(receiver_answers_expect_100_continue)
 
 // The program's line for a callback: one line, the sender's bytes escaped; 503 when it cannot
 // be written, so that the service sends the callback again.
+namespace {
+
+// What print_callback writes for `p` into a file (it must answer 200).
+std::string printed(const akool::webhook_payload& p)
+{
+    std::FILE* f = std::tmpfile();
+    BOOST_TEST_REQUIRE(f != nullptr);
+    BOOST_TEST((rcv::print_callback(f, p) == boost::beast::http::status::ok));
+    std::rewind(f);
+    std::string text(16384, '\0');
+    text.resize(std::fread(&text[0], 1, text.size(), f));
+    std::fclose(f);
+    return text;
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_CASE(print_callback_escapes_and_reports_a_failed_write)
 {
     akool::webhook_payload p;
     p.id = "task\x1b]0;pwned\x07\x1b[2J\ncallback task=FORGED";
     p.status = akool::image_status::completed;
     p.url = "https://cdn.example.com/a.png\r\n\xc2\x9b" "2J";
-    std::FILE* f = std::tmpfile();
-    BOOST_TEST_REQUIRE(f != nullptr);
-    BOOST_TEST((rcv::print_callback(f, p) == boost::beast::http::status::ok));
-    std::rewind(f);
-    std::string text(4096, '\0');
-    text.resize(std::fread(&text[0], 1, text.size(), f));
-    std::fclose(f);
+    const std::string text = printed(p);
     BOOST_TEST(text == "callback task=task\\x1b]0;pwned\\x07\\x1b[2J\\x0acallback task=FORGED status=completed "
                        "url=https://cdn.example.com/a.png\\x0d\\x0a\\u009b2J\n");
 
@@ -696,26 +707,14 @@ BOOST_AUTO_TEST_CASE(print_callback_writes_a_long_url_in_one_whole_line)
     p.id = "65f8ac1d1f5b2a0001a1b2d7";
     p.status = akool::image_status::completed;
     p.url = "https://cdn.example.com/" + std::string(12000, 'a');
-    std::FILE* f = std::tmpfile();
-    BOOST_TEST_REQUIRE(f != nullptr);
-    BOOST_TEST((rcv::print_callback(f, p) == boost::beast::http::status::ok));
-    std::rewind(f);
-    std::string text(16384, '\0');
-    text.resize(std::fread(&text[0], 1, text.size(), f));
-    std::fclose(f);
+    std::string text = printed(p);
     BOOST_TEST(text.size() <= rcv::max_callback_line);
     BOOST_TEST(text.size() > 3000u, "as much of the URL as fits");
     BOOST_TEST(text.rfind("callback task=65f8ac1d1f5b2a0001a1b2d7 status=completed url=https://cdn.example.com/aaa", 0) == 0u);
     BOOST_TEST(text.find('\n') == text.size() - 1, "one line, ended");
 
     p.url = "https://cdn.example.com/" + std::string(6000, '\x01');  // every byte escaped (\x01)
-    f = std::tmpfile();
-    BOOST_TEST_REQUIRE(f != nullptr);
-    BOOST_TEST((rcv::print_callback(f, p) == boost::beast::http::status::ok));
-    std::rewind(f);
-    text.assign(16384, '\0');
-    text.resize(std::fread(&text[0], 1, text.size(), f));
-    std::fclose(f);
+    text = printed(p);
     BOOST_TEST(text.size() <= rcv::max_callback_line);
     BOOST_TEST(text.find("\\x01\\x01") != std::string::npos, text);
     BOOST_TEST(text.find('\n') == text.size() - 1, "one line, ended");

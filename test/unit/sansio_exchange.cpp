@@ -57,12 +57,14 @@ struct rig {
     std::optional<sansio::exchange_algo<echo_decode>> algo;
 
     explicit rig(request_kind kind = request_kind::read, error_code build_ec = {}, unsigned max_retries = 3,
-                 ms timeout = ms(0), bool retry_ambiguous_creates = false)
+                 ms timeout = ms(0), bool retry_ambiguous_creates = false, ms backoff = ms(500))
     {
         gate.set_limits({0, 0});
         policy.max_retries = max_retries;
         policy.retry_ambiguous_creates = retry_ambiguous_creates;
         policy.jitter = 0;  // the backoff is then exact: 500, 1000, 2000 ms
+        policy.initial_backoff = backoff;
+        if (backoff > policy.max_backoff) policy.max_backoff = backoff;
         akool::http_request req;
         req.method = kind == request_kind::create ? akool::http_method::post : akool::http_method::get;
         req.url = "https://api.example.test/x";
@@ -1019,6 +1021,20 @@ BOOST_AUTO_TEST_CASE(the_largest_request_timeout_leaves_retries_their_course)
     BOOST_TEST(r.algo->resume(r.now).kind == action::send);
     BOOST_TEST(r.reply(200, "ok").kind == action::done);
     BOOST_TEST(!r.algo->error(), r.algo->error().message());
+}
+
+// A backoff past the clock's range (centuries) with a deadline: no time to retry. Adding it to
+// the clock was signed overflow, a time in the past, and the retry went out at once
+// (helper-47).
+BOOST_AUTO_TEST_CASE(a_backoff_past_the_clocks_range_leaves_no_time_to_retry)
+{
+    rig r(request_kind::read, {}, 3, ms(1200), false, std::chrono::hours(24 * 365 * 400));
+    BOOST_TEST(r.algo->resume(r.now).kind == action::send);
+    const action a = r.reply(503, "busy");
+    BOOST_TEST(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::timeout, r.algo->error().message());
+    BOOST_TEST(r.diag.client_message.find("the deadline leaves no time to retry") != std::string::npos,
+               r.diag.client_message);
 }
 
 // The deadline bounds a token renewal inside the exchange too (helper-23's review: a poll

@@ -293,6 +293,23 @@ BOOST_AUTO_TEST_CASE(a_poll_that_falls_due_after_the_deadline_is_not_made)
     BOOST_TEST((r.algo->error() == akool::error::timeout));
 }
 
+// A poll so far off that its time is the clock's last (no deadline, centuries of delay): the
+// task is still waited for, idle until then (helper-47: next() took time_point::max() for "no
+// poll due" and ended the generate with no error, the task unfinished and without a URL).
+BOOST_AUTO_TEST_CASE(a_poll_due_at_the_clocks_end_is_still_waited_for)
+{
+    rig r(false);
+    r.opts.wait.deadline = ms(0);
+    r.opts.wait.schedule = {std::chrono::hours(24 * 365 * 400), 1.0, std::chrono::hours(24 * 365 * 400), 0.0};
+    action a = r.created({"t0"});
+    BOOST_TEST_REQUIRE(a.kind == action::poll);
+    r.algo->on_polled(0, r.at(10), {}, result(image_status::processing));
+    a = r.algo->next(r.at(10));
+    BOOST_TEST(a.kind == action::idle, "not done");
+    BOOST_TEST((a.wake_at == clk::time_point::max()));
+    BOOST_TEST(!r.algo->error());
+}
+
 BOOST_AUTO_TEST_CASE(cancel_starts_nothing_more_and_waits_for_what_is_out)
 {
     rig r;

@@ -342,7 +342,7 @@ public:
             if (retry) {
                 a.kind = exchange_action::sleep;
                 a.delay = policy_.backoff(retries_, jitter_(), *diag_);
-                if (deadline_ && now + a.delay >= *deadline_) {  // the retry would start too late
+                if (deadline_ && time_after(now, a.delay) >= *deadline_) {  // the retry would start too late
                     retry = false;
                     a = exchange_action{};
                     time_out("the deadline leaves no time to retry");

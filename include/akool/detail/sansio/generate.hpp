@@ -138,7 +138,7 @@ public:
         if (ec_ && !tasks_) return a;  // the create (or the directory) failed
         constexpr std::size_t none = static_cast<std::size_t>(-1);
         for (;;) {
-            bool out = false;
+            bool out = false, waiting = false;  // not `wake != max()`: a poll may be due at max() (helper-47)
             clock::time_point wake = clock::time_point::max();
             std::size_t pick = none;
             clock::time_point pick_since = clock::time_point::max();
@@ -147,6 +147,7 @@ public:
                 switch (t.at) {
                 case stage::due:
                     if (t.due > now) {
+                        waiting = true;
                         wake = std::min(wake, t.due);
                     } else if (pick == none || t.due < pick_since) {
                         pick = i;
@@ -165,7 +166,7 @@ public:
                 }
             }
             if (pick == none) {
-                if (out || wake != clock::time_point::max()) {
+                if (out || waiting) {
                     a.kind = generate_action::idle;
                     a.wake_at = wake;
                     return a;
