@@ -172,7 +172,7 @@ inline http::status print_callback(std::FILE* out, const akool::webhook_payload&
     const std::string head =
         "callback task=" + akool::printable(p.id, 256) + " status=" + std::string(akool::to_string(p.status)) + " url=";
     std::string url = akool::printable(p.url);
-    // 64: printable's note of the size. The id is a task id's 24 characters (is_valid_task_id).
+    // 64: printable's note of the size. The id is a valid task id (1 to 64 characters).
     const std::size_t room = head.size() + 64 < max_callback_line ? max_callback_line - head.size() - 64 : 0;
     if (head.size() + url.size() + 1 > max_callback_line) url = akool::printable(p.url, room);
     if (head.size() + url.size() + 1 > max_callback_line)  // escapes: at most 4 bytes a byte

@@ -457,7 +457,7 @@ public:
                 image_result r = get_result_blocking(algo.id(), diag, a.timeout, e);
                 a = algo.on_polled(std::chrono::steady_clock::now(), e, std::move(r));
             } else {
-                std::this_thread::sleep_until(a.wake_at);
+                detail::sleep_in_steps_until(a.wake_at);
                 a = algo.on_slept(std::chrono::steady_clock::now());
             }
         }
@@ -561,7 +561,7 @@ public:
                         algo.download_url(i), algo.download_limits(), algo.target(i), e, algo.task_diag(i));
                     algo.on_downloaded(i, e, std::move(d));
                 } else {
-                    std::this_thread::sleep_until(a.wake_at);  // idle: nothing is out here
+                    detail::sleep_in_steps_until(a.wake_at);  // idle: nothing is out here
                 }
             }
         }

@@ -19,6 +19,21 @@
 namespace akool {
 namespace detail {
 
+// The longest single sleep or timed wait of a blocking call. The C library takes a wait's
+// seconds in a time_t, which a 32-bit time_t (i386) wraps for a wait over 68 years long, and
+// the wait then ends at once (helper-48: a backoff of centuries was retried at once, a poll a
+// century away spun); longer waits are made of such steps.
+inline constexpr std::chrono::hours longest_wait{24};
+
+// Sleeps on the calling thread until `t` (time_point::max(): for good), longest_wait at most
+// at a time.
+inline void sleep_in_steps_until(std::chrono::steady_clock::time_point t)
+{
+    const std::chrono::steady_clock::duration step = longest_wait;
+    for (auto now = std::chrono::steady_clock::now(); now < t; now = std::chrono::steady_clock::now())
+        std::this_thread::sleep_for(t - now < step ? t - now : step);
+}
+
 // A blocking caller's place in the request gate: `cancel` (the gate's wake-up) ends its wait.
 class blocking_waiter final : public gate_waiter {
 public:
@@ -35,10 +50,13 @@ public:
     void wait_until(std::chrono::steady_clock::time_point until)
     {
         std::unique_lock<std::mutex> lock(mtx_);
-        if (until == std::chrono::steady_clock::time_point::max())
+        if (until == std::chrono::steady_clock::time_point::max()) {
             cv_.wait(lock, [&] { return woken_; });
-        else
-            cv_.wait_until(lock, until, [&] { return woken_; });
+        } else {
+            for (auto now = std::chrono::steady_clock::now(); !woken_ && now < until;
+                 now = std::chrono::steady_clock::now())
+                cv_.wait_until(lock, until - now < longest_wait ? until : now + longest_wait, [&] { return woken_; });
+        }
         woken_ = false;
     }
 
@@ -67,7 +85,7 @@ void run_blocking(Transport& transport, sansio::exchange_core& algo, blocking_wa
             break;
         }
         case sansio::exchange_action::sleep:
-            std::this_thread::sleep_for(a.delay);
+            sleep_in_steps_until(time_after(clock::now(), a.delay));
             a = algo.resume(clock::now());
             break;
         case sansio::exchange_action::done: return;

@@ -37,7 +37,8 @@ struct generate_action {
         create,    // the create; then on_created
         poll,      // a get-result exchange of task `task` (timeout `timeout`, diagnostics task_diag); then on_polled
         download,  // download task `task`'s image (download_url, download_target); then on_downloaded
-        idle,      // nothing to start before `wake_at` (max(): until an action out ends); then next
+        idle,      // nothing to start before `wake_at` (max(): until an action out ends, or a poll
+                   // due at the clock's end); then next
         done,      // finished: error() and value() hold the outcome
     };
     kind_t kind = done;
