@@ -215,7 +215,7 @@ struct lane_deadline {
     template <class Socket>
     void set(std::chrono::milliseconds after, Socket& s) noexcept
     {
-        at = time_after(clock::now(), after);
+        at = from_now(after);
         socket = &s;
         cancel_socket = [](void* p) {
             error_code ignored;

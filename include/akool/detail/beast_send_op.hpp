@@ -214,7 +214,7 @@ private:
             // short is never resumed (its connection is closed). The client keeps a create's
             // send to terminal cancellation (its filter), as a create may not be sent twice.
             self.reset_cancellation_state(net::enable_total_cancellation(), cancel_as_terminal{});
-            if (st.req->timeout.count() > 0) st.request_until = time_after(std::chrono::steady_clock::now(), st.req->timeout);
+            if (st.req->timeout.count() > 0) st.request_until = from_now(st.req->timeout);
             if (!parse_http_url(st.req->url, st.url)) {
                 st.refused = make_error_code(error::invalid_url);
                 st.refused_detail = "not an absolute http(s) URL";
@@ -374,7 +374,7 @@ private:
                 ec = {};
                 write_now(ec);
                 if (!st.deadline) {
-                    st.exchange_deadline = time_after(std::chrono::steady_clock::now(), clamp(opts.request_timeout));
+                    st.exchange_deadline = from_now(clamp(opts.request_timeout));
                     arm_until(st.exchange_deadline);
                 }
                 if (!ec && st.written < st.wire.size()) {
@@ -786,7 +786,7 @@ private:
         auto& st = *st_;
         disarm();
         if (!st.timer) st.timer.emplace(st.ex);
-        st.timer->expires_at(time_after(std::chrono::steady_clock::now(), clamp(st.transport->opts.resolve_timeout)));
+        st.timer->expires_at(from_now(clamp(st.transport->opts.resolve_timeout)));
         st.resolve_done = false;
         st.resolve_ec = {};
         st.resolver.emplace(st.ex);
@@ -818,7 +818,7 @@ private:
         st.attempts.clear();
         st.connect_ec = {};
         st.next_address = st.resolved.begin();
-        st.connect_until = time_after(std::chrono::steady_clock::now(), clamp(st.transport->opts.connect_timeout));
+        st.connect_until = from_now(clamp(st.transport->opts.connect_timeout));
         st.next_attempt_at = {};
     }
 
@@ -920,7 +920,7 @@ private:
     // Gives the step under way `d` (replacing the last step's deadline): when it passes, the
     // socket is closed, as basic_stream's timer would, so that the step's operation ends at
     // once and nothing is left on the connection.
-    void arm(std::chrono::milliseconds d) { arm_until(time_after(std::chrono::steady_clock::now(), d)); }
+    void arm(std::chrono::milliseconds d) { arm_until(from_now(d)); }
     void arm_until(std::chrono::steady_clock::time_point at)
     {
         auto& st = *st_;

@@ -85,7 +85,7 @@ void run_blocking(Transport& transport, sansio::exchange_core& algo, blocking_wa
             break;
         }
         case sansio::exchange_action::sleep:
-            sleep_in_steps_until(time_after(clock::now(), a.delay));
+            sleep_in_steps_until(from_now(a.delay));
             a = algo.resume(clock::now());
             break;
         case sansio::exchange_action::done: return;

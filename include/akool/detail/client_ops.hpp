@@ -204,7 +204,7 @@ private:
         case sansio::exchange_action::send:
             return st.cs->transport.async_send(st.algo.take_request(), std::move(self));
         case sansio::exchange_action::sleep:  // saturated: a backoff may be milliseconds::max()
-            st.timer.expires_at(time_after(std::chrono::steady_clock::now(), a.delay));
+            st.timer.expires_at(from_now(a.delay));
             return st.timer.async_wait(std::move(self));
         case sansio::exchange_action::done: break;
         }

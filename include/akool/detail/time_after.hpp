@@ -22,6 +22,13 @@ std::chrono::time_point<Clock, Duration> time_after(std::chrono::time_point<Cloc
     return t + std::chrono::duration_cast<Duration>(d);
 }
 
+// time_after(steady_clock::now(), d): when a step that waits `d` from now ends.
+template <class Rep, class Period>
+std::chrono::steady_clock::time_point from_now(std::chrono::duration<Rep, Period> d) noexcept
+{
+    return time_after(std::chrono::steady_clock::now(), d);
+}
+
 } // namespace detail
 } // namespace akool
 
