@@ -609,7 +609,7 @@ inline int run_batch(int argc, char** argv)
     client.set_limits(limits);
     apply_retry_options(client, o.max_retry_after);
     runner r(o, p, ioc, client, m, journal, file);
-    return r.run();
+    return p.exit_status(r.run());
 }
 
 } // namespace akool_batch

@@ -96,7 +96,9 @@ inline const char* const usage =
     "PATH\", or a \"saved\" event) and every failure too (a line on stderr; with --json an\n"
     "\"error\" event); the exit code is the first failure's. Task ids other than 1 to 64\n"
     "characters of A-Z a-z 0-9 _ - (or a Windows device name such as NUL) are never used as\n"
-    "file names, nor two ids that differ only in letter case.\n";
+    "file names, nor two ids that differ only in letter case. Output that cannot be written\n"
+    "(stdout on a full disk or a closed pipe) does not stop the work; the tool then exits 1, or\n"
+    "with its failure's code, saying so on stderr.\n";
 
 enum class command { generate, status, wait };
 

@@ -27,9 +27,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -128,12 +130,28 @@ public:
 private:
     void out(const std::string& text) { write(cli::scrub(text, secrets_)); }
 
-    static void write(const std::string& text)
+    // A failed write (a full disk, a closed pipe) is remembered, not retried: the command goes
+    // on with its work and exit_status reports the lost lines.
+    void write(const std::string& text)
     {
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
+        errno = 0;
+        if ((std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0) && lost_errno_ == 0)
+            lost_errno_ = errno != 0 ? errno : EIO;
     }
 
+public:
+    /// The exit status of a command that ends with `code`: when a line could not be written
+    /// to stdout, says so on stderr and never exits 0 (the lines are lost, the work is done).
+    int exit_status(int code)
+    {
+        if (lost_errno_ == 0) return code;
+        reason(std::string("cannot write to stdout (") + std::strerror(lost_errno_) +
+               "): some lines of output are lost; the work itself was done");
+        return code == cli::exit_ok ? cli::exit_other : code;
+    }
+
+private:
+    int lost_errno_ = 0;
     bool json_;
     std::vector<std::string> secrets_;
     bool tty_;
@@ -515,7 +533,7 @@ private:
 int finish(printer& p, const failure& f)
 {
     if (f.code != 0) p.reason(f.reason);
-    return f.code;
+    return p.exit_status(f.code);
 }
 
 /// Same, after `runner` ran: an interrupted run exits 128 + the signal, as a shell reports
@@ -830,8 +848,8 @@ int run_wait(const cli::options& o)
 int main(int argc, char** argv)
 {
     // A closed stdout (`| head -1`) fails a write instead of killing the process with SIGPIPE
-    // (helper-43): `webhook decode` reports it in its exit status, and the other commands go
-    // on to save their images and journal (their lines are lost, not the work).
+    // (helper-43): the commands go on to save their images and journal, and exit 1 (or their
+    // failure's code) saying that lines of output were lost (printer::exit_status).
     std::signal(SIGPIPE, SIG_IGN);
     if (argc >= 2 && std::string(argv[1]) == "batch") {
         try {

@@ -293,6 +293,43 @@ BOOST_AUTO_TEST_CASE(no_wait_then_status_then_wait)
     BOOST_TEST(human.out.find(ids[0] + " completed") != std::string::npos, human.out);
 }
 
+// A line that cannot be written to stdout (a full device) is not lost in silence: the command
+// still does its work (the image saved, the batch journal written), then exits 1 saying that
+// stdout failed (helper-44's audit: status, wait and batch exited 0 with their output gone).
+BOOST_DATA_TEST_CASE(output_that_cannot_be_written_exits_1_after_the_work,
+                     bdata::make({"generate", "status", "wait", "batch"}), command)
+{
+    BOOST_TEST_REQUIRE(fs::exists("/dev/full"));
+    emulator e;
+    akool_test::temp_dir work{"akool-cli-full-"};
+    const std::string cmd = command;
+    std::vector<std::string> args;
+    if (cmd == "generate") {
+        args = {"generate", "--prompt", "a kite", "--resolution", "1080p", "--out", e.out_dir};
+    } else if (cmd == "batch") {
+        std::ofstream(work.path() + "/m.jsonl") << "{\"prompt\":\"a kite\",\"resolution\":\"1080p\"}\n";
+        args = {"batch", work.path() + "/m.jsonl", "--out", e.out_dir};
+    } else {
+        auto created = run_tool({"generate", "--prompt", "a kite", "--no-wait", "--json"}, e.env());
+        BOOST_TEST_REQUIRE(created.exit_code == 0, created.err);
+        auto objs = json_lines(created.out);
+        BOOST_TEST_REQUIRE(objs.size() == 1u);
+        args = {cmd, str(objs[0], "task_id")};
+        if (cmd == "wait") args.insert(args.end(), {"--out", e.out_dir});
+    }
+    std::vector<std::string> sh{"-c", "exec \"$0\" \"$@\" > /dev/full", tool_path()};
+    sh.insert(sh.end(), args.begin(), args.end());
+    auto r = akool_test::run_process("/bin/sh", sh, e.env(), "/dev/null", 60s);
+    BOOST_TEST(!r.timed_out);
+    BOOST_TEST(r.exit_code == 1, "exit " << r.exit_code << ", stderr: " << r.err);
+    BOOST_TEST(r.err.find("cannot write to stdout (No space left on device)") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find(api_key) == std::string::npos);
+    std::size_t pngs = 0;
+    for (const auto& f : files_in(e.out_dir)) pngs += is_png(read_file(f)) ? 1 : 0;
+    BOOST_TEST(pngs == (cmd == "status" ? 0u : 1u));
+    if (cmd == "batch") BOOST_TEST(read_file(e.out_dir + "/.akool-batch.jsonl").find("\"event\":\"saved\"") != std::string::npos);
+}
+
 // ---- dry run -------------------------------------------------------------------------------
 
 struct dry_run_case {
