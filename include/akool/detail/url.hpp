@@ -152,27 +152,11 @@ struct url_view {
     std::string_view tail;    // path and query as written, without the fragment (may be empty)
 };
 
-// Splits an absolute http:// or https:// URL into views of it, allocating nothing. Returns
-// false for anything else: another scheme, no host, a bad port, user info, a character a URL
-// may not contain.
-inline bool split_http_url(std::string_view url, url_view& out) noexcept
+// The host and port of an authority without user information (`out.tls` already set: the
+// default port is the scheme's), into `out`. False when the host is neither a registered
+// name nor a bracketed IPv6 address, or the port is not 1 to 65535.
+inline bool split_authority(std::string_view authority, url_view& out) noexcept
 {
-    out = url_view{};
-    for (char c : url)
-        if (!is_url_char(c) && c != '#') return false;
-    auto colon = url.find("://");
-    if (colon == std::string_view::npos) return false;
-    std::string_view scheme = url.substr(0, colon);
-    if (ascii_iequals(scheme, "https"))
-        out.tls = true;
-    else if (!ascii_iequals(scheme, "http"))
-        return false;
-    std::string_view rest = url.substr(colon + 3);
-    auto end_auth = rest.find_first_of("/?#");
-    std::string_view authority = rest.substr(0, end_auth);
-    std::string_view tail = end_auth == std::string_view::npos ? std::string_view{} : rest.substr(end_auth);
-    if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
-
     std::string_view host, port;
     if (authority.front() == '[') {
         auto close = authority.find(']');
@@ -207,9 +191,53 @@ inline bool split_http_url(std::string_view url, url_view& out) noexcept
         out.port = out.tls ? 443 : 80;
     }
     out.host = host;
-    out.tail = tail.substr(0, tail.find('#'));  // a fragment is never sent
     return true;
 }
+
+// Why check_http_url refused a URL, in the order it checks (none: it did not).
+enum class url_refusal : unsigned char {
+    none,
+    empty,
+    bad_character,     // a space, a control character or another byte a URL may not hold
+    no_scheme,         // no scheme://host part
+    other_scheme,      // a scheme other than http and https
+    no_host,
+    user_info,         // user@host
+    bad_host_or_port,  // not a host name or an IP literal, or a port outside 1 to 65535
+};
+
+// Splits an absolute http:// or https:// URL into views of it, allocating nothing; for
+// anything else says why (`out` then holds nothing to use).
+inline url_refusal check_http_url(std::string_view url, url_view& out) noexcept
+{
+    out = url_view{};
+    if (url.empty()) return url_refusal::empty;
+    for (char c : url)
+        if (!is_url_char(c) && c != '#') return url_refusal::bad_character;
+    auto colon = url.find("://");
+    if (colon == std::string_view::npos) return url_refusal::no_scheme;
+    std::string_view scheme = url.substr(0, colon);
+    if (ascii_iequals(scheme, "https"))
+        out.tls = true;
+    else if (!ascii_iequals(scheme, "http"))
+        return url_refusal::other_scheme;
+    std::string_view rest = url.substr(colon + 3);
+    auto end_auth = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, end_auth);
+    std::string_view tail = end_auth == std::string_view::npos ? std::string_view{} : rest.substr(end_auth);
+    if (authority.empty()) return url_refusal::no_host;
+    if (authority.find('@') != std::string_view::npos) return url_refusal::user_info;
+    if (!split_authority(authority, out)) return url_refusal::bad_host_or_port;
+    out.tail = tail.substr(0, tail.find('#'));  // a fragment is never sent
+    return url_refusal::none;
+}
+
+// check_http_url, true when it took the URL.
+inline bool split_http_url(std::string_view url, url_view& out) noexcept
+{
+    return check_http_url(url, out) == url_refusal::none;
+}
+
 
 // Splits an absolute http:// or https:// URL (split_http_url) into owned parts; the target
 // is at least "/". Returns false, `out` emptied, for anything else.

@@ -87,25 +87,22 @@ inline bool is_blank(std::string_view s) noexcept
 // after `max_quoted` bytes.
 AKOOL_COLD inline std::string quote(std::string_view s) { return quote_printable(s, max_quoted); }
 
-// Why `url` is not an absolute http(s) URL, as the end of a sentence ("is empty", ...).
-// Only called for a URL that detail::is_http_url refused.
-AKOOL_COLD inline std::string url_problem(std::string_view url)
+// Why `url` is not an absolute http(s) URL (check_http_url's `why`), as the end of a
+// sentence ("is empty", ...).
+AKOOL_COLD inline std::string url_problem(std::string_view url, url_refusal why)
 {
-    if (url.empty()) return "is empty";
-    for (char c : url)
-        if (!is_url_char(c) && c != '#')
-            return "contains a space, a control character or another character a URL may not hold "
-                   "(percent-encode it)";
-    auto sep = url.find("://");
-    if (sep == std::string_view::npos) return "is not an absolute URL (it has no scheme://host part)";
-    std::string_view scheme = url.substr(0, sep);
-    if (!ascii_iequals(scheme, "http") && !ascii_iequals(scheme, "https"))
-        return cat({"uses the scheme ", quote(scheme), "; only http and https are accepted"});
-    std::string_view rest = url.substr(sep + 3);
-    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    if (authority.empty()) return "has no host";
-    if (authority.find('@') != std::string_view::npos)
-        return "holds user information (user@host), which is not accepted";
+    switch (why) {
+    case url_refusal::none:  // (not called for a URL that passed)
+    case url_refusal::empty: return "is empty";
+    case url_refusal::bad_character:
+        return "contains a space, a control character or another character a URL may not hold (percent-encode it)";
+    case url_refusal::no_scheme: return "is not an absolute URL (it has no scheme://host part)";
+    case url_refusal::other_scheme:
+        return cat({"uses the scheme ", quote(url.substr(0, url.find("://"))), "; only http and https are accepted"});
+    case url_refusal::no_host: return "has no host";
+    case url_refusal::user_info: return "holds user information (user@host), which is not accepted";
+    case url_refusal::bad_host_or_port: break;
+    }
     return "has an invalid host or port (the port must be 1 to 65535)";
 }
 
@@ -135,19 +132,21 @@ inline void check_utf8(std::vector<validation_issue>& out, std::string_view fiel
          ") does not start or continue a UTF-8 character; send text encoded as UTF-8"});
 }
 
-// Reports a `url` that is_http_url refused: quoted without its secrets, and why.
+// Reports a `url` that check_http_url refused (`why`): quoted without its secrets, and why.
 AKOOL_COLD inline void add_unusable_url(std::vector<validation_issue>& out, std::string_view field,
-                                        std::string_view what, std::string_view url)
+                                        std::string_view what, std::string_view url, url_refusal why)
 {
     const std::string quoted = url.empty() ? std::string() : quote(unusable_url_for_message(url));
     add(out, field, issue_code::invalid_url, severity::error,
-        {what, url.empty() ? "" : " ", quoted, " ", url_problem(url), "; give an absolute http:// or https:// URL"});
+        {what, url.empty() ? "" : " ", quoted, " ", url_problem(url, why), "; give an absolute http:// or https:// URL"});
 }
 
 inline void check_url(std::vector<validation_issue>& out, std::string_view field, std::string_view what,
                       std::string_view url)
 {
-    if (!is_http_url(url)) add_unusable_url(out, field, what, url);
+    url_view parts;
+    const url_refusal why = check_http_url(url, parts);
+    if (why != url_refusal::none) add_unusable_url(out, field, what, url, why);
 }
 
 AKOOL_COLD inline std::string number(double v)
