@@ -45,9 +45,10 @@ namespace akool {
 /// Without exceptions (`-fno-exceptions`), use the forms with an `error_code`: the others
 /// report a failure through `boost::throw_exception`, which ends the program there.
 ///
-/// An operation's options are taken by `const&` and the constructors have no default
-/// arguments: the copies and the default `beast_transport_options` are made in the compiled
-/// library, not in the caller's TU (a TU calling generate compiles 6% fewer instructions).
+/// Options, the constructors' included, are taken by `const&` and the constructors have no
+/// default arguments: the copies and the default `beast_transport_options` are made in the
+/// compiled library, not in the caller's TU (a TU that constructs a client and calls generate
+/// compiled 6% fewer instructions for the operations' options, then 3% for the constructors').
 class blocking_client {
 public:
     /// A client with default options (credentials from `set_api_key` or `set_token`). Opens no
@@ -56,9 +57,9 @@ public:
     /// A client with `opts` (base URL, credentials, reply size limit, exchange hook) over the
     /// default Beast transport; retries come from `set_retry_policy`. The rate limits
     /// (`set_limits`), the jitter seed and the transport's statistics are the Asio client's only.
-    explicit blocking_client(client_options opts);
+    explicit blocking_client(const client_options& opts);
     /// A client with `opts` over the Beast transport set up by `topts` (timeouts, TLS, proxy).
-    blocking_client(client_options opts, beast_transport_options topts);
+    blocking_client(const client_options& opts, const beast_transport_options& topts);
     /// Closes the idle connections. Must not be called while a call runs.
     ~blocking_client();
     /// Takes `other`'s connections and settings; `other` may only be destroyed or assigned to.

@@ -182,13 +182,12 @@ struct blocking_client::impl {
 
 AKOOL_DECL blocking_client::blocking_client() : blocking_client(client_options{}, beast_transport_options{}) {}
 
-AKOOL_DECL blocking_client::blocking_client(client_options opts)
-    : blocking_client(std::move(opts), beast_transport_options{})
+AKOOL_DECL blocking_client::blocking_client(const client_options& opts) : blocking_client(opts, beast_transport_options{})
 {
 }
 
-AKOOL_DECL blocking_client::blocking_client(client_options opts, beast_transport_options topts)
-    : impl_(std::make_unique<impl>(std::move(opts), std::move(topts)))
+AKOOL_DECL blocking_client::blocking_client(const client_options& opts, const beast_transport_options& topts)
+    : impl_(std::make_unique<impl>(opts, topts))
 {
 }
 
