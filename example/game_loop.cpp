@@ -218,8 +218,9 @@ int main(int argc, char** argv)
             // The network's share of the frame: ready handlers, within net_budget. A bare
             // poll() runs until nothing is ready, which on a fast link is several whole images
             // in one frame (5,766 handlers, 209 ms measured against the emulator). A handler is
-            // not started when the longest one of this frame would end past the budget, so a
-            // frame keeps to it rather than overrunning by one handler (bench/README.md).
+            // not started when the longest one run in this frame so far would end past the
+            // budget, so a frame overruns it only by a handler longer than those before it
+            // (bench/README.md).
             auto longest = clock::duration::zero();
             for (auto h0 = t0; h0 - t0 + longest <= net_budget; h0 = clock::now()) {
                 if (net.poll_one() == 0) break;

@@ -556,11 +556,11 @@ inline int run_batch(int argc, char** argv)
     cli::batch_options o;
     std::string message;
     cli::parse_result pr = cli::parse_batch(argc, argv, o, message);
-    if (pr == cli::parse_result::help) {
-        std::fputs(cli::batch_usage, stdout);
-        return 0;
-    }
     printer p(o.json, cli::secrets_from_env());
+    if (pr == cli::parse_result::help) {
+        p.help(cli::batch_usage);
+        return p.exit_status(cli::exit_ok);
+    }
     if (pr == cli::parse_result::error) return finish(p, {cli::exit_invalid, message + " (see akool-image batch --help)"});
 
     // The whole manifest is read and validated before anything is sent.

@@ -82,6 +82,9 @@ public:
         write(text + "\n");
     }
 
+    /// A help text, as it is.
+    void help(const char* text) { write(text); }
+
     /// The one-line reason on stderr.
     void reason(const std::string& text)
     {
@@ -145,8 +148,8 @@ public:
     int exit_status(int code)
     {
         if (lost_errno_ == 0) return code;
-        reason(std::string("cannot write to stdout (") + std::strerror(lost_errno_) +
-               "): some lines of output are lost; the work itself was done");
+        reason(std::string("cannot write to stdout (") + std::strerror(lost_errno_) + "): some lines of output are lost" +
+               (code == cli::exit_ok ? "; the work itself was done" : ""));
         return code == cli::exit_ok ? cli::exit_other : code;
     }
 
@@ -562,7 +565,7 @@ int run_generate(const cli::options& o)
 
     if (o.dry_run) {
         p.body(akool::encode_image_request(req));
-        return 0;
+        return p.exit_status(cli::exit_ok);
     }
 
     environment env;
@@ -873,8 +876,9 @@ int main(int argc, char** argv)
     std::string error;
     cli::parse_result r = cli::parse(argc, argv, o, error);
     if (r == cli::parse_result::help) {
-        std::fputs(cli::usage, stdout);
-        return 0;
+        printer p(false, {});
+        p.help(cli::usage);
+        return p.exit_status(cli::exit_ok);
     }
     if (r == cli::parse_result::error) {
         printer p(false, cli::secrets_from_env());

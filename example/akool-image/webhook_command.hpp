@@ -74,7 +74,7 @@ inline int run_webhook(int argc, char** argv, std::FILE* in, std::ostream& out, 
     for (const auto& a : args)
         if (a == "--help" || a == "-h") {
             out << webhook_usage << std::flush;
-            return exit_ok;
+            return out ? exit_ok : fail(exit_other, "webhook: cannot write the help to stdout");
         }
     if (args.size() < 2) return fail(exit_invalid, "webhook: missing subcommand: decode (see akool-image webhook --help)");
     if (args[1] != "decode")

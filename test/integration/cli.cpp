@@ -295,17 +295,32 @@ BOOST_AUTO_TEST_CASE(no_wait_then_status_then_wait)
 
 // A line that cannot be written to stdout (a full device) is not lost in silence: the command
 // still does its work (the image saved, the batch journal written), then exits 1 saying that
-// stdout failed (helper-44's audit: status, wait and batch exited 0 with their output gone).
+// stdout failed (helper-44's audit: status, wait and batch exited 0 with their output gone;
+// helper-49's review: --dry-run and --help too).
 BOOST_DATA_TEST_CASE(output_that_cannot_be_written_exits_1_after_the_work,
-                     bdata::make({"generate", "status", "wait", "batch"}), command)
+                     bdata::make({"generate", "status", "wait", "batch", "dry-run", "help", "batch-help", "webhook-help",
+                                  "refused"}),
+                     command)
 {
     BOOST_TEST_REQUIRE(fs::exists("/dev/full"));
     emulator e;
     akool_test::temp_dir work{"akool-cli-full-"};
     const std::string cmd = command;
     std::vector<std::string> args;
-    if (cmd == "generate") {
+    auto env = e.env();
+    if (cmd == "refused") {  // a failure keeps its own exit code (3), and says the lines are lost
+        env["AKOOL_API_KEY"] = "not-the-key-0123456789";
+        args = {"generate", "--prompt", "a kite", "--json", "--out", e.out_dir};
+    } else if (cmd == "generate") {
         args = {"generate", "--prompt", "a kite", "--resolution", "1080p", "--out", e.out_dir};
+    } else if (cmd == "dry-run") {
+        args = {"generate", "--prompt", "a kite", "--dry-run"};
+    } else if (cmd == "help") {
+        args = {"--help"};
+    } else if (cmd == "batch-help") {
+        args = {"batch", "--help"};
+    } else if (cmd == "webhook-help") {
+        args = {"webhook", "--help"};
     } else if (cmd == "batch") {
         std::ofstream(work.path() + "/m.jsonl") << "{\"prompt\":\"a kite\",\"resolution\":\"1080p\"}\n";
         args = {"batch", work.path() + "/m.jsonl", "--out", e.out_dir};
@@ -319,14 +334,21 @@ BOOST_DATA_TEST_CASE(output_that_cannot_be_written_exits_1_after_the_work,
     }
     std::vector<std::string> sh{"-c", "exec \"$0\" \"$@\" > /dev/full", tool_path()};
     sh.insert(sh.end(), args.begin(), args.end());
-    auto r = akool_test::run_process("/bin/sh", sh, e.env(), "/dev/null", 60s);
+    auto r = akool_test::run_process("/bin/sh", sh, env, "/dev/null", 60s);
     BOOST_TEST(!r.timed_out);
-    BOOST_TEST(r.exit_code == 1, "exit " << r.exit_code << ", stderr: " << r.err);
-    BOOST_TEST(r.err.find("cannot write to stdout (No space left on device)") != std::string::npos, r.err);
+    BOOST_TEST(r.exit_code == (cmd == "refused" ? 3 : 1), "exit " << r.exit_code << ", stderr: " << r.err);
+    const std::string said = cmd == "webhook-help" ? "webhook: cannot write the help to stdout"
+                                                   : "cannot write to stdout (No space left on device)";
+    BOOST_TEST(r.err.find(said) != std::string::npos, r.err);
+    if (cmd == "refused") {
+        BOOST_TEST(r.err.find("1101") != std::string::npos, r.err);
+        BOOST_TEST(r.err.find("the work itself was done") == std::string::npos, r.err);
+    }
     BOOST_TEST(r.err.find(api_key) == std::string::npos);
     std::size_t pngs = 0;
     for (const auto& f : files_in(e.out_dir)) pngs += is_png(read_file(f)) ? 1 : 0;
-    BOOST_TEST(pngs == (cmd == "status" ? 0u : 1u));
+    const bool saves = cmd == "generate" || cmd == "wait" || cmd == "batch";
+    BOOST_TEST(pngs == (saves ? 1u : 0u));
     if (cmd == "batch") BOOST_TEST(read_file(e.out_dir + "/.akool-batch.jsonl").find("\"event\":\"saved\"") != std::string::npos);
 }
 

@@ -152,9 +152,9 @@ struct url_view {
     std::string_view tail;    // path and query as written, without the fragment (may be empty)
 };
 
-// The host and port of an authority without user information (`out.tls` already set: the
-// default port is the scheme's), into `out`. False when the host is neither a registered
-// name nor a bracketed IPv6 address, or the port is not 1 to 65535.
+// The host and port of a non-empty authority without user information (`out.tls` already
+// set: the default port is the scheme's), into `out`. False when the host is neither a
+// registered name nor a bracketed IPv6 address, or the port is not 1 to 65535.
 inline bool split_authority(std::string_view authority, url_view& out) noexcept
 {
     std::string_view host, port;

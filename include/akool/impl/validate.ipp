@@ -92,7 +92,7 @@ AKOOL_COLD inline std::string quote(std::string_view s) { return quote_printable
 AKOOL_COLD inline std::string url_problem(std::string_view url, url_refusal why)
 {
     switch (why) {
-    case url_refusal::none:  // (not called for a URL that passed)
+    case url_refusal::none: break;  // (not called for a URL that passed)
     case url_refusal::empty: return "is empty";
     case url_refusal::bad_character:
         return "contains a space, a control character or another character a URL may not hold (percent-encode it)";
