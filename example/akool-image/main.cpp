@@ -130,6 +130,17 @@ public:
         status_shown_ = false;
     }
 
+    /// The exit status of a command that ends with `code`: when a line could not be written
+    /// to stdout, says so on stderr and never exits 0 (the lines are lost; the command's work
+    /// went on without them).
+    int exit_status(int code)
+    {
+        if (lost_errno_ == 0) return code;
+        reason(std::string("cannot write to stdout (") + std::strerror(lost_errno_) + "): some lines of output are lost" +
+               (code == cli::exit_ok ? "; the work itself was done" : ""));
+        return code == cli::exit_ok ? cli::exit_other : code;
+    }
+
 private:
     void out(const std::string& text) { write(cli::scrub(text, secrets_)); }
 
@@ -142,18 +153,6 @@ private:
             lost_errno_ = errno != 0 ? errno : EIO;
     }
 
-public:
-    /// The exit status of a command that ends with `code`: when a line could not be written
-    /// to stdout, says so on stderr and never exits 0 (the lines are lost, the work is done).
-    int exit_status(int code)
-    {
-        if (lost_errno_ == 0) return code;
-        reason(std::string("cannot write to stdout (") + std::strerror(lost_errno_) + "): some lines of output are lost" +
-               (code == cli::exit_ok ? "; the work itself was done" : ""));
-        return code == cli::exit_ok ? cli::exit_other : code;
-    }
-
-private:
     int lost_errno_ = 0;
     bool json_;
     std::vector<std::string> secrets_;

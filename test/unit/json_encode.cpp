@@ -359,6 +359,21 @@ BOOST_DATA_TEST_CASE(similar_formatting, bdata::xrange(std::size(similar_table))
     BOOST_TEST(json::parse(body).at("similar").to_number<double>() == c.value);
 }
 
+// batch_quantity is written as its decimal digits whatever its value (the validator, not the
+// encoder, refuses one out of range): signs, powers of ten and the extremes of int, and it
+// reads back as the same number.
+static const int batch_values[] = {std::numeric_limits<int>::min(), -1000, -10, -9, -1, 0, 1, 4, 9, 10, 100,
+                                   std::numeric_limits<int>::max()};
+
+BOOST_DATA_TEST_CASE(batch_quantity_digits, bdata::make(batch_values), n)
+{
+    image_request r = image_request::text_to_image("p");
+    r.batch_quantity = n;
+    const std::string body = encode_image_request(r);
+    BOOST_TEST(body.find("\"batch_quantity\":" + std::to_string(n) + "}") != std::string::npos, body);
+    BOOST_TEST(json::parse(body).at("batch_quantity").to_number<int>() == n);
+}
+
 // test/fuzz/request_body.cpp's finding: a body whose similar is -0e7 (negative zero) encoded as
 // "-0", which decodes to 0 and encodes as "0": the encoding was not stable.
 BOOST_AUTO_TEST_CASE(negative_zero_similar_encodes_stably)

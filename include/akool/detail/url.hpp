@@ -238,7 +238,6 @@ inline bool split_http_url(std::string_view url, url_view& out) noexcept
     return check_http_url(url, out) == url_refusal::none;
 }
 
-
 // Splits an absolute http:// or https:// URL (split_http_url) into owned parts; the target
 // is at least "/". Returns false, `out` emptied, for anything else.
 inline bool parse_http_url(std::string_view url, url_parts& out)

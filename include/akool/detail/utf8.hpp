@@ -201,17 +201,25 @@ AKOOL_COLD inline std::size_t append_printable_part(std::string& out, std::strin
     return i;
 }
 
-// Appends the decimal digits of `v`, without std::to_string's temporary string. A loop
-// rather than std::to_chars: every public header reaches this one, and <charconv> was 2% of
-// what a TU that only includes <akool/blocking_client.hpp> costs to compile.
+// Writes the decimal digits of `v` so that they end at `end`; returns where they start, at
+// most 20 bytes before `end`. The one integer formatter of the library (the JSON writer's and
+// the validator's messages' too). A loop rather than std::to_chars: every public header
+// reaches this one, and <charconv> was 2% of what a TU that only includes
+// <akool/blocking_client.hpp> costs to compile.
+inline char* decimal_digits_ending_at(char* end, std::uint64_t v) noexcept
+{
+    do {
+        *--end = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return end;
+}
+
+// Appends the decimal digits of `v`, without std::to_string's temporary string.
 inline void append_decimal(std::string& out, std::uint64_t v)
 {
     char digits[20];
-    char* first = digits + sizeof digits;
-    do {
-        *--first = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
+    const char* first = decimal_digits_ending_at(digits + sizeof digits, v);
     out.append(first, static_cast<std::size_t>(digits + sizeof digits - first));
 }
 

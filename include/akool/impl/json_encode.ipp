@@ -91,9 +91,10 @@ inline void append_string(std::string& out, std::string_view s)
 
 inline void append_int(std::string& out, std::int64_t v)
 {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+    if (v < 0) out.push_back('-');
+    // The magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64_t.
+    const auto u = static_cast<std::uint64_t>(v);
+    append_decimal(out, v < 0 ? 0 - u : u);
 }
 
 // Shortest form that reads back as the same double ("0.7", "1", "1e-07"); `null` for NaN and

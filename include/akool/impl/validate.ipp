@@ -49,16 +49,19 @@ public:
     explicit decimal(Int v) noexcept : decimal(static_cast<long long>(v), 0)
     {
     }
-    operator std::string_view() const noexcept { return {buf_, size_}; }
+    operator std::string_view() const noexcept { return {buf_ + start_, sizeof buf_ - start_}; }
 
 private:
     // One conversion for every integer type (the values are sizes and small enums).
     AKOOL_COLD decimal(long long v, int) noexcept
-        : size_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_))
     {
+        const auto u = static_cast<unsigned long long>(v);
+        char* first = decimal_digits_ending_at(buf_ + sizeof buf_, v < 0 ? 0 - u : u);
+        if (v < 0) *--first = '-';
+        start_ = static_cast<std::size_t>(first - buf_);
     }
     char buf_[24];
-    std::size_t size_;
+    std::size_t start_;
 };
 
 // NaN and the infinities without <cmath>.
