@@ -71,28 +71,6 @@ inline error_code make_error_code(journal_error e) noexcept
 /// The batch tool checks task ids and manifest `name`s with it.
 constexpr bool is_safe_file_stem(std::string_view name) noexcept { return is_valid_task_id(name); }
 
-/// True when the service may have processed (and charged) a create that failed with `ec`:
-/// what `classify_failure` finds ambiguous (HTTP 500/502/504 whatever their body, a connection
-/// lost after sending), a garbled reply, and, erring on the side of not charging twice, a
-/// timeout or a cancellation (the last attempt may have followed an ambiguous one); false for
-/// a failure known to have sent nothing (a connection refused, a name that does not resolve,
-/// a proxy's refusal, no credentials, a local setup error such as a CA file) and for the
-/// service's refusals (validation, an API code with HTTP 200, an HTTP status below 500, or
-/// 503). Record such a failure with `processed_maybe` set.
-inline bool create_may_have_been_processed(const error_code& ec, const diagnostics& diag) noexcept
-{
-    switch (classify_failure(request_kind::create, ec, diag)) {
-    case failure_class::not_processed: return false;
-    case failure_class::ambiguous: return true;
-    case failure_class::final:
-    case failure_class::transient: break;
-    }
-    if (ec == error::validation_failed || ec == error::invalid_url || ec == error::no_credentials ||
-        ec == error::proxy_refused || ec == boost::system::errc::invalid_argument)
-        return false;
-    return !(is_api_error(ec) || ec == error::unexpected_api_code || ec == error::http_status);
-}
-
 /// A digest identifying a manifest's bytes (FNV-1a 64, 16 hex digits). It tells one manifest
 /// from another; it is not a defence against a crafted collision.
 AKOOL_DECL std::string manifest_digest(std::string_view manifest);

@@ -14,6 +14,7 @@
 #include <boost/system/errc.hpp>
 
 #include <chrono>
+#include <iterator>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -716,6 +717,53 @@ BOOST_AUTO_TEST_CASE(a_failed_token_renewal_after_an_ambiguous_create_attempt_is
     BOOST_TEST(a.kind == action::done);
     BOOST_TEST(r.algo->error() == akool::error::outcome_unknown, r.algo->error().message());
     BOOST_TEST(r.diag.client_message.find("earlier attempt") != std::string::npos, r.diag.client_message);
+    BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+// A create refused for its credentials (1101) whose new token cannot be got was not processed,
+// whatever the token endpoint answered. Where the token exchange's own failure would say of a
+// create that it may have been processed (a 5xx, a timeout, a garbled reply: a batch then
+// records the line as "unknown", never to be sent again), the create's refusal is the outcome
+// and the token's failure is in the message; a failure that says nothing was processed (a
+// refused connection, the service's refusal) stays as it is.
+namespace {
+struct token_failure {
+    int status;          // the token endpoint's reply (0: none, the transport's error instead)
+    const char* body;
+    error_code transport_ec;
+    error_code expected;  // the create's outcome
+    const char* words;    // in the message
+};
+const token_failure token_failures[] = {
+    {502, "bad gateway", {}, akool::error::api_invalid_authorization, "HTTP 502"},
+    {500, R"({"code":1000})", {}, akool::error::api_invalid_authorization, "HTTP 500"},
+    {200, "{not json", {}, akool::error::api_invalid_authorization, "getting a new token failed"},
+    {0, "", akool::error::timeout, akool::error::api_invalid_authorization, "getting a new token failed"},
+    {0, "", boost::system::errc::make_error_code(boost::system::errc::connection_refused),
+     boost::system::errc::make_error_code(boost::system::errc::connection_refused), "getting a new token failed"},
+    {200, R"({"code":1200,"msg":"banned"})", {}, akool::error::api_account_banned, "getting a new token failed"},
+};
+} // namespace
+
+BOOST_DATA_TEST_CASE(a_create_refused_for_its_credentials_is_not_processed_whatever_the_token_endpoint_says,
+                     bdata::xrange(std::size(token_failures)), i)
+{
+    const token_failure& f = token_failures[i];
+    renewal_rig r(true, request_kind::create);
+    BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST_REQUIRE(r.reply(401, expired).kind == action::send);  // the token request
+    action a;
+    if (f.status != 0) {
+        a = r.reply(f.status, f.body);
+    } else {
+        r.algo->response().maybe_sent = true;
+        a = r.algo->resume(r.now, f.transport_ec);
+    }
+    BOOST_TEST_REQUIRE(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == f.expected, r.algo->error().message() << " / " << r.diag.summary());
+    BOOST_TEST(!akool::create_may_have_been_processed(r.algo->error(), r.diag), r.diag.summary());
+    BOOST_TEST(r.diag.client_message.find(f.words) != std::string::npos, r.diag.client_message);
+    BOOST_TEST(r.diag.client_message.find("refused the credentials (1101)") != std::string::npos, r.diag.client_message);
     BOOST_TEST(r.gate.in_flight() == 0u);
 }
 

@@ -666,6 +666,24 @@ inline exchange_action exchange_core::step_renewal(clock::time_point now, error_
     std::unique_ptr<token_renewal> r = std::move(renewal_);
     if (r->algo->error()) {
         const int refused_code = diag_->api_code;
+        // The service refused the request itself: nothing was processed. The token exchange's
+        // failure is the outcome, unless it would say of a create that it may have been
+        // processed (a 5xx, a timeout, a garbled reply of the token endpoint): then the
+        // create's own refusal is, with the token exchange's failure in the message. A
+        // cancellation stays one.
+        if (kind_ == request_kind::create && !cancelled &&
+            r->algo->error() != boost::system::errc::operation_canceled &&
+            create_may_have_been_processed(r->algo->error(), r->diag)) {
+            ec_ = make_api_error(refused_code);
+            std::string token_words = r->diag.summary();
+            if (token_words.empty()) token_words = r->algo->error().message();
+            diag_->client_message = "the service refused the credentials (" + std::to_string(refused_code) +
+                                    ") and getting a new token failed (" + token_words +
+                                    "): the create was not processed";
+            clear_value();
+            claim_.release(nullptr);
+            return finish();
+        }
         ec_ = r->algo->error();
         diag_->api_code = r->diag.api_code;
         diag_->server_message = std::move(r->diag.server_message);
