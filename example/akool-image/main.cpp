@@ -350,15 +350,20 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
     };
     std::string base = get("AKOOL_BASE_URL");
     if (!base.empty()) env.client.base_url = base;
-    if (!akool::detail::is_http_url(env.client.base_url)) {
-        f = {cli::exit_invalid, "AKOOL_BASE_URL is not an absolute http or https URL"};
-        return false;
-    }
     env.client.api_key = get("AKOOL_API_KEY");
     env.client.token = get("AKOOL_TOKEN");
     // With the account's client id and secret the client gets (and renews) a token itself.
     std::string id = get("AKOOL_CLIENT_ID"), secret = get("AKOOL_CLIENT_SECRET");
     if (!id.empty() && !secret.empty()) env.client.credentials = akool::client_credentials{id, secret};
+    {
+        // The client's own check and words (why the URL is refused; never a secret it holds).
+        akool::error_code ec;
+        akool::diagnostics diag;
+        if (!akool::detail::check_base_url(env.client, ec, diag, "AKOOL_BASE_URL")) {
+            f = {cli::exit_invalid, diag.client_message};
+            return false;
+        }
+    }
     if (need_credentials && env.client.api_key.empty() && env.client.token.empty() && !env.client.credentials) {
         f = {cli::exit_invalid,
              "no credentials: set AKOOL_API_KEY (or AKOOL_TOKEN, or AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET)"};

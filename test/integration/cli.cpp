@@ -507,7 +507,13 @@ BOOST_AUTO_TEST_CASE(missing_configuration_exits_2_and_sends_nothing)
     bad_url["AKOOL_BASE_URL"] = "openapi.akool.com";
     r = run_tool({"status", "abc"}, bad_url);
     BOOST_TEST(r.exit_code == 2);
-    check_one_line_reason(r, "AKOOL_BASE_URL");
+    check_one_line_reason(r, R"(AKOOL_BASE_URL "openapi.akool.com" is not an absolute URL (it has no scheme://host part))");
+    // The client's words, which never show a secret the URL holds by mistake.
+    bad_url["AKOOL_BASE_URL"] = "openapi.akool.com/" + bad_url.at("AKOOL_API_KEY");
+    r = run_tool({"status", "abc"}, bad_url);
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "AKOOL_BASE_URL (not shown: it holds the API key");
+    BOOST_TEST(r.err.find(bad_url.at("AKOOL_API_KEY")) == std::string::npos, r.err);
 
     auto bad_ca = e.env();
     bad_ca["AKOOL_CA_FILE"] = e.out_dir + "/no-such-ca.pem";

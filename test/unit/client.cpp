@@ -342,12 +342,19 @@ BOOST_AUTO_TEST_CASE(bad_base_url_is_refused_locally)
     BOOST_TEST(script.sent().empty());
     // The message quotes the value as a message shows a URL (printable, without user
     // information, query or fragment), and never one that holds the API key or the token.
-    BOOST_TEST(diag.client_message == R"(base_url "ftp://nope" is not an absolute http or https URL)");
-    const std::pair<const char*, const char*> cases[] = {
-        {"127.0.0.1:8080?key=secret-1", R"(base_url "127.0.0.1:8080?..." is not an absolute http or https URL)"},
-        {"127.0.0.1:8080\r\nX: y", R"(base_url "127.0.0.1:8080\x0d\x0aX: y" is not an absolute http or https URL)"},
+    // It says why (the validator's words for a URL: detail::refused_url_message).
+    const std::string give = "; give an absolute http:// or https:// URL";
+    BOOST_TEST(diag.client_message ==
+               R"(base_url "ftp://nope" uses the scheme "ftp"; only http and https are accepted)" + give);
+    const std::pair<const char*, std::string> cases[] = {
+        {"127.0.0.1:8080?key=secret-1",
+         R"(base_url "127.0.0.1:8080?..." is not an absolute URL (it has no scheme://host part))" + give},
+        {"127.0.0.1:8080\r\nX: y", R"(base_url "127.0.0.1:8080\x0d\x0aX: y" contains a space, a control character )"
+                                   "or another character a URL may not hold (percent-encode it)" + give},
         {"htps://user:pa55word@api.example.test",
-         R"(base_url "htps://***@api.example.test" is not an absolute http or https URL)"},
+         R"(base_url "htps://***@api.example.test" uses the scheme "htps"; only http and https are accepted)" + give},
+        {"http://api.example.test:0", R"(base_url "http://api.example.test:0" has an invalid host or port (the port )"
+                                      "must be 1 to 65535)" + give},
         {"api.example.test/secret-key-123", "base_url (not shown: it holds the API key, the token or the client secret) is "
                                      "not an absolute http or https URL"},
     };

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <tuple>
 
 namespace bdata = boost::unit_test::data;
@@ -314,9 +315,19 @@ BOOST_DATA_TEST_CASE(a_completed_task_without_a_usable_image_url_is_refused,
     f.script.set_fallback([body](const akool::http_request&) { return ok(body); });
     auto [ec, r] = f.wait(s, "t1", f.fast_wait());
     BOOST_TEST(ec == akool::error::bad_response, ec.message());
-    if (s != style::future)
-        BOOST_TEST(f.diag.client_message.find(R"(data.image: task "t1" is completed (status 3) but)") != std::string::npos,
+    if (s != style::future) {
+        BOOST_TEST(f.diag.client_message.find(R"(data.image: task "t1" is completed (status 3) but its image URL)") !=
+                       std::string::npos,
                    f.diag.client_message);
+        // And why (detail::refused_url_message, the validator's words).
+        const std::map<std::string, std::string> why = {
+            {"", "its image URL is empty"},
+            {"not a url at all", "contains a space, a control character"},
+            {"javascript:alert(1)", "is not an absolute URL (it has no scheme://host part)"},
+            {"ftp://cdn.example.test/1.png", R"(uses the scheme "ftp"; only http and https are accepted)"},
+        };
+        BOOST_TEST(f.diag.client_message.find(why.at(url)) != std::string::npos, f.diag.client_message);
+    }
 }
 
 // A generate's download that got no reply reports no HTTP status, in every form: not the 200 of
@@ -1002,6 +1013,13 @@ BOOST_AUTO_TEST_CASE(download_checks_content_and_size)
 
     f.client.download("not a url", {}, ec, f.diag);
     BOOST_TEST(ec == akool::error::invalid_url);
+    BOOST_TEST(f.diag.client_message == "downloading not a url: the image URL contains a space, a control character "
+                                        "or another character a URL may not hold (percent-encode it)");
+    // A URL of the service's words is shown without what a secret may live in.
+    f.client.download("ftp://user:pw@cdn.example.test/a.png?sig=s3cret", {}, ec, f.diag);
+    BOOST_TEST(ec == akool::error::invalid_url);
+    BOOST_TEST(f.diag.client_message == R"(downloading ftp://***@cdn.example.test/a.png?...: the image URL uses the )"
+                                        R"(scheme "ftp"; only http and https are accepted)");
 }
 
 // The forms without diagnostics of wait, generate, download and download_to_file, in every

@@ -53,12 +53,17 @@ inline void add_common_headers(const client_options& opts, http_request& req)
     req.max_response_bytes = opts.max_response_bytes;
 }
 
-inline bool check_base_url(const client_options& opts, error_code& ec, diagnostics& diag)
+// Whether `opts.base_url` is an absolute http(s) URL; when not, sets `ec` and says why in
+// `diag`, naming it `what` (the CLI: its environment variable).
+inline bool check_base_url(const client_options& opts, error_code& ec, diagnostics& diag,
+                           std::string_view what = "base_url")
 {
     // The base URL rarely changes: remember the last one that passed (per thread).
     thread_local std::string last_good;
     if (!last_good.empty() && opts.base_url == last_good) return true;
-    if (is_http_url(opts.base_url)) {
+    url_view parts;
+    const url_refusal why = check_http_url(opts.base_url, parts);
+    if (why == url_refusal::none) {
         last_good = opts.base_url;
         return true;
     }
@@ -70,11 +75,11 @@ inline bool check_base_url(const client_options& opts, error_code& ec, diagnosti
         return !secret.empty() && opts.base_url.find(secret) != std::string::npos;
     };
     if (holds(opts.api_key) || holds(opts.token) || (opts.credentials && holds(opts.credentials->client_secret)))
-        diag.client_message = "base_url (not shown: it holds the API key, the token or the client secret) is not an "
+        diag.client_message = std::string(what) +
+                              " (not shown: it holds the API key, the token or the client secret) is not an "
                               "absolute http or https URL";
     else
-        diag.client_message =
-            "base_url " + quote_printable(url_for_message(opts.base_url), 100) + " is not an absolute http or https URL";
+        diag.client_message = refused_url_message(what, opts.base_url, why).append(give_http_url);
     return false;
 }
 
@@ -161,9 +166,12 @@ inline http_request make_download_request(std::string_view url, std::size_t max_
                                           diagnostics& diag)
 {
     http_request req;
-    if (!is_http_url(url)) {
+    url_view parts;
+    const url_refusal why = check_http_url(url, parts);
+    if (why != url_refusal::none) {
         ec = make_error_code(error::invalid_url);
-        diag.client_message = "the image URL is not an absolute http or https URL";
+        diag.client_message = "the image URL";  // the download's message quotes it before
+        append_url_refusal(diag.client_message, url, why);
         return req;
     }
     req.url.assign(url.data(), url.size());
@@ -261,14 +269,14 @@ struct decode_result {
                                   " is about task " + quote_task_id(r.id);
             return image_result{};
         }
-        if (r.status == image_status::completed && !is_http_url(r.image_url)) {
+        url_view parts;
+        const url_refusal why =
+            r.status == image_status::completed ? check_http_url(r.image_url, parts) : url_refusal::none;
+        if (why != url_refusal::none) {
             ec = make_error_code(error::bad_response);
-            diag.client_message =
-                "data.image: task " + quote_task_id(task_id) + " is completed (status 3) but " +
-                (r.image_url.empty()
-                     ? std::string("names no image URL")
-                     : "its image URL " + quote_printable(url_for_message(r.image_url), 100) +
-                           " is not an absolute http(s) URL");
+            diag.client_message = refused_url_message(
+                "data.image: task " + quote_task_id(task_id) + " is completed (status 3) but its image URL",
+                r.image_url, why);
             return image_result{};
         }
         return r;

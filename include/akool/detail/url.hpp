@@ -327,6 +327,47 @@ AKOOL_COLD inline std::string unusable_url_for_message(std::string_view url)
     return out;
 }
 
+// Why check_http_url refused `url` (`why`), as the end of a sentence (" is empty", " uses
+// the scheme \"ftp\"; only http and https are accepted", ...), appended to `out`. The one
+// place that says why a URL is refused: the validator, the client's base_url, a result's
+// image URL and a download's URL use it.
+AKOOL_COLD inline void append_url_refusal(std::string& out, std::string_view url, url_refusal why)
+{
+    switch (why) {
+    case url_refusal::none:  // (not called for a URL that passed)
+    case url_refusal::bad_host_or_port: out += " has an invalid host or port (the port must be 1 to 65535)"; break;
+    case url_refusal::empty: out += " is empty"; break;
+    case url_refusal::bad_character:
+        out += " contains a space, a control character or another character a URL may not hold (percent-encode it)";
+        break;
+    case url_refusal::no_scheme: out += " is not an absolute URL (it has no scheme://host part)"; break;
+    case url_refusal::other_scheme:
+        out += " uses the scheme ";
+        out += quote_printable(url.substr(0, url.find("://")), 80);
+        out += "; only http and https are accepted";
+        break;
+    case url_refusal::no_host: out += " has no host"; break;
+    case url_refusal::user_info: out += " holds user information (user@host), which is not accepted"; break;
+    }
+}
+
+// The sentence for such a `url`: `what` ("base_url", a field's description), the URL quoted
+// without its secrets (unusable_url_for_message, one printable line, cut after 80 bytes) and
+// why.
+AKOOL_COLD inline std::string refused_url_message(std::string_view what, std::string_view url, url_refusal why)
+{
+    std::string out(what);
+    if (!url.empty()) {
+        out += ' ';
+        out += quote_printable(unusable_url_for_message(url), 80);
+    }
+    append_url_refusal(out, url, why);
+    return out;
+}
+
+// What a message asks of the user who gave such a URL.
+inline constexpr std::string_view give_http_url = "; give an absolute http:// or https:// URL";
+
 // A URL as a message may show it, never what a secret may live in: its query string and
 // fragment (a pre-signed URL's signature, a token) become "?..." or "#...", and any user
 // information (`user:password@`) "***@". A usable http(s) URL (parse_http_url) is shown as

@@ -215,6 +215,16 @@ inline char* decimal_digits_ending_at(char* end, std::uint64_t v) noexcept
     return end;
 }
 
+// The same for a signed `v`, with its '-' (at most 20 characters). The magnitude is taken in
+// unsigned arithmetic: -INT64_MIN does not fit an int64_t.
+inline char* signed_decimal_ending_at(char* end, std::int64_t v) noexcept
+{
+    const auto u = static_cast<std::uint64_t>(v);
+    char* first = decimal_digits_ending_at(end, v < 0 ? 0 - u : u);
+    if (v < 0) *--first = '-';
+    return first;
+}
+
 // Appends the decimal digits of `v`, without std::to_string's temporary string.
 inline void append_decimal(std::string& out, std::uint64_t v)
 {

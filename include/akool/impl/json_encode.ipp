@@ -91,10 +91,9 @@ inline void append_string(std::string& out, std::string_view s)
 
 inline void append_int(std::string& out, std::int64_t v)
 {
-    if (v < 0) out.push_back('-');
-    // The magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64_t.
-    const auto u = static_cast<std::uint64_t>(v);
-    append_decimal(out, v < 0 ? 0 - u : u);
+    char text[20];
+    const char* first = signed_decimal_ending_at(text + sizeof text, v);
+    out.append(first, static_cast<std::size_t>(text + sizeof text - first));
 }
 
 // Shortest form that reads back as the same double ("0.7", "1", "1e-07"); `null` for NaN and

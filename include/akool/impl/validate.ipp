@@ -55,10 +55,7 @@ private:
     // One conversion for every integer type (the values are sizes and small enums).
     AKOOL_COLD decimal(long long v, int) noexcept
     {
-        const auto u = static_cast<unsigned long long>(v);
-        char* first = decimal_digits_ending_at(buf_ + sizeof buf_, v < 0 ? 0 - u : u);
-        if (v < 0) *--first = '-';
-        start_ = static_cast<std::size_t>(first - buf_);
+        start_ = static_cast<std::size_t>(signed_decimal_ending_at(buf_ + sizeof buf_, v) - buf_);
     }
     char buf_[24];
     std::size_t start_;
@@ -90,25 +87,6 @@ inline bool is_blank(std::string_view s) noexcept
 // after `max_quoted` bytes.
 AKOOL_COLD inline std::string quote(std::string_view s) { return quote_printable(s, max_quoted); }
 
-// Why `url` is not an absolute http(s) URL (check_http_url's `why`), as the end of a
-// sentence ("is empty", ...).
-AKOOL_COLD inline std::string url_problem(std::string_view url, url_refusal why)
-{
-    switch (why) {
-    case url_refusal::none: break;  // (not called for a URL that passed)
-    case url_refusal::empty: return "is empty";
-    case url_refusal::bad_character:
-        return "contains a space, a control character or another character a URL may not hold (percent-encode it)";
-    case url_refusal::no_scheme: return "is not an absolute URL (it has no scheme://host part)";
-    case url_refusal::other_scheme:
-        return cat({"uses the scheme ", quote(url.substr(0, url.find("://"))), "; only http and https are accepted"});
-    case url_refusal::no_host: return "has no host";
-    case url_refusal::user_info: return "holds user information (user@host), which is not accepted";
-    case url_refusal::bad_host_or_port: break;
-    }
-    return "has an invalid host or port (the port must be 1 to 65535)";
-}
-
 // Adds a finding whose message is the concatenation of `message`.
 AKOOL_COLD inline void add(std::vector<validation_issue>& out, std::string_view field, issue_code code,
                            severity sev, std::initializer_list<std::string_view> message)
@@ -139,9 +117,7 @@ inline void check_utf8(std::vector<validation_issue>& out, std::string_view fiel
 AKOOL_COLD inline void add_unusable_url(std::vector<validation_issue>& out, std::string_view field,
                                         std::string_view what, std::string_view url, url_refusal why)
 {
-    const std::string quoted = url.empty() ? std::string() : quote(unusable_url_for_message(url));
-    add(out, field, issue_code::invalid_url, severity::error,
-        {what, url.empty() ? "" : " ", quoted, " ", url_problem(url, why), "; give an absolute http:// or https:// URL"});
+    add(out, field, issue_code::invalid_url, severity::error, {refused_url_message(what, url, why), give_http_url});
 }
 
 inline void check_url(std::vector<validation_issue>& out, std::string_view field, std::string_view what,
