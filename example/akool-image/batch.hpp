@@ -46,9 +46,9 @@ inline const char* const batch_usage =
     "  with task ids are waited on without a new create.\n"
     "exit codes: 0 every line saved; 3 some lines failed or have an unknown outcome (each named\n"
     "on stderr); 2 invalid manifest, options or journal; 4 the network failed before any\n"
-    "progress; 1 anything else (the journal cannot be written; or every line was saved but\n"
-    "stdout could not be written); 130 or 143 stopped by SIGINT or SIGTERM (run the same command\n"
-    "again to resume).\n";
+    "progress; 1 anything else (the journal cannot be written, or is in use by another batch;\n"
+    "or every line was saved but stdout could not be written); 130 or 143 stopped by SIGINT or\n"
+    "SIGTERM (run the same command again to resume).\n";
 
 /// The parsed `batch` command line.
 struct batch_options {

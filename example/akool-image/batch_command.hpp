@@ -59,8 +59,21 @@ public:
     bool open(const std::string& path, std::string& text, std::string& why)
     {
         path_ = path;
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        // O_NONBLOCK: a FIFO given as the journal must not hang the open (cleared below).
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
         if (fd_ < 0) return fail("cannot open the journal " + path, why);
+        // Only a regular file: a FIFO would block the read below for ever, and a device such
+        // as /dev/zero fill memory without end.
+        struct stat st;
+        if (::fstat(fd_, &st) != 0) return fail("cannot read the journal " + path, why);
+        if (!S_ISREG(st.st_mode)) {
+            why = "the journal " + path + " is not a regular file";
+            not_a_file_ = true;
+            return false;
+        }
+        const int flags = ::fcntl(fd_, F_GETFL);
+        if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) != 0)
+            return fail("cannot open the journal " + path, why);
         if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             if (errno != EWOULDBLOCK) return fail("cannot lock the journal " + path, why);  // ENOLCK: NFS, ...
             why = "the journal " + path + " is in use by another akool-image batch";
@@ -76,6 +89,10 @@ public:
         }
         return true;
     }
+
+    /// After a failed `open`: the path names something other than a regular file (a FIFO, a
+    /// device), a usage error rather than a failure of the file system.
+    bool not_a_file() const noexcept { return not_a_file_; }
 
     /// Drops everything after `size` bytes (a torn last entry).
     bool truncate(std::size_t size, std::string& why)
@@ -112,6 +129,7 @@ private:
     int fd_ = -1;
     std::string path_;
     bool dir_synced_ = false;
+    bool not_a_file_ = false;
 };
 
 /// One batch run.
@@ -590,7 +608,8 @@ inline int run_batch(int argc, char** argv)
     if (o.journal.empty()) o.journal = (std::filesystem::path(o.out_dir) / ".akool-batch.jsonl").string();
     journal_file file;
     std::string journal_text, why;
-    if (!file.open(o.journal, journal_text, why)) return finish(p, {cli::exit_other, why});
+    if (!file.open(o.journal, journal_text, why))
+        return finish(p, {file.not_a_file() ? cli::exit_invalid : cli::exit_other, why});
     akool::journal_replay_report report;
     error_code jec;
     akool::batch_journal journal = akool::batch_journal::replay(journal_text, akool::manifest_digest(text),

@@ -34,6 +34,11 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace bdata = boost::unit_test::data;
 namespace emu = akool_emulator;
 namespace fs = std::filesystem;
@@ -437,6 +442,79 @@ BOOST_AUTO_TEST_CASE(another_manifests_journal_is_refused)
     BOOST_TEST(r.exit_code == 2);
     BOOST_TEST(r.err.find("another manifest") != std::string::npos, r.err);
     BOOST_TEST(f.creates() == before);
+}
+
+// ---- the journal's own failures ------------------------------------------------------------
+
+// The journal is locked (flock) for the run: a second batch on it sends nothing, says why and
+// exits 1; once the first is gone the same journal runs.
+BOOST_AUTO_TEST_CASE(a_journal_in_use_by_another_batch_is_refused_with_nothing_sent)
+{
+    fixture f;
+    write_file(f.manifest, make_manifest(2));
+    const std::string journal = f.dir + "/journal.jsonl";
+    const int fd = ::open(journal.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    BOOST_TEST_REQUIRE(fd >= 0);
+    BOOST_TEST_REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);  // as a running batch holds it
+    auto r = f.run({"--journal", journal});
+    BOOST_TEST(r.exit_code == 1, r.err);
+    BOOST_TEST(r.err.find("the journal " + journal + " is in use by another akool-image batch") != std::string::npos,
+               r.err);
+    BOOST_TEST(f.creates() == 0u);
+    BOOST_TEST(read_file(journal).empty(), "the journal was written");
+    ::close(fd);
+    r = f.run({"--journal", journal});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(f.creates() == 2u);
+}
+
+// Each create is on disk before a byte of it is sent: when the journal cannot be written (no
+// room: here a file size limit of 0, `ulimit -f 0`, with SIGXFSZ ignored as a full disk gives
+// ENOSPC), the batch stops with the journal's words and exit 1, and nothing was sent; the
+// journal is as it was, and the next run sends each line once.
+BOOST_AUTO_TEST_CASE(a_journal_that_cannot_be_written_stops_the_batch_before_a_create_is_sent)
+{
+    fixture f;
+    const std::string manifest_text = make_manifest(3);
+    write_file(f.manifest, manifest_text);
+    const std::string journal = f.dir + "/journal.jsonl";
+    {
+        akool::journal_replay_report report;
+        akool::error_code ec;
+        std::string message;
+        auto j = akool::batch_journal::replay("", akool::manifest_digest(manifest_text), 3, report, ec, message);
+        BOOST_TEST_REQUIRE(!ec, message);
+        write_file(journal, j.header());  // a journal begun: the next entry is the first create's
+    }
+    const std::string before = read_file(journal);
+    auto r = akool_test::run_process("/bin/sh",
+                                     {"-c", "ulimit -f 0 && trap '' XFSZ && exec \"$0\" \"$@\"", tool_path(), "batch",
+                                      f.manifest, "--out", f.out, "--journal", journal},
+                                     f.env(), "/dev/null", 60s);
+    BOOST_TEST(r.exit_code == 1, r.err);
+    BOOST_TEST(r.err.find("cannot write the journal " + journal + ": File too large") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find(api_key) == std::string::npos);
+    BOOST_TEST(f.creates() == 0u, "a create was sent before its journal entry was on disk");
+    BOOST_TEST(read_file(journal) == before);
+    r = f.run({"--journal", journal});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(f.creates() == 3u);
+    BOOST_TEST(f.stats().at("max_creates_per_body").to_number<std::uint64_t>() == 1u);
+}
+
+// A journal path that names a FIFO (or a device) is refused at once, exit 2: reading it would
+// block for ever (or, /dev/zero, fill memory without end).
+BOOST_AUTO_TEST_CASE(a_journal_that_is_not_a_regular_file_is_refused)
+{
+    fixture f;
+    write_file(f.manifest, make_manifest(1));
+    const std::string fifo = f.dir + "/journal.fifo";
+    BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    auto r = f.run({"--journal", fifo}, 20s);
+    BOOST_TEST(!r.timed_out, "the batch hung on the FIFO");
+    BOOST_TEST(r.exit_code == 2, r.err);
+    BOOST_TEST(r.err.find("the journal " + fifo + " is not a regular file") != std::string::npos, r.err);
+    BOOST_TEST(f.creates() == 0u);
 }
 
 // ---- refusals before anything is sent ------------------------------------------------------
