@@ -356,10 +356,13 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
     std::string id = get("AKOOL_CLIENT_ID"), secret = get("AKOOL_CLIENT_SECRET");
     if (!id.empty() && !secret.empty()) env.client.credentials = akool::client_credentials{id, secret};
     {
-        // The client's own check and words (why the URL is refused; never a secret it holds).
+        // The client's own check and words (why the URL is refused; never a secret it holds,
+        // a client secret set without its id included: helper-50's review).
+        akool::client_options shown = env.client;
+        if (!secret.empty()) shown.credentials = akool::client_credentials{id, secret};
         akool::error_code ec;
         akool::diagnostics diag;
-        if (!akool::detail::check_base_url(env.client, ec, diag, "AKOOL_BASE_URL")) {
+        if (!akool::detail::check_base_url(shown, ec, diag, "AKOOL_BASE_URL")) {
             f = {cli::exit_invalid, diag.client_message};
             return false;
         }

@@ -63,9 +63,11 @@ struct client_options {
     /// expired token) or 1102 (no authorization) gets a new token with these credentials
     /// (getToken, an exchange of its own with the same gate, retries and `on_exchange`) and is
     /// sent once more with it; a second refusal is reported, and so is a failure to get the
-    /// token (with the token exchange's error, but for a create when that error would say the
-    /// create may have been processed, a 5xx or a timeout of getToken: then with the create's
-    /// refusal, 1101 or 1102, since the service did not process it). The client keeps that token for its later requests, in place of `token` and
+    /// token, with the token exchange's error; for a create, when that error would say it may
+    /// have been processed (getToken's 500, 502 or 504, a garbled reply, a timeout, the
+    /// deadline passed while waiting for another exchange's token), with
+    /// `error::request_not_sent` instead: the service refused the create, so it was not
+    /// processed and may be sent again. The client keeps that token for its later requests, in place of `token` and
     /// `api_key`, until `set_token` or `set_api_key` is called (it does not change `token`
     /// itself). Downloads never carry credentials.
     std::optional<client_credentials> credentials;

@@ -514,6 +514,12 @@ BOOST_AUTO_TEST_CASE(missing_configuration_exits_2_and_sends_nothing)
     BOOST_TEST(r.exit_code == 2);
     check_one_line_reason(r, "AKOOL_BASE_URL (not shown: it holds the API key");
     BOOST_TEST(r.err.find(bad_url.at("AKOOL_API_KEY")) == std::string::npos, r.err);
+    bad_url["AKOOL_CLIENT_SECRET"] = "client-secret-5e2f";  // without AKOOL_CLIENT_ID
+    bad_url["AKOOL_BASE_URL"] = "openapi.akool.com/client-secret-5e2f";
+    r = run_tool({"status", "abc"}, bad_url);
+    BOOST_TEST(r.exit_code == 2);
+    check_one_line_reason(r, "AKOOL_BASE_URL (not shown");
+    BOOST_TEST(r.err.find("client-secret-5e2f") == std::string::npos, r.err);
 
     auto bad_ca = e.env();
     bad_ca["AKOOL_CA_FILE"] = e.out_dir + "/no-such-ca.pem";

@@ -723,9 +723,9 @@ BOOST_AUTO_TEST_CASE(a_failed_token_renewal_after_an_ambiguous_create_attempt_is
 // A create refused for its credentials (1101) whose new token cannot be got was not processed,
 // whatever the token endpoint answered. Where the token exchange's own failure would say of a
 // create that it may have been processed (a 5xx, a timeout, a garbled reply: a batch then
-// records the line as "unknown", never to be sent again), the create's refusal is the outcome
-// and the token's failure is in the message; a failure that says nothing was processed (a
-// refused connection, the service's refusal) stays as it is.
+// records the line as "unknown", never to be sent again), the outcome is request_not_sent
+// (not processed, may be sent again) with the token's failure in the message; a failure that
+// says nothing was processed (a refused connection, the service's refusal) stays as it is.
 namespace {
 struct token_failure {
     int status;          // the token endpoint's reply (0: none, the transport's error instead)
@@ -735,10 +735,10 @@ struct token_failure {
     const char* words;    // in the message
 };
 const token_failure token_failures[] = {
-    {502, "bad gateway", {}, akool::error::api_invalid_authorization, "HTTP 502"},
-    {500, R"({"code":1000})", {}, akool::error::api_invalid_authorization, "HTTP 500"},
-    {200, "{not json", {}, akool::error::api_invalid_authorization, "getting a new token failed"},
-    {0, "", akool::error::timeout, akool::error::api_invalid_authorization, "getting a new token failed"},
+    {502, "bad gateway", {}, akool::error::request_not_sent, "HTTP 502"},
+    {500, R"({"code":1000})", {}, akool::error::request_not_sent, "HTTP 500"},
+    {200, "{not json", {}, akool::error::request_not_sent, "not valid JSON"},
+    {0, "", akool::error::timeout, akool::error::request_not_sent, "getting a new token failed"},
     {0, "", boost::system::errc::make_error_code(boost::system::errc::connection_refused),
      boost::system::errc::make_error_code(boost::system::errc::connection_refused), "getting a new token failed"},
     {200, R"({"code":1200,"msg":"banned"})", {}, akool::error::api_account_banned, "getting a new token failed"},
@@ -765,6 +765,39 @@ BOOST_DATA_TEST_CASE(a_create_refused_for_its_credentials_is_not_processed_whate
     BOOST_TEST(r.diag.client_message.find(f.words) != std::string::npos, r.diag.client_message);
     BOOST_TEST(r.diag.client_message.find("refused the credentials (1101)") != std::string::npos, r.diag.client_message);
     BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+// The same for a create that waits for another exchange's token and whose deadline passes
+// meanwhile (helper-50's review): not processed. A poll keeps its timeout.
+BOOST_DATA_TEST_CASE(a_create_whose_deadline_passes_while_another_gets_a_token_is_not_processed,
+                     bdata::make({request_kind::create, request_kind::read}), kind)
+{
+    renewal_rig first;
+    counting_waiter w2;
+    akool::diagnostics d2;
+    akool::http_request req = first.algo->request();
+    req.timeout = ms(500);
+    req.replay_safe = kind == request_kind::read;
+    sansio::exchange_algo<echo_decode> second(std::move(req), error_code{}, first.gate, w2, first.policy, kind,
+                                               echo_decode{}, sansio::jitter_source{}, d2, nullptr, &first.opts,
+                                               &first.store);
+    BOOST_TEST_REQUIRE(first.algo->resume(first.now).kind == action::send);
+    BOOST_TEST_REQUIRE(second.resume(first.now).kind == action::send);
+    BOOST_TEST_REQUIRE(first.reply(401, expired).kind == action::send);  // it asks for a token
+    second.response().status = 401;
+    second.response().body = expired;
+    action a = second.resume(first.now);
+    BOOST_TEST_REQUIRE(a.kind == action::wait_gate);  // waits for first's token
+    a = second.resume(a.wake_at);                     // its deadline, the token still coming
+    BOOST_TEST_REQUIRE(a.kind == action::done);
+    if (kind == request_kind::create) {
+        BOOST_TEST(second.error() == akool::error::request_not_sent, second.error().message());
+        BOOST_TEST(!akool::create_may_have_been_processed(second.error(), d2), d2.summary());
+        BOOST_TEST(d2.client_message.find("not sent again: it was not processed") != std::string::npos,
+                   d2.client_message);
+    } else {
+        BOOST_TEST(second.error() == akool::error::timeout, second.error().message());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(without_credentials_a_refusal_is_reported_at_once)

@@ -365,6 +365,10 @@ const std::vector<url_message_case> url_messages = {
     {"https://bob:p/a?s#s@cdn.example/a.png", "https://***@cdn.example/a.png"},
     {"https://host/x?mail=a@b", "https://host/x?..."},
     {"https://host/x y?mail=a@b", "https://***@b"},
+    // A "://" in the query is no scheme's (helper-50's review: the text before it was quoted
+    // as the scheme, signature and password included).
+    {"https:/cdn.example.test/a.png?X-Amz-Signature=s3cret&next=http://x", "https:/cdn.example.test/a.png?..."},
+    {"https//user:pa55@cdn.example/a.png?sig=s3cret&r=ftp://y", "***@cdn.example/a.png?..."},
     {"", ""},
 };
 
@@ -375,6 +379,41 @@ BOOST_DATA_TEST_CASE(a_url_in_a_message_hides_its_secrets, data::make(url_messag
     for (const char* secret : {"X-Amz", "s3cret", "s3cr", "ter2", "pw@", "secret", "key=", "sig", "pa", "bob",
                                "mail"})
         BOOST_TEST(shown.find(secret) == std::string::npos, secret);
+}
+
+// Why a URL is refused, as every message says it (detail::refused_url_message): the reason
+// that check_http_url gives, and nothing of a secret the URL holds, whatever "://" it holds.
+struct refusal_case {
+    std::string url;
+    akool::detail::url_refusal why;
+    std::string words;
+};
+std::ostream& operator<<(std::ostream& os, const refusal_case& c) { return os << c.url; }
+
+const std::vector<refusal_case> refusals = {
+    {"", akool::detail::url_refusal::empty, "the URL is empty"},
+    {"cdn.example/a.png", akool::detail::url_refusal::no_scheme, "is not an absolute URL"},
+    {"ftp://user:pw@cdn.example/a.png?sig=s3cret", akool::detail::url_refusal::other_scheme,
+     R"(the URL "ftp://***@cdn.example/a.png?..." uses the scheme "ftp"; only http and https are accepted)"},
+    {"https:/cdn.example.test/a.png?X-Amz-Signature=s3cret&next=http://x", akool::detail::url_refusal::no_scheme,
+     R"(the URL "https:/cdn.example.test/a.png?..." is not an absolute URL (it has no scheme://host part))"},
+    {"https//user:pa55@cdn.example/a.png?sig=s3cret&r=ftp://y", akool::detail::url_refusal::no_scheme,
+     "is not an absolute URL"},
+    {"1http://cdn.example/a.png", akool::detail::url_refusal::no_scheme, "is not an absolute URL"},
+    {"https://cdn.example/a b.png", akool::detail::url_refusal::bad_character, "contains a space"},
+    {"https:///a.png", akool::detail::url_refusal::no_host, "has no host"},
+    {"https://pa55@cdn.example/a.png", akool::detail::url_refusal::user_info, "holds user information"},
+    {"https://cdn.example:0/a.png", akool::detail::url_refusal::bad_host_or_port, "has an invalid host or port"},
+};
+
+BOOST_DATA_TEST_CASE(a_refused_url_is_worded_by_its_reason_without_its_secrets, data::make(refusals), c)
+{
+    akool::detail::url_view parts;
+    const auto why = akool::detail::check_http_url(c.url, parts);
+    BOOST_TEST((why == c.why), c.url);
+    const std::string message = akool::detail::refused_url_message("the URL", c.url, why);
+    BOOST_TEST(message.find(c.words) != std::string::npos, message);
+    for (const char* secret : {"s3cret", "pa55", "pw@", "sig="}) BOOST_TEST(message.find(secret) == std::string::npos, message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

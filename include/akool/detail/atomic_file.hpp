@@ -26,6 +26,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 #elif defined(_WIN32)
+#include <boost/core/no_exceptions_support.hpp>
+#include <boost/winapi/file_management.hpp>
+#include <boost/winapi/get_last_error.hpp>
 #include <io.h>
 #endif
 
@@ -50,6 +53,29 @@ inline bool sync_parent_directory(const std::string& path) noexcept
     return true;
 #endif
 }
+
+#if defined(_WIN32)
+// Renames `from` over `to` and, Windows having no fsync of a directory, writes the rename
+// through to the disk before it returns (MoveFileExW with MOVEFILE_WRITE_THROUGH): the
+// counterpart of a POSIX rename followed by sync_parent_directory.
+inline void rename_written_through(const std::string& from, const std::string& to, std::error_code& ec) noexcept
+{
+    constexpr boost::winapi::DWORD_ replace_existing = 0x1, write_through = 0x8;  // MOVEFILE_*
+    BOOST_TRY
+    {
+        const std::filesystem::path f(from), t(to);
+        if (boost::winapi::MoveFileExW(f.c_str(), t.c_str(), replace_existing | write_through))
+            ec.clear();
+        else
+            ec = std::error_code(static_cast<int>(boost::winapi::GetLastError()), std::system_category());
+    }
+    BOOST_CATCH(...)  // a name the path's conversion refuses (as rename would)
+    {
+        ec = std::make_error_code(std::errc::invalid_argument);
+    }
+    BOOST_CATCH_END
+}
+#endif
 
 // Refuses a path holding a NUL byte, which no file name can: the system would stop reading it
 // there, and write (and rename over) the file its first part names (helper-44's audit:
@@ -134,9 +160,10 @@ public:
     }
 
     // Flushes, writes to disk when `sync` (flush_file_to_disk), closes and renames the
-    // temporary file to `path`; with `sync`, the directory too (sync_parent_directory, POSIX),
-    // so that the new name is on disk as well as the content: a journal that says "saved"
-    // after commit does not outlive it.
+    // temporary file to `path`; with `sync`, the directory too (sync_parent_directory, POSIX;
+    // on Windows the rename is written through, rename_written_through), so that the new name
+    // is on disk as well as the content: a journal that says "saved" after commit does not
+    // outlive it.
     bool commit(const std::string& path, bool sync, error_code& ec, std::string& detail)
     {
         const bool ok = std::fflush(f_) == 0 && (!sync || flush_file_to_disk(f_));
@@ -145,7 +172,12 @@ public:
         f_ = nullptr;
         if (std::fclose(f) != 0) return fail_errno("cannot close", ec, detail);
         std::error_code sec;
-        std::filesystem::rename(tmp_, path, sec);
+#if defined(_WIN32)
+        if (sync)
+            rename_written_through(tmp_, path, sec);
+        else
+#endif
+            std::filesystem::rename(tmp_, path, sec);
         if (sec) {
             ec = error_code(sec.value(), boost::system::generic_category());
             detail = "cannot rename " + tmp_ + " to " + path + ": " + sec.message();

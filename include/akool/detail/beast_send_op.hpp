@@ -217,7 +217,9 @@ private:
             if (st.req->timeout.count() > 0) st.request_until = from_now(st.req->timeout);
             if (!parse_http_url(st.req->url, st.url)) {
                 st.refused = make_error_code(error::invalid_url);
-                st.refused_detail = "not an absolute http(s) URL";
+                url_view unused;
+                st.refused_detail = "the URL";
+                append_url_refusal(st.refused_detail, st.req->url, check_http_url(st.req->url, unused));
             } else if (const char* why = refused_headers(*st.req, opts.user_agent)) {
                 st.refused = make_error_code(boost::system::errc::invalid_argument);
                 st.refused_detail = why;

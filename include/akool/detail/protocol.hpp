@@ -170,7 +170,7 @@ inline http_request make_download_request(std::string_view url, std::size_t max_
     const url_refusal why = check_http_url(url, parts);
     if (why != url_refusal::none) {
         ec = make_error_code(error::invalid_url);
-        diag.client_message = "the image URL";  // the download's message quotes it before
+        diag.client_message = "the image URL";  // the download's message shows it first
         append_url_refusal(diag.client_message, url, why);
         return req;
     }

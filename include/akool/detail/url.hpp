@@ -206,6 +206,23 @@ enum class url_refusal : unsigned char {
     bad_host_or_port,  // not a host name or an IP literal, or a port outside 1 to 65535
 };
 
+// Where the "://" after a scheme is in `url`: a scheme begins the text and is a letter, then
+// letters, digits, '+', '-' or '.' (RFC 3986 3.1); npos when none does. Text such as
+// "https:/host/a.png?sig=...&next=http://x" has no scheme, whatever "://" its query holds, so
+// a message never quotes its query as a scheme (helper-50's review).
+inline std::size_t scheme_separator(std::string_view url) noexcept
+{
+    const std::size_t at = url.find("://");
+    if (at == std::string_view::npos || at == 0) return std::string_view::npos;
+    for (std::size_t i = 0; i < at; ++i) {
+        const char c = url[i];
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!letter && (i == 0 || !((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')))
+            return std::string_view::npos;
+    }
+    return at;
+}
+
 // Splits an absolute http:// or https:// URL into views of it, allocating nothing; for
 // anything else says why (`out` then holds nothing to use).
 inline url_refusal check_http_url(std::string_view url, url_view& out) noexcept
@@ -214,7 +231,7 @@ inline url_refusal check_http_url(std::string_view url, url_view& out) noexcept
     if (url.empty()) return url_refusal::empty;
     for (char c : url)
         if (!is_url_char(c) && c != '#') return url_refusal::bad_character;
-    auto colon = url.find("://");
+    const std::size_t colon = scheme_separator(url);
     if (colon == std::string_view::npos) return url_refusal::no_scheme;
     std::string_view scheme = url.substr(0, colon);
     if (ascii_iequals(scheme, "https"))
@@ -310,7 +327,7 @@ inline std::string url_authority(const url_parts& u)
 // the validator quotes it.
 AKOOL_COLD inline std::string unusable_url_for_message(std::string_view url)
 {
-    const auto sep = url.find("://");
+    const std::size_t sep = scheme_separator(url);
     const std::size_t start = sep == std::string_view::npos ? 0 : sep + 3;
     std::string out(url.substr(0, start));
     // The user information ends at the last '@' of the whole text: a password may hold '/',
@@ -326,6 +343,9 @@ AKOOL_COLD inline std::string unusable_url_for_message(std::string_view url)
     if (q != std::string_view::npos) out += rest[q] == '?' ? "?..." : "#...";
     return out;
 }
+
+// The most of a URL a message quotes, in bytes (then "... (N bytes)").
+inline constexpr std::size_t max_quoted_url = 80;
 
 // Why check_http_url refused `url` (`why`), as the end of a sentence (" is empty", " uses
 // the scheme \"ftp\"; only http and https are accepted", ...), appended to `out`. The one
@@ -343,7 +363,7 @@ AKOOL_COLD inline void append_url_refusal(std::string& out, std::string_view url
     case url_refusal::no_scheme: out += " is not an absolute URL (it has no scheme://host part)"; break;
     case url_refusal::other_scheme:
         out += " uses the scheme ";
-        out += quote_printable(url.substr(0, url.find("://")), 80);
+        out += quote_printable(url.substr(0, scheme_separator(url)), max_quoted_url);
         out += "; only http and https are accepted";
         break;
     case url_refusal::no_host: out += " has no host"; break;
@@ -359,7 +379,7 @@ AKOOL_COLD inline std::string refused_url_message(std::string_view what, std::st
     std::string out(what);
     if (!url.empty()) {
         out += ' ';
-        out += quote_printable(unusable_url_for_message(url), 80);
+        out += quote_printable(unusable_url_for_message(url), max_quoted_url);
     }
     append_url_refusal(out, url, why);
     return out;

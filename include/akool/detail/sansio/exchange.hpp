@@ -332,6 +332,7 @@ public:
                  diag_->api_code == static_cast<int>(error::api_authorization_empty)) &&
                 classify_failure(kind_, ec_, *diag_) != failure_class::ambiguous) {
                 if (hook_) report(now, received, std::chrono::milliseconds(0), true);
+                refused_for_credentials_ = true;
                 return renew(now);
             }
             exchange_action a;
@@ -423,6 +424,7 @@ private:
             a.kind = exchange_action::send;
             state_ = state::sending;
             sent_at_ = now;
+            refused_for_credentials_ = false;
             if (counter_) counter_->bytes = 0;
         } else {
             a.kind = exchange_action::wait_gate;
@@ -434,6 +436,20 @@ private:
     exchange_action finish()
     {
         state_ = state::finished;
+        // A create the service refused for its credentials and that was not sent again (getting
+        // a new token failed, or the deadline passed while waiting for one): the service did
+        // not process it. An outcome that would say it may have been (getToken's 5xx, a
+        // timeout, a garbled token reply) becomes request_not_sent, which says it was not and
+        // may be sent again; the token exchange's words stay in the message, and a
+        // cancellation stays one.
+        if (kind_ == request_kind::create && refused_for_credentials_ && ec_ && !maybe_processed_ &&
+            ec_ != boost::system::errc::operation_canceled && create_may_have_been_processed(ec_, *diag_)) {
+            ec_ = make_error_code(error::request_not_sent);
+            clear_value();
+            if (!diag_->client_message.empty()) diag_->client_message += "; ";
+            diag_->client_message += "the create was refused for its credentials and not sent again: it was not "
+                                     "processed";
+        }
         // A create retried after an attempt that may have been processed: however it ended (a
         // refusal, nothing sent, a cancellation in the backoff, a failed token renewal), the
         // service may hold the task. A last attempt that is itself ambiguous keeps its code
@@ -531,6 +547,7 @@ private:
     std::uint64_t token_generation_ = 0;     // the store's generation when the exchange started
     bool renewed_ = false;                   // a newer token was tried (once per exchange)
     bool maybe_processed_ = false;           // a retried create's earlier attempt may have been processed
+    bool refused_for_credentials_ = false;   // the last attempt was refused for its credentials (1101, 1102)
     bool last_attempt_ambiguous_ = false;    // the create's last attempt, if its outcome ends it, may have been processed
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
     renewal_claim claim_;                    // while asking for a token, or waiting for another's
@@ -658,7 +675,8 @@ inline exchange_action exchange_core::after_refusal(clock::time_point now)
 }
 
 // Passes an action of the token exchange on; once it is done, sends the request again with
-// the new token, or ends with the token exchange's failure.
+// the new token, or ends with the token exchange's failure (for a create, finish() may say
+// instead that it was not processed).
 inline exchange_action exchange_core::step_renewal(clock::time_point now, error_code ec, bool cancelled)
 {
     exchange_action a = renewal_->algo->resume(now, ec, cancelled);
@@ -666,24 +684,6 @@ inline exchange_action exchange_core::step_renewal(clock::time_point now, error_
     std::unique_ptr<token_renewal> r = std::move(renewal_);
     if (r->algo->error()) {
         const int refused_code = diag_->api_code;
-        // The service refused the request itself: nothing was processed. The token exchange's
-        // failure is the outcome, unless it would say of a create that it may have been
-        // processed (a 5xx, a timeout, a garbled reply of the token endpoint): then the
-        // create's own refusal is, with the token exchange's failure in the message. A
-        // cancellation stays one.
-        if (kind_ == request_kind::create && !cancelled &&
-            r->algo->error() != boost::system::errc::operation_canceled &&
-            create_may_have_been_processed(r->algo->error(), r->diag)) {
-            ec_ = make_api_error(refused_code);
-            std::string token_words = r->diag.summary();
-            if (token_words.empty()) token_words = r->algo->error().message();
-            diag_->client_message = "the service refused the credentials (" + std::to_string(refused_code) +
-                                    ") and getting a new token failed (" + token_words +
-                                    "): the create was not processed";
-            clear_value();
-            claim_.release(nullptr);
-            return finish();
-        }
         ec_ = r->algo->error();
         diag_->api_code = r->diag.api_code;
         diag_->server_message = std::move(r->diag.server_message);
