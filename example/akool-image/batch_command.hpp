@@ -59,21 +59,16 @@ public:
     bool open(const std::string& path, std::string& text, std::string& why)
     {
         path_ = path;
-        // O_NONBLOCK: a FIFO given as the journal must not hang the open (cleared below).
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
-        if (fd_ < 0) return fail("cannot open the journal " + path, why);
-        // Only a regular file: a FIFO would block the read below for ever, and a device such
-        // as /dev/zero fill memory without end.
+        // Only a regular file (or none yet): a FIFO would block the read below for ever, a
+        // device such as /dev/zero fill memory without end, and opening some devices acts (a
+        // terminal, a watchdog), so they are refused before they are opened; the fstat after
+        // the open covers a path replaced in between.
         struct stat st;
+        if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return not_a_regular_file(path, why);
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd_ < 0) return fail("cannot open the journal " + path, why);
         if (::fstat(fd_, &st) != 0) return fail("cannot read the journal " + path, why);
-        if (!S_ISREG(st.st_mode)) {
-            why = "the journal " + path + " is not a regular file";
-            not_a_file_ = true;
-            return false;
-        }
-        const int flags = ::fcntl(fd_, F_GETFL);
-        if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) != 0)
-            return fail("cannot open the journal " + path, why);
+        if (!S_ISREG(st.st_mode)) return not_a_regular_file(path, why);
         if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             if (errno != EWOULDBLOCK) return fail("cannot lock the journal " + path, why);  // ENOLCK: NFS, ...
             why = "the journal " + path + " is in use by another akool-image batch";
@@ -91,7 +86,7 @@ public:
     }
 
     /// After a failed `open`: the path names something other than a regular file (a FIFO, a
-    /// device), a usage error rather than a failure of the file system.
+    /// device, a directory), a usage error rather than a failure of the file system.
     bool not_a_file() const noexcept { return not_a_file_; }
 
     /// Drops everything after `size` bytes (a torn last entry).
@@ -120,6 +115,12 @@ public:
     }
 
 private:
+    bool not_a_regular_file(const std::string& path, std::string& why)
+    {
+        why = "the journal " + path + " is not a regular file";
+        not_a_file_ = true;
+        return false;
+    }
     bool fail(const std::string& what, std::string& why)
     {
         why = what + ": " + std::strerror(errno);

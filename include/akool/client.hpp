@@ -199,6 +199,12 @@ public:
     /// resent), or with `asio::error::operation_aborted` when the transport had sent nothing
     /// yet (resolving, connecting, TLS). Partial and total signals are then ignored and the
     /// create goes on.
+    /// @par A create that was not processed
+    /// When no attempt may have been processed (none was sent, or the service refused each
+    /// before processing it: 429, 503, 1005, 1108, its credentials) and the create ends
+    /// before another is sent (its request timeout, no new token), it completes with
+    /// `error::request_not_sent`, never with what would read as "may have been processed"
+    /// (`create_may_have_been_processed`): it may be sent again.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `req` is validated and

@@ -65,7 +65,7 @@ struct client_options {
     /// sent once more with it; a second refusal is reported, and so is a failure to get the
     /// token, with the token exchange's error; for a create, when that error would say it may
     /// have been processed (getToken's 500, 502 or 504, a garbled reply, a timeout, the
-    /// deadline passed while waiting for another exchange's token), with
+    /// deadline passed while getting the token or before the create could be sent again), with
     /// `error::request_not_sent` instead: the service refused the create, so it was not
     /// processed and may be sent again. The client keeps that token for its later requests, in place of `token` and
     /// `api_key`, until `set_token` or `set_api_key` is called (it does not change `token`

@@ -37,10 +37,11 @@ enum class error : int {
     response_too_large,       ///< the reply exceeded the configured body size limit, or its
                               ///< chunk framing (extensions, trailers) the fixed 256 KiB
     invalid_url,              ///< a URL could not be parsed or uses an unsupported scheme
-    request_not_sent,         ///< the request was not sent, so not processed: the connection
-                              ///< failed before any byte of it was sent, or a create refused for
-                              ///< its credentials (1101, 1102) could not be sent again (no new
-                              ///< token could be got, or not in time)
+    request_not_sent,         ///< the request was not processed: the connection failed before
+                              ///< any byte of it was sent; or, for a create, the service refused
+                              ///< each attempt before processing it (429, 503, 1005, 1108, its
+                              ///< credentials) and the create ended before another could be sent
+                              ///< (its deadline, no new token): it may be sent again
     outcome_unknown,          ///< the connection failed, or the operation was cancelled or timed
                               ///< out, after the request may have reached the service: it may
                               ///< have been processed (and charged)

@@ -502,18 +502,21 @@ BOOST_AUTO_TEST_CASE(a_journal_that_cannot_be_written_stops_the_batch_before_a_c
     BOOST_TEST(f.stats().at("max_creates_per_body").to_number<std::uint64_t>() == 1u);
 }
 
-// A journal path that names a FIFO (or a device) is refused at once, exit 2: reading it would
-// block for ever (or, /dev/zero, fill memory without end).
+// A journal path that names a FIFO, a directory (or a device) is refused at once, exit 2:
+// reading a FIFO would block for ever (a device such as /dev/zero fill memory without end).
 BOOST_AUTO_TEST_CASE(a_journal_that_is_not_a_regular_file_is_refused)
 {
     fixture f;
     write_file(f.manifest, make_manifest(1));
-    const std::string fifo = f.dir + "/journal.fifo";
+    const std::string fifo = f.dir + "/journal.fifo", directory = f.dir + "/journal.d";
     BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
-    auto r = f.run({"--journal", fifo}, 20s);
-    BOOST_TEST(!r.timed_out, "the batch hung on the FIFO");
-    BOOST_TEST(r.exit_code == 2, r.err);
-    BOOST_TEST(r.err.find("the journal " + fifo + " is not a regular file") != std::string::npos, r.err);
+    BOOST_TEST_REQUIRE(fs::create_directory(directory));
+    for (const std::string& journal : {fifo, directory}) {
+        auto r = f.run({"--journal", journal}, 20s);
+        BOOST_TEST(!r.timed_out, "the batch hung on " << journal);
+        BOOST_TEST(r.exit_code == 2, r.err);
+        BOOST_TEST(r.err.find("the journal " + journal + " is not a regular file") != std::string::npos, r.err);
+    }
     BOOST_TEST(f.creates() == 0u);
 }
 

@@ -767,6 +767,47 @@ BOOST_DATA_TEST_CASE(a_create_refused_for_its_credentials_is_not_processed_whate
     BOOST_TEST(r.gate.in_flight() == 0u);
 }
 
+// A create refused before processing on every attempt (429), whose deadline leaves no time for
+// one more, was not processed: request_not_sent, not the timeout that reads as "may have been
+// processed" (helper-51's review). Once an attempt may have been processed (a 502 after the
+// token was renewed and the create sent again), the outcome says so.
+BOOST_AUTO_TEST_CASE(a_create_refused_before_processing_until_its_deadline_is_not_processed)
+{
+    renewal_rig r(true, request_kind::create, 5, ms(600));
+    action a = r.algo->resume(r.now);
+    for (int i = 0; i < 10 && a.kind == action::send; ++i) {
+        r.now += ms(50);
+        a = r.reply(429, R"({"code":1000})");
+        if (a.kind == action::sleep) {
+            r.now += a.delay;
+            a = r.algo->resume(r.now);
+        }
+    }
+    BOOST_TEST_REQUIRE(a.kind == action::done);
+    BOOST_TEST(r.algo->error() == akool::error::request_not_sent, r.algo->error().message() << " / " << r.diag.summary());
+    BOOST_TEST(!akool::create_may_have_been_processed(r.algo->error(), r.diag));
+    BOOST_TEST(r.diag.client_message.find("the create was not processed") != std::string::npos, r.diag.client_message);
+}
+
+BOOST_DATA_TEST_CASE(a_create_sent_again_after_a_renewal_keeps_the_outcome_of_that_attempt,
+                     bdata::make({502, 0}), status)
+{
+    renewal_rig r(true, request_kind::create);
+    BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST_REQUIRE(r.reply(401, expired).kind == action::send);                               // getToken
+    BOOST_TEST_REQUIRE(r.reply(200, R"({"code":1000,"token":"new-token"})").kind == action::send);  // the create again
+    action a;
+    if (status != 0) {
+        a = r.reply(status, "bad gateway");
+    } else {  // the connection lost after sending
+        r.algo->response().maybe_sent = true;
+        a = r.algo->resume(r.now, make_error_code(akool::error::outcome_unknown));
+    }
+    BOOST_TEST_REQUIRE(a.kind == action::done);
+    BOOST_TEST(r.algo->error() != akool::error::request_not_sent, r.diag.summary());
+    BOOST_TEST(akool::create_may_have_been_processed(r.algo->error(), r.diag), r.diag.summary());
+}
+
 // An exchange waiting for another's token ends at its own deadline: a create as not processed
 // (helper-50's review: it was the timeout, read as maybe processed), a poll with its timeout.
 BOOST_DATA_TEST_CASE(a_create_whose_deadline_passes_while_another_gets_a_token_is_not_processed,
@@ -794,7 +835,7 @@ BOOST_DATA_TEST_CASE(a_create_whose_deadline_passes_while_another_gets_a_token_i
     if (kind == request_kind::create) {
         BOOST_TEST(second.error() == akool::error::request_not_sent, second.error().message());
         BOOST_TEST(!akool::create_may_have_been_processed(second.error(), d2), d2.summary());
-        BOOST_TEST(d2.client_message.find("not sent again: it was not processed") != std::string::npos,
+        BOOST_TEST(d2.client_message.find("the create was not processed") != std::string::npos,
                    d2.client_message);
     } else {
         BOOST_TEST(second.error() == akool::error::timeout, second.error().message());

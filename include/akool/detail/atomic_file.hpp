@@ -58,7 +58,9 @@ inline bool sync_parent_directory(const std::string& path) noexcept
 // Renames `from` over `to` and, Windows having no fsync of a directory, writes the rename
 // through to the disk before it returns (MoveFileExW with MOVEFILE_WRITE_THROUGH): the
 // counterpart of a POSIX rename followed by sync_parent_directory.
-inline void rename_written_through(const std::string& from, const std::string& to, std::error_code& ec) noexcept
+// A failure is Windows' error number in the system category (ERROR_PATH_NOT_FOUND compares
+// equal to errc::no_such_file_or_directory, ERROR_ACCESS_DENIED to permission_denied).
+inline void rename_written_through(const std::string& from, const std::string& to, error_code& ec) noexcept
 {
     constexpr boost::winapi::DWORD_ replace_existing = 0x1, write_through = 0x8;  // MOVEFILE_*
     BOOST_TRY
@@ -67,11 +69,11 @@ inline void rename_written_through(const std::string& from, const std::string& t
         if (boost::winapi::MoveFileExW(f.c_str(), t.c_str(), replace_existing | write_through))
             ec.clear();
         else
-            ec = std::error_code(static_cast<int>(boost::winapi::GetLastError()), std::system_category());
+            ec = error_code(static_cast<int>(boost::winapi::GetLastError()), boost::system::system_category());
     }
     BOOST_CATCH(...)  // a name the path's conversion refuses (as rename would)
     {
-        ec = std::make_error_code(std::errc::invalid_argument);
+        ec = make_error_code(boost::system::errc::invalid_argument);
     }
     BOOST_CATCH_END
 }
@@ -171,16 +173,20 @@ public:
         std::FILE* f = f_;
         f_ = nullptr;
         if (std::fclose(f) != 0) return fail_errno("cannot close", ec, detail);
-        std::error_code sec;
+        error_code rename_ec;
 #if defined(_WIN32)
         if (sync)
-            rename_written_through(tmp_, path, sec);
+            rename_written_through(tmp_, path, rename_ec);
         else
 #endif
+        {
+            std::error_code sec;  // errno values
             std::filesystem::rename(tmp_, path, sec);
-        if (sec) {
-            ec = error_code(sec.value(), boost::system::generic_category());
-            detail = "cannot rename " + tmp_ + " to " + path + ": " + sec.message();
+            if (sec) rename_ec = error_code(sec.value(), boost::system::generic_category());
+        }
+        if (rename_ec) {
+            ec = rename_ec;
+            detail = "cannot rename " + tmp_ + " to " + path + ": " + rename_ec.message();
             std::remove(tmp_.c_str());
             tmp_.clear();
             return false;

@@ -23,8 +23,8 @@ inline const char* error_message(int v) noexcept
     case error::response_too_large: return "the reply exceeded its size limit (the configured body limit, or 256 KiB of chunk framing)";
     case error::invalid_url: return "the URL is not an absolute http or https URL";
     case error::request_not_sent:
-        return "the request was not sent (the connection failed first, or no new token was got after a refusal of "
-               "the credentials)";
+        return "the request was not processed: it was not sent, or the service refused it before processing and it "
+               "was not sent again";
     case error::outcome_unknown:
         return "the request may have reached the service (the connection failed, or the operation was cancelled "
                "or timed out, after it was sent); it may have been processed";

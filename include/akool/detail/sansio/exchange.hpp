@@ -324,6 +324,9 @@ public:
             // the create may have been processed (finish() then keeps it).
             last_attempt_ambiguous_ =
                 kind_ == request_kind::create && ec_ && classify_failure(kind_, ec_, *diag_) == failure_class::ambiguous;
+            // Whether this attempt may have been processed (read alone): a refusal before
+            // processing (429, 503, 1005, 1108, 1101, nothing sent) says it was not.
+            if (!ec_ || create_may_have_been_processed(ec_, *diag_)) unprocessed_ = false;
             // A refusal of the credentials is the service's word that nothing was processed;
             // in a reply whose status says the request may have been (500, 502, 504), the
             // status decides: no new token, and a create is not sent again.
@@ -332,7 +335,6 @@ public:
                  diag_->api_code == static_cast<int>(error::api_authorization_empty)) &&
                 classify_failure(kind_, ec_, *diag_) != failure_class::ambiguous) {
                 if (hook_) report(now, received, std::chrono::milliseconds(0), true);
-                refused_for_credentials_ = true;
                 return renew(now);
             }
             exchange_action a;
@@ -424,7 +426,6 @@ private:
             a.kind = exchange_action::send;
             state_ = state::sending;
             sent_at_ = now;
-            refused_for_credentials_ = false;
             if (counter_) counter_->bytes = 0;
         } else {
             a.kind = exchange_action::wait_gate;
@@ -436,19 +437,20 @@ private:
     exchange_action finish()
     {
         state_ = state::finished;
-        // A create the service refused for its credentials and that was not sent again (getting
-        // a new token failed, or the deadline passed while waiting for one): the service did
-        // not process it. An outcome that would say it may have been (getToken's 5xx, a
-        // timeout, a garbled token reply) becomes request_not_sent, which says it was not and
-        // may be sent again; the token exchange's words stay in the message, and a
+        // A create of which no attempt may have been processed (none was sent, or the service
+        // refused each before processing it: 429, 503, 1005, 1108, its credentials), ended by
+        // what would say it may have been (its deadline while waiting to retry, at the gate or
+        // for a new token; getToken's 5xx or garbled reply): the outcome is request_not_sent,
+        // which says it was not processed and may be sent again (a batch sends the line again
+        // rather than marking it "unknown"); what ended it stays in the message. A
         // cancellation stays one.
-        if (kind_ == request_kind::create && refused_for_credentials_ && ec_ && !maybe_processed_ &&
-            ec_ != boost::system::errc::operation_canceled && create_may_have_been_processed(ec_, *diag_)) {
+        if (kind_ == request_kind::create && unprocessed_ && ec_ && ec_ != boost::system::errc::operation_canceled &&
+            create_may_have_been_processed(ec_, *diag_)) {
             ec_ = make_error_code(error::request_not_sent);
             clear_value();
             if (!diag_->client_message.empty()) diag_->client_message += "; ";
-            diag_->client_message += "the create was refused for its credentials and not sent again: it was not "
-                                     "processed";
+            diag_->client_message += "the create was not processed: the service refused each attempt before "
+                                     "processing it, or none was sent";
         }
         // A create retried after an attempt that may have been processed: however it ended (a
         // refusal, nothing sent, a cancellation in the backoff, a failed token renewal), the
@@ -547,7 +549,7 @@ private:
     std::uint64_t token_generation_ = 0;     // the store's generation when the exchange started
     bool renewed_ = false;                   // a newer token was tried (once per exchange)
     bool maybe_processed_ = false;           // a retried create's earlier attempt may have been processed
-    bool refused_for_credentials_ = false;   // the last attempt was refused for its credentials (1101, 1102)
+    bool unprocessed_ = true;                // no attempt so far may have been processed (create_may_have_been_processed)
     bool last_attempt_ambiguous_ = false;    // the create's last attempt, if its outcome ends it, may have been processed
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
     renewal_claim claim_;                    // while asking for a token, or waiting for another's
