@@ -16,12 +16,18 @@
 //    POST included, when a reused connection dies before the reply;
 //  - maybe_sent: set once curl is about to send the request (CURLOPT_PREREQFUNCTION); a
 //    failure before that is error::request_not_sent (or error::timeout);
-//  - ended_by_close: an HTTP/1.x reply with neither Content-Length nor chunked framing.
+//  - ended_by_close: an HTTP/1.x reply with neither Content-Length nor chunked framing;
+//  - public_address_only (a download's): each address curl would connect to is checked
+//    (CURLOPT_OPENSOCKETFUNCTION), one that is not public skipped; none left is
+//    error::address_not_allowed; on a connection of its own, never a cached one. Through a
+//    proxy that address is the proxy's, which is then checked (a proxy on a private address
+//    refuses every download: left out here).
 // Redirects are not followed (the client follows a download's). POSIX only (file descriptors).
 #ifndef AKOOL_EXAMPLE_CURL_TRANSPORT_HPP
 #define AKOOL_EXAMPLE_CURL_TRANSPORT_HPP
 
 #include <akool/transport.hpp>
+#include <akool/detail/address_policy.hpp>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -37,9 +43,12 @@
 #if LIBCURL_VERSION_NUM < 0x075000
 #error "curl_transport needs libcurl 7.80 or newer (CURLOPT_PREREQFUNCTION tells when a request leaves)"
 #endif
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -85,6 +94,7 @@ struct transfer {
     std::size_t limit = 0, received = 0;
     bool request_started = false;  // curl was about to send it: from here on, maybe_sent
     bool too_large = false;
+    bool address_refused = false;  // an address was skipped: not public (public_address_only)
     error_code sink_ec;
     char errbuf[CURL_ERROR_SIZE] = {};
     std::unique_ptr<completion> done;  // async_send only
@@ -132,6 +142,12 @@ struct transfer {
             set(CURLOPT_FRESH_CONNECT, 1L);
             set(CURLOPT_FORBID_REUSE, 1L);
         }
+        if (req.public_address_only) {  // on a connection of its own: a cached one was not checked
+            set(CURLOPT_OPENSOCKETFUNCTION, &transfer::on_open_socket);
+            set(CURLOPT_OPENSOCKETDATA, this);
+            set(CURLOPT_FRESH_CONNECT, 1L);
+            set(CURLOPT_FORBID_REUSE, 1L);
+        }
         set(CURLOPT_PREREQFUNCTION, &transfer::on_prereq);
         set(CURLOPT_PREREQDATA, this);
         set(CURLOPT_HEADERFUNCTION, &transfer::on_header);
@@ -164,6 +180,11 @@ struct transfer {
         resp.maybe_sent = request_started;
         resp.failure_detail = std::string("curl: ") + curl_easy_strerror(rc) + (errbuf[0] ? std::string(": ") + errbuf : "");
         if (too_large) return akool::make_error_code(akool::error::response_too_large);
+        if (address_refused && rc == CURLE_COULDNT_CONNECT) {  // no other address, or none answered
+            resp.failure_detail += " (an address of the host that is not public was skipped: a download goes "
+                                   "only to public addresses)";
+            return akool::make_error_code(akool::error::address_not_allowed);
+        }
         if (sink_ec) return sink_ec;
         if (rc == CURLE_OPERATION_TIMEDOUT) return akool::make_error_code(akool::error::timeout);
         if (!request_started) return akool::make_error_code(akool::error::request_not_sent);
@@ -175,6 +196,25 @@ private:
     {
         resp.failure_detail = std::move(why);
         return false;
+    }
+    // A connection's socket, for a request that asks for a public address: none for another.
+    static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* a)
+    {
+        bool allowed = true;
+        if (purpose == CURLSOCKTYPE_IPCXN && a->family == AF_INET) {
+            const auto* in = reinterpret_cast<const sockaddr_in*>(&a->addr);
+            allowed = akool::detail::is_public_v4(ntohl(in->sin_addr.s_addr));
+        } else if (purpose == CURLSOCKTYPE_IPCXN && a->family == AF_INET6) {
+            const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a->addr);
+            boost::asio::ip::address_v6::bytes_type bytes;
+            std::memcpy(bytes.data(), &in6->sin6_addr, bytes.size());
+            allowed = akool::detail::is_public_address(boost::asio::ip::address_v6(bytes));
+        }
+        if (!allowed) {
+            static_cast<transfer*>(self)->address_refused = true;
+            return CURL_SOCKET_BAD;
+        }
+        return ::socket(a->family, a->socktype, a->protocol);
     }
     static int on_prereq(void* self, char*, char*, int, int)
     {

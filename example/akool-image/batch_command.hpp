@@ -137,8 +137,10 @@ private:
 class runner {
 public:
     runner(const cli::batch_options& o, printer& p, asio::io_context& ioc, akool::client& client,
-           const cli::manifest& m, akool::batch_journal& journal, journal_file& file)
-        : o_(o), p_(p), ioc_(ioc), client_(client), m_(m), j_(journal), file_(file), ticker_(ioc), signals_(ioc),
+           const cli::manifest& m, akool::batch_journal& journal, journal_file& file,
+           const akool::download_options& downloads)
+        : o_(o), p_(p), ioc_(ioc), client_(client), m_(m), j_(journal), file_(file), downloads_(downloads),
+          ticker_(ioc), signals_(ioc),
           runs_(m.lines.size()), stems_(m.stems), start_(steady::now())
     {
     }
@@ -386,7 +388,7 @@ private:
         std::string path = (std::filesystem::path(o_.out_dir) / cli::downloading_name(stem)).string();
         auto diag = std::make_shared<akool::diagnostics>();
         client_.async_download_to_file(
-            r.image_url, path, akool::download_options{}, *diag,
+            r.image_url, path, downloads_, *diag,
             [this, i, n, id, stem, downloaded = path, diag](error_code ec, std::uint64_t) {
                 if (fatal_) return;
                 if (ec) {
@@ -557,6 +559,7 @@ private:
     const cli::manifest& m_;
     akool::batch_journal& j_;
     journal_file& file_;
+    const akool::download_options& downloads_;  // each download's settings (where it may go)
     asio::steady_timer ticker_;
     asio::signal_set signals_;
     int interrupted_ = 0;
@@ -628,7 +631,7 @@ inline int run_batch(int argc, char** argv)
     limits.max_in_flight = static_cast<unsigned>(std::max(o.concurrency, 1));
     client.set_limits(limits);
     apply_retry_options(client, o.max_retry_after);
-    runner r(o, p, ioc, client, m, journal, file);
+    runner r(o, p, ioc, client, m, journal, file, env.downloads);
     return p.exit_status(r.run());
 }
 

@@ -19,6 +19,7 @@
 
 #include <akool/akool.hpp>
 #include <akool/workflow.hpp>
+#include <akool/detail/address_policy.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -306,7 +307,26 @@ failure failure_of(const char* what, const error_code& ec, const akool::diagnost
 struct environment {
     akool::client_options client;
     akool::beast_transport_options transport;
+    akool::download_options downloads;  // each download's: where it may go
 };
+
+/// Where downloads may go. The library judges the API by its URL's words (an address, a local
+/// name); here the user may also have said where the API is (AKOOL_RESOLVE): an API given a
+/// loopback or private address that way is a test setup, whose image URLs are there too.
+akool::download_addresses download_addresses_for(const environment& env)
+{
+    akool::detail::url_view api;
+    if (!akool::detail::split_http_url(env.client.base_url, api)) return akool::download_addresses::like_the_api;
+    for (const auto& entry : env.transport.resolve) {
+        if (!akool::detail::ascii_iequals(akool::detail::without_root_dot(entry.host),
+                                          akool::detail::without_root_dot(api.host)) ||
+            (entry.port != 0 && entry.port != api.port))
+            continue;
+        for (const auto& address : entry.addresses)
+            if (akool::detail::names_a_private_host(address)) return akool::download_addresses::any;
+    }
+    return akool::download_addresses::like_the_api;
+}
 
 /// The proxy variables as curl reads them: HTTPS_PROXY for https:// URLs, http_proxy for
 /// http:// ones (each direct when unset or empty), NO_PROXY for the hosts reached directly; the
@@ -379,6 +399,7 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
             f = {cli::exit_invalid, bad};
             return false;
         }
+        env.downloads.addresses = download_addresses_for(env);
     }
     env.transport.ca_file = get("AKOOL_CA_FILE");
     if (!env.transport.ca_file.empty()) {
@@ -620,6 +641,7 @@ int run_generate(const cli::options& o)
     gopts.download = true;
     gopts.wait.deadline = o.timeout;
     gopts.wait.on_progress = [&view](const akool::progress_event& ev) { view.on_event(ev); };
+    gopts.download_limits = env.downloads;
     gopts.download_limits.on_progress = [&view, start](const akool::download_progress& ev) {
         view.on_download(view.index_of_file(ev.path), ev,
                          std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
@@ -805,7 +827,7 @@ int run_wait(const cli::options& o)
                     return runner.done();
                 }
                 st.path = (std::filesystem::path(o.out_dir) / cli::downloading_name(id)).string();
-                akool::download_options dopts;
+                akool::download_options dopts = env.downloads;
                 dopts.on_progress = [&view, i, start](const akool::download_progress& ev) {
                     view.on_download(i, ev, std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start));
                 };

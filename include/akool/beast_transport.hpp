@@ -178,9 +178,10 @@ public:
             }
         }
         deadline.clear();  // the one place it is cleared when the send ends (done or not)
-        if (!done) {
+        if (!done) {  // (not seen: the operation's work keeps the lane's io_context running)
             ec = boost::asio::error::shut_down;
             out = http_response{};
+            out.maybe_sent = true;  // when it ended is unknown: a create is not sent again
         }
         st_->give_back_lane(std::move(lane));
     }

@@ -200,11 +200,12 @@ public:
     /// yet (resolving, connecting, TLS). Partial and total signals are then ignored and the
     /// create goes on.
     /// @par A create that was not processed
-    /// When no attempt may have been processed (none was sent, or the service refused each
-    /// before processing it: 429, 503, 1005, 1108, its credentials) and the create ends
-    /// before another is sent (its request timeout, no new token), it completes with
-    /// `error::request_not_sent`, never with what would read as "may have been processed"
-    /// (`create_may_have_been_processed`): it may be sent again.
+    /// When no attempt may have been processed (none was sent: a resolve, connect, TLS
+    /// handshake or proxy tunnel timed out, `http_response::maybe_sent` clear; or the service
+    /// refused each before processing it: 429, 503, 1005, 1108, its credentials) and the
+    /// create ends before another is sent (its request timeout, no new token), it completes
+    /// with `error::request_not_sent`, never with what would read as "may have been
+    /// processed" (`create_may_have_been_processed`): it may be sent again.
     /// @par Object lifetimes
     /// `diag` must stay alive until the handler runs; the client may be moved or destroyed
     /// before (the operation shares its state, and runs to its end). `req` is validated and
@@ -855,7 +856,8 @@ private:
                              error_code& ec, diagnostics& diag)
     {
         diag.clear();
-        detail::sansio::download_algo algo(std::move(url), opts, std::move(target));
+        detail::sansio::download_algo algo(std::move(url), opts, std::move(target),
+                                           detail::public_downloads_only(opts, c_.st->opts.base_url));
         do {
             exchange_blocking<detail::sansio::decode_streamed>(
                 [&](error_code& e, diagnostics& d) { return algo.request(e, d); }, diag, request_kind::read, ec,

@@ -69,6 +69,9 @@ enum class error : int {
     proxy_refused,            ///< the proxy refused the tunnel (CONNECT) with a 4xx other than
                               ///< 408 and 429 (407: its credentials are missing or wrong; 403:
                               ///< its policy); nothing reached the service, and it is not retried
+    address_not_allowed,      ///< a download's host is, or resolves only to, an address that is not
+                              ///< public (loopback, private, link-local, ...), which
+                              ///< `download_options::addresses` does not allow; nothing was sent
 
     // The service's documented business codes (ai-tools-suite/error-code).
     api_parameter_error = 1003,        ///< parameter error or parameter validation error

@@ -61,7 +61,9 @@ public:
         return push(std::move(s));
     }
 
-    /// Queues a failure. `maybe_sent` tells the client whether the request may have arrived.
+    /// Queues a failure. `maybe_sent` tells the client whether the request may have arrived:
+    /// left false, a create that fails with `error::timeout` ends as `error::request_not_sent`
+    /// (not processed), as after a connect that timed out.
     basic_fake_transport& push_failure(error_code ec, bool maybe_sent = false)
     {
         step s;

@@ -52,7 +52,8 @@
 ///    error; `is_not_sent_failure` in workflow.hpp): no byte of the request left. Only these let the
 ///    client retry a create.
 ///  - `error::timeout`: `http_request::timeout` (connect included) or one of the transport's
-///    own timeouts elapsed.
+///    own timeouts elapsed. With `maybe_sent` clear (the flag's default: set it unless sure),
+///    a create's timeout says it was not processed (`error::request_not_sent`).
 ///  - `error::response_too_large`: the reply's body exceeded `http_request::max_response_bytes`.
 ///  - `asio::error::operation_aborted`: cancelled through the handler's slot.
 ///  - the sink's error code, when `body_sink` refused a chunk; any other code for anything else
@@ -178,6 +179,13 @@ struct http_request {
     /// Upper bound for the whole exchange (connect included); 0 means the transport's own
     /// timeouts only. The client sets it from an operation's remaining deadline.
     std::chrono::milliseconds timeout{0};
+    /// Connect only to a public address (the client sets it on a download whose
+    /// `download_options::addresses` asks so): a transport skips any other address the host
+    /// resolves to (loopback, private, link-local, ...: `download_addresses::public_only`),
+    /// and fails with `error::address_not_allowed`, nothing sent, when none is left. A connection
+    /// kept alive for a request without it is not used. Through a proxy, which resolves the
+    /// name itself, a host written as an address or a local name is checked.
+    bool public_address_only = false;
     /// When set, the body of a 200 reply goes here as it arrives, not into
     /// `http_response::body` (`max_response_bytes` still applies). Every transport honours it.
     http_body_sink body_sink;

@@ -144,7 +144,7 @@ inline failure_class classify_failure(request_kind kind, const error_code& ec, c
     if (ec == boost::system::errc::invalid_argument) return failure_class::final;
     if (ec == error::validation_failed || ec == error::invalid_url || ec == error::response_too_large ||
         ec == error::not_an_image || ec == error::generation_failed || ec == error::invalid_task_id ||
-        ec == error::proxy_refused)
+        ec == error::proxy_refused || ec == error::address_not_allowed)
         return failure_class::final;
     // A reply other than 200: its status decides, whatever envelope the body carries.
     const int s = diag.http_status;
@@ -185,7 +185,7 @@ inline bool create_may_have_been_processed(const error_code& ec, const diagnosti
     case failure_class::transient: break;
     }
     if (ec == error::validation_failed || ec == error::invalid_url || ec == error::no_credentials ||
-        ec == error::proxy_refused || ec == boost::system::errc::invalid_argument)
+        ec == error::proxy_refused || ec == error::address_not_allowed || ec == boost::system::errc::invalid_argument)
         return false;
     return !(is_api_error(ec) || ec == error::unexpected_api_code || ec == error::http_status);
 }
@@ -288,8 +288,29 @@ struct download_progress {
     std::string_view path;
 };
 
+/// Which addresses a download may connect to. An image URL and its redirects come from the
+/// service: a hostile or compromised one could point them at the user's own network (a
+/// router's admin page, a cloud metadata service at 169.254.169.254).
+enum class download_addresses {
+    /// Public addresses only, unless the API itself is on a private one: `base_url`'s host is
+    /// a loopback, private or link-local address, `localhost` (or a name under it), or a name
+    /// of one label (an emulator, a container or intranet name).
+    like_the_api,
+    /// Public addresses only: not loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+    /// shared (100.64/10), link-local (169.254/16, fe80::/10), multicast, documentation or
+    /// reserved ones (the Beast transport checks each resolved address; through a proxy, which
+    /// resolves the name itself, only a host written as an address or a local name).
+    public_only,
+    /// Any address.
+    any,
+};
+
 /// How results are downloaded.
 struct download_options {
+    /// Which addresses the image's host (and each redirect's) may resolve to; one that may
+    /// not is skipped, and a host with no other fails the download with
+    /// `error::address_not_allowed`, nothing sent (`http_request::public_address_only`).
+    download_addresses addresses = download_addresses::like_the_api;
     /// Largest image accepted.
     std::size_t max_bytes = std::size_t(128) << 20;
     /// Refuse content that is not PNG, JPEG, GIF or WebP (by its first bytes), and, when the

@@ -412,25 +412,6 @@ BOOST_AUTO_TEST_CASE(tls_bad_ca_file_is_reported)
     BOOST_TEST(diag.client_message.find("does-not-exist.pem") != std::string::npos, diag.client_message);
 }
 
-BOOST_AUTO_TEST_CASE(tls_handshake_timeout)
-{
-    // A listener that never accepts: TCP connects (the kernel's backlog), TLS never answers.
-    asio::io_context lioc;
-    asio::ip::tcp::acceptor silent(lioc, {asio::ip::make_address("127.0.0.1"), 0});
-    asio::io_context ioc;
-    akool::client_options o;
-    o.base_url = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
-    o.api_key = "k";
-    akool::beast_transport_options t;
-    t.handshake_timeout = std::chrono::milliseconds(150);
-    t.ca_file = pki().ca_cert;
-    akool::client c(ioc, o, t);
-    akool::error_code ec;
-    akool::diagnostics diag;
-    c.create(text_request(), ec, diag);
-    BOOST_TEST(ec == akool::error::timeout, ec.message() << " " << diag.client_message);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Exchanges on connected sockets against a scripted raw server.
 
@@ -793,6 +774,94 @@ BOOST_DATA_TEST_CASE(connect_and_handshake_timeouts,
     BOOST_TEST((took >= std::chrono::milliseconds(190)), "not before the step's timeout");
     BOOST_TEST((took < std::chrono::milliseconds(2500)), "bounded by the step's timeout");
     BOOST_TEST(t.idle_connections() == 0u);
+}
+
+// A create whose connect or TLS handshake times out sent nothing: it was not processed
+// (request_not_sent, which a batch sends again), not the timeout that reads as "may have been
+// processed and charged"; the message still says what timed out.
+BOOST_DATA_TEST_CASE(a_create_whose_connect_or_handshake_times_out_was_not_processed,
+                     data::make({std::string("connect"), std::string("handshake")}), step)
+{
+    unanswered_listener listener("127.0.0.1", 0, step == "connect");
+    asio::io_context ioc;
+    akool::client_options o;
+    o.base_url = (step == "connect" ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(listener.port());
+    o.api_key = "k";
+    akool::beast_transport_options t;
+    t.connect_timeout = std::chrono::milliseconds(150);
+    t.handshake_timeout = std::chrono::milliseconds(150);
+    t.ca_file = pki().ca_cert;
+    akool::client c(ioc, o, t);
+    akool::error_code ec;
+    akool::diagnostics diag;
+    c.create(text_request(), ec, diag);
+    BOOST_TEST(ec == akool::error::request_not_sent, ec.message() << " " << diag.client_message);
+    BOOST_TEST(!akool::create_may_have_been_processed(ec, diag), diag.summary());
+    const char* says = step == "connect" ? ": timed out" : "handshake timed out";
+    BOOST_TEST(diag.client_message.find(says) != std::string::npos, diag.client_message);
+    BOOST_TEST(diag.client_message.find("the create was not processed") != std::string::npos, diag.client_message);
+}
+
+// A request that asks for a public address (http_request::public_address_only: a download
+// whose image URL came from the service) never connects to a loopback, private or link-local
+// one: not to a host written as one, not to a name that resolves only to such addresses
+// (through beast_transport_options::resolve, or the resolver: localhost), and, through a
+// proxy, which resolves the name itself, not to a host written as one (in any form a resolver
+// takes) or a local name. It fails with address_not_allowed, nothing sent and no connection
+// made; the same request without it is answered, and its connection, kept alive, is not
+// given to the checked request that follows.
+BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_one,
+                     data::make({std::string("literal"), std::string("resolved"), std::string("mapped"),
+                                 std::string("localhost"), std::string("proxied"), std::string("proxied-127.1"),
+                                 std::string("proxied-0x7f.1.")}) *
+                         data::make({false, true}),
+                     how, blocking)
+{
+    server srv(reply_for);
+    asio::io_context ioc;
+    akool::beast_transport_options opts;
+    opts.resolve.push_back({"cdn.example.test", 0, {"127.0.0.1"}});
+    opts.resolve.push_back({"cdn6.example.test", 0, {"::ffff:127.0.0.1", "::1"}});
+    if (how.rfind("proxied", 0) == 0) opts.proxy = srv.base_url();  // never reached
+    akool::beast_transport t(ioc.get_executor(), opts);
+    const std::string port = std::to_string(srv.port());
+    const std::string host = how == "resolved"          ? "cdn.example.test"
+                             : how == "mapped"          ? "cdn6.example.test"
+                             : how == "localhost"       ? "localhost"
+                             : how == "proxied-127.1"   ? "127.1"
+                             : how == "proxied-0x7f.1." ? "0x7f.1."
+                                                        : "127.0.0.1";
+    const auto send = [&](bool public_only) {
+        akool::http_request req;
+        req.url = "http://" + host + ":" + port + "/x";
+        req.public_address_only = public_only;
+        if (!blocking) return send_async(ioc, t, std::move(req));
+        sent out;
+        t.send(req, out.res, out.ec);
+        out.done = true;
+        return out;
+    };
+    sent out = send(true);
+    BOOST_REQUIRE(out.done);
+    BOOST_TEST(out.ec == akool::error::address_not_allowed, out.ec.message() << " " << out.res.failure_detail);
+    BOOST_TEST(!out.res.maybe_sent);
+    BOOST_TEST(out.res.failure_detail.find("the host \"" + host + "\"") != std::string::npos, out.res.failure_detail);
+    BOOST_TEST(out.res.failure_detail.find("download_options::addresses") != std::string::npos, out.res.failure_detail);
+    if (how == "resolved")
+        BOOST_TEST(out.res.failure_detail.find("resolves to 127.0.0.1, which is loopback") != std::string::npos,
+                   out.res.failure_detail);
+    if (how == "mapped")
+        BOOST_TEST(out.res.failure_detail.find("resolves to no public address (2 addresses") != std::string::npos,
+                   out.res.failure_detail);
+    BOOST_TEST(srv.connections() == 0, "no connection made");
+    if (how.rfind("proxied", 0) == 0 || how == "mapped") return;  // the proxy is not one; ::1 may be absent
+    out = send(false);
+    BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
+    BOOST_TEST(out.res.status == 200);
+    BOOST_TEST(t.idle_connections() == 1u, "kept alive");
+    out = send(true);
+    BOOST_TEST(out.ec == akool::error::address_not_allowed, out.ec.message() << " " << out.res.failure_detail);
+    BOOST_TEST(srv.connections() == 1, "the kept connection was not used");
 }
 
 // A host with several addresses (beast_transport_options::resolve here; a resolver's answer

@@ -11,6 +11,7 @@
 #include "../../example/curl_transport.hpp"
 #include "../../example/emulator/emulator.hpp"
 #include "calling_styles.hpp"
+#include "mini_server.hpp"
 #ifdef AKOOL_CURL_EXAMPLE
 #include "run_process.hpp"
 #endif
@@ -277,6 +278,43 @@ BOOST_AUTO_TEST_CASE(timeouts_limits_sink_and_refusals)
     r.ioc.run();
     BOOST_TEST(ec == akool::error::request_not_sent, ec.message());
     BOOST_TEST(!resp.maybe_sent);
+}
+
+// A request that asks for a public address (a download's, http_request::public_address_only)
+// never connects to 127.0.0.1, in both sends, not even over a connection kept alive from an
+// unchecked request (helper-53's review: curl's cache gave it one): error::address_not_allowed,
+// nothing sent, nothing served.
+BOOST_AUTO_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_one)
+{
+    akool_test::mini::server srv([](const auto&) { return akool_test::mini::action{}; });
+    asio::io_context ioc;
+    curl_transport t(ioc.get_executor());
+    akool::http_request req;
+    req.url = srv.base_url() + "/x";
+    akool::http_response resp;
+    akool::error_code ec;
+    const auto send_async = [&](akool::http_request q) {
+        t.async_send(std::move(q), [&](akool::error_code e, akool::http_response rr) {
+            ec = e;
+            resp = std::move(rr);
+        });
+        ioc.restart();
+        ioc.run();
+    };
+    send_async(req);  // unchecked: answered, its connection kept in the multi handle's cache
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(resp.status == 200);
+    send_async(req);
+    BOOST_TEST(srv.connections() == 1, "curl keeps the connection alive (else the test below proves nothing)");
+    req.public_address_only = true;
+    send_async(req);
+    BOOST_TEST(ec == akool::error::address_not_allowed, ec.message() << " " << resp.failure_detail);
+    BOOST_TEST(!resp.maybe_sent);
+    BOOST_TEST(resp.failure_detail.find("a download goes only to public addresses") != std::string::npos,
+               resp.failure_detail);
+    t.send(req, resp, ec);
+    BOOST_TEST(ec == akool::error::address_not_allowed, ec.message() << " " << resp.failure_detail);
+    BOOST_TEST(srv.requests() == 2, "only the unchecked requests reached the server");
 }
 
 // A reply framed by the server's close (no Content-Length, not chunked) is reported as such

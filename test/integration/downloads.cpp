@@ -171,6 +171,64 @@ BOOST_DATA_TEST_CASE(a_sixth_redirect_fails_and_leaves_no_file, bdata::make({fal
     BOOST_TEST(r.srv.get_stats().images_served == 0u);
 }
 
+// An image URL from an API on a public name never leads to a private address (a hostile
+// service's way into the user's network): here the API is "api.example.test" (resolved to the
+// emulator's 127.0.0.1 by beast_transport_options::resolve) and the image is at 127.0.0.1,
+// which the download refuses, async and sync, nothing fetched and no file; with
+// download_addresses::any it is fetched. An API on a private address (every other test here)
+// downloads from one.
+BOOST_DATA_TEST_CASE(an_api_on_a_public_name_downloads_from_public_addresses_only, bdata::make({false, true}), async)
+{
+    rig r(0, false);
+    const std::string url = r.image_url();
+    akool::client_options o = r.client_options();
+    o.base_url = "http://api.example.test:" + std::to_string(r.srv.port());
+    akool::beast_transport_options t;
+    t.resolve.push_back({"api.example.test", 0, {"127.0.0.1"}});
+    akool::client c(r.ioc, o, t);
+    BOOST_TEST_REQUIRE(c.create(akool::image_request::text_to_image("a pier")).size() == 1u,
+                       "the API itself is reached through its name");
+    const auto path = (fs::path(r.dir) / "out.png").string();
+    const auto download = [&](const akool::download_options& d, akool::error_code& ec, akool::diagnostics& diag) {
+        if (async) {
+            c.async_download_to_file(url, path, d, diag, [&](akool::error_code e, std::uint64_t) { ec = e; });
+            r.ioc.restart();
+            r.ioc.run();
+        } else {
+            c.download_to_file(url, path, d, ec, diag);
+        }
+    };
+    akool::error_code ec;
+    akool::diagnostics diag;
+    download({}, ec, diag);
+    BOOST_TEST(ec == akool::error::address_not_allowed, ec.message() << " " << diag.summary());
+    BOOST_TEST(diag.client_message.find("the host \"127.0.0.1\" resolves to 127.0.0.1, which is loopback") !=
+                   std::string::npos,
+               diag.client_message);
+    BOOST_TEST(r.files() == 0u);
+    BOOST_TEST(r.srv.get_stats().images_served == 0u);
+    // generate's downloads too (download_limits), each image failing alone, no file.
+    akool::generate_options g;
+    g.output_dir = r.dir;
+    g.wait.schedule.initial_delay = ms(5);
+    auto images = c.generate(akool::image_request::text_to_image("a pier at dusk"), g, ec, diag);
+    BOOST_TEST_REQUIRE(images.size() == 1u, ec.message() << " " << diag.summary());
+    BOOST_TEST(images[0].ec == akool::error::address_not_allowed, images[0].ec.message());
+    BOOST_TEST(r.files() == 0u);
+    BOOST_TEST(r.srv.get_stats().images_served == 0u);
+
+    akool::download_options any;
+    any.addresses = akool::download_addresses::any;
+    download(any, ec, diag);
+    BOOST_TEST(!ec, ec.message() << " " << diag.summary());
+    BOOST_TEST(is_png_file(path));
+    g.download_limits.addresses = akool::download_addresses::any;
+    images = c.generate(akool::image_request::text_to_image("a pier at dawn"), g, ec, diag);
+    BOOST_TEST_REQUIRE(images.size() == 1u, ec.message() << " " << diag.summary());
+    BOOST_TEST(!images[0].ec, images[0].ec.message() << " " << images[0].diag.summary());
+    BOOST_TEST(is_png_file(images[0].file_path));
+}
+
 BOOST_AUTO_TEST_CASE(a_size_limit_leaves_no_file)
 {
     rig r(1, false);

@@ -356,7 +356,12 @@ BOOST_AUTO_TEST_CASE(bad_base_url_is_refused_locally)
         {"http://api.example.test:0", R"(base_url "http://api.example.test:0" has an invalid host or port (the port )"
                                       "must be 1 to 65535)" + give},
         {"api.example.test/secret-key-123", "base_url (not shown: it holds the API key, the token or the client secret) is "
-                                     "not an absolute http or https URL"},
+                                     "not an absolute URL (it has no scheme://host part)" + give},
+        {"secret-key-123://api.example.test", "base_url (not shown: it holds the API key, the token or the client "
+                                             "secret) uses a scheme other than http and https" + give},
+        {"https://api.example.test/a b?k=secret-key-123", "base_url (not shown: it holds the API key, the token or "
+                                                        "the client secret) contains a space, a control character or "
+                                                        "another character a URL may not hold (percent-encode it)" + give},
     };
     for (const auto& [bad, message] : cases) {
         auto with = o;

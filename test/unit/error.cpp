@@ -46,6 +46,7 @@ const error all_errors[] = {
     error::insecure_redirect,
     error::bad_redirect,
     error::proxy_refused,
+    error::address_not_allowed,
     error::api_parameter_error,
     error::api_needs_verification,
     error::api_frequent_operation,

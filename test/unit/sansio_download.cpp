@@ -144,6 +144,24 @@ BOOST_DATA_TEST_CASE(a_redirect_with_an_api_code_in_its_body_is_followed, bdata:
     BOOST_TEST(d.request(ec, diag).url == "https://cdn2.example.test/1.png");
 }
 
+// Each hop's request asks the transport for a public address when the download was told to
+// (download_options::addresses, decided by the client): the redirect's too, where a hostile
+// image host would send it to the user's network.
+BOOST_DATA_TEST_CASE(every_hop_asks_for_a_public_address_when_told_to, bdata::make({false, true}), public_only)
+{
+    sansio::download_algo d("https://cdn.example.test/1.png", {}, {}, public_only);
+    akool::diagnostics diag;
+    error_code ec;
+    BOOST_TEST(d.request(ec, diag).public_address_only == public_only);
+    d.see_reply({}, reply(302, "https://169.254.169.254/latest/meta-data/"));
+    ec = make_error_code(akool::error::http_status);
+    diag.http_status = 302;
+    BOOST_TEST_REQUIRE(d.resume(ec, diag));
+    const akool::http_request next = d.request(ec, diag);
+    BOOST_TEST(next.url == "https://169.254.169.254/latest/meta-data/");
+    BOOST_TEST(next.public_address_only == public_only);
+}
+
 BOOST_AUTO_TEST_CASE(a_fragment_only_location_is_a_loop)
 {
     sansio::redirect_algo r("https://h.test/img.png?X-Amz-Signature=abc");

@@ -207,6 +207,13 @@ const outcome_case outcome_cases[] = {
      akool::error::outcome_unknown},
     {"timeout after sending", 0, make_error_code(akool::error::timeout), true, false, true,
      akool::error::outcome_unknown},
+    // A connect or TLS handshake that timed out, nothing sent (maybe_sent clear): a create was
+    // not processed (it was the timeout, read as "may have been processed"); a read is asked
+    // again.
+    {"timeout before sending", 0, make_error_code(akool::error::timeout), false, false, true,
+     akool::error::request_not_sent},
+    {"the system's connect timeout", 0, make_error_code(boost::system::errc::timed_out), false, false, true,
+     akool::error::request_not_sent},
     // Refused by the transport before any I/O (a header with CR): the same request would be
     // refused again (helper-14's audit: 4 attempts).
     {"refused before sending", 0, make_error_code(boost::system::errc::invalid_argument), false, false, false,
@@ -230,8 +237,33 @@ BOOST_DATA_TEST_CASE(each_outcome_is_retried_or_final, bdata::make(outcome_cases
             BOOST_TEST(r.algo->error() == c.create_error, r.algo->error().message());
         if (c.create_error == akool::error::outcome_unknown || c.status == 500)
             BOOST_TEST(r.diag.client_message.find("not resent") != std::string::npos, r.diag.client_message);
+        if (c.create_error == akool::error::request_not_sent)  // what ended it is still said
+            BOOST_TEST(r.diag.client_message.find("scripted: " + c.transport_ec.message()) != std::string::npos,
+                       r.diag.client_message);
+        // What the create's outcome says about processing agrees with what the transport sent.
+        if (c.status == 0)
+            BOOST_TEST(akool::create_may_have_been_processed(r.algo->error(), r.diag) == c.maybe_sent,
+                       r.diag.summary());
     }
     BOOST_TEST(r.gate.in_flight() == 0u);
+}
+
+// Only a timeout is read through maybe_sent: a code that says the request was sent (or may
+// have been) keeps a create "may have been processed" even with the flag left at its default
+// (helper-52's review: a transport or a fake_transport script that forgets it would otherwise
+// have a batch send the line again).
+BOOST_DATA_TEST_CASE(a_failure_that_says_the_create_was_sent_is_believed_whatever_maybe_sent_says,
+                     bdata::make({make_error_code(akool::error::outcome_unknown),
+                                  make_error_code(akool::error::response_too_large),
+                                  make_error_code(akool::error::bad_response),
+                                  make_error_code(boost::system::errc::connection_reset)}),
+                     code)
+{
+    rig r(request_kind::create);
+    BOOST_TEST_REQUIRE(r.algo->resume(r.now).kind == action::send);
+    BOOST_TEST_REQUIRE(r.fail(code, false).kind == action::done);
+    BOOST_TEST(r.algo->error() == code, r.algo->error().message());
+    BOOST_TEST(akool::create_may_have_been_processed(r.algo->error(), r.diag), r.diag.summary());
 }
 
 BOOST_AUTO_TEST_CASE(a_cancelled_attempt_is_not_retried)

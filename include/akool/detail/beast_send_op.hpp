@@ -7,6 +7,7 @@
 // for. What it runs over (connections, pools, lanes, the shared state): beast_connection.hpp.
 
 #include <akool/detail/warnings.hpp>
+#include <akool/detail/address_policy.hpp>
 #include <akool/detail/beast_connection.hpp>
 #include <akool/detail/proxy.hpp>
 #include <akool/detail/string_room.hpp>
@@ -215,11 +216,10 @@ private:
             // send to terminal cancellation (its filter), as a create may not be sent twice.
             self.reset_cancellation_state(net::enable_total_cancellation(), cancel_as_terminal{});
             if (st.req->timeout.count() > 0) st.request_until = from_now(st.req->timeout);
-            if (!parse_http_url(st.req->url, st.url)) {
+            if (url_refusal refusal{}; !parse_http_url(st.req->url, st.url, &refusal)) {
                 st.refused = make_error_code(error::invalid_url);
-                url_view unused;
                 st.refused_detail = "the URL";
-                append_url_refusal(st.refused_detail, st.req->url, check_http_url(st.req->url, unused));
+                append_url_refusal(st.refused_detail, st.req->url, refusal);
             } else if (const char* why = refused_headers(*st.req, opts.user_agent)) {
                 st.refused = make_error_code(boost::system::errc::invalid_argument);
                 st.refused_detail = why;
@@ -228,6 +228,11 @@ private:
                 st.refused_detail = "the URL's host is longer than 255 bytes";
             }
             if (!st.refused) choose_proxy();
+            if (!st.refused && st.proxy && st.req->public_address_only && names_a_private_host(st.url.host)) {
+                // The proxy resolves the name: only what the URL says itself can be checked.
+                st.refused = make_error_code(error::address_not_allowed);
+                st.refused_detail = not_public_message(st.url.host);
+            }
             if (st.refused) {
                 // Never complete inside async_send (the concept's rule): the handler runs after
                 // this call has returned.
@@ -238,6 +243,7 @@ private:
             if (st.proxy)  // a tunnel serves one origin; a plain proxy connection serves any
                 st.key = (st.url.tls ? "S|" + st.url.host + "|" + std::to_string(st.url.port) + "|" : "P|") +
                          st.proxy->host + "|" + std::to_string(st.proxy->port);
+            if (st.req->public_address_only) st.key.insert(0, "!");  // its connections were checked
             build_message();
             st.transport->sweep_idle(*st.pool);
             st.conn = st.pool->take(st.key);
@@ -284,6 +290,10 @@ private:
                             return fail(self, net::error::operation_aborted,
                                         "cancelled while resolving " + st.hop_host, false);
                         st.resolved = interleave_families(st.resolved);
+                    }
+                    {
+                        std::string detail;
+                        if (!keep_public_addresses(ec, detail)) return fail(self, ec, std::move(detail), false);
                     }
                     // The attempts end on the executor while the connect waits on the timer:
                     // an operation started on a thread not running it (a use_future caller's)
@@ -779,6 +789,49 @@ private:
             return;
         }
         st.resolved_given = false;
+    }
+
+    // A request that asks for a public address (http_request::public_address_only, a
+    // download's): the resolved addresses that are not public are dropped; false, with `ec`
+    // and `detail`, when none is left. A proxy's own address is the user's choice: not checked.
+    bool keep_public_addresses(error_code& ec, std::string& detail)
+    {
+        auto& st = *st_;
+        if (!st.req->public_address_only || st.proxy) return true;
+        std::vector<tcp::endpoint> kept;
+        std::string first_refused;
+        for (const auto& entry : st.resolved) {
+            if (is_public_address(entry.endpoint().address()))
+                kept.push_back(entry.endpoint());
+            else if (first_refused.empty())
+                first_refused = entry.endpoint().address().to_string();
+        }
+        if (first_refused.empty()) return true;
+        if (kept.empty()) {
+            ec = make_error_code(error::address_not_allowed);
+            detail = not_public_message(st.url.host, first_refused, st.resolved.size());
+            return false;
+        }
+        st.resolved = net::ip::basic_resolver_results<tcp>::create(kept.begin(), kept.end(), st.hop_host,
+                                                                   std::to_string(st.hop_port));
+        return true;
+    }
+    // Why a host was refused to a request that asks for a public address: its own words
+    // (`host`), or the address it resolved to (`address`, one of `count`).
+    static std::string not_public_message(std::string_view host, std::string_view address = {}, std::size_t count = 1)
+    {
+        std::string out = "the host ";
+        out += quote_printable(host, max_quoted_url);
+        if (address.empty())
+            out += " is not a public address (loopback, private, link-local, ...: a local name or address)";
+        else
+            out += (count > 1 ? " resolves to no public address (" + std::to_string(count) + " addresses, such as "
+                              : std::string(" resolves to ")) +
+                   std::string(address) + (count > 1 ? ")" : "") +
+                   ", which is loopback, private, link-local or otherwise not public";
+        out += "; a download goes only to public addresses unless the API itself is on a private one "
+               "(download_options::addresses)";
+        return out;
     }
 
     // Starts the lookup of `hop_host` on a resolver of its own, and sets the step timer for

@@ -13,6 +13,7 @@
 #include <akool/model.hpp>
 #include <akool/transport.hpp>
 #include <akool/workflow.hpp>
+#include <akool/detail/address_policy.hpp>
 #include <akool/detail/warnings.hpp>
 #include <akool/detail/was_cancelled.hpp>
 #include <akool/detail/protocol.hpp>
@@ -320,7 +321,8 @@ public:
         diagnostics* diag;
         state(const typename Client::core& c, std::string url, const download_options& o, sansio::download_target t,
               diagnostics* d)
-            : client(c), algo(std::move(url), o, std::move(t)), diag(d ? d : &own_diag)
+            : client(c), algo(std::move(url), o, std::move(t), public_downloads_only(o, c.st->opts.base_url)),
+              diag(d ? d : &own_diag)
         {
         }
     };

@@ -74,12 +74,17 @@ inline bool check_base_url(const client_options& opts, error_code& ec, diagnosti
     const auto holds = [&](const std::string& secret) {
         return !secret.empty() && opts.base_url.find(secret) != std::string::npos;
     };
-    if (holds(opts.api_key) || holds(opts.token) || (opts.credentials && holds(opts.credentials->client_secret)))
-        diag.client_message = std::string(what) +
-                              " (not shown: it holds the API key, the token or the client secret) is not an "
-                              "absolute http or https URL";
-    else
-        diag.client_message = refused_url_message(what, opts.base_url, why).append(give_http_url);
+    if (holds(opts.api_key) || holds(opts.token) || (opts.credentials && holds(opts.credentials->client_secret))) {
+        // Why, in words that quote nothing of it (a scheme is not quoted either).
+        diag.client_message = std::string(what) + " (not shown: it holds the API key, the token or the client secret)";
+        if (why == url_refusal::other_scheme)
+            diag.client_message += " uses a scheme other than http and https";
+        else
+            append_url_refusal(diag.client_message, opts.base_url, why);
+    } else {
+        diag.client_message = refused_url_message(what, opts.base_url, why);
+    }
+    diag.client_message.append(give_http_url);
     return false;
 }
 

@@ -256,12 +256,15 @@ inline bool split_http_url(std::string_view url, url_view& out) noexcept
 }
 
 // Splits an absolute http:// or https:// URL (split_http_url) into owned parts; the target
-// is at least "/". Returns false, `out` emptied, for anything else.
-inline bool parse_http_url(std::string_view url, url_parts& out)
+// is at least "/". Returns false, `out` emptied, for anything else; `why`, when given, says
+// why (check_http_url).
+inline bool parse_http_url(std::string_view url, url_parts& out, url_refusal* why = nullptr)
 {
     out = url_parts{};
     url_view v;
-    if (!split_http_url(url, v)) return false;
+    const url_refusal refusal = check_http_url(url, v);
+    if (why) *why = refusal;
+    if (refusal != url_refusal::none) return false;
     out.tls = v.tls;
     out.port = v.port;
     out.host.assign(v.host.data(), v.host.size());

@@ -50,6 +50,9 @@ inline const char* error_message(int v) noexcept
     case error::proxy_refused:
         return "the proxy refused the tunnel (its credentials are missing or wrong, or its policy refuses the "
                "host); nothing reached the service";
+    case error::address_not_allowed:
+        return "the download's host is, or resolves only to, an address that is not public (loopback, private, "
+               "link-local, ...), which download_options::addresses does not allow; nothing was sent";
     case error::api_parameter_error: return "parameter error or parameter validation error (API code 1003)";
     case error::api_needs_verification: return "the account needs verification (API code 1004)";
     case error::api_frequent_operation: return "operation too frequent, try again later (API code 1005)";

@@ -57,7 +57,7 @@ private:
     {
         start_ = static_cast<std::size_t>(signed_decimal_ending_at(buf_ + sizeof buf_, v) - buf_);
     }
-    char buf_[24];
+    char buf_[20];  // room for LLONG_MIN, "-9223372036854775808"
     std::size_t start_;
 };
 

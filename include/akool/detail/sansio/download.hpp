@@ -143,9 +143,13 @@ struct download_target {
 // One download: its redirects and its body, chunk by chunk, into memory or a temporary file.
 class download_algo {
 public:
-    download_algo(std::string url, const download_options& opts, download_target target)
+    // `public_address_only`: each hop's request asks the transport for a public address
+    // (the client's decision from `opts.addresses`: detail/address_policy.hpp).
+    download_algo(std::string url, const download_options& opts, download_target target,
+                  bool public_address_only = false)
         : redirects_(std::move(url)), max_bytes_(opts.max_bytes), require_image_(opts.require_image),
-          sync_to_disk_(opts.sync_to_disk), target_(std::move(target)), on_progress_(opts.on_progress)
+          sync_to_disk_(opts.sync_to_disk), public_address_only_(public_address_only), target_(std::move(target)),
+          on_progress_(opts.on_progress)
     {
     }
     download_algo(const download_algo&) = delete;
@@ -161,6 +165,7 @@ public:
             return {};
         }
         http_request r = make_download_request(redirects_.url(), max_bytes_, ec, diag);
+        r.public_address_only = public_address_only_;
         const bool wants_length = on_progress_ || target_.path.empty();  // progress, or memory to reserve
         r.body_sink = {&download_algo::on_chunk, this, wants_length ? &download_algo::on_length : nullptr};
         return r;
@@ -360,6 +365,7 @@ private:
     std::size_t max_bytes_;
     bool require_image_;
     bool sync_to_disk_;
+    bool public_address_only_;
     download_target target_;
     int status_ = 0;
     std::string location_;

@@ -317,6 +317,14 @@ public:
         case state::sending: {
             place_.release();
             reset_attempt(*diag_);
+            // A timeout that came, in the transport's word (maybe_sent clear), before any byte
+            // of the request left (a resolve, connect, TLS handshake or proxy tunnel that
+            // timed out): this attempt was not processed. Only a timeout: it is the one
+            // failure whose code cannot tell, and a code that says the request was sent
+            // (outcome_unknown, a reply too large or garbled, a reset) is believed whatever
+            // the flag, which a transport may have left at its default.
+            const bool timed_out_unsent = !response_.maybe_sent && (ec == error::timeout ||
+                                                                    ec == boost::system::errc::timed_out);
             take_reply(ec);
             const std::uint64_t received = (counter_ ? counter_->bytes : 0) + response_.body.size();
             response_ = http_response{};
@@ -324,9 +332,11 @@ public:
             // the create may have been processed (finish() then keeps it).
             last_attempt_ambiguous_ =
                 kind_ == request_kind::create && ec_ && classify_failure(kind_, ec_, *diag_) == failure_class::ambiguous;
-            // Whether this attempt may have been processed (read alone): a refusal before
-            // processing (429, 503, 1005, 1108, 1101, nothing sent) says it was not.
-            if (!ec_ || create_may_have_been_processed(ec_, *diag_)) unprocessed_ = false;
+            // Whether this attempt may have been processed (read alone): nothing sent, or a
+            // refusal before processing (429, 503, 1005, 1108, 1101), says it was not.
+            if (kind_ == request_kind::create && processing_ == processing::none && !timed_out_unsent &&
+                (!ec_ || create_may_have_been_processed(ec_, *diag_)))
+                processing_ = processing::maybe;
             // A refusal of the credentials is the service's word that nothing was processed;
             // in a reply whose status says the request may have been (500, 502, 504), the
             // status decides: no new token, and a create is not sent again.
@@ -355,7 +365,7 @@ public:
             if (!retry) return finish();
             // A create sent again after an attempt that may have been processed (only with
             // retry_policy::retry_ambiguous_creates): its outcome is unknown unless it succeeds.
-            maybe_processed_ = maybe_processed_ || last_attempt_ambiguous_;
+            if (last_attempt_ambiguous_) processing_ = processing::maybe_earlier;
             last_attempt_ambiguous_ = false;  // what ends the exchange now comes later
             ++retries_;
             state_ = state::backing_off;
@@ -439,12 +449,14 @@ private:
         state_ = state::finished;
         // A create of which no attempt may have been processed (none was sent, or the service
         // refused each before processing it: 429, 503, 1005, 1108, its credentials), ended by
-        // what would say it may have been (its deadline while waiting to retry, at the gate or
-        // for a new token; getToken's 5xx or garbled reply): the outcome is request_not_sent,
+        // what would say it may have been (a resolve, connect, TLS handshake or tunnel that
+        // timed out with nothing sent; its deadline while waiting to retry, at the gate or for a new token;
+        // getToken's 5xx or garbled reply): the outcome is request_not_sent,
         // which says it was not processed and may be sent again (a batch sends the line again
         // rather than marking it "unknown"); what ended it stays in the message. A
         // cancellation stays one.
-        if (kind_ == request_kind::create && unprocessed_ && ec_ && ec_ != boost::system::errc::operation_canceled &&
+        if (kind_ == request_kind::create && processing_ == processing::none && ec_ &&
+            ec_ != boost::system::errc::operation_canceled &&
             create_may_have_been_processed(ec_, *diag_)) {
             ec_ = make_error_code(error::request_not_sent);
             clear_value();
@@ -456,7 +468,7 @@ private:
         // refusal, nothing sent, a cancellation in the backoff, a failed token renewal), the
         // service may hold the task. A last attempt that is itself ambiguous keeps its code
         // (HTTP 500, ...).
-        if (maybe_processed_ && ec_ && !last_attempt_ambiguous_) {
+        if (processing_ == processing::maybe_earlier && ec_ && !last_attempt_ambiguous_) {
             ec_ = make_error_code(error::outcome_unknown);
             clear_value();
             if (!diag_->client_message.empty()) diag_->client_message += "; ";
@@ -548,8 +560,13 @@ private:
     renewed_token* store_ = nullptr;
     std::uint64_t token_generation_ = 0;     // the store's generation when the exchange started
     bool renewed_ = false;                   // a newer token was tried (once per exchange)
-    bool maybe_processed_ = false;           // a retried create's earlier attempt may have been processed
-    bool unprocessed_ = true;                // no attempt so far may have been processed (create_may_have_been_processed)
+    // What a create's attempts so far may have done at the service (a poll's stays `none`).
+    enum class processing : unsigned char {
+        none,          // none may have been processed: none was sent, or each was refused before processing
+        maybe,         // one may have been (create_may_have_been_processed), its outcome saying so if it ends the create
+        maybe_earlier, // one whose outcome was ambiguous was followed by another (retry_ambiguous_creates)
+    };
+    processing processing_ = processing::none;
     bool last_attempt_ambiguous_ = false;    // the create's last attempt, if its outcome ends it, may have been processed
     std::unique_ptr<token_renewal> renewal_; // the token exchange under way
     renewal_claim claim_;                    // while asking for a token, or waiting for another's
