@@ -19,8 +19,9 @@
 //  - ended_by_close: an HTTP/1.x reply with neither Content-Length nor chunked framing;
 //  - public_address_only (a download's): each address curl would connect to is checked
 //    (CURLOPT_OPENSOCKETFUNCTION), one that is not public skipped; none left is
-//    error::address_not_allowed; on a connection of its own, never a cached one. Through a
-//    proxy that address is the proxy's, which is then checked (a proxy on a private address
+//    error::address_not_allowed; on a connection of its own, never a cached one. A host that
+//    is private in its own words (an address, a local name) is refused before curl starts.
+//    Through a proxy the address checked is the proxy's (a proxy on a private address
 //    refuses every download: left out here).
 // Redirects are not followed (the client follows a download's). POSIX only (file descriptors).
 #ifndef AKOOL_EXAMPLE_CURL_TRANSPORT_HPP
@@ -95,6 +96,8 @@ struct transfer {
     bool request_started = false;  // curl was about to send it: from here on, maybe_sent
     bool too_large = false;
     bool address_refused = false;  // an address was skipped: not public (public_address_only)
+    bool address_opened = false;   // a public one was tried
+    akool::error_code setup_error = akool::make_error_code(akool::error::request_not_sent);  // when setup fails
     error_code sink_ec;
     char errbuf[CURL_ERROR_SIZE] = {};
     std::unique_ptr<completion> done;  // async_send only
@@ -115,6 +118,14 @@ struct transfer {
     bool setup(const curl_transport_options& o)
     {
         if (!easy) return fail_setup("curl_easy_init failed");
+        if (req.public_address_only) {  // what the URL says itself (through a proxy, all that is checked)
+            akool::detail::url_view u;
+            if (!akool::detail::split_http_url(req.url, u) || akool::detail::names_a_private_host(u.host)) {
+                setup_error = akool::make_error_code(akool::error::address_not_allowed);
+                return fail_setup("curl: the URL's host is not a public address (a local name or address): a "
+                                  "download goes only to public addresses");
+            }
+        }
         for (const auto& f : req.headers) headers = curl_slist_append(headers, (f.name + ": " + f.value).c_str());
         headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
         CURLcode rc = CURLE_OK;
@@ -180,7 +191,7 @@ struct transfer {
         resp.maybe_sent = request_started;
         resp.failure_detail = std::string("curl: ") + curl_easy_strerror(rc) + (errbuf[0] ? std::string(": ") + errbuf : "");
         if (too_large) return akool::make_error_code(akool::error::response_too_large);
-        if (address_refused && rc == CURLE_COULDNT_CONNECT) {  // no other address, or none answered
+        if (address_refused && !address_opened && rc == CURLE_COULDNT_CONNECT) {  // no other address
             resp.failure_detail += " (an address of the host that is not public was skipped: a download goes "
                                    "only to public addresses)";
             return akool::make_error_code(akool::error::address_not_allowed);
@@ -210,10 +221,12 @@ private:
             std::memcpy(bytes.data(), &in6->sin6_addr, bytes.size());
             allowed = akool::detail::is_public_address(boost::asio::ip::address_v6(bytes));
         }
+        auto* t = static_cast<transfer*>(self);
         if (!allowed) {
-            static_cast<transfer*>(self)->address_refused = true;
+            t->address_refused = true;
             return CURL_SOCKET_BAD;
         }
+        t->address_opened = true;
         return ::socket(a->family, a->socktype, a->protocol);
     }
     static int on_prereq(void* self, char*, char*, int, int)
@@ -276,7 +289,10 @@ public:
     void start(std::unique_ptr<transfer> t)
     {
         CURL* easy = t->easy;
-        if (!t->setup(opts_)) return complete(std::move(t), akool::make_error_code(akool::error::request_not_sent));
+        if (!t->setup(opts_)) {
+            const error_code ec = t->setup_error;
+            return complete(std::move(t), ec);
+        }
         // Sockets closed by curl (possibly after the transfer, from its connection cache) leave
         // the io_context first.
         curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &curl_multi_state::on_close);
@@ -464,7 +480,7 @@ public:
     {
         detail::transfer t(req, st_->options());
         if (!t.setup(st_->options())) {
-            ec = akool::make_error_code(akool::error::request_not_sent);
+            ec = t.setup_error;
         } else {
             ec = t.finish(curl_easy_perform(t.easy));
         }

@@ -813,7 +813,8 @@ BOOST_DATA_TEST_CASE(a_create_whose_connect_or_handshake_times_out_was_not_proce
 BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_one,
                      data::make({std::string("literal"), std::string("resolved"), std::string("mapped"),
                                  std::string("localhost"), std::string("proxied"), std::string("proxied-127.1"),
-                                 std::string("proxied-0x7f.1.")}) *
+                                 std::string("proxied-0x7f.1."), std::string("proxied-percent"),
+                                 std::string("proxied-tls")}) *
                          data::make({false, true}),
                      how, blocking)
 {
@@ -830,10 +831,11 @@ BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_
                              : how == "localhost"       ? "localhost"
                              : how == "proxied-127.1"   ? "127.1"
                              : how == "proxied-0x7f.1." ? "0x7f.1."
+                             : how == "proxied-percent" ? "127.0.0.%31"
                                                         : "127.0.0.1";
     const auto send = [&](bool public_only) {
         akool::http_request req;
-        req.url = "http://" + host + ":" + port + "/x";
+        req.url = (how == "proxied-tls" ? "https://" : "http://") + host + ":" + port + "/x";  // tls: CONNECT
         req.public_address_only = public_only;
         if (!blocking) return send_async(ioc, t, std::move(req));
         sent out;

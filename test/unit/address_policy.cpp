@@ -66,9 +66,13 @@ const address_case addresses[] = {
     {"::ffff:0:7f00:1", false},      // SIIT of 127.0.0.1
     {"2002:7f00:1::1", false},       // 6to4 of 127.0.0.1
     {"2002:a9fe:a9fe::1", false},    // 6to4 of 169.254.169.254
-    {"64:ff9b:1::a00:1", false},     // local-use NAT64
+    {"64:ff9b:1::a00:1", false},     // local-use NAT64 of 10.0.0.1
+    {"64:ff9b:1::808:808", true},    // local-use NAT64 of 8.8.8.8 (a local DNS64's answer)
     {"2001:2::1", false},            // benchmarking
     {"3fff::1", false},              // documentation (RFC 9637)
+    {"3fff:fff::1", false},
+    {"3fff:1000::1", true},          // just past 3fff::/20
+    {"3ffe::1", true},
     {"5f00::1", false},              // SRv6 SIDs
     {"::", false},
     {"::1", false},
@@ -93,8 +97,10 @@ BOOST_DATA_TEST_CASE(an_address_is_public_unless_a_special_block_holds_it, bdata
 {
     const auto a = boost::asio::ip::make_address(c.address);
     BOOST_TEST(akool::detail::is_public_address(a) == c.is_public, c.address);
-    // A host written as that address names a private host exactly when it is not public.
-    BOOST_TEST(akool::detail::names_a_private_host(c.address) == !c.is_public, c.address);
+    // A host written as that address names a private host exactly when it is not public, or
+    // is in 198.18/15 (a fake-IP DNS proxy's answer, public only as the answer for a name).
+    const bool fake_ip_block = a.is_v4() && (a.to_v4().to_uint() & 0xfffe0000u) == 0xc6120000u;
+    BOOST_TEST(akool::detail::names_a_private_host(c.address) == (!c.is_public || fake_ip_block), c.address);
 }
 
 namespace {
@@ -129,6 +135,12 @@ const name_case names[] = {
     {"cdn.example.123", true},
     {"cdn1.example.com", false},
     {"123.example.com", false},
+    {"127.0.0.1..", true},
+    {"0x", true},
+    {"198.18.0.1", true},  // written as an address: under a fake-IP DNS proxy, a name it mapped
+    // A percent escape, which some proxies decode ("127.0.0.1", "x.localhost").
+    {"127.0.0.%31", true},
+    {"x.%6cocalhost", true},
 };
 } // namespace
 

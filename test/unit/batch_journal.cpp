@@ -388,6 +388,7 @@ const std::vector<create_failure> create_failures = {
     {"cancelled after initiation", make_error_code(boost::system::errc::operation_canceled), 0, true},
     // Refused before any byte left (helper-28: both counted as maybe processed).
     {"proxy refused the tunnel", akool::error::proxy_refused, 0, false},
+    {"address not allowed", akool::error::address_not_allowed, 0, false},
     {"local setup error (a CA file)", make_error_code(boost::system::errc::invalid_argument), 0, false},
 };
 

@@ -222,6 +222,9 @@ const outcome_case outcome_cases[] = {
     // again (helper-14's audit: a 407 was tried 4 times).
     {"proxy refused the tunnel", 0, make_error_code(akool::error::proxy_refused), false, false, false,
      akool::error::proxy_refused},
+    // A host that is not public, for a request that asks for a public one: refused again.
+    {"address not allowed", 0, make_error_code(akool::error::address_not_allowed), false, false, false,
+     akool::error::address_not_allowed},
 };
 
 BOOST_DATA_TEST_CASE(each_outcome_is_retried_or_final, bdata::make(outcome_cases) * bdata::make({false, true}), c,

@@ -26,12 +26,12 @@ namespace detail {
 // True when `a` is in none of the special-purpose ranges of IANA's registries that a public
 // host never uses: "this network", loopback, private (RFC 1918, fc00::/7), shared (100.64/10),
 // link-local, the IETF protocol and documentation blocks, multicast, reserved and broadcast;
-// IPv6's unspecified, loopback, discard-only, benchmarking, site-local, local-use NAT64, SRv6
-// and IPv4-compatible addresses. An address that carries an IPv4 one (IPv4-mapped, SIIT's
-// ::ffff:0:0/96, NAT64's well-known 64:ff9b::/96, 6to4's 2002::/16) is judged by it. Not
-// 198.18/15 (benchmarking): "fake-IP" DNS proxies (Clash, sing-box, Surge) answer every name
-// from it, so that refusing it would refuse every download of their users, and no host of
-// the user's own network is found there.
+// IPv6's unspecified, loopback, discard-only, benchmarking, site-local, SRv6 and
+// IPv4-compatible addresses. An address that carries an IPv4 one (IPv4-mapped, SIIT's
+// ::ffff:0:0/96, NAT64's 64:ff9b::/96 and local-use 64:ff9b:1::/48, 6to4's 2002::/16) is
+// judged by it. Not 198.18/15 (benchmarking) as an answer for a name: "fake-IP" DNS proxies
+// (Clash, sing-box, Surge) answer every name from it, so that refusing it would refuse every
+// download of their users; written as a URL's host it is refused (names_a_private_host).
 inline bool is_public_v4(std::uint32_t a) noexcept
 {
     const auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
@@ -65,16 +65,16 @@ inline bool is_public_address(const boost::asio::ip::address& address) noexcept
     };
     if (prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) ||         // ::ffff:0:0/96 IPv4-mapped
         prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}) ||         // ::ffff:0:0:0/96 SIIT
-        prefix_is({0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0}))        // 64:ff9b::/96 NAT64
-        return is_public_v4(v4_at_end());
+        prefix_is({0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0}) ||      // 64:ff9b::/96 NAT64
+        prefix_is({0, 0x64, 0xff, 0x9b, 0, 0x01}))                       // 64:ff9b:1::/48 local-use NAT64
+        return is_public_v4(v4_at_end());  // (a local DNS64 gives an IPv4-only CDN such addresses)
     if (prefix_is({0x20, 0x02}))  // 2002::/16 6to4: the IPv4 address follows the prefix
         return is_public_v4(std::uint32_t(b[2]) << 24 | std::uint32_t(b[3]) << 16 | std::uint32_t(b[4]) << 8 | b[5]);
-    if (prefix_is({0, 0x64, 0xff, 0x9b, 0, 0x01})) return false;        // 64:ff9b:1::/48 local-use NAT64
     if (prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})) return false;   // ::, ::1, ::/96 IPv4-compatible
     if (prefix_is({0x01, 0, 0, 0, 0, 0, 0, 0})) return false;            // 100::/64 discard-only
     if (prefix_is({0x20, 0x01, 0, 0x02, 0, 0})) return false;            // 2001:2::/48 benchmarking
     if (prefix_is({0x20, 0x01, 0x0d, 0xb8})) return false;               // 2001:db8::/32 documentation
-    if (b[0] == 0x3f && (b[1] & 0xf0) == 0xf0) return false;             // 3fff::/20 documentation
+    if (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0) return false; // 3fff::/20 documentation
     if (prefix_is({0x5f, 0x00})) return false;                           // 5f00::/16 SRv6 SIDs
     if ((b[0] & 0xfe) == 0xfc) return false;                             // fc00::/7 unique local (private)
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;             // fe80::/10 link-local
@@ -88,13 +88,19 @@ inline bool is_public_address(const boost::asio::ip::address& address) noexcept
 // of one label ("emulator", an intranet or container name). So is a host whose last label is a
 // number ("127.1", "0x7f.1", "2130706433", "0251.0376.0251.0376": IPv4 in the forms
 // inet_aton and URL parsers accept, which a proxy's resolver may take), whatever it stands
-// for. Any other name may resolve anywhere: the transport checks its addresses.
+// for; a host holding a percent escape ("127.0.0.%31", which some proxies decode); and
+// 198.18/15 written as an address (under a fake-IP DNS proxy, a name it mapped earlier). Any
+// other name may resolve anywhere: the transport checks its addresses.
 inline bool names_a_private_host(std::string_view host) noexcept
 {
-    if (!host.empty() && host.back() == '.') host.remove_suffix(1);  // fully qualified: "127.0.0.1.", "localhost."
+    while (!host.empty() && host.back() == '.') host.remove_suffix(1);  // fully qualified: "127.0.0.1.", "localhost."
+    if (host.find('%') != std::string_view::npos) return true;
     boost::system::error_code ec;
     const auto address = boost::asio::ip::make_address(host, ec);
-    if (!ec) return !is_public_address(address);
+    if (!ec) {
+        const bool fake_ip_block = address.is_v4() && (address.to_v4().to_uint() >> 17) == (0xc6120000u >> 17);
+        return fake_ip_block || !is_public_address(address);
+    }
     const std::string_view last = host.substr(host.rfind('.') + 1);  // the whole host when it has no dot
     const bool hex = last.size() > 1 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X');
     if (!last.empty() && std::all_of(last.begin() + (hex ? 2 : 0), last.end(), [hex](char c) {

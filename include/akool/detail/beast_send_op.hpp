@@ -228,8 +228,9 @@ private:
                 st.refused_detail = "the URL's host is longer than 255 bytes";
             }
             if (!st.refused) choose_proxy();
-            if (!st.refused && st.proxy && st.req->public_address_only && names_a_private_host(st.url.host)) {
-                // The proxy resolves the name: only what the URL says itself can be checked.
+            if (!st.refused && st.req->public_address_only && names_a_private_host(st.url.host)) {
+                // What the URL says itself (all that can be checked through a proxy, which
+                // resolves the name): a local name, an address in any form, a percent escape.
                 st.refused = make_error_code(error::address_not_allowed);
                 st.refused_detail = not_public_message(st.url.host);
             }
