@@ -54,6 +54,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace akool_example {
 
@@ -64,6 +65,8 @@ using akool::error_code;
 struct curl_transport_options {
     std::string ca_file;  ///< PEM file of trusted CAs; empty: the system's
     std::size_t default_max_response_bytes = 64u << 20;  ///< when a request sets no limit
+    /// Addresses of hosts instead of DNS, curl's --resolve entries ("HOST:PORT:ADDRESS").
+    std::vector<std::string> resolve;
 };
 
 /// libcurl's CURLcode values as error codes (for failures that have no akool error).
@@ -92,6 +95,7 @@ struct transfer {
     CURL* easy = curl_easy_init();
     std::uint64_t serial = 0;  // tells this transfer from a later one at the same address
     curl_slist* headers = nullptr;
+    curl_slist* resolve = nullptr;
     std::size_t limit = 0, received = 0;
     bool request_started = false;  // curl was about to send it: from here on, maybe_sent
     bool too_large = false;
@@ -110,6 +114,7 @@ struct transfer {
     {
         if (easy) curl_easy_cleanup(easy);
         curl_slist_free_all(headers);
+        curl_slist_free_all(resolve);
     }
     transfer(const transfer&) = delete;
     transfer& operator=(const transfer&) = delete;
@@ -118,13 +123,13 @@ struct transfer {
     bool setup(const curl_transport_options& o)
     {
         if (!easy) return fail_setup("curl_easy_init failed");
-        if (req.public_address_only) {  // what the URL says itself (through a proxy, all that is checked)
-            akool::detail::url_view u;
-            if (!akool::detail::split_http_url(req.url, u) || akool::detail::names_a_private_host(u.host)) {
-                setup_error = akool::make_error_code(akool::error::address_not_allowed);
-                return fail_setup("curl: the URL's host is not a public address (a local name or address): a "
-                                  "download goes only to public addresses");
-            }
+        akool::detail::url_view u;  // what the URL says itself (through a proxy, all that is checked)
+        if (req.public_address_only && akool::detail::split_http_url(req.url, u) &&
+            akool::detail::names_a_private_host(u.host)) {
+            setup_error = akool::make_error_code(akool::error::address_not_allowed);
+            return fail_setup("curl: the host \"" + std::string(u.host) +
+                              "\" is not a public address (a local name or address): a download goes only to "
+                              "public addresses (download_options::addresses)");
         }
         for (const auto& f : req.headers) headers = curl_slist_append(headers, (f.name + ": " + f.value).c_str());
         headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
@@ -133,6 +138,8 @@ struct transfer {
             if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, v);
         };
         set(CURLOPT_URL, req.url.c_str());
+        for (const auto& entry : o.resolve) resolve = curl_slist_append(resolve, entry.c_str());
+        if (resolve) set(CURLOPT_RESOLVE, resolve);
         set(CURLOPT_HTTPHEADER, headers);
         if (req.method == akool::http_method::post) {
             set(CURLOPT_POSTFIELDS, req.body.c_str());  // not copied: the transfer owns req
@@ -193,7 +200,7 @@ struct transfer {
         if (too_large) return akool::make_error_code(akool::error::response_too_large);
         if (address_refused && !address_opened && rc == CURLE_COULDNT_CONNECT) {  // no other address
             resp.failure_detail += " (an address of the host that is not public was skipped: a download goes "
-                                   "only to public addresses)";
+                                   "only to public addresses, download_options::addresses)";
             return akool::make_error_code(akool::error::address_not_allowed);
         }
         if (sink_ec) return sink_ec;

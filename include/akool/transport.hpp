@@ -182,9 +182,11 @@ struct http_request {
     /// Connect only to a public address (the client sets it on a download whose
     /// `download_options::addresses` asks so): a transport skips any other address the host
     /// resolves to (loopback, private, link-local, ...: `download_addresses::public_only`),
-    /// and fails with `error::address_not_allowed`, nothing sent, when none is left. A connection
-    /// kept alive for a request without it is not used. Through a proxy, which resolves the
-    /// name itself, a host written as an address or a local name is checked.
+    /// and fails with `error::address_not_allowed`, nothing sent, when none is left. A host
+    /// private in its own words (an address in any form, a local name:
+    /// detail::names_a_private_host) is refused before anything is resolved, which is all a
+    /// transport can check through a proxy. A connection kept alive for a request without it
+    /// is not used.
     bool public_address_only = false;
     /// When set, the body of a 200 reply goes here as it arrives, not into
     /// `http_response::body` (`max_response_bytes` still applies). Every transport honours it.

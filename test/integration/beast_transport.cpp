@@ -804,10 +804,11 @@ BOOST_DATA_TEST_CASE(a_create_whose_connect_or_handshake_times_out_was_not_proce
 
 // A request that asks for a public address (http_request::public_address_only: a download
 // whose image URL came from the service) never connects to a loopback, private or link-local
-// one: not to a host written as one, not to a name that resolves only to such addresses
-// (through beast_transport_options::resolve, or the resolver: localhost), and, through a
-// proxy, which resolves the name itself, not to a host written as one (in any form a resolver
-// takes) or a local name. It fails with address_not_allowed, nothing sent and no connection
+// one: not to a host private in its words (an address in any form a resolver takes, a local
+// name such as localhost, a percent escape), directly or through a proxy (http, or https's
+// CONNECT tunnel), which resolves names itself; and not to a name that resolves only to such
+// addresses (through beast_transport_options::resolve, whose answer takes the resolver's path
+// to the filter). It fails with address_not_allowed, nothing sent and no connection
 // made; the same request without it is answered, and its connection, kept alive, is not
 // given to the checked request that follows.
 BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_one,

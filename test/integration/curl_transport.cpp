@@ -281,16 +281,20 @@ BOOST_AUTO_TEST_CASE(timeouts_limits_sink_and_refusals)
 }
 
 // A request that asks for a public address (a download's, http_request::public_address_only)
-// never connects to 127.0.0.1, in both sends, not even over a connection kept alive from an
-// unchecked request (helper-53's review: curl's cache gave it one): error::address_not_allowed,
-// nothing sent, nothing served.
+// never connects to 127.0.0.1, in both sends: not when a name resolves there (curl's resolve
+// entries; each address is checked as curl opens its socket), not over a connection kept
+// alive from an unchecked request (helper-53's review), and not when the URL says so itself
+// (refused before curl starts): error::address_not_allowed, nothing sent, nothing served.
 BOOST_AUTO_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_one)
 {
     akool_test::mini::server srv([](const auto&) { return akool_test::mini::action{}; });
     asio::io_context ioc;
-    curl_transport t(ioc.get_executor());
+    const std::string port = std::to_string(srv.port());
+    akool_example::curl_transport_options o;
+    o.resolve.push_back("cdn.example.test:" + port + ":127.0.0.1");
+    curl_transport t(ioc.get_executor(), o);
     akool::http_request req;
-    req.url = srv.base_url() + "/x";
+    req.url = "http://cdn.example.test:" + port + "/x";
     akool::http_response resp;
     akool::error_code ec;
     const auto send_async = [&](akool::http_request q) {
@@ -302,18 +306,23 @@ BOOST_AUTO_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_
         ioc.run();
     };
     send_async(req);  // unchecked: answered, its connection kept in the multi handle's cache
-    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(!ec, ec.message() << " " << resp.failure_detail);
     BOOST_TEST(resp.status == 200);
     send_async(req);
-    BOOST_TEST(srv.connections() == 1, "curl keeps the connection alive (else the test below proves nothing)");
+    BOOST_TEST(srv.connections() == 1, "curl keeps the connection alive (else the test below proves less)");
     req.public_address_only = true;
     send_async(req);
     BOOST_TEST(ec == akool::error::address_not_allowed, ec.message() << " " << resp.failure_detail);
     BOOST_TEST(!resp.maybe_sent);
-    BOOST_TEST(resp.failure_detail.find("a download goes only to public addresses") != std::string::npos,
+    BOOST_TEST(resp.failure_detail.find("an address of the host that is not public was skipped") != std::string::npos,
                resp.failure_detail);
     t.send(req, resp, ec);
     BOOST_TEST(ec == akool::error::address_not_allowed, ec.message() << " " << resp.failure_detail);
+    req.url = srv.base_url() + "/x";  // 127.0.0.1 in the URL itself
+    send_async(req);
+    BOOST_TEST(ec == akool::error::address_not_allowed, ec.message() << " " << resp.failure_detail);
+    BOOST_TEST(resp.failure_detail.find("the host \"127.0.0.1\" is not a public address") != std::string::npos,
+               resp.failure_detail);
     BOOST_TEST(srv.requests() == 2, "only the unchecked requests reached the server");
 }
 

@@ -50,6 +50,7 @@ const address_case addresses[] = {
     {"198.17.255.255", true},
     {"198.18.0.1", true},  // benchmarking, but fake-IP DNS proxies answer every name from 198.18/15
     {"198.19.255.255", true},
+    {"198.20.0.0", true},
     {"169.254.0.0", false},
     {"198.51.100.7", false},
     {"203.0.113.9", false},
@@ -67,7 +68,9 @@ const address_case addresses[] = {
     {"2002:7f00:1::1", false},       // 6to4 of 127.0.0.1
     {"2002:a9fe:a9fe::1", false},    // 6to4 of 169.254.169.254
     {"64:ff9b:1::a00:1", false},     // local-use NAT64 of 10.0.0.1
-    {"64:ff9b:1::808:808", true},    // local-use NAT64 of 8.8.8.8 (a local DNS64's answer)
+    {"64:ff9b:1::808:808", true},    // local-use NAT64 /96 of 8.8.8.8 (a local DNS64's answer)
+    {"64:ff9b:1:a00:0:100:808:808", false},  // local-use NAT64 /48: 10.0.0.1 in bits 48-87 (RFC 6052)
+    {"64:ff9b:1:0:1::1", false},     // local-use NAT64, not a /96
     {"2001:2::1", false},            // benchmarking
     {"3fff::1", false},              // documentation (RFC 9637)
     {"3fff:fff::1", false},
@@ -99,7 +102,8 @@ BOOST_DATA_TEST_CASE(an_address_is_public_unless_a_special_block_holds_it, bdata
     BOOST_TEST(akool::detail::is_public_address(a) == c.is_public, c.address);
     // A host written as that address names a private host exactly when it is not public, or
     // is in 198.18/15 (a fake-IP DNS proxy's answer, public only as the answer for a name).
-    const bool fake_ip_block = a.is_v4() && (a.to_v4().to_uint() & 0xfffe0000u) == 0xc6120000u;
+    std::uint32_t v4 = 0;
+    const bool fake_ip_block = akool::detail::carried_v4(a, v4) && (v4 & 0xfffe0000u) == 0xc6120000u;
     BOOST_TEST(akool::detail::names_a_private_host(c.address) == (!c.is_public || fake_ip_block), c.address);
 }
 
@@ -138,6 +142,11 @@ const name_case names[] = {
     {"127.0.0.1..", true},
     {"0x", true},
     {"198.18.0.1", true},  // written as an address: under a fake-IP DNS proxy, a name it mapped
+    {"198.19.255.255", true},
+    {"::ffff:198.18.0.1", true},  // in any form
+    {"2002:c612:1::1", true},     // 6to4 of 198.18.0.1
+    {"198.17.255.255", false},
+    {"198.20.0.0", false},
     // A percent escape, which some proxies decode ("127.0.0.1", "x.localhost").
     {"127.0.0.%31", true},
     {"x.%6cocalhost", true},

@@ -27,11 +27,11 @@ namespace detail {
 // host never uses: "this network", loopback, private (RFC 1918, fc00::/7), shared (100.64/10),
 // link-local, the IETF protocol and documentation blocks, multicast, reserved and broadcast;
 // IPv6's unspecified, loopback, discard-only, benchmarking, site-local, SRv6 and
-// IPv4-compatible addresses. An address that carries an IPv4 one (IPv4-mapped, SIIT's
-// ::ffff:0:0/96, NAT64's 64:ff9b::/96 and local-use 64:ff9b:1::/48, 6to4's 2002::/16) is
-// judged by it. Not 198.18/15 (benchmarking) as an answer for a name: "fake-IP" DNS proxies
-// (Clash, sing-box, Surge) answer every name from it, so that refusing it would refuse every
-// download of their users; written as a URL's host it is refused (names_a_private_host).
+// IPv4-compatible addresses, and local-use NAT64 other than a /96. An address that carries an
+// IPv4 one (carried_v4) is judged by it. Not 198.18/15 (benchmarking) as an answer for a name:
+// "fake-IP" DNS proxies (Clash, sing-box, Surge) answer every name from it, so that refusing
+// it would refuse every download of their users; written as a URL's host, in any form, it is
+// refused (names_a_private_host).
 inline bool is_public_v4(std::uint32_t a) noexcept
 {
     const auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
@@ -50,36 +50,60 @@ inline bool is_public_v4(std::uint32_t a) noexcept
              in(0xf0000000, 4));     // 240/4 reserved, 255.255.255.255 broadcast
 }
 
+// True when the bytes of an IPv6 address begin with `prefix`.
+inline bool starts_with(const std::array<unsigned char, 16>& bytes, std::initializer_list<unsigned char> prefix) noexcept
+{
+    return std::equal(prefix.begin(), prefix.end(), bytes.begin());
+}
+
+// The IPv4 address `address` stands for, into `v4`: itself, or the one an IPv6 address
+// carries at its end (IPv4-mapped ::ffff:0:0/96, SIIT's ::ffff:0:0:0/96, NAT64's
+// 64:ff9b::/96 and local-use 64:ff9b:1::/96) or after 6to4's 2002::/16. False for another.
+inline bool carried_v4(const boost::asio::ip::address& address, std::uint32_t& v4) noexcept
+{
+    if (address.is_v4()) {
+        v4 = address.to_v4().to_uint();
+        return true;
+    }
+    const std::array<unsigned char, 16> b = address.to_v6().to_bytes();
+    const auto prefix_is = [&b](std::initializer_list<unsigned char> p) { return starts_with(b, p); };
+    const auto v4_at = [&b](std::size_t i) {
+        return std::uint32_t(b[i]) << 24 | std::uint32_t(b[i + 1]) << 16 | std::uint32_t(b[i + 2]) << 8 | b[i + 3];
+    };
+    if (prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) ||     // IPv4-mapped
+        prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}) ||     // SIIT
+        prefix_is({0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0}) ||  // NAT64, well-known
+        prefix_is({0, 0x64, 0xff, 0x9b, 0, 0x01, 0, 0, 0, 0, 0, 0})) // NAT64, local use, as a /96
+    {
+        v4 = v4_at(12);
+        return true;
+    }
+    if (prefix_is({0x20, 0x02})) {  // 6to4
+        v4 = v4_at(2);
+        return true;
+    }
+    return false;
+}
+
 inline bool is_public_address(const boost::asio::ip::address& address) noexcept
 {
-    if (address.is_v4()) return is_public_v4(address.to_v4().to_uint());
+    std::uint32_t v4 = 0;
+    if (carried_v4(address, v4)) return is_public_v4(v4);
     const std::array<unsigned char, 16> b = address.to_v6().to_bytes();
-    const auto prefix_is = [&b](std::initializer_list<unsigned char> p) {
-        std::size_t i = 0;
-        for (unsigned char c : p)
-            if (b[i++] != c) return false;
-        return true;
-    };
-    const auto v4_at_end = [&b] {
-        return std::uint32_t(b[12]) << 24 | std::uint32_t(b[13]) << 16 | std::uint32_t(b[14]) << 8 | b[15];
-    };
-    if (prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) ||         // ::ffff:0:0/96 IPv4-mapped
-        prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}) ||         // ::ffff:0:0:0/96 SIIT
-        prefix_is({0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0}) ||      // 64:ff9b::/96 NAT64
-        prefix_is({0, 0x64, 0xff, 0x9b, 0, 0x01}))                       // 64:ff9b:1::/48 local-use NAT64
-        return is_public_v4(v4_at_end());  // (a local DNS64 gives an IPv4-only CDN such addresses)
-    if (prefix_is({0x20, 0x02}))  // 2002::/16 6to4: the IPv4 address follows the prefix
-        return is_public_v4(std::uint32_t(b[2]) << 24 | std::uint32_t(b[3]) << 16 | std::uint32_t(b[4]) << 8 | b[5]);
-    if (prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})) return false;   // ::, ::1, ::/96 IPv4-compatible
-    if (prefix_is({0x01, 0, 0, 0, 0, 0, 0, 0})) return false;            // 100::/64 discard-only
-    if (prefix_is({0x20, 0x01, 0, 0x02, 0, 0})) return false;            // 2001:2::/48 benchmarking
-    if (prefix_is({0x20, 0x01, 0x0d, 0xb8})) return false;               // 2001:db8::/32 documentation
+    const auto prefix_is = [&b](std::initializer_list<unsigned char> p) { return starts_with(b, p); };
+    // 64:ff9b:1::/48 under a prefix other than /96 carries its IPv4 address elsewhere (RFC
+    // 6052), which may be a private one (RFC 8215): refused.
+    if (prefix_is({0, 0x64, 0xff, 0x9b, 0, 0x01})) return false;
+    if (prefix_is({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})) return false;    // ::, ::1, ::/96 IPv4-compatible
+    if (prefix_is({0x01, 0, 0, 0, 0, 0, 0, 0})) return false;             // 100::/64 discard-only
+    if (prefix_is({0x20, 0x01, 0, 0x02, 0, 0})) return false;             // 2001:2::/48 benchmarking
+    if (prefix_is({0x20, 0x01, 0x0d, 0xb8})) return false;                // 2001:db8::/32 documentation
     if (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0) return false; // 3fff::/20 documentation
-    if (prefix_is({0x5f, 0x00})) return false;                           // 5f00::/16 SRv6 SIDs
-    if ((b[0] & 0xfe) == 0xfc) return false;                             // fc00::/7 unique local (private)
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;             // fe80::/10 link-local
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;             // fec0::/10 site-local
-    if (b[0] == 0xff) return false;                                      // ff00::/8 multicast
+    if (prefix_is({0x5f, 0x00})) return false;                            // 5f00::/16 SRv6 SIDs
+    if ((b[0] & 0xfe) == 0xfc) return false;                              // fc00::/7 unique local (private)
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;              // fe80::/10 link-local
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;              // fec0::/10 site-local
+    if (b[0] == 0xff) return false;                                       // ff00::/8 multicast
     return true;
 }
 
@@ -98,7 +122,8 @@ inline bool names_a_private_host(std::string_view host) noexcept
     boost::system::error_code ec;
     const auto address = boost::asio::ip::make_address(host, ec);
     if (!ec) {
-        const bool fake_ip_block = address.is_v4() && (address.to_v4().to_uint() >> 17) == (0xc6120000u >> 17);
+        std::uint32_t v4 = 0;
+        const bool fake_ip_block = carried_v4(address, v4) && (v4 >> 17) == (0xc6120000u >> 17);  // 198.18/15
         return fake_ip_block || !is_public_address(address);
     }
     const std::string_view last = host.substr(host.rfind('.') + 1);  // the whole host when it has no dot
