@@ -318,10 +318,7 @@ akool::download_addresses download_addresses_for(const environment& env)
     akool::detail::url_view api;
     if (!akool::detail::split_http_url(env.client.base_url, api)) return akool::download_addresses::like_the_api;
     for (const auto& entry : env.transport.resolve) {
-        if (!akool::detail::ascii_iequals(akool::detail::without_root_dot(entry.host),
-                                          akool::detail::without_root_dot(api.host)) ||
-            (entry.port != 0 && entry.port != api.port))
-            continue;
+        if (!akool::detail::resolve_entry_matches(entry.host, entry.port, api.host, api.port)) continue;
         for (const auto& address : entry.addresses)
             if (akool::detail::names_a_private_host(address)) return akool::download_addresses::any;
     }

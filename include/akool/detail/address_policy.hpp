@@ -32,9 +32,14 @@ namespace detail {
 // "fake-IP" DNS proxies (Clash, sing-box, Surge) answer every name from it, so that refusing
 // it would refuse every download of their users; written as a URL's host, in any form, it is
 // refused (names_a_private_host).
+inline bool in_v4_block(std::uint32_t a, std::uint32_t net, int bits) noexcept
+{
+    return (a >> (32 - bits)) == (net >> (32 - bits));
+}
+
 inline bool is_public_v4(std::uint32_t a) noexcept
 {
-    const auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
+    const auto in = [a](std::uint32_t net, int bits) { return in_v4_block(a, net, bits); };
     return !(in(0x00000000, 8) ||    // 0.0.0.0/8 "this network"
              in(0x0a000000, 8) ||    // 10/8 private
              in(0x64400000, 10) ||   // 100.64/10 shared (carrier-grade NAT)
@@ -123,14 +128,13 @@ inline bool names_a_private_host(std::string_view host) noexcept
     const auto address = boost::asio::ip::make_address(host, ec);
     if (!ec) {
         std::uint32_t v4 = 0;
-        const bool fake_ip_block = carried_v4(address, v4) && (v4 >> 17) == (0xc6120000u >> 17);  // 198.18/15
+        const bool fake_ip_block = carried_v4(address, v4) && in_v4_block(v4, 0xc6120000, 15);  // 198.18/15
         return fake_ip_block || !is_public_address(address);
     }
     const std::string_view last = host.substr(host.rfind('.') + 1);  // the whole host when it has no dot
     const bool hex = last.size() > 1 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X');
-    if (!last.empty() && std::all_of(last.begin() + (hex ? 2 : 0), last.end(), [hex](char c) {
-            return (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
-        }))
+    if (!last.empty() && std::all_of(last.begin() + (hex ? 2 : 0), last.end(),
+                                     [hex](char c) { return hex ? is_hex_digit(c) : c >= '0' && c <= '9'; }))
         return true;
     if (host.find('.') == std::string_view::npos) return true;       // one label, "localhost" too
     constexpr std::string_view localhost = ".localhost";

@@ -767,9 +767,7 @@ private:
         }
         ec = {};
         for (const auto& entry : st.transport->opts.resolve) {
-            if ((entry.port != 0 && entry.port != st.hop_port) ||
-                !ascii_iequals(without_root_dot(entry.host), without_root_dot(st.hop_host)))
-                continue;
+            if (!resolve_entry_matches(entry.host, entry.port, st.hop_host, st.hop_port)) continue;
             std::vector<tcp::endpoint> endpoints;
             for (const auto& a : entry.addresses) {
                 addr = net::ip::make_address(a, ec);
@@ -823,13 +821,15 @@ private:
     {
         std::string out = "the host ";
         out += quote_printable(host, max_quoted_url);
-        if (address.empty())
+        if (address.empty()) {
             out += " is not a public address (loopback, private, link-local, ...: a local name or address)";
-        else
-            out += (count > 1 ? " resolves to no public address (" + std::to_string(count) + " addresses, such as "
-                              : std::string(" resolves to ")) +
-                   std::string(address) + (count > 1 ? ")" : "") +
-                   ", which is loopback, private, link-local or otherwise not public";
+        } else if (count == 1) {
+            out.append(" resolves to ").append(address).append(", which is loopback, private, link-local or "
+                                                                "otherwise not public");
+        } else {
+            out.append(" resolves to no public address (").append(std::to_string(count)).append(" addresses, such as ");
+            out.append(address).append("), which is loopback, private, link-local or otherwise not public");
+        }
         out += "; a download goes only to public addresses unless the API itself is on a private one "
                "(download_options::addresses)";
         return out;

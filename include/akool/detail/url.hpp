@@ -309,6 +309,16 @@ inline std::string_view without_root_dot(std::string_view host) noexcept
     return host;
 }
 
+// Whether a resolve entry for `entry_host` and `entry_port` (0: every port) gives the
+// addresses of `host` on `port` (beast_transport_options::resolve; ASCII case and a root dot
+// ignored).
+inline bool resolve_entry_matches(std::string_view entry_host, std::uint16_t entry_port, std::string_view host,
+                                  std::uint16_t port) noexcept
+{
+    return (entry_port == 0 || entry_port == port) &&
+           ascii_iequals(without_root_dot(entry_host), without_root_dot(host));
+}
+
 // "host:port" with the port always ("[::1]:8080"), as CONNECT and messages name a peer.
 inline std::string host_with_port(std::string_view host, std::uint16_t port)
 {

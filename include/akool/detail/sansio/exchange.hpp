@@ -450,11 +450,11 @@ private:
         // A create of which no attempt may have been processed (none was sent, or the service
         // refused each before processing it: 429, 503, 1005, 1108, its credentials), ended by
         // what would say it may have been (a resolve, connect, TLS handshake or tunnel that
-        // timed out with nothing sent; its deadline while waiting to retry, at the gate or for a new token;
-        // getToken's 5xx or garbled reply): the outcome is request_not_sent,
-        // which says it was not processed and may be sent again (a batch sends the line again
-        // rather than marking it "unknown"); what ended it stays in the message. A
-        // cancellation stays one.
+        // timed out with nothing sent; its deadline while waiting to retry, at the gate or for
+        // a new token; getToken's 5xx or garbled reply): the outcome is request_not_sent, which
+        // says it was not processed and may be sent again (a batch sends the line again rather
+        // than marking it "unknown"); what ended it stays in the message. A cancellation stays
+        // one.
         if (kind_ == request_kind::create && processing_ == processing::none && ec_ &&
             ec_ != boost::system::errc::operation_canceled &&
             create_may_have_been_processed(ec_, *diag_)) {
