@@ -11,9 +11,11 @@
 /// signed anew or not; `akool::webhook_replay_guard`) is answered 200 without reaching `on_callback` and reported
 /// to `on_rejected` as `webhook_duplicate`; a callback `on_callback` did not answer 200 is
 /// forgotten, so that its resend is handled. Other methods get 405, bodies over `body_limit` 413.
-/// A sender's `Expect: 100-continue` is answered. At most `max_connections` are open at once (a further one is closed unread), each request
-/// is read within `read_timeout`, and a failed accept (out of file descriptors) is retried
-/// after 100 ms.
+/// A sender's `Expect: 100-continue` is answered. At most `max_connections` are open at once:
+/// when full, a new connection takes the place of the one idle longest between two requests
+/// of a kept-alive connection, else it is closed unread (so a peer that keeps its connections
+/// alive with a request now and then cannot hold every place). Each request is read within
+/// `read_timeout`, and a failed accept (out of file descriptors) is retried after 100 ms.
 ///
 /// The server runs on its own thread and io_context, like the emulator: construct, `start()`,
 /// point `webhookurl` at `url()`, `stop()` (or destroy). The handlers run on that thread.
@@ -78,7 +80,7 @@ struct options {
     bool reject_duplicates = true;            ///< give `verify` a replay guard if it has none
     std::size_t body_limit = 64 * 1024;       ///< larger bodies get 413
     std::chrono::seconds read_timeout{10};    ///< to read one request (and idle keep-alive)
-    std::size_t max_connections = 256;        ///< open at once; a connection past it is closed unread
+    std::size_t max_connections = 256;        ///< open at once; past it, see the class comment
     callback_handler on_callback;             ///< empty: answer 200
     rejected_handler on_rejected;
 };
@@ -89,7 +91,8 @@ struct counters {
     std::uint64_t accepted = 0;  ///< valid callbacks (whatever `on_callback` answered)
     std::uint64_t rejected = 0;  ///< answered 401
     std::uint64_t duplicates = 0;  ///< valid but accepted before: answered 200, not handled again
-    std::uint64_t refused_connections = 0;  ///< closed unread, `max_connections` being open
+    std::uint64_t refused_connections = 0;  ///< closed unread, `max_connections` being open, none idle
+    std::uint64_t closed_idle = 0;  ///< kept-alive connections closed between requests to make room
     std::uint64_t failed_accepts = 0;  ///< accepts that failed (out of file descriptors, ...): retried every 100 ms
 };
 
@@ -277,6 +280,19 @@ private:
 
         asio::ip::tcp::socket& socket() { return stream_.socket(); }
 
+        // Since when a kept-alive connection has waited for its next request (nothing of it
+        // read yet); nullopt while a request is read or answered, and before the first.
+        const std::optional<std::chrono::steady_clock::time_point>& idle_since() const { return idle_since_; }
+
+        // Closes the connection (the read under way ends, and the session with it).
+        void close()
+        {
+            idle_since_.reset();
+            error_code ignored;
+            stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+            stream_.socket().close(ignored);
+        }
+
         void read()
         {
             parser_.emplace();
@@ -291,6 +307,7 @@ private:
         // A sender that asks with `Expect: 100-continue` waits for a 100 before its body.
         void on_header(error_code ec)
         {
+            idle_since_.reset();
             if (ec) return on_read(ec);
             if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
             continue_ = {http::status::continue_, 11};
@@ -331,15 +348,9 @@ private:
             stream_.expires_after(srv_.opts_.read_timeout);
             http::async_write(stream_, res_, [self = shared_from_this()](error_code ec, std::size_t) {
                 if (ec || !self->res_.keep_alive()) return self->close();
+                if (self->buffer_.size() == 0) self->idle_since_ = std::chrono::steady_clock::now();
                 self->read();
             });
-        }
-
-        void close()
-        {
-            error_code ignored;
-            stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-            stream_.socket().close(ignored);
         }
 
         server& srv_;
@@ -348,6 +359,7 @@ private:
         std::optional<http::request_parser<http::string_body>> parser_;
         http::response<http::string_body> res_;
         http::response<http::empty_body> continue_;
+        std::optional<std::chrono::steady_clock::time_point> idle_since_;
     };
 
     void count_request()
@@ -411,9 +423,23 @@ private:
                 });
             }
             std::vector<std::weak_ptr<session>> live;
-            for (auto& w : sessions_)
-                if (!w.expired()) live.push_back(std::move(w));
+            std::shared_ptr<session> idlest;  // the kept-alive connection idle longest
+            for (auto& w : sessions_) {
+                auto s = w.lock();
+                if (!s) continue;
+                if (s->idle_since() && (!idlest || *s->idle_since() < *idlest->idle_since())) idlest = s;
+                live.push_back(std::move(w));
+            }
             sessions_ = std::move(live);
+            if (sessions_.size() >= std::max<std::size_t>(opts_.max_connections, 1) && idlest) {
+                {
+                    std::lock_guard<std::mutex> lock(mtx_);
+                    counters_.closed_idle++;
+                }
+                idlest->close();  // its place is the new connection's (its session ends soon)
+                sessions_.erase(std::find_if(sessions_.begin(), sessions_.end(),
+                                             [&](const std::weak_ptr<session>& w) { return w.lock() == idlest; }));
+            }
             if (sessions_.size() >= std::max<std::size_t>(opts_.max_connections, 1)) {
                 {
                     // Counted before the close: a sender that sees its connection end then

@@ -11,6 +11,7 @@
 #include <akool/diagnostics.hpp>
 #include <akool/error.hpp>
 #include <akool/model.hpp>
+#include <akool/workflow.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -78,6 +79,9 @@ inline const char* const usage =
     "                                 any; IPv6 in brackets): addresses used for a host instead\n"
     "                                 of DNS, as curl's --resolve (TLS still checks HOST); an\n"
     "                                 API host given a private address downloads from one too\n"
+    "  AKOOL_DOWNLOAD_ADDRESSES       where image downloads may connect: unset, public addresses\n"
+    "                                 unless the API is on a private one; public: public only;\n"
+    "                                 any: any address (an image host on a private network)\n"
     "  HTTPS_PROXY, http_proxy        http://[user:password@]host[:port] proxy of https:// and\n"
     "                                 http:// URLs (https through a CONNECT tunnel), as curl\n"
     "                                 (which ignores HTTP_PROXY in upper case)\n"
@@ -237,6 +241,23 @@ inline bool parse_resolve(std::string_view text, std::vector<akool::host_address
             h.addresses.emplace_back(a);
         }
         out.push_back(std::move(h));
+    }
+    return true;
+}
+
+/// Parses AKOOL_DOWNLOAD_ADDRESSES into `out`: `public` (public addresses only, wherever the
+/// API is) or `any`; empty leaves `out` as it is (like the API). False, with `message`,
+/// for anything else.
+inline bool parse_download_addresses(std::string_view text, akool::download_addresses& out, std::string& message)
+{
+    if (text.empty()) return true;
+    if (text == "public") {
+        out = akool::download_addresses::public_only;
+    } else if (text == "any") {
+        out = akool::download_addresses::any;
+    } else {
+        message = "AKOOL_DOWNLOAD_ADDRESSES: '" + std::string(text) + "' is neither public nor any";
+        return false;
     }
     return true;
 }
@@ -464,6 +485,8 @@ inline std::string describe(const akool::error_code& ec, const akool::diagnostic
     if (!more.empty()) out += " (" + more + ")";
     if (akool::is_api_error(ec) && akool::needs_top_up(ec.value()))
         out += "; top up the account's credit on akool.com, then run again";
+    if (ec == akool::error::address_not_allowed)
+        out += "; if the image host is one you trust, AKOOL_DOWNLOAD_ADDRESSES=any allows it";
     return out;
 }
 

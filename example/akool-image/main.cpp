@@ -313,6 +313,7 @@ struct environment {
 /// Where downloads may go. The library judges the API by its URL's words (an address, a local
 /// name); here the user may also have said where the API is (AKOOL_RESOLVE): an API given a
 /// loopback or private address that way is a test setup, whose image URLs are there too.
+/// AKOOL_DOWNLOAD_ADDRESSES, when set, decides instead (read_environment).
 akool::download_addresses download_addresses_for(const environment& env)
 {
     akool::detail::url_view api;
@@ -397,6 +398,10 @@ bool read_environment(environment& env, bool need_credentials, failure& f)
             return false;
         }
         env.downloads.addresses = download_addresses_for(env);
+        if (!cli::parse_download_addresses(get("AKOOL_DOWNLOAD_ADDRESSES"), env.downloads.addresses, bad)) {
+            f = {cli::exit_invalid, bad};
+            return false;
+        }
     }
     env.transport.ca_file = get("AKOOL_CA_FILE");
     if (!env.transport.ca_file.empty()) {

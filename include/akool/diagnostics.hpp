@@ -29,7 +29,8 @@ struct diagnostics {
     std::string server_message;
     /// The HTTP status of the reply, 0 when no reply arrived.
     int http_status = 0;
-    /// The task the failure concerns, when there is one.
+    /// The task the failure concerns, when there is one: its id as given (by you, or by the
+    /// service: any bytes, any length; `summary()` shows it escaped and cut).
     std::string task_id;
     /// The delay asked for in a Retry-After header of a reply other than 200 (429 and 503 send
     /// it; any status is read), if any.

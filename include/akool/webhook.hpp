@@ -37,6 +37,19 @@
 /// padding oracle, through which a forger can decrypt a captured callback. Log the error on
 /// your side only.
 ///
+/// For the same reason a payload that decrypts is not proof that the service wrote it: CBC is
+/// malleable, so a forger who edits a captured ciphertext (its last blocks, say) without the
+/// secret gets one that, once in millions of tries, still decrypts to valid JSON with changed
+/// bytes; each try is one request, and the 200 or 401 answer says which worked. Treat a
+/// callback as a hint: confirm its status and URL with `get_result` before acting on it, and
+/// limit the failed callbacks a sender may make.
+///
+/// The age check (`webhook_options::max_age`, 5 minutes) reads the callback's timestamp. If
+/// the service resends a refused callback with its first timestamp, a resend later than that
+/// is refused for good: answer 200 to what you accepted (a resend of it is then
+/// `webhook_duplicate` with a replay guard), and poll with `get_result` for a task whose
+/// callback never passed.
+///
 /// Uses OpenSSL (libcrypto) and Boost.JSON; the model, validator and JSON codec headers do
 /// not include this one. No function here throws except the overloads documented as such,
 /// and none crashes on any input.

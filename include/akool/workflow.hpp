@@ -269,9 +269,12 @@ struct wait_options {
     /// deadline is made even when its driver comes to it later (a generate's blocking form
     /// after another task's download, a rarely run io_context), with the time that was left
     /// when it fell due. Zero means no deadline; a negative one has passed already
-    /// (error::timeout, nothing polled).
+    /// (error::timeout, nothing polled). Only status 3 (completed) and 4 (failed) end a wait:
+    /// any other, one this client does not know included, is polled again, so without a
+    /// deadline a service that never finishes the task is polled for ever.
     milliseconds deadline{std::chrono::minutes(15)};
-    /// Called on every status change, starting with the first status seen: with the async
+    /// Called on every status change (a status that goes back, 2 then 1, is a change too),
+    /// starting with the first status seen: with the async
     /// forms through the handler's associated executor (by default the client's), with the
     /// synchronous ones on the calling thread. It must not throw (with the async forms the exception would leave the io_context's
     /// run and the operation with it; blocking_client catches it and ends the call).

@@ -810,9 +810,12 @@ BOOST_DATA_TEST_CASE(a_create_whose_connect_or_handshake_times_out_was_not_proce
 // addresses (through beast_transport_options::resolve, whose answer takes the resolver's path
 // to the filter). It fails with address_not_allowed, nothing sent and no connection
 // made; the same request without it is answered, and its connection, kept alive, is not
-// given to the checked request that follows.
+// given to the checked request that follows. A name with public and private addresses
+// ("mixed": 127.0.0.1, and 198.18.0.1, the block a fake-IP DNS proxy answers from) is tried
+// at its public ones only: the server sees nothing.
 BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_one,
                      data::make({std::string("literal"), std::string("resolved"), std::string("mapped"),
+                                 std::string("mixed"),
                                  std::string("localhost"), std::string("proxied"), std::string("proxied-127.1"),
                                  std::string("proxied-0x7f.1."), std::string("proxied-percent"),
                                  std::string("proxied-tls")}) *
@@ -824,11 +827,14 @@ BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_
     akool::beast_transport_options opts;
     opts.resolve.push_back({"cdn.example.test", 0, {"127.0.0.1"}});
     opts.resolve.push_back({"cdn6.example.test", 0, {"::ffff:127.0.0.1", "::1"}});
+    opts.resolve.push_back({"mixed.example.test", 0, {"127.0.0.1", "198.18.0.1"}});
+    if (how == "mixed") opts.connect_timeout = std::chrono::milliseconds(300);  // 198.18.0.1 may drop the SYN
     if (how.rfind("proxied", 0) == 0) opts.proxy = srv.base_url();  // never reached
     akool::beast_transport t(ioc.get_executor(), opts);
     const std::string port = std::to_string(srv.port());
     const std::string host = how == "resolved"          ? "cdn.example.test"
                              : how == "mapped"          ? "cdn6.example.test"
+                             : how == "mixed"           ? "mixed.example.test"
                              : how == "localhost"       ? "localhost"
                              : how == "proxied-127.1"   ? "127.1"
                              : how == "proxied-0x7f.1." ? "0x7f.1."
@@ -846,6 +852,26 @@ BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_
     };
     sent out = send(true);
     BOOST_REQUIRE(out.done);
+    // The public address kept and tried, the private one dropped (not tried at all: the
+    // answer puts it first, and it would answer at once). What 198.18.0.1 does is the
+    // network's: no route (the connect fails or times out), or a fake-IP proxy that answers.
+    const auto check_mixed = [&] {
+        BOOST_TEST(out.ec != akool::error::address_not_allowed, out.ec.message());
+        if (out.ec)
+            BOOST_TEST(out.res.failure_detail.find("cannot connect to mixed.example.test:" + port + ": ") == 0u,
+                       out.res.failure_detail);  // one address tried, not "(2 addresses)"
+    };
+    if (how == "mixed") {
+        check_mixed();
+        BOOST_TEST(srv.connections() == 0, "no connection to 127.0.0.1");
+        out = send(false);  // unchecked: 127.0.0.1 first, answered
+        BOOST_TEST(!out.ec, out.ec.message() << " " << out.res.failure_detail);
+        BOOST_TEST(t.idle_connections() == 1u, "kept alive");
+        out = send(true);
+        check_mixed();
+        BOOST_TEST(srv.connections() == 1, "the kept connection was not used");
+        return;
+    }
     BOOST_TEST(out.ec == akool::error::address_not_allowed, out.ec.message() << " " << out.res.failure_detail);
     BOOST_TEST(!out.res.maybe_sent);
     BOOST_TEST(out.res.failure_detail.find("the host \"" + host + "\"") != std::string::npos, out.res.failure_detail);

@@ -553,6 +553,38 @@ BOOST_AUTO_TEST_CASE(akool_resolve_reaches_a_host_by_the_given_address)
     BOOST_TEST(e.srv.get_stats().creates_processed == 1u);
 }
 
+// AKOOL_DOWNLOAD_ADDRESSES: `public` refuses the emulator's image at 127.0.0.1 even though the
+// API is there (a failure line naming the variable, exit 1, no file, nothing served); `any`
+// and unset download it; anything else exits 2 before anything is sent.
+BOOST_AUTO_TEST_CASE(akool_download_addresses_decides_where_images_come_from)
+{
+    emulator e;
+    auto env = e.env();
+    env["AKOOL_DOWNLOAD_ADDRESSES"] = "public";
+    auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, env);
+    BOOST_TEST(r.exit_code == 1, "stderr: " << r.err);
+    BOOST_TEST(r.err.find("is not a public address") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("if the image host is one you trust, AKOOL_DOWNLOAD_ADDRESSES=any allows it") != std::string::npos, r.err);
+    BOOST_TEST(files_in(e.out_dir).empty());
+    BOOST_TEST(e.srv.get_stats().images_served == 0u);
+
+    for (const char* value : {"any", ""}) {
+        env["AKOOL_DOWNLOAD_ADDRESSES"] = value;
+        r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, env);
+        BOOST_TEST(r.exit_code == 0, value << " stderr: " << r.err);
+    }
+    BOOST_TEST(files_in(e.out_dir).size() == 2u);
+
+    const auto creates = e.srv.get_stats().creates_processed;
+    for (const char* bad : {"Any", "private", "like_the_api", " any"}) {
+        env["AKOOL_DOWNLOAD_ADDRESSES"] = bad;
+        r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, env);
+        BOOST_TEST(r.exit_code == 2, bad);
+        check_one_line_reason(r, "AKOOL_DOWNLOAD_ADDRESSES");
+    }
+    BOOST_TEST(e.srv.get_stats().creates_processed == creates);
+}
+
 BOOST_AUTO_TEST_CASE(client_id_and_secret_alone_get_a_token_and_generate)
 {
     emulator e;

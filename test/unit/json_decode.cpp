@@ -849,7 +849,8 @@ std::vector<agreement_case> agreement_cases()
         {R"({"code":1000,"data":{"_id":"a","_id":"b","image_status":1}})", false},
         {R"({"code":1000,"code":1000,"data":{"_id":"a","image_status":1}})", false},
         {R"({"code":1000,"data":{"_id":"a","image_status":1},"data":{"_id":"b","image_status":1}})", false},
-        // A repeated key of another type (Boost.JSON keeps the last: the reader refuses them).
+        // A repeated key of another type (Boost.JSON keeps the last, whose type the reader
+        // refuses here; a repeat of the same type is read as its last value).
         {R"({"code":1000,"code":"x","data":{"_id":"a","image_status":1}})", false},
         {R"({"code":1000,"data":{"_id":"a","image_status":1},"data":"x"})", false},
         {R"({"code":1003,"msg":"bad","data":{"_id":"a","image_status":1}})", false},

@@ -207,6 +207,9 @@ BOOST_AUTO_TEST_CASE(a_task_id_that_cannot_name_a_file_is_neither_polled_nor_wri
     BOOST_TEST((r.algo->error() == akool::error::invalid_task_id));
     BOOST_TEST(r.algo->value()[1].file_path == (dir / "good_1.png").string());
     BOOST_TEST(r.diag.client_message.find("not used as a file name") != std::string::npos, r.diag.client_message);
+    BOOST_TEST(r.algo->value()[0].diag.task_id == "../evil", "the id as the service gave it");
+    BOOST_TEST(r.algo->value()[0].diag.client_message.find("task id \"../evil\" is not") != std::string::npos,
+               r.algo->value()[0].diag.client_message);
 }
 
 BOOST_AUTO_TEST_CASE(without_download_a_completed_task_is_done)

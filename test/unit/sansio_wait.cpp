@@ -122,6 +122,34 @@ BOOST_AUTO_TEST_CASE(a_failed_generation_keeps_the_result_and_names_the_task)
     BOOST_TEST(r.diag.client_message.find("task-1") != std::string::npos, r.diag.client_message);
 }
 
+// The task id is the service's (without an output directory it is never checked): a message
+// quotes it escaped and cut, a summary shows it escaped and cut, and diagnostics::task_id
+// keeps it whole for the program.
+BOOST_DATA_TEST_CASE(a_hostile_task_id_is_quoted_escaped_and_cut_in_messages, bdata::make({false, true}), at_deadline)
+{
+    const std::string id = "x\x1b]0;pwned\x07\n" + std::string(200 * 1024, 'A');
+    akool::wait_options opts;
+    opts.deadline = ms(1000);
+    akool::diagnostics diag;
+    const clk::time_point t0 = clk::time_point() + std::chrono::hours(1);
+    sansio::wait_algo algo(id, 0, opts, std::nullopt, sansio::jitter_source{}, diag, t0);
+    algo.start(t0);
+    if (at_deadline) {
+        BOOST_TEST((algo.on_polled(t0 + ms(5), {}, result(image_status::queueing)).kind == action::sleep));
+        BOOST_TEST((algo.on_slept(t0 + ms(2000)).kind == action::done));
+        BOOST_TEST((algo.error() == akool::error::timeout));
+    } else {
+        BOOST_TEST((algo.on_polled(t0 + ms(5), {}, result(image_status::failed)).kind == action::done));
+        BOOST_TEST((algo.error() == akool::error::generation_failed));
+    }
+    BOOST_TEST(diag.task_id == id);
+    for (const std::string& text : {diag.client_message, diag.summary()}) {
+        BOOST_TEST(text.size() < 400u, text.size());
+        BOOST_TEST(text.find_first_of("\x1b\x07\n") == std::string::npos, text);
+    }
+    BOOST_TEST(diag.client_message.find("\"x\\x1b]0;pwned\\x07\\x0a") != std::string::npos, diag.client_message);
+}
+
 // A failed poll (its exchange already retried what could be) ends the wait with its error.
 BOOST_DATA_TEST_CASE(a_failed_poll_ends_the_wait_with_its_error,
                      bdata::make({int(akool::error::bad_response), int(akool::error::api_invalid_authorization),
@@ -152,7 +180,7 @@ BOOST_AUTO_TEST_CASE(the_last_sleep_is_cut_to_the_deadline_which_then_ends_the_w
     BOOST_TEST(a.kind == action::done, "no poll past the deadline");
     BOOST_TEST((r.algo->error() == akool::error::timeout));
     BOOST_TEST(r.diag.client_message ==
-                   "task task-1 did not finish within the deadline (its last status: 1, queueing)",
+                   "task \"task-1\" did not finish within the deadline (its last status: 1, queueing)",
                "the last status the service gave is named (the result is emptied)");
     BOOST_TEST(r.diag.task_id == "task-1");
 }

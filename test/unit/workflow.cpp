@@ -90,7 +90,15 @@ BOOST_AUTO_TEST_CASE(retry_after_values)
         {"Wed, 21 Oct 2099 07:28:00 GMT", seconds(999999999)},
         {"Sun, 06 Nov 1994 08:49:37 UTC", std::nullopt},
         {"Sun, 06 Xyz 1994 08:49:37 GMT", std::nullopt},
-        {"Sunday, 06-Nov-94 08:49:37 GMT", std::nullopt},
+        {"Sunday, 06-Nov-94 08:49:37 GMT", seconds(100)},  // obsolete forms, which a recipient must accept
+        {"Sun Nov  6 08:49:37 1994", seconds(100)},
+        {"Sun Nov 06 08:49:37 1994", seconds(100)},
+        {"Sunday, 06-Nov-94 08:49:37 UTC", std::nullopt},
+        {"Sunday, 06-Nov-1994 08:49:37 GMT", std::nullopt},
+        {"Sun, 06-Nov-94 08:49:37 GMT", std::nullopt},
+        {"Sun Nov 6 08:49:37 1994", std::nullopt},
+        {"Sun Nov  6 08:49:37 1994 GMT", std::nullopt},
+        {"Sun Nov  6 08-49-37 1994", std::nullopt},
         {"-1", std::nullopt},
         {"1.5", std::nullopt},
         {"", std::nullopt},
@@ -102,9 +110,16 @@ BOOST_AUTO_TEST_CASE(retry_after_values)
         if (got && c.second) BOOST_TEST(got->count() == c.second->count(), c.first);
     }
     // 2099-10-21 07:28:00 is 4,096,250,880 s after the epoch.
-    BOOST_TEST(*akool::detail::parse_imf_fixdate("Wed, 21 Oct 2099 07:28:00 GMT") == 4096250880);
-    BOOST_TEST(*akool::detail::parse_imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT") == 0);
-    BOOST_TEST(*akool::detail::parse_imf_fixdate("Tue, 29 Feb 2000 12:00:00 GMT") == 951825600);
+    using akool::detail::parse_http_date;
+    BOOST_TEST(*parse_http_date("Wed, 21 Oct 2099 07:28:00 GMT") == 4096250880);
+    BOOST_TEST(*parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT") == 0);
+    BOOST_TEST(*parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT") == 951825600);
+    // A two-digit year is the latest with its digits at most 50 years after the current one.
+    BOOST_TEST(*parse_http_date("Tuesday, 01-Jan-70 00:00:00 GMT", 2026) == *parse_http_date("Tue, 01 Jan 2070 00:00:00 GMT"));
+    BOOST_TEST(*parse_http_date("Saturday, 01-Jan-77 00:00:00 GMT", 2026) == *parse_http_date("Sat, 01 Jan 1977 00:00:00 GMT"));
+    BOOST_TEST(*parse_http_date("Monday, 01-Jan-76 00:00:00 GMT", 2026) == *parse_http_date("Mon, 01 Jan 2076 00:00:00 GMT"));
+    BOOST_TEST(*parse_http_date("Wednesday, 01-Jan-00 00:00:00 GMT", 1994) == *parse_http_date("Wed, 01 Jan 2000 00:00:00 GMT"));
+    BOOST_TEST(*parse_http_date("Thu Oct 21 07:28:00 2099") == 4096250880);
 }
 
 BOOST_AUTO_TEST_CASE(backoff_honours_retry_after)

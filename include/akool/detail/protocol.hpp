@@ -184,28 +184,57 @@ inline http_request make_download_request(std::string_view url, std::size_t max_
     return req;
 }
 
-/// Seconds since the epoch of an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110
-/// 5.6.7, the form HTTP-dates are sent in), or nullopt.
-inline std::optional<std::int64_t> parse_imf_fixdate(std::string_view v) noexcept
+/// Seconds since the epoch of an HTTP-date (RFC 9110 5.6.7), or nullopt: an IMF-fixdate
+/// ("Sun, 06 Nov 1994 08:49:37 GMT", the form dates are sent in), or one of the two obsolete
+/// forms a recipient must still accept: rfc850-date ("Sunday, 06-Nov-94 08:49:37 GMT", its
+/// two-digit year read as the latest year ending so that is at most 50 years after
+/// `now_year`) and asctime-date ("Sun Nov  6 08:49:37 1994"). The weekday is not checked.
+inline std::optional<std::int64_t> parse_http_date(std::string_view v, int now_year = 1970) noexcept
 {
-    if (v.size() != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' || v[19] != ':' ||
-        v[22] != ':' || v.substr(25) != " GMT")
-        return std::nullopt;
-    auto number = [v](std::size_t at, std::size_t n, int& out) {
+    auto number = [&v](std::size_t at, std::size_t n, int& out, bool space_first = false) {
         out = 0;
         for (std::size_t i = at; i < at + n; ++i) {
+            if (space_first && i == at && v[i] == ' ') continue;  // asctime's " 6"
             if (v[i] < '0' || v[i] > '9') return false;
             out = out * 10 + (v[i] - '0');
         }
         return true;
     };
+    auto month_at = [&v](std::size_t at) {
+        constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+        for (int i = 0; i < 12; ++i)
+            if (v.substr(at, 3) == months.substr(static_cast<std::size_t>(3 * i), 3)) return i + 1;
+        return 0;
+    };
+    // "HH:MM:SS" at `at`.
+    auto time_at = [&](std::size_t at, int& hour, int& minute, int& second) {
+        return v[at + 2] == ':' && v[at + 5] == ':' && number(at, 2, hour) && number(at + 3, 2, minute) &&
+               number(at + 6, 2, second);
+    };
     int day = 0, year = 0, hour = 0, minute = 0, second = 0, month = 0;
-    if (!number(5, 2, day) || !number(12, 4, year) || !number(17, 2, hour) || !number(20, 2, minute) ||
-        !number(23, 2, second))
+    const std::size_t comma = v.find(',');
+    if (v.size() == 29 && comma == 3) {  // IMF-fixdate
+        if (v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' || v.substr(25) != " GMT" ||
+            !number(5, 2, day) || !number(12, 4, year) || !time_at(17, hour, minute, second))
+            return std::nullopt;
+        month = month_at(8);
+    } else if (comma >= 6 && comma <= 9 && v.size() == comma + 24) {  // rfc850-date: "Monday" to "Wednesday"
+        const std::size_t d = comma + 2;  // "06-Nov-94 08:49:37 GMT"
+        if (v[comma + 1] != ' ' || v[d + 2] != '-' || v[d + 6] != '-' || v[d + 9] != ' ' ||
+            v.substr(d + 18) != " GMT" || !number(d, 2, day) || !number(d + 7, 2, year) ||
+            !time_at(d + 10, hour, minute, second))
+            return std::nullopt;
+        month = month_at(d + 3);
+        const int latest = now_year + 50;
+        year = latest - (latest - year) % 100;  // the latest such year, at most 50 years ahead
+    } else if (v.size() == 24 && comma == std::string_view::npos) {  // asctime-date
+        if (v[3] != ' ' || v[7] != ' ' || v[10] != ' ' || v[19] != ' ' || !number(8, 2, day, true) ||
+            !time_at(11, hour, minute, second) || !number(20, 4, year))
+            return std::nullopt;
+        month = month_at(4);
+    } else {
         return std::nullopt;
-    constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    for (int i = 0; i < 12; ++i)
-        if (v.substr(8, 3) == months.substr(static_cast<std::size_t>(3 * i), 3)) month = i + 1;
+    }
     if (month == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
     // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
     const int y = year - (month <= 2 ? 1 : 0);
@@ -217,7 +246,7 @@ inline std::optional<std::int64_t> parse_imf_fixdate(std::string_view v) noexcep
     return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
-/// Parses a Retry-After value: seconds, or an HTTP-date (IMF-fixdate) that `now` is taken
+/// Parses a Retry-After value: seconds, or an HTTP-date (parse_http_date) that `now` is taken
 /// from (a past date is 0). A longer wait than 999,999,999 s (about 31 years) is that
 /// (over any cap, so a reply asking for it fails at once instead of being retried soon);
 /// anything else (a negative or fractional number, text) is nullopt.
@@ -233,8 +262,10 @@ parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now 
         for (char c : v) s = s > most / 10 ? most : (s * 10 + (c - '0') > most ? most : s * 10 + (c - '0'));
         return std::chrono::seconds(s);
     }
-    if (auto at = parse_imf_fixdate(v)) {
-        const std::int64_t from = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    const std::int64_t from = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    // The current year, near enough for a two-digit year (days of 365.2425 days).
+    const int now_year = 1970 + static_cast<int>((from < 0 ? 0 : from) / 31556952);
+    if (auto at = parse_http_date(v, now_year)) {
         const std::int64_t wait = *at - from;
         return std::chrono::seconds(wait < 0 ? 0 : wait > most ? most : wait);
     }

@@ -19,10 +19,11 @@ namespace akool {
 // Every part goes through detail::append_printable: the server's message and a task id are
 // the service's (or a file's) bytes, and a summary is printed to logs and terminals, so it
 // stays one line without control characters. The server's message is shown up to
-// `max_server_message` bytes (all of it stays in `server_message`).
+// `max_server_message` bytes and the task id up to `max_task_id` (each field keeps all).
 AKOOL_DECL std::string diagnostics::summary() const
 {
     constexpr std::size_t max_server_message = 300;
+    constexpr std::size_t max_task_id = 64;  // a valid id's longest (task_id_rule)
     std::string out;
     auto add = [&out](std::string_view label, std::string_view part, std::size_t max_bytes = std::string_view::npos) {
         if (part.empty()) return;
@@ -42,7 +43,7 @@ AKOOL_DECL std::string diagnostics::summary() const
     add("server: ", server_message, max_server_message);
     if (api_code != 0) add("", "code " + std::to_string(api_code));
     if (http_status != 0 && http_status != 200) add("", "HTTP " + std::to_string(http_status));
-    add("task ", task_id);
+    add("task ", task_id, max_task_id);
     return out;
 }
 

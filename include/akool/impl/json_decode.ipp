@@ -433,7 +433,7 @@ public:
         field_ = top == frame::root ? root_field(k) : task_field(k);
         key_.clear();
         if (top == frame::task && field_ != field::unknown) {
-            if (seen_ & bit(field_)) return stop(ec);  // a duplicate: let reply_reader decide
+            if (seen_ & bit(field_)) return stop(ec);  // a duplicate: reply_reader's DOM keeps the last
             seen_ |= bit(field_);
         }
         return true;

@@ -101,8 +101,8 @@ public:
             if (to_files && !is_valid_task_id(task.id)) {
                 // Service data never becomes a path: a task whose id cannot name a file is not
                 // polled (its id may not even fit in a URL), downloaded or written.
-                t.diag.task_id = quote_task_id(task.id);
-                t.diag.client_message = "the service's task id " + t.diag.task_id + " is not " +
+                t.diag.task_id = task.id;
+                t.diag.client_message = "the service's task id " + quote_task_id(task.id) + " is not " +
                                         std::string(task_id_rule) +
                                         ": it was not used as a file name, nothing was written (the task exists on "
                                         "the service)";

@@ -72,7 +72,7 @@ public:
         }
         if (result_.status == image_status::completed) return finish({});
         if (result_.status == image_status::failed) {
-            diag_->client_message = "generation of task " + id_ + " failed (status 4)";
+            diag_->client_message = "generation of task " + quote_task_id(id_) + " failed (status 4)";
             return finish(make_error_code(error::generation_failed));
         }
         milliseconds d = opts_->schedule.delay(attempt_++, jitter_());
@@ -120,7 +120,7 @@ private:
     // The timeout's words, with the last status the service gave (the result is emptied).
     void deadline_message()
     {
-        diag_->client_message = "task " + id_ + " did not finish within the deadline" + last_status();
+        diag_->client_message = "task " + quote_task_id(id_) + " did not finish within the deadline" + last_status();
     }
     std::string last_status() const
     {
