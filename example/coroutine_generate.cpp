@@ -26,7 +26,8 @@ asio::awaitable<void> generate_one(akool::client& client, std::string prompt, in
     akool::generate_options gen;
     gen.output_dir = ".";
     gen.wait.on_progress = [prompt](const akool::progress_event& e) {
-        std::cout << "[" << prompt << "] " << e.task_id << " " << akool::to_string(e.status) << "\n";
+        std::cout << "[" << prompt << "] " << akool::printable(e.task_id, 64) << " " << akool::to_string(e.status)
+                  << "\n";
     };
     akool::diagnostics diag;
     auto [ec, images] = co_await client.async_generate(akool::image_request::text_to_image(prompt), gen, diag,

@@ -174,8 +174,8 @@ int main(int argc, char** argv)
     gen.download_limits.sync_to_disk = false;  // no fsync inside a frame (see download_options)
     gen.wait.schedule.initial_delay = std::chrono::milliseconds(250);
     gen.wait.on_progress = [&frame](const akool::progress_event& e) {
-        std::cout << "frame " << frame << ": task " << e.task_id << " " << akool::to_string(e.status) << " after "
-                  << e.elapsed.count() << " ms\n";
+        std::cout << "frame " << frame << ": task " << akool::printable(e.task_id, 64) << " "
+                  << akool::to_string(e.status) << " after " << e.elapsed.count() << " ms\n";
     };
     akool::diagnostics diag;
     akool::error_code result;  // the generate's outcome: the exit status

@@ -12,10 +12,12 @@
 /// to `on_rejected` as `webhook_duplicate`; a callback `on_callback` did not answer 200 is
 /// forgotten, so that its resend is handled. Other methods get 405, bodies over `body_limit` 413.
 /// A sender's `Expect: 100-continue` is answered. At most `max_connections` are open at once:
-/// when full, a new connection takes the place of the one idle longest between two requests
-/// of a kept-alive connection, else it is closed unread (so a peer that keeps its connections
-/// alive with a request now and then cannot hold every place). Each request is read within
-/// `read_timeout`, and a failed accept (out of file descriptors) is retried after 100 ms.
+/// when full, a new connection takes the place of the one that has waited longest with nothing
+/// of a request come (since it was opened, or since its last answer when kept alive), else it
+/// is closed unread; so a peer that opens connections and sends nothing, or keeps them alive
+/// with a request now and then, cannot hold every place, and a request under way is never cut.
+/// Each request is read within `read_timeout`, and a failed accept (out of file descriptors)
+/// is retried after 100 ms.
 ///
 /// The server runs on its own thread and io_context, like the emulator: construct, `start()`,
 /// point `webhookurl` at `url()`, `stop()` (or destroy). The handlers run on that thread.
@@ -91,8 +93,8 @@ struct counters {
     std::uint64_t accepted = 0;  ///< valid callbacks (whatever `on_callback` answered)
     std::uint64_t rejected = 0;  ///< answered 401
     std::uint64_t duplicates = 0;  ///< valid but accepted before: answered 200, not handled again
-    std::uint64_t refused_connections = 0;  ///< closed unread, `max_connections` being open, none idle
-    std::uint64_t closed_idle = 0;  ///< kept-alive connections closed between requests to make room
+    std::uint64_t refused_connections = 0;  ///< closed unread: `max_connections` open, each with a request come
+    std::uint64_t closed_idle = 0;  ///< connections closed with nothing of a request come, to make room
     std::uint64_t failed_accepts = 0;  ///< accepts that failed (out of file descriptors, ...): retried every 100 ms
 };
 
@@ -280,9 +282,20 @@ private:
 
         asio::ip::tcp::socket& socket() { return stream_.socket(); }
 
-        // Since when a kept-alive connection has waited for its next request (nothing of it
-        // read yet); nullopt while a request is read or answered, and before the first.
+        // Since when the connection has waited for a request: set as a read starts with an
+        // empty buffer (the first, or the next on a kept-alive connection), cleared once a
+        // header has come; nullopt while a request is read or answered.
         const std::optional<std::chrono::steady_clock::time_point>& idle_since() const { return idle_since_; }
+
+        // True when the connection waits with nothing of a request come: none in the buffer,
+        // none parsed (a header read whose handler has not run yet), none in the socket.
+        bool nothing_came()
+        {
+            if (!idle_since_ || buffer_.size() != 0 || (parser_ && parser_->got_some())) return false;
+            error_code ec;
+            const std::size_t waiting = stream_.socket().available(ec);
+            return !ec && waiting == 0;
+        }
 
         // Closes the connection (the read under way ends, and the session with it).
         void close()
@@ -295,6 +308,10 @@ private:
 
         void read()
         {
+            if (buffer_.size() == 0)
+                idle_since_ = std::chrono::steady_clock::now();
+            else
+                idle_since_.reset();  // a pipelined request has come
             parser_.emplace();
             parser_->body_limit(srv_.opts_.body_limit);
             stream_.expires_after(srv_.opts_.read_timeout);  // the header and the body, together
@@ -348,7 +365,6 @@ private:
             stream_.expires_after(srv_.opts_.read_timeout);
             http::async_write(stream_, res_, [self = shared_from_this()](error_code ec, std::size_t) {
                 if (ec || !self->res_.keep_alive()) return self->close();
-                if (self->buffer_.size() == 0) self->idle_since_ = std::chrono::steady_clock::now();
                 self->read();
             });
         }
@@ -423,24 +439,30 @@ private:
                 });
             }
             std::vector<std::weak_ptr<session>> live;
-            std::shared_ptr<session> idlest;  // the kept-alive connection idle longest
-            for (auto& w : sessions_) {
-                auto s = w.lock();
-                if (!s) continue;
-                if (s->idle_since() && (!idlest || *s->idle_since() < *idlest->idle_since())) idlest = s;
-                live.push_back(std::move(w));
-            }
+            for (auto& w : sessions_)
+                if (!w.expired()) live.push_back(std::move(w));
             sessions_ = std::move(live);
-            if (sessions_.size() >= std::max<std::size_t>(opts_.max_connections, 1) && idlest) {
-                {
-                    std::lock_guard<std::mutex> lock(mtx_);
-                    counters_.closed_idle++;
+            const std::size_t most = std::max<std::size_t>(opts_.max_connections, 1);
+            if (sessions_.size() >= most) {  // full: the place of the one waiting longest with nothing come
+                auto idlest = sessions_.end();
+                std::optional<std::chrono::steady_clock::time_point> since;
+                for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+                    auto s = it->lock();
+                    if (s && s->nothing_came() && (!since || *s->idle_since() < *since)) {
+                        idlest = it;
+                        since = s->idle_since();
+                    }
                 }
-                idlest->close();  // its place is the new connection's (its session ends soon)
-                sessions_.erase(std::find_if(sessions_.begin(), sessions_.end(),
-                                             [&](const std::weak_ptr<session>& w) { return w.lock() == idlest; }));
+                if (auto s = idlest != sessions_.end() ? idlest->lock() : nullptr) {
+                    {
+                        std::lock_guard<std::mutex> lock(mtx_);
+                        counters_.closed_idle++;
+                    }
+                    s->close();  // its read ends, and its session with it
+                    sessions_.erase(idlest);
+                }
             }
-            if (sessions_.size() >= std::max<std::size_t>(opts_.max_connections, 1)) {
+            if (sessions_.size() >= most) {
                 {
                     // Counted before the close: a sender that sees its connection end then
                     // finds it counted (the test's loop connected a second one, and saw 2).

@@ -256,7 +256,8 @@ inline bool parse_download_addresses(std::string_view text, akool::download_addr
     } else if (text == "any") {
         out = akool::download_addresses::any;
     } else {
-        message = "AKOOL_DOWNLOAD_ADDRESSES: '" + std::string(text) + "' is neither public nor any";
+        message =
+            "AKOOL_DOWNLOAD_ADDRESSES: " + akool::detail::quote_printable(text, 64) + " is neither public nor any";
         return false;
     }
     return true;

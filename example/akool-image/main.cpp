@@ -168,6 +168,10 @@ std::string seconds_text(std::chrono::milliseconds d)
     return buf;
 }
 
+/// A task id as a line shows it: the service's bytes, escaped and cut (akool::printable); a
+/// valid id (1 to 64 of A-Z a-z 0-9 _ -) is shown as it is.
+std::string shown_id(std::string_view id) { return akool::printable(id, 64); }
+
 /// The live view of a set of tasks being waited on.
 class progress_view {
 public:
@@ -201,12 +205,12 @@ public:
             return;
         }
         if (first && announce_)
-            p_.line("task " + ev.task_id + " (" + std::to_string(ev.index + 1) + " of " +
+            p_.line("task " + shown_id(ev.task_id) + " (" + std::to_string(ev.index + 1) + " of " +
                     std::to_string(ids_.size()) + ")");
         if (p_.tty())
             render(ev.elapsed);
         else
-            p_.line("[" + seconds_text(ev.elapsed) + "] " + ev.task_id + " " + status);
+            p_.line("[" + seconds_text(ev.elapsed) + "] " + shown_id(ev.task_id) + " " + status);
     }
 
     /// Re-renders the live line (terminal only) with the time elapsed since `start`.
@@ -228,7 +232,7 @@ public:
         if (!meters_[index].should_show(ev.received, total)) return;
         if (p_.json()) return p_.object(cli::download_object(ids_[index], index, ev.received, total));
         if (!p_.tty())
-            return p_.line("[" + seconds_text(elapsed) + "] " + ids_[index] + " downloading " +
+            return p_.line("[" + seconds_text(elapsed) + "] " + shown_id(ids_[index]) + " downloading " +
                            cli::download_text(ev.received, total, false));
         // The live line keeps it (the ticks re-render it): a bar for one image, else a percentage.
         if (downloads_.size() < ids_.size()) downloads_.resize(ids_.size());
@@ -294,7 +298,7 @@ failure failure_of(const char* what, const error_code& ec, const akool::diagnost
         char buf[64];
         std::snprintf(buf, sizeof buf, "timed out after %g s", timeout_s);
         f.reason = std::string(what) + ": " + buf;
-        if (!diag.task_id.empty()) f.reason += " (task " + diag.task_id + ")";
+        if (!diag.task_id.empty()) f.reason += " (task " + shown_id(diag.task_id) + ")";
         return f;
     }
     f.code = cli::exit_code_for(ec, diag);
@@ -628,7 +632,7 @@ int run_generate(const cli::options& o)
                                         obj["status"] = std::string(akool::to_string(tasks[i].status));
                                         p.object(obj);
                                     } else {
-                                        p.line("task " + tasks[i].id + " (" + std::to_string(i + 1) + " of " +
+                                        p.line("task " + shown_id(tasks[i].id) + " (" + std::to_string(i + 1) + " of " +
                                                std::to_string(tasks.size()) + ") " +
                                                std::string(akool::to_string(tasks[i].status)));
                                     }

@@ -854,12 +854,12 @@ BOOST_DATA_TEST_CASE(a_request_for_a_public_address_never_connects_to_a_private_
     BOOST_REQUIRE(out.done);
     // The public address kept and tried, the private one dropped (not tried at all: the
     // answer puts it first, and it would answer at once). What 198.18.0.1 does is the
-    // network's: no route (the connect fails or times out), or a fake-IP proxy that answers.
+    // network's: no route (the connect fails or times out), or a fake-IP proxy that answers
+    // (and may close).
     const auto check_mixed = [&] {
         BOOST_TEST(out.ec != akool::error::address_not_allowed, out.ec.message());
-        if (out.ec)
-            BOOST_TEST(out.res.failure_detail.find("cannot connect to mixed.example.test:" + port + ": ") == 0u,
-                       out.res.failure_detail);  // one address tried, not "(2 addresses)"
+        BOOST_TEST(out.res.failure_detail.find("(2 addresses)") == std::string::npos,
+                   out.res.failure_detail);  // one address tried
     };
     if (how == "mixed") {
         check_mixed();

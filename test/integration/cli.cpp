@@ -564,7 +564,9 @@ BOOST_AUTO_TEST_CASE(akool_download_addresses_decides_where_images_come_from)
     auto r = run_tool({"generate", "--prompt", "x", "--out", e.out_dir}, env);
     BOOST_TEST(r.exit_code == 1, "stderr: " << r.err);
     BOOST_TEST(r.err.find("is not a public address") != std::string::npos, r.err);
-    BOOST_TEST(r.err.find("if the image host is one you trust, AKOOL_DOWNLOAD_ADDRESSES=any allows it") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("if the image host is one you trust, AKOOL_DOWNLOAD_ADDRESSES=any allows it") !=
+                   std::string::npos,
+               r.err);
     BOOST_TEST(files_in(e.out_dir).empty());
     BOOST_TEST(e.srv.get_stats().images_served == 0u);
 

@@ -573,13 +573,15 @@ struct crowded_receiver {
     }
 };
 
-// A flood of idle connections holds at most max_connections sessions: a further connection
-// is closed unread (counted), and once one closes, a callback gets through again.
+// A flood of connections in the middle of a request (part of a header sent) holds at most
+// max_connections sessions, and none is cut: a further connection is closed unread (counted),
+// and once one closes, a callback gets through again.
 BOOST_AUTO_TEST_CASE(receiver_keeps_at_most_max_connections_open)
 {
     crowded_receiver c(3);
     auto& [rec, receiver, ep, ioc, idle] = c;
-    for (int i = 0; i < 3; ++i) c.connect();
+    for (int i = 0; i < 3; ++i)
+        boost::asio::write(c.connect(), boost::asio::buffer(std::string("POST /akool/hook HTTP/1.1\r\n")));
     // Sessions are counted as the server accepts them: wait until it has the three.
     const auto until = steady::now() + 5s;
     boost::asio::ip::tcp::socket extra(ioc);
@@ -594,6 +596,11 @@ BOOST_AUTO_TEST_CASE(receiver_keeps_at_most_max_connections_open)
         if (receiver.get_counters().refused_connections >= 1 || steady::now() > until) break;
     }
     BOOST_TEST(receiver.get_counters().refused_connections == 1u);
+    for (auto& sock : idle) {  // none was cut: each still takes the rest of its request
+        boost::system::error_code ec;
+        boost::asio::write(*sock, boost::asio::buffer(std::string("Host: x\r\n")), ec);
+        BOOST_TEST(!ec, ec.message());
+    }
     idle.front()->close();
     // Room again (the closed session ends when the server sees the close).
     int status = 0;
@@ -642,6 +649,28 @@ BOOST_AUTO_TEST_CASE(receiver_makes_room_by_closing_the_connection_idle_longest)
     BOOST_TEST(counted.closed_idle == 1u);
     BOOST_TEST(counted.refused_connections == 0u);
     BOOST_TEST(rec.snapshot().size() == 1u);
+}
+
+// Connections opened and left silent cannot hold every place either: a callback takes the
+// place of the one opened first.
+BOOST_AUTO_TEST_CASE(receiver_makes_room_by_closing_a_connection_that_sent_nothing)
+{
+    crowded_receiver c(2);
+    c.connect();
+    std::this_thread::sleep_for(20ms);  // accepted, and the first to wait
+    c.connect();
+    std::this_thread::sleep_for(20ms);
+    akool_test::http_test_client http(origin_of(c.receiver));
+    boost::system::error_code ec;
+    const std::string body = fresh_body("65f8ac1d1f5b2a0001a1b2d6", akool::image_status::completed, "80");
+    BOOST_TEST(http.request(boost::beast::http::verb::post, "/akool/hook", body, {}, ec).status == 200,
+               ec.message());
+    char byte;
+    c.socks[0]->read_some(boost::asio::buffer(&byte, 1), ec);  // closed by the server
+    BOOST_TEST((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset), ec.message());
+    c.receiver.stop();
+    BOOST_TEST(c.receiver.get_counters().closed_idle == 1u);
+    BOOST_TEST(c.rec.snapshot().size() == 1u);
 }
 
 // A sender that sends `Expect: 100-continue` gets its 100 before it sends the body, then the

@@ -99,6 +99,12 @@ BOOST_AUTO_TEST_CASE(retry_after_values)
         {"Sun Nov 6 08:49:37 1994", std::nullopt},
         {"Sun Nov  6 08:49:37 1994 GMT", std::nullopt},
         {"Sun Nov  6 08-49-37 1994", std::nullopt},
+        {"\x01\x02\x03, 06 Nov 1994 08:49:37 GMT", std::nullopt},  // a weekday of letters
+        {"123 Nov  6 08:49:37 1994", std::nullopt},
+        {"Thu, 31 Apr 2026 00:00:00 GMT", std::nullopt},  // a day in its month
+        {"Sun, 29 Feb 2026 00:00:00 GMT", std::nullopt},
+        {"Tue, 29 Feb 2028 00:00:00 GMT", seconds(999999999)},
+        {"Mon, 29 Feb 2100 00:00:00 GMT", std::nullopt},
         {"-1", std::nullopt},
         {"1.5", std::nullopt},
         {"", std::nullopt},
@@ -110,16 +116,26 @@ BOOST_AUTO_TEST_CASE(retry_after_values)
         if (got && c.second) BOOST_TEST(got->count() == c.second->count(), c.first);
     }
     // 2099-10-21 07:28:00 is 4,096,250,880 s after the epoch.
+    // The current year comes from the clock: 2026 takes "76" as 2076 and "77" as 1977.
+    const auto in_2026 = std::chrono::system_clock::time_point(seconds(1780000000));  // 2026-05-28
+    const auto in_2076 = akool::detail::parse_retry_after("Wednesday, 01-Jan-76 00:00:00 GMT", in_2026);
+    BOOST_TEST_REQUIRE(in_2076.has_value());
+    BOOST_TEST(in_2076->count() == 999999999, "2076: in the future, past the longest wait kept");
+    BOOST_TEST(akool::detail::parse_retry_after("Saturday, 01-Jan-77 00:00:00 GMT", in_2026)->count() == 0,
+               "1977: in the past");
     using akool::detail::parse_http_date;
-    BOOST_TEST(*parse_http_date("Wed, 21 Oct 2099 07:28:00 GMT") == 4096250880);
-    BOOST_TEST(*parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT") == 0);
-    BOOST_TEST(*parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT") == 951825600);
+    BOOST_TEST(*parse_http_date("Wed, 21 Oct 2099 07:28:00 GMT", 2026) == 4096250880);
+    BOOST_TEST(*parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT", 2026) == 0);
+    BOOST_TEST(*parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT", 2026) == 951825600);
     // A two-digit year is the latest with its digits at most 50 years after the current one.
-    BOOST_TEST(*parse_http_date("Tuesday, 01-Jan-70 00:00:00 GMT", 2026) == *parse_http_date("Tue, 01 Jan 2070 00:00:00 GMT"));
-    BOOST_TEST(*parse_http_date("Saturday, 01-Jan-77 00:00:00 GMT", 2026) == *parse_http_date("Sat, 01 Jan 1977 00:00:00 GMT"));
-    BOOST_TEST(*parse_http_date("Monday, 01-Jan-76 00:00:00 GMT", 2026) == *parse_http_date("Mon, 01 Jan 2076 00:00:00 GMT"));
-    BOOST_TEST(*parse_http_date("Wednesday, 01-Jan-00 00:00:00 GMT", 1994) == *parse_http_date("Wed, 01 Jan 2000 00:00:00 GMT"));
-    BOOST_TEST(*parse_http_date("Thu Oct 21 07:28:00 2099") == 4096250880);
+    const auto same_day = [](const char* rfc850, int now_year, const char* fixdate) {
+        return *parse_http_date(rfc850, now_year) == *parse_http_date(fixdate, now_year);
+    };
+    BOOST_TEST(same_day("Tuesday, 01-Jan-70 00:00:00 GMT", 2026, "Tue, 01 Jan 2070 00:00:00 GMT"));
+    BOOST_TEST(same_day("Saturday, 01-Jan-77 00:00:00 GMT", 2026, "Sat, 01 Jan 1977 00:00:00 GMT"));
+    BOOST_TEST(same_day("Monday, 01-Jan-76 00:00:00 GMT", 2026, "Mon, 01 Jan 2076 00:00:00 GMT"));
+    BOOST_TEST(same_day("Wednesday, 01-Jan-00 00:00:00 GMT", 1994, "Wed, 01 Jan 2000 00:00:00 GMT"));
+    BOOST_TEST(*parse_http_date("Thu Oct 21 07:28:00 2099", 2026) == 4096250880);
 }
 
 BOOST_AUTO_TEST_CASE(backoff_honours_retry_after)

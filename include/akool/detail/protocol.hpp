@@ -187,10 +187,16 @@ inline http_request make_download_request(std::string_view url, std::size_t max_
 /// Seconds since the epoch of an HTTP-date (RFC 9110 5.6.7), or nullopt: an IMF-fixdate
 /// ("Sun, 06 Nov 1994 08:49:37 GMT", the form dates are sent in), or one of the two obsolete
 /// forms a recipient must still accept: rfc850-date ("Sunday, 06-Nov-94 08:49:37 GMT", its
-/// two-digit year read as the latest year ending so that is at most 50 years after
-/// `now_year`) and asctime-date ("Sun Nov  6 08:49:37 1994"). The weekday is not checked.
-inline std::optional<std::int64_t> parse_http_date(std::string_view v, int now_year = 1970) noexcept
+/// two-digit year taken as the latest year ending in those digits that is at most 50 years
+/// after `now_year`) and asctime-date ("Sun Nov  6 08:49:37 1994"). The weekday must be
+/// letters, not checked against the date; the day must be in its month.
+inline std::optional<std::int64_t> parse_http_date(std::string_view v, int now_year) noexcept
 {
+    auto letters = [&v](std::size_t at, std::size_t n) {
+        for (std::size_t i = at; i < at + n; ++i)
+            if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z'))) return false;
+        return true;
+    };
     auto number = [&v](std::size_t at, std::size_t n, int& out, bool space_first = false) {
         out = 0;
         for (std::size_t i = at; i < at + n; ++i) {
@@ -214,13 +220,13 @@ inline std::optional<std::int64_t> parse_http_date(std::string_view v, int now_y
     int day = 0, year = 0, hour = 0, minute = 0, second = 0, month = 0;
     const std::size_t comma = v.find(',');
     if (v.size() == 29 && comma == 3) {  // IMF-fixdate
-        if (v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' || v.substr(25) != " GMT" ||
+        if (!letters(0, 3) || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' || v.substr(25) != " GMT" ||
             !number(5, 2, day) || !number(12, 4, year) || !time_at(17, hour, minute, second))
             return std::nullopt;
         month = month_at(8);
     } else if (comma >= 6 && comma <= 9 && v.size() == comma + 24) {  // rfc850-date: "Monday" to "Wednesday"
         const std::size_t d = comma + 2;  // "06-Nov-94 08:49:37 GMT"
-        if (v[comma + 1] != ' ' || v[d + 2] != '-' || v[d + 6] != '-' || v[d + 9] != ' ' ||
+        if (!letters(0, comma) || v[comma + 1] != ' ' || v[d + 2] != '-' || v[d + 6] != '-' || v[d + 9] != ' ' ||
             v.substr(d + 18) != " GMT" || !number(d, 2, day) || !number(d + 7, 2, year) ||
             !time_at(d + 10, hour, minute, second))
             return std::nullopt;
@@ -228,14 +234,17 @@ inline std::optional<std::int64_t> parse_http_date(std::string_view v, int now_y
         const int latest = now_year + 50;
         year = latest - (latest - year) % 100;  // the latest such year, at most 50 years ahead
     } else if (v.size() == 24 && comma == std::string_view::npos) {  // asctime-date
-        if (v[3] != ' ' || v[7] != ' ' || v[10] != ' ' || v[19] != ' ' || !number(8, 2, day, true) ||
+        if (!letters(0, 3) || v[3] != ' ' || v[7] != ' ' || v[10] != ' ' || v[19] != ' ' || !number(8, 2, day, true) ||
             !time_at(11, hour, minute, second) || !number(20, 4, year))
             return std::nullopt;
         month = month_at(4);
     } else {
         return std::nullopt;
     }
-    if (month == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    if (month == 0 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if (day < 1 || day > month_days[month - 1] + (month == 2 && leap ? 1 : 0)) return std::nullopt;
     // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
     const int y = year - (month <= 2 ? 1 : 0);
     const int era = y / 400;
