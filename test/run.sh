@@ -89,7 +89,7 @@ configs="${AKOOL_CI_CONFIGS:-$default_configs}"
 packages=(g++ clang cmake ninja-build meson pkg-config python3 git doxygen openssl
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libssl-dev libcurl4-openssl-dev
           libclang-rt-14-dev libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix)
-((amd64)) && packages+=(g++-multilib)
+((amd64)) && packages+=(g++-multilib qemu-user)  # qemu-i386: a kernel without 32-bit support
 
 install_packages() {
   [ "${AKOOL_NO_INSTALL:-0}" = 1 ] && return 0
